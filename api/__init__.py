@@ -1,0 +1,1 @@
+"""The HTTP API: validation, error mapping, calls into the ledger and read models."""

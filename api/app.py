@@ -1,0 +1,46 @@
+"""The FastAPI application: one platform per process, opened and closed with it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import counties, health, problems, reads, schemes
+from api.context import request_context
+from ruraleval import __version__
+from ruraleval.platform import Platform
+
+DESCRIPTION = """
+乡村振兴百县示范创建监测评估平台 API。
+
+每一项指标定义、权重调整、数据报送、得分调整、加减分都是县事件流中不可更改的事件；
+得分与排名由事件计算得出。数值可以用 JSON 数字或字符串提交（字符串可保留任意精度）。
+错误以 `application/problem+json` 返回，`errors` 中列出字段（field）与违反的规则（rule）。
+"""
+
+
+def create_app(make_platform: Callable[[], Platform] = Platform, *, background: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = make_platform()
+        if background:
+            service.start_background_projections()
+        app.state.platform = service
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="RuralEval 乡村振兴监测评估平台",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.middleware("http")(request_context)
+    problems.install(app)
+    for module in (schemes, counties, reads, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,187 @@
+"""Request and response bodies. Types are checked here; the rules live in the domain."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Numbers arrive as JSON numbers or, for digits a float cannot hold, as strings.
+Number = Annotated[Decimal, Field(allow_inf_nan=False, examples=[61.5])]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CountyIn(Body):
+    code: str = Field(description="6 位县级行政区划代码", examples=["130425"])
+    name: str = Field(examples=["大名县"])
+    province: str = Field(examples=["河北省"])
+    region: str = Field(description="east / central / west", examples=["east"])
+    scheme: str = Field(description="评估方案编号", examples=["demo-2023"])
+
+
+class IndicatorIn(Body):
+    indicator: dict[str, Any] = Field(
+        description="个性指标定义，字段同评估方案中的指标（kind 为 specific）",
+        examples=[{"code": "1.9", "parent": "1", "name": "特色产业产值", "kind": "specific", "unit": "亿元",
+                   "direction": "higher_better", "method": {"type": "attainment", "target": 10},
+                   "weight": 2, "frequency": "quarterly", "aggregate": "sum", "range": [0, 100]}],
+    )
+    sibling_weights: dict[str, Number] = Field(default_factory=dict, description="同级指标的新权重，使合计仍等于上级权重")
+    reason: Text
+    year: int | None = None
+
+
+class IndicatorRevisionIn(Body):
+    changes: dict[str, Any] = Field(description="name, unit, direction, method, frequency, aggregate, range 中要修改的字段")
+    reason: Text
+    year: int | None = None
+
+
+class IndicatorRetirementIn(Body):
+    sibling_weights: dict[str, Number] = Field(default_factory=dict)
+    reason: Text
+    year: int | None = None
+
+
+class WeightsIn(Body):
+    parent: str | None = Field(description="上级指标编号；调整一级指标时为 null", examples=["1"])
+    weights: dict[str, Number] = Field(examples=[{"1.1": 8, "1.2": 12}])
+    reason: Text
+    year: int | None = None
+
+
+class SubmissionIn(Body):
+    indicator: str = Field(examples=["1.2"])
+    period: str = Field(description="2023-05、2023-Q2 或 2023", examples=["2023-05"])
+    value: Number
+    source: str = Field(default="form", description="form / import / api", max_length=32)
+    idempotency_key: str | None = Field(default=None, max_length=128)
+
+
+class CorrectionIn(Body):
+    indicator: str
+    period: str
+    value: Number
+    reason: Text
+
+
+class WithdrawalIn(Body):
+    indicator: str
+    period: str
+    reason: Text
+
+
+class OverrideIn(Body):
+    year: int
+    node: str = Field(description="指标编号、一级指标编号或 total", examples=["total"])
+    score: Number
+    authority: str = Field(description="county / city / province / centre", examples=["centre"])
+    reason: Text
+
+
+class ReasonIn(Body):
+    reason: Text
+
+
+class OptionalReasonIn(Body):
+    reason: Text = ""
+
+
+class AdjustmentIn(Body):
+    year: int
+    points: Number = Field(description="加分为正数，减分为负数", examples=[2])
+    category: str = Field(examples=["bonus"])
+    reason: Text
+
+
+class SchemeRevisionIn(Body):
+    scheme: dict[str, Any]
+    reason: Text
+
+
+class Recorded(BaseModel):
+    """What a command recorded: the stream version and the log position of its events."""
+
+    county: str | None = None
+    version: int | None = None
+    position: int | None = None
+    events: list[str] = []
+    replayed: bool = False
+    override_id: str | None = None
+    adjustment_id: str | None = None
+
+
+class CountyOut(BaseModel):
+    code: str
+    name: str
+    province: str
+    region: str
+    region_label: str
+    schemes: dict[str, str]
+    enrolled_at: str
+
+
+class NodeOut(BaseModel):
+    code: str
+    name: str
+    parent: str | None
+    level: int
+    kind: str
+    value: float | None
+    score: float
+    computed: float
+    max: float
+    overridden: bool
+    authority: str | None
+    override_id: str | None
+
+
+class ScoresOut(BaseModel):
+    county: str
+    name: str
+    region: str
+    year: int
+    total: float
+    computed_total: float
+    bonus: float
+    penalty: float
+    grade: str
+    total_overridden: bool
+    total_authority: str | None
+    composites: dict[str, float | None]
+    nodes: list[NodeOut]
+
+
+class RankingOut(BaseModel):
+    county: str
+    name: str
+    region: str
+    province: str
+    total: float
+    grade: str
+    rank: int
+    region_rank: int
+
+
+class RankingsOut(BaseModel):
+    year: int
+    counties: list[RankingOut]
+    regions: dict[str, list[RankingOut]]
+
+
+class SchemeOut(BaseModel):
+    id: str
+    revision: int
+    scheme: dict[str, Any]
+
+
+class ReadinessOut(BaseModel):
+    ready: bool
+    store: str
+    head: int
+    projections: dict[str, dict[str, int]]

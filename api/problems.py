@@ -1,0 +1,91 @@
+"""Errors as ``application/problem+json``: the field, the rule, and words for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from domain.errors import DomainError, Problem
+
+log = structlog.get_logger("ruraleval.api")
+PROBLEM_TYPE = "application/problem+json"
+TITLES = {400: "请求有误", 401: "未登录", 403: "无权操作", 404: "未找到", 405: "不支持的请求方法",
+          409: "与已有记录冲突", 422: "提交的内容不符合规则", 500: "服务器内部错误"}
+
+# Pydantic's error types in the words of the people filling in the forms.
+_VALIDATION_MESSAGES = {
+    "missing": "必须填写",
+    "string_type": "必须是文本",
+    "int_type": "必须是整数",
+    "int_parsing": "必须是整数",
+    "decimal_type": "必须是数字",
+    "decimal_parsing": "必须是数字",
+    "finite_number": "必须是有限的数字",
+    "float_type": "必须是数字",
+    "dict_type": "必须是对象",
+    "list_type": "必须是列表",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "string_too_short": "不能为空",
+    "string_too_long": "太长",
+    "string_pattern_mismatch": "格式不正确",
+    "greater_than_equal": "太小",
+    "less_than_equal": "太大",
+    "extra_forbidden": "不是可接受的字段",
+    "json_invalid": "不是合法的 JSON",
+    "model_attributes_type": "必须是对象",
+}
+
+
+def problem(status: int, problems: list[Problem], detail: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://ruraleval.cn/problems/{problems[0].rule if problems else status}",
+        "title": TITLES.get(status, "请求未能完成"),
+        "status": status,
+        "detail": detail or "；".join(p.message for p in problems),
+        "errors": [p.as_dict() for p in problems],
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_problems(error: RequestValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        field = _field(tuple(item.get("loc", ())))
+        kind = str(item.get("type", "invalid"))
+        words = _VALIDATION_MESSAGES.get(kind, str(item.get("msg", "不符合要求")))
+        if kind == "literal_error" and "expected" in (item.get("ctx") or {}):
+            words = f"只能是 {item['ctx']['expected']}"
+        problems.append(Problem(field, kind, f"{field}：{words}"))
+    return problems
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        return problem(error.status, error.problems)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        return problem(422, validation_problems(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        rule = {404: "known_route", 405: "allowed_method"}.get(error.status_code, "http")
+        message = "没有这个接口" if error.status_code == 404 else str(error.detail)
+        return problem(error.status_code, [Problem("path", rule, message)])
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected_error", error=type(error).__name__)
+        return problem(500, [Problem("server", "internal", "服务器内部错误，已记录，请联系管理员")])

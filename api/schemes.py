@@ -1,0 +1,68 @@
+"""Publishing, revising and reading evaluation schemes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request
+
+from api.context import command_context, platform
+from api.models import SchemeOut, SchemeRevisionIn
+from domain.scheme import parse_scheme
+from ruraleval.platform import Platform
+
+router = APIRouter(prefix="/api/v1/schemes", tags=["评估方案 schemes"])
+
+EXAMPLE = {
+    "id": "example-2023",
+    "name": "示例县乡村振兴示范创建评估方案（2023年度）",
+    "year": 2023,
+    "grades": [{"label": "好", "min": 90}, {"label": "较好", "min": 80}, {"label": "一般", "min": 60}, {"label": "较差", "min": 0}],
+    "bonus_cap": 5,
+    "penalty_cap": 10,
+    "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+    "indicators": [
+        {"code": "1", "name": "产业兴旺", "weight": 100},
+        {"code": "1.1", "parent": "1", "name": "农业科技进步贡献率", "kind": "common", "unit": "%",
+         "direction": "higher_better", "method": {"type": "attainment", "target": 61.5, "baseline": 56.7},
+         "weight": 100, "frequency": "annual", "aggregate": "latest", "range": [0, 100]},
+    ],
+}
+
+
+def plain_numbers(value: Any) -> Any:
+    """Decimals as JSON numbers: integers stay integers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_numbers(item) for item in value]
+    return value
+
+
+@router.post("", status_code=201, response_model=SchemeOut, summary="发布评估方案")
+def publish_scheme(
+    request: Request,
+    document: dict[str, Any] = Body(examples=[EXAMPLE]),
+    service: Platform = Depends(platform),
+) -> SchemeOut:
+    scheme = parse_scheme(document)
+    service.ledger.publish_scheme(scheme, command_context(request))
+    return SchemeOut(id=scheme.id, revision=1, scheme=plain_numbers(scheme.to_document()))
+
+
+@router.post("/{scheme_id}/revisions", response_model=SchemeOut, summary="修订评估方案（此后入选的县采用新版本）")
+def revise_scheme(
+    scheme_id: str, body: SchemeRevisionIn, request: Request, service: Platform = Depends(platform)
+) -> SchemeOut:
+    scheme = parse_scheme({**body.scheme, "id": scheme_id})
+    outcome = service.ledger.revise_scheme(scheme, body.reason, command_context(request))
+    return SchemeOut(id=scheme.id, revision=outcome.result["revision"], scheme=plain_numbers(scheme.to_document()))
+
+
+@router.get("/{scheme_id}", response_model=SchemeOut, summary="查看评估方案")
+def get_scheme(scheme_id: str, service: Platform = Depends(platform)) -> SchemeOut:
+    published = service.ledger.scheme(scheme_id)
+    return SchemeOut(id=scheme_id, revision=published.revision, scheme=plain_numbers(published.scheme.to_document()))

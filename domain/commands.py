@@ -1,0 +1,148 @@
+"""Commands: what users ask of a county stream. Imperative names; plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.scheme import Scheme
+
+AUTHORITIES = ("county", "city", "province", "centre")
+AUTHORITY_LABELS = {"county": "县级", "city": "市级", "province": "省级", "centre": "中心"}
+REGIONS = ("east", "central", "west")
+REGION_LABELS = {"east": "东部", "central": "中部", "west": "西部"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks, under which correlation id, and when the platform records it."""
+
+    actor: str
+    correlation_id: str
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EnrolCounty:
+    code: str
+    name: str
+    province: str
+    region: str
+    scheme: Scheme
+
+
+@dataclass(frozen=True)
+class AdoptScheme:
+    scheme: Scheme
+
+
+@dataclass(frozen=True)
+class DefineIndicator:
+    definition: dict[str, Any]
+    reason: str
+    sibling_weights: dict[str, Decimal] = field(default_factory=dict)
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ReviseIndicator:
+    code: str
+    changes: dict[str, Any]
+    reason: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class RetireIndicator:
+    code: str
+    reason: str
+    sibling_weights: dict[str, Decimal] = field(default_factory=dict)
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class AdjustWeights:
+    parent: str | None
+    weights: dict[str, Decimal]
+    reason: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmitData:
+    indicator: str
+    period: str
+    value: Decimal
+    source: str = "form"
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrectData:
+    indicator: str
+    period: str
+    value: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class WithdrawSubmission:
+    indicator: str
+    period: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OverrideScore:
+    year: int
+    node: str
+    score: Decimal
+    authority: str
+    reason: str
+    override_id: str
+
+
+@dataclass(frozen=True)
+class RevokeOverride:
+    override_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AdjustPoints:
+    year: int
+    points: Decimal
+    category: str
+    reason: str
+    adjustment_id: str
+
+
+@dataclass(frozen=True)
+class ClosePeriod:
+    period: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReopenPeriod:
+    period: str
+    reason: str
+
+
+CountyCommand = (
+    AdoptScheme
+    | DefineIndicator
+    | ReviseIndicator
+    | RetireIndicator
+    | AdjustWeights
+    | SubmitData
+    | CorrectData
+    | WithdrawSubmission
+    | OverrideScore
+    | RevokeOverride
+    | AdjustPoints
+    | ClosePeriod
+    | ReopenPeriod
+)

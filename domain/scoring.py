@@ -1,0 +1,197 @@
+"""The scoring engine: pure functions from a county's year state to its scorecard.
+
+An indicator scores ``weight × f`` with ``f`` in [0, 1] (see the brief's default
+methods); a parent scores the sum of its children; the total adds capped bonus and
+penalty points and is clamped to [0, 100]. An override replaces one node's score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from domain.composites import ScoreInput, evaluate_composites, grade_for
+from domain.decimals import HUNDRED, ONE, ZERO, clamp, divide, round2
+from domain.periods import parse_period
+from domain.scheme import TOTAL, IndicatorDef, Method
+from domain.state import CountyYear, Override, Submission
+
+
+@dataclass(frozen=True)
+class NodeScore:
+    code: str
+    name: str
+    parent: str | None
+    level: int
+    kind: str
+    value: Decimal | None
+    computed: Decimal
+    score: Decimal
+    max: Decimal
+    override: Override | None = None
+
+    @property
+    def overridden(self) -> bool:
+        return self.override is not None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    year: int
+    nodes: list[NodeScore]
+    bonus: Decimal
+    penalty: Decimal
+    computed_total: Decimal
+    total: Decimal
+    grade: str
+    total_override: Override | None = None
+    composites: dict[str, Decimal | None] = field(default_factory=dict)
+
+    def node(self, code: str) -> NodeScore:
+        for node in self.nodes:
+            if node.code == code:
+                return node
+        raise KeyError(code)
+
+
+def fraction(method: Method, direction: str, value: Decimal) -> Decimal:
+    """The share ``f`` in [0, 1] of an indicator's weight that ``value`` earns."""
+    if method.type == "manual":
+        return clamp(value, ZERO, ONE)
+    if method.type == "threshold":
+        return _threshold(method, value)
+    target = method.target
+    assert target is not None  # schemes are validated: attainment has a target
+    baseline = method.baseline
+    if direction == "higher_better":
+        if baseline is None:
+            return clamp(divide(value, target), ZERO, ONE)
+        return clamp(divide(value - baseline, target - baseline), ZERO, ONE)
+    if baseline is None:
+        if value <= target:
+            return ONE
+        return clamp(divide(target, value), ZERO, ONE)
+    return clamp(divide(baseline - value, baseline - target), ZERO, ONE)
+
+
+def _threshold(method: Method, value: Decimal) -> Decimal:
+    for band in method.bands:
+        if band.min is not None and value >= band.min:
+            return band.f
+        if band.max is not None and value <= band.max:
+            return band.f
+    return ZERO
+
+
+def year_value(indicator: IndicatorDef, periods: Mapping[str, Submission]) -> Decimal | None:
+    """A year's value from its periods: the latest, the sum or the mean."""
+    if not periods:
+        return None
+    ordered = [periods[key].value for key in sorted(periods, key=parse_period)]
+    if indicator.aggregate == "sum":
+        return sum(ordered, ZERO)
+    if indicator.aggregate == "mean":
+        return divide(sum(ordered, ZERO), Decimal(len(ordered)))
+    return ordered[-1]
+
+
+def score_year(book: CountyYear, external: Mapping[str, ScoreInput] | None = None) -> Scorecard:
+    """Every node's value, score and maximum, then the total, grade and composites."""
+    overrides = book.active_overrides()
+    tree = _Tree(book.indicators)
+    nodes: dict[str, NodeScore] = {}
+    for code in reversed(tree.order):  # children before their parents
+        nodes[code] = _score_node(book, tree, code, nodes, overrides)
+    dimensions = sum((nodes[code].score for code in tree.children.get(None, [])), ZERO)
+    bonus, penalty = _points(book)
+    computed_total = clamp(dimensions + bonus - penalty, ZERO, HUNDRED)
+    total_override = overrides.get(TOTAL)
+    total = total_override.score if total_override else computed_total
+    ordered = [nodes[code] for code in tree.order]
+    inputs: dict[str, ScoreInput] = {node.code: node.score for node in ordered}
+    inputs[TOTAL] = total
+    inputs.update(external or {})
+    return Scorecard(
+        year=book.scheme.year,
+        nodes=ordered,
+        bonus=bonus,
+        penalty=penalty,
+        computed_total=computed_total,
+        total=total,
+        grade=grade_for(round2(total) or ZERO, book.scheme.grades),
+        total_override=total_override,
+        composites=evaluate_composites(book.scheme.composites, inputs),
+    )
+
+
+def _score_node(
+    book: CountyYear,
+    tree: _Tree,
+    code: str,
+    scored: Mapping[str, NodeScore],
+    overrides: Mapping[str, Override],
+) -> NodeScore:
+    indicator = book.indicators[code]
+    children = tree.children.get(code, [])
+    value: Decimal | None = None
+    if children:
+        computed = sum((scored[child].score for child in children), ZERO)
+    else:
+        value = year_value(indicator, book.data.get(code, {}))
+        computed = ZERO
+        if value is not None and indicator.method is not None:
+            computed = indicator.weight * fraction(indicator.method, indicator.direction, value)
+    override = overrides.get(code)
+    return NodeScore(
+        code=code,
+        name=indicator.name,
+        parent=indicator.parent,
+        level=tree.level(code),
+        kind=indicator.kind,
+        value=value,
+        computed=computed,
+        score=override.score if override else computed,
+        max=indicator.weight,
+        override=override,
+    )
+
+
+def _points(book: CountyYear) -> tuple[Decimal, Decimal]:
+    """Bonus and penalty points, each capped on its own."""
+    bonus = sum((a.points for a in book.adjustments if a.points > 0), ZERO)
+    penalty = -sum((a.points for a in book.adjustments if a.points < 0), ZERO)
+    return min(bonus, book.scheme.bonus_cap), min(penalty, book.scheme.penalty_cap)
+
+
+def node_maximum(book: CountyYear, node: str) -> Decimal | None:
+    """The highest score a node can have: its weight, or 100 for the total."""
+    if node == TOTAL:
+        return HUNDRED
+    indicator = book.indicators.get(node)
+    if indicator is None or not indicator.weighted:
+        return None
+    return indicator.weight
+
+
+class _Tree:
+    """The weighted, active part of the indicator tree in definition order."""
+
+    def __init__(self, indicators: Mapping[str, IndicatorDef]) -> None:
+        self.children: dict[str | None, list[str]] = {}
+        self.parents = {code: node.parent for code, node in indicators.items()}
+        for code, node in indicators.items():
+            if node.weighted:
+                self.children.setdefault(node.parent, []).append(code)
+        self.order = list(self._walk(None))
+
+    def _walk(self, parent: str | None) -> Iterable[str]:
+        for code in self.children.get(parent, []):
+            yield code
+            yield from self._walk(code)
+
+    def level(self, code: str) -> int:
+        level, parent = 1, self.parents[code]
+        while parent is not None:
+            level, parent = level + 1, self.parents[parent]
+        return level

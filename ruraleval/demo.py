@@ -1,0 +1,223 @@
+"""The demo: a 2023 scheme from the national plan's main indicators and a dozen counties.
+
+Everything is generated from fixed seeds, so every load gives the same store content
+(apart from the instants of the commands, which are the simulated 2023–24 calendar).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from importlib.resources import files
+from typing import Any
+
+from domain import commands as c
+from domain.errors import DomainError
+from domain.scheme import Scheme, parse_scheme
+from ruraleval.platform import Platform
+
+SCHEME_ID = "demo-2023"
+YEAR = 2023
+ACTOR_CENTRE = "centre.admin"
+SEED = 20230520
+
+# (code, name, province, region): real county-level codes across the three regions.
+COUNTIES = [
+    ("130425", "大名县", "河北省", "east"),
+    ("320583", "昆山市", "江苏省", "east"),
+    ("330782", "义乌市", "浙江省", "east"),
+    ("370783", "寿光市", "山东省", "east"),
+    ("360781", "瑞金市", "江西省", "central"),
+    ("411523", "新县", "河南省", "central"),
+    ("420626", "保康县", "湖北省", "central"),
+    ("430124", "宁乡市", "湖南省", "central"),
+    ("510129", "大邑县", "四川省", "west"),
+    ("522325", "贞丰县", "贵州省", "west"),
+    ("610431", "武功县", "陕西省", "west"),
+    ("620421", "靖远县", "甘肃省", "west"),
+]
+
+# Indicator code -> (frequency, aggregate); the rest are annual and take the latest value.
+FREQUENCIES = {
+    "1.5": ("monthly", "sum"),
+    "2.1": ("monthly", "latest"),
+    "2.3": ("monthly", "latest"),
+    "2.4": ("monthly", "latest"),
+    "4.2": ("monthly", "latest"),
+    "5.3": ("monthly", "latest"),
+    "1.3": ("quarterly", "latest"),
+    "3.4": ("quarterly", "mean"),
+    "5.1": ("quarterly", "mean"),
+    "5.2": ("quarterly", "latest"),
+}
+THRESHOLDS = {
+    "5.4": [{"min": 100, "f": 1}, {"min": 98, "f": 0.8}, {"min": 95, "f": 0.5}, {"min": 0, "f": 0}],
+    "4.4": [{"min": 100, "f": 1}, {"min": 95, "f": 0.8}, {"min": 90, "f": 0.6}, {"min": 0, "f": 0}],
+}
+
+
+def _number(text: str | None) -> Decimal | None:
+    """'>6' in the plan means 'more than 6': the demo uses 6 as the target."""
+    if text is None:
+        return None
+    return Decimal(text.lstrip("><≥≤ "))
+
+
+def national_indicators() -> dict[str, Any]:
+    raw = files("ruraleval").joinpath("data/national_indicators_2018_2022.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def demo_scheme_document() -> dict[str, Any]:
+    """Five dimensions of 20 points; each dimension's points shared by its indicators."""
+    data = national_indicators()
+    indicators: list[dict[str, Any]] = []
+    for dimension in data["dimensions"]:
+        children = [item for item in data["indicators"] if item["dimension"] == dimension["name"]]
+        indicators.append({"code": dimension["code"], "name": dimension["name"], "weight": 20})
+        for item in children:
+            indicators.append(_demo_indicator(item, dimension["code"], Decimal(20) / len(children)))
+    indicators.append({"code": "B1", "name": "创新做法和典型经验加分", "kind": "bonus_penalty"})
+    indicators.append({"code": "P1", "name": "负面事件和工作失误减分", "kind": "bonus_penalty"})
+    return {
+        "id": SCHEME_ID,
+        "name": "乡村振兴百县示范创建监测评估方案（2023年度，演示）",
+        "year": YEAR,
+        "grades": [{"label": "好", "min": 90}, {"label": "较好", "min": 80}, {"label": "一般", "min": 60}, {"label": "较差", "min": 0}],
+        "bonus_cap": 5,
+        "penalty_cap": 10,
+        "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+        "indicators": indicators,
+    }
+
+
+def _demo_indicator(item: dict[str, Any], parent: str, weight: Decimal) -> dict[str, Any]:
+    code = item["code"]
+    target = _number(item["target_2022"])
+    baseline = _number(item["baseline_2016"])
+    frequency, aggregate = FREQUENCIES.get(code, ("annual", "latest"))
+    if code in THRESHOLDS:
+        method: dict[str, Any] = {"type": "threshold", "bands": THRESHOLDS[code]}
+    elif baseline is not None and baseline != target:
+        method = {"type": "attainment", "target": str(target), "baseline": str(baseline)}
+    else:
+        method = {"type": "attainment", "target": str(target)}
+    percent = item["unit"] == "%"
+    upper = Decimal(100) if percent else (target or Decimal(1)) * 10
+    return {
+        "code": code,
+        "parent": parent,
+        "name": item["name"],
+        "kind": "common",
+        "unit": item["unit"],
+        "direction": item["direction"],
+        "method": method,
+        "weight": str(weight),
+        "frequency": frequency,
+        "aggregate": aggregate,
+        "range": [0, str(upper)],
+    }
+
+
+class _Calendar:
+    """Recorded instants of the simulated year: data arrives before its deadline, or late."""
+
+    @staticmethod
+    def due(period: str) -> datetime:
+        if len(period) == 4:
+            return datetime(int(period) + 1, 1, 31, 9, tzinfo=UTC)
+        year, rest = int(period[:4]), period[5:]
+        month = int(rest[1]) * 3 if rest.startswith("Q") else int(rest)
+        day = 15 if rest.startswith("Q") else 10
+        if month == 12:
+            return datetime(year + 1, 1, day, 2, tzinfo=UTC)
+        return datetime(year, month + 1, day, 2, tzinfo=UTC)
+
+
+def _periods(frequency: str) -> list[str]:
+    if frequency == "monthly":
+        return [f"{YEAR}-{month:02d}" for month in range(1, 13)]
+    if frequency == "quarterly":
+        return [f"{YEAR}-Q{quarter}" for quarter in range(1, 5)]
+    return [str(YEAR)]
+
+
+def _value(indicator: Any, progress: Decimal, share: Decimal, rng: random.Random) -> Decimal:
+    """A value on the path from baseline to target, ``progress`` of the way at year end."""
+    method = indicator.method
+    target = method.target if method.type == "attainment" else Decimal(100)
+    baseline = method.baseline if method.type == "attainment" and method.baseline is not None else target * Decimal("0.8")
+    if indicator.aggregate == "sum":
+        value = target * progress * share
+    else:
+        step = progress * (Decimal("0.6") + Decimal("0.4") * share)
+        value = baseline + (target - baseline) * step
+    noise = Decimal(rng.randint(-15, 15)) / 1000
+    value = value * (1 + noise)
+    low, high = indicator.range
+    return min(max(value, low), high).quantize(Decimal("0.01"))
+
+
+def load_demo(platform: Platform) -> bool:
+    """Loads the demo into the store; False (and nothing written) if it is already there."""
+    try:
+        platform.ledger.scheme(SCHEME_ID)
+        return False
+    except DomainError:
+        pass
+    scheme = parse_scheme(demo_scheme_document())
+    start = datetime(YEAR, 5, 20, 1, tzinfo=UTC)
+    centre = c.Context(ACTOR_CENTRE, "demo-scheme", start)
+    platform.ledger.publish_scheme(scheme, centre)
+    for code, name, province, region in COUNTIES:
+        platform.ledger.enrol(c.EnrolCounty(code, name, province, region, scheme), c.Context(ACTOR_CENTRE, f"demo-enrol-{code}", start))
+    _load_data(platform, scheme)
+    _load_reviews(platform)
+    platform.projections.catch_up()
+    return True
+
+
+def _load_data(platform: Platform, scheme: Scheme) -> None:
+    rng = random.Random(SEED)
+    pending = []
+    for code, *_ in COUNTIES:
+        county_rng = random.Random(f"{SEED}-{code}")
+        for indicator in scheme.indicators:
+            if indicator.method is None:
+                continue
+            progress = Decimal(county_rng.randint(55, 110)) / 100
+            periods = _periods(indicator.frequency)
+            for index, period in enumerate(periods, start=1):
+                share = Decimal(index) / len(periods) if indicator.aggregate != "sum" else Decimal(1) / len(periods)
+                value = _value(indicator, progress, share, county_rng)
+                late_days = county_rng.choice([0, 0, 0, 0, 0, 0, 3, 12])
+                recorded = _Calendar.due(period) - timedelta(days=3) + timedelta(days=late_days, minutes=rng.randint(0, 600))
+                context = c.Context(f"dept.{code}", f"demo-{code}-{indicator.code}-{period}", recorded)
+                pending.append((recorded, code, c.SubmitData(indicator.code, period, value, "form"), context))
+    pending.sort(key=lambda item: item[0])
+    futures = [platform.ledger.submit(code, command, context) for _, code, command, context in pending]
+    for future in futures:
+        future.result()
+
+
+def _load_reviews(platform: Platform) -> None:
+    """A few corrections, bonus and penalty points, and one override by the centre."""
+    when = datetime(YEAR + 1, 1, 12, 3, tzinfo=UTC)
+    corrections = [("130425", "2.1", "2023-06", Decimal("71.40")), ("522325", "5.3", "2023-09", Decimal("80.10"))]
+    for index, (code, indicator, period, value) in enumerate(corrections):
+        context = c.Context("evaluator.east" if code.startswith("13") else "evaluator.west", f"demo-correct-{index}", when)
+        platform.ledger.execute(code, c.CorrectData(indicator, period, value, "核查发现报送数据录入错误，按台账更正"), context)
+    points = [
+        ("330782", Decimal(3), "B1", "数字乡村建设经验被农业农村部推广"),
+        ("411523", Decimal(2), "B1", "红色旅游带动乡村振兴典型案例"),
+        ("620421", Decimal(-2), "P1", "高标准农田建设项目进度滞后被通报"),
+    ]
+    for index, (code, amount, category, reason) in enumerate(points):
+        context = c.Context(ACTOR_CENTRE, f"demo-points-{index}", when + timedelta(days=1))
+        platform.ledger.execute(code, c.AdjustPoints(YEAR, amount, category, reason, f"demo-adjustment-{index}"), context)
+    context = c.Context("evaluator.central", "demo-override", when + timedelta(days=2))
+    override = c.OverrideScore(YEAR, "3.1", Decimal(4), "province", "省级核查组实地核查结果为准", "demo-override-1")
+    platform.ledger.execute("360781", override, context)

@@ -1,0 +1,323 @@
+"""The evaluation ledger: executes commands on county streams and stores their events.
+
+All writes of a process pass through one writer thread. It takes whatever commands
+are waiting (up to ``batch_limit``), applies each to its county, and stores the
+events of the whole batch in one transaction: concurrent requests share one commit
+(group commit) instead of paying one each. A caller is answered only after that
+commit, so an acknowledged command is durable. When another process wrote to the
+same county first, the store refuses the batch as a whole; the writer then reloads
+and retries each command on its own, and answers 409 if it still conflicts.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain import commands as c
+from domain.county import County, county_id
+from domain.errors import ConflictError, DomainError, NotFound
+from domain.scheme import Scheme
+from domain.schemes import PublishedScheme, scheme_stream_id
+from ruraleval.settings import Store
+from ruraleval.transcoder import OrjsonTranscoder
+
+log = structlog.get_logger("ruraleval.ledger")
+
+Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 3
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EvaluationApplication(Application[UUID]):
+    """The eventsourcing application: event store, snapshots and notification log."""
+
+    name = "RuralEval"
+    snapshotting_intervals = {County: 100}  # noqa: RUF012 - the library's class attribute
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+
+@dataclass
+class Outcome:
+    """What a command did: its result and the log position of its last event."""
+
+    result: dict[str, Any]
+    position: int | None
+    version: int | None
+    events: list[str] = field(default_factory=list)
+
+
+Apply = Callable[[Aggregate | None, c.Context], tuple[Aggregate, dict[str, Any]]]
+
+
+@dataclass
+class _Job:
+    stream: UUID
+    apply: Apply
+    context: c.Context
+    future: Future[Outcome] = field(default_factory=Future)
+    label: str = ""
+
+
+class _Tainted(Exception):
+    """A command failed after changing its aggregate: the batch must be redone."""
+
+
+class Ledger:
+    """The command side of the platform, over one eventsourcing application."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        cache_size: int = 2000,
+        batch_limit: int = 64,
+    ) -> None:
+        self.store = store
+        self.app = EvaluationApplication(env=store.eventsourcing_env())
+        self.clock = clock
+        self.batch_limit = batch_limit
+        self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self._cache_size = cache_size
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="ruraleval-writer", daemon=True)
+        self._writer.start()
+
+    # ------------------------------------------------------------ public API
+
+    def publish_scheme(self, scheme: Scheme, context: c.Context) -> Outcome:
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            if existing is not None:
+                raise ConflictError.of("id", "unique_scheme", f"方案“{scheme.id}”已发布；如需修改请提交修订")
+            return PublishedScheme.publish(scheme, ctx), {"id": scheme.id}
+
+        return self._run(scheme_stream_id(scheme.id), apply, context, "PublishScheme")
+
+    def revise_scheme(self, scheme: Scheme, reason: str, context: c.Context) -> Outcome:
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            published = _require_scheme(existing, scheme.id)
+            published.revise(scheme, reason, ctx)
+            return published, {"id": scheme.id, "revision": published.revision}
+
+        return self._run(scheme_stream_id(scheme.id), apply, context, "ReviseScheme")
+
+    def enrol(self, command: c.EnrolCounty, context: c.Context) -> Outcome:
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            if existing is not None:
+                raise ConflictError.of("code", "unique_county", f"行政区划代码为 {command.code} 的县已经入选")
+            return County.enrol(command, ctx), {"code": command.code}
+
+        return self._run(county_id(command.code), apply, context, "EnrolCounty")
+
+    def execute(self, code: str, command: c.CountyCommand, context: c.Context) -> Outcome:
+        return self.submit(code, command, context).result()
+
+    def submit(self, code: str, command: c.CountyCommand, context: c.Context) -> Future[Outcome]:
+        """Queues a county command; the future resolves once its events are stored."""
+
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            county = _require_county(existing, code)
+            return county, county.handle(command, ctx)
+
+        return self._enqueue(county_id(code), apply, context, type(command).__name__)
+
+    def county(self, code: str, version: int | None = None) -> County:
+        """A county as stored (at ``version``, if given); 404 when not enrolled."""
+        try:
+            county = self.app.repository.get(county_id(code), version=version)
+        except AggregateNotFoundError:
+            raise _county_not_found(code) from None
+        assert isinstance(county, County)
+        return county
+
+    def scheme(self, scheme_id: str) -> PublishedScheme:
+        try:
+            published = self.app.repository.get(scheme_stream_id(scheme_id))
+        except AggregateNotFoundError:
+            raise NotFound.of("scheme", "known_scheme", f"找不到编号为“{scheme_id}”的评估方案") from None
+        assert isinstance(published, PublishedScheme)
+        return published
+
+    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
+        """Up to ``limit`` (position, event) pairs after position ``after``."""
+        notifications = self.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        to_event = self.app.mapper.to_domain_event
+        return [(notification.id, to_event(notification)) for notification in notifications]
+
+    def aggregate(self, stream: UUID, version: int) -> Aggregate:
+        return self.app.repository.get(stream, version=version)
+
+    def head(self) -> int:
+        """The position of the last event in the log (0 when empty)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def close(self) -> None:
+        if self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join(timeout=30)
+        self.app.close()
+
+    # -------------------------------------------------------------- internals
+
+    def _run(self, stream: UUID, apply: Apply, context: c.Context, label: str) -> Outcome:
+        return self._enqueue(stream, apply, context, label).result()
+
+    def _enqueue(self, stream: UUID, apply: Apply, context: c.Context, label: str) -> Future[Outcome]:
+        if not self._writer.is_alive():
+            raise RuntimeError("the ledger is closed")
+        job = _Job(stream, apply, context, label=label)
+        self._queue.put(job)
+        return job.future
+
+    def _write_loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            batch = [job]
+            stop = False
+            while len(batch) < self.batch_limit:
+                try:
+                    waiting = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if waiting is None:
+                    stop = True
+                    break
+                batch.append(waiting)
+            self._process(batch)
+            if stop:
+                return
+
+    def _process(self, batch: list[_Job]) -> None:
+        try:
+            self._commit(batch)
+            return
+        except (IntegrityError, _Tainted) as error:
+            log.info("batch_retried_alone", reason=type(error).__name__, size=len(batch))
+        except Exception as error:  # the store failed: nothing was committed
+            self._forget(job.stream for job in batch)
+            if len(batch) == 1:
+                log.exception("command_failed", correlation_id=batch[0].context.correlation_id)
+                batch[0].future.set_exception(error)
+                return
+        self._forget(job.stream for job in batch)
+        for job in batch:
+            self._commit_alone(job)
+
+    def _commit_alone(self, job: _Job) -> None:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                self._commit([job])
+                return
+            except (IntegrityError, _Tainted):
+                self._forget([job.stream])
+                log.info("version_conflict", stream=str(job.stream), attempt=attempt)
+            except Exception as error:
+                self._forget([job.stream])
+                log.exception("command_failed", correlation_id=job.context.correlation_id)
+                job.future.set_exception(error)
+                return
+        job.future.set_exception(
+            ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试")
+        )
+
+    def _commit(self, batch: list[_Job]) -> None:
+        """Applies the batch's commands and stores all their events in one transaction."""
+        session: dict[UUID, Aggregate | None] = {}
+        accepted: list[tuple[_Job, Aggregate, int, dict[str, Any], list[str]]] = []
+        refused: list[tuple[_Job, DomainError]] = []
+        for job in batch:
+            aggregate = session[job.stream] if job.stream in session else self._load(job.stream)
+            pending = len(aggregate.pending_events) if aggregate is not None else 0
+            context = job.context if job.context.recorded_at else replace(job.context, recorded_at=self.clock())
+            try:
+                changed, result = job.apply(aggregate, context)
+            except DomainError as error:
+                if aggregate is not None and len(aggregate.pending_events) != pending:
+                    raise _Tainted from error
+                refused.append((job, error))
+                continue
+            session[job.stream] = changed
+            new_events = [type(event).__name__ for event in changed.pending_events[pending:]]
+            accepted.append((job, changed, changed.version, result, new_events))
+        dirty = [aggregate for aggregate in session.values() if aggregate is not None and aggregate.pending_events]
+        recordings = self.app.save(*dirty) if dirty else []
+        positions = {
+            (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id for r in recordings
+        }
+        for aggregate in session.values():
+            if aggregate is not None:
+                self._remember(aggregate)
+        for job, aggregate, version, result, events in accepted:
+            position = positions.get((aggregate.id, version)) if events else None
+            log.info(
+                "command_recorded",
+                command=job.label,
+                stream=str(job.stream),
+                events=events,
+                version=version,
+                position=position,
+                actor=job.context.actor,
+                correlation_id=job.context.correlation_id,
+            )
+            job.future.set_result(Outcome(result, position, version, events))
+        for job, error in refused:
+            log.info("command_refused", command=job.label, stream=str(job.stream), rules=[p.rule for p in error.problems], actor=job.context.actor, correlation_id=job.context.correlation_id)
+            job.future.set_exception(error)
+
+    def _load(self, stream: UUID) -> Aggregate | None:
+        cached = self._cache.get(stream)
+        if cached is not None:
+            self._cache.move_to_end(stream)
+            return cached
+        try:
+            return self.app.repository.get(stream)
+        except AggregateNotFoundError:
+            return None
+
+    def _remember(self, aggregate: Aggregate) -> None:
+        self._cache[aggregate.id] = aggregate
+        self._cache.move_to_end(aggregate.id)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _forget(self, streams: Any) -> None:
+        for stream in streams:
+            self._cache.pop(stream, None)
+
+
+def _county_not_found(code: str) -> NotFound:
+    return NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
+
+
+def _require_county(aggregate: Aggregate | None, code: str) -> County:
+    if aggregate is None:
+        raise _county_not_found(code)
+    assert isinstance(aggregate, County)
+    return aggregate
+
+
+def _require_scheme(aggregate: Aggregate | None, scheme_id: str) -> PublishedScheme:
+    if aggregate is None:
+        raise NotFound.of("id", "known_scheme", f"找不到编号为“{scheme_id}”的评估方案")
+    assert isinstance(aggregate, PublishedScheme)
+    return aggregate

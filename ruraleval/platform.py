@@ -1,0 +1,47 @@
+"""Wiring: the ledger, the read-model store and the projection runner over one store."""
+
+from __future__ import annotations
+
+import threading
+
+from projections.runner import ProjectionRunner
+from projections.scores import all_projections
+from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
+from ruraleval.ledger import Clock, Ledger, utc_now
+from ruraleval.settings import Store, database_url, parse_database_url
+
+
+def open_read_store(store: Store) -> ReadStore:
+    if store.kind == "memory":
+        return SQLiteReadStore(":memory:")
+    if store.kind == "sqlite":
+        return SQLiteReadStore(store.path)
+    return PostgresReadStore(store.conninfo())
+
+
+class Platform:
+    """Everything one process needs; ``close()`` releases it."""
+
+    def __init__(self, store: Store | None = None, *, clock: Clock = utc_now) -> None:
+        self.store = store or parse_database_url(database_url())
+        self.ledger = Ledger(self.store, clock=clock)
+        self.reads = open_read_store(self.store)
+        self.projections = ProjectionRunner(self.ledger, self.reads, all_projections())
+        self.projections.setup()
+        self._stop = threading.Event()
+        self._background: threading.Thread | None = None
+
+    def start_background_projections(self, interval: float = 0.2) -> None:
+        """Keeps read models fresh between requests (reads also catch up on their own)."""
+        if self._background is None:
+            self._background = threading.Thread(
+                target=self.projections.run, args=(self._stop, interval), name="ruraleval-projections", daemon=True
+            )
+            self._background.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._background is not None:
+            self._background.join(timeout=10)
+        self.ledger.close()
+        self.reads.close()

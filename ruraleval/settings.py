@@ -1,0 +1,100 @@
+"""Configuration from the environment: one URL chooses the store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import unquote, urlparse
+
+DEFAULT_DATABASE_URL = "sqlite:///ruraleval.db"
+
+
+class ConfigurationError(ValueError):
+    """The environment asks for something the service cannot do."""
+
+
+@dataclass(frozen=True)
+class Store:
+    """A parsed ``RURALEVAL_DATABASE_URL``: which kind of store and where."""
+
+    kind: str  # "memory", "sqlite" or "postgresql"
+    url: str
+    path: str = ""
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    dbname: str = ""
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for this store."""
+        if self.kind == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if self.kind == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+        }
+
+    def conninfo(self) -> str:
+        """A libpq connection string (PostgreSQL only)."""
+        parts = {"dbname": self.dbname, "host": self.host, "port": str(self.port), "user": self.user}
+        if self.password:
+            parts["password"] = self.password
+        return " ".join(f"{key}={value}" for key, value in parts.items() if value)
+
+    def redacted(self) -> str:
+        """The URL with any password hidden, fit for logs."""
+        if not self.password:
+            return self.url
+        return self.url.replace(f":{self.password}@", ":***@", 1)
+
+
+def parse_database_url(url: str) -> Store:
+    """``memory://``, ``sqlite:///path/file.db`` or ``postgresql://user:pw@host:port/db``."""
+    parsed = urlparse(url)
+    if parsed.scheme == "memory":
+        return Store("memory", url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.netloc + parsed.path)
+        if url.startswith("sqlite:///"):
+            path = unquote(url[len("sqlite:///") :])
+        if not path:
+            raise ConfigurationError("RURALEVAL_DATABASE_URL: sqlite:/// needs a file path")
+        return Store("sqlite", url, path=path)
+    if parsed.scheme in ("postgresql", "postgres"):
+        dbname = parsed.path.lstrip("/")
+        if not dbname:
+            raise ConfigurationError("RURALEVAL_DATABASE_URL: postgresql:// needs a database name")
+        return Store(
+            "postgresql",
+            url,
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 5432,
+            user=unquote(parsed.username or "postgres"),
+            password=unquote(parsed.password or ""),
+            dbname=dbname,
+        )
+    raise ConfigurationError(
+        f"RURALEVAL_DATABASE_URL: unsupported scheme {parsed.scheme!r}; use memory://, sqlite:/// or postgresql://"
+    )
+
+
+def database_url() -> str:
+    return os.environ.get("RURALEVAL_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def production() -> bool:
+    return os.environ.get("RURALEVAL_ENV", "development") == "production"
