@@ -54,7 +54,9 @@ def enrol_county(body: CountyIn, request: Request, service: Platform = Depends(p
 
 
 @router.post("/{code}/indicators", status_code=201, response_model=Recorded, summary="新增个性指标")
-async def define_indicator(code: str, body: IndicatorIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
+async def define_indicator(
+    code: str, body: IndicatorIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
     command = c.DefineIndicator(body.indicator, body.reason, body.sibling_weights, body.year)
     return await record(service, request, code, command)
 
@@ -75,7 +77,9 @@ async def retire_indicator(
 
 
 @router.put("/{code}/weights", response_model=Recorded, summary="调整权重（同一上级下变动的指标一次提交）")
-async def adjust_weights(code: str, body: WeightsIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
+async def adjust_weights(
+    code: str, body: WeightsIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
     return await record(service, request, code, c.AdjustWeights(body.parent, body.weights, body.reason, body.year))
 
 
@@ -91,17 +95,23 @@ async def submit_data(
 
 
 @router.post("/{code}/corrections", response_model=Recorded, summary="更正数据（须填写理由）")
-async def correct_data(code: str, body: CorrectionIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
+async def correct_data(
+    code: str, body: CorrectionIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
     return await record(service, request, code, c.CorrectData(body.indicator, body.period, body.value, body.reason))
 
 
 @router.post("/{code}/withdrawals", response_model=Recorded, summary="撤回数据（须填写理由）")
-async def withdraw_data(code: str, body: WithdrawalIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
+async def withdraw_data(
+    code: str, body: WithdrawalIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
     return await record(service, request, code, c.WithdrawSubmission(body.indicator, body.period, body.reason))
 
 
 @router.post("/{code}/overrides", status_code=201, response_model=Recorded, summary="调整得分（覆盖计算得分）")
-async def override_score(code: str, body: OverrideIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
+async def override_score(
+    code: str, body: OverrideIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
     command = c.OverrideScore(body.year, body.node, body.score, body.authority, body.reason, uuid.uuid4().hex)
     return await record(service, request, code, command)
 
@@ -114,14 +124,20 @@ async def revoke_override(
 
 
 @router.post("/{code}/adjustments", status_code=201, response_model=Recorded, summary="加减分")
-async def adjust_points(code: str, body: AdjustmentIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
+async def adjust_points(
+    code: str, body: AdjustmentIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
     command = c.AdjustPoints(body.year, body.points, body.category, body.reason, uuid.uuid4().hex)
     return await record(service, request, code, command)
 
 
 @router.post("/{code}/periods/{period}/close", response_model=Recorded, summary="关账（此后该期间不再接收数据）")
 async def close_period(
-    code: str, period: str, request: Request, body: OptionalReasonIn | None = None, service: Platform = Depends(platform)
+    code: str,
+    period: str,
+    request: Request,
+    body: OptionalReasonIn | None = None,
+    service: Platform = Depends(platform),
 ) -> Recorded:
     return await record(service, request, code, c.ClosePeriod(period, body.reason if body else ""))
 

@@ -23,7 +23,13 @@ def readyz(service: Platform = Depends(platform)) -> JSONResponse:
         head = service.ledger.head()
         positions = service.projections.positions()
     except Exception as error:  # the store does not answer: not ready, and say why
-        body = {"ready": False, "store": service.store.kind, "head": 0, "projections": {}, "error": type(error).__name__}
+        body = {
+            "ready": False,
+            "store": service.store.kind,
+            "head": 0,
+            "projections": {},
+            "error": type(error).__name__,
+        }
         return JSONResponse(body, status_code=503)
     projections = {name: {"position": position, "lag": head - position} for name, position in positions.items()}
     return JSONResponse({"ready": True, "store": service.store.kind, "head": head, "projections": projections})

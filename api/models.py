@@ -27,17 +27,33 @@ class CountyIn(Body):
 class IndicatorIn(Body):
     indicator: dict[str, Any] = Field(
         description="个性指标定义，字段同评估方案中的指标（kind 为 specific）",
-        examples=[{"code": "1.9", "parent": "1", "name": "特色产业产值", "kind": "specific", "unit": "亿元",
-                   "direction": "higher_better", "method": {"type": "attainment", "target": 10},
-                   "weight": 2, "frequency": "quarterly", "aggregate": "sum", "range": [0, 100]}],
+        examples=[
+            {
+                "code": "1.9",
+                "parent": "1",
+                "name": "特色产业产值",
+                "kind": "specific",
+                "unit": "亿元",
+                "direction": "higher_better",
+                "method": {"type": "attainment", "target": 10},
+                "weight": 2,
+                "frequency": "quarterly",
+                "aggregate": "sum",
+                "range": [0, 100],
+            }
+        ],
     )
-    sibling_weights: dict[str, Number] = Field(default_factory=dict, description="同级指标的新权重，使合计仍等于上级权重")
+    sibling_weights: dict[str, Number] = Field(
+        default_factory=dict, description="同级指标的新权重，使合计仍等于上级权重"
+    )
     reason: Text
     year: int | None = None
 
 
 class IndicatorRevisionIn(Body):
-    changes: dict[str, Any] = Field(description="name, unit, direction, method, frequency, aggregate, range 中要修改的字段")
+    changes: dict[str, Any] = Field(
+        description="name, unit, direction, method, frequency, aggregate, range 中要修改的字段"
+    )
     reason: Text
     year: int | None = None
 

@@ -14,8 +14,16 @@ from domain.errors import DomainError, Problem
 
 log = structlog.get_logger("ruraleval.api")
 PROBLEM_TYPE = "application/problem+json"
-TITLES = {400: "请求有误", 401: "未登录", 403: "无权操作", 404: "未找到", 405: "不支持的请求方法",
-          409: "与已有记录冲突", 422: "提交的内容不符合规则", 500: "服务器内部错误"}
+TITLES = {
+    400: "请求有误",
+    401: "未登录",
+    403: "无权操作",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "与已有记录冲突",
+    422: "提交的内容不符合规则",
+    500: "服务器内部错误",
+}
 
 # Pydantic's error types in the words of the people filling in the forms.
 _VALIDATION_MESSAGES = {

@@ -25,14 +25,21 @@ def fresh(service: Platform = Depends(platform)) -> Platform:
 
 
 @router.get("/counties", response_model=list[CountyOut], summary="入选县名单")
-def list_counties(region: str | None = Query(None, description="east / central / west"), service: Platform = Depends(fresh)) -> list[CountyOut]:
+def list_counties(
+    region: str | None = Query(None, description="east / central / west"), service: Platform = Depends(fresh)
+) -> list[CountyOut]:
     if region is not None and region not in REGION_LABELS:
         raise InvalidCommand.of("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一")
-    return [CountyOut(region_label=REGION_LABELS[row["region"]], **row) for row in queries.list_counties(service.reads, region)]
+    return [
+        CountyOut(region_label=REGION_LABELS[row["region"]], **row)
+        for row in queries.list_counties(service.reads, region)
+    ]
 
 
 @router.get("/counties/{code}/indicators", summary="县的指标体系（含个性指标、当前权重）")
-def county_indicators(code: str, year: int | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)) -> dict[str, Any]:
+def county_indicators(
+    code: str, year: int | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
+) -> dict[str, Any]:
     county = service.ledger.county(code)
     book = county.book(year)
     return {

@@ -15,9 +15,7 @@ from domain.scheme import Component, Composite, Grade
 ScoreInput = Decimal | Sequence[Decimal] | None
 
 
-def evaluate_composites(
-    composites: Sequence[Composite], inputs: Mapping[str, ScoreInput]
-) -> dict[str, Decimal | None]:
+def evaluate_composites(composites: Sequence[Composite], inputs: Mapping[str, ScoreInput]) -> dict[str, Decimal | None]:
     """Every composite's value; ``None`` where a component it needs is missing."""
     results: dict[str, Decimal | None] = {}
     pending = list(composites)

@@ -98,7 +98,9 @@ class County(Aggregate):
         book = self.years.get(str(year))
         if book is None:
             adopted = "、".join(sorted(self.years)) or "无"
-            raise InvalidCommand.of(field, "scheme_year", f"{self.name}没有 {year} 年度的评估方案（已采用年度：{adopted}）")
+            raise InvalidCommand.of(
+                field, "scheme_year", f"{self.name}没有 {year} 年度的评估方案（已采用年度：{adopted}）"
+            )
         return book
 
     @property
@@ -125,7 +127,9 @@ class County(Aggregate):
         definition = self._active_indicator(book, indicator)
         has_children = any(n.parent == indicator and n.weighted for n in book.indicators.values())
         if has_children or definition.kind == "bonus_penalty":
-            raise InvalidCommand.of("indicator", "leaf_indicator", f"指标“{indicator}”由下级汇总或为加减分类，不接收数据")
+            raise InvalidCommand.of(
+                "indicator", "leaf_indicator", f"指标“{indicator}”由下级汇总或为加减分类，不接收数据"
+            )
         if parsed.frequency != definition.frequency:
             raise InvalidCommand.of(
                 "period",
@@ -139,7 +143,9 @@ class County(Aggregate):
     def _check_open(self, book: CountyYear, period: Period, field: str) -> None:
         for closed in book.closed:
             if parse_period(closed).contains(period):
-                raise ConflictError.of(field, "period_open", f"期间“{closed}”已关账，不能再写入“{period}”的数据；如需修改请先重新开启")
+                raise ConflictError.of(
+                    field, "period_open", f"期间“{closed}”已关账，不能再写入“{period}”的数据；如需修改请先重新开启"
+                )
 
     def _check_year_open(self, book: CountyYear, field: str = "year") -> None:
         self._check_open(book, Period(book.scheme.year, 1, 12), field)
@@ -163,7 +169,9 @@ class County(Aggregate):
 
     def _AdoptScheme(self, command: c.AdoptScheme, context: c.Context) -> None:
         if str(command.scheme.year) in self.years:
-            raise ConflictError.of("scheme", "one_scheme_per_year", f"{self.name}已采用 {command.scheme.year} 年度的评估方案")
+            raise ConflictError.of(
+                "scheme", "one_scheme_per_year", f"{self.name}已采用 {command.scheme.year} 年度的评估方案"
+            )
         self._record(self.SchemeAdopted, context, scheme=command.scheme)
 
     def _DefineIndicator(self, command: c.DefineIndicator, context: c.Context) -> None:
@@ -181,11 +189,22 @@ class County(Aggregate):
         if indicator.parent is not None:
             parent = self._active_indicator(book, indicator.parent, "indicator.parent")
             if parent.method is not None:
-                raise InvalidCommand.of("indicator.parent", "parent_unscored", f"指标“{parent.code}”是有评分方法的末级指标，不能在其下新增指标")
+                raise InvalidCommand.of(
+                    "indicator.parent",
+                    "parent_unscored",
+                    f"指标“{parent.code}”是有评分方法的末级指标，不能在其下新增指标",
+                )
         tree = dict(book.indicators)
         tree[indicator.code] = indicator
         self._check_weights(tree, indicator.parent, command.sibling_weights, "sibling_weights")
-        self._record(self.IndicatorDefined, context, year=book.scheme.year, indicator=indicator, sibling_weights=dict(command.sibling_weights), reason=reason)
+        self._record(
+            self.IndicatorDefined,
+            context,
+            year=book.scheme.year,
+            indicator=indicator,
+            sibling_weights=dict(command.sibling_weights),
+            reason=reason,
+        )
 
     def _ReviseIndicator(self, command: c.ReviseIndicator, context: c.Context) -> None:
         book = self.book(command.year)
@@ -194,14 +213,20 @@ class County(Aggregate):
         current = self._active_indicator(book, command.code, "code")
         unknown = sorted(set(command.changes) - set(REVISABLE_FIELDS))
         if unknown or not command.changes:
-            raise InvalidCommand.of("changes", "revisable_fields", f"只能修改 {'、'.join(REVISABLE_FIELDS)}（权重请用权重调整），收到 {'、'.join(unknown) or '空'}")
+            raise InvalidCommand.of(
+                "changes",
+                "revisable_fields",
+                f"只能修改 {'、'.join(REVISABLE_FIELDS)}（权重请用权重调整），收到 {'、'.join(unknown) or '空'}",
+            )
         document = {**indicator_document(current), **command.changes}
         check = _Collector()
         revised = read_indicator(check, document, "changes")
         if check.problems or revised is None:
             raise InvalidCommand(check.problems)
         if revised.frequency != current.frequency and book.data.get(current.code):
-            raise ConflictError.of("changes.frequency", "frequency_fixed_with_data", f"指标“{current.code}”已有数据，不能更改报送频率")
+            raise ConflictError.of(
+                "changes.frequency", "frequency_fixed_with_data", f"指标“{current.code}”已有数据，不能更改报送频率"
+            )
         tree = dict(book.indicators)
         tree[current.code] = revised
         problems = tree_problems(list(tree.values()))
@@ -215,9 +240,18 @@ class County(Aggregate):
         reason = require_reason(command.reason)
         indicator = self._active_indicator(book, command.code, "code")
         retired = {code for code in book.indicators if self._descends(book, code, indicator.code)}
-        tree = {code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()}
+        tree = {
+            code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()
+        }
         self._check_weights(tree, indicator.parent, command.sibling_weights, "sibling_weights")
-        self._record(self.IndicatorRetired, context, year=book.scheme.year, code=indicator.code, sibling_weights=dict(command.sibling_weights), reason=reason)
+        self._record(
+            self.IndicatorRetired,
+            context,
+            year=book.scheme.year,
+            code=indicator.code,
+            sibling_weights=dict(command.sibling_weights),
+            reason=reason,
+        )
 
     def _AdjustWeights(self, command: c.AdjustWeights, context: c.Context) -> None:
         book = self.book(command.year)
@@ -229,9 +263,19 @@ class County(Aggregate):
             self._active_indicator(book, command.parent, "parent")
         previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
         self._check_weights(dict(book.indicators), command.parent, command.weights, "weights")
-        self._record(self.WeightsAdjusted, context, year=book.scheme.year, parent=command.parent, weights=dict(command.weights), previous=previous, reason=reason)
+        self._record(
+            self.WeightsAdjusted,
+            context,
+            year=book.scheme.year,
+            parent=command.parent,
+            weights=dict(command.weights),
+            previous=previous,
+            reason=reason,
+        )
 
-    def _check_weights(self, tree: dict[str, IndicatorDef], parent: str | None, weights: dict[str, Decimal], field: str) -> None:
+    def _check_weights(
+        self, tree: dict[str, IndicatorDef], parent: str | None, weights: dict[str, Decimal], field: str
+    ) -> None:
         """New weights apply only beneath ``parent``; afterwards every sum must hold."""
         problems = []
         for code, weight in weights.items():
@@ -269,22 +313,32 @@ class County(Aggregate):
             seen = self.idempotency.get(key)
             if seen is not None:
                 if seen["fingerprint"] != fingerprint:
-                    raise ConflictError.of("idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送")
+                    raise ConflictError.of(
+                        "idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送"
+                    )
                 return {"version": seen["version"], "replayed": True}
-        book, indicator, _ = self._data_indicator(command.indicator, command.period)
+        _, indicator, _ = self._data_indicator(command.indicator, command.period)
         self._check_value(indicator, command.value)
-        self._record(self.DataSubmitted, context, indicator=command.indicator, period=command.period, value=command.value, source=command.source, idempotency_key=key)
+        self._record(
+            self.DataSubmitted,
+            context,
+            indicator=command.indicator,
+            period=command.period,
+            value=command.value,
+            source=command.source,
+            idempotency_key=key,
+        )
         return {"version": self.version, "replayed": False}
 
     def _check_value(self, indicator: IndicatorDef, value: Decimal) -> None:
-        low, high = (indicator.range or [None, None])
+        bounds = indicator.range
         if indicator.method is not None and indicator.method.type == "manual":
-            low, high = ZERO, Decimal(1)
-        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = [ZERO, Decimal(1)]
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            low, high = plain(bounds[0]), plain(bounds[1])
+            where = f"指标“{indicator.code} {indicator.name}”"
             raise InvalidCommand.of(
-                "value",
-                "within_range",
-                f"指标“{indicator.code} {indicator.name}”的取值 {plain(value)} 超出有效范围 [{plain(low or ZERO)}, {plain(high or ZERO)}]",
+                "value", "within_range", f"{where}的取值 {plain(value)} 超出有效范围 [{low}, {high}]"
             )
 
     def _CorrectData(self, command: c.CorrectData, context: c.Context) -> None:
@@ -292,13 +346,28 @@ class County(Aggregate):
         book, indicator, _ = self._data_indicator(command.indicator, command.period)
         previous = self._standing(book, command.indicator, command.period)
         self._check_value(indicator, command.value)
-        self._record(self.DataCorrected, context, indicator=command.indicator, period=command.period, value=command.value, previous=previous.value, reason=reason)
+        self._record(
+            self.DataCorrected,
+            context,
+            indicator=command.indicator,
+            period=command.period,
+            value=command.value,
+            previous=previous.value,
+            reason=reason,
+        )
 
     def _WithdrawSubmission(self, command: c.WithdrawSubmission, context: c.Context) -> None:
         reason = require_reason(command.reason)
         book, _, _ = self._data_indicator(command.indicator, command.period)
         previous = self._standing(book, command.indicator, command.period)
-        self._record(self.SubmissionWithdrawn, context, indicator=command.indicator, period=command.period, previous=previous.value, reason=reason)
+        self._record(
+            self.SubmissionWithdrawn,
+            context,
+            indicator=command.indicator,
+            period=command.period,
+            previous=previous.value,
+            reason=reason,
+        )
 
     @staticmethod
     def _standing(book: CountyYear, indicator: str, period: str) -> Submission:
@@ -315,12 +384,27 @@ class County(Aggregate):
             raise InvalidCommand.of("authority", "one_of", f"authority 只能是 {'、'.join(c.AUTHORITIES)} 之一")
         maximum = node_maximum(book, command.node)
         if maximum is None:
-            raise InvalidCommand.of("node", "known_node", f"没有可调整得分的节点“{command.node}”（可为指标编号、一级指标编号或 total）")
+            raise InvalidCommand.of(
+                "node", "known_node", f"没有可调整得分的节点“{command.node}”（可为指标编号、一级指标编号或 total）"
+            )
         if not ZERO <= command.score <= maximum:
-            raise InvalidCommand.of("score", "within_node_maximum", f"“{command.node}”的得分必须在 0 到 {plain(maximum)} 之间，收到 {plain(command.score)}")
+            raise InvalidCommand.of(
+                "score",
+                "within_node_maximum",
+                f"“{command.node}”的得分必须在 0 到 {plain(maximum)} 之间，收到 {plain(command.score)}",
+            )
         if command.override_id in book.overrides:
             raise ConflictError.of("override_id", "unique_id", "分数调整编号重复")
-        self._record(self.ScoreOverridden, context, year=command.year, override_id=command.override_id, node=command.node, score=command.score, authority=command.authority, reason=reason)
+        self._record(
+            self.ScoreOverridden,
+            context,
+            year=command.year,
+            override_id=command.override_id,
+            node=command.node,
+            score=command.score,
+            authority=command.authority,
+            reason=reason,
+        )
         return {"override_id": command.override_id}
 
     def _RevokeOverride(self, command: c.RevokeOverride, context: c.Context) -> None:
@@ -329,7 +413,14 @@ class County(Aggregate):
         self._check_year_open(book)
         if override.revoked:
             raise ConflictError.of("override_id", "not_revoked", "该分数调整已撤销")
-        self._record(self.OverrideRevoked, context, year=book.scheme.year, override_id=override.id, node=override.node, reason=reason)
+        self._record(
+            self.OverrideRevoked,
+            context,
+            year=book.scheme.year,
+            override_id=override.id,
+            node=override.node,
+            reason=reason,
+        )
 
     def _AdjustPoints(self, command: c.AdjustPoints, context: c.Context) -> dict[str, Any]:
         book = self.book(command.year)
@@ -342,8 +433,18 @@ class County(Aggregate):
         if not category:
             raise InvalidCommand.of("category", "required", "必须填写加减分类别 category")
         if categories and category not in categories:
-            raise InvalidCommand.of("category", "known_category", f"加减分类别必须是方案中的 {'、'.join(categories)} 之一")
-        self._record(self.PointsAdjusted, context, year=command.year, adjustment_id=command.adjustment_id, points=command.points, category=category, reason=reason)
+            raise InvalidCommand.of(
+                "category", "known_category", f"加减分类别必须是方案中的 {'、'.join(categories)} 之一"
+            )
+        self._record(
+            self.PointsAdjusted,
+            context,
+            year=command.year,
+            adjustment_id=command.adjustment_id,
+            points=command.points,
+            category=category,
+            reason=reason,
+        )
         return {"adjustment_id": command.adjustment_id}
 
     def _ClosePeriod(self, command: c.ClosePeriod, context: c.Context) -> None:
@@ -420,10 +521,15 @@ class County(Aggregate):
 
         def apply(self, county: County) -> None:
             book = county.years[self.period[:4]]
-            book.data.setdefault(self.indicator, {})[self.period] = Submission(self.value, self.source, self.originator_version)
+            book.data.setdefault(self.indicator, {})[self.period] = Submission(
+                self.value, self.source, self.originator_version
+            )
             if self.idempotency_key is not None:
                 fingerprint = f"{self.indicator}|{self.period}|{plain(self.value)}|{self.source}"
-                county.idempotency[self.idempotency_key] = {"fingerprint": fingerprint, "version": self.originator_version}
+                county.idempotency[self.idempotency_key] = {
+                    "fingerprint": fingerprint,
+                    "version": self.originator_version,
+                }
 
     class DataCorrected(Event):
         indicator: str
@@ -435,7 +541,9 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             book = county.years[self.period[:4]]
             standing = book.data[self.indicator][self.period]
-            book.data[self.indicator][self.period] = Submission(self.value, standing.source, self.originator_version, corrected=True)
+            book.data[self.indicator][self.period] = Submission(
+                self.value, standing.source, self.originator_version, corrected=True
+            )
 
     class SubmissionWithdrawn(Event):
         indicator: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class DomainError(Exception):
         super().__init__("; ".join(p.message for p in self.problems))
 
     @classmethod
-    def of(cls, field: str, rule: str, message: str) -> DomainError:
+    def of(cls, field: str, rule: str, message: str) -> Self:
         return cls(Problem(field, rule, message))
 
 

@@ -33,11 +33,7 @@ class Period:
         return self.first_month + self.months - 1
 
     def contains(self, other: Period) -> bool:
-        return (
-            self.year == other.year
-            and self.first_month <= other.first_month
-            and other.last_month <= self.last_month
-        )
+        return self.year == other.year and self.first_month <= other.first_month and other.last_month <= self.last_month
 
     def __str__(self) -> str:
         if self.months == 12:

@@ -272,7 +272,11 @@ def read_indicator(check: _Collector, item: Any, path: str) -> IndicatorDef | No
         return None
     code = check.text(item.get("code"), f"{path}.code")
     if code and (not CODE_PATTERN.match(code) or code == TOTAL):
-        check.add(f"{path}.code", "pattern", f"指标编号“{code}”不合法：只能由字母、数字、点、下划线和连字符组成，且不能是 total")
+        check.add(
+            f"{path}.code",
+            "pattern",
+            f"指标编号“{code}”不合法：只能由字母、数字、点、下划线和连字符组成，且不能是 total",
+        )
     parent = item.get("parent")
     if parent is not None and not isinstance(parent, str):
         check.add(f"{path}.parent", "string", f"{path}.parent 必须是上级指标的编号")
@@ -512,15 +516,25 @@ def _shape_problems(by_code: dict[str, IndicatorDef]) -> list[Problem]:
         field_path = f"indicators.{code}"
         depth = depth_of(by_code, code)
         if depth > MAX_DEPTH:
-            problems.append(Problem(f"{field_path}.parent", "max_depth", f"指标“{code}”位于第 {depth} 级，指标体系最多三级"))
+            problems.append(
+                Problem(f"{field_path}.parent", "max_depth", f"指标“{code}”位于第 {depth} 级，指标体系最多三级")
+            )
         if node.kind == "bonus_penalty":
             if node.parent is not None or code in parents:
                 problems.append(Problem(field_path, "bonus_penalty_top", f"加减分类指标“{code}”必须位于顶层且没有下级"))
             continue
         if node.parent is not None and by_code[node.parent].kind == "bonus_penalty":
-            problems.append(Problem(f"{field_path}.parent", "bonus_penalty_top", f"加减分类指标“{node.parent}”不能有下级"))
+            problems.append(
+                Problem(f"{field_path}.parent", "bonus_penalty_top", f"加减分类指标“{node.parent}”不能有下级")
+            )
         if code in parents and node.method is not None:
-            problems.append(Problem(f"{field_path}.method", "parent_unscored", f"指标“{code}”有下级指标，由下级得分汇总，不能再设评分方法"))
+            problems.append(
+                Problem(
+                    f"{field_path}.method",
+                    "parent_unscored",
+                    f"指标“{code}”有下级指标，由下级得分汇总，不能再设评分方法",
+                )
+            )
         if code not in parents and node.method is None:
             problems.append(Problem(f"{field_path}.method", "required", f"末级指标“{code}”缺少评分方法 method"))
     return problems

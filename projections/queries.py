@@ -69,12 +69,16 @@ def scorecard(store: ReadStore, code: str, year: int) -> dict[str, Any] | None:
 
 def rankings(store: ReadStore, year: int) -> list[dict[str, Any]]:
     """Every county's total and grade, ranked overall and within its region (ties share a rank)."""
-    rows = store.query(
-        "SELECT county, name, region, province, total, grade FROM county_totals WHERE year = %s", [year]
-    )
+    rows = store.query("SELECT county, name, region, province, total, grade FROM county_totals WHERE year = %s", [year])
     entries = [
-        {"county": row["county"], "name": row["name"], "region": row["region"], "province": row["province"],
-         "exact": Decimal(row["total"]), "grade": row["grade"]}
+        {
+            "county": row["county"],
+            "name": row["name"],
+            "region": row["region"],
+            "province": row["province"],
+            "exact": Decimal(row["total"]),
+            "grade": row["grade"],
+        }
         for row in rows
     ]
     entries.sort(key=lambda entry: (-entry["exact"], entry["county"]))

@@ -21,9 +21,7 @@ from projections.store import ReadStore, Sql
 
 log = structlog.get_logger("ruraleval.projections")
 
-TRACKING_TABLE = (
-    "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
-)
+TRACKING_TABLE = "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 
 
 class EventSource(Protocol):
@@ -111,9 +109,7 @@ class ProjectionRunner:
     def step(self, projection: Projection) -> tuple[int, int]:
         """One batch in one transaction: (events processed, new position)."""
         with self.store.transaction() as sql:
-            rows = sql.execute(
-                "SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", [projection.name]
-            )
+            rows = sql.execute("SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", [projection.name])
             position = int(rows[0]["position"])
             batch = self.source.read(position, self.batch_size)
             if not batch:

@@ -39,8 +39,15 @@ class CountyListProjection(Projection):
                 sql.execute(
                     "INSERT INTO county_list (code, name, province, region, schemes, enrolled_at, stream)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [event.code, event.name, event.province, event.region, orjson.dumps(schemes).decode(),
-                     event.timestamp.isoformat(), event.originator_id.hex],
+                    [
+                        event.code,
+                        event.name,
+                        event.province,
+                        event.region,
+                        orjson.dumps(schemes).decode(),
+                        event.timestamp.isoformat(),
+                        event.originator_id.hex,
+                    ],
                 )
             elif isinstance(event, County.SchemeAdopted):
                 rows = sql.execute("SELECT schemes FROM county_list WHERE stream = %s", [event.originator_id.hex])
@@ -101,10 +108,23 @@ def write_scorecard(sql: Sql, county: County, card: Scorecard) -> None:
     sql.many(
         f"INSERT INTO node_scores ({NODE_COLUMNS}) VALUES ({', '.join(['%s'] * 15)})",
         [
-            [county.code, card.year, ordinal, node.code, node.name, node.parent, node.level, node.kind,
-             text(node.value), text(node.computed), text(node.score), text(node.max),
-             1 if node.overridden else 0, node.override.authority if node.override else None,
-             node.override.id if node.override else None]
+            [
+                county.code,
+                card.year,
+                ordinal,
+                node.code,
+                node.name,
+                node.parent,
+                node.level,
+                node.kind,
+                text(node.value),
+                text(node.computed),
+                text(node.score),
+                text(node.max),
+                1 if node.overridden else 0,
+                node.override.authority if node.override else None,
+                node.override.id if node.override else None,
+            ]
             for ordinal, node in enumerate(card.nodes)
         ],
     )
@@ -114,10 +134,22 @@ def write_scorecard(sql: Sql, county: County, card: Scorecard) -> None:
         "INSERT INTO county_totals (county, year, name, region, province, total, computed_total, bonus,"
         " penalty, grade, overridden, authority, composites, version)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-        [county.code, card.year, county.name, county.region, county.province, str(card.total),
-         str(card.computed_total), str(card.bonus), str(card.penalty), card.grade,
-         1 if card.total_override else 0, card.total_override.authority if card.total_override else None,
-         orjson.dumps(composites, option=orjson.OPT_SORT_KEYS).decode(), county.version],
+        [
+            county.code,
+            card.year,
+            county.name,
+            county.region,
+            county.province,
+            str(card.total),
+            str(card.computed_total),
+            str(card.bonus),
+            str(card.penalty),
+            card.grade,
+            1 if card.total_override else 0,
+            card.total_override.authority if card.total_override else None,
+            orjson.dumps(composites, option=orjson.OPT_SORT_KEYS).decode(),
+            county.version,
+        ],
     )
 
 

@@ -161,9 +161,12 @@ class PostgresReadStore(ReadStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Sql]:
-        with self.pool.connection() as connection, connection.transaction():
-            with connection.cursor(row_factory=self._dict_row) as cursor:
-                yield _PostgresSql(cursor)
+        with (
+            self.pool.connection() as connection,
+            connection.transaction(),
+            connection.cursor(row_factory=self._dict_row) as cursor,
+        ):
+            yield _PostgresSql(cursor)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.pool.connection() as connection, connection.cursor(row_factory=self._dict_row) as cursor:

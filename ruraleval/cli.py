@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
     projections = commands.add_parser("projections", help="read models")
     actions = projections.add_subparsers(dest="action", required=True)
-    actions.add_parser("rebuild", help="rebuild every read model from the start of the log").set_defaults(handler=_rebuild)
+    actions.add_parser("rebuild", help="rebuild every read model from the start of the log").set_defaults(
+        handler=_rebuild
+    )
     actions.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
     actions.add_parser("run", help="keep the read models up to date (a projection worker)").set_defaults(handler=_run)
     return parser

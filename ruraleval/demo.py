@@ -86,7 +86,12 @@ def demo_scheme_document() -> dict[str, Any]:
         "id": SCHEME_ID,
         "name": "乡村振兴百县示范创建监测评估方案（2023年度，演示）",
         "year": YEAR,
-        "grades": [{"label": "好", "min": 90}, {"label": "较好", "min": 80}, {"label": "一般", "min": 60}, {"label": "较差", "min": 0}],
+        "grades": [
+            {"label": "好", "min": 90},
+            {"label": "较好", "min": 80},
+            {"label": "一般", "min": 60},
+            {"label": "较差", "min": 0},
+        ],
         "bonus_cap": 5,
         "penalty_cap": 10,
         "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
@@ -149,7 +154,9 @@ def _value(indicator: Any, progress: Decimal, share: Decimal, rng: random.Random
     """A value on the path from baseline to target, ``progress`` of the way at year end."""
     method = indicator.method
     target = method.target if method.type == "attainment" else Decimal(100)
-    baseline = method.baseline if method.type == "attainment" and method.baseline is not None else target * Decimal("0.8")
+    baseline = (
+        method.baseline if method.type == "attainment" and method.baseline is not None else target * Decimal("0.8")
+    )
     if indicator.aggregate == "sum":
         value = target * progress * share
     else:
@@ -173,7 +180,9 @@ def load_demo(platform: Platform) -> bool:
     centre = c.Context(ACTOR_CENTRE, "demo-scheme", start)
     platform.ledger.publish_scheme(scheme, centre)
     for code, name, province, region in COUNTIES:
-        platform.ledger.enrol(c.EnrolCounty(code, name, province, region, scheme), c.Context(ACTOR_CENTRE, f"demo-enrol-{code}", start))
+        platform.ledger.enrol(
+            c.EnrolCounty(code, name, province, region, scheme), c.Context(ACTOR_CENTRE, f"demo-enrol-{code}", start)
+        )
     _load_data(platform, scheme)
     _load_reviews(platform)
     platform.projections.catch_up()
@@ -194,7 +203,9 @@ def _load_data(platform: Platform, scheme: Scheme) -> None:
                 share = Decimal(index) / len(periods) if indicator.aggregate != "sum" else Decimal(1) / len(periods)
                 value = _value(indicator, progress, share, county_rng)
                 late_days = county_rng.choice([0, 0, 0, 0, 0, 0, 3, 12])
-                recorded = _Calendar.due(period) - timedelta(days=3) + timedelta(days=late_days, minutes=rng.randint(0, 600))
+                recorded = (
+                    _Calendar.due(period) - timedelta(days=3) + timedelta(days=late_days, minutes=rng.randint(0, 600))
+                )
                 context = c.Context(f"dept.{code}", f"demo-{code}-{indicator.code}-{period}", recorded)
                 pending.append((recorded, code, c.SubmitData(indicator.code, period, value, "form"), context))
     pending.sort(key=lambda item: item[0])
@@ -208,8 +219,12 @@ def _load_reviews(platform: Platform) -> None:
     when = datetime(YEAR + 1, 1, 12, 3, tzinfo=UTC)
     corrections = [("130425", "2.1", "2023-06", Decimal("71.40")), ("522325", "5.3", "2023-09", Decimal("80.10"))]
     for index, (code, indicator, period, value) in enumerate(corrections):
-        context = c.Context("evaluator.east" if code.startswith("13") else "evaluator.west", f"demo-correct-{index}", when)
-        platform.ledger.execute(code, c.CorrectData(indicator, period, value, "核查发现报送数据录入错误，按台账更正"), context)
+        context = c.Context(
+            "evaluator.east" if code.startswith("13") else "evaluator.west", f"demo-correct-{index}", when
+        )
+        platform.ledger.execute(
+            code, c.CorrectData(indicator, period, value, "核查发现报送数据录入错误，按台账更正"), context
+        )
     points = [
         ("330782", Decimal(3), "B1", "数字乡村建设经验被农业农村部推广"),
         ("411523", Decimal(2), "B1", "红色旅游带动乡村振兴典型案例"),
@@ -217,7 +232,9 @@ def _load_reviews(platform: Platform) -> None:
     ]
     for index, (code, amount, category, reason) in enumerate(points):
         context = c.Context(ACTOR_CENTRE, f"demo-points-{index}", when + timedelta(days=1))
-        platform.ledger.execute(code, c.AdjustPoints(YEAR, amount, category, reason, f"demo-adjustment-{index}"), context)
+        platform.ledger.execute(
+            code, c.AdjustPoints(YEAR, amount, category, reason, f"demo-adjustment-{index}"), context
+        )
     context = c.Context("evaluator.central", "demo-override", when + timedelta(days=2))
     override = c.OverrideScore(YEAR, "3.1", Decimal(4), "province", "省级核查组实地核查结果为准", "demo-override-1")
     platform.ledger.execute("360781", override, context)

@@ -142,7 +142,7 @@ class Ledger:
     def county(self, code: str, version: int | None = None) -> County:
         """A county as stored (at ``version``, if given); 404 when not enrolled."""
         try:
-            county = self.app.repository.get(county_id(code), version=version)
+            county: Any = self.app.repository.get(county_id(code), version=version)
         except AggregateNotFoundError:
             raise _county_not_found(code) from None
         assert isinstance(county, County)
@@ -150,7 +150,7 @@ class Ledger:
 
     def scheme(self, scheme_id: str) -> PublishedScheme:
         try:
-            published = self.app.repository.get(scheme_stream_id(scheme_id))
+            published: Any = self.app.repository.get(scheme_stream_id(scheme_id))
         except AggregateNotFoundError:
             raise NotFound.of("scheme", "known_scheme", f"找不到编号为“{scheme_id}”的评估方案") from None
         assert isinstance(published, PublishedScheme)
@@ -236,9 +236,7 @@ class Ledger:
                 log.exception("command_failed", correlation_id=job.context.correlation_id)
                 job.future.set_exception(error)
                 return
-        job.future.set_exception(
-            ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试")
-        )
+        job.future.set_exception(ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试"))
 
     def _commit(self, batch: list[_Job]) -> None:
         """Applies the batch's commands and stores all their events in one transaction."""
@@ -280,9 +278,16 @@ class Ledger:
                 correlation_id=job.context.correlation_id,
             )
             job.future.set_result(Outcome(result, position, version, events))
-        for job, error in refused:
-            log.info("command_refused", command=job.label, stream=str(job.stream), rules=[p.rule for p in error.problems], actor=job.context.actor, correlation_id=job.context.correlation_id)
-            job.future.set_exception(error)
+        for job, refusal in refused:
+            log.info(
+                "command_refused",
+                command=job.label,
+                stream=str(job.stream),
+                rules=[p.rule for p in refusal.problems],
+                actor=job.context.actor,
+                correlation_id=job.context.correlation_id,
+            )
+            job.future.set_exception(refusal)
 
     def _load(self, stream: UUID) -> Aggregate | None:
         cached = self._cache.get(stream)
