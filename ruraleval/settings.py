@@ -57,9 +57,11 @@ class Store:
 
     def redacted(self) -> str:
         """The URL with any password hidden, fit for logs."""
-        if not self.password:
+        parsed = urlparse(self.url)
+        if parsed.password is None:
             return self.url
-        return self.url.replace(f":{self.password}@", ":***@", 1)
+        netloc = f"{parsed.username}:***@{parsed.hostname}" + (f":{parsed.port}" if parsed.port else "")
+        return parsed._replace(netloc=netloc).geturl()
 
 
 def parse_database_url(url: str) -> Store:
