@@ -74,6 +74,7 @@ class _Job:
     context: c.Context
     future: Future[Outcome] = field(default_factory=Future)
     label: str = ""
+    subject: str = ""
 
 
 class _Tainted(Exception):
@@ -109,7 +110,7 @@ class Ledger:
                 raise ConflictError.of("id", "unique_scheme", f"方案“{scheme.id}”已发布；如需修改请提交修订")
             return PublishedScheme.publish(scheme, ctx), {"id": scheme.id}
 
-        return self._run(scheme_stream_id(scheme.id), apply, context, "PublishScheme")
+        return self._run(scheme_stream_id(scheme.id), apply, context, "PublishScheme", f"scheme:{scheme.id}")
 
     def revise_scheme(self, scheme: Scheme, reason: str, context: c.Context) -> Outcome:
         def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
@@ -117,7 +118,7 @@ class Ledger:
             published.revise(scheme, reason, ctx)
             return published, {"id": scheme.id, "revision": published.revision}
 
-        return self._run(scheme_stream_id(scheme.id), apply, context, "ReviseScheme")
+        return self._run(scheme_stream_id(scheme.id), apply, context, "ReviseScheme", f"scheme:{scheme.id}")
 
     def enrol(self, command: c.EnrolCounty, context: c.Context) -> Outcome:
         def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
@@ -125,7 +126,7 @@ class Ledger:
                 raise ConflictError.of("code", "unique_county", f"行政区划代码为 {command.code} 的县已经入选")
             return County.enrol(command, ctx), {"code": command.code}
 
-        return self._run(county_id(command.code), apply, context, "EnrolCounty")
+        return self._run(county_id(command.code), apply, context, "EnrolCounty", f"county:{command.code}")
 
     def execute(self, code: str, command: c.CountyCommand, context: c.Context) -> Outcome:
         return self.submit(code, command, context).result()
@@ -137,7 +138,7 @@ class Ledger:
             county = _require_county(existing, code)
             return county, county.handle(command, ctx)
 
-        return self._enqueue(county_id(code), apply, context, type(command).__name__)
+        return self._enqueue(county_id(code), apply, context, type(command).__name__, f"county:{code}")
 
     def county(self, code: str, version: int | None = None) -> County:
         """A county as stored (at ``version``, if given); 404 when not enrolled."""
@@ -177,13 +178,13 @@ class Ledger:
 
     # -------------------------------------------------------------- internals
 
-    def _run(self, stream: UUID, apply: Apply, context: c.Context, label: str) -> Outcome:
-        return self._enqueue(stream, apply, context, label).result()
+    def _run(self, stream: UUID, apply: Apply, context: c.Context, label: str, subject: str) -> Outcome:
+        return self._enqueue(stream, apply, context, label, subject).result()
 
-    def _enqueue(self, stream: UUID, apply: Apply, context: c.Context, label: str) -> Future[Outcome]:
+    def _enqueue(self, stream: UUID, apply: Apply, context: c.Context, label: str, subject: str) -> Future[Outcome]:
         if not self._writer.is_alive():
             raise RuntimeError("the ledger is closed")
-        job = _Job(stream, apply, context, label=label)
+        job = _Job(stream, apply, context, label=label, subject=subject)
         self._queue.put(job)
         return job.future
 
@@ -230,7 +231,7 @@ class Ledger:
                 return
             except (IntegrityError, _Tainted):
                 self._forget([job.stream])
-                log.info("version_conflict", stream=str(job.stream), attempt=attempt)
+                log.info("version_conflict", stream=job.subject, attempt=attempt)
             except Exception as error:
                 self._forget([job.stream])
                 log.exception("command_failed", correlation_id=job.context.correlation_id)
@@ -270,7 +271,7 @@ class Ledger:
             log.info(
                 "command_recorded",
                 command=job.label,
-                stream=str(job.stream),
+                stream=job.subject,
                 events=events,
                 version=version,
                 position=position,
@@ -282,7 +283,7 @@ class Ledger:
             log.info(
                 "command_refused",
                 command=job.label,
-                stream=str(job.stream),
+                stream=job.subject,
                 rules=[p.rule for p in refusal.problems],
                 actor=job.context.actor,
                 correlation_id=job.context.correlation_id,
