@@ -47,7 +47,9 @@ def _admin_connection() -> Any:
     last: Exception | None = None
     for user in ("postgres", "root"):
         try:
-            return psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname="postgres", autocommit=True, connect_timeout=3)
+            return psycopg.connect(
+                host=PG_HOST, port=PG_PORT, user=user, dbname="postgres", autocommit=True, connect_timeout=3
+            )
         except psycopg.OperationalError as error:
             last = error
     raise RuntimeError(f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT}: {last}")

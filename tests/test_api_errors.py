@@ -71,11 +71,27 @@ def test_missing_method_parameters_and_weights(memory_client: TestClient, scheme
 @pytest.mark.parametrize(
     ("payload", "field", "rule"),
     [
-        ({"code": "12345", "name": "x", "province": "河南省", "region": "central", "scheme": "example-2023"}, "code", "admin_code"),
-        ({"code": "411524", "name": "x", "province": "河南省", "region": "north", "scheme": "example-2023"}, "region", "one_of"),
+        (
+            {"code": "12345", "name": "x", "province": "河南省", "region": "central", "scheme": "example-2023"},
+            "code",
+            "admin_code",
+        ),
+        (
+            {"code": "411524", "name": "x", "province": "河南省", "region": "north", "scheme": "example-2023"},
+            "region",
+            "one_of",
+        ),
         ({"code": "411524", "name": "x", "province": "河南省", "region": "central"}, "scheme", "missing"),
-        ({"code": "411524", "name": "x", "province": "河南省", "region": "central", "scheme": "nope"}, "scheme", "known_scheme"),
-        ({"code": COUNTY, "name": "新县", "province": "河南省", "region": "central", "scheme": "example-2023"}, "code", "unique_county"),
+        (
+            {"code": "411524", "name": "x", "province": "河南省", "region": "central", "scheme": "nope"},
+            "scheme",
+            "known_scheme",
+        ),
+        (
+            {"code": COUNTY, "name": "新县", "province": "河南省", "region": "central", "scheme": "example-2023"},
+            "code",
+            "unique_county",
+        ),
     ],
 )
 def test_bad_enrolment(enrolled: TestClient, payload: dict[str, Any], field: str, rule: str) -> None:
@@ -107,13 +123,55 @@ def test_bad_submission(enrolled: TestClient, payload: dict[str, Any], field: st
 @pytest.mark.parametrize(
     ("path", "payload", "field", "rule", "status"),
     [
-        ("/corrections", {"indicator": "1.1", "period": "2023", "value": 60, "reason": "x"}, "period", "existing_submission", 404),
-        ("/corrections", {"indicator": "1.1", "period": "2023", "value": 60, "reason": ""}, "reason", "reason_required", 422),
-        ("/overrides", {"year": 2023, "node": "1", "score": 51, "authority": "centre", "reason": "x"}, "score", "within_node_maximum", 422),
-        ("/overrides", {"year": 2023, "node": "total", "score": -1, "authority": "centre", "reason": "x"}, "score", "within_node_maximum", 422),
-        ("/overrides", {"year": 2023, "node": "1.1", "score": 1, "authority": "mayor", "reason": "x"}, "authority", "one_of", 422),
-        ("/overrides", {"year": 2023, "node": "x", "score": 1, "authority": "centre", "reason": "x"}, "node", "known_node", 422),
-        ("/overrides", {"year": 2023, "node": "1.1", "score": 1, "authority": "centre", "reason": ""}, "reason", "reason_required", 422),
+        (
+            "/corrections",
+            {"indicator": "1.1", "period": "2023", "value": 60, "reason": "x"},
+            "period",
+            "existing_submission",
+            404,
+        ),
+        (
+            "/corrections",
+            {"indicator": "1.1", "period": "2023", "value": 60, "reason": ""},
+            "reason",
+            "reason_required",
+            422,
+        ),
+        (
+            "/overrides",
+            {"year": 2023, "node": "1", "score": 51, "authority": "centre", "reason": "x"},
+            "score",
+            "within_node_maximum",
+            422,
+        ),
+        (
+            "/overrides",
+            {"year": 2023, "node": "total", "score": -1, "authority": "centre", "reason": "x"},
+            "score",
+            "within_node_maximum",
+            422,
+        ),
+        (
+            "/overrides",
+            {"year": 2023, "node": "1.1", "score": 1, "authority": "mayor", "reason": "x"},
+            "authority",
+            "one_of",
+            422,
+        ),
+        (
+            "/overrides",
+            {"year": 2023, "node": "x", "score": 1, "authority": "centre", "reason": "x"},
+            "node",
+            "known_node",
+            422,
+        ),
+        (
+            "/overrides",
+            {"year": 2023, "node": "1.1", "score": 1, "authority": "centre", "reason": ""},
+            "reason",
+            "reason_required",
+            422,
+        ),
         ("/overrides/nope/revoke", {"reason": "x"}, "override_id", "known_override", 404),
         ("/adjustments", {"year": 2023, "points": 0, "category": "x", "reason": "x"}, "points", "non_zero", 422),
         ("/adjustments", {"year": 2024, "points": 1, "category": "x", "reason": "x"}, "year", "scheme_year", 422),
@@ -121,7 +179,9 @@ def test_bad_submission(enrolled: TestClient, payload: dict[str, Any], field: st
         ("/periods/2023-05/reopen", {"reason": "x"}, "period", "closed_period", 409),
     ],
 )
-def test_bad_commands(enrolled: TestClient, path: str, payload: dict[str, Any], field: str, rule: str, status: int) -> None:
+def test_bad_commands(
+    enrolled: TestClient, path: str, payload: dict[str, Any], field: str, rule: str, status: int
+) -> None:
     errors = refused(enrolled, "POST", f"/api/v1/counties/{COUNTY}{path}", payload, status)
     assert (field, rule) in rules(errors)
 
@@ -132,11 +192,19 @@ def test_bad_weights_name_both_sums(enrolled: TestClient) -> None:
     assert ("weights.1", "sibling_sum") in rules(errors)
     assert "55" in errors[0]["message"] and "50" in errors[0]["message"]
     no_reason = {"parent": "1", "weights": {"1.1": 25, "1.2": 25}, "reason": ""}
-    assert ("reason", "reason_required") in rules(refused(enrolled, "PUT", f"/api/v1/counties/{COUNTY}/weights", no_reason, 422))
+    assert ("reason", "reason_required") in rules(
+        refused(enrolled, "PUT", f"/api/v1/counties/{COUNTY}/weights", no_reason, 422)
+    )
 
 
 def test_unknown_county_and_scheme_are_404(memory_client: TestClient) -> None:
-    errors = refused(memory_client, "POST", "/api/v1/counties/999999/submissions", {"indicator": "1", "period": "2023", "value": 1}, 404)
+    errors = refused(
+        memory_client,
+        "POST",
+        "/api/v1/counties/999999/submissions",
+        {"indicator": "1", "period": "2023", "value": 1},
+        404,
+    )
     assert ("code", "known_county") in rules(errors)
     assert memory_client.get("/api/v1/counties/999999/scores", params={"year": 2023}).status_code == 404
     assert memory_client.get("/api/v1/schemes/none").status_code == 404

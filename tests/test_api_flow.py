@@ -91,7 +91,10 @@ def test_county_lifecycle_scores_by_hand(client: TestClient, scheme_document: di
 
     # override 2.2 to 25 by the province: dimension 2 = 50, total 95
     overridden = post(
-        client, "/overrides", {"year": 2023, "node": "2.2", "score": 25, "authority": "province", "reason": "省级核查"}, 201
+        client,
+        "/overrides",
+        {"year": 2023, "node": "2.2", "score": 25, "authority": "province", "reason": "省级核查"},
+        201,
     )
     body = expect(client, 95.0, "好", **{"2_2": 25.0, "2": 50.0})
     assert node(body, "2.2")["overridden"] is True
@@ -110,7 +113,9 @@ def test_county_lifecycle_scores_by_hand(client: TestClient, scheme_document: di
 
     ranking = client.get("/api/v1/rankings", params={"year": 2023}).json()
     assert ranking["counties"] == ranking["regions"]["east"]
-    assert ranking["counties"][0] | {"total": 80.0, "grade": "较好", "rank": 1, "region_rank": 1} == ranking["counties"][0]
+    assert (
+        ranking["counties"][0] | {"total": 80.0, "grade": "较好", "rank": 1, "region_rank": 1} == ranking["counties"][0]
+    )
 
 
 def test_idempotent_submission_and_closed_period(client: TestClient, scheme_document: dict[str, Any]) -> None:

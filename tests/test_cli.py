@@ -18,7 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def ruraleval(url: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"RURALEVAL_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "ruraleval.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "ruraleval.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -45,8 +50,11 @@ def test_demo_then_serve(store_url: str) -> None:
     port = free_port()
     env = os.environ | {"RURALEVAL_DATABASE_URL": store_url, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "ruraleval.cli", "serve", "--port", str(port)], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "ruraleval.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -65,7 +73,9 @@ def test_demo_then_serve(store_url: str) -> None:
         assert len(ranking["counties"]) == 12
         assert set(ranking["regions"]) == {"east", "central", "west"}
         assert all(0 < entry["total"] <= 100 and entry["grade"] for entry in ranking["counties"])
-        assert [entry["rank"] for entry in ranking["counties"]] == sorted(entry["rank"] for entry in ranking["counties"])
+        assert [entry["rank"] for entry in ranking["counties"]] == sorted(
+            entry["rank"] for entry in ranking["counties"]
+        )
         overridden = httpx.get(f"{base}/api/v1/counties/360781/scores", params={"year": 2023}, timeout=10).json()
         assert any(node["overridden"] for node in overridden["nodes"])
     finally:
