@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import counties, health, problems, reads, schemes
+from api import auth, counties, health, organisation, problems, reads, schemes
 from api.context import request_context
 from ruraleval import __version__
 from ruraleval.platform import Platform
@@ -25,6 +25,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = make_platform()
+        service.check_production_ready()
         if background:
             service.start_background_projections()
         app.state.platform = service
@@ -41,6 +42,6 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     )
     app.middleware("http")(request_context)
     problems.install(app)
-    for module in (schemes, counties, reads, health):
+    for module in (auth, schemes, counties, reads, organisation, health):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from fastapi import Request, Response
 
+from domain.access import Action
 from domain.commands import Context
 from ruraleval.platform import Platform
 
@@ -22,18 +23,22 @@ def platform(request: Request) -> Platform:
     return found
 
 
-def command_context(request: Request) -> Context:
-    """Who is acting, and the correlation id that ties their events to this request."""
-    return Context(actor=request.state.actor, correlation_id=request.state.request_id)
+def command_context(request: Request, action: Action | None = None, county: str | None = None) -> Context:
+    """Who is acting (the authenticated principal), and the correlation id of this request.
+
+    For data actions inside a county, the principal's narrower scope (a department's
+    indicators, an API key's list) travels with the command to the county's rules.
+    """
+    principal = getattr(request.state, "principal", None)
+    scope = principal.data_scope(action, county) if principal and action and county else None
+    return Context(actor=request.state.actor, correlation_id=request.state.request_id, data_scope=scope)
 
 
 async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """Binds request id and actor to every log line of the request; logs its outcome."""
     offered = request.headers.get("x-request-id", "")
     request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
-    # Until sign-in exists the caller names itself; it is never taken from a request body.
-    offered_actor = request.headers.get("x-actor", "")
-    actor = offered_actor if _SAFE_ID.match(offered_actor) else "anonymous"
+    actor = "anonymous"  # replaced by the authenticated principal, never by a request body
     request.state.request_id = request_id
     request.state.actor = actor
     structlog.contextvars.clear_contextvars()
@@ -41,6 +46,7 @@ async def request_context(request: Request, call_next: Callable[[Request], Await
     started = time.perf_counter()
     response = await call_next(request)
     response.headers["X-Request-ID"] = request_id
+    structlog.contextvars.bind_contextvars(actor=getattr(request.state, "actor", actor))
     log.info(
         "request",
         method=request.method,

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from api.auth import require
 from api.context import command_context, platform
 from api.models import (
     AdjustmentIn,
@@ -20,19 +21,28 @@ from api.models import (
     OverrideIn,
     ReasonIn,
     Recorded,
+    ResponsibilityIn,
     SubmissionIn,
     WeightsIn,
     WithdrawalIn,
 )
 from domain import commands as c
+from domain.access import Action
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["县 counties"])
 
 
-async def record(service: Platform, request: Request, code: str, command: c.CountyCommand) -> Recorded:
+def allowed(action: Action, *, county_param: str | None = "code") -> list[Any]:
+    return [Depends(require(action, county_param=county_param))]
+
+
+async def record(
+    service: Platform, request: Request, code: str, command: c.CountyCommand, action: Action | None = None
+) -> Recorded:
     """Runs a command; answers once its events are durably stored."""
-    outcome = await asyncio.wrap_future(service.ledger.submit(code, command, command_context(request)))
+    context = command_context(request, action, code)
+    outcome = await asyncio.wrap_future(service.ledger.submit(code, command, context))
     result: dict[str, Any] = outcome.result
     return Recorded(
         county=code,
@@ -45,7 +55,13 @@ async def record(service: Platform, request: Request, code: str, command: c.Coun
     )
 
 
-@router.post("", status_code=201, response_model=Recorded, summary="县入选（按评估方案建立指标体系）")
+@router.post(
+    "",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.ENROL_COUNTY, county_param=None),
+    summary="县入选（按评估方案建立指标体系）",
+)
 def enrol_county(body: CountyIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
     scheme = service.ledger.scheme(body.scheme).scheme
     command = c.EnrolCounty(body.code, body.name, body.province, body.region, scheme)
@@ -53,7 +69,13 @@ def enrol_county(body: CountyIn, request: Request, service: Platform = Depends(p
     return Recorded(county=body.code, version=outcome.version, position=outcome.position, events=outcome.events)
 
 
-@router.post("/{code}/indicators", status_code=201, response_model=Recorded, summary="新增个性指标")
+@router.post(
+    "/{code}/indicators",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.MANAGE_INDICATORS),
+    summary="新增个性指标",
+)
 async def define_indicator(
     code: str, body: IndicatorIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
@@ -61,14 +83,24 @@ async def define_indicator(
     return await record(service, request, code, command)
 
 
-@router.patch("/{code}/indicators/{indicator}", response_model=Recorded, summary="修订指标（名称、单位、评分方法等）")
+@router.patch(
+    "/{code}/indicators/{indicator}",
+    response_model=Recorded,
+    dependencies=allowed(Action.MANAGE_INDICATORS),
+    summary="修订指标（名称、单位、评分方法等）",
+)
 async def revise_indicator(
     code: str, indicator: str, body: IndicatorRevisionIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
     return await record(service, request, code, c.ReviseIndicator(indicator, body.changes, body.reason, body.year))
 
 
-@router.post("/{code}/indicators/{indicator}/retire", response_model=Recorded, summary="停用指标")
+@router.post(
+    "/{code}/indicators/{indicator}/retire",
+    response_model=Recorded,
+    dependencies=allowed(Action.MANAGE_INDICATORS),
+    summary="停用指标",
+)
 async def retire_indicator(
     code: str, indicator: str, body: IndicatorRetirementIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
@@ -76,39 +108,81 @@ async def retire_indicator(
     return await record(service, request, code, command)
 
 
-@router.put("/{code}/weights", response_model=Recorded, summary="调整权重（同一上级下变动的指标一次提交）")
+@router.put(
+    "/{code}/weights",
+    response_model=Recorded,
+    dependencies=allowed(Action.MANAGE_INDICATORS),
+    summary="调整权重（同一上级下变动的指标一次提交）",
+)
 async def adjust_weights(
     code: str, body: WeightsIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
     return await record(service, request, code, c.AdjustWeights(body.parent, body.weights, body.reason, body.year))
 
 
-@router.post("/{code}/submissions", status_code=201, response_model=Recorded, summary="报送数据")
+@router.put(
+    "/{code}/indicators/{indicator}/responsibility",
+    response_model=Recorded,
+    dependencies=allowed(Action.MANAGE_INDICATORS),
+    summary="指定指标的责任部门和责任人",
+)
+async def assign_responsibility(
+    code: str, indicator: str, body: ResponsibilityIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
+    command = c.AssignResponsibility(indicator, body.department, body.person, body.year)
+    return await record(service, request, code, command)
+
+
+@router.post(
+    "/{code}/submissions",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.SUBMIT_DATA),
+    summary="报送数据",
+)
 async def submit_data(
     code: str, body: SubmissionIn, request: Request, response: Response, service: Platform = Depends(platform)
 ) -> Recorded:
     command = c.SubmitData(body.indicator, body.period, body.value, body.source, body.idempotency_key)
-    recorded = await record(service, request, code, command)
+    recorded = await record(service, request, code, command, Action.SUBMIT_DATA)
     if recorded.replayed:
         response.status_code = 200
     return recorded
 
 
-@router.post("/{code}/corrections", response_model=Recorded, summary="更正数据（须填写理由）")
+@router.post(
+    "/{code}/corrections",
+    response_model=Recorded,
+    dependencies=allowed(Action.CORRECT_DATA),
+    summary="更正数据（须填写理由）",
+)
 async def correct_data(
     code: str, body: CorrectionIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
-    return await record(service, request, code, c.CorrectData(body.indicator, body.period, body.value, body.reason))
+    command = c.CorrectData(body.indicator, body.period, body.value, body.reason)
+    return await record(service, request, code, command, Action.CORRECT_DATA)
 
 
-@router.post("/{code}/withdrawals", response_model=Recorded, summary="撤回数据（须填写理由）")
+@router.post(
+    "/{code}/withdrawals",
+    response_model=Recorded,
+    dependencies=allowed(Action.CORRECT_DATA),
+    summary="撤回数据（须填写理由）",
+)
 async def withdraw_data(
     code: str, body: WithdrawalIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
-    return await record(service, request, code, c.WithdrawSubmission(body.indicator, body.period, body.reason))
+    command = c.WithdrawSubmission(body.indicator, body.period, body.reason)
+    return await record(service, request, code, command, Action.CORRECT_DATA)
 
 
-@router.post("/{code}/overrides", status_code=201, response_model=Recorded, summary="调整得分（覆盖计算得分）")
+@router.post(
+    "/{code}/overrides",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.OVERRIDE_SCORE),
+    summary="调整得分（覆盖计算得分）",
+)
 async def override_score(
     code: str, body: OverrideIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
@@ -116,14 +190,25 @@ async def override_score(
     return await record(service, request, code, command)
 
 
-@router.post("/{code}/overrides/{override_id}/revoke", response_model=Recorded, summary="撤销得分调整，恢复计算得分")
+@router.post(
+    "/{code}/overrides/{override_id}/revoke",
+    response_model=Recorded,
+    dependencies=allowed(Action.OVERRIDE_SCORE),
+    summary="撤销得分调整，恢复计算得分",
+)
 async def revoke_override(
     code: str, override_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
     return await record(service, request, code, c.RevokeOverride(override_id, body.reason))
 
 
-@router.post("/{code}/adjustments", status_code=201, response_model=Recorded, summary="加减分")
+@router.post(
+    "/{code}/adjustments",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.ADJUST_POINTS),
+    summary="加减分",
+)
 async def adjust_points(
     code: str, body: AdjustmentIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
@@ -131,7 +216,12 @@ async def adjust_points(
     return await record(service, request, code, command)
 
 
-@router.post("/{code}/periods/{period}/close", response_model=Recorded, summary="关账（此后该期间不再接收数据）")
+@router.post(
+    "/{code}/periods/{period}/close",
+    response_model=Recorded,
+    dependencies=allowed(Action.CLOSE_PERIOD),
+    summary="关账（此后该期间不再接收数据）",
+)
 async def close_period(
     code: str,
     period: str,
@@ -142,7 +232,12 @@ async def close_period(
     return await record(service, request, code, c.ClosePeriod(period, body.reason if body else ""))
 
 
-@router.post("/{code}/periods/{period}/reopen", response_model=Recorded, summary="重新开启已关账的期间（须填写理由）")
+@router.post(
+    "/{code}/periods/{period}/reopen",
+    response_model=Recorded,
+    dependencies=allowed(Action.CLOSE_PERIOD),
+    summary="重新开启已关账的期间（须填写理由）",
+)
 async def reopen_period(
     code: str, period: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:

@@ -71,6 +71,12 @@ class WeightsIn(Body):
     year: int | None = None
 
 
+class ResponsibilityIn(Body):
+    department: str = Field(max_length=64, examples=["县农业农村局"])
+    person: str = Field(default="", max_length=64, examples=["李四"])
+    year: int | None = None
+
+
 class SubmissionIn(Body):
     indicator: str = Field(examples=["1.2"])
     period: str = Field(description="2023-05、2023-Q2 或 2023", examples=["2023-05"])
@@ -201,3 +207,96 @@ class ReadinessOut(BaseModel):
     store: str
     head: int
     projections: dict[str, dict[str, int]]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="有效期（秒）")
+
+
+class GrantIn(Body):
+    role: str = Field(description="admin / evaluator / county_coordinator / department_user / leader / auditor")
+    county: str | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
+    team: str | None = Field(default=None, description="评估组成员：所属评估组")
+    department: str | None = Field(default=None, description="责任部门用户：部门名称")
+
+
+class GrantChangeIn(GrantIn):
+    reason: Text
+
+
+class UserIn(Body):
+    username: str = Field(examples=["zhang.san"])
+    display_name: str = Field(default="", max_length=64, examples=["张三"])
+    password: str = Field(min_length=10, max_length=256, description="至少 10 个字符")
+    roles: list[GrantIn] = Field(default_factory=list)
+
+
+class GrantOut(BaseModel):
+    id: str
+    role: str
+    role_label: str
+    county: str | None
+    team: str | None
+    department: str | None
+    revoked: bool
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    active: bool
+    demo: bool
+    grants: list[GrantOut]
+
+
+class TeamIn(Body):
+    code: str = Field(examples=["east-1"])
+    name: str = Field(examples=["东部第一评估组"])
+    region: str = Field(examples=["east"])
+
+
+class TeamCountiesIn(Body):
+    counties: list[str] = Field(examples=[["130425", "370783"]])
+    reason: Text
+
+
+class TeamOut(BaseModel):
+    code: str
+    name: str
+    region: str
+    counties: list[str]
+
+
+class ApiKeyIn(Body):
+    label: str = Field(max_length=100, examples=["县农业农村局数据中台"])
+    indicators: list[str] = Field(default_factory=list, description="限定可报送的指标；为空表示该县全部指标")
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    county: str
+    label: str
+    indicators: list[str]
+    revoked: bool
+
+
+class NewApiKeyOut(ApiKeyOut):
+    key: str = Field(description="完整密钥，仅在创建时显示一次")
+
+
+class AuditEventOut(BaseModel):
+    version: int
+    type: str
+    recorded_at: str
+    actor: str
+    reason: str | None
+    payload: dict[str, Any]
+
+
+class PrincipalOut(BaseModel):
+    name: str
+    kind: str
+    roles: list[str]
+    readable_counties: list[str] | None

@@ -58,7 +58,8 @@ def problem(status: int, problems: list[Problem], detail: str | None = None) -> 
         "detail": detail or "；".join(p.message for p in problems),
         "errors": [p.as_dict() for p in problems],
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
 def _field(location: tuple[Any, ...]) -> str:

@@ -7,12 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request
 
+from api.auth import require
 from api.context import command_context, platform
 from api.models import SchemeOut, SchemeRevisionIn
+from domain.access import Action
 from domain.scheme import parse_scheme
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/schemes", tags=["评估方案 schemes"])
+PUBLISH = [Depends(require(Action.PUBLISH_SCHEME, county_param=None))]
 
 EXAMPLE = {
     "id": "example-2023",
@@ -57,7 +60,7 @@ def plain_numbers(value: Any) -> Any:
     return value
 
 
-@router.post("", status_code=201, response_model=SchemeOut, summary="发布评估方案")
+@router.post("", status_code=201, response_model=SchemeOut, dependencies=PUBLISH, summary="发布评估方案")
 def publish_scheme(
     request: Request,
     document: dict[str, Any] = Body(examples=[EXAMPLE]),
@@ -68,7 +71,12 @@ def publish_scheme(
     return SchemeOut(id=scheme.id, revision=1, scheme=plain_numbers(scheme.to_document()))
 
 
-@router.post("/{scheme_id}/revisions", response_model=SchemeOut, summary="修订评估方案（此后入选的县采用新版本）")
+@router.post(
+    "/{scheme_id}/revisions",
+    response_model=SchemeOut,
+    dependencies=PUBLISH,
+    summary="修订评估方案（此后入选的县采用新版本）",
+)
 def revise_scheme(
     scheme_id: str, body: SchemeRevisionIn, request: Request, service: Platform = Depends(platform)
 ) -> SchemeOut:
@@ -77,7 +85,12 @@ def revise_scheme(
     return SchemeOut(id=scheme.id, revision=outcome.result["revision"], scheme=plain_numbers(scheme.to_document()))
 
 
-@router.get("/{scheme_id}", response_model=SchemeOut, summary="查看评估方案")
+@router.get(
+    "/{scheme_id}",
+    response_model=SchemeOut,
+    dependencies=[Depends(require(Action.READ, county_param=None))],
+    summary="查看评估方案",
+)
 def get_scheme(scheme_id: str, service: Platform = Depends(platform)) -> SchemeOut:
     published = service.ledger.scheme(scheme_id)
     return SchemeOut(id=scheme_id, revision=published.revision, scheme=plain_numbers(published.scheme.to_document()))

@@ -16,12 +16,21 @@ REGION_LABELS = {"east": "东部", "central": "中部", "west": "西部"}
 
 
 @dataclass(frozen=True)
+class DataScope:
+    """Inside a county: only a department's indicators, or only an API key's list."""
+
+    department: str | None = None
+    indicators: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
 class Context:
-    """Who asks, under which correlation id, and when the platform records it."""
+    """Who asks, under which correlation id, within which data scope, recorded when."""
 
     actor: str
     correlation_id: str
     recorded_at: datetime | None = None
+    data_scope: DataScope | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,14 @@ class AdjustWeights:
     parent: str | None
     weights: dict[str, Decimal]
     reason: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class AssignResponsibility:
+    indicator: str
+    department: str
+    person: str = ""
     year: int | None = None
 
 
@@ -137,6 +154,7 @@ CountyCommand = (
     | ReviseIndicator
     | RetireIndicator
     | AdjustWeights
+    | AssignResponsibility
     | SubmitData
     | CorrectData
     | WithdrawSubmission

@@ -6,6 +6,7 @@ is triggered, so a refused command leaves no trace and an accepted one is comple
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import commands as c
 from domain.decimals import ZERO, plain
-from domain.errors import ConflictError, InvalidCommand, NotFound, Problem
+from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound, Problem
 from domain.periods import FREQUENCY_LABELS, Period, parse_period
 from domain.scheme import (
     TOTAL,
@@ -27,7 +28,7 @@ from domain.scheme import (
     tree_problems,
 )
 from domain.scoring import node_maximum
-from domain.state import Adjustment, CountyYear, Override, Submission
+from domain.state import Adjustment, CountyYear, Override, Responsibility, Submission
 
 COUNTY_NAMESPACE = uuid5(NAMESPACE_URL, "https://ruraleval.cn/county")
 REVISABLE_FIELDS = ("name", "unit", "direction", "method", "frequency", "aggregate", "range")
@@ -121,9 +122,12 @@ class County(Aggregate):
             raise InvalidCommand.of(field, "active_indicator", f"指标“{code} {indicator.name}”已停用")
         return indicator
 
-    def _data_indicator(self, indicator: str, period: str) -> tuple[CountyYear, IndicatorDef, Period]:
+    def _data_indicator(
+        self, indicator: str, period: str, context: c.Context
+    ) -> tuple[CountyYear, IndicatorDef, Period]:
         parsed = parse_period(period)
         book = self.book(parsed.year, "period")
+        self._check_scope(book, indicator, context)
         definition = self._active_indicator(book, indicator)
         has_children = any(n.parent == indicator and n.weighted for n in book.indicators.values())
         if has_children or definition.kind == "bonus_penalty":
@@ -139,6 +143,24 @@ class County(Aggregate):
             )
         self._check_open(book, parsed, "period")
         return book, definition, parsed
+
+    @staticmethod
+    def _check_scope(book: CountyYear, indicator: str, context: c.Context) -> None:
+        """A department writes only its indicators; an API key only those it names."""
+        scope = context.data_scope
+        if scope is None:
+            return
+        if scope.indicators is not None and indicator not in scope.indicators:
+            raise Forbidden.of("indicator", "indicator_in_scope", f"该接口密钥不能报送指标“{indicator}”")
+        if scope.department is not None:
+            responsible = book.responsibility.get(indicator)
+            if responsible is None or responsible.department != scope.department:
+                owner = f"由“{responsible.department}”负责" if responsible else "尚未分配责任部门"
+                raise Forbidden.of(
+                    "indicator",
+                    "indicator_in_scope",
+                    f"指标“{indicator}”{owner}，{scope.department}不能报送或更正该指标的数据",
+                )
 
     def _check_open(self, book: CountyYear, period: Period, field: str) -> None:
         for closed in book.closed:
@@ -306,9 +328,31 @@ class County(Aggregate):
     def _descends(self, book: CountyYear, code: str, ancestor: str) -> bool:
         return self._descends_in(book.indicators, code, ancestor)
 
+    def _AssignResponsibility(self, command: c.AssignResponsibility, context: c.Context) -> None:
+        book = self.book(command.year)
+        self._check_year_open(book)
+        indicator = self._active_indicator(book, command.indicator)
+        if any(node.parent == indicator.code and node.weighted for node in book.indicators.values()):
+            raise InvalidCommand.of(
+                "indicator", "leaf_indicator", f"指标“{indicator.code}”由下级汇总，请为其下级指标分配责任"
+            )
+        department = command.department.strip()
+        if not department:
+            raise InvalidCommand.of("department", "required", "必须填写责任部门 department")
+        self._record(
+            self.ResponsibilityAssigned,
+            context,
+            year=book.scheme.year,
+            indicator=indicator.code,
+            department=department,
+            person=command.person.strip(),
+        )
+
     def _SubmitData(self, command: c.SubmitData, context: c.Context) -> dict[str, Any]:
         key = command.idempotency_key
         fingerprint = f"{command.indicator}|{command.period}|{plain(command.value)}|{command.source}"
+        with contextlib.suppress(InvalidCommand):  # a bad period is reported below
+            self._check_scope(self.book(parse_period(command.period).year), command.indicator, context)
         if key is not None:
             seen = self.idempotency.get(key)
             if seen is not None:
@@ -317,7 +361,7 @@ class County(Aggregate):
                         "idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送"
                     )
                 return {"version": seen["version"], "replayed": True}
-        _, indicator, _ = self._data_indicator(command.indicator, command.period)
+        _, indicator, _ = self._data_indicator(command.indicator, command.period, context)
         self._check_value(indicator, command.value)
         self._record(
             self.DataSubmitted,
@@ -343,7 +387,7 @@ class County(Aggregate):
 
     def _CorrectData(self, command: c.CorrectData, context: c.Context) -> None:
         reason = require_reason(command.reason)
-        book, indicator, _ = self._data_indicator(command.indicator, command.period)
+        book, indicator, _ = self._data_indicator(command.indicator, command.period, context)
         previous = self._standing(book, command.indicator, command.period)
         self._check_value(indicator, command.value)
         self._record(
@@ -358,7 +402,7 @@ class County(Aggregate):
 
     def _WithdrawSubmission(self, command: c.WithdrawSubmission, context: c.Context) -> None:
         reason = require_reason(command.reason)
-        book, _, _ = self._data_indicator(command.indicator, command.period)
+        book, _, _ = self._data_indicator(command.indicator, command.period, context)
         previous = self._standing(book, command.indicator, command.period)
         self._record(
             self.SubmissionWithdrawn,
@@ -512,6 +556,15 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             _set_weights(county.years[str(self.year)], self.weights)
 
+    class ResponsibilityAssigned(Event):
+        year: int
+        indicator: str
+        department: str
+        person: str
+
+        def apply(self, county: County) -> None:
+            county.years[str(self.year)].responsibility[self.indicator] = Responsibility(self.department, self.person)
+
     class DataSubmitted(Event):
         indicator: str
         period: str
@@ -611,7 +664,8 @@ def _set_weights(book: CountyYear, weights: dict[str, Decimal]) -> None:
 
 def check_enrolment(command: c.EnrolCounty) -> None:
     problems = []
-    if not (len(command.code) == 6 and command.code.isdigit()):
+    # isdigit() alone accepts full-width and other Unicode digits ("１１０１０１").
+    if not (len(command.code) == 6 and command.code.isascii() and command.code.isdigit()):
         problems.append(Problem("code", "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{command.code}”"))
     if not command.name.strip():
         problems.append(Problem("name", "required", "县名称 name 必须填写"))

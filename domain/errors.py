@@ -46,3 +46,15 @@ class NotFound(DomainError):
     """The county, scheme, indicator or override does not exist (404)."""
 
     status = 404
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials (401)."""
+
+    status = 401
+
+
+class Forbidden(DomainError):
+    """Authenticated, but outside the principal's scope (403)."""
+
+    status = 403

@@ -473,11 +473,24 @@ def tree_problems(indicators: list[IndicatorDef]) -> list[Problem]:
     cyclic = _cyclic_codes(by_code)
     for code in sorted(cyclic):
         problems.append(Problem(f"indicators.{code}.parent", "acyclic", f"指标“{code}”的上级关系构成循环"))
-    if problems:
-        return problems
-    problems.extend(_shape_problems(by_code))
-    problems.extend(weight_problems(by_code))
+    # The rest of the tree is still checked, so that a draft is fixed in one pass: only
+    # the nodes whose chain of parents is broken (unknown or cyclic) are left out.
+    rooted = {code: node for code, node in by_code.items() if _rooted(by_code, code)}
+    problems.extend(_shape_problems(rooted))
+    problems.extend(weight_problems(rooted))
     return problems
+
+
+def _rooted(by_code: dict[str, IndicatorDef], code: str) -> bool:
+    """Whether the chain of parents from ``code`` reaches the top without a gap or a loop."""
+    seen: set[str] = set()
+    current: str | None = code
+    while current is not None:
+        if current in seen or current not in by_code:
+            return False
+        seen.add(current)
+        current = by_code[current].parent
+    return True
 
 
 def _cyclic_codes(by_code: dict[str, IndicatorDef]) -> set[str]:

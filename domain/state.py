@@ -45,6 +45,14 @@ class Adjustment:
 
 
 @dataclass
+class Responsibility:
+    """Who answers for an indicator's data: a department and a person in it."""
+
+    department: str
+    person: str = ""
+
+
+@dataclass
 class CountyYear:
     scheme: Scheme
     indicators: dict[str, IndicatorDef]
@@ -52,6 +60,7 @@ class CountyYear:
     overrides: dict[str, Override] = field(default_factory=dict)
     adjustments: list[Adjustment] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    responsibility: dict[str, Responsibility] = field(default_factory=dict)
 
     def active_overrides(self) -> dict[str, Override]:
         """The standing override of each node: the latest one not revoked."""

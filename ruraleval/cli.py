@@ -36,8 +36,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("RURALEVAL_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("RURALEVAL_PORT", "8000")))
     serve.set_defaults(handler=_serve)
-    demo = commands.add_parser("demo", help="load the demo scheme and counties into the store")
+    demo = commands.add_parser("demo", help="load the demo scheme, counties and users into the store")
     demo.set_defaults(handler=_demo)
+    users = commands.add_parser("users", help="users and their roles").add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="add a user with one role (works on an empty store)")
+    add.add_argument("--username", required=True)
+    add.add_argument(
+        "--role", required=True, help="admin, evaluator, county_coordinator, department_user, leader, auditor"
+    )
+    add.add_argument("--county", help="for county_coordinator and department_user")
+    add.add_argument("--team", help="for evaluator")
+    add.add_argument("--department", help="for department_user")
+    add.add_argument("--display-name", default="")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(handler=_add_user)
+    users.add_parser("list", help="users and their roles").set_defaults(handler=_list_users)
     projections = commands.add_parser("projections", help="read models")
     actions = projections.add_subparsers(dest="action", required=True)
     actions.add_parser("rebuild", help="rebuild every read model from the start of the log").set_defaults(
@@ -52,14 +65,24 @@ def _serve(args: argparse.Namespace, store: object) -> int:
     import uvicorn
 
     from api.app import create_app
+    from ruraleval.platform import Platform
 
+    try:  # refuse a production start with demo users or without a secret key, before binding
+        checker = Platform(parse_database_url(database_url()))
+        try:
+            checker.check_production_ready()
+        finally:
+            checker.close()
+    except ConfigurationError as error:
+        print(f"拒绝启动 / refusing to start: {error}", file=sys.stderr)
+        return 2
     log.info("serving", host=args.host, port=args.port, store=parse_database_url(database_url()).redacted())
     uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
 
 
 def _demo(args: argparse.Namespace, store: object) -> int:
-    from ruraleval.demo import load_demo
+    from ruraleval.demo import demo_credentials, load_demo
     from ruraleval.platform import Platform
 
     platform = Platform(parse_database_url(database_url()))
@@ -70,6 +93,79 @@ def _demo(args: argparse.Namespace, store: object) -> int:
             print(f"演示数据已载入（{time.perf_counter() - started:.1f} 秒，事件 {platform.ledger.head()} 条）")
         else:
             print("演示数据已存在，未重复载入")
+        print(demo_credentials())
+    finally:
+        platform.close()
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    import getpass
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码 / password: ")
+    if getpass.getpass("再次输入 / again: ") != first:
+        raise ValueError("两次输入的密码不一致 / the passwords differ")
+    return first
+
+
+def _add_user(args: argparse.Namespace, store: object) -> int:
+    import uuid
+
+    from domain.commands import Context
+    from domain.errors import DomainError
+    from domain.organisation import Grant, Organisation
+    from ruraleval.platform import Platform
+    from ruraleval.security import hash_password
+
+    try:
+        password = _read_password(args.password_stdin)
+    except (ValueError, EOFError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    if len(password) < 10:
+        print("密码至少 10 个字符 / the password needs at least 10 characters", file=sys.stderr)
+        return 2
+    grant = Grant(uuid.uuid4().hex[:12], args.role, args.county, args.team, args.department)
+    password_hash = hash_password(password)
+
+    def change(organisation: Organisation, context: Context) -> None:
+        organisation.register_user(args.username, args.display_name, password_hash, [grant], context)
+
+    platform = Platform(parse_database_url(database_url()))
+    try:
+        platform.ledger.organise(change, Context(f"cli:{_os_user()}", f"cli-{uuid.uuid4().hex[:8]}"), "RegisterUser")
+    except DomainError as error:
+        print("；".join(p.message for p in error.problems), file=sys.stderr)
+        return 1
+    finally:
+        platform.close()
+    print(f"用户 {args.username} 已创建（{args.role}）")
+    return 0
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _list_users(args: argparse.Namespace, store: object) -> int:
+    from domain.organisation import ROLE_LABELS
+    from ruraleval.platform import Platform
+
+    platform = Platform(parse_database_url(database_url()))
+    try:
+        for user in platform.organisation.current().users.values():
+            roles = "、".join(
+                ROLE_LABELS[g.role] + "".join(f" {v}" for v in (g.county, g.team, g.department) if v)
+                for g in user.active_grants()
+            )
+            print(f"{user.username}\t{'启用' if user.active else '停用'}\t{roles}")
     finally:
         platform.close()
     return 0

@@ -15,8 +15,10 @@ from typing import Any
 
 from domain import commands as c
 from domain.errors import DomainError
+from domain.organisation import Grant, Organisation
 from domain.scheme import Scheme, parse_scheme
 from ruraleval.platform import Platform
+from ruraleval.security import hash_password
 
 SCHEME_ID = "demo-2023"
 YEAR = 2023
@@ -56,6 +58,28 @@ THRESHOLDS = {
     "5.4": [{"min": 100, "f": 1}, {"min": 98, "f": 0.8}, {"min": 95, "f": 0.5}, {"min": 0, "f": 0}],
     "4.4": [{"min": 100, "f": 1}, {"min": 95, "f": 0.8}, {"min": 90, "f": 0.6}, {"min": 0, "f": 0}],
 }
+
+
+# One user per role. The passwords are public (README): a production start refuses them.
+DEMO_USERS = [
+    ("admin", "demo-admin-2023", "中心专班管理员", Grant("demo-admin", "admin")),
+    ("evaluator.east", "demo-evaluator-2023", "东部评估组成员", Grant("demo-evaluator", "evaluator", team="east-1")),
+    (
+        "coordinator.130425",
+        "demo-coordinator-2023",
+        "大名县县级管理员",
+        Grant("demo-coordinator", "county_coordinator", county="130425"),
+    ),
+    (
+        "dept.130425",
+        "demo-department-2023",
+        "大名县农业农村局",
+        Grant("demo-department", "department_user", county="130425", department="县农业农村局"),
+    ),
+    ("leader", "demo-leader-2023", "领导小组", Grant("demo-leader", "leader")),
+    ("auditor", "demo-auditor-2023", "审计", Grant("demo-auditor", "auditor")),
+]
+DEPARTMENT_INDICATORS = ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1"]
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -183,10 +207,35 @@ def load_demo(platform: Platform) -> bool:
         platform.ledger.enrol(
             c.EnrolCounty(code, name, province, region, scheme), c.Context(ACTOR_CENTRE, f"demo-enrol-{code}", start)
         )
+    _load_organisation(platform, start)
     _load_data(platform, scheme)
     _load_reviews(platform)
     platform.projections.catch_up()
     return True
+
+
+def _load_organisation(platform: Platform, start: datetime) -> None:
+    """Demo users, the east team and its counties, and one department's indicators."""
+    hashes = {username: hash_password(password) for username, password, _, _ in DEMO_USERS}
+    east = [code for code, *_, region in COUNTIES if region == "east"]
+
+    def change(organisation: Organisation, context: c.Context) -> None:
+        organisation.form_team("east-1", "东部第一评估组", "east", context)
+        organisation.assign_counties("east-1", east, "演示：东部评估组负责东部各县", context)
+        for username, _, display_name, grant in DEMO_USERS:
+            organisation.register_user(username, display_name, hashes[username], [grant], context, demo=True)
+
+    platform.ledger.organise(change, c.Context(ACTOR_CENTRE, "demo-organisation", start), "DemoOrganisation")
+    context = c.Context("coordinator.130425", "demo-responsibility", start + timedelta(days=10))
+    for indicator in DEPARTMENT_INDICATORS:
+        platform.ledger.execute("130425", c.AssignResponsibility(indicator, "县农业农村局", "王强"), context)
+
+
+def demo_credentials() -> str:
+    lines = ["演示用户（仅供演示，生产环境会拒绝启动）：", "  用户名                 密码                   角色"]
+    for username, password, display_name, _ in DEMO_USERS:
+        lines.append(f"  {username:<22} {password:<22} {display_name}")
+    return "\n".join(lines)
 
 
 def _load_data(platform: Platform, scheme: Scheme) -> None:

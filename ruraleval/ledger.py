@@ -29,6 +29,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from domain import commands as c
 from domain.county import County, county_id
 from domain.errors import ConflictError, DomainError, NotFound
+from domain.organisation import ORGANISATION_ID, Organisation
 from domain.scheme import Scheme
 from domain.schemes import PublishedScheme, scheme_stream_id
 from ruraleval.settings import Store
@@ -127,6 +128,17 @@ class Ledger:
             return County.enrol(command, ctx), {"code": command.code}
 
         return self._run(county_id(command.code), apply, context, "EnrolCounty", f"county:{command.code}")
+
+    def organise(
+        self, change: Callable[[Organisation, c.Context], dict[str, Any] | None], context: c.Context, label: str
+    ) -> Outcome:
+        """Applies a change to the organisation (founding it on first use)."""
+
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            organisation = existing if isinstance(existing, Organisation) else Organisation.found(ctx)
+            return organisation, change(organisation, ctx) or {}
+
+        return self._run(ORGANISATION_ID, apply, context, label, "organisation")
 
     def execute(self, code: str, command: c.CountyCommand, context: c.Context) -> Outcome:
         return self.submit(code, command, context).result()

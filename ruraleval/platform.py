@@ -7,8 +7,10 @@ import threading
 from projections.runner import ProjectionRunner
 from projections.scores import all_projections
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
+from ruraleval.access import OrganisationView
 from ruraleval.ledger import Clock, Ledger, utc_now
-from ruraleval.settings import Store, database_url, parse_database_url
+from ruraleval.security import LoginThrottle, TokenIssuer, secret_key, token_minutes
+from ruraleval.settings import ConfigurationError, Store, database_url, parse_database_url, production
 
 
 def open_read_store(store: Store) -> ReadStore:
@@ -28,8 +30,16 @@ class Platform:
         self.reads = open_read_store(self.store)
         self.projections = ProjectionRunner(self.ledger, self.reads, all_projections())
         self.projections.setup()
+        self.organisation = OrganisationView(self.ledger)
+        self.tokens = TokenIssuer(secret_key(), token_minutes())
+        self.throttle = LoginThrottle()
         self._stop = threading.Event()
         self._background: threading.Thread | None = None
+
+    def check_production_ready(self) -> None:
+        """A production start refuses demo users (the secret key is checked on construction)."""
+        if production() and self.organisation.has_demo_users():
+            raise ConfigurationError("RURALEVAL_ENV=production refuses to start while demo users exist")
 
     def start_background_projections(self, interval: float = 0.2) -> None:
         """Keeps read models fresh between requests (reads also catch up on their own)."""

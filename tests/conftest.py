@@ -10,6 +10,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain import commands as c
+from domain.organisation import Grant, Organisation
 from domain.scheme import Scheme, parse_scheme
 from ruraleval.platform import Platform
+from ruraleval.security import hash_password
 from ruraleval.settings import parse_database_url
 
 HERE = Path(__file__).parent
@@ -110,9 +114,35 @@ def platform(store_url: str, make_platform: Callable[[str], Platform]) -> Platfo
     return make_platform(store_url)
 
 
-def client_for(url: str, *, background: bool = False) -> TestClient:
+ADMIN = "admin.test"
+PASSWORD = "correct horse battery staple"
+
+
+def add_user(platform: Platform, username: str, *grants: Grant, password: str = PASSWORD) -> None:
+    """Registers a user straight through the ledger (as the CLI does)."""
+    password_hash = hash_password(password)
+
+    def change(organisation: Organisation, context: c.Context) -> None:
+        organisation.register_user(username, username, password_hash, list(grants), context)
+
+    platform.ledger.organise(change, c.Context("setup", "setup"), "RegisterUser")
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@contextmanager
+def client_for(url: str, *, background: bool = False) -> Iterator[TestClient]:
+    """The API over ``url``, signed in as an administrator."""
     app = create_app(lambda: Platform(parse_database_url(url)), background=background)
-    return TestClient(app, headers={"X-Actor": "tester"})
+    with TestClient(app) as test_client:
+        if ADMIN not in app.state.platform.organisation.current().users:
+            add_user(app.state.platform, ADMIN, Grant("g-admin", "admin"))
+        test_client.headers.update(login(test_client, ADMIN))
+        yield test_client
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def test_demo_then_serve(store_url: str) -> None:
     loaded = ruraleval(store_url, "demo")
     assert loaded.returncode == 0, loaded.stderr
     assert "演示数据已载入" in loaded.stdout
+    assert "demo-leader-2023" in loaded.stdout  # the demo users' passwords are printed
     again = ruraleval(store_url, "demo")
     assert again.returncode == 0 and "已存在" in again.stdout
 
@@ -69,14 +70,21 @@ def test_demo_then_serve(store_url: str) -> None:
             time.sleep(0.2)
         docs = httpx.get(f"{base}/docs", timeout=10)
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
-        ranking = httpx.get(f"{base}/api/v1/rankings", params={"year": 2023}, timeout=10).json()
+        assert httpx.get(f"{base}/api/v1/rankings", params={"year": 2023}, timeout=10).status_code == 401
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "leader", "password": "demo-leader-2023"}, timeout=10
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        ranking = httpx.get(f"{base}/api/v1/rankings", params={"year": 2023}, headers=auth, timeout=10).json()
         assert len(ranking["counties"]) == 12
         assert set(ranking["regions"]) == {"east", "central", "west"}
         assert all(0 < entry["total"] <= 100 and entry["grade"] for entry in ranking["counties"])
         assert [entry["rank"] for entry in ranking["counties"]] == sorted(
             entry["rank"] for entry in ranking["counties"]
         )
-        overridden = httpx.get(f"{base}/api/v1/counties/360781/scores", params={"year": 2023}, timeout=10).json()
+        overridden = httpx.get(
+            f"{base}/api/v1/counties/360781/scores", params={"year": 2023}, headers=auth, timeout=10
+        ).json()
         assert any(node["overridden"] for node in overridden["nodes"])
     finally:
         server.terminate()

@@ -1,0 +1,102 @@
+"""Authentication (OAuth2 password flow, bearer JWT, county API keys) and route permissions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import structlog
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.context import platform
+from api.models import TokenOut
+from domain.access import Action, Principal, refusal_message
+from domain.errors import Forbidden, Problem, Unauthenticated
+from ruraleval.platform import Platform
+from ruraleval.security import InvalidToken, verify_password, verify_unknown_user
+
+log = structlog.get_logger("ruraleval.auth")
+router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
+bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的访问令牌")
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="县数据接口密钥（rek_…）")
+
+
+def unauthenticated(message: str) -> Unauthenticated:
+    return Unauthenticated(Problem("authorization", "authenticated", message))
+
+
+@router.post("/token", response_model=TokenOut, summary="登录：用户名和密码换取访问令牌（OAuth2 password flow）")
+async def issue_token(
+    request: Request,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    service: Platform = Depends(platform),
+) -> TokenOut:
+    client = request.client.host if request.client else "unknown"
+    wait = service.throttle.wait_seconds(f"user:{username}", f"client:{client}")
+    if wait > 0:
+        log.warning("login_slowed", username=username, client=client, seconds=round(wait, 1))
+        await asyncio.sleep(wait)
+    if not await run_in_threadpool(_check_password, service, username, password):
+        service.throttle.failed(username, client)
+        raise unauthenticated("用户名或密码不正确")
+    service.throttle.succeeded(username)
+    token, seconds = service.tokens.issue(username)
+    log.info("login", username=username, client=client)
+    return TokenOut(access_token=token, token_type="bearer", expires_in=seconds)
+
+
+def _check_password(service: Platform, username: str, password: str) -> bool:
+    user = service.organisation.current().users.get(username)
+    if user is None or not user.active:
+        return verify_unknown_user(password)
+    return verify_password(user.password_hash, password)
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    api_key: Annotated[str | None, Depends(api_key_header)],
+    service: Platform = Depends(platform),
+) -> Principal:
+    """The caller, from a bearer token or an API key; 401 without a valid one."""
+    if api_key:
+        principal = await run_in_threadpool(service.organisation.key_principal, api_key)
+        if principal is None:
+            raise unauthenticated("接口密钥无效或已撤销")
+    elif credentials is not None:
+        try:
+            username = service.tokens.read(credentials.credentials)
+        except InvalidToken:
+            raise unauthenticated("登录已过期或令牌无效，请重新登录") from None
+        principal = await run_in_threadpool(service.organisation.user_principal, username)
+        if principal is None:
+            raise unauthenticated("该用户不存在或已停用")
+    else:
+        raise unauthenticated("请先登录（Authorization: Bearer 令牌）或提供接口密钥（X-API-Key）")
+    request.state.actor = principal.name
+    request.state.principal = principal
+    structlog.contextvars.bind_contextvars(actor=principal.name)
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(authenticate)]
+
+
+def require(action: Action, *, county_param: str | None = "code") -> Callable[..., Awaitable[Principal]]:
+    """A route's permission: ``action`` on the county named by the path (if any)."""
+
+    async def check(request: Request, principal: Authenticated) -> Principal:
+        county = request.path_params.get(county_param) if county_param else None
+        if not principal.may(action, county):
+            log.info("forbidden", action=action.value, county=county)
+            raise Forbidden(
+                Problem("authorization", f"permission:{action.value}", refusal_message(principal, action, county))
+            )
+        return principal
+
+    check.__name__ = f"require_{action.value}"
+    return check

@@ -1,0 +1,172 @@
+"""Who may do what, on which county: the permission model (评估对象对应的权限管理).
+
+Pure rules over a principal's grants. Scopes: everything (admin, leader, auditor
+reads), a team's counties (evaluator), one county (coordinator, department user, API
+key), and within a county the indicators of one department or of an API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.commands import DataScope
+from domain.organisation import ROLE_LABELS, ApiKey, Organisation, User
+
+
+class Action(StrEnum):
+    READ = "read"  # schemes, county lists, scores, rankings within scope
+    PUBLISH_SCHEME = "publish_scheme"
+    ENROL_COUNTY = "enrol_county"
+    MANAGE_INDICATORS = "manage_indicators"  # specific indicators, weights, responsibility
+    SUBMIT_DATA = "submit_data"
+    CORRECT_DATA = "correct_data"  # corrections and withdrawals
+    OVERRIDE_SCORE = "override_score"
+    ADJUST_POINTS = "adjust_points"
+    CLOSE_PERIOD = "close_period"
+    MANAGE_API_KEYS = "manage_api_keys"
+    MANAGE_ORGANISATION = "manage_organisation"  # users, grants, teams
+    READ_ORGANISATION = "read_organisation"  # users, grants and their history
+    READ_AUDIT = "read_audit"
+
+
+ACTION_LABELS = {
+    Action.READ: "查看",
+    Action.PUBLISH_SCHEME: "发布或修订评估方案",
+    Action.ENROL_COUNTY: "县入选登记",
+    Action.MANAGE_INDICATORS: "管理指标、权重和责任分工",
+    Action.SUBMIT_DATA: "报送数据",
+    Action.CORRECT_DATA: "更正或撤回数据",
+    Action.OVERRIDE_SCORE: "调整得分",
+    Action.ADJUST_POINTS: "加减分",
+    Action.CLOSE_PERIOD: "关账和重新开启期间",
+    Action.MANAGE_API_KEYS: "管理数据接口密钥",
+    Action.MANAGE_ORGANISATION: "管理用户、角色和评估组",
+    Action.READ_ORGANISATION: "查看用户和授权记录",
+    Action.READ_AUDIT: "查看审计记录",
+}
+
+# What each role may do. Scope: "all" counties, the evaluator's "team", or "own" county.
+ROLE_ACTIONS: dict[str, dict[Action, str]] = {
+    "admin": {action: "all" for action in Action},
+    "evaluator": {
+        Action.READ: "team",
+        Action.CORRECT_DATA: "team",
+        Action.OVERRIDE_SCORE: "team",
+        Action.ADJUST_POINTS: "team",
+        Action.CLOSE_PERIOD: "team",
+    },
+    "county_coordinator": {
+        Action.READ: "own",
+        Action.MANAGE_INDICATORS: "own",
+        Action.SUBMIT_DATA: "own",
+        Action.CORRECT_DATA: "own",
+        Action.MANAGE_API_KEYS: "own",
+    },
+    "department_user": {Action.READ: "own", Action.SUBMIT_DATA: "own", Action.CORRECT_DATA: "own"},
+    "leader": {Action.READ: "all"},
+    "auditor": {Action.READ: "all", Action.READ_ORGANISATION: "all", Action.READ_AUDIT: "all"},
+}
+API_KEY_ACTIONS = {Action.READ, Action.SUBMIT_DATA}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One grant made concrete: a role, its counties (None = all), its data restriction."""
+
+    role: str
+    counties: frozenset[str] | None
+    department: str | None = None
+    indicators: frozenset[str] | None = None
+
+    def covers(self, county: str | None) -> bool:
+        return self.counties is None or (county is not None and county in self.counties)
+
+    @property
+    def label(self) -> str:
+        where = "" if self.counties is None else f"（{'、'.join(sorted(self.counties)) or '未分配县'}）"
+        return f"{ROLE_LABELS.get(self.role, self.role)}{where}"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user or API key, with every scope it holds now."""
+
+    name: str
+    scopes: tuple[Scope, ...]
+    kind: str = "user"  # "user" or "api_key"
+
+    def scopes_for(self, action: Action, county: str | None) -> list[Scope]:
+        return [
+            scope
+            for scope in self.scopes
+            if action in _actions(scope.role, self.kind) and _within(scope, action, county)
+        ]
+
+    def may(self, action: Action, county: str | None = None) -> bool:
+        return bool(self.scopes_for(action, county))
+
+    def data_scope(self, action: Action, county: str) -> DataScope | None:
+        """None when unrestricted within the county; else the narrowest rule that applies."""
+        scopes = self.scopes_for(action, county)
+        if not scopes or any(scope.department is None and scope.indicators is None for scope in scopes):
+            return None
+        scope = scopes[0]
+        return DataScope(scope.department, scope.indicators)
+
+    def readable_counties(self) -> frozenset[str] | None:
+        """The counties this principal may see (None = all)."""
+        counties: set[str] = set()
+        for scope in self.scopes:
+            if Action.READ in _actions(scope.role, self.kind):
+                if scope.counties is None:
+                    return None
+                counties |= scope.counties
+        return frozenset(counties)
+
+    def describe(self) -> str:
+        return "、".join(scope.label for scope in self.scopes) or "无任何角色"
+
+
+def _actions(role: str, kind: str) -> Iterable[Action]:
+    if kind == "api_key":
+        return API_KEY_ACTIONS
+    return ROLE_ACTIONS.get(role, {}).keys()
+
+
+def _within(scope: Scope, action: Action, county: str | None) -> bool:
+    if county is None:
+        # Platform-wide actions need an all-county scope; a filtered read is fine for any.
+        return scope.counties is None or action == Action.READ
+    return scope.covers(county)
+
+
+def principal_for_user(organisation: Organisation, user: User) -> Principal:
+    scopes = []
+    for grant in user.active_grants():
+        if grant.role == "evaluator":
+            counties: frozenset[str] | None = frozenset(organisation.team_counties(grant.team or ""))
+        elif grant.role in ("county_coordinator", "department_user"):
+            counties = frozenset([grant.county or ""])
+        else:
+            counties = None
+        scopes.append(Scope(grant.role, counties, grant.department))
+    return Principal(user.username, tuple(scopes))
+
+
+def principal_for_key(key: ApiKey) -> Principal:
+    indicators = frozenset(key.indicators) if key.indicators else None
+    scope = Scope("api_key", frozenset([key.county]), indicators=indicators)
+    return Principal(f"apikey:{key.id}", (scope,), kind="api_key")
+
+
+def refusal_message(principal: Principal, action: Action, county: str | None) -> str:
+    """Says what is missing, in the words of the people refused."""
+    allowed = [ROLE_LABELS[role] for role, actions in ROLE_ACTIONS.items() if action in actions]
+    target = f"县 {county} 的" if county else ""
+    return (
+        f"无权{ACTION_LABELS[action]}：您当前的角色为 {principal.describe()}，"
+        f"不能{ACTION_LABELS[action]}{target and '（' + target.rstrip('的') + '）'}；"
+        f"需要以下角色之一（且范围包含该县）：{'、'.join(allowed)}"
+    )

@@ -1,0 +1,364 @@
+"""The organisation: users, role grants, evaluation teams and county API keys.
+
+One small stream for the whole platform, so that "who could do what on date D" is a
+replay of it up to D. Secrets never enter it: passwords and API keys arrive hashed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.commands import REGIONS, Context
+from domain.errors import ConflictError, InvalidCommand, NotFound, Problem
+
+ORGANISATION_ID: UUID = uuid5(NAMESPACE_URL, "https://ruraleval.cn/organisation")
+ROLES = ("admin", "evaluator", "county_coordinator", "department_user", "leader", "auditor")
+ROLE_LABELS = {
+    "admin": "中心专班管理员",
+    "evaluator": "评估组成员",
+    "county_coordinator": "县级管理员",
+    "department_user": "责任部门用户",
+    "leader": "领导小组",
+    "auditor": "审计",
+}
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{2,31}$")
+TEAM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
+
+
+@dataclass
+class Grant:
+    """One role held by a user, with its scope."""
+
+    id: str
+    role: str
+    county: str | None = None
+    team: str | None = None
+    department: str | None = None
+    revoked: bool = False
+
+
+@dataclass
+class User:
+    username: str
+    display_name: str
+    password_hash: str
+    grants: list[Grant] = field(default_factory=list)
+    active: bool = True
+    demo: bool = False
+
+    def active_grants(self) -> list[Grant]:
+        return [grant for grant in self.grants if not grant.revoked] if self.active else []
+
+
+@dataclass
+class Team:
+    code: str
+    name: str
+    region: str
+    counties: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ApiKey:
+    """A county's machine interface key; only its hash is kept."""
+
+    id: str
+    county: str
+    label: str
+    secret_hash: str
+    indicators: list[str] = field(default_factory=list)
+    revoked: bool = False
+
+
+def check_grant(role: str, county: str | None, team: str | None, department: str | None) -> list[Problem]:
+    """Each role's scope: what it needs, and nothing it does not."""
+    problems = []
+    if role not in ROLES:
+        problems.append(Problem("role", "one_of", f"角色只能是 {'、'.join(ROLES)} 之一，收到“{role}”"))
+        return problems
+    needs_county = role in ("county_coordinator", "department_user")
+    if needs_county and not (county and len(county) == 6 and county.isdigit()):
+        problems.append(Problem("county", "required", f"{ROLE_LABELS[role]}必须指定所属县（6 位行政区划代码）"))
+    if not needs_county and county:
+        problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定 county"))
+    if role == "evaluator" and not team:
+        problems.append(Problem("team", "required", "评估组成员必须指定所属评估组 team"))
+    if role != "evaluator" and team:
+        problems.append(Problem("team", "not_applicable", f"{ROLE_LABELS[role]}不属于评估组，不能指定 team"))
+    if role == "department_user" and not (department and department.strip()):
+        problems.append(Problem("department", "required", "责任部门用户必须指定部门 department"))
+    if role != "department_user" and department:
+        problems.append(Problem("department", "not_applicable", f"{ROLE_LABELS[role]}不能指定 department"))
+    return problems
+
+
+class Organisation(Aggregate):
+    class Event(Aggregate.Event):
+        actor: str
+        correlation_id: str
+
+    class Founded(Event, Aggregate.Created):
+        pass
+
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.teams: dict[str, Team] = {}
+        self.api_keys: dict[str, ApiKey] = {}
+
+    @classmethod
+    def found(cls, context: Context) -> Organisation:
+        return cls._create(
+            cls.Founded,
+            id=ORGANISATION_ID,
+            timestamp=context.recorded_at,
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+        )
+
+    def _record(self, event_class: type[Event], context: Context, **fields: object) -> None:
+        self.trigger_event(
+            event_class,
+            timestamp=context.recorded_at,
+            actor=context.actor,
+            correlation_id=context.correlation_id,
+            **fields,
+        )
+
+    # ----------------------------------------------------------------- lookups
+
+    def user(self, username: str) -> User:
+        found = self.users.get(username)
+        if found is None:
+            raise NotFound.of("username", "known_user", f"用户“{username}”不存在")
+        return found
+
+    def team(self, code: str, field_name: str = "team") -> Team:
+        found = self.teams.get(code)
+        if found is None:
+            raise NotFound.of(field_name, "known_team", f"评估组“{code}”不存在")
+        return found
+
+    def team_counties(self, code: str) -> list[str]:
+        team = self.teams.get(code)
+        return list(team.counties) if team else []
+
+    # ---------------------------------------------------------------- commands
+
+    def register_user(
+        self,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        grants: list[Grant],
+        context: Context,
+        *,
+        demo: bool = False,
+    ) -> None:
+        problems = []
+        if not USERNAME.match(username):
+            problems.append(
+                Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
+            )
+        if username in self.users:
+            raise ConflictError.of("username", "unique_username", f"用户名“{username}”已被使用")
+        for index, grant in enumerate(grants):
+            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant)))
+        if problems:
+            raise InvalidCommand(problems)
+        self._record(
+            self.UserRegistered,
+            context,
+            username=username,
+            display_name=display_name.strip() or username,
+            password_hash=password_hash,
+            demo=demo,
+        )
+        for grant in grants:
+            self._record(self.RoleGranted, context, username=username, grant=grant, reason="创建用户时授予")
+
+    def _grant_problems(self, grant: Grant) -> list[Problem]:
+        problems = check_grant(grant.role, grant.county, grant.team, grant.department)
+        if grant.team and grant.team not in self.teams:
+            problems.append(Problem("team", "known_team", f"评估组“{grant.team}”不存在"))
+        return problems
+
+    def grant_role(self, username: str, grant: Grant, reason: str, context: Context) -> None:
+        user = self.user(username)
+        problems = self._grant_problems(grant)
+        if problems:
+            raise InvalidCommand(problems)
+        if any(_same_scope(existing, grant) for existing in user.active_grants()):
+            raise ConflictError.of("role", "not_granted", f"用户“{username}”已拥有该角色和范围")
+        self._record(self.RoleGranted, context, username=username, grant=grant, reason=_reason(reason))
+
+    def revoke_role(self, username: str, grant_id: str, reason: str, context: Context) -> None:
+        user = self.user(username)
+        grant = next((g for g in user.grants if g.id == grant_id), None)
+        if grant is None:
+            raise NotFound.of("grant_id", "known_grant", f"用户“{username}”没有编号为 {grant_id} 的授权")
+        if grant.revoked:
+            raise ConflictError.of("grant_id", "not_revoked", "该授权已撤销")
+        self._record(self.RoleRevoked, context, username=username, grant_id=grant_id, reason=_reason(reason))
+
+    def change_password(self, username: str, password_hash: str, context: Context) -> None:
+        self.user(username)
+        self._record(self.PasswordChanged, context, username=username, password_hash=password_hash)
+
+    def deactivate_user(self, username: str, reason: str, context: Context) -> None:
+        if not self.user(username).active:
+            raise ConflictError.of("username", "active_user", f"用户“{username}”已停用")
+        self._record(self.UserDeactivated, context, username=username, reason=_reason(reason))
+
+    def form_team(self, code: str, name: str, region: str, context: Context) -> None:
+        problems = []
+        if not TEAM_CODE.match(code):
+            problems.append(Problem("code", "pattern", "评估组编号只能由字母、数字、下划线和连字符组成"))
+        if not name.strip():
+            problems.append(Problem("name", "required", "评估组名称 name 必须填写"))
+        if region not in REGIONS:
+            problems.append(
+                Problem("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一")
+            )
+        if problems:
+            raise InvalidCommand(problems)
+        if code in self.teams:
+            raise ConflictError.of("code", "unique_team", f"评估组“{code}”已存在")
+        self._record(self.TeamFormed, context, code=code, name=name.strip(), region=region)
+
+    def assign_counties(self, team_code: str, counties: list[str], reason: str, context: Context) -> None:
+        self.team(team_code)
+        bad = [county for county in counties if not (len(county) == 6 and county.isdigit())]
+        if bad:
+            raise InvalidCommand.of("counties", "admin_code", f"县级行政区划代码必须是 6 位数字：{'、'.join(bad)}")
+        taken = {
+            county: team.code for team in self.teams.values() if team.code != team_code for county in team.counties
+        }
+        clash = [f"{county}（{taken[county]}）" for county in counties if county in taken]
+        if clash:
+            raise ConflictError.of("counties", "one_team_per_county", f"这些县已分配给其他评估组：{'、'.join(clash)}")
+        self._record(
+            self.CountiesAssigned, context, team=team_code, counties=sorted(set(counties)), reason=_reason(reason)
+        )
+
+    def issue_api_key(
+        self, key_id: str, county: str, label: str, secret_hash: str, indicators: list[str], context: Context
+    ) -> None:
+        if not (len(county) == 6 and county.isdigit()):
+            raise InvalidCommand.of("county", "admin_code", "县级行政区划代码必须是 6 位数字")
+        if not label.strip():
+            raise InvalidCommand.of("label", "required", "接口密钥必须填写用途说明 label")
+        self._record(
+            self.ApiKeyIssued,
+            context,
+            key_id=key_id,
+            county=county,
+            label=label.strip(),
+            secret_hash=secret_hash,
+            indicators=sorted(set(indicators)),
+        )
+
+    def revoke_api_key(self, key_id: str, reason: str, context: Context) -> None:
+        key = self.api_keys.get(key_id)
+        if key is None:
+            raise NotFound.of("key_id", "known_api_key", f"接口密钥 {key_id} 不存在")
+        if key.revoked:
+            raise ConflictError.of("key_id", "not_revoked", "该接口密钥已撤销")
+        self._record(self.ApiKeyRevoked, context, key_id=key_id, reason=_reason(reason))
+
+    # ------------------------------------------------------------------ events
+
+    class UserRegistered(Event):
+        username: str
+        display_name: str
+        password_hash: str
+        demo: bool
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.users[self.username] = User(
+                self.username, self.display_name, self.password_hash, demo=self.demo
+            )
+
+    class RoleGranted(Event):
+        username: str
+        grant: Grant
+        reason: str
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.users[self.username].grants.append(Grant(**vars(self.grant)))
+
+    class RoleRevoked(Event):
+        username: str
+        grant_id: str
+        reason: str
+
+        def apply(self, organisation: Organisation) -> None:
+            for grant in organisation.users[self.username].grants:
+                if grant.id == self.grant_id:
+                    grant.revoked = True
+
+    class PasswordChanged(Event):
+        username: str
+        password_hash: str
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.users[self.username].password_hash = self.password_hash
+
+    class UserDeactivated(Event):
+        username: str
+        reason: str
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.users[self.username].active = False
+
+    class TeamFormed(Event):
+        code: str
+        name: str
+        region: str
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.teams[self.code] = Team(self.code, self.name, self.region)
+
+    class CountiesAssigned(Event):
+        team: str
+        counties: list[str]
+        reason: str
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.teams[self.team].counties = list(self.counties)
+
+    class ApiKeyIssued(Event):
+        key_id: str
+        county: str
+        label: str
+        secret_hash: str
+        indicators: list[str]
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.api_keys[self.key_id] = ApiKey(
+                self.key_id, self.county, self.label, self.secret_hash, list(self.indicators)
+            )
+
+    class ApiKeyRevoked(Event):
+        key_id: str
+        reason: str
+
+        def apply(self, organisation: Organisation) -> None:
+            organisation.api_keys[self.key_id].revoked = True
+
+
+def _same_scope(a: Grant, b: Grant) -> bool:
+    return (a.role, a.county, a.team, a.department) == (b.role, b.county, b.team, b.department)
+
+
+def _reason(reason: str) -> str:
+    if not reason or not reason.strip():
+        raise InvalidCommand.of("reason", "reason_required", "必须填写理由（reason），不能为空")
+    return reason.strip()
+
+
+def _prefixed(prefix: str, problems: list[Problem]) -> list[Problem]:
+    return [Problem(f"{prefix}.{p.field}", p.rule, p.message) for p in problems]

@@ -1,0 +1,76 @@
+"""The organisation as this process sees it: always the stored state, read cheaply.
+
+Each call asks the store only for organisation events after the version it holds, so a
+user added by the CLI, a revoked grant or a revoked API key takes effect at once in
+every process.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from domain.access import Principal, principal_for_key, principal_for_user
+from domain.organisation import ORGANISATION_ID, Organisation
+from ruraleval.ledger import Ledger
+from ruraleval.security import api_secret_matches, split_api_key
+
+
+class OrganisationView:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._organisation: Organisation | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> Organisation:
+        """The stored organisation, fast-forwarded by the events recorded since the last call.
+
+        The object is shared: callers read it and never change it.
+        """
+        with self._lock:
+            organisation: Any = self._organisation
+            version = organisation.version if organisation is not None else 0
+            event: Any
+            for event in self.ledger.app.events.get(ORGANISATION_ID, gt=version):
+                organisation = event.mutate(organisation)
+            self._organisation = organisation
+            return organisation if organisation is not None else self._empty()
+
+    def as_of(self, instant: datetime) -> Organisation:
+        """The organisation as recorded at ``instant`` (who could do what then)."""
+        organisation: Any = None
+        event: Any
+        for event in self.ledger.app.events.get(ORGANISATION_ID):
+            if event.timestamp > instant:
+                break
+            organisation = event.mutate(organisation)
+        return organisation if organisation is not None else self._empty()
+
+    def events(self) -> list[Any]:
+        return list(self.ledger.app.events.get(ORGANISATION_ID))
+
+    @staticmethod
+    def _empty() -> Organisation:
+        organisation = Organisation.__new__(Organisation)
+        organisation.users, organisation.teams, organisation.api_keys = {}, {}, {}
+        return organisation
+
+    def user_principal(self, username: str) -> Principal | None:
+        organisation = self.current()
+        user = organisation.users.get(username)
+        if user is None or not user.active:
+            return None
+        return principal_for_user(organisation, user)
+
+    def key_principal(self, token: str) -> Principal | None:
+        parts = split_api_key(token)
+        if parts is None:
+            return None
+        key = self.current().api_keys.get(parts[0])
+        if key is None or key.revoked or not api_secret_matches(key.secret_hash, parts[1]):
+            return None
+        return principal_for_key(key)
+
+    def has_demo_users(self) -> bool:
+        return any(user.demo and user.active for user in self.current().users.values())
