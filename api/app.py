@@ -42,6 +42,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     )
     app.middleware("http")(request_context)
     problems.install(app)
-    for module in (auth, schemes, counties, reads, organisation, health):
-        app.include_router(module.router)
+    for module in (auth, schemes, counties, reads, organisation):
+        app.include_router(module.router, responses=problems.RESPONSES)
+    app.include_router(health.router)
     return app

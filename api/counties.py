@@ -138,6 +138,7 @@ async def assign_responsibility(
     status_code=201,
     response_model=Recorded,
     dependencies=allowed(Action.SUBMIT_DATA),
+    responses={200: {"model": Recorded, "description": "同一幂等键、同一内容的重复报送：返回首次结果，不再存储"}},
     summary="报送数据",
 )
 async def submit_data(

@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from domain.errors import DomainError, Problem
@@ -47,6 +48,37 @@ _VALIDATION_MESSAGES = {
     "extra_forbidden": "不是可接受的字段",
     "json_invalid": "不是合法的 JSON",
     "model_attributes_type": "必须是对象",
+}
+
+
+class ProblemDetail(BaseModel):
+    field: str
+    rule: str
+    message: str
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details, with every broken rule listed in ``errors``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemDetail]
+
+
+def _documented(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/ProblemOut"}
+    return {"model": ProblemOut, "description": description, "content": {PROBLEM_TYPE: {"schema": schema}}}
+
+
+# Declared on every route, so clients (and schema fuzzers) know every answer they can get.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _documented("未登录、令牌无效或已过期"),
+    403: _documented("已登录，但不在权限范围内"),
+    404: _documented("县、方案、指标或记录不存在"),
+    409: _documented("与已有记录冲突（已关账、幂等键重复、并发修改）"),
+    422: _documented("提交的内容不符合规则：errors 列出字段和规则"),
 }
 
 
