@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
@@ -9,6 +10,7 @@ from api.context import platform
 from api.models import ReadinessOut
 from ruraleval.platform import Platform
 
+log = structlog.get_logger("ruraleval.api")
 router = APIRouter(tags=["运行状态 health"])
 
 
@@ -17,19 +19,19 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=ReadinessOut, summary="存储可用；各投影落后事件日志多少")
+@router.get(
+    "/readyz",
+    response_model=ReadinessOut,
+    responses={503: {"model": ReadinessOut, "description": "存储不可用"}},
+    summary="存储可用；各投影落后事件日志多少",
+)
 def readyz(service: Platform = Depends(platform)) -> JSONResponse:
     try:
         head = service.ledger.head()
         positions = service.projections.positions()
-    except Exception as error:  # the store does not answer: not ready, and say why
-        body = {
-            "ready": False,
-            "store": service.store.kind,
-            "head": 0,
-            "projections": {},
-            "error": type(error).__name__,
-        }
+    except Exception as error:  # the store does not answer: not ready, and the log says why
+        log.warning("not_ready", error=type(error).__name__)
+        body = {"ready": False, "store": service.store.kind, "head": 0, "projections": {}}
         return JSONResponse(body, status_code=503)
     projections = {name: {"position": position, "lag": head - position} for name, position in positions.items()}
     return JSONResponse({"ready": True, "store": service.store.kind, "head": head, "projections": projections})
