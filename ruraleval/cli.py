@@ -1,31 +1,41 @@
-"""The ``ruraleval`` command: serve, load the demo, rebuild projections."""
+"""The ``ruraleval`` command: serve, load the demo, manage users, maintain read models."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
+import signal
 import sys
+import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 import structlog
 
+from domain.commands import Context
+from domain.errors import DomainError
+from domain.organisation import ROLE_LABELS, ROLES, Grant, Organisation
 from ruraleval.logs import configure_logging
-from ruraleval.settings import ConfigurationError, database_url, parse_database_url
+from ruraleval.platform import Platform
+from ruraleval.security import hash_password
+from ruraleval.settings import ConfigurationError, Store, database_url, parse_database_url
 
 log = structlog.get_logger("ruraleval.cli")
+MIN_PASSWORD = 10
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     configure_logging()
     try:
         store = parse_database_url(database_url())
+        result: int = args.handler(args, store)
     except ConfigurationError as error:
         print(f"配置错误 / configuration error: {error}", file=sys.stderr)
         return 2
-    handler = args.handler
-    result: int = handler(args, store)
     return result
 
 
@@ -38,12 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
     demo = commands.add_parser("demo", help="load the demo scheme, counties and users into the store")
     demo.set_defaults(handler=_demo)
+
     users = commands.add_parser("users", help="users and their roles").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="add a user with one role (works on an empty store)")
     add.add_argument("--username", required=True)
-    add.add_argument(
-        "--role", required=True, help="admin, evaluator, county_coordinator, department_user, leader, auditor"
-    )
+    add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--county", help="for county_coordinator and department_user")
     add.add_argument("--team", help="for evaluator")
     add.add_argument("--department", help="for department_user")
@@ -51,57 +60,53 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=_add_user)
     users.add_parser("list", help="users and their roles").set_defaults(handler=_list_users)
-    projections = commands.add_parser("projections", help="read models")
-    actions = projections.add_subparsers(dest="action", required=True)
-    actions.add_parser("rebuild", help="rebuild every read model from the start of the log").set_defaults(
-        handler=_rebuild
-    )
-    actions.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
-    actions.add_parser("run", help="keep the read models up to date (a projection worker)").set_defaults(handler=_run)
+
+    projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
+    projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(handler=_rebuild)
+    projections.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
+    projections.add_parser("run", help="keep the read models up to date").set_defaults(handler=_run)
     return parser
 
 
-def _serve(args: argparse.Namespace, store: object) -> int:
+@contextmanager
+def opened(store: Store) -> Iterator[Platform]:
+    platform = Platform(store)
+    try:
+        yield platform
+    finally:
+        platform.close()
+
+
+def _serve(args: argparse.Namespace, store: Store) -> int:
     import uvicorn
 
     from api.app import create_app
-    from ruraleval.platform import Platform
 
     try:  # refuse a production start with demo users or without a secret key, before binding
-        checker = Platform(parse_database_url(database_url()))
-        try:
-            checker.check_production_ready()
-        finally:
-            checker.close()
+        with opened(store) as platform:
+            platform.check_production_ready()
     except ConfigurationError as error:
         print(f"拒绝启动 / refusing to start: {error}", file=sys.stderr)
         return 2
-    log.info("serving", host=args.host, port=args.port, store=parse_database_url(database_url()).redacted())
+    log.info("serving", host=args.host, port=args.port, store=store.redacted())
     uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
 
 
-def _demo(args: argparse.Namespace, store: object) -> int:
+def _demo(args: argparse.Namespace, store: Store) -> int:
     from ruraleval.demo import demo_credentials, load_demo
-    from ruraleval.platform import Platform
 
-    platform = Platform(parse_database_url(database_url()))
-    try:
+    with opened(store) as platform:
         started = time.perf_counter()
-        loaded = load_demo(platform)
-        if loaded:
+        if load_demo(platform):
             print(f"演示数据已载入（{time.perf_counter() - started:.1f} 秒，事件 {platform.ledger.head()} 条）")
         else:
             print("演示数据已存在，未重复载入")
         print(demo_credentials())
-    finally:
-        platform.close()
     return 0
 
 
 def _read_password(from_stdin: bool) -> str:
-    import getpass
-
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("密码 / password: ")
@@ -110,22 +115,16 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
-def _add_user(args: argparse.Namespace, store: object) -> int:
-    import uuid
-
-    from domain.commands import Context
-    from domain.errors import DomainError
-    from domain.organisation import Grant, Organisation
-    from ruraleval.platform import Platform
-    from ruraleval.security import hash_password
-
+def _add_user(args: argparse.Namespace, store: Store) -> int:
     try:
         password = _read_password(args.password_stdin)
     except (ValueError, EOFError) as error:
         print(error, file=sys.stderr)
         return 2
-    if len(password) < 10:
-        print("密码至少 10 个字符 / the password needs at least 10 characters", file=sys.stderr)
+    if len(password) < MIN_PASSWORD:
+        print(
+            f"密码至少 {MIN_PASSWORD} 个字符 / the password needs at least {MIN_PASSWORD} characters", file=sys.stderr
+        )
         return 2
     grant = Grant(uuid.uuid4().hex[:12], args.role, args.county, args.team, args.department)
     password_hash = hash_password(password)
@@ -133,86 +132,56 @@ def _add_user(args: argparse.Namespace, store: object) -> int:
     def change(organisation: Organisation, context: Context) -> None:
         organisation.register_user(args.username, args.display_name, password_hash, [grant], context)
 
-    platform = Platform(parse_database_url(database_url()))
-    try:
-        platform.ledger.organise(change, Context(f"cli:{_os_user()}", f"cli-{uuid.uuid4().hex[:8]}"), "RegisterUser")
-    except DomainError as error:
-        print("；".join(p.message for p in error.problems), file=sys.stderr)
-        return 1
-    finally:
-        platform.close()
-    print(f"用户 {args.username} 已创建（{args.role}）")
+    context = Context(f"cli:{_os_user()}", f"cli-{uuid.uuid4().hex[:8]}")
+    with opened(store) as platform:
+        try:
+            platform.ledger.organise(change, context, "RegisterUser")
+        except DomainError as error:
+            print("；".join(p.message for p in error.problems), file=sys.stderr)
+            return 1
+    print(f"用户 {args.username} 已创建（{ROLE_LABELS[args.role]}）")
     return 0
 
 
 def _os_user() -> str:
-    import getpass
-
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
 
 
-def _list_users(args: argparse.Namespace, store: object) -> int:
-    from domain.organisation import ROLE_LABELS
-    from ruraleval.platform import Platform
-
-    platform = Platform(parse_database_url(database_url()))
-    try:
+def _list_users(args: argparse.Namespace, store: Store) -> int:
+    with opened(store) as platform:
         for user in platform.organisation.current().users.values():
             roles = "、".join(
                 ROLE_LABELS[g.role] + "".join(f" {v}" for v in (g.county, g.team, g.department) if v)
                 for g in user.active_grants()
             )
             print(f"{user.username}\t{'启用' if user.active else '停用'}\t{roles}")
-    finally:
-        platform.close()
     return 0
 
 
-def _rebuild(args: argparse.Namespace, store: object) -> int:
-    from ruraleval.platform import Platform
-
-    platform = Platform(parse_database_url(database_url()))
-    try:
+def _rebuild(args: argparse.Namespace, store: Store) -> int:
+    with opened(store) as platform:
         started = time.perf_counter()
         count = platform.projections.rebuild()
-        seconds = time.perf_counter() - started
-        print(f"投影已重建：{count} 个事件，用时 {seconds:.2f} 秒")
-    finally:
-        platform.close()
+        print(f"投影已重建：{count} 个事件，用时 {time.perf_counter() - started:.2f} 秒")
     return 0
 
 
-def _status(args: argparse.Namespace, store: object) -> int:
-    from ruraleval.platform import Platform
-
-    platform = Platform(parse_database_url(database_url()))
-    try:
+def _status(args: argparse.Namespace, store: Store) -> int:
+    with opened(store) as platform:
         head = platform.ledger.head()
         for name, position in platform.projections.positions().items():
             print(f"{name}: position {position}, lag {head - position}")
-    finally:
-        platform.close()
     return 0
 
 
-def _run(args: argparse.Namespace, store: object) -> int:
-    import signal
-    import threading
-
-    from ruraleval.platform import Platform
-
-    platform = Platform(parse_database_url(database_url()))
+def _run(args: argparse.Namespace, store: Store) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
+    with opened(store) as platform, suppress(KeyboardInterrupt):
         platform.projections.run(stop)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        platform.close()
     return 0
 
 
