@@ -15,6 +15,11 @@ REGIONS = ("east", "central", "west")
 REGION_LABELS = {"east": "东部", "central": "中部", "west": "西部"}
 
 
+def is_county_code(code: str | None) -> bool:
+    """A 6-digit administrative code; isdigit() alone would accept full-width digits."""
+    return code is not None and len(code) == 6 and code.isascii() and code.isdigit()
+
+
 @dataclass(frozen=True)
 class DataScope:
     """Inside a county: only a department's indicators, or only an API key's list."""

@@ -218,7 +218,7 @@ class County(Aggregate):
                 )
         tree = dict(book.indicators)
         tree[indicator.code] = indicator
-        self._check_weights(tree, indicator.parent, command.sibling_weights, "sibling_weights")
+        self._check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
         self._record(
             self.IndicatorDefined,
             context,
@@ -265,7 +265,7 @@ class County(Aggregate):
         tree = {
             code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()
         }
-        self._check_weights(tree, indicator.parent, command.sibling_weights, "sibling_weights")
+        self._check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
         self._record(
             self.IndicatorRetired,
             context,
@@ -284,7 +284,7 @@ class County(Aggregate):
         if command.parent is not None:
             self._active_indicator(book, command.parent, "parent")
         previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
-        self._check_weights(dict(book.indicators), command.parent, command.weights, "weights")
+        self._check_weights(book, dict(book.indicators), command.parent, command.weights, "weights")
         self._record(
             self.WeightsAdjusted,
             context,
@@ -296,9 +296,15 @@ class County(Aggregate):
         )
 
     def _check_weights(
-        self, tree: dict[str, IndicatorDef], parent: str | None, weights: dict[str, Decimal], field: str
+        self,
+        book: CountyYear,
+        tree: dict[str, IndicatorDef],
+        parent: str | None,
+        weights: dict[str, Decimal],
+        field: str,
     ) -> None:
-        """New weights apply only beneath ``parent``; afterwards every sum must hold."""
+        """New weights apply only beneath ``parent``; afterwards every sum must hold, and no
+        standing override may exceed the new weight of its node."""
         problems = []
         for code, weight in weights.items():
             node = tree.get(code)
@@ -315,6 +321,19 @@ class County(Aggregate):
         problems = tree_problems(list(tree.values()))
         if problems:
             raise InvalidCommand(problems)
+        for override in book.active_overrides().values():
+            node = tree.get(override.node)
+            if override.node in weights and node is not None and node.weighted and override.score > node.weight:
+                problems.append(
+                    Problem(
+                        f"{field}.{override.node}",
+                        "override_within_weight",
+                        f"“{override.node}”的得分已调整为 {plain(override.score)}（编号 {override.id}），"
+                        f"超过新权重 {plain(node.weight)}；请先撤销该得分调整",
+                    )
+                )
+        if problems:
+            raise ConflictError(problems)
 
     @staticmethod
     def _descends_in(tree: dict[str, IndicatorDef], code: str, ancestor: str, strict: bool = False) -> bool:
@@ -664,8 +683,7 @@ def _set_weights(book: CountyYear, weights: dict[str, Decimal]) -> None:
 
 def check_enrolment(command: c.EnrolCounty) -> None:
     problems = []
-    # isdigit() alone accepts full-width and other Unicode digits ("１１０１０１").
-    if not (len(command.code) == 6 and command.code.isascii() and command.code.isdigit()):
+    if not c.is_county_code(command.code):
         problems.append(Problem("code", "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{command.code}”"))
     if not command.name.strip():
         problems.append(Problem("name", "required", "县名称 name 必须填写"))

@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.commands import REGIONS, Context
+from domain.commands import REGIONS, Context, is_county_code
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem
 
 ORGANISATION_ID: UUID = uuid5(NAMESPACE_URL, "https://ruraleval.cn/organisation")
@@ -81,7 +81,7 @@ def check_grant(role: str, county: str | None, team: str | None, department: str
         problems.append(Problem("role", "one_of", f"角色只能是 {'、'.join(ROLES)} 之一，收到“{role}”"))
         return problems
     needs_county = role in ("county_coordinator", "department_user")
-    if needs_county and not (county and len(county) == 6 and county.isdigit()):
+    if needs_county and not is_county_code(county):
         problems.append(Problem("county", "required", f"{ROLE_LABELS[role]}必须指定所属县（6 位行政区划代码）"))
     if not needs_county and county:
         problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定 county"))
@@ -231,7 +231,7 @@ class Organisation(Aggregate):
 
     def assign_counties(self, team_code: str, counties: list[str], reason: str, context: Context) -> None:
         self.team(team_code)
-        bad = [county for county in counties if not (len(county) == 6 and county.isdigit())]
+        bad = [county for county in counties if not is_county_code(county)]
         if bad:
             raise InvalidCommand.of("counties", "admin_code", f"县级行政区划代码必须是 6 位数字：{'、'.join(bad)}")
         taken = {
@@ -247,7 +247,7 @@ class Organisation(Aggregate):
     def issue_api_key(
         self, key_id: str, county: str, label: str, secret_hash: str, indicators: list[str], context: Context
     ) -> None:
-        if not (len(county) == 6 and county.isdigit()):
+        if not is_county_code(county):
             raise InvalidCommand.of("county", "admin_code", "县级行政区划代码必须是 6 位数字")
         if not label.strip():
             raise InvalidCommand.of("label", "required", "接口密钥必须填写用途说明 label")
