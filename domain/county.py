@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import commands as c
+from domain.chain import GENESIS, digest
 from domain.decimals import ZERO, plain
 from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound, Problem
 from domain.periods import FREQUENCY_LABELS, Period, parse_period
@@ -51,6 +52,13 @@ class County(Aggregate):
     class Event(Aggregate.Event):
         actor: str
         correlation_id: str
+        previous_hash: str
+        event_hash: str
+
+        def mutate(self, aggregate: Any) -> Any:
+            changed: Any = super().mutate(aggregate)
+            changed.chain_head = self.event_hash
+            return changed
 
     class Enrolled(Event, Aggregate.Created):
         code: str
@@ -66,23 +74,26 @@ class County(Aggregate):
         self.region = region
         self.years: dict[str, CountyYear] = {}
         self.idempotency: dict[str, dict[str, Any]] = {}
+        self.chain_head = GENESIS  # the event_hash of the latest event
         self._open_year(scheme)
 
     @classmethod
     def enrol(cls, command: c.EnrolCounty, context: c.Context) -> County:
         check_enrolment(command)
-        return cls._create(
-            cls.Enrolled,
-            id=county_id(command.code),
-            timestamp=context.recorded_at,
-            actor=context.actor,
-            correlation_id=context.correlation_id,
-            code=command.code,
-            name=command.name.strip(),
-            province=command.province.strip(),
-            region=command.region,
-            scheme=command.scheme,
-        )
+        stream = county_id(command.code)
+        timestamp = context.recorded_at or cls.Enrolled.create_timestamp()
+        fields: dict[str, Any] = {
+            "actor": context.actor,
+            "correlation_id": context.correlation_id,
+            "previous_hash": GENESIS,
+            "code": command.code,
+            "name": command.name.strip(),
+            "province": command.province.strip(),
+            "region": command.region,
+            "scheme": command.scheme,
+        }
+        chained = digest(cls.Enrolled.__qualname__, stream, 1, timestamp, fields)
+        return cls._create(cls.Enrolled, id=stream, timestamp=timestamp, event_hash=chained, **fields)
 
     def _open_year(self, scheme: Scheme) -> None:
         self.years[str(scheme.year)] = CountyYear(
@@ -181,13 +192,11 @@ class County(Aggregate):
         return result
 
     def _record(self, event_class: type[Event], context: c.Context, **fields: Any) -> None:
-        self.trigger_event(
-            event_class,
-            timestamp=context.recorded_at,
-            actor=context.actor,
-            correlation_id=context.correlation_id,
-            **fields,
-        )
+        # Recorded time never runs backwards within a stream, whatever the writers' clocks.
+        timestamp = max(context.recorded_at or event_class.create_timestamp(), self.modified_on)
+        fields.update(actor=context.actor, correlation_id=context.correlation_id, previous_hash=self.chain_head)
+        chained = digest(event_class.__qualname__, self.id, self.version + 1, timestamp, fields)
+        self.trigger_event(event_class, timestamp=timestamp, event_hash=chained, **fields)
 
     def _AdoptScheme(self, command: c.AdoptScheme, context: c.Context) -> None:
         if str(command.scheme.year) in self.years:

@@ -7,12 +7,14 @@ as it was: no pending event, no new version, no change of state.
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from domain.chain import GENESIS, recompute
 from domain.commands import (
     AdjustPoints,
     AdjustWeights,
@@ -809,7 +811,9 @@ def test_every_event_carries_its_actor_and_correlation_id(
     bonus_scheme: Scheme, scheme_document: dict[str, Any]
 ) -> None:
     recorded_at = datetime(2023, 6, 1, 8, 30, tzinfo=UTC)
-    county = County.enrol(EnrolCounty("110101", "示范县", "北京市", "west", bonus_scheme), Context("admin", "c-0"))
+    enrolled_at = datetime(2023, 5, 20, 9, tzinfo=UTC)
+    enrolment = EnrolCounty("110101", "示范县", "北京市", "west", bonus_scheme)
+    county = County.enrol(enrolment, Context("admin", "c-0", enrolled_at))
     commands: list[CountyCommand] = [
         AdoptScheme(scheme_with(scheme_document, id="example-2024", year=2024)),
         DefineIndicator(SPECIFIC, "理由", {"1.1": D(15), "1.2": D(25)}, 2023),
@@ -847,6 +851,30 @@ def test_every_event_carries_its_actor_and_correlation_id(
     assert [(event.actor, event.correlation_id) for event in events] == [("admin", "c-0")] + [
         (f"user-{index}", f"c-{index}") for index in range(1, len(commands) + 1)
     ]
+    assert events[0].timestamp == enrolled_at
     assert all(event.timestamp == recorded_at for event in events[1:])
     assert [event.originator_version for event in events] == list(range(1, len(events) + 1))
     assert county.pending_events == []
+
+
+def test_recorded_time_never_runs_backwards_within_a_stream(scheme: Scheme) -> None:
+    """A writer whose clock lags cannot record an event before its predecessor."""
+    late_clock = datetime(2023, 6, 1, tzinfo=UTC)
+    county = County.enrol(EnrolCounty("110101", "示范县", "北京市", "west", scheme), Context("a", "c", late_clock))
+    county.handle(SubmitData("1.1", "2023", D(58)), Context("b", "d", datetime(2023, 5, 1, tzinfo=UTC)))
+    first, second = county.collect_events()
+    assert second.timestamp == first.timestamp == late_clock
+
+
+def test_events_form_a_hash_chain(county: County) -> None:
+    fresh = County.enrol(
+        EnrolCounty("110102", "示范县", "北京市", "west", county.years["2023"].scheme), Context("a", "c")
+    )
+    fresh.handle(SubmitData("1.1", "2023", D(58)), Context("b", "d"))
+    fresh.handle(CorrectData("1.1", "2023", D(59), "更正"), Context("b", "e"))
+    events: list[Any] = list(fresh.collect_events())
+    assert events[0].previous_hash == GENESIS
+    for before, after in itertools.pairwise(events):
+        assert after.previous_hash == before.event_hash
+    assert all(recompute(event) == event.event_hash for event in events)
+    assert fresh.chain_head == events[-1].event_hash
