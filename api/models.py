@@ -300,3 +300,20 @@ class PrincipalOut(BaseModel):
     kind: str
     roles: list[str]
     readable_counties: list[str] | None
+
+
+class BreakOut(BaseModel):
+    county: str
+    version: int
+    what: str
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    events_checked: int
+    problems: list[BreakOut]
+    digest_matches: bool | None = None
+
+
+class DigestOut(BaseModel):
+    digest: str = Field(description="所有县事件流当前末端的摘要；请在系统之外记下")

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_add_user)
     users.add_parser("list", help="users and their roles").set_defaults(handler=_list_users)
 
+    verify = commands.add_parser("verify", help="recompute every county's hash chain (exit 1 if broken)")
+    verify.add_argument("--digest", help="a digest written down earlier: prove the history behind it intact")
+    verify.set_defaults(handler=_verify)
+    commands.add_parser("digest", help="one digest over all stream heads, to write down").set_defaults(handler=_digest)
+
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(handler=_rebuild)
     projections.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
@@ -158,6 +163,31 @@ def _list_users(args: argparse.Namespace, store: Store) -> int:
                 for g in user.active_grants()
             )
             print(f"{user.username}\t{'启用' if user.active else '停用'}\t{roles}")
+    return 0
+
+
+def _verify(args: argparse.Namespace, store: Store) -> int:
+    from ruraleval.audit import InvalidDigest, verify
+
+    with opened(store) as platform:
+        try:
+            result = verify(platform.ledger, args.digest)
+        except InvalidDigest as error:
+            print(error, file=sys.stderr)
+            return 2
+    for problem in result.problems:
+        print(f"县 {problem.county} 第 {problem.version} 号事件：{problem.what}")
+    if result.digest_matches is not None:
+        print("摘要一致" if result.digest_matches else "摘要不一致")
+    print(f"{'完整' if result.ok else '发现问题'}：检查事件 {result.events_checked} 条")
+    return 0 if result.ok else 1
+
+
+def _digest(args: argparse.Namespace, store: Store) -> int:
+    from ruraleval.audit import digest
+
+    with opened(store) as platform:
+        print(digest(platform.ledger))
     return 0
 
 

@@ -1,0 +1,38 @@
+"""The auditor's views: chain verification and the digest of all stream heads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import require
+from api.context import platform
+from api.models import DigestOut, VerificationOut
+from domain.access import Action
+from domain.errors import InvalidCommand
+from ruraleval.audit import InvalidDigest, digest, verify
+from ruraleval.platform import Platform
+
+router = APIRouter(
+    prefix="/api/v1/audit",
+    tags=["审计 audit"],
+    dependencies=[Depends(require(Action.READ_AUDIT, county_param=None))],
+)
+
+
+@router.get("/verify", response_model=VerificationOut, summary="重新计算每个县的哈希链，报告被改动、删除或重排的事件")
+def verify_chains(
+    expected: str | None = Query(None, alias="digest", description="此前记下的摘要：证明其之前的历史未被改动"),
+    service: Platform = Depends(platform),
+) -> VerificationOut:
+    try:
+        result = verify(service.ledger, expected)
+    except InvalidDigest as error:
+        raise InvalidCommand.of("digest", "digest_format", str(error)) from None
+    return VerificationOut(**asdict(result))
+
+
+@router.get("/digest", response_model=DigestOut, summary="所有县事件流末端的摘要")
+def stream_digest(service: Platform = Depends(platform)) -> DigestOut:
+    return DigestOut(digest=digest(service.ledger))

@@ -1,0 +1,156 @@
+"""Tamper evidence: events changed, removed or reordered in the database are named."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import psycopg
+
+from domain import commands as c
+from domain.county import county_id
+from domain.scheme import Scheme
+from ruraleval.audit import InvalidDigest, digest, verify
+from ruraleval.platform import Platform
+from tests.test_cli import ruraleval
+from tests.test_projections import COUNTIES, load_history
+
+TARGET = COUNTIES[1]
+
+
+@contextmanager
+def raw_events(url: str) -> Iterator[tuple[Any, str, str]]:
+    """A direct connection to the event table, as someone with database access has."""
+    if url.startswith("sqlite"):
+        connection: Any = sqlite3.connect(url[len("sqlite:///") :])
+        yield connection, "stored_events", "?"
+    else:
+        connection = psycopg.connect(url)
+        yield connection, "ruraleval_events", "%s"
+    connection.commit()
+    connection.close()
+
+
+def stream_key(url: str, code: str) -> Any:
+    return county_id(code).hex if url.startswith("sqlite") else county_id(code)
+
+
+def change_payload(url: str, code: str, version: int, change: Callable[[dict[str, Any]], None]) -> None:
+    with raw_events(url) as (connection, table, mark):
+        where = f"originator_id = {mark} AND originator_version = {mark}"
+        row = connection.execute(
+            f"SELECT state FROM {table} WHERE {where}", (stream_key(url, code), version)
+        ).fetchone()
+        state = orjson.loads(bytes(row[0]))
+        change(state)
+        connection.execute(
+            f"UPDATE {table} SET state = {mark} WHERE {where}", (orjson.dumps(state), stream_key(url, code), version)
+        )
+
+
+def delete_event(url: str, code: str, version: int) -> None:
+    with raw_events(url) as (connection, table, mark):
+        connection.execute(
+            f"DELETE FROM {table} WHERE originator_id = {mark} AND originator_version = {mark}",
+            (stream_key(url, code), version),
+        )
+
+
+def test_untouched_history_verifies_clean(
+    store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
+) -> None:
+    platform = make_platform(store_url)
+    load_history(platform, scheme)
+    result = verify(platform.ledger)
+    assert result.ok and result.problems == []
+    assert result.events_checked == platform.ledger.head() - 1  # all but the scheme's own event
+    cli = ruraleval(store_url, "verify")
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+
+
+def test_a_changed_payload_is_named(store_url: str, make_platform: Callable[..., Platform], scheme: Scheme) -> None:
+    platform = make_platform(store_url)
+    load_history(platform, scheme)
+
+    def inflate(state: dict[str, Any]) -> None:
+        state["value"]["v"] = "99"  # a submitted value, quietly raised
+
+    change_payload(store_url, TARGET, 5, inflate)
+    result = verify(platform.ledger)
+    assert not result.ok
+    assert [(p.county, p.version) for p in result.problems] == [(TARGET, 5)]
+    cli = ruraleval(store_url, "verify")
+    assert cli.returncode == 1 and TARGET in cli.stdout
+
+
+def test_a_removed_event_is_named_as_a_gap(
+    store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
+) -> None:
+    platform = make_platform(store_url)
+    load_history(platform, scheme)
+    delete_event(store_url, TARGET, 7)
+    problems = verify(platform.ledger).problems
+    assert [(p.county, p.version) for p in problems] == [(TARGET, 8)]
+    assert "7" in problems[0].what
+
+
+def test_swapped_events_are_named(sqlite_url: str, make_platform: Callable[..., Platform], scheme: Scheme) -> None:
+    platform = make_platform(sqlite_url)
+    load_history(platform, scheme)
+    with raw_events(sqlite_url) as (connection, table, _):
+        rows = {
+            version: state
+            for version, state in connection.execute(
+                f"SELECT originator_version, state FROM {table} WHERE originator_id = ? AND originator_version IN (4, 5)",
+                (stream_key(sqlite_url, TARGET),),
+            )
+        }
+        for version, other in ((4, 5), (5, 4)):
+            connection.execute(
+                f"UPDATE {table} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+                (rows[other], stream_key(sqlite_url, TARGET), version),
+            )
+    assert [(p.county, p.version) for p in verify(platform.ledger).problems] == [(TARGET, 4)]
+
+
+def test_a_digest_proves_the_history_behind_it(
+    store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
+) -> None:
+    platform = make_platform(store_url)
+    load_history(platform, scheme)
+    written_down = digest(platform.ledger)
+    context = c.Context("tester", "later")
+    platform.ledger.execute(TARGET, c.SubmitData("1.2", "2023-12", Decimal(50)), context)
+    later = verify(platform.ledger, written_down)
+    assert later.ok and later.digest_matches is True  # appending is allowed
+
+    def inflate(state: dict[str, Any]) -> None:
+        state["value"]["v"] = "99"
+
+    change_payload(store_url, COUNTIES[0], 3, inflate)
+    tampered = verify(platform.ledger, written_down)
+    assert not tampered.ok and tampered.digest_matches is False
+    cli = ruraleval(store_url, "verify", "--digest", written_down)
+    assert cli.returncode == 1
+
+
+def test_a_malformed_digest_is_refused(memory_platform: Platform) -> None:
+    try:
+        verify(memory_platform.ledger, "not-a-digest")
+    except InvalidDigest as error:
+        assert "re1" in str(error)
+    else:
+        raise AssertionError("a malformed digest was accepted")
+
+
+def test_verify_over_http(memory_client: Any) -> None:
+    clean = memory_client.get("/api/v1/audit/verify")
+    assert clean.status_code == 200 and clean.json()["ok"] is True
+    written = memory_client.get("/api/v1/audit/digest").json()["digest"]
+    assert memory_client.get("/api/v1/audit/verify", params={"digest": written}).json()["digest_matches"] is True
+    bad = memory_client.get("/api/v1/audit/verify", params={"digest": "x"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "digest"
