@@ -105,7 +105,8 @@ def test_swapped_events_are_named(sqlite_url: str, make_platform: Callable[..., 
         rows = {
             version: state
             for version, state in connection.execute(
-                f"SELECT originator_version, state FROM {table} WHERE originator_id = ? AND originator_version IN (4, 5)",
+                f"SELECT originator_version, state FROM {table}"
+                " WHERE originator_id = ? AND originator_version IN (4, 5)",
                 (stream_key(sqlite_url, TARGET),),
             )
         }
