@@ -151,7 +151,3 @@ def write_scorecard(sql: Sql, county: County, card: Scorecard) -> None:
             county.version,
         ],
     )
-
-
-def all_projections() -> list[Projection]:
-    return [CountyListProjection(), ScoresProjection()]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from projections.catalog import all_projections
 from projections.runner import ProjectionRunner
-from projections.scores import all_projections
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from ruraleval.access import OrganisationView
 from ruraleval.ledger import Clock, Ledger, utc_now

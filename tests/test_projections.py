@@ -21,6 +21,8 @@ TABLES = {
     "county_list": "code",
     "node_scores": "county, year, code",
     "county_totals": "county, year",
+    "score_history": "county, year, code, version",
+    "county_events": "stream, version",
 }
 COUNTIES = ["130425", "320583", "411523", "510129"]
 REGIONS = ["east", "east", "central", "west"]

@@ -1,0 +1,12 @@
+"""Every read model the platform keeps."""
+
+from __future__ import annotations
+
+from projections.audit_log import CountyEventsProjection
+from projections.runner import Projection
+from projections.scores import CountyListProjection, ScoresProjection
+from projections.temporal import ScoreHistoryProjection
+
+
+def all_projections() -> list[Projection]:
+    return [CountyListProjection(), ScoresProjection(), ScoreHistoryProjection(), CountyEventsProjection()]

@@ -1,0 +1,193 @@
+"""The temporal scores read model: every version of every node's score, with its cause.
+
+A row says: from recorded instant ``from_us`` until ``to_us`` (open while current), the
+node of a county's year stood like this, because of that event. "As of D" selects the
+rows with ``from_us <= D < to_us``; the history of a node is its rows in order. Each
+event's effect is computed from the county exactly as it stood after that event, so the
+model is a function of the log and a rebuild gives it back row for row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from domain.county import County
+from domain.scoring import Scorecard, score_year
+from projections.runner import EventSource, Projection
+from projections.store import Sql
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TOTAL = "total"
+SHAPE = ("ordinal", "name", "parent", "level", "kind", "value", "computed", "score", "max", "overridden",
+         "authority", "override_id", "detail")  # fmt: skip
+COLUMNS = ("county", "year", "code", *SHAPE, "from_us", "to_us", "version", "position", "cause")
+CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
+                "parent", "weights", "department", "code")  # fmt: skip
+
+
+def micros(instant: datetime) -> int:
+    return (instant - EPOCH) // timedelta(microseconds=1)
+
+
+def instant(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def card_rows(card: Scorecard) -> dict[str, tuple[Any, ...]]:
+    """Each node's shape (everything but time and cause), keyed by node code."""
+    rows: dict[str, tuple[Any, ...]] = {}
+    for ordinal, node in enumerate(card.nodes):
+        override = node.override
+        rows[node.code] = (
+            ordinal, node.name, node.parent, node.level, node.kind, _text(node.value), str(node.computed),
+            str(node.score), str(node.max), 1 if override else 0, override.authority if override else None,
+            override.id if override else None, None,
+        )  # fmt: skip
+    detail = {"bonus": str(card.bonus), "penalty": str(card.penalty), "computed_total": str(card.computed_total),
+              "grade": card.grade, "composites": {k: _text(v) for k, v in card.composites.items()}}  # fmt: skip
+    override = card.total_override
+    rows[TOTAL] = (
+        len(card.nodes), "总分", None, 0, "total", None, str(card.computed_total), str(card.total), "100",
+        1 if override else 0, override.authority if override else None, override.id if override else None,
+        orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
+    )  # fmt: skip
+    return rows
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def cause_of(event: Any) -> dict[str, Any]:
+    cause: dict[str, Any] = {
+        "event": type(event).__name__,
+        "version": event.originator_version,
+        "actor": event.actor,
+        "reason": getattr(event, "reason", None),
+    }
+    for name in CAUSE_FIELDS:
+        if hasattr(event, name):
+            value = getattr(event, name)
+            cause[name] = {k: str(v) for k, v in value.items()} if isinstance(value, dict) else _plain(value)
+    return cause
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    return str(value)
+
+
+@dataclass
+class _Pending:
+    """A batch's writes: new rows, and the open row of each node it touched.
+
+    A node changed twice in one batch has its first new row closed in memory; only rows
+    from earlier batches are closed with an UPDATE.
+    """
+
+    rows: list[list[Any]]
+    open: dict[tuple[str, int, str], list[Any]]
+    closes: dict[tuple[str, int, str], int]
+
+
+class ScoreHistoryProjection(Projection):
+    name = "score_history"
+    tables = (
+        "CREATE TABLE IF NOT EXISTS score_history (county TEXT NOT NULL, year INTEGER NOT NULL, code TEXT NOT NULL,"
+        " ordinal INTEGER NOT NULL, name TEXT NOT NULL, parent TEXT, level INTEGER NOT NULL, kind TEXT NOT NULL,"
+        " value TEXT, computed TEXT NOT NULL, score TEXT NOT NULL, max TEXT NOT NULL, overridden INTEGER NOT NULL,"
+        " authority TEXT, override_id TEXT, detail TEXT, from_us BIGINT NOT NULL, to_us BIGINT,"
+        " version BIGINT NOT NULL, position BIGINT NOT NULL, cause TEXT NOT NULL,"
+        " PRIMARY KEY (county, year, code, version))",
+        "CREATE INDEX IF NOT EXISTS score_history_as_of ON score_history (year, code, from_us)",
+        "CREATE INDEX IF NOT EXISTS score_history_open ON score_history (county, year, to_us)",
+    )
+    clear = ("DELETE FROM score_history",)
+
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: EventSource) -> None:
+        pending = _Pending([], {}, {})
+        streams: dict[UUID, list[tuple[int, Any]]] = {}
+        for position, event in events:
+            if isinstance(event, County.Event):
+                streams.setdefault(event.originator_id, []).append((position, event))
+        for stream, stream_events in streams.items():
+            self._replay(stream, stream_events, source, pending)
+        _flush(sql, pending)
+
+    def _replay(self, stream: UUID, events: list[tuple[int, Any]], source: EventSource, pending: _Pending) -> None:
+        first = events[0][1].originator_version
+        county: Any = source.aggregate(stream, first - 1) if first > 1 else None
+        before = {year: card_rows(score_year(book)) for year, book in (county.years.items() if county else [])}
+        for position, event in events:
+            county = event.mutate(county)
+            at = micros(event.timestamp)
+            for year in _years(event, county):
+                after = card_rows(score_year(county.years[year]))
+                _record_changes(county.code, int(year), before.get(year, {}), after, at, position, event, pending)
+                before[year] = after
+
+
+def _years(event: Any, county: County) -> list[str]:
+    year = getattr(event, "year", None)
+    if year is not None:
+        return [str(year)]
+    period = getattr(event, "period", None)
+    if period is not None:
+        return [str(period)[:4]]
+    return sorted(county.years)
+
+
+def _record_changes(
+    code: str,
+    year: int,
+    before: dict[str, tuple[Any, ...]],
+    after: dict[str, tuple[Any, ...]],
+    at: int,
+    position: int,
+    event: Any,
+    pending: _Pending,
+) -> None:
+    changed = {node for node in before.keys() | after.keys() if before.get(node) != after.get(node)}
+    if not changed:
+        return
+    cause = cause_of(event)
+    for node in changed:
+        key = (code, year, node)
+        if node in before:
+            _close(pending, key, at)
+        if node in after:
+            children = sorted(child for child in changed if (after.get(child) or before[child])[2] == node)
+            node_cause = cause | ({"children": children} if children else {})
+            if node == TOTAL:
+                node_cause |= {"children": sorted(c for c in changed if (after.get(c) or before[c])[3] == 1)}
+            row = [
+                code, year, node, *after[node], at, None, event.originator_version, position,
+                orjson.dumps(node_cause, option=orjson.OPT_SORT_KEYS).decode(),
+            ]  # fmt: skip
+            pending.rows.append(row)
+            pending.open[key] = row
+
+
+def _close(pending: _Pending, key: tuple[str, int, str], at: int) -> None:
+    """Ends the open row of a node: in memory if this batch wrote it, else in the table."""
+    row = pending.open.pop(key, None)
+    if row is not None:
+        row[-4] = at
+    elif key not in pending.closes:
+        pending.closes[key] = at
+
+
+def _flush(sql: Sql, pending: _Pending) -> None:
+    for (county, year, node), at in pending.closes.items():
+        sql.execute(
+            "UPDATE score_history SET to_us = %s WHERE county = %s AND year = %s AND code = %s AND to_us IS NULL",
+            [at, county, year, node],
+        )
+    placeholders = ", ".join(["%s"] * len(COLUMNS))
+    sql.many(f"INSERT INTO score_history ({', '.join(COLUMNS)}) VALUES ({placeholders})", pending.rows)
