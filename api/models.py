@@ -317,3 +317,38 @@ class VerificationOut(BaseModel):
 
 class DigestOut(BaseModel):
     digest: str = Field(description="所有县事件流当前末端的摘要；请在系统之外记下")
+
+
+class ChangeOut(BaseModel):
+    recorded_at: str
+    before: float | None
+    after: float | None
+    cause: dict[str, Any] = Field(
+        description="事件类型、版本、操作人、理由，以及期间、数值、调整权限、变动的下级节点等"
+    )
+
+
+class HistoryOut(BaseModel):
+    county: str
+    year: int
+    node: str
+    changes: list[ChangeOut]
+
+
+class EventOut(BaseModel):
+    position: int
+    version: int
+    type: str
+    recorded_at: str
+    actor: str
+    correlation_id: str
+    reason: str | None
+    payload: dict[str, Any]
+
+
+class EventsPage(BaseModel):
+    county: str
+    total: int
+    offset: int
+    limit: int
+    events: list[EventOut]

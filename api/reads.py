@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
 from api.context import platform
-from api.models import CountyOut, RankingOut, RankingsOut, ScoresOut
+from api.models import ChangeOut, CountyOut, EventOut, EventsPage, HistoryOut, RankingOut, RankingsOut, ScoresOut
 from api.schemes import plain_numbers
 from domain.access import Action, Principal
 from domain.commands import REGION_LABELS
 from domain.errors import InvalidCommand, NotFound
+from domain.recorded_time import parse_as_of
 from domain.scheme import indicator_document
 from projections import queries
+from projections.temporal import micros
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["查询 reads"])
@@ -61,31 +64,104 @@ def county_indicators(
     }
 
 
+AS_OF = Query(
+    None,
+    description="记录时间：日期（北京时间当日结束时）或带时区的时刻，如 2024-01-15T08:00:00+08:00；省略为现在",
+    examples=["2024-01-15T08:00:00+08:00"],
+)
+
+
+def as_of_micros(service: Platform, as_of: str | None) -> int | None:
+    if as_of is None:
+        return None
+    return micros(parse_as_of(as_of, service.ledger.clock()))
+
+
+def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
+    meta = queries.county(service.reads, code)
+    if meta is None:
+        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
+    if at_us is not None and micros(datetime.fromisoformat(meta["enrolled_at"])) > at_us:
+        raise NotFound.of("as_of", "county_existed", f"该县于 {meta['enrolled_at']} 入选，所查时刻之前平台尚无其记录")
+    return meta
+
+
 @router.get(
     "/counties/{code}/scores",
     response_model=ScoresOut,
     dependencies=READ_COUNTY,
-    summary="县的年度得分（各级指标、总分、等级）",
+    summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
-def county_scores(code: str, year: int = YEAR, service: Platform = Depends(fresh)) -> dict[str, Any]:
-    card = queries.scorecard(service.reads, code, year)
+def county_scores(
+    code: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+) -> dict[str, Any]:
+    at_us = as_of_micros(service, as_of)
+    known_county(service, code, at_us)
+    if at_us is None:
+        card = queries.scorecard(service.reads, code, year)
+    else:
+        card = queries.scorecard_as_of(service.reads, code, year, at_us)
     if card is None:
-        if not any(row["code"] == code for row in queries.list_counties(service.reads)):
-            raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
-        raise NotFound.of("year", "scheme_year", f"该县没有 {year} 年度的评估方案")
+        raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
     return card
 
 
-@router.get("/rankings", response_model=RankingsOut, summary="全部县的总分、等级和排名（含分区排名）")
-def rankings(year: int = YEAR, principal: Principal = READ_ALL, service: Platform = Depends(fresh)) -> RankingsOut:
+@router.get(
+    "/rankings",
+    response_model=RankingsOut,
+    summary="全部县的总分、等级和排名（含分区排名）；as_of 查看任一时刻平台所知",
+)
+def rankings(
+    year: int = YEAR, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
+) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
+    at_us = as_of_micros(service, as_of)
+    found = (
+        queries.rankings(service.reads, year) if at_us is None else queries.rankings_as_of(service.reads, year, at_us)
+    )
     visible = principal.readable_counties()
-    entries = [
-        RankingOut(**entry)
-        for entry in queries.rankings(service.reads, year)
-        if visible is None or entry["county"] in visible
-    ]
+    entries = [RankingOut(**entry) for entry in found if visible is None or entry["county"] in visible]
     regions: dict[str, list[RankingOut]] = {}
     for entry in sorted(entries, key=lambda e: (e.region, e.region_rank, e.county)):
         regions.setdefault(entry.region, []).append(entry)
     return RankingsOut(year=year, counties=entries, regions=regions)
+
+
+@router.get(
+    "/counties/{code}/scores/{node}/history",
+    response_model=HistoryOut,
+    dependencies=READ_COUNTY,
+    summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
+)
+def score_history(
+    code: str, node: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+) -> HistoryOut:
+    at_us = as_of_micros(service, as_of)
+    known_county(service, code, at_us)
+    changes = queries.node_history(service.reads, code, year, node, at_us)
+    if not changes:
+        raise NotFound.of("node", "known_node", f"{year} 年度没有得分节点“{node}”的记录")
+    return HistoryOut(county=code, year=year, node=node, changes=[ChangeOut(**change) for change in changes])
+
+
+@router.get(
+    "/counties/{code}/events",
+    response_model=EventsPage,
+    dependencies=[Depends(require(Action.READ_AUDIT))],
+    summary="县事件流原始记录（分页，可按类型和记录时间筛选）",
+)
+def county_event_stream(
+    code: str,
+    event_type: list[str] = Query([], alias="type", description="事件类型，如 DataCorrected；可重复"),
+    recorded_from: str | None = Query(None, alias="from", description="记录时间下限（含）"),
+    recorded_to: str | None = Query(None, alias="to", description="记录时间上限（含）"),
+    offset: int = Query(0, ge=0, le=10_000_000),
+    limit: int = Query(100, ge=1, le=1000),
+    service: Platform = Depends(fresh),
+) -> EventsPage:
+    meta = known_county(service, code)
+    now = service.ledger.clock()
+    low = micros(parse_as_of(recorded_from, now, "from")) if recorded_from else None
+    high = micros(parse_as_of(recorded_to, now, "to")) if recorded_to else None
+    total, rows = queries.county_events(service.reads, meta["stream"], event_type, low, high, offset, limit)
+    return EventsPage(county=code, total=total, offset=offset, limit=limit, events=[EventOut(**row) for row in rows])

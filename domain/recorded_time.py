@@ -1,0 +1,38 @@
+"""Recorded time (transaction time): what "as of D" means.
+
+An instant with an offset means itself. A date means the end of that day in China
+Standard Time (UTC+08:00, no daylight saving): "as of 2024-01-15" includes everything
+recorded on the 15th, Beijing time. Instants in the future are refused: the platform
+cannot know what it has not yet recorded.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+
+from domain.errors import InvalidCommand
+
+CHINA = timezone(timedelta(hours=8), "CST")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
+    """The instant ``text`` names, refusing malformed, offset-less and future ones."""
+    value = text.strip()
+    try:
+        if _DATE.match(value):
+            moment = datetime.combine(date.fromisoformat(value), time.max, tzinfo=CHINA)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidCommand.of(
+            field, "iso_instant", f"{field} 应为日期（2024-01-15）或带时区的时刻（2024-01-15T08:00:00+08:00）"
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidCommand.of(field, "offset_required", f"{field} 必须带时区，例如 2024-01-15T08:00:00+08:00")
+    if moment > now and not _DATE.match(value):
+        raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于当前时刻：平台不知道尚未记录的事")
+    if _DATE.match(value) and moment.date() > now.astimezone(CHINA).date():
+        raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于今天：平台不知道尚未记录的事")
+    return min(moment, now)
