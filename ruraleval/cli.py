@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     add.set_defaults(handler=_add_user)
     users.add_parser("list", help="users and their roles").set_defaults(handler=_list_users)
 
+    history = commands.add_parser("history", help="every change of a node's score, and why")
+    history.add_argument("county", help="6-digit county code")
+    history.add_argument("node", help="indicator code, dimension code or total")
+    history.add_argument("--year", type=int, required=True)
+    history.add_argument("--as-of", help="date (end of day, Beijing) or ISO instant with offset")
+    history.set_defaults(handler=_history)
     verify = commands.add_parser("verify", help="recompute every county's hash chain (exit 1 if broken)")
     verify.add_argument("--digest", help="a digest written down earlier: prove the history behind it intact")
     verify.set_defaults(handler=_verify)
@@ -163,6 +169,34 @@ def _list_users(args: argparse.Namespace, store: Store) -> int:
                 for g in user.active_grants()
             )
             print(f"{user.username}\t{'启用' if user.active else '停用'}\t{roles}")
+    return 0
+
+
+def _history(args: argparse.Namespace, store: Store) -> int:
+    from domain.recorded_time import parse_as_of
+    from projections.queries import node_history
+    from projections.temporal import micros
+
+    with opened(store) as platform:
+        try:
+            until = micros(parse_as_of(args.as_of, platform.ledger.clock())) if args.as_of else None
+        except DomainError as error:
+            print(error, file=sys.stderr)
+            return 2
+        platform.projections.ensure_fresh()
+        changes = node_history(platform.reads, args.county, args.year, args.node, until)
+    if not changes:
+        print(f"县 {args.county} {args.year} 年度没有节点“{args.node}”的得分记录", file=sys.stderr)
+        return 1
+    for change in changes:
+        cause = change["cause"]
+        details = "，".join(
+            f"{key}={value}" for key, value in cause.items() if key not in ("event", "version", "actor", "reason")
+        )
+        print(
+            f"{change['recorded_at']}  {change['before']} → {change['after']}  "
+            f"{cause['event']} v{cause['version']}  {cause['actor']}  {cause.get('reason') or ''}  {details}"
+        )
     return 0
 
 
