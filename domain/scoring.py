@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from domain.composites import ScoreInput, evaluate_composites, grade_for
 from domain.decimals import HUNDRED, ONE, ZERO, clamp, divide, round2
-from domain.periods import parse_period
 from domain.scheme import TOTAL, IndicatorDef, Method
 from domain.state import CountyYear, Override, Submission
 
@@ -88,7 +87,8 @@ def year_value(indicator: IndicatorDef, periods: Mapping[str, Submission]) -> De
     """A year's value from its periods: the latest, the sum or the mean."""
     if not periods:
         return None
-    ordered = [periods[key].value for key in sorted(periods, key=parse_period)]
+    # Periods of one indicator share its frequency, so their text sorts chronologically.
+    ordered = [periods[key].value for key in sorted(periods)]
     if indicator.aggregate == "sum":
         return sum(ordered, ZERO)
     if indicator.aggregate == "mean":
@@ -102,13 +102,43 @@ def score_year(book: CountyYear, external: Mapping[str, ScoreInput] | None = Non
     tree = _Tree(book.indicators)
     nodes: dict[str, NodeScore] = {}
     for code in reversed(tree.order):  # children before their parents
-        nodes[code] = _score_node(book, tree, code, nodes, overrides)
-    dimensions = sum((nodes[code].score for code in tree.children.get(None, [])), ZERO)
+        nodes[code] = _score_node(book, tree.children.get(code, []), tree.level(code), code, nodes, overrides)
+    return _scorecard(book, [nodes[code] for code in tree.order], overrides, external)
+
+
+def rescore_data(book: CountyYear, previous: Scorecard, indicator: str) -> Scorecard:
+    """``score_year`` after only ``indicator``'s data changed: the indicator and its ancestors.
+
+    The tree, weights, overrides and points are as in ``previous``; every other node's
+    score is reused. Equal to ``score_year(book)`` (the property tests check it).
+    """
+    overrides = book.active_overrides()
+    nodes = {node.code: node for node in previous.nodes}
+    if indicator not in nodes:
+        return score_year(book)
+    children: dict[str, list[str]] = {}
+    for node in previous.nodes:
+        if node.parent is not None:
+            children.setdefault(node.parent, []).append(node.code)
+    code: str | None = indicator
+    while code is not None:
+        level = nodes[code].level
+        nodes[code] = _score_node(book, children.get(code, []), level, code, nodes, overrides)
+        code = nodes[code].parent
+    return _scorecard(book, [nodes[node.code] for node in previous.nodes], overrides, None)
+
+
+def _scorecard(
+    book: CountyYear,
+    ordered: list[NodeScore],
+    overrides: Mapping[str, Override],
+    external: Mapping[str, ScoreInput] | None,
+) -> Scorecard:
+    dimensions = sum((node.score for node in ordered if node.parent is None), ZERO)
     bonus, penalty = _points(book)
     computed_total = clamp(dimensions + bonus - penalty, ZERO, HUNDRED)
     total_override = overrides.get(TOTAL)
     total = total_override.score if total_override else computed_total
-    ordered = [nodes[code] for code in tree.order]
     inputs: dict[str, ScoreInput] = {node.code: node.score for node in ordered}
     inputs[TOTAL] = total
     inputs.update(external or {})
@@ -127,13 +157,13 @@ def score_year(book: CountyYear, external: Mapping[str, ScoreInput] | None = Non
 
 def _score_node(
     book: CountyYear,
-    tree: _Tree,
+    children: list[str],
+    level: int,
     code: str,
     scored: Mapping[str, NodeScore],
     overrides: Mapping[str, Override],
 ) -> NodeScore:
     indicator = book.indicators[code]
-    children = tree.children.get(code, [])
     value: Decimal | None = None
     if children:
         computed = sum((scored[child].score for child in children), ZERO)
@@ -147,7 +177,7 @@ def _score_node(
         code=code,
         name=indicator.name,
         parent=indicator.parent,
-        level=tree.level(code),
+        level=level,
         kind=indicator.kind,
         value=value,
         computed=computed,

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from domain.county import County
-from projections.runner import EventSource, Projection
+from projections.runner import CachedSource, Projection
 from projections.store import Sql
 from projections.temporal import micros
 
@@ -41,7 +41,7 @@ class CountyEventsProjection(Projection):
     )
     clear = ("DELETE FROM county_events",)
 
-    def process(self, sql: Sql, events: list[tuple[int, Any]], source: EventSource) -> None:
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         rows = [
             [event.originator_id.hex, event.originator_version, position, type(event).__name__,
              micros(event.timestamp), event.actor, event.correlation_id, getattr(event, "reason", None),

@@ -9,4 +9,5 @@ from projections.temporal import ScoreHistoryProjection
 
 
 def all_projections() -> list[Projection]:
-    return [CountyListProjection(), ScoresProjection(), ScoreHistoryProjection(), CountyEventsProjection()]
+    # The score history folds each county event by event; the current scores then reuse its result.
+    return [CountyListProjection(), ScoreHistoryProjection(), ScoresProjection(), CountyEventsProjection()]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
@@ -40,13 +41,50 @@ class EventSource(Protocol):
         ...
 
 
+class CachedSource:
+    """The log, plus the latest aggregates projections have folded, kept across batches.
+
+    Rebuilding folds every county from its first event; keeping the state a batch ended
+    with means the next batch need not load it again. A projection that folds events
+    hands its result back with ``remember``. The cache is cleared whenever a batch fails,
+    so it never runs ahead of what was committed.
+    """
+
+    def __init__(self, source: EventSource, maxsize: int = 500) -> None:
+        self.source = source
+        self.maxsize = maxsize
+        self._latest: OrderedDict[UUID, tuple[int, Any]] = OrderedDict()
+
+    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
+        return self.source.read(after, limit)
+
+    def head(self) -> int:
+        return self.source.head()
+
+    def aggregate(self, stream: UUID, version: int) -> Any:
+        cached = self._latest.get(stream)
+        if cached is not None and cached[0] == version:
+            self._latest.move_to_end(stream)
+            return cached[1]
+        return self.source.aggregate(stream, version)
+
+    def remember(self, stream: UUID, version: int, aggregate: Any) -> None:
+        self._latest[stream] = (version, aggregate)
+        self._latest.move_to_end(stream)
+        while len(self._latest) > self.maxsize:
+            self._latest.popitem(last=False)
+
+    def clear(self) -> None:
+        self._latest.clear()
+
+
 class Projection(ABC):
     name: str
     tables: Sequence[str]
     clear: Sequence[str]
 
     @abstractmethod
-    def process(self, sql: Sql, events: list[tuple[int, Any]], source: EventSource) -> None:
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         """Applies a batch of events to the read model inside the caller's transaction."""
 
 
@@ -58,11 +96,11 @@ class ProjectionRunner:
         projections: Sequence[Projection],
         batch_size: int = 1000,
     ) -> None:
-        self.source = source
+        self.source = CachedSource(source)
         self.store = store
         self.projections = list(projections)
         self.batch_size = batch_size
-        self._locks = {projection.name: threading.Lock() for projection in self.projections}
+        self._lock = threading.Lock()
 
     def setup(self) -> None:
         """Creates the tables and tracking rows (idempotent; run before workers start)."""
@@ -90,15 +128,12 @@ class ProjectionRunner:
         """Processes events until every projection reaches ``until`` (default: the head)."""
         target = self.source.head() if until is None else until
         processed = 0
-        for projection in self.projections:
-            with self._locks[projection.name]:
-                position = -1
-                while position < target:
-                    count, position = self.step(projection)
-                    processed += count
-                    if count == 0:
-                        break
-        return processed
+        with self._lock:
+            while True:
+                count, lowest = self.step()
+                processed += count
+                if count == 0 or lowest >= target:
+                    return processed
 
     def ensure_fresh(self) -> None:
         """Read-your-writes: a read first brings the read models up to the log's head."""
@@ -106,27 +141,45 @@ class ProjectionRunner:
         if any(position < head for position in self.positions().values()):
             self.catch_up(head)
 
-    def step(self, projection: Projection) -> tuple[int, int]:
-        """One batch in one transaction: (events processed, new position)."""
+    def step(self) -> tuple[int, int]:
+        """One batch, read once, applied to every projection behind, in one transaction.
+
+        Returns (events read, the lowest position afterwards).
+        """
+        names = sorted(projection.name for projection in self.projections)
         with self.store.transaction() as sql:
-            rows = sql.execute("SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", [projection.name])
-            position = int(rows[0]["position"])
-            batch = self.source.read(position, self.batch_size)
+            rows = sql.execute(
+                "SELECT name, position FROM projection_tracking"
+                f" WHERE name IN ({', '.join(['%s'] * len(names))}) ORDER BY name FOR UPDATE",
+                names,
+            )
+            positions = {row["name"]: int(row["position"]) for row in rows}
+            lowest = min(positions.values())
+            batch = self.source.read(lowest, self.batch_size)
             if not batch:
-                return 0, position
-            projection.process(sql, batch, self.source)
-            position = batch[-1][0]
-            sql.execute("UPDATE projection_tracking SET position = %s WHERE name = %s", [position, projection.name])
-        return len(batch), position
+                return 0, lowest
+            last = batch[-1][0]
+            try:
+                for projection in self.projections:
+                    behind = [item for item in batch if item[0] > positions[projection.name]]
+                    if behind:
+                        projection.process(sql, behind, self.source)
+                        sql.execute(
+                            "UPDATE projection_tracking SET position = %s WHERE name = %s", [last, projection.name]
+                        )
+            except BaseException:
+                self.source.clear()
+                raise
+        return len(batch), last
 
     def rebuild(self) -> int:
         """Empties every read model and replays the whole log into it."""
-        for projection in self.projections:
-            with self._locks[projection.name], self.store.transaction() as sql:
-                sql.execute("SELECT position FROM projection_tracking WHERE name = %s FOR UPDATE", [projection.name])
+        with self._lock, self.store.transaction() as sql:
+            sql.execute("SELECT name FROM projection_tracking ORDER BY name FOR UPDATE")
+            for projection in self.projections:
                 for statement in projection.clear:
                     sql.execute(statement)
-                sql.execute("UPDATE projection_tracking SET position = 0 WHERE name = %s", [projection.name])
+            sql.execute("UPDATE projection_tracking SET position = 0")
         processed = self.catch_up()
         log.info("projections_rebuilt", events=processed)
         return processed

@@ -10,7 +10,7 @@ import orjson
 
 from domain.county import County
 from domain.scoring import Scorecard, score_year
-from projections.runner import EventSource, Projection
+from projections.runner import CachedSource, Projection
 from projections.store import Sql
 
 NODE_COLUMNS = (
@@ -32,7 +32,7 @@ class CountyListProjection(Projection):
     )
     clear = ("DELETE FROM county_list",)
 
-    def process(self, sql: Sql, events: list[tuple[int, Any]], source: EventSource) -> None:
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         for _, event in events:
             if isinstance(event, County.Enrolled):
                 schemes = {str(event.scheme.year): event.scheme.id}
@@ -77,7 +77,7 @@ class ScoresProjection(Projection):
     )
     clear = ("DELETE FROM node_scores", "DELETE FROM county_totals")
 
-    def process(self, sql: Sql, events: list[tuple[int, Any]], source: EventSource) -> None:
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         touched: dict[UUID, tuple[int, set[str] | None]] = {}
         for _, event in events:
             if not isinstance(event, County.Event):

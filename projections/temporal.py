@@ -17,8 +17,8 @@ from uuid import UUID
 import orjson
 
 from domain.county import County
-from domain.scoring import Scorecard, score_year
-from projections.runner import EventSource, Projection
+from domain.scoring import Scorecard, rescore_data, score_year
+from projections.runner import CachedSource, Projection
 from projections.store import Sql
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -110,7 +110,7 @@ class ScoreHistoryProjection(Projection):
     )
     clear = ("DELETE FROM score_history",)
 
-    def process(self, sql: Sql, events: list[tuple[int, Any]], source: EventSource) -> None:
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         pending = _Pending([], {}, {})
         streams: dict[UUID, list[tuple[int, Any]]] = {}
         for position, event in events:
@@ -120,17 +120,30 @@ class ScoreHistoryProjection(Projection):
             self._replay(stream, stream_events, source, pending)
         _flush(sql, pending)
 
-    def _replay(self, stream: UUID, events: list[tuple[int, Any]], source: EventSource, pending: _Pending) -> None:
+    def _replay(self, stream: UUID, events: list[tuple[int, Any]], source: CachedSource, pending: _Pending) -> None:
         first = events[0][1].originator_version
         county: Any = source.aggregate(stream, first - 1) if first > 1 else None
-        before = {year: card_rows(score_year(book)) for year, book in (county.years.items() if county else [])}
+        cards = {year: score_year(book) for year, book in (county.years.items() if county else [])}
+        before = {year: card_rows(card) for year, card in cards.items()}
         for position, event in events:
             county = event.mutate(county)
             at = micros(event.timestamp)
             for year in _years(event, county):
-                after = card_rows(score_year(county.years[year]))
+                cards[year] = _rescore(county.years[year], cards.get(year), event)
+                after = card_rows(cards[year])
                 _record_changes(county.code, int(year), before.get(year, {}), after, at, position, event, pending)
                 before[year] = after
+        source.remember(stream, county.version, county)
+
+
+DATA_EVENTS = (County.DataSubmitted, County.DataCorrected, County.SubmissionWithdrawn)
+
+
+def _rescore(book: Any, previous: Scorecard | None, event: Any) -> Scorecard:
+    """Data events move one indicator and its ancestors; anything else rescores the year."""
+    if previous is not None and isinstance(event, DATA_EVENTS):
+        return rescore_data(book, previous, event.indicator)
+    return score_year(book)
 
 
 def _years(event: Any, county: County) -> list[str]:
