@@ -12,6 +12,7 @@ from api.auth import require
 from api.context import command_context, platform
 from api.models import (
     AdjustmentIn,
+    AdoptionIn,
     CorrectionIn,
     CountyIn,
     IndicatorIn,
@@ -67,6 +68,20 @@ def enrol_county(body: CountyIn, request: Request, service: Platform = Depends(p
     command = c.EnrolCounty(body.code, body.name, body.province, body.region, scheme)
     outcome = service.ledger.enrol(command, command_context(request))
     return Recorded(county=body.code, version=outcome.version, position=outcome.position, events=outcome.events)
+
+
+@router.post(
+    "/{code}/schemes",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.ENROL_COUNTY, county_param=None),
+    summary="县采用另一年度的评估方案（如 2024、2025 年度）",
+)
+async def adopt_scheme(
+    code: str, body: AdoptionIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
+    scheme = service.ledger.scheme(body.scheme).scheme
+    return await record(service, request, code, c.AdoptScheme(scheme))
 
 
 @router.post(

@@ -24,6 +24,10 @@ class CountyIn(Body):
     scheme: str = Field(description="评估方案编号", examples=["demo-2023"])
 
 
+class AdoptionIn(Body):
+    scheme: str = Field(description="另一年度的评估方案编号", examples=["demo-2024"])
+
+
 class IndicatorIn(Body):
     indicator: dict[str, Any] = Field(
         description="个性指标定义，字段同评估方案中的指标（kind 为 specific）",

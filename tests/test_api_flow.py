@@ -148,3 +148,17 @@ def test_idempotent_submission_and_closed_period(client: TestClient, scheme_docu
     post(client, "/periods/2023-Q1/reopen", {"reason": "补报经批准"})
     post(client, "/submissions", {"indicator": "1.2", "period": "2023-02", "value": 1}, 201)
     assert node(scores(client), "1.2")["value"] == 13.0
+
+
+def test_a_county_takes_on_a_second_scheme_year(client: TestClient, scheme_document: dict[str, Any]) -> None:
+    client.post("/api/v1/schemes", json=scheme_document)
+    client.post("/api/v1/schemes", json=scheme_document | {"id": "example-2024", "year": 2024})
+    enrolment = {"code": COUNTY, "name": "大名县", "province": "河北省", "region": "east", "scheme": "example-2023"}
+    assert client.post("/api/v1/counties", json=enrolment).status_code == 201
+    assert client.post(f"/api/v1/counties/{COUNTY}/schemes", json={"scheme": "example-2024"}).status_code == 201
+    again = client.post(f"/api/v1/counties/{COUNTY}/schemes", json={"scheme": "example-2024"})
+    assert again.status_code == 409 and again.json()["errors"][0]["rule"] == "one_scheme_per_year"
+    post(client, "/submissions", {"indicator": "2.2", "period": "2024", "value": 96}, 201)
+    card = client.get(f"/api/v1/counties/{COUNTY}/scores", params={"year": 2024}).json()
+    assert node(card, "2.2")["score"] == 25.0
+    assert client.get("/api/v1/counties").json()[0]["schemes"] == {"2023": "example-2023", "2024": "example-2024"}
