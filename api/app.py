@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import audit, auth, counties, health, organisation, problems, reads, schemes
-from api.context import request_context
+from api.context import RequestContext
 from ruraleval import __version__
 from ruraleval.platform import Platform
 
@@ -40,7 +40,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.middleware("http")(request_context)
+    app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, reads, organisation, audit):
         app.include_router(module.router, responses=problems.RESPONSES)

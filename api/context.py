@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import structlog
-from fastapi import Request, Response
+from fastapi import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import Action
 from domain.commands import Context
@@ -18,7 +18,7 @@ log = structlog.get_logger("ruraleval.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 
 
-def platform(request: Request) -> Platform:
+async def platform(request: Request) -> Platform:
     found: Platform = request.app.state.platform
     return found
 
@@ -34,24 +34,45 @@ def command_context(request: Request, action: Action | None = None, county: str 
     return Context(actor=request.state.actor, correlation_id=request.state.request_id, data_scope=scope)
 
 
-async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Binds request id and actor to every log line of the request; logs its outcome."""
-    offered = request.headers.get("x-request-id", "")
-    request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
-    actor = "anonymous"  # replaced by the authenticated principal, never by a request body
-    request.state.request_id = request_id
-    request.state.actor = actor
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id, actor=actor)
-    started = time.perf_counter()
-    response = await call_next(request)
-    response.headers["X-Request-ID"] = request_id
-    structlog.contextvars.bind_contextvars(actor=getattr(request.state, "actor", actor))
-    log.info(
-        "request",
-        method=request.method,
-        path=request.url.path,
-        status=response.status_code,
-        ms=round((time.perf_counter() - started) * 1000, 2),
-    )
-    return response
+class RequestContext:
+    """ASGI middleware: a request id and the actor on every log line; one line per request.
+
+    Plain ASGI rather than ``BaseHTTPMiddleware``, which costs a task and a stream copy
+    per request on the hot path of every submission.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = offered if _SAFE_ID.match(offered) else uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        # "anonymous" until authentication names the principal; never taken from a request body.
+        state.update(request_id=request_id, actor="anonymous")
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, actor="anonymous")
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+                actor=state.get("actor", "anonymous"),
+            )

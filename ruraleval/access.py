@@ -1,13 +1,15 @@
-"""The organisation as this process sees it: always the stored state, read cheaply.
+"""The organisation as this process sees it: the stored state, read cheaply.
 
-Each call asks the store only for organisation events after the version it holds, so a
-user added by the CLI, a revoked grant or a revoked API key takes effect at once in
-every process.
+A refresh asks the store only for organisation events after the version it holds. A
+change made through this process (a revoked grant or API key, a new user) is seen by
+the next request; a change made elsewhere within a second, and at once by sign-in.
 """
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -18,17 +20,30 @@ from ruraleval.security import api_secret_matches, split_api_key
 
 
 class OrganisationView:
-    def __init__(self, ledger: Ledger) -> None:
+    """Changes made through this process are seen at once; changes made by other
+    processes (another API worker, the CLI) within ``max_age`` seconds, or at once by
+    calls that ask for ``fresh`` state (sign-in does).
+    """
+
+    def __init__(self, ledger: Ledger, max_age: float = 1.0) -> None:
         self.ledger = ledger
+        self.max_age = max_age
         self._organisation: Organisation | None = None
+        self._checked_at = -math.inf
+        self._seen_writes = -1
         self._lock = threading.Lock()
 
-    def current(self) -> Organisation:
-        """The stored organisation, fast-forwarded by the events recorded since the last call.
+    def current(self, *, fresh: bool = False) -> Organisation:
+        """The stored organisation, fast-forwarded by the events recorded since it was read.
 
         The object is shared: callers read it and never change it.
         """
         with self._lock:
+            now = time.monotonic()
+            writes = self.ledger.organisation_writes
+            if not fresh and writes == self._seen_writes and now - self._checked_at < self.max_age:
+                return self._organisation if self._organisation is not None else self._empty()
+            self._checked_at, self._seen_writes = now, writes
             organisation: Any = self._organisation
             version = organisation.version if organisation is not None else 0
             event: Any

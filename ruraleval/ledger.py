@@ -99,6 +99,7 @@ class Ledger:
         self.batch_limit = batch_limit
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._cache_size = cache_size
+        self.organisation_writes = 0  # lets readers in this process see organisation changes at once
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="ruraleval-writer", daemon=True)
         self._writer.start()
@@ -278,6 +279,8 @@ class Ledger:
         for aggregate in session.values():
             if aggregate is not None:
                 self._remember(aggregate)
+        if ORGANISATION_ID in session and any(job.stream == ORGANISATION_ID for job, *_ in accepted):
+            self.organisation_writes += 1
         for job, aggregate, version, result, events in accepted:
             position = positions.get((aggregate.id, version)) if events else None
             log.info(
