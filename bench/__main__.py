@@ -1,0 +1,72 @@
+"""``python -m bench``: runs every store in turn, prints the table, writes the JSON."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import cpu
+from bench.config import BenchConfig, parse_args
+from bench.report import table, write_json
+from bench.run import progress, run_store
+from ruraleval.logs import configure_logging
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "eventsourcing": version("eventsourcing"),
+        "fastapi": version("fastapi"),
+        "uvicorn": version("uvicorn"),
+        "httpx": version("httpx"),
+        "psycopg": version("psycopg"),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def run(config: BenchConfig) -> dict[str, Any]:
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    busy = cpu.idle_check()
+    progress(f"machine busy before start: {busy['machine_busy_cores']:.2f} cores")
+    began = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    for kind in config.stores:
+        try:
+            results.append(run_store(config, kind))
+        except Exception as error:
+            traceback.print_exc()
+            progress(f"{kind}: FAILED: {type(error).__name__}: {error}")
+            results.append({"store": kind, "error": f"{type(error).__name__}: {error}"})
+    return {
+        "started_at": started_at,
+        "seconds": round(time.perf_counter() - began, 1),
+        "config": config.to_json(),
+        "machine": {**machine(), "busy_before_start": busy},
+        "results": results,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    configure_logging("WARNING")  # the in-process ledger of the aggregate load logs every command at INFO
+    progress(f"{config.submissions:,} submissions per store on {', '.join(config.stores)}")
+    document = run(config)
+    print(table(document), flush=True)
+    output = Path(config.output)
+    write_json(document, output)
+    print(f"JSON written to {output}")
+    return 1 if any("error" in result for result in document["results"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""CPU time of the bench process, the server, PostgreSQL and the whole machine (Linux /proc)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    wall: float
+    client: float
+    server: float
+    postgres: float
+    machine_busy: float
+    machine_total: float
+
+
+def _process_seconds(pid: int) -> float:
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def _postgres_seconds() -> float:
+    total = 0.0
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip().startswith("postgres"):
+                total += _process_seconds(int(entry.name))
+        except OSError:
+            continue
+    return total
+
+
+def _machine() -> tuple[float, float]:
+    values = [int(v) for v in (PROC / "stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])
+    return (total - idle) / TICK, total / TICK
+
+
+def sample(server_pid: int | None) -> CpuSample:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    busy, total = _machine()
+    return CpuSample(
+        wall=time.perf_counter(),
+        client=usage.ru_utime + usage.ru_stime,
+        server=_process_seconds(server_pid) if server_pid else 0.0,
+        postgres=_postgres_seconds(),
+        machine_busy=busy,
+        machine_total=total,
+    )
+
+
+def usage(before: CpuSample, after: CpuSample) -> dict[str, float]:
+    """CPU use between two samples, in cores (1.0 = one core busy the whole time)."""
+    wall = max(after.wall - before.wall, 1e-9)
+    machine_total = max(after.machine_total - before.machine_total, 1e-9)
+    cores = os.cpu_count() or 1
+    client = (after.client - before.client) / wall
+    server = (after.server - before.server) / wall
+    postgres = (after.postgres - before.postgres) / wall
+    machine = cores * (after.machine_busy - before.machine_busy) / machine_total
+    return {
+        "bench_client_cores": round(client, 3),
+        "server_cores": round(server, 3),
+        "postgres_cores": round(max(postgres, 0.0), 3),
+        "machine_busy_cores": round(machine, 3),
+        "other_processes_cores": round(max(machine - client - server - postgres, 0.0), 3),
+    }
+
+
+def idle_check(seconds: float = 1.0) -> dict[str, float]:
+    """How busy the machine is with other work before the run starts."""
+    before = sample(None)
+    time.sleep(seconds)
+    return usage(before, sample(None))

@@ -1,0 +1,153 @@
+"""Traffic through the real HTTP API: setup, concurrent submissions, query latency."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bench import auth, scheme
+from bench.stats import Summary
+
+TIMEOUT = 60.0
+HEADERS = {"x-actor": "bench.client"}
+Work = list[tuple[str, dict[str, str]]]
+
+
+def client(base_url: str) -> httpx.Client:
+    """A keep-alive client that ignores proxy settings: traffic stays on 127.0.0.1."""
+    return httpx.Client(base_url=base_url, timeout=TIMEOUT, headers=HEADERS, trust_env=False)
+
+
+def _expect(response: httpx.Response, status: int) -> None:
+    if response.status_code != status:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+        )
+
+
+def set_up(base_url: str, codes: list[str], password: str) -> tuple[auth.Credentials, float]:
+    """Logs in, publishes the bench scheme, enrols the counties and issues their API keys."""
+    started = time.perf_counter()
+    credentials = auth.Credentials()
+    with client(base_url) as http:
+        credentials.token = auth.login(http, password)
+        bearer = credentials.bearer
+        _expect(http.post("/api/v1/schemes", json=scheme.scheme_document(), headers=bearer), 201)
+        for code in codes:
+            _expect(http.post("/api/v1/counties", json=scheme.county_body(code), headers=bearer), 201)
+            credentials.keys[code] = auth.issue_key(http, code, credentials)
+    return credentials, time.perf_counter() - started
+
+
+@dataclass
+class LoadResult:
+    """One round of concurrent submissions."""
+
+    requests: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get("201", 0)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds > 0 else 0.0
+
+
+def split(work: Work, codes: list[str], clients: int) -> list[Work]:
+    """Disjoint shares: every county belongs to exactly one client."""
+    owner = {code: index % clients for index, code in enumerate(codes)}
+    shares: list[Work] = [[] for _ in range(clients)]
+    for code, body in work:
+        shares[owner[code]].append((code, body))
+    return [share for share in shares if share]
+
+
+def submit_concurrently(base_url: str, shares: list[Work], keys: dict[str, str]) -> LoadResult:
+    """Each share is sent by its own thread over one keep-alive connection, with each county's key."""
+    start = threading.Barrier(len(shares) + 1)
+    latencies: list[list[float]] = [[] for _ in shares]
+    statuses: list[Counter[str]] = [Counter() for _ in shares]
+
+    def run(index: int) -> None:
+        with client(base_url) as http:
+            start.wait()
+            record = latencies[index].append
+            for code, body in shares[index]:
+                began = time.perf_counter()
+                try:
+                    response = http.post(
+                        f"/api/v1/counties/{code}/submissions", json=body, headers={"X-API-Key": keys[code]}
+                    )
+                    status = str(response.status_code)
+                except httpx.TransportError as error:
+                    status = f"transport:{type(error).__name__}"
+                record(time.perf_counter() - began)
+                statuses[index][status] += 1
+
+    threads = [threading.Thread(target=run, args=(i,), name=f"bench-client-{i}") for i in range(len(shares))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    merged: Counter[str] = Counter()
+    for counts in statuses:
+        merged.update(counts)
+    return LoadResult(
+        requests=sum(len(share) for share in shares),
+        seconds=seconds,
+        latencies=[value for values in latencies for value in values],
+        statuses=merged,
+    )
+
+
+def catch_up(base_url: str, year: int, credentials: auth.Credentials) -> float:
+    """One rankings read: it brings the read models up to the log's head first."""
+    with client(base_url) as http:
+        began = time.perf_counter()
+        _expect(http.get("/api/v1/rankings", params={"year": year}, headers=credentials.bearer), 200)
+        return time.perf_counter() - began
+
+
+def ready(base_url: str) -> dict[str, Any]:
+    with client(base_url) as http:
+        response = http.get("/readyz")
+        _expect(response, 200)
+        document: dict[str, Any] = response.json()
+        return document
+
+
+@dataclass
+class QueryResult:
+    latency_ms: Summary
+    statuses: Counter[str]
+
+
+def query_latency(base_url: str, paths: list[str], year: int, credentials: auth.Credentials) -> QueryResult:
+    """Sends the GETs one after another (one client, the admin's token) and times each."""
+    latencies: list[float] = []
+    statuses: Counter[str] = Counter()
+    with client(base_url) as http:
+        http.headers.update(credentials.bearer)
+        for path in paths:
+            began = time.perf_counter()
+            response = http.get(path, params={"year": year})
+            latencies.append(time.perf_counter() - began)
+            statuses[str(response.status_code)] += 1
+    return QueryResult(Summary.of(latencies).scaled(1000), statuses)
+
+
+def score_paths(codes: list[str], count: int, rng: random.Random) -> list[str]:
+    return [f"/api/v1/counties/{rng.choice(codes)}/scores" for _ in range(count)]

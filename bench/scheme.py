@@ -1,0 +1,118 @@
+"""The bench scheme: 5 dimensions, 22 monthly indicators; the counties and their data."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+SCHEME_ID = "bench-2023"
+YEAR = 2023
+DIMENSIONS = 5
+INDICATOR_COUNT = 22
+FIRST_CODE = 100_000
+REGIONS = ("east", "central", "west")
+
+# Odd indicators accumulate a monthly flow ("sum" of 12 months against an annual
+# target); even ones report a rate whose latest month counts ("latest").
+SUM_TARGET = Decimal(120)
+SUM_RANGE = ("0", "1000")
+RATE_TARGET = Decimal(90)
+RATE_BASELINE = Decimal(60)
+RATE_RANGE = ("0", "100")
+
+
+def indicator_codes() -> list[str]:
+    """22 leaf codes spread over 5 dimensions: 5, 5, 4, 4, 4."""
+    sizes = [INDICATOR_COUNT // DIMENSIONS + (1 if d < INDICATOR_COUNT % DIMENSIONS else 0) for d in range(DIMENSIONS)]
+    return [f"{d + 1}.{i + 1}" for d, size in enumerate(sizes) for i in range(size)]
+
+
+def aggregate_of(code: str) -> str:
+    return "sum" if int(code.split(".")[1]) % 2 == 1 else "latest"
+
+
+def scheme_document() -> dict[str, Any]:
+    """A scheme document in the API's format (see tests/example_scheme.json)."""
+    codes = indicator_codes()
+    dimension_weight = Decimal(100) / DIMENSIONS
+    indicators: list[dict[str, Any]] = []
+    for d in range(1, DIMENSIONS + 1):
+        children = [code for code in codes if code.split(".")[0] == str(d)]
+        indicators.append({"code": str(d), "name": f"维度{d}", "weight": str(dimension_weight)})
+        for code in children:
+            indicators.append(_indicator(code, dimension_weight / len(children)))
+    return {
+        "id": SCHEME_ID,
+        "name": "基准测试方案（2023年度，22项月度指标）",
+        "year": YEAR,
+        "grades": [
+            {"label": "好", "min": 90},
+            {"label": "较好", "min": 80},
+            {"label": "一般", "min": 60},
+            {"label": "较差", "min": 0},
+        ],
+        "bonus_cap": 5,
+        "penalty_cap": 10,
+        "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+        "indicators": indicators,
+    }
+
+
+def _indicator(code: str, weight: Decimal) -> dict[str, Any]:
+    if aggregate_of(code) == "sum":
+        method: dict[str, Any] = {"type": "attainment", "target": str(SUM_TARGET)}
+        unit, value_range = "万元", SUM_RANGE
+    else:
+        method = {"type": "attainment", "target": str(RATE_TARGET), "baseline": str(RATE_BASELINE)}
+        unit, value_range = "%", RATE_RANGE
+    return {
+        "code": code,
+        "parent": code.split(".")[0],
+        "name": f"指标{code}",
+        "kind": "common",
+        "unit": unit,
+        "direction": "higher_better",
+        "method": method,
+        "weight": str(weight),
+        "frequency": "monthly",
+        "aggregate": aggregate_of(code),
+        "range": list(value_range),
+    }
+
+
+def county_codes(count: int) -> list[str]:
+    return [str(FIRST_CODE + index) for index in range(count)]
+
+
+def county_body(code: str) -> dict[str, str]:
+    index = int(code) - FIRST_CODE
+    return {
+        "code": code,
+        "name": f"基准县{index:03d}",
+        "province": f"测试省{index % 7}",
+        "region": REGIONS[index % len(REGIONS)],
+        "scheme": SCHEME_ID,
+    }
+
+
+def period(month: int) -> str:
+    return f"{YEAR}-{month:02d}"
+
+
+def value(rng: random.Random, code: str) -> str:
+    """A plausible monthly value within the indicator's range, as a decimal string."""
+    if aggregate_of(code) == "sum":
+        return f"{rng.uniform(6, 14):.2f}"
+    return f"{rng.uniform(55, 98):.2f}"
+
+
+def submissions(codes: list[str], months: list[int], seed: int) -> list[tuple[str, dict[str, str]]]:
+    """(county code, submission body) for every county × indicator × month, month by month."""
+    rng = random.Random(seed)
+    return [
+        (county, {"indicator": indicator, "period": period(month), "value": value(rng, indicator)})
+        for month in months
+        for county in codes
+        for indicator in indicator_codes()
+    ]

@@ -1,0 +1,101 @@
+"""The real service in a subprocess (``ruraleval serve``) on 127.0.0.1 and a free port."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    pid: int
+    log_path: Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(database_url: str, workdir: Path, log_level: str) -> Iterator[Server]:
+    """Starts the server, waits until it answers, and always stops it afterwards."""
+    port = free_port()
+    log_path = workdir / "server.log"
+    env = {
+        **os.environ,
+        "RURALEVAL_DATABASE_URL": database_url,
+        "RURALEVAL_LOG_LEVEL": log_level,
+        "RURALEVAL_SECRET_KEY": secrets.token_urlsafe(48),
+    }
+    command = [sys.executable, "-m", "ruraleval.cli", "serve", "--host", HOST, "--port", str(port)]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            base_url = f"http://{HOST}:{port}"
+            _wait_ready(process, base_url, log_path)
+            yield Server(base_url, process.pid, log_path)
+        finally:
+            _stop(process)
+
+
+def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    with httpx.Client(base_url=base_url, timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}:\n{_tail(log_path)}")
+            try:
+                if client.get("/readyz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not become ready in {START_TIMEOUT:.0f} s:\n{_tail(log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def log_counts(path: Path, names: tuple[str, ...]) -> dict[str, int]:
+    """How many lines of the server log mention each event name."""
+    counts = dict.fromkeys(names, 0)
+    with path.open("r", encoding="utf-8", errors="replace") as log:
+        for line in log:
+            for name in names:
+                if name in line:
+                    counts[name] += 1
+    return counts
