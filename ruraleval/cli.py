@@ -29,7 +29,8 @@ MIN_PASSWORD = 10
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging()
+    # The server logs every request; one-off commands speak only when something is wrong.
+    configure_logging(None if args.command == "serve" else os.environ.get("RURALEVAL_LOG_LEVEL", "WARNING"))
     try:
         store = parse_database_url(database_url())
         result: int = args.handler(args, store)

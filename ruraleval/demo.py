@@ -243,10 +243,12 @@ def _load_data(platform: Platform, scheme: Scheme) -> None:
     pending = []
     for code, *_ in COUNTIES:
         county_rng = random.Random(f"{SEED}-{code}")
+        # Counties differ in how far they are along; indicators scatter around that.
+        standing = county_rng.randint(55, 112)
         for indicator in scheme.indicators:
             if indicator.method is None:
                 continue
-            progress = Decimal(county_rng.randint(55, 110)) / 100
+            progress = Decimal(max(20, standing + county_rng.randint(-20, 25))) / 100
             periods = _periods(indicator.frequency)
             for index, period in enumerate(periods, start=1):
                 share = Decimal(index) / len(periods) if indicator.aggregate != "sum" else Decimal(1) / len(periods)
