@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from math import ceil
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import platform
 from api.models import TokenOut
+from api.problems import RESPONSES, problem
 from domain.access import Action, Principal, refusal_message
 from domain.errors import Forbidden, Problem, Unauthenticated
 from ruraleval.platform import Platform
 from ruraleval.security import InvalidToken, verify_password, verify_unknown_user
 
 log = structlog.get_logger("ruraleval.auth")
+MAX_SLEEP = 5.0  # seconds a throttled sign-in is held before it is answered
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的访问令牌")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="县数据接口密钥（rek_…）")
@@ -28,15 +32,25 @@ def unauthenticated(message: str) -> Unauthenticated:
     return Unauthenticated(Problem("authorization", "authenticated", message))
 
 
-@router.post("/token", response_model=TokenOut, summary="登录：用户名和密码换取访问令牌（OAuth2 password flow）")
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    responses={429: RESPONSES[422] | {"description": "登录失败次数过多，稍后再试（Retry-After）"}},
+    summary="登录：用户名和密码换取访问令牌（OAuth2 password flow）",
+)
 async def issue_token(
     request: Request,
-    username: Annotated[str, Form(max_length=64)],
-    password: Annotated[str, Form(max_length=256)],
+    username: Annotated[str, Form(min_length=1, max_length=64)],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
     service: Platform = Depends(platform),
-) -> TokenOut:
+) -> TokenOut | JSONResponse:
     client = request.client.host if request.client else "unknown"
     wait = service.throttle.wait_seconds(f"user:{username}", f"client:{client}")
+    if wait > MAX_SLEEP:  # answer at once rather than hold the connection for long
+        log.warning("login_refused_for_now", username=username, client=client, seconds=round(wait, 1))
+        refusal = problem(429, [Problem("username", "login_throttled", f"登录失败次数过多，请 {ceil(wait)} 秒后再试")])
+        refusal.headers["Retry-After"] = str(ceil(wait))
+        return refusal
     if wait > 0:
         log.warning("login_slowed", username=username, client=client, seconds=round(wait, 1))
         await asyncio.sleep(wait)

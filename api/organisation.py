@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -30,6 +29,7 @@ from domain.access import Action
 from domain.commands import Context
 from domain.errors import InvalidCommand
 from domain.organisation import ROLE_LABELS, ApiKey, Grant, Organisation, User
+from domain.recorded_time import parse_as_of
 from ruraleval.platform import Platform
 from ruraleval.security import hash_api_secret, hash_password, new_api_key
 
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["用户与权限 access"])
 MANAGE = Depends(require(Action.MANAGE_ORGANISATION, county_param=None))
 READ_ORG = Depends(require(Action.READ_ORGANISATION, county_param=None))
 KEYS = Depends(require(Action.MANAGE_API_KEYS))
-AS_OF = Query(None, description="ISO 时刻（含时区），查看当时的授权状态")
+AS_OF = Query(None, description="记录时间：日期（北京时间当日结束时）或带时区的时刻；省略为现在")
 
 
 def grant_out(grant: Grant) -> GrantOut:
@@ -58,12 +58,11 @@ def key_out(key: ApiKey) -> ApiKeyOut:
     return ApiKeyOut(id=key.id, county=key.county, label=key.label, indicators=key.indicators, revoked=key.revoked)
 
 
-def organisation_at(service: Platform, as_of: datetime | None) -> Organisation:
+def organisation_at(service: Platform, as_of: str | None) -> Organisation:
+    """The organisation now, or as recorded at ``as_of`` (same rules as every as-of read)."""
     if as_of is None:
         return service.organisation.current()
-    if as_of.tzinfo is None:
-        raise InvalidCommand.of("as_of", "offset_required", "as_of 必须带时区，例如 2024-01-15T08:00:00+08:00")
-    return service.organisation.as_of(as_of)
+    return service.organisation.as_of(parse_as_of(as_of, service.ledger.clock()))
 
 
 @router.get("/auth/me", response_model=PrincipalOut, tags=["登录 auth"], summary="当前登录者及其角色范围")
@@ -78,7 +77,7 @@ def who_am_i(principal: Authenticated) -> PrincipalOut:
 
 
 @router.get("/users", response_model=list[UserOut], dependencies=[READ_ORG], summary="用户及其授权（可查看任一时刻）")
-def list_users(as_of: datetime | None = AS_OF, service: Platform = Depends(platform)) -> list[UserOut]:
+def list_users(as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> list[UserOut]:
     users = organisation_at(service, as_of).users.values()
     return [user_out(user) for user in sorted(users, key=lambda u: u.username)]
 
@@ -96,7 +95,7 @@ def add_user(body: UserIn, request: Request, service: Platform = Depends(platfor
 
 
 @router.get("/users/{username}", response_model=UserOut, dependencies=[READ_ORG], summary="查看用户（可查看任一时刻）")
-def get_user(username: str, as_of: datetime | None = AS_OF, service: Platform = Depends(platform)) -> UserOut:
+def get_user(username: str, as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> UserOut:
     return user_out(organisation_at(service, as_of).user(username))
 
 

@@ -74,11 +74,19 @@ def _documented(description: str) -> dict[str, Any]:
 
 # Declared on every route, so clients (and schema fuzzers) know every answer they can get.
 RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("请求内容无法解析"),
     401: _documented("未登录、令牌无效或已过期"),
     403: _documented("已登录，但不在权限范围内"),
     404: _documented("县、方案、指标或记录不存在"),
     409: _documented("与已有记录冲突（已关账、幂等键重复、并发修改）"),
     422: _documented("提交的内容不符合规则：errors 列出字段和规则"),
+}
+
+
+_HTTP_PROBLEMS = {
+    400: ("body", "parsable_body", "请求内容无法解析（应为 UTF-8 编码的 JSON 或表单）"),
+    404: ("path", "known_route", "没有这个接口"),
+    405: ("method", "allowed_method", "该接口不支持此请求方法"),
 }
 
 
@@ -122,9 +130,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
-        rule = {404: "known_route", 405: "allowed_method"}.get(error.status_code, "http")
-        message = "没有这个接口" if error.status_code == 404 else str(error.detail)
-        return problem(error.status_code, [Problem("path", rule, message)])
+        field, rule, message = _HTTP_PROBLEMS.get(error.status_code, ("path", "http", str(error.detail)))
+        response = problem(error.status_code, [Problem(field, rule, message)])
+        response.headers.update(error.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

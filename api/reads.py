@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -13,7 +13,7 @@ from api.models import ChangeOut, CountyOut, EventOut, EventsPage, HistoryOut, R
 from api.schemes import plain_numbers
 from domain.access import Action, Principal
 from domain.commands import REGION_LABELS
-from domain.errors import InvalidCommand, NotFound
+from domain.errors import NotFound
 from domain.recorded_time import parse_as_of
 from domain.scheme import indicator_document
 from projections import queries
@@ -35,14 +35,14 @@ def fresh(service: Platform = Depends(platform)) -> Platform:
 
 @router.get("/counties", response_model=list[CountyOut], summary="入选县名单")
 def list_counties(
-    region: str | None = Query(None, description="east / central / west"), service: Platform = Depends(fresh)
+    region: Literal["east", "central", "west"] | None = Query(None, description="east / central / west"),
+    principal: Principal = READ_ALL,
+    service: Platform = Depends(fresh),
 ) -> list[CountyOut]:
-    if region is not None and region not in REGION_LABELS:
-        raise InvalidCommand.of("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一")
-    return [
-        CountyOut(region_label=REGION_LABELS[row["region"]], **row)
-        for row in queries.list_counties(service.reads, region)
-    ]
+    """Only the counties within the caller's scope."""
+    visible = principal.readable_counties()
+    rows = [row for row in queries.list_counties(service.reads, region) if visible is None or row["code"] in visible]
+    return [CountyOut(region_label=REGION_LABELS[row["region"]], **row) for row in rows]
 
 
 @router.get("/counties/{code}/indicators", dependencies=READ_COUNTY, summary="县的指标体系（含个性指标、当前权重）")

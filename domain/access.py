@@ -164,9 +164,8 @@ def principal_for_key(key: ApiKey) -> Principal:
 def refusal_message(principal: Principal, action: Action, county: str | None) -> str:
     """Says what is missing, in the words of the people refused."""
     allowed = [ROLE_LABELS[role] for role, actions in ROLE_ACTIONS.items() if action in actions]
-    target = f"县 {county} 的" if county else ""
+    where = f"（县 {county}）" if county else ""
     return (
         f"无权{ACTION_LABELS[action]}：您当前的角色为 {principal.describe()}，"
-        f"不能{ACTION_LABELS[action]}{target and '（' + target.rstrip('的') + '）'}；"
-        f"需要以下角色之一（且范围包含该县）：{'、'.join(allowed)}"
+        f"不能{ACTION_LABELS[action]}{where}；需要以下角色之一（且范围包含该县）：{'、'.join(allowed)}"
     )

@@ -202,7 +202,21 @@ class Organisation(Aggregate):
             raise NotFound.of("grant_id", "known_grant", f"用户“{username}”没有编号为 {grant_id} 的授权")
         if grant.revoked:
             raise ConflictError.of("grant_id", "not_revoked", "该授权已撤销")
+        if grant.role == "admin":
+            self._keep_an_admin(username, "grant_id")
         self._record(self.RoleRevoked, context, username=username, grant_id=grant_id, reason=_reason(reason))
+
+    def _keep_an_admin(self, leaving: str, field_name: str) -> None:
+        """Someone must remain who can manage users: the last administrator cannot leave."""
+        others = [
+            user for user in self.users.values()
+            if user.username != leaving and any(grant.role == "admin" for grant in user.active_grants())
+        ]  # fmt: skip
+        leaving_user = self.users[leaving]
+        if not others and any(grant.role == "admin" for grant in leaving_user.active_grants()):
+            raise ConflictError.of(
+                field_name, "last_admin", "不能停用最后一名管理员或撤销其管理员角色：请先为他人授予管理员角色"
+            )
 
     def change_password(self, username: str, password_hash: str, context: Context) -> None:
         self.user(username)
@@ -211,6 +225,7 @@ class Organisation(Aggregate):
     def deactivate_user(self, username: str, reason: str, context: Context) -> None:
         if not self.user(username).active:
             raise ConflictError.of("username", "active_user", f"用户“{username}”已停用")
+        self._keep_an_admin(username, "username")
         self._record(self.UserDeactivated, context, username=username, reason=_reason(reason))
 
     def form_team(self, code: str, name: str, region: str, context: Context) -> None:

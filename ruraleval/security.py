@@ -159,6 +159,7 @@ class LoginThrottle:
     def failed(self, username: str, client: str) -> int:
         now = time.monotonic()
         with self._lock:
+            self._forget_old(now)
             for key in (f"user:{username}", f"client:{client}"):
                 failures = self._failures.setdefault(key, _Failures())
                 if now - failures.last > self.window_seconds:
@@ -169,6 +170,12 @@ class LoginThrottle:
         level = log.warning if count > self.free_attempts else log.info
         level("login_failed", username=username, client=client, failures=count)
         return count
+
+    def _forget_old(self, now: float) -> None:
+        """Keeps the table small under a spray of user names: old failures no longer count."""
+        if len(self._failures) > 10_000:
+            for key in [k for k, f in self._failures.items() if now - f.last > self.window_seconds]:
+                del self._failures[key]
 
     def succeeded(self, username: str) -> None:
         with self._lock:
