@@ -11,7 +11,7 @@ from api.auth import require
 from api.context import command_context, platform
 from api.models import SchemeOut, SchemeRevisionIn
 from domain.access import Action
-from domain.scheme import parse_scheme
+from domain.scheme import parse_scheme, usual_rules
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/schemes", tags=["评估方案 schemes"])
@@ -21,15 +21,7 @@ EXAMPLE = {
     "id": "example-2023",
     "name": "示例县乡村振兴示范创建评估方案（2023年度）",
     "year": 2023,
-    "grades": [
-        {"label": "好", "min": 90},
-        {"label": "较好", "min": 80},
-        {"label": "一般", "min": 60},
-        {"label": "较差", "min": 0},
-    ],
-    "bonus_cap": 5,
-    "penalty_cap": 10,
-    "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+    **usual_rules(),
     "indicators": [
         {"code": "1", "name": "产业兴旺", "weight": 100},
         {

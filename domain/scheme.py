@@ -28,6 +28,23 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 LEVEL_LABELS = {1: "一级指标", 2: "二级指标", 3: "三级指标"}
 
 
+def usual_rules() -> dict[str, Any]:
+    """The rules most schemes share, as document fields: the grade bands of the county
+    verification scheme (``004``, 七), caps of 5 bonus and 10 penalty points, and the
+    centre's deadlines (data by day 10 of the next month, quarters by day 15)."""
+    return {
+        "grades": [
+            {"label": "好", "min": 90},
+            {"label": "较好", "min": 80},
+            {"label": "一般", "min": 60},
+            {"label": "较差", "min": 0},
+        ],
+        "bonus_cap": 5,
+        "penalty_cap": 10,
+        "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+    }
+
+
 @dataclass
 class Band:
     """One threshold band: values at or above ``min`` (or at or below ``max``) score ``f``."""

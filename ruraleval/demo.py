@@ -16,7 +16,7 @@ from typing import Any
 from domain import commands as c
 from domain.errors import DomainError
 from domain.organisation import Grant, Organisation
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme, parse_scheme, usual_rules
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
 
@@ -110,15 +110,7 @@ def demo_scheme_document() -> dict[str, Any]:
         "id": SCHEME_ID,
         "name": "乡村振兴百县示范创建监测评估方案（2023年度，演示）",
         "year": YEAR,
-        "grades": [
-            {"label": "好", "min": 90},
-            {"label": "较好", "min": 80},
-            {"label": "一般", "min": 60},
-            {"label": "较差", "min": 0},
-        ],
-        "bonus_cap": 5,
-        "penalty_cap": 10,
-        "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+        **usual_rules(),
         "indicators": indicators,
     }
 
