@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 
 from api.auth import require
 from api.context import command_context, platform
@@ -153,17 +153,13 @@ async def assign_responsibility(
     status_code=201,
     response_model=Recorded,
     dependencies=allowed(Action.SUBMIT_DATA),
-    responses={200: {"model": Recorded, "description": "同一幂等键、同一内容的重复报送：返回首次结果，不再存储"}},
-    summary="报送数据",
+    summary="报送数据（同一幂等键、同一内容的重复报送按首次结果答复，replayed 为 true，不再存储）",
 )
 async def submit_data(
-    code: str, body: SubmissionIn, request: Request, response: Response, service: Platform = Depends(platform)
+    code: str, body: SubmissionIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
     command = c.SubmitData(body.indicator, body.period, body.value, body.source, body.idempotency_key)
-    recorded = await record(service, request, code, command, Action.SUBMIT_DATA)
-    if recorded.replayed:
-        response.status_code = 200
-    return recorded
+    return await record(service, request, code, command, Action.SUBMIT_DATA)
 
 
 @router.post(

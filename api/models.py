@@ -168,6 +168,7 @@ class NodeOut(BaseModel):
 
 
 class ScoresOut(BaseModel):
+    as_of: str | None = Field(default=None, description="实际采用的记录时刻（有 as_of 时）")
     county: str
     name: str
     region: str
@@ -195,6 +196,7 @@ class RankingOut(BaseModel):
 
 
 class RankingsOut(BaseModel):
+    as_of: str | None = Field(default=None, description="实际采用的记录时刻（有 as_of 时）")
     year: int
     counties: list[RankingOut]
     regions: dict[str, list[RankingOut]]

@@ -62,6 +62,7 @@ def organisation_at(service: Platform, as_of: str | None) -> Organisation:
     """The organisation now, or as recorded at ``as_of`` (same rules as every as-of read)."""
     if as_of is None:
         return service.organisation.current()
+    # Grants are rare and made one at a time: unlike scores, no settling delay is applied.
     return service.organisation.as_of(parse_as_of(as_of, service.ledger.clock()))
 
 

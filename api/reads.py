@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.recorded_time import parse_as_of
 from domain.scheme import indicator_document
 from projections import queries
-from projections.temporal import micros
+from projections.temporal import instant, micros
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["查询 reads"])
@@ -74,7 +74,7 @@ AS_OF = Query(
 def as_of_micros(service: Platform, as_of: str | None) -> int | None:
     if as_of is None:
         return None
-    return micros(parse_as_of(as_of, service.ledger.clock()))
+    return micros(parse_as_of(as_of, service.ledger.clock(), settled=service.ledger.settled()))
 
 
 def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def county_scores(
         card = queries.scorecard_as_of(service.reads, code, year, at_us)
     if card is None:
         raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
-    return card
+    return card | {"as_of": None if at_us is None else instant(at_us).isoformat()}
 
 
 @router.get(
@@ -124,7 +124,8 @@ def rankings(
     regions: dict[str, list[RankingOut]] = {}
     for entry in sorted(entries, key=lambda e: (e.region, e.region_rank, e.county)):
         regions.setdefault(entry.region, []).append(entry)
-    return RankingsOut(year=year, counties=entries, regions=regions)
+    effective = None if at_us is None else instant(at_us).isoformat()
+    return RankingsOut(as_of=effective, year=year, counties=entries, regions=regions)
 
 
 @router.get(

@@ -108,12 +108,14 @@ class Principal:
         return bool(self.scopes_for(action, county))
 
     def data_scope(self, action: Action, county: str) -> DataScope | None:
-        """None when unrestricted within the county; else the narrowest rule that applies."""
+        """None when unrestricted within the county; else what all its grants allow together."""
         scopes = self.scopes_for(action, county)
         if not scopes or any(scope.department is None and scope.indicators is None for scope in scopes):
             return None
-        scope = scopes[0]
-        return DataScope(scope.department, scope.indicators)
+        return DataScope(
+            departments=frozenset(scope.department for scope in scopes if scope.department is not None),
+            indicators=frozenset(code for scope in scopes for code in scope.indicators or ()),
+        )
 
     def readable_counties(self) -> frozenset[str] | None:
         """The counties this principal may see (None = all)."""

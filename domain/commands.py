@@ -22,10 +22,14 @@ def is_county_code(code: str | None) -> bool:
 
 @dataclass(frozen=True)
 class DataScope:
-    """Inside a county: only a department's indicators, or only an API key's list."""
+    """Inside a county: only the indicators of these departments, or of this list.
 
-    department: str | None = None
-    indicators: frozenset[str] | None = None
+    A caller may write an indicator named in ``indicators`` or one whose responsible
+    department is among ``departments`` (a person may answer for several).
+    """
+
+    departments: frozenset[str] = frozenset()
+    indicators: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

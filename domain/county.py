@@ -159,19 +159,19 @@ class County(Aggregate):
     def _check_scope(book: CountyYear, indicator: str, context: c.Context) -> None:
         """A department writes only its indicators; an API key only those it names."""
         scope = context.data_scope
-        if scope is None:
+        if scope is None or indicator in scope.indicators:
             return
-        if scope.indicators is not None and indicator not in scope.indicators:
+        responsible = book.responsibility.get(indicator)
+        if responsible is not None and responsible.department in scope.departments:
+            return
+        if not scope.departments:
             raise Forbidden.of("indicator", "indicator_in_scope", f"该接口密钥不能报送指标“{indicator}”")
-        if scope.department is not None:
-            responsible = book.responsibility.get(indicator)
-            if responsible is None or responsible.department != scope.department:
-                owner = f"由“{responsible.department}”负责" if responsible else "尚未分配责任部门"
-                raise Forbidden.of(
-                    "indicator",
-                    "indicator_in_scope",
-                    f"指标“{indicator}”{owner}，{scope.department}不能报送或更正该指标的数据",
-                )
+        owner = f"由“{responsible.department}”负责" if responsible else "尚未分配责任部门"
+        raise Forbidden.of(
+            "indicator",
+            "indicator_in_scope",
+            f"指标“{indicator}”{owner}，{'、'.join(sorted(scope.departments))}不能报送或更正该指标的数据",
+        )
 
     def _check_open(self, book: CountyYear, period: Period, field: str) -> None:
         for closed in book.closed:

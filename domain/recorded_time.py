@@ -17,8 +17,12 @@ CHINA = timezone(timedelta(hours=8), "CST")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
-    """The instant ``text`` names, refusing malformed, offset-less and future ones."""
+def parse_as_of(text: str, now: datetime, field: str = "as_of", settled: datetime | None = None) -> datetime:
+    """The instant ``text`` names, refusing malformed, offset-less and future ones.
+
+    An instant later than ``settled`` (events stamped then may still be committing) is
+    answered as of ``settled``, so that no answer can change afterwards.
+    """
     value = text.strip()
     try:
         if _DATE.match(value):
@@ -35,4 +39,4 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
         raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于当前时刻：平台不知道尚未记录的事")
     if _DATE.match(value) and moment.date() > now.astimezone(CHINA).date():
         raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于今天：平台不知道尚未记录的事")
-    return min(moment, now)
+    return min(moment, now if settled is None else settled)

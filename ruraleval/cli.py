@@ -180,7 +180,8 @@ def _history(args: argparse.Namespace, store: Store) -> int:
 
     with opened(store) as platform:
         try:
-            until = micros(parse_as_of(args.as_of, platform.ledger.clock())) if args.as_of else None
+            ledger = platform.ledger
+            until = micros(parse_as_of(args.as_of, ledger.clock(), settled=ledger.settled())) if args.as_of else None
         except DomainError as error:
             print(error, file=sys.stderr)
             return 2

@@ -11,13 +11,14 @@ and retries each command on its own, and answers 409 if it still conflicts.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -32,13 +33,14 @@ from domain.errors import ConflictError, DomainError, NotFound
 from domain.organisation import ORGANISATION_ID, Organisation
 from domain.scheme import Scheme
 from domain.schemes import PublishedScheme, scheme_stream_id
-from ruraleval.settings import Store
+from ruraleval.settings import COMMIT_WAIT_SECONDS, Store
 from ruraleval.transcoder import OrjsonTranscoder
 
 log = structlog.get_logger("ruraleval.ledger")
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 3
+SNAPSHOT_INTERVAL = 100
 
 
 def utc_now() -> datetime:
@@ -49,7 +51,9 @@ class EvaluationApplication(Application[UUID]):
     """The eventsourcing application: event store, snapshots and notification log."""
 
     name = "RuralEval"
-    snapshotting_intervals = {County: 100}  # noqa: RUF012 - the library's class attribute
+    # Snapshots are taken by the ledger after each commit (see Ledger._take_snapshots),
+    # so that a failing snapshot can never be mistaken for a failed write.
+    is_snapshotting_enabled = True
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
@@ -76,6 +80,28 @@ class _Job:
     future: Future[Outcome] = field(default_factory=Future)
     label: str = ""
     subject: str = ""
+
+
+@dataclass
+class _Settled:
+    """What a committed batch owes its callers."""
+
+    accepted: list[tuple[_Job, Aggregate, int, dict[str, Any], list[str]]] = field(default_factory=list)
+    refused: list[tuple[_Job, DomainError]] = field(default_factory=list)
+    recheck: list[tuple[_Job, DomainError]] = field(default_factory=list)
+    positions: dict[tuple[Any, int], int] = field(default_factory=dict)
+    recordings: list[Any] = field(default_factory=list)
+
+
+def _succeed(job: _Job, outcome: Outcome) -> None:
+    """Answers a caller; one who stopped waiting (a cancelled request) is simply not answered."""
+    with contextlib.suppress(InvalidStateError):
+        job.future.set_result(outcome)
+
+
+def _fail(job: _Job, error: BaseException) -> None:
+    with contextlib.suppress(InvalidStateError):
+        job.future.set_exception(error)
 
 
 class _Tainted(Exception):
@@ -179,6 +205,10 @@ class Ledger:
     def aggregate(self, stream: UUID, version: int) -> Aggregate:
         return self.app.repository.get(stream, version=version)
 
+    def settled(self) -> datetime:
+        """The latest instant no longer open to events still committing (ADR 10)."""
+        return self.clock() - timedelta(seconds=2 * COMMIT_WAIT_SECONDS)
+
     def head(self) -> int:
         """The position of the last event in the log (0 when empty)."""
         return self.app.recorder.max_notification_id() or 0
@@ -223,42 +253,57 @@ class Ledger:
 
     def _process(self, batch: list[_Job]) -> None:
         try:
-            self._commit(batch)
-            return
+            settled = self._store(batch)
         except (IntegrityError, _Tainted) as error:
             log.info("batch_retried_alone", reason=type(error).__name__, size=len(batch))
-        except Exception as error:  # the store failed: nothing was committed
             self._forget(job.stream for job in batch)
-            if len(batch) == 1:
-                log.exception("command_failed", correlation_id=batch[0].context.correlation_id)
-                batch[0].future.set_exception(error)
+            for job in batch:
+                self._store_alone(job)
+            return
+        except Exception as error:  # the store failed before committing: nothing was stored
+            self._forget(job.stream for job in batch)
+            if len(batch) > 1:
+                for job in batch:
+                    self._store_alone(job)
                 return
-        self._forget(job.stream for job in batch)
-        for job in batch:
-            self._commit_alone(job)
+            log.exception("command_failed", correlation_id=batch[0].context.correlation_id)
+            _fail(batch[0], error)
+            return
+        self._deliver(settled)
 
-    def _commit_alone(self, job: _Job) -> None:
+    def _store_alone(self, job: _Job) -> None:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                self._commit([job])
-                return
+                settled = self._store([job])
             except (IntegrityError, _Tainted):
                 self._forget([job.stream])
                 log.info("version_conflict", stream=job.subject, attempt=attempt)
+                continue
             except Exception as error:
                 self._forget([job.stream])
                 log.exception("command_failed", correlation_id=job.context.correlation_id)
-                job.future.set_exception(error)
+                _fail(job, error)
                 return
-        job.future.set_exception(ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试"))
+            self._deliver(settled)
+            return
+        _fail(job, ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试"))
 
-    def _commit(self, batch: list[_Job]) -> None:
-        """Applies the batch's commands and stores all their events in one transaction."""
+    def _store(self, batch: list[_Job]) -> _Settled:
+        """Applies the batch's commands and stores all their events in one transaction.
+
+        Raises only before the commit; whatever happens after it (answering callers,
+        taking snapshots) is done by ``_deliver`` and can never cause a second write.
+        """
         session: dict[UUID, Aggregate | None] = {}
-        accepted: list[tuple[_Job, Aggregate, int, dict[str, Any], list[str]]] = []
-        refused: list[tuple[_Job, DomainError]] = []
+        cached: set[UUID] = set()
+        settled = _Settled()
         for job in batch:
-            aggregate = session[job.stream] if job.stream in session else self._load(job.stream)
+            if job.stream in session:
+                aggregate = session[job.stream]
+            else:
+                aggregate = self._load(job.stream)
+                if job.stream in self._cache:
+                    cached.add(job.stream)
             pending = len(aggregate.pending_events) if aggregate is not None else 0
             context = job.context if job.context.recorded_at else replace(job.context, recorded_at=self.clock())
             try:
@@ -266,25 +311,35 @@ class Ledger:
             except DomainError as error:
                 if aggregate is not None and len(aggregate.pending_events) != pending:
                     raise _Tainted from error
-                refused.append((job, error))
+                # A refusal judged on this process's cached copy is judged again on the
+                # store's state: another process may have written to the county since.
+                (settled.recheck if job.stream in cached else settled.refused).append((job, error))
                 continue
             session[job.stream] = changed
             new_events = [type(event).__name__ for event in changed.pending_events[pending:]]
-            accepted.append((job, changed, changed.version, result, new_events))
+            settled.accepted.append((job, changed, changed.version, result, new_events))
         dirty = [aggregate for aggregate in session.values() if aggregate is not None and aggregate.pending_events]
         recordings = self.app.save(*dirty) if dirty else []
-        positions = {
+        settled.positions = {
             (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id for r in recordings
         }
         for aggregate in session.values():
             if aggregate is not None:
                 self._remember(aggregate)
-        if ORGANISATION_ID in session and any(job.stream == ORGANISATION_ID for job, *_ in accepted):
+        if any(job.stream == ORGANISATION_ID and events for job, _, _, _, events in settled.accepted):
             self.organisation_writes += 1
-        for job, aggregate, version, result, events in accepted:
-            position = positions.get((aggregate.id, version)) if events else None
+        settled.recordings = recordings
+        return settled
+
+    def _deliver(self, settled: _Settled) -> None:
+        """After the commit: snapshots, answers, and second looks at stale refusals."""
+        self._take_snapshots(settled.recordings)
+        for job, aggregate, version, result, events in settled.accepted:
+            position = settled.positions.get((aggregate.id, version)) if events else None
+            if result.get("replayed"):
+                version, position = result["version"], result.get("position")
             log.info(
-                "command_recorded",
+                "command_recorded" if events else "command_replayed",
                 command=job.label,
                 stream=job.subject,
                 events=events,
@@ -293,8 +348,8 @@ class Ledger:
                 actor=job.context.actor,
                 correlation_id=job.context.correlation_id,
             )
-            job.future.set_result(Outcome(result, position, version, events))
-        for job, refusal in refused:
+            _succeed(job, Outcome(result, position, version, events))
+        for job, refusal in settled.refused:
             log.info(
                 "command_refused",
                 command=job.label,
@@ -303,7 +358,21 @@ class Ledger:
                 actor=job.context.actor,
                 correlation_id=job.context.correlation_id,
             )
-            job.future.set_exception(refusal)
+            _fail(job, refusal)
+        if settled.recheck:
+            self._forget(job.stream for job, _ in settled.recheck)
+            for job, _ in settled.recheck:
+                self._store_alone(job)
+
+    def _take_snapshots(self, recordings: list[Any]) -> None:
+        """Snapshots every SNAPSHOT_INTERVAL events; a failure only costs load time later."""
+        for recording in recordings:
+            event = recording.domain_event
+            if isinstance(event, County.Event) and event.originator_version % SNAPSHOT_INTERVAL == 0:
+                try:
+                    self.app.take_snapshot(event.originator_id, version=event.originator_version)
+                except Exception:
+                    log.warning("snapshot_failed", stream=str(event.originator_id), exc_info=True)
 
     def _load(self, stream: UUID) -> Aggregate | None:
         cached = self._cache.get(stream)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///ruraleval.db"
+# How long a write may wait for the store's lock. It bounds the time between an event's
+# recorded instant and its commit, and so how recent an as-of read may be (ADR 10).
+COMMIT_WAIT_SECONDS = 5
 
 
 class ConfigurationError(ValueError):
@@ -34,7 +37,7 @@ class Store:
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": self.path,
-                "SQLITE_LOCK_TIMEOUT": "30",
+                "SQLITE_LOCK_TIMEOUT": str(COMMIT_WAIT_SECONDS),
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -45,7 +48,7 @@ class Store:
             "POSTGRES_PASSWORD": self.password,
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "8",
-            "POSTGRES_LOCK_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": str(COMMIT_WAIT_SECONDS),
         }
 
     def conninfo(self) -> str:

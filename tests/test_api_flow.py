@@ -126,7 +126,7 @@ def test_idempotent_submission_and_closed_period(client: TestClient, scheme_docu
     )
     payload = {"indicator": "1.2", "period": "2023-03", "value": 12, "idempotency_key": "dept-2023-03-1.2"}
     first = post(client, "/submissions", payload, 201)
-    again = post(client, "/submissions", payload, 200)
+    again = post(client, "/submissions", payload, 201)  # answered as the first time
     assert again["replayed"] is True
     assert again["version"] == first["version"]
     clash = client.post(f"/api/v1/counties/{COUNTY}/submissions", json=payload | {"value": 13})
