@@ -1,4 +1,5 @@
-"""RuralEval benchmark: HTTP submissions vs raw commits, query latency, aggregate load.
+"""RuralEval benchmark: HTTP submissions vs raw commits, query latency, aggregate load; time travel.
 
-Run with ``python -m bench`` (``make bench``); ``python -m bench --help`` for the options.
+Run with ``python -m bench`` (``make bench``); ``python -m bench --help`` for the options;
+``--only time_travel`` (or ``--only main``) runs one section.
 """

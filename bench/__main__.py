@@ -15,8 +15,9 @@ from typing import Any
 
 from bench import cpu
 from bench.config import BenchConfig, parse_args
+from bench.progress import progress
 from bench.report import table, write_json
-from bench.run import progress, run_store
+from bench.run import run_store
 from ruraleval.logs import configure_logging
 
 
@@ -59,13 +60,14 @@ def run(config: BenchConfig) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
     configure_logging("WARNING")  # the in-process ledger of the aggregate load logs every command at INFO
-    progress(f"{config.submissions:,} submissions per store on {', '.join(config.stores)}")
+    progress(f"sections {', '.join(config.sections)} on {', '.join(config.stores)}")
     document = run(config)
     print(table(document), flush=True)
     output = Path(config.output)
     write_json(document, output)
     print(f"JSON written to {output}")
-    return 1 if any("error" in result for result in document["results"]) else 0
+    failed = any("error" in result or "error" in result.get("time_travel", {}) for result in document["results"])
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from typing import Any
 from bench.scheme import INDICATOR_COUNT
 
 STORES = ("sqlite", "postgres")
+SECTIONS = ("main", "time_travel")
+MAX_TT_MONTHS = 36  # three scheme years, 2023-2025
 DEFAULT_OUTPUT = str(Path(__file__).resolve().parent / "results" / "latest.json")
 
 
@@ -32,6 +34,14 @@ class BenchConfig:
     server_log_level: str = "INFO"
     seed: int = 2023
     output: str = DEFAULT_OUTPUT
+    sections: tuple[str, ...] = SECTIONS
+    tt_counties: int = 100
+    tt_months: int = MAX_TT_MONTHS
+    tt_rebuilds: int = 2
+    tt_rebuild_budget: float = 90.0
+    tt_queries: int = 100
+    tt_correction_rate: float = 0.05
+    tt_overrides_per_year: int = 10
 
     @property
     def indicators(self) -> int:
@@ -68,6 +78,30 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--server-log-level", default=defaults.server_log_level, help="the server's log level")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--output", default=defaults.output, help="where to write the JSON results")
+    parser.add_argument("--only", choices=SECTIONS, help="run one section: main (load, queries) or time_travel")
+    parser.add_argument("--tt-counties", type=int, default=defaults.tt_counties, help="time travel: counties")
+    parser.add_argument(
+        "--tt-months",
+        type=int,
+        default=defaults.tt_months,
+        help=f"time travel: months from 2023-01 (1-{MAX_TT_MONTHS})",
+    )
+    parser.add_argument(
+        "--tt-rebuilds", type=int, default=defaults.tt_rebuilds, help="time travel: rebuilds after the first"
+    )
+    parser.add_argument(
+        "--tt-rebuild-budget",
+        type=float,
+        default=defaults.tt_rebuild_budget,
+        help="time travel: seconds for the rebuilds after the first; another starts only if it should fit",
+    )
+    parser.add_argument(
+        "--tt-queries", type=int, default=defaults.tt_queries, help="time travel: requests of each kind"
+    )
+    parser.add_argument(
+        "--tt-correction-rate", type=float, default=defaults.tt_correction_rate, help="share of submissions corrected"
+    )
+    parser.add_argument("--tt-overrides-per-year", type=int, default=defaults.tt_overrides_per_year)
     args = parser.parse_args(argv)
     stores = tuple(name.strip() for name in args.stores.split(",") if name.strip())
     unknown = [name for name in stores if name not in STORES]
@@ -79,6 +113,14 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         parser.error("--counties must be between 1 and 899999 (codes are 100000 + i)")
     if args.clients < 1 or args.rounds < 1:
         parser.error("--clients and --rounds must be at least 1")
+    if not 1 <= args.tt_months <= MAX_TT_MONTHS:
+        parser.error(f"--tt-months must be between 1 and {MAX_TT_MONTHS}")
+    if not 1 <= args.tt_counties <= 899_999:
+        parser.error("--tt-counties must be between 1 and 899999")
+    if args.tt_rebuilds < 0 or args.tt_queries < 1 or args.tt_overrides_per_year < 0:
+        parser.error("--tt-queries must be at least 1, --tt-rebuilds and --tt-overrides-per-year at least 0")
+    if not 0 <= args.tt_correction_rate <= 1:
+        parser.error("--tt-correction-rate must be between 0 and 1")
     return BenchConfig(
         stores=stores,
         counties=args.counties,
@@ -97,4 +139,12 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         server_log_level=args.server_log_level,
         seed=args.seed,
         output=args.output,
+        sections=(args.only,) if args.only else SECTIONS,
+        tt_counties=args.tt_counties,
+        tt_months=args.tt_months,
+        tt_rebuilds=args.tt_rebuilds,
+        tt_rebuild_budget=args.tt_rebuild_budget,
+        tt_queries=args.tt_queries,
+        tt_correction_rate=args.tt_correction_rate,
+        tt_overrides_per_year=args.tt_overrides_per_year,
     )

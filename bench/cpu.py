@@ -17,7 +17,7 @@ class CpuSample:
     wall: float
     client: float
     server: float
-    postgres: float
+    postgres: dict[int, float]  # CPU seconds of each PostgreSQL process
     machine_busy: float
     machine_total: float
 
@@ -30,17 +30,26 @@ def _process_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
-def _postgres_seconds() -> float:
-    total = 0.0
+def _postgres_seconds() -> dict[int, float]:
+    seconds: dict[int, float] = {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
         try:
             if (entry / "comm").read_text().strip().startswith("postgres"):
-                total += _process_seconds(int(entry.name))
+                seconds[int(entry.name)] = _process_seconds(int(entry.name))
         except OSError:
             continue
-    return total
+    return seconds
+
+
+def _postgres_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between the samples by the processes alive at the second one.
+
+    A backend that exits in between takes its time with it: summing totals instead
+    would go negative when a busy backend of an earlier phase ends during this one.
+    """
+    return sum(max(seconds - before.get(pid, 0.0), 0.0) for pid, seconds in after.items())
 
 
 def _machine() -> tuple[float, float]:
@@ -70,12 +79,12 @@ def usage(before: CpuSample, after: CpuSample) -> dict[str, float]:
     cores = os.cpu_count() or 1
     client = (after.client - before.client) / wall
     server = (after.server - before.server) / wall
-    postgres = (after.postgres - before.postgres) / wall
+    postgres = _postgres_delta(before.postgres, after.postgres) / wall
     machine = cores * (after.machine_busy - before.machine_busy) / machine_total
     return {
         "bench_client_cores": round(client, 3),
         "server_cores": round(server, 3),
-        "postgres_cores": round(max(postgres, 0.0), 3),
+        "postgres_cores": round(postgres, 3),
         "machine_busy_cores": round(machine, 3),
         "other_processes_cores": round(max(machine - client - server - postgres, 0.0), 3),
     }

@@ -1,22 +1,20 @@
-"""One store's run: provision, load over HTTP beside raw commits, query, load an aggregate."""
+"""One store's run: the main section (load over HTTP beside raw commits, query, an aggregate), then time travel."""
 
 from __future__ import annotations
 
 import random
 import time
+import traceback
 from typing import Any
 
-from bench import aggregate_load, auth, cpu, http_load, ledger_load, raw_commits, scheme
+from bench import aggregate_load, auth, cpu, http_load, ledger_load, raw_commits, scheme, time_travel
 from bench.config import BenchConfig
+from bench.progress import progress
 from bench.server import Server, log_counts, serve
 from bench.stats import Summary
 from bench.stores import Target, provision, sqlite_store_pragmas
 
 LOG_EVENTS = ("batch_retried_alone", "version_conflict", "command_failed", "command_refused", "projection_failed")
-
-
-def progress(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def month_rounds(months: int, rounds: int) -> list[list[int]]:
@@ -32,10 +30,28 @@ def month_rounds(months: int, rounds: int) -> list[list[int]]:
 
 
 def run_store(config: BenchConfig, kind: str) -> dict[str, Any]:
+    """The store's sections in turn; a failed time-travel section is recorded, not raised."""
     began = time.perf_counter()
+    result: dict[str, Any] = {"store": kind}
+    if "main" in config.sections:
+        result.update(_main_section(config, kind))
+    if "time_travel" in config.sections:
+        try:
+            result["time_travel"] = time_travel.run(config, kind)
+        except Exception as error:
+            traceback.print_exc()
+            progress(f"{kind}: time travel FAILED: {type(error).__name__}: {error}")
+            result["time_travel"] = {"error": f"{type(error).__name__}: {error}"}
+    result["seconds"] = round(time.perf_counter() - began, 1)
+    progress(f"{kind}: done in {result['seconds']} s")
+    return result
+
+
+def _main_section(config: BenchConfig, kind: str) -> dict[str, Any]:
+    """Provision, load over HTTP beside raw commits, query, load an aggregate."""
     with provision(kind, config.pg_host, config.pg_port) as target:
         progress(f"{kind}: fresh database {target.details.get('database') or target.details.get('path')}")
-        result: dict[str, Any] = {"store": kind, "database": dict(target.details)}
+        result: dict[str, Any] = {"database": dict(target.details)}
         password = auth.bootstrap_admin(target.url)
         with serve(target.url, target.workdir, config.server_log_level) as server:
             progress(f"{kind}: server pid {server.pid} at {server.base_url}")
@@ -48,8 +64,6 @@ def run_store(config: BenchConfig, kind: str) -> dict[str, Any]:
             target.url, config.aggregate_events, config.aggregate_samples, config.replay_samples
         )
         result["aggregate_load"] = aggregate.to_json()
-    result["seconds"] = round(time.perf_counter() - began, 1)
-    progress(f"{kind}: done in {result['seconds']} s")
     return result
 
 

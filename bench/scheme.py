@@ -6,8 +6,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
-SCHEME_ID = "bench-2023"
 YEAR = 2023
+SCHEME_ID = f"bench-{YEAR}"
 DIMENSIONS = 5
 INDICATOR_COUNT = 22
 FIRST_CODE = 100_000
@@ -32,8 +32,12 @@ def aggregate_of(code: str) -> str:
     return "sum" if int(code.split(".")[1]) % 2 == 1 else "latest"
 
 
-def scheme_document() -> dict[str, Any]:
-    """A scheme document in the API's format (see tests/example_scheme.json)."""
+def scheme_id(year: int) -> str:
+    return f"bench-{year}"
+
+
+def scheme_document(year: int = YEAR) -> dict[str, Any]:
+    """A scheme document in the API's format (see tests/example_scheme.json); the same tree every year."""
     codes = indicator_codes()
     dimension_weight = Decimal(100) / DIMENSIONS
     indicators: list[dict[str, Any]] = []
@@ -43,9 +47,9 @@ def scheme_document() -> dict[str, Any]:
         for code in children:
             indicators.append(_indicator(code, dimension_weight / len(children)))
     return {
-        "id": SCHEME_ID,
-        "name": "基准测试方案（2023年度，22项月度指标）",
-        "year": YEAR,
+        "id": scheme_id(year),
+        "name": f"基准测试方案（{year}年度，22项月度指标）",
+        "year": year,
         "grades": [
             {"label": "好", "min": 90},
             {"label": "较好", "min": 80},
