@@ -53,7 +53,7 @@ class CachedSource:
     def __init__(self, source: EventSource, maxsize: int = 500) -> None:
         self.source = source
         self.maxsize = maxsize
-        self._latest: OrderedDict[UUID, tuple[int, Any]] = OrderedDict()
+        self._latest: OrderedDict[UUID, tuple[int, Any, dict[str, Any]]] = OrderedDict()
 
     def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
         return self.source.read(after, limit)
@@ -68,8 +68,13 @@ class CachedSource:
             return cached[1]
         return self.source.aggregate(stream, version)
 
-    def remember(self, stream: UUID, version: int, aggregate: Any) -> None:
-        self._latest[stream] = (version, aggregate)
+    def derived(self, stream: UUID, version: int) -> dict[str, Any]:
+        """What a projection derived from the aggregate at ``version`` (e.g. scorecards)."""
+        cached = self._latest.get(stream)
+        return cached[2] if cached is not None and cached[0] == version else {}
+
+    def remember(self, stream: UUID, version: int, aggregate: Any, derived: dict[str, Any] | None = None) -> None:
+        self._latest[stream] = (version, aggregate, derived or {})
         self._latest.move_to_end(stream)
         while len(self._latest) > self.maxsize:
             self._latest.popitem(last=False)

@@ -88,8 +88,10 @@ class ScoresProjection(Projection):
             touched[event.originator_id] = (max(version, event.originator_version), merged)
         for stream, (version, years) in touched.items():
             county = source.aggregate(stream, version)
+            cards = source.derived(stream, version).get("cards", {})
             for year in sorted(county.years) if years is None else sorted(years):
-                write_scorecard(sql, county, score_year(county.years[year]))
+                card = cards.get(year) or score_year(county.years[year])
+                write_scorecard(sql, county, card)
 
 
 def _year_of(event: County.Event) -> str | None:

@@ -157,7 +157,9 @@ class PostgresReadStore(ReadStore):
         from psycopg_pool import ConnectionPool
 
         self._dict_row = dict_row
-        self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False})
+        self.pool = ConnectionPool(
+            conninfo, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False, "prepare_threshold": None}
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Sql]:

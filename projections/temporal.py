@@ -106,7 +106,8 @@ class ScoreHistoryProjection(Projection):
         " version BIGINT NOT NULL, position BIGINT NOT NULL, cause TEXT NOT NULL,"
         " PRIMARY KEY (county, year, code, version))",
         "CREATE INDEX IF NOT EXISTS score_history_as_of ON score_history (year, code, from_us)",
-        "CREATE INDEX IF NOT EXISTS score_history_open ON score_history (county, year, to_us)",
+        # Closing a node's open row finds it here, however large the history grows.
+        "CREATE INDEX IF NOT EXISTS score_history_current ON score_history (county, year, code) WHERE to_us IS NULL",
     )
     clear = ("DELETE FROM score_history",)
 
@@ -123,7 +124,10 @@ class ScoreHistoryProjection(Projection):
     def _replay(self, stream: UUID, events: list[tuple[int, Any]], source: CachedSource, pending: _Pending) -> None:
         first = events[0][1].originator_version
         county: Any = source.aggregate(stream, first - 1) if first > 1 else None
-        cards = {year: score_year(book) for year, book in (county.years.items() if county else [])}
+        cards: dict[str, Scorecard] = dict(source.derived(stream, first - 1).get("cards", {}))
+        for year, book in county.years.items() if county else []:
+            if year not in cards:
+                cards[year] = score_year(book)
         before = {year: card_rows(card) for year, card in cards.items()}
         for position, event in events:
             county = event.mutate(county)
@@ -133,7 +137,7 @@ class ScoreHistoryProjection(Projection):
                 after = card_rows(cards[year])
                 _record_changes(county.code, int(year), before.get(year, {}), after, at, position, event, pending)
                 before[year] = after
-        source.remember(stream, county.version, county)
+        source.remember(stream, county.version, county, {"cards": cards})
 
 
 DATA_EVENTS = (County.DataSubmitted, County.DataCorrected, County.SubmissionWithdrawn)
