@@ -201,10 +201,9 @@ def _close(pending: _Pending, key: tuple[str, int, str], at: int) -> None:
 
 
 def _flush(sql: Sql, pending: _Pending) -> None:
-    for (county, year, node), at in pending.closes.items():
-        sql.execute(
-            "UPDATE score_history SET to_us = %s WHERE county = %s AND year = %s AND code = %s AND to_us IS NULL",
-            [at, county, year, node],
-        )
+    sql.many(
+        "UPDATE score_history SET to_us = %s WHERE county = %s AND year = %s AND code = %s AND to_us IS NULL",
+        [[at, county, year, node] for (county, year, node), at in pending.closes.items()],
+    )
     placeholders = ", ".join(["%s"] * len(COLUMNS))
     sql.many(f"INSERT INTO score_history ({', '.join(COLUMNS)}) VALUES ({placeholders})", pending.rows)
