@@ -6,6 +6,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from domain.scheme import usual_rules
+
 YEAR = 2023
 SCHEME_ID = f"bench-{YEAR}"
 DIMENSIONS = 5
@@ -50,15 +52,7 @@ def scheme_document(year: int = YEAR) -> dict[str, Any]:
         "id": scheme_id(year),
         "name": f"基准测试方案（{year}年度，22项月度指标）",
         "year": year,
-        "grades": [
-            {"label": "好", "min": 90},
-            {"label": "较好", "min": 80},
-            {"label": "一般", "min": 60},
-            {"label": "较差", "min": 0},
-        ],
-        "bonus_cap": 5,
-        "penalty_cap": 10,
-        "deadlines": {"monthly_due_day": 10, "quarterly_due_day": 15, "annual_due": "01-31"},
+        **usual_rules(),
         "indicators": indicators,
     }
 
