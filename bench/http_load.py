@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ import httpx
 
 from bench import auth, scheme
 from bench.stats import Summary
+from bench.together import run_together
 
 TIMEOUT = 60.0
 HEADERS = {"x-actor": "bench.client"}
@@ -74,13 +75,11 @@ def split(work: Work, codes: list[str], clients: int) -> list[Work]:
 
 def submit_concurrently(base_url: str, shares: list[Work], keys: dict[str, str]) -> LoadResult:
     """Each share is sent by its own thread over one keep-alive connection, with each county's key."""
-    start = threading.Barrier(len(shares) + 1)
     latencies: list[list[float]] = [[] for _ in shares]
-    statuses: list[Counter[str]] = [Counter() for _ in shares]
 
-    def run(index: int) -> None:
+    def run(index: int, ready: Callable[[], object], statuses: Counter[str]) -> None:
         with client(base_url) as http:
-            start.wait()
+            ready()
             record = latencies[index].append
             for code, body in shares[index]:
                 began = time.perf_counter()
@@ -92,19 +91,9 @@ def submit_concurrently(base_url: str, shares: list[Work], keys: dict[str, str])
                 except httpx.TransportError as error:
                     status = f"transport:{type(error).__name__}"
                 record(time.perf_counter() - began)
-                statuses[index][status] += 1
+                statuses[status] += 1
 
-    threads = [threading.Thread(target=run, args=(i,), name=f"bench-client-{i}") for i in range(len(shares))]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
-    merged: Counter[str] = Counter()
-    for counts in statuses:
-        merged.update(counts)
+    seconds, merged = run_together(len(shares), run, "bench-client")
     return LoadResult(
         requests=sum(len(share) for share in shares),
         seconds=seconds,

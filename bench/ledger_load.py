@@ -7,12 +7,12 @@ gap between this rate and the API rate is what the HTTP layer costs.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 
 from bench.http_load import Work
+from bench.together import run_together
 from domain import commands as c
 from domain.errors import DomainError
 from ruraleval.ledger import Ledger
@@ -31,28 +31,15 @@ def run_rounds(url: str, rounds: list[tuple[Work, ...]]) -> list[tuple[int, floa
 
 
 def _round(ledger: Ledger, shares: tuple[Work, ...]) -> tuple[int, float, Counter[str]]:
-    start = threading.Barrier(len(shares) + 1)
-    outcomes: list[Counter[str]] = [Counter() for _ in shares]
-
-    def run(index: int) -> None:
-        start.wait()
+    def run(index: int, ready: Callable[[], object], outcomes: Counter[str]) -> None:
+        ready()
         for number, (code, body) in enumerate(shares[index]):
             command = c.SubmitData(body["indicator"], body["period"], Decimal(body["value"]))
             try:
                 ledger.execute(code, command, c.Context(ACTOR, f"bench-ledger-{index}-{number}"))
-                outcomes[index]["ok"] += 1
+                outcomes["ok"] += 1
             except DomainError as error:
-                outcomes[index][type(error).__name__] += 1
+                outcomes[type(error).__name__] += 1
 
-    threads = [threading.Thread(target=run, args=(i,), name=f"bench-ledger-{i}") for i in range(len(shares))]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - began
-    merged: Counter[str] = Counter()
-    for counts in outcomes:
-        merged.update(counts)
+    seconds, merged = run_together(len(shares), run, "bench-ledger")
     return merged["ok"], seconds, merged

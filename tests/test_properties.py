@@ -36,7 +36,7 @@ from domain.commands import (
 from domain.county import County
 from domain.decimals import HUNDRED, ZERO
 from domain.errors import DomainError
-from domain.scheme import IndicatorDef, parse_scheme, weight_problems
+from domain.scheme import IndicatorDef, parse_scheme, usual_rules, weight_problems
 from domain.scoring import score_year
 from domain.state import CountyYear
 
@@ -48,14 +48,7 @@ DOCUMENT: dict[str, Any] = {
     "id": "property-2023",
     "name": "性质测试方案",
     "year": YEAR,
-    "grades": [
-        {"label": "好", "min": 90},
-        {"label": "较好", "min": 80},
-        {"label": "一般", "min": 60},
-        {"label": "较差", "min": 0},
-    ],
-    "bonus_cap": 5,
-    "penalty_cap": 10,
+    **usual_rules(),
     "indicators": [
         {"code": "1", "name": "产业兴旺", "weight": 40},
         {
