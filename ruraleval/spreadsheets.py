@@ -1,0 +1,510 @@
+"""Workbooks for bulk data (批量报送): the template, reading an upload, the error report.
+
+openpyxl (ADR 12). The template is an ordinary .xlsx with the county's indicators for one
+period pre-filled, a value column checked by Excel's own data validation, an instructions
+sheet, and a hidden ``_meta`` sheet naming the county and period, so that an upload meant
+for another county can be refused. Uploads are .xlsx or CSV (UTF-8 with or without BOM, or
+GB18030 as Excel saves CSV on a Chinese system). Reading never raises for a bad cell: each
+one becomes a ``RowProblem`` naming the spreadsheet row and the column header, so the whole
+file can be reported at once. A file that cannot be read at all is refused with
+``InvalidCommand`` on field ``file``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from domain.errors import InvalidCommand
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DATA_SHEET = "数据报送"
+HELP_SHEET = "填写说明"
+META_SHEET = "_meta"
+REPORT_SHEET = "错误报告"
+REPORT_DATA_SHEET = "上传数据"
+TEMPLATE_FORMAT = "ruraleval-template-1"
+MAX_ROWS = 10_000
+MAX_TEXT = 2000
+HEADER_SEARCH_ROWS = 10  # the header row may sit below a title line or two
+
+# The template's columns: (field, Chinese header, width). Only indicator, period, value,
+# comment and reason are read back; the others help the person filling in.
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("indicator", "指标编号", 11),
+    ("name", "指标名称", 36),
+    ("unit", "单位", 10),
+    ("period", "期间", 10),
+    ("low", "下限", 10),
+    ("high", "上限", 10),
+    ("department", "责任部门", 18),
+    ("value", "数值", 14),
+    ("comment", "说明", 32),
+    ("reason", "更正理由", 32),
+)
+HEADERS = {name: header for name, header, _ in COLUMNS}
+INPUTS = ("indicator", "period", "value", "comment", "reason")
+REQUIRED = ("indicator", "period", "value")
+# Headers people (and other systems) write for the same columns; compared after normalising.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "indicator": ("指标编号", "指标代码", "指标编码", "编号", "indicator", "code"),
+    "period": ("期间", "报送期间", "统计期间", "时期", "period"),
+    "value": ("数值", "填报数值", "数据", "值", "value"),
+    "comment": ("说明", "备注", "comment"),
+    "reason": ("更正理由", "理由", "reason"),
+}
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
+_BAD_FONT = Font(color="9C0006")
+_BOLD = Font(bold=True)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell (or the file as a whole when ``row`` is None)."""
+
+    row: int | None
+    column: str  # the Chinese header, "" for the file
+    field: str  # "rows[7].value" or "file"
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class UploadRow:
+    row: int  # the row's number in the spreadsheet
+    indicator: str
+    period: str
+    value: Decimal
+    comment: str = ""
+    reason: str = ""
+
+
+@dataclass
+class Upload:
+    """An uploaded file as read: its rows, its cell problems, and the table for a report."""
+
+    kind: str  # "xlsx" or "csv"
+    county: str | None = None  # from the template's _meta sheet
+    period: str | None = None
+    header_row: int = 1
+    table: list[tuple[int, list[Any]]] = field(default_factory=list)  # (row number, cells), header included
+    columns: dict[str, int] = field(default_factory=dict)  # field -> 0-based column index
+    rows: list[UploadRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    skipped: int = 0  # rows without a value
+
+
+@dataclass(frozen=True)
+class TemplateLine:
+    indicator: str
+    name: str
+    unit: str
+    period: str
+    low: Decimal | None
+    high: Decimal | None
+    department: str
+    value: Decimal | None  # the value standing now, so that an unchanged re-upload changes nothing
+
+
+# ------------------------------------------------------------------------------------- template
+
+
+def template_workbook(county: str, county_name: str, period: str, lines: Sequence[TemplateLine]) -> bytes:
+    """The template for one county and period, as .xlsx bytes."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = DATA_SHEET
+    _header(sheet, [header for _, header, _ in COLUMNS], [width for *_, width in COLUMNS])
+    validations: dict[tuple[Decimal | None, Decimal | None], DataValidation] = {}
+    value_column = _letter("value")
+    for number, line in enumerate(lines, start=2):
+        cells = [line.indicator, line.name, line.unit, line.period, line.low, line.high, line.department, line.value]
+        for column, cell_value in enumerate(cells, start=1):
+            _put(sheet, number, column, cell_value)
+        for name in ("indicator", "period"):  # text, so Excel never turns 1.10 or 2023-05 into a number or date
+            sheet[f"{_letter(name)}{number}"].number_format = "@"
+        for name in ("value", "comment", "reason"):
+            sheet[f"{_letter(name)}{number}"].fill = _INPUT_FILL
+        if line.low is not None or line.high is not None:
+            key = (line.low, line.high)
+            if key not in validations:
+                validations[key] = _range_validation(line.low, line.high)
+                sheet.add_data_validation(validations[key])
+            validations[key].add(f"{value_column}{number}")
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(lines) + 1, 2)}"
+    _help_sheet(book.create_sheet(HELP_SHEET), county, county_name, period)
+    meta = book.create_sheet(META_SHEET)
+    for row in (("county", county), ("county_name", county_name), ("period", period), ("format", TEMPLATE_FORMAT)):
+        meta.append(row)
+    meta.sheet_state = "hidden"
+    book.active = 0
+    return _bytes(book)
+
+
+def _range_validation(low: Decimal | None, high: Decimal | None) -> DataValidation:
+    if low is not None and high is not None:
+        operator, first, second = "between", _plain(low), _plain(high)
+        words = f"应在 {first} 至 {second} 之间"
+    elif low is not None:
+        operator, first, second = "greaterThanOrEqual", _plain(low), None
+        words = f"不应小于 {first}"
+    else:
+        assert high is not None
+        operator, first, second = "lessThanOrEqual", _plain(high), None
+        words = f"不应大于 {first}"
+    return DataValidation(
+        type="decimal",
+        operator=operator,  # type: ignore[arg-type]
+        formula1=first,
+        formula2=second,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle="数值超出有效范围",
+        error=f"该指标的数值{words}",
+        showInputMessage=True,
+        promptTitle="有效范围",
+        prompt=f"数值{words}",
+    )
+
+
+def _help_sheet(sheet: Worksheet, county: str, county_name: str, period: str) -> None:
+    lines = [
+        f"{county_name}（{county}）{period} 数据报送模板 · 填写说明",
+        "",
+        "1. 在“数据报送”表的“数值”列填写各指标的数值（只填数字，不带单位或百分号）；数值须在下限与上限之间。",
+        "2. “数值”为空的行不报送；已报送的数值已预先填入，未改动的行再次上传不会重复记录。",
+        "3. 修改已报送的数值即为更正，须在“更正理由”列说明理由，并具有更正数据的权限。",
+        "4. “说明”列可对数值作补充说明；数值波动较大被提示时，说明即视为确认。",
+        "5. 请勿修改“指标编号”“期间”列，也不要增删列或修改表头；可以删除不报送的行。",
+        "6. 整个文件一并校验：任何一行有误，整份文件都不会入库，平台会列出每个有误的行和列。",
+        "7. 本模板只能上传到本县；也可另存为 CSV（UTF-8 或 GB18030 编码）后上传，表头保持不变。",
+        f"8. 每个文件最多 {MAX_ROWS:,} 行、5 MB。",
+    ]
+    for line in lines:
+        sheet.append([line])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.column_dimensions["A"].width = 110
+    for row in sheet.iter_rows(min_row=3):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+def read_upload(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -> Upload:
+    """Reads an .xlsx or CSV upload; refuses (InvalidCommand on ``file``) one that cannot be read."""
+    if not data:
+        raise InvalidCommand.of("file", "readable_file", "上传的文件是空的")
+    if data.startswith(b"PK\x03\x04"):
+        upload = Upload("xlsx")
+        table, meta = _xlsx_table(data)
+        upload.county, upload.period = meta.get("county"), meta.get("period")
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidCommand.of("file", "file_format", "不支持旧版 Excel 97-2003（.xls）文件，请另存为 .xlsx 后上传")
+    elif filename.lower().endswith((".xlsx", ".xlsm")):
+        raise InvalidCommand.of("file", "file_format", f"文件“{filename}”不是有效的 Excel 工作簿（.xlsx）")
+    else:
+        upload = Upload("csv")
+        table = _csv_table(data, filename)
+    _read_rows(upload, table, max_rows)
+    return upload
+
+
+def _xlsx_table(data: bytes) -> tuple[Iterator[tuple[int, list[Any]]], dict[str, str]]:
+    try:
+        # read_only streams the sheet; data_only takes the cached result of any formula.
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # zipfile, XML and openpyxl's own errors, depending on the damage
+        raise InvalidCommand.of("file", "file_format", "文件不是有效的 Excel 工作簿（.xlsx），无法读取") from error
+    try:
+        meta: dict[str, str] = {}
+        if META_SHEET in book.sheetnames:
+            for key, value, *_ in book[META_SHEET].iter_rows(max_col=2, values_only=True):
+                if key is not None and value is not None:
+                    meta[str(key)] = str(value)
+        for name in _data_sheets(book.sheetnames):
+            rows = [(number, list(cells)) for number, cells in enumerate(book[name].iter_rows(values_only=True), 1)]
+            if _find_header(rows) is not None:
+                return iter(rows), meta
+        return iter([]), meta
+    except InvalidCommand:
+        raise
+    except Exception as error:
+        raise InvalidCommand.of("file", "file_format", "文件中的工作表无法读取，请在 Excel 中重新保存后上传") from error
+    finally:
+        book.close()
+
+
+def _data_sheets(names: Sequence[str]) -> list[str]:
+    """The template's data sheet first, then the others that might hold the table."""
+    others = [name for name in names if name not in (DATA_SHEET, HELP_SHEET, META_SHEET, REPORT_SHEET)]
+    return [name for name in (DATA_SHEET, REPORT_DATA_SHEET) if name in names] + others
+
+
+def _csv_table(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode(data, filename)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = [(number, [cell or None for cell in cells]) for number, cells in enumerate(reader, 1)]
+    except csv.Error as error:
+        raise InvalidCommand.of("file", "file_format", f"CSV 文件格式有误：{error}") from error
+    return iter(rows)
+
+
+def _decode(data: bytes, filename: str) -> str:
+    if b"\x00" in data[:4096]:
+        shown = filename or "上传文件"
+        raise InvalidCommand.of("file", "file_format", f"文件“{shown}”既不是 .xlsx 工作簿也不是 CSV 文本")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidCommand.of("file", "file_encoding", "CSV 文件的编码无法识别，请保存为 UTF-8 或 GB18030 编码")
+
+
+def _find_header(rows: Sequence[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]] | None:
+    """(index in rows, field -> column) of the first row naming the required columns."""
+    for index, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        columns = _columns(cells)
+        if all(name in columns for name in REQUIRED):
+            return index, columns
+    return None
+
+
+def _columns(cells: Sequence[Any]) -> dict[str, int]:
+    lookup = {_header_key(alias): name for name, aliases in ALIASES.items() for alias in aliases}
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = lookup.get(_header_key(cell)) if cell is not None else None
+        if name is not None and name not in found:
+            found[name] = index
+    return found
+
+
+def _header_key(cell: Any) -> str:
+    return re.sub(r"[\s*＊:：()（）]", "", unicodedata.normalize("NFKC", str(cell))).lower()
+
+
+def _read_rows(upload: Upload, table: Iterable[tuple[int, list[Any]]], max_rows: int) -> None:
+    rows = list(table)
+    header = _find_header(rows)
+    if header is None:
+        wanted = "、".join(HEADERS[name] for name in REQUIRED)
+        raise InvalidCommand.of(
+            "file", "column_layout", f"文件中找不到表头行：表头须包含“{wanted}”列（请使用平台下载的模板）"
+        )
+    index, upload.columns = header
+    upload.header_row = rows[index][0]
+    upload.table.append(rows[index])
+    taken = 0
+    for number, cells in rows[index + 1 :]:
+        if all(_blank(cell) for cell in cells):
+            continue
+        upload.table.append((number, cells))
+        taken += 1
+        if taken > max_rows:
+            raise InvalidCommand.of("file", "max_rows", f"文件超过 {max_rows:,} 行，请分成几个文件上传")
+        _read_row(upload, number, cells)
+
+
+def _read_row(upload: Upload, number: int, cells: list[Any]) -> None:
+    raw = {name: _cell(cells, upload.columns.get(name)) for name in INPUTS}
+    if _blank(raw["value"]):
+        upload.skipped += 1  # an empty value is not reported, not an error
+        return
+    problems: list[RowProblem] = []
+
+    def problem(name: str, rule: str, words: str) -> None:
+        header = HEADERS[name]
+        message = f"第 {number} 行“{header}”列：{words}"
+        problems.append(RowProblem(number, header, f"rows[{number}].{name}", rule, message))
+
+    indicator = _indicator(raw["indicator"])
+    if not indicator:
+        problem("indicator", "required", "必须填写指标编号")
+    period = _period(raw["period"])
+    if not period:
+        rule = "required" if _blank(raw["period"]) else "period_format"
+        problem("period", rule, "必须填写期间，如 2023-05、2023-Q2 或 2023")
+    value = _number(raw["value"])
+    if value is None:
+        problem("value", "number", f"“{_shown(raw['value'])}”不是数字（只填数字，不带单位）")
+    texts = {}
+    for name in ("comment", "reason"):
+        texts[name] = "" if _blank(raw[name]) else str(raw[name]).strip()
+        if len(texts[name]) > MAX_TEXT:
+            problem(name, "max_length", f"不能超过 {MAX_TEXT} 字")
+    if problems:
+        upload.problems.extend(problems)
+        return
+    assert value is not None
+    upload.rows.append(UploadRow(number, indicator, period, value, texts["comment"], texts["reason"]))
+
+
+def _cell(cells: Sequence[Any], index: int | None) -> Any:
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _shown(cell: Any) -> str:
+    text = str(cell)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _indicator(cell: Any) -> str:
+    if _blank(cell) or isinstance(cell, bool | datetime | date):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return unicodedata.normalize("NFKC", str(cell)).strip()
+
+
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_QUARTER = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:Q|第)\s*([1-4])\s*(?:季度?)?$", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})\s*年?(?:度)?$")
+
+
+def _period(cell: Any) -> str:
+    """The period in the platform's form; what is not recognised is passed on for the domain to judge."""
+    if _blank(cell) or isinstance(cell, bool):
+        return ""
+    if isinstance(cell, datetime | date):  # Excel turns 2023-05 typed into a cell into 2023-05-01
+        return f"{cell.year}-{cell.month:02d}" if cell.day == 1 else ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    text = unicodedata.normalize("NFKC", str(cell)).strip()
+    if match := _MONTH.match(text):
+        return f"{match.group(1)}-{int(match.group(2)):02d}" if 1 <= int(match.group(2)) <= 12 else text
+    if match := _QUARTER.match(text):
+        return f"{match.group(1)}-Q{match.group(2)}"
+    if match := _YEAR.match(text):
+        return match.group(1)
+    return text
+
+
+def _number(cell: Any) -> Decimal | None:
+    if isinstance(cell, bool | datetime | date):
+        return None
+    if isinstance(cell, int):
+        return Decimal(cell)
+    if isinstance(cell, float):
+        # str() gives the shortest form that reads back as the same double: 0.1, not 0.1000000000000000055…
+        number = Decimal(str(cell))
+    else:
+        text = re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", str(cell)))
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+    return number if number.is_finite() else None
+
+
+# ----------------------------------------------------------------------------------- the report
+
+
+def error_report(upload: Upload, problems: Sequence[RowProblem]) -> bytes:
+    """The uploaded rows with an added 错误说明 column and the bad cells marked; a sheet listing every problem."""
+    book = Workbook()
+    listing = book.active
+    assert listing is not None
+    listing.title = REPORT_SHEET
+    _header(listing, ["行号", "列", "问题"], [8, 14, 90])
+    for item in sorted(problems, key=lambda p: (p.row or 0, p.column)):
+        listing.append([item.row, item.column or "（整个文件）", item.message])
+    sheet = book.create_sheet(REPORT_DATA_SHEET)
+    by_row: dict[int, list[RowProblem]] = {}
+    for item in problems:
+        if item.row is not None:
+            by_row.setdefault(item.row, []).append(item)
+    header_cells = upload.table[0][1] if upload.table else []
+    width = max([len(header_cells), *(len(cells) for _, cells in upload.table)], default=0)
+    note_column = width + 1
+    for number, cells in upload.table:
+        for column, cell_value in enumerate(cells, start=1):
+            _put(sheet, number, column, cell_value)
+    sheet.cell(row=upload.header_row, column=note_column, value="错误说明")
+    for column in range(1, note_column + 1):
+        header = sheet.cell(row=upload.header_row, column=column)
+        header.font, header.fill = _BOLD, _HEADER_FILL
+        sheet.column_dimensions[get_column_letter(column)].width = 16
+    sheet.column_dimensions[get_column_letter(note_column)].width = 70
+    sheet.freeze_panes = sheet.cell(row=upload.header_row + 1, column=1)
+    positions = {name: index for index, name in enumerate(_header_names(upload), start=1)}
+    for number, items in by_row.items():
+        for item in items:
+            at = positions.get(item.column)
+            if at is not None:
+                cell = sheet.cell(row=number, column=at)
+                cell.fill, cell.font = _BAD_FILL, _BAD_FONT
+        note = sheet.cell(row=number, column=note_column, value="；".join(item.message for item in items))
+        note.font = _BAD_FONT
+    return _bytes(book)
+
+
+def _header_names(upload: Upload) -> list[str]:
+    """The column headers as the platform names them, at the positions of the uploaded file."""
+    names = [""] * (max(upload.columns.values(), default=-1) + 1)
+    for name, index in upload.columns.items():
+        names[index] = HEADERS[name]
+    return names
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Any) -> None:
+    """A cell as given, except that text is never taken for a formula and loses characters XML cannot hold."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+# ---------------------------------------------------------------------------------------- shared
+
+
+def _header(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
+    sheet.append(list(headers))
+    for column, width in enumerate(widths, start=1):
+        cell = sheet.cell(row=1, column=column)
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _letter(name: str) -> str:
+    return get_column_letter(next(index for index, (column, *_) in enumerate(COLUMNS, start=1) if column == name))
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
