@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.scheme import Scheme
+from domain.state import AttachedFile
 
 AUTHORITIES = ("county", "city", "province", "centre")
 AUTHORITY_LABELS = {"county": "县级", "city": "市级", "province": "省级", "centre": "中心"}
@@ -103,6 +104,76 @@ class SubmitData:
     value: Decimal
     source: str = "form"
     idempotency_key: str | None = None
+    comment: str = ""  # given with a value that is flagged, it confirms the value at once
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One row of a file or of a JSON batch; ``row`` is its number there, for reports."""
+
+    row: int
+    indicator: str
+    period: str
+    value: Decimal
+    comment: str = ""
+    reason: str = ""  # required when the row changes a value already standing
+
+
+@dataclass(frozen=True)
+class SubmitBatch:
+    """Many values at once, all or nothing (a workbook, a CSV file, a machine batch).
+
+    ``key`` names the batch (the file's hash, or the client's idempotency key); the same
+    key with the same ``fingerprint`` again is answered as before and stores nothing.
+    """
+
+    rows: tuple[BatchRow, ...]
+    channel: str  # "import" or "api"
+    key: str
+    fingerprint: str
+    filename: str = ""
+    dry_run: bool = False
+    may_correct: bool = False
+
+
+@dataclass(frozen=True)
+class ConfirmAnomaly:
+    indicator: str
+    period: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReviewSubmission:
+    indicator: str
+    period: str
+    decision: str  # "accept" or "return"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class PostFeedback:
+    indicator: str
+    period: str  # "" for a thread about the indicator as a whole
+    side: str  # "county" or "evaluator"
+    comment: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class CloseThread:
+    indicator: str
+    period: str
+    comment: str = ""
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordActionPlan:
+    indicator: str
+    text: str
+    files: tuple[AttachedFile, ...] = ()
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +236,12 @@ CountyCommand = (
     | AdjustWeights
     | AssignResponsibility
     | SubmitData
+    | SubmitBatch
+    | ConfirmAnomaly
+    | ReviewSubmission
+    | PostFeedback
+    | CloseThread
+    | RecordActionPlan
     | CorrectData
     | WithdrawSubmission
     | OverrideScore

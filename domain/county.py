@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import commands as c
+from domain import intake, review
 from domain.chain import GENESIS, digest
 from domain.decimals import ZERO, plain
 from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound, Problem
@@ -29,7 +30,19 @@ from domain.scheme import (
     tree_problems,
 )
 from domain.scoring import node_maximum
-from domain.state import Adjustment, CountyYear, Override, Responsibility, Submission
+from domain.state import (
+    ActionPlan,
+    Adjustment,
+    Anomaly,
+    AttachedFile,
+    Comment,
+    CountyYear,
+    Override,
+    Responsibility,
+    Submission,
+    Thread,
+    thread_key,
+)
 
 COUNTY_NAMESPACE = uuid5(NAMESPACE_URL, "https://ruraleval.cn/county")
 REVISABLE_FIELDS = ("name", "unit", "direction", "method", "frequency", "aggregate", "range")
@@ -134,7 +147,7 @@ class County(Aggregate):
         return indicator
 
     def _data_indicator(
-        self, indicator: str, period: str, context: c.Context
+        self, indicator: str, period: str, context: c.Context, *, open_only: bool = True
     ) -> tuple[CountyYear, IndicatorDef, Period]:
         parsed = parse_period(period)
         book = self.book(parsed.year, "period")
@@ -152,7 +165,8 @@ class County(Aggregate):
                 f"指标“{indicator} {definition.name}”按{FREQUENCY_LABELS[definition.frequency]}报送，"
                 f"期间“{period}”不是{FREQUENCY_LABELS[definition.frequency]}期间",
             )
-        self._check_open(book, parsed, "period")
+        if open_only:
+            self._check_open(book, parsed, "period")
         return book, definition, parsed
 
     @staticmethod
@@ -400,7 +414,10 @@ class County(Aggregate):
             source=command.source,
             idempotency_key=key,
         )
-        return {"version": self.version, "replayed": False}
+        version = self.version
+        flag = intake.record_flag(self, command.indicator, command.period, command.value, command.comment, context)
+        intake.note_comment(self, command.indicator, command.period, command.comment, flag is not None, context)
+        return {"version": version, "replayed": False, "flag": flag.message if flag else None}
 
     def _check_value(self, indicator: IndicatorDef, value: Decimal) -> None:
         bounds = indicator.range
@@ -427,6 +444,7 @@ class County(Aggregate):
             previous=previous.value,
             reason=reason,
         )
+        intake.record_flag(self, command.indicator, command.period, command.value, "", context)
 
     def _WithdrawSubmission(self, command: c.WithdrawSubmission, context: c.Context) -> None:
         reason = require_reason(command.reason)
@@ -533,6 +551,24 @@ class County(Aggregate):
             raise ConflictError.of("period", "closed_period", f"期间“{period}”没有关账，无需重新开启")
         self._record(self.PeriodReopened, context, period=str(period), reason=reason)
 
+    def _SubmitBatch(self, command: c.SubmitBatch, context: c.Context) -> dict[str, Any]:
+        return intake.submit_batch(self, command, context)
+
+    def _ConfirmAnomaly(self, command: c.ConfirmAnomaly, context: c.Context) -> None:
+        intake.confirm_anomaly(self, command, context)
+
+    def _ReviewSubmission(self, command: c.ReviewSubmission, context: c.Context) -> None:
+        review.review_submission(self, command, context)
+
+    def _PostFeedback(self, command: c.PostFeedback, context: c.Context) -> None:
+        review.post_feedback(self, command, context)
+
+    def _CloseThread(self, command: c.CloseThread, context: c.Context) -> None:
+        review.close_thread(self, command, context)
+
+    def _RecordActionPlan(self, command: c.RecordActionPlan, context: c.Context) -> None:
+        review.record_action_plan(self, command, context)
+
     # ------------------------------------------------------------------ events
 
     class SchemeAdopted(Event):
@@ -602,9 +638,12 @@ class County(Aggregate):
 
         def apply(self, county: County) -> None:
             book = county.years[self.period[:4]]
+            standing = book.data.get(self.indicator, {}).get(self.period)
+            received_at = standing.received_at if standing is not None else self.timestamp
             book.data.setdefault(self.indicator, {})[self.period] = Submission(
-                self.value, self.source, self.originator_version
+                self.value, self.source, self.originator_version, received_at=received_at
             )
+            _value_changed(book, self, "answered")
             if self.idempotency_key is not None:
                 fingerprint = f"{self.indicator}|{self.period}|{plain(self.value)}|{self.source}"
                 county.idempotency[self.idempotency_key] = {
@@ -623,8 +662,9 @@ class County(Aggregate):
             book = county.years[self.period[:4]]
             standing = book.data[self.indicator][self.period]
             book.data[self.indicator][self.period] = Submission(
-                self.value, standing.source, self.originator_version, corrected=True
+                self.value, standing.source, self.originator_version, corrected=True, received_at=standing.received_at
             )
+            _value_changed(book, self, "corrected")
 
     class SubmissionWithdrawn(Event):
         indicator: str
@@ -633,8 +673,9 @@ class County(Aggregate):
         reason: str
 
         def apply(self, county: County) -> None:
-            periods = county.years[self.period[:4]].data[self.indicator]
-            del periods[self.period]
+            book = county.years[self.period[:4]]
+            del book.data[self.indicator][self.period]
+            _value_changed(book, self, "withdrawn")
 
     class ScoreOverridden(Event):
         year: int
@@ -670,6 +711,112 @@ class County(Aggregate):
                 Adjustment(self.adjustment_id, self.points, self.category, self.reason, self.actor)
             )
 
+    class AnomalyFlagged(Event):
+        indicator: str
+        period: str
+        value: Decimal
+        method: str
+        measure: Decimal
+        message: str
+
+        def apply(self, county: County) -> None:
+            book = county.years[self.period[:4]]
+            book.anomalies[thread_key(self.indicator, self.period)] = Anomaly(
+                self.indicator, self.period, self.value, self.method, self.measure, self.message, self.timestamp
+            )
+
+    class AnomalyConfirmed(Event):
+        indicator: str
+        period: str
+        comment: str
+
+        def apply(self, county: County) -> None:
+            anomaly = county.years[self.period[:4]].anomalies[thread_key(self.indicator, self.period)]
+            anomaly.confirmed, anomaly.comment, anomaly.resolved_at = True, self.comment, self.timestamp
+
+    class SubmissionAccepted(Event):
+        indicator: str
+        period: str
+        comment: str
+
+        def apply(self, county: County) -> None:
+            book = county.years[self.period[:4]]
+            thread = _thread(book, self.indicator, self.period)
+            thread.status, thread.updated_at = "accepted", self.timestamp
+            thread.comments.append(Comment(self.actor, "evaluator", self.comment, self.timestamp, "accepted"))
+            anomaly = book.anomalies.get(thread_key(self.indicator, self.period))
+            if anomaly is not None and not anomaly.confirmed:
+                anomaly.confirmed, anomaly.resolved_at = True, self.timestamp
+
+    class SubmissionReturned(Event):
+        indicator: str
+        period: str
+        comment: str
+
+        def apply(self, county: County) -> None:
+            thread = _thread(county.years[self.period[:4]], self.indicator, self.period)
+            thread.status, thread.updated_at = "returned", self.timestamp
+            thread.returned_at, thread.answered_at = self.timestamp, None
+            thread.comments.append(Comment(self.actor, "evaluator", self.comment, self.timestamp, "returned"))
+
+    class FeedbackPosted(Event):
+        year: int
+        indicator: str
+        period: str
+        side: str
+        comment: str
+
+        def apply(self, county: County) -> None:
+            thread = _thread(county.years[str(self.year)], self.indicator, self.period)
+            action = "comment"
+            if self.side == "county" and thread.status == "returned":
+                thread.status, thread.answered_at, action = "answered", self.timestamp, "answered"
+            elif thread.status in ("accepted", "closed"):
+                thread.status = "open"
+            thread.updated_at = self.timestamp
+            thread.comments.append(Comment(self.actor, self.side, self.comment, self.timestamp, action))
+
+    class FeedbackThreadClosed(Event):
+        year: int
+        indicator: str
+        period: str
+        comment: str
+
+        def apply(self, county: County) -> None:
+            thread = county.years[str(self.year)].threads[thread_key(self.indicator, self.period)]
+            thread.status, thread.updated_at = "closed", self.timestamp
+            thread.comments.append(Comment(self.actor, "evaluator", self.comment, self.timestamp, "closed"))
+
+    class ActionPlanRecorded(Event):
+        year: int
+        indicator: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, county: County) -> None:
+            county.years[str(self.year)].action_plans[self.indicator] = ActionPlan(
+                self.text, list(self.files), self.actor, self.timestamp, self.originator_version
+            )
+
+    class BatchReceived(Event):
+        channel: str
+        key: str
+        fingerprint: str
+        filename: str
+        rows: int
+        submitted: int
+        corrected: int
+        unchanged: int
+
+        def apply(self, county: County) -> None:
+            summary = {"rows": self.rows, "submitted": self.submitted, "corrected": self.corrected,
+                       "unchanged": self.unchanged}  # fmt: skip
+            county.idempotency[intake.BATCH_PREFIX + self.key] = {
+                "fingerprint": self.fingerprint,
+                "version": self.originator_version,
+                "summary": summary,
+            }
+
     class PeriodClosed(Event):
         period: str
         reason: str
@@ -683,6 +830,23 @@ class County(Aggregate):
 
         def apply(self, county: County) -> None:
             county.years[self.period[:4]].closed.remove(self.period)
+
+
+def _value_changed(book: CountyYear, event: Any, action: str) -> None:
+    """A new value (submitted, corrected or withdrawn) ends its jump flag and answers a return."""
+    key = thread_key(event.indicator, event.period)
+    book.anomalies.pop(key, None)
+    thread = book.threads.get(key)
+    if thread is not None and thread.status == "returned":
+        thread.status = "answered"
+        thread.answered_at = event.timestamp
+        thread.updated_at = event.timestamp
+        text = getattr(event, "reason", "") or "已重新报送数据"
+        thread.comments.append(Comment(event.actor, "county", text, event.timestamp, action))
+
+
+def _thread(book: CountyYear, indicator: str, period: str) -> Thread:
+    return book.threads.setdefault(thread_key(indicator, period), Thread(indicator, period))
 
 
 def _set_weights(book: CountyYear, weights: dict[str, Decimal]) -> None:

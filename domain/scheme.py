@@ -14,6 +14,14 @@ from typing import Any
 
 from domain.decimals import HUNDRED, ONE, ZERO, plain, to_decimal
 from domain.errors import InvalidCommand, Problem
+from domain.monitoring_rules import (
+    Checks,
+    WarningRules,
+    checks_document,
+    read_checks,
+    read_warning_rules,
+    warning_rules_document,
+)
 
 KINDS = ("common", "specific", "satisfaction", "bonus_penalty")
 DIRECTIONS = ("higher_better", "lower_better")
@@ -135,6 +143,8 @@ class Scheme:
     indicators: list[IndicatorDef]
     composites: list[Composite] = field(default_factory=list)
     composite_inputs: list[CompositeInput] = field(default_factory=list)
+    checks: Checks = field(default_factory=Checks)
+    warnings: WarningRules = field(default_factory=WarningRules)
 
     def to_document(self) -> dict[str, Any]:
         """The scheme as a JSON-ready document in the published format."""
@@ -197,6 +207,8 @@ def parse_scheme(document: Any) -> Scheme:
         bonus_cap=_read_cap(check, document.get("bonus_cap"), "bonus_cap"),
         penalty_cap=_read_cap(check, document.get("penalty_cap"), "penalty_cap"),
         deadlines=_read_deadlines(check, document.get("deadlines")),
+        checks=read_checks(check, document.get("checks")),
+        warnings=read_warning_rules(check, document.get("warnings")),
         indicators=_read_indicators(check, document.get("indicators")),
         composite_inputs=_read_inputs(check, document.get("composite_inputs")),
     )
@@ -655,6 +667,8 @@ def scheme_document(scheme: Scheme) -> dict[str, Any]:
             "quarterly_due_day": scheme.deadlines.quarterly_due_day,
             "annual_due": scheme.deadlines.annual_due,
         },
+        "checks": checks_document(scheme.checks),
+        "warnings": warning_rules_document(scheme.warnings),
         "indicators": [indicator_document(indicator) for indicator in scheme.indicators],
         "composite_inputs": [
             {"code": item.code, "name": item.name, "many": item.many} for item in scheme.composite_inputs

@@ -7,6 +7,7 @@ aggregate's snapshot is a faithful copy of it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from domain.scheme import IndicatorDef, Scheme
@@ -20,6 +21,7 @@ class Submission:
     source: str
     version: int
     corrected: bool = False
+    received_at: datetime | None = None  # when the period's value first arrived, kept through corrections
 
 
 @dataclass
@@ -53,6 +55,69 @@ class Responsibility:
 
 
 @dataclass
+class Anomaly:
+    """A value that jumped from the indicator's own history: accepted, but to be confirmed."""
+
+    indicator: str
+    period: str
+    value: Decimal
+    method: str  # "robust_z" or "change"
+    measure: Decimal  # the z-score, or the change in percent
+    message: str
+    flagged_at: datetime
+    confirmed: bool = False
+    comment: str = ""
+    resolved_at: datetime | None = None
+
+
+@dataclass
+class Comment:
+    actor: str
+    side: str  # "county" or "evaluator"
+    text: str
+    at: datetime
+    action: str  # comment, returned, accepted, answered, corrected, closed
+
+
+@dataclass
+class Thread:
+    """The conversation about one submission (indicator and period) or one indicator (period "")."""
+
+    indicator: str
+    period: str
+    status: str = "open"  # open, returned, answered, accepted, closed
+    comments: list[Comment] = field(default_factory=list)
+    returned_at: datetime | None = None
+    answered_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass
+class AttachedFile:
+    """A file stored by its content hash; the event records only its identity."""
+
+    name: str
+    sha256: str
+    size: int
+    media_type: str
+
+
+@dataclass
+class ActionPlan:
+    """How the county means to reach an indicator's target (行动方案): text and attachments."""
+
+    text: str
+    files: list[AttachedFile]
+    actor: str
+    recorded_at: datetime
+    version: int
+
+
+def thread_key(indicator: str, period: str = "") -> str:
+    return f"{indicator}|{period}"
+
+
+@dataclass
 class CountyYear:
     scheme: Scheme
     indicators: dict[str, IndicatorDef]
@@ -61,6 +126,9 @@ class CountyYear:
     adjustments: list[Adjustment] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
     responsibility: dict[str, Responsibility] = field(default_factory=dict)
+    anomalies: dict[str, Anomaly] = field(default_factory=dict)
+    threads: dict[str, Thread] = field(default_factory=dict)
+    action_plans: dict[str, ActionPlan] = field(default_factory=dict)
 
     def active_overrides(self) -> dict[str, Override]:
         """The standing override of each node: the latest one not revoked."""

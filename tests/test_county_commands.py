@@ -479,7 +479,7 @@ def test_submitting_data_records_it_and_reports_the_version(county: County) -> N
         "api",
         "k-1",
     )
-    assert result == {"version": county.version, "replayed": False}
+    assert result == {"version": county.version, "replayed": False, "flag": None}
     standing = book(county).data["1.1"]["2023"]
     assert (standing.value, standing.source, standing.version, standing.corrected) == (D("59.1"), "api", 2, False)
     assert score(county, "1.1") == D(10)  # 20 × (59.1 − 56.7) / (61.5 − 56.7) = 20 × 0.5

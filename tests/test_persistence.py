@@ -42,7 +42,7 @@ def test_snapshots_load_the_same_county_as_a_full_replay(
     platform.ledger.publish_scheme(scheme, context)
     platform.ledger.enrol(c.EnrolCounty(CODE, "贞丰县", "贵州省", "west", scheme), context)
     futures = [
-        platform.ledger.submit(CODE, c.SubmitData("1.2", f"2023-{n % 12 + 1:02d}", Decimal(n % 97)), context)
+        platform.ledger.submit(CODE, c.SubmitData("1.2", f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
         for n in range(250)
     ]
     for future in futures:

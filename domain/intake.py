@@ -1,0 +1,220 @@
+"""Data arriving in a county: value checks, jump flags and batches (all or nothing).
+
+The functions here run inside the ``County`` aggregate's handlers; they check the whole
+command before the first event is recorded, so a refused batch leaves no trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from domain import commands as c
+from domain.anomaly import Flag, check_jump
+from domain.errors import ConflictError, DomainError, InvalidCommand, Problem
+from domain.periods import parse_period
+from domain.state import thread_key
+
+if TYPE_CHECKING:
+    from domain.county import County
+
+BATCH_PREFIX = "batch:"  # batch keys share the county's idempotency book with single submissions
+BATCH_COLUMNS = ("indicator", "period", "value", "reason", "comment")
+
+
+def history(county: County, indicator: str, period: str, planned: dict[tuple[str, str], Decimal]) -> list[Decimal]:
+    """The indicator's standing values before ``period``, across the county's years, oldest first."""
+    target = parse_period(period)
+    values: dict[str, Decimal] = {}
+    for book in county.years.values():
+        for earlier, submission in book.data.get(indicator, {}).items():
+            values[earlier] = submission.value
+    for (code, earlier), value in planned.items():
+        if code == indicator:
+            values[earlier] = value
+    earlier_periods = sorted((p for p in values if parse_period(p) < target), key=parse_period)
+    return [values[p] for p in earlier_periods]
+
+
+def flag_for(
+    county: County, indicator: str, period: str, value: Decimal, planned: dict[tuple[str, str], Decimal] | None = None
+) -> Flag | None:
+    checks = county.book(parse_period(period).year, "period").scheme.checks
+    return check_jump(value, history(county, indicator, period, planned or {}), checks)
+
+
+def record_flag(
+    county: County, indicator: str, period: str, value: Decimal, comment: str, context: c.Context
+) -> Flag | None:
+    """Flags a jump just recorded; a comment given with it confirms it at once."""
+    flag = flag_for(county, indicator, period, value)
+    if flag is None:
+        return None
+    county._record(
+        county.AnomalyFlagged, context, indicator=indicator, period=period, value=value,
+        method=flag.method, measure=flag.measure, message=flag.message,
+    )  # fmt: skip
+    if comment.strip():
+        county._record(county.AnomalyConfirmed, context, indicator=indicator, period=period, comment=comment.strip())
+    return flag
+
+
+def note_comment(county: County, indicator: str, period: str, comment: str, flagged: bool, context: c.Context) -> None:
+    """A comment on an unflagged value is kept as the county's word on the submission."""
+    if comment.strip() and not flagged:
+        county._record(
+            county.FeedbackPosted, context, year=int(period[:4]), indicator=indicator, period=period,
+            side="county", comment=comment.strip(),
+        )  # fmt: skip
+
+
+@dataclass
+class _Planned:
+    row: c.BatchRow
+    outcome: str  # submitted, corrected, unchanged
+    previous: Decimal | None
+    flag: Flag | None
+
+
+def submit_batch(county: County, command: c.SubmitBatch, context: c.Context) -> dict[str, Any]:
+    if not command.rows:
+        raise InvalidCommand.of("rows", "required", "没有可报送的数据行（数值均为空）")
+    seen = county.idempotency.get(BATCH_PREFIX + command.key)
+    if seen is not None:
+        if seen["fingerprint"] != command.fingerprint:
+            raise ConflictError.of("key", "same_content", f"批次标识“{command.key}”已用于内容不同的另一批数据")
+        return {"replayed": True, "dry_run": command.dry_run, "version": seen["version"],
+                "summary": seen["summary"], "rows": []}  # fmt: skip
+    plan = _plan(county, command, context)
+    summary = _summary(plan)
+    if not command.dry_run:
+        _record_batch(county, command, plan, summary, context)
+    return {
+        "replayed": False,
+        "dry_run": command.dry_run,
+        "summary": summary,
+        "rows": [
+            {"row": item.row.row, "indicator": item.row.indicator, "period": item.row.period,
+             "outcome": item.outcome, "flag": item.flag.message if item.flag else None}
+            for item in plan
+        ],
+    }  # fmt: skip
+
+
+def _plan(county: County, command: c.SubmitBatch, context: c.Context) -> list[_Planned]:
+    problems: list[Problem] = []
+    plan: list[_Planned] = []
+    first_row: dict[tuple[str, str], int] = {}
+    planned: dict[tuple[str, str], Decimal] = {}
+    for row in sorted(command.rows, key=lambda r: _order(r)):
+        where = f"rows[{row.row}]"
+        key = (row.indicator, row.period)
+        if key in first_row:
+            message = f"第 {row.row} 行：指标“{row.indicator}”的“{row.period}”与第 {first_row[key]} 行重复"
+            problems.append(Problem(f"{where}.period", "unique_row", message))
+            continue
+        first_row[key] = row.row
+        try:
+            item = _plan_row(county, row, command, context, planned)
+        except DomainError as error:
+            problems.extend(_row_problems(row, error))
+            continue
+        if item.outcome != "unchanged":
+            planned[key] = row.value
+        plan.append(item)
+    if problems:
+        raise InvalidCommand(sorted(problems, key=_problem_order))
+    return sorted(plan, key=lambda item: item.row.row)
+
+
+def _order(row: c.BatchRow) -> tuple[Any, ...]:
+    """Rows are checked in period order, so a year imported at once is judged month by month."""
+    try:
+        return (0, parse_period(row.period), row.row)
+    except InvalidCommand:
+        return (1, row.row)
+
+
+def _problem_order(problem: Problem) -> tuple[int, str]:
+    number = problem.field.split("]")[0].removeprefix("rows[")
+    return (int(number) if number.isdigit() else 0, problem.field)
+
+
+def _plan_row(
+    county: County,
+    row: c.BatchRow,
+    command: c.SubmitBatch,
+    context: c.Context,
+    planned: dict[tuple[str, str], Decimal],
+) -> _Planned:
+    book, indicator, _ = county._data_indicator(row.indicator, row.period, context)
+    county._check_value(indicator, row.value)
+    standing = book.data.get(row.indicator, {}).get(row.period)
+    if standing is not None and standing.value == row.value:
+        return _Planned(row, "unchanged", standing.value, None)
+    outcome = "submitted"
+    if standing is not None:
+        outcome = "corrected"
+        if not command.may_correct:
+            raise InvalidCommand.of("value", "correction_allowed",
+                                    f"已有数据 {standing.value}，您无权更正；请联系县级管理员或评估组")  # fmt: skip
+        if not row.reason.strip():
+            raise InvalidCommand.of("reason", "reason_required",
+                                    f"已有数据 {standing.value}，改为新数值须填写更正理由")  # fmt: skip
+    flag = flag_for(county, row.indicator, row.period, row.value, planned)
+    return _Planned(row, outcome, standing.value if standing else None, flag)
+
+
+def _row_problems(row: c.BatchRow, error: DomainError) -> list[Problem]:
+    problems = []
+    for problem in error.problems:
+        column = problem.field if problem.field in BATCH_COLUMNS else "indicator"
+        problems.append(Problem(f"rows[{row.row}].{column}", problem.rule, f"第 {row.row} 行：{problem.message}"))
+    return problems
+
+
+def _summary(plan: list[_Planned]) -> dict[str, int]:
+    outcomes = [item.outcome for item in plan]
+    return {
+        "rows": len(plan),
+        "submitted": outcomes.count("submitted"),
+        "corrected": outcomes.count("corrected"),
+        "unchanged": outcomes.count("unchanged"),
+        "flagged": sum(1 for item in plan if item.flag is not None),
+    }
+
+
+def _record_batch(
+    county: County, command: c.SubmitBatch, plan: list[_Planned], summary: dict[str, int], context: c.Context
+) -> None:
+    for item in sorted(plan, key=lambda item: (parse_period(item.row.period), item.row.row)):
+        row = item.row
+        if item.outcome == "unchanged":
+            continue
+        if item.outcome == "submitted":
+            county._record(county.DataSubmitted, context, indicator=row.indicator, period=row.period,
+                           value=row.value, source=command.channel, idempotency_key=None)  # fmt: skip
+        else:
+            county._record(county.DataCorrected, context, indicator=row.indicator, period=row.period,
+                           value=row.value, previous=item.previous, reason=row.reason.strip())  # fmt: skip
+        flag = record_flag(county, row.indicator, row.period, row.value, row.comment, context)
+        note_comment(county, row.indicator, row.period, row.comment, flag is not None, context)
+    county._record(
+        county.BatchReceived, context, channel=command.channel, key=command.key, fingerprint=command.fingerprint,
+        filename=command.filename, rows=summary["rows"], submitted=summary["submitted"],
+        corrected=summary["corrected"], unchanged=summary["unchanged"],
+    )  # fmt: skip
+
+
+def confirm_anomaly(county: County, command: c.ConfirmAnomaly, context: c.Context) -> None:
+    book, _, _ = county._data_indicator(command.indicator, command.period, context, open_only=False)
+    anomaly = book.anomalies.get(thread_key(command.indicator, command.period))
+    if anomaly is None or anomaly.confirmed:
+        raise ConflictError.of("period", "flagged_value",
+                               f"指标“{command.indicator}”在“{command.period}”没有待确认的异常波动")  # fmt: skip
+    comment = command.comment.strip()
+    if not comment:
+        raise InvalidCommand.of("comment", "required", "确认异常波动须填写说明（comment）")
+    county._record(county.AnomalyConfirmed, context, indicator=command.indicator, period=command.period,
+                   comment=comment)  # fmt: skip

@@ -1,0 +1,91 @@
+"""Review and feedback (在线反馈): evaluators accept or return submissions, both sides talk.
+
+A thread is about one submission (indicator and period) or one indicator (period "").
+A return waits for the county's answer: a comment, a correction, a new value or a
+withdrawal. Action plans (行动方案) for an indicator are recorded here too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain import commands as c
+from domain.errors import ConflictError, InvalidCommand
+from domain.state import CountyYear, thread_key
+
+if TYPE_CHECKING:
+    from domain.county import County
+
+SIDES = ("county", "evaluator")
+DECISIONS = ("accept", "return")
+MAX_PLAN_FILES = 20
+
+
+def _comment(text: str, *, required: bool, what: str) -> str:
+    comment = text.strip()
+    if required and not comment:
+        raise InvalidCommand.of("comment", "required", f"{what}须填写意见（comment）")
+    if len(comment) > 2000:
+        raise InvalidCommand.of("comment", "max_length", "意见不能超过 2000 字")
+    return comment
+
+
+def review_submission(county: County, command: c.ReviewSubmission, context: c.Context) -> None:
+    if command.decision not in DECISIONS:
+        raise InvalidCommand.of("decision", "one_of", "decision 只能是 accept（通过）或 return（退回）")
+    returning = command.decision == "return"
+    comment = _comment(command.comment, required=returning, what="退回")
+    book, _, _ = county._data_indicator(command.indicator, command.period, context, open_only=False)
+    county._standing(book, command.indicator, command.period)
+    thread = book.threads.get(thread_key(command.indicator, command.period))
+    status = thread.status if thread else "open"
+    if returning and status == "returned":
+        raise ConflictError.of("decision", "awaiting_county", "该数据已退回，正在等待县里答复")
+    if not returning and status == "accepted":
+        raise ConflictError.of("decision", "not_accepted", "该数据已审核通过")
+    event = county.SubmissionReturned if returning else county.SubmissionAccepted
+    county._record(event, context, indicator=command.indicator, period=command.period, comment=comment)
+
+
+def post_feedback(county: County, command: c.PostFeedback, context: c.Context) -> None:
+    if command.side not in SIDES:
+        raise InvalidCommand.of("side", "one_of", "side 只能是 county 或 evaluator")
+    comment = _comment(command.comment, required=True, what="留言")
+    year = _thread_year(county, command.indicator, command.period, command.year, context)
+    county._record(county.FeedbackPosted, context, year=year, indicator=command.indicator,
+                   period=command.period, side=command.side, comment=comment)  # fmt: skip
+
+
+def close_thread(county: County, command: c.CloseThread, context: c.Context) -> None:
+    year = _thread_year(county, command.indicator, command.period, command.year, context)
+    thread = county.years[str(year)].threads.get(thread_key(command.indicator, command.period))
+    if thread is None or thread.status in ("closed", "accepted"):
+        raise ConflictError.of("indicator", "open_thread", f"指标“{command.indicator}”没有未结束的反馈")
+    comment = _comment(command.comment, required=False, what="")
+    county._record(county.FeedbackThreadClosed, context, year=year, indicator=command.indicator,
+                   period=command.period, comment=comment)  # fmt: skip
+
+
+def _thread_year(county: County, indicator: str, period: str, year: int | None, context: c.Context) -> int:
+    """The book a thread lives in; a submission's thread checks the period like data does."""
+    if period:
+        book, _, _ = county._data_indicator(indicator, period, context, open_only=False)
+        return book.scheme.year
+    book = county.book(year)
+    county._check_scope(book, indicator, context)
+    county._active_indicator(book, indicator)
+    return book.scheme.year
+
+
+def record_action_plan(county: County, command: c.RecordActionPlan, context: c.Context) -> None:
+    book: CountyYear = county.book(command.year)
+    county._active_indicator(book, command.indicator)
+    text = command.text.strip()
+    if not text:
+        raise InvalidCommand.of("text", "required", "行动方案须填写内容（text）")
+    if len(text) > 20000:
+        raise InvalidCommand.of("text", "max_length", "行动方案内容不能超过 20000 字")
+    if len(command.files) > MAX_PLAN_FILES:
+        raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
+    county._record(county.ActionPlanRecorded, context, year=book.scheme.year, indicator=command.indicator,
+                   text=text, files=list(command.files))  # fmt: skip
