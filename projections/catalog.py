@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.audit_log import CountyEventsProjection
+from projections.monitoring import MonitoringProjection
 from projections.runner import Projection
 from projections.scores import CountyListProjection, ScoresProjection
 from projections.temporal import ScoreHistoryProjection
@@ -10,4 +11,6 @@ from projections.temporal import ScoreHistoryProjection
 
 def all_projections() -> list[Projection]:
     # The score history folds each county event by event; the current scores then reuse its result.
-    return [CountyListProjection(), ScoreHistoryProjection(), ScoresProjection(), CountyEventsProjection()]
+    # Monitoring folds its own copy (it needs the state after every event, and must not mutate theirs).
+    return [CountyListProjection(), ScoreHistoryProjection(), ScoresProjection(), CountyEventsProjection(),
+            MonitoringProjection()]

@@ -144,6 +144,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/counties/{code}/scores"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/scores/{node}/history"): county(*EVERYONE),
     ("GET", "/api/v1/rankings"): platform_wide(*EVERYONE),
+    ("GET", "/api/v1/warnings"): platform_wide(*EVERYONE),
+    ("GET", "/api/v1/warnings/grid"): platform_wide(*EVERYONE),
+    ("GET", "/api/v1/warnings/history"): platform_wide(*EVERYONE),
+    ("GET", "/api/v1/counties/{code}/schedule"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/events"): county(ADMIN_USER, AUDITOR),
     # users, grants, teams, API keys
     ("GET", "/api/v1/users"): platform_wide(ADMIN_USER, AUDITOR),

@@ -23,6 +23,7 @@ TABLES = {
     "county_totals": "county, year",
     "score_history": "county, year, code, version",
     "county_events": "stream, version",
+    "warning_facts": "county, year, kind, indicator, period, version",
 }
 COUNTIES = ["130425", "320583", "411523", "510129"]
 REGIONS = ["east", "east", "central", "west"]

@@ -1,0 +1,264 @@
+"""The collection schedule and the early warnings (跟踪数据采集预警, 网格化预警)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from api.reads import AS_OF, READ_ALL, READ_COUNTY, YEAR, as_of_micros, fresh, known_county
+from domain.access import Principal
+from domain.collection import STATUS_LABELS, beijing_date
+from domain.commands import REGION_LABELS
+from domain.errors import InvalidCommand, NotFound
+from domain.recorded_time import CHINA
+from domain.warnings import KIND_LABELS, LEVEL_LABELS
+from projections import monitoring
+from projections.temporal import instant
+from ruraleval.platform import Platform
+
+router = APIRouter(prefix="/api/v1", tags=["采集与预警 collection and warnings"])
+
+Kind = Literal["overdue", "off_track", "anomaly", "unanswered"]
+Level = Literal["red", "orange", "yellow"]
+Region = Literal["east", "central", "west"]
+AT = Query(None, description="判断截止日期的日期（北京时间），如 2023-06-11；省略为今天", examples=["2023-06-11"])
+
+
+class WarningOut(BaseModel):
+    county: str
+    county_name: str
+    region: str
+    region_label: str
+    year: int
+    indicator: str
+    indicator_name: str
+    dimension: str = Field(description="所属一级指标编号")
+    period: str = Field(description="期间；进度滞后为整个指标，期间为空")
+    kind: Kind
+    kind_label: str
+    level: Level
+    level_label: str
+    reason: str
+    raised_at: str = Field(description="预警条件开始成立的时刻（北京时间）")
+    department: str | None = None
+    person: str | None = None
+
+
+class WarningsOut(BaseModel):
+    at: str
+    as_of: str | None = Field(default=None, description="实际采用的记录时刻（有 as_of 时）")
+    warnings: list[WarningOut]
+
+
+class HistoryEntryOut(WarningOut):
+    cleared_at: str | None = Field(description="预警解除的时刻；仍在预警中为 null")
+    worst_level: Level = Field(description="该预警达到过的最高等级")
+
+
+class WarningHistoryOut(BaseModel):
+    warnings: list[HistoryEntryOut]
+
+
+class CellOut(BaseModel):
+    dimension: str
+    dimension_name: str
+    worst: Level | None
+    total: int
+    levels: dict[str, int]
+    kinds: dict[str, int]
+
+
+class GridCountyOut(BaseModel):
+    county: str
+    county_name: str
+    worst: Level | None
+    total: int
+    cells: list[CellOut]
+
+
+class GridRegionOut(BaseModel):
+    region: str
+    region_label: str
+    worst: Level | None
+    levels: dict[str, int]
+    counties: list[GridCountyOut]
+
+
+class GridOut(BaseModel):
+    year: int
+    at: str
+    as_of: str | None = None
+    cells: int
+    levels: dict[str, int]
+    regions: list[GridRegionOut]
+
+
+class ScheduleEntryOut(BaseModel):
+    indicator: str
+    name: str
+    department: str | None
+    person: str | None
+    frequency: str
+    period: str
+    due: date
+    status: Literal["due", "received", "late", "missing"]
+    status_label: str
+    received_at: str | None
+
+
+class ScheduleOut(BaseModel):
+    county: str
+    year: int
+    at: str
+    as_of: str | None = None
+    counts: dict[str, int]
+    submissions: list[ScheduleEntryOut]
+
+
+def judging_day(service: Platform, at: str | None) -> date:
+    """The Beijing day deadlines are judged on: ``at``, or today."""
+    if at is None:
+        return beijing_date(service.ledger.clock())
+    text = at.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise InvalidCommand.of("at", "date", f"at 应为日期，如 2023-06-11，收到“{at[:40]}”")
+
+
+def beijing(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(CHINA).isoformat()
+
+
+def _effective(at_us: int | None) -> str | None:
+    return None if at_us is None else beijing(instant(at_us))
+
+
+def _warning(found: monitoring.Found) -> dict[str, Any]:
+    warning = found.warning
+    return {
+        "county": warning.county, "county_name": found.county_name, "region": found.region,
+        "region_label": REGION_LABELS.get(found.region, found.region), "year": found.year,
+        "indicator": warning.indicator, "indicator_name": warning.indicator_name, "dimension": warning.dimension,
+        "period": warning.period, "kind": warning.kind, "kind_label": KIND_LABELS[warning.kind],
+        "level": warning.level, "level_label": LEVEL_LABELS[warning.level], "reason": warning.reason,
+        "raised_at": beijing(warning.raised_at), "department": warning.department, "person": warning.person,
+    }  # fmt: skip
+
+
+@router.get("/warnings", response_model=WarningsOut, summary="预警：逾期未报、进度滞后、异常待确认、退回未答复")
+def list_warnings(
+    county: str | None = Query(None, description="县级行政区划代码", max_length=6),
+    region: Region | None = Query(None, description="east / central / west"),
+    level: Level | None = Query(None, description="red / orange / yellow"),
+    kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
+    year: int | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
+    at: str | None = AT,
+    as_of: str | None = AS_OF,
+    principal: Principal = READ_ALL,
+    service: Platform = Depends(fresh),
+) -> dict[str, Any]:
+    """Only the counties within the caller's scope; red first, then county, indicator, period."""
+    day = judging_day(service, at)
+    at_us = as_of_micros(service, as_of)
+    filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, level=level,
+                                 visible=principal.readable_counties())  # fmt: skip
+    found = monitoring.warnings(service.reads, day, at_us, filters)
+    return {"at": day.isoformat(), "as_of": _effective(at_us), "warnings": [_warning(item) for item in found]}
+
+
+@router.get("/warnings/history", response_model=WarningHistoryOut, summary="预警的产生与解除记录")
+def warning_history(
+    county: str | None = Query(None, description="县级行政区划代码", max_length=6),
+    indicator: str | None = Query(None, description="指标编号", max_length=32),
+    kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
+    region: Region | None = Query(None, description="east / central / west"),
+    year: int | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
+    principal: Principal = READ_ALL,
+    service: Platform = Depends(fresh),
+) -> dict[str, Any]:
+    """Each warning raised so far, with the instant it cleared by itself (null while it stands)."""
+    filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, indicator=indicator,
+                                 visible=principal.readable_counties())  # fmt: skip
+    entries = monitoring.history(service.reads, filters, service.ledger.clock())
+    return {
+        "warnings": [
+            _warning(monitoring.Found(e["warning"], e["county_name"], e["region"], e["year"]))
+            | {"cleared_at": beijing(e["cleared_at"]), "worst_level": e["level"]}
+            for e in entries
+        ]
+    }
+
+
+@router.get("/warnings/grid", response_model=GridOut, summary="网格化预警：分区 × 县 × 一级指标，每格最高等级和数量")
+def warning_grid(
+    year: int = YEAR,
+    at: str | None = AT,
+    as_of: str | None = AS_OF,
+    principal: Principal = READ_ALL,
+    service: Platform = Depends(fresh),
+) -> dict[str, Any]:
+    day = judging_day(service, at)
+    at_us = as_of_micros(service, as_of)
+    found = monitoring.grid(service.reads, year, day, at_us, principal.readable_counties())
+    regions: dict[str, dict[str, Any]] = {}
+    cells = 0
+    overall = dict.fromkeys(LEVEL_LABELS, 0)
+    for county in found["counties"]:
+        region = regions.setdefault(county["region"], {
+            "region": county["region"], "region_label": REGION_LABELS.get(county["region"], county["region"]),
+            "worst": None, "levels": dict.fromkeys(LEVEL_LABELS, 0), "counties": [],
+        })  # fmt: skip
+        levels = dict.fromkeys(LEVEL_LABELS, 0)
+        for cell in county["cells"]:
+            cells += 1
+            for name, count in cell["levels"].items():
+                levels[name] += count
+        for name, count in levels.items():
+            region["levels"][name] += count
+            overall[name] += count
+        county["worst"] = _worst(levels)
+        county["total"] = sum(levels.values())
+        del county["region"]
+        region["counties"].append(county)
+    for region in regions.values():
+        region["worst"] = _worst(region["levels"])
+    ordered = [regions[name] for name in ("east", "central", "west") if name in regions]
+    ordered += [region for name, region in sorted(regions.items()) if name not in REGION_LABELS]
+    return {"year": year, "at": day.isoformat(), "as_of": _effective(at_us), "cells": cells, "levels": overall,
+            "regions": ordered}  # fmt: skip
+
+
+def _worst(levels: dict[str, int]) -> str | None:
+    return next((level for level in LEVEL_LABELS if levels[level]), None)
+
+
+@router.get(
+    "/counties/{code}/schedule",
+    response_model=ScheduleOut,
+    dependencies=READ_COUNTY,
+    summary="县的数据采集日程：已到期的各期报送、截止日期与状态（待报送、按时、逾期报送、逾期未报）",
+)
+def county_schedule(
+    code: str,
+    year: int = YEAR,
+    at: str | None = AT,
+    as_of: str | None = AS_OF,
+    service: Platform = Depends(fresh),
+) -> dict[str, Any]:
+    day = judging_day(service, at)
+    at_us = as_of_micros(service, as_of)
+    known_county(service, code, at_us)
+    if not monitoring.has_year(service.reads, code, year, at_us):
+        raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
+    entries = monitoring.schedule(service.reads, code, year, day, at_us)
+    for entry in entries:
+        entry["status_label"] = STATUS_LABELS[entry["status"]]
+        entry["received_at"] = beijing(entry["received_at"])
+    return {"county": code, "year": year, "at": day.isoformat(), "as_of": _effective(at_us),
+            "counts": monitoring.status_counts(entries), "submissions": entries}  # fmt: skip

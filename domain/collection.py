@@ -1,0 +1,118 @@
+"""The collection schedule (跟踪数据采集): which data a county owes, by when, and where it stands.
+
+Deadlines are Beijing dates. Monthly data is due by day ``monthly_due_day`` of the next
+month, a quarter by day ``quarterly_due_day`` of the month after it, a year by
+``annual_due`` (MM-DD) of the next year. Data due by day 10 is on time all of day 10
+(Beijing time) and overdue from day 11.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from domain.periods import Period, parse_period
+from domain.recorded_time import CHINA
+from domain.scheme import Deadlines, IndicatorDef
+from domain.state import CountyYear
+
+STATUSES = ("due", "received", "late", "missing")
+STATUS_LABELS = {"due": "待报送", "received": "按时报送", "late": "逾期报送", "missing": "逾期未报"}
+
+
+def _day_of(year: int, month: int, day: int) -> date:
+    """The day, or the month's last day when the month is shorter (a deadline of 02-30)."""
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def due_date(period: Period, deadlines: Deadlines) -> date:
+    """The last Beijing date on which the period's data is on time."""
+    if period.frequency == "annual":
+        month, day = (int(part) for part in deadlines.annual_due.split("-"))
+        return _day_of(period.year + 1, month, day)
+    due_day = deadlines.monthly_due_day if period.frequency == "monthly" else deadlines.quarterly_due_day
+    following = period.last_month + 1
+    year = period.year + (following - 1) // 12
+    return _day_of(year, (following - 1) % 12 + 1, due_day)
+
+
+def period_end(period: Period) -> date:
+    """The period's last day."""
+    return _day_of(period.year, period.last_month, 31)
+
+
+def start_of_day(day: date) -> datetime:
+    """The first instant of a Beijing day."""
+    return datetime.combine(day, time.min, tzinfo=CHINA)
+
+
+def beijing_date(instant: datetime) -> date:
+    return instant.astimezone(CHINA).date()
+
+
+def periods_of(frequency: str, year: int) -> list[Period]:
+    if frequency == "monthly":
+        return [Period(year, month, 1) for month in range(1, 13)]
+    if frequency == "quarterly":
+        return [Period(year, month, 3) for month in (1, 4, 7, 10)]
+    return [Period(year, 1, 12)]
+
+
+def takes_data(book: CountyYear, indicator: IndicatorDef) -> bool:
+    """A leaf in the weighted tree: not retired, not bonus/penalty, no weighted children."""
+    if not indicator.weighted:
+        return False
+    return not any(node.parent == indicator.code and node.weighted for node in book.indicators.values())
+
+
+def data_indicators(book: CountyYear) -> list[IndicatorDef]:
+    return [indicator for indicator in book.indicators.values() if takes_data(book, indicator)]
+
+
+def dimension_of(book: CountyYear, code: str) -> str:
+    """The top-level indicator (一级指标) above ``code``."""
+    current = book.indicators[code]
+    while current.parent is not None and current.parent in book.indicators:
+        current = book.indicators[current.parent]
+    return current.code
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One submission a county owes: an indicator's period, its deadline, and when it came."""
+
+    indicator: str
+    period: str
+    due: date
+    received_at: datetime | None
+
+
+def expected(book: CountyYear, indicator: IndicatorDef) -> list[Expected]:
+    """Every period of the book's year that ``indicator`` must be reported for."""
+    year = book.scheme.year
+    periods = book.data.get(indicator.code, {})
+    owed = []
+    for period in periods_of(indicator.frequency, year):
+        key = str(period)
+        submission = periods.get(key)
+        received = None if submission is None else (submission.received_at or None)
+        owed.append(Expected(indicator.code, key, due_date(period, book.scheme.deadlines), received))
+    return owed
+
+
+def status(due: date, received_at: datetime | None, at: date) -> str:
+    """due: not yet late, nothing received; received: on time; late: after the deadline;
+    missing: the deadline has passed and nothing has come."""
+    if received_at is not None:
+        return "received" if beijing_date(received_at) <= due else "late"
+    return "due" if at <= due else "missing"
+
+
+def has_ended(period: str, at: date) -> bool:
+    """Whether the period is over on day ``at`` (its data can be expected)."""
+    return period_end(parse_period(period)) < at
+
+
+def days_late(due: date, at: date) -> int:
+    return (at - due).days

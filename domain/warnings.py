@@ -1,0 +1,291 @@
+"""Early warnings (预警): facts of a county's year, and warnings judged from them on a day.
+
+Two steps keep the read model a function of the log alone. ``facts`` says, for a county
+year as folded after some event, what stands: each submission owed (with its deadline
+and when it came), each unconfirmed anomaly, each return awaiting an answer, each
+indicator behind its path, and the dimensions (一级指标). ``judge`` then turns a fact,
+the instant its condition began (``since``) and a Beijing day ``at`` into a warning with
+a kind, a level and the reason in words, or into nothing. Facts never depend on the
+wall clock; only ``judge`` does, through ``at``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain.collection import (
+    beijing_date,
+    data_indicators,
+    days_late,
+    dimension_of,
+    expected,
+    start_of_day,
+)
+from domain.decimals import HUNDRED, ZERO, divide, plain, round2
+from domain.monitoring_rules import WarningRules
+from domain.periods import FREQUENCY_LABELS, parse_period
+from domain.scheme import IndicatorDef
+from domain.scoring import year_value
+from domain.state import CountyYear
+
+KINDS = ("overdue", "off_track", "anomaly", "unanswered")
+KIND_LABELS = {"overdue": "逾期未报", "off_track": "进度滞后", "anomaly": "异常待确认", "unanswered": "退回未答复"}
+LEVELS = ("red", "orange", "yellow")
+LEVEL_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+# The fact behind each kind of warning; "dimension" facts only name the grid's columns.
+FACT_KIND = {"overdue": "expected", "off_track": "off_track", "anomaly": "anomaly", "unanswered": "returned"}
+WARNING_KIND = {fact: kind for kind, fact in FACT_KIND.items()}
+AGGREGATE_LABELS = {"sum": "累计值", "mean": "平均值", "latest": "最新值"}
+
+FactKey = tuple[str, str, str]  # (fact kind, indicator, period)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What stands for one key. ``pending``: the condition of a warning holds (nothing
+    received, not confirmed, not answered, behind the path). ``ripe``: the first Beijing
+    day (ISO) on which a pending fact is a warning; "" when it is one at once."""
+
+    kind: str
+    indicator: str
+    period: str
+    pending: bool
+    ripe: str
+    data: dict[str, str | None]
+
+    @property
+    def key(self) -> FactKey:
+        return (self.kind, self.indicator, self.period)
+
+
+@dataclass(frozen=True)
+class Warning:
+    county: str
+    indicator: str
+    indicator_name: str
+    dimension: str
+    period: str
+    kind: str
+    level: str
+    reason: str
+    raised_at: datetime
+    department: str | None = None
+    person: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (LEVEL_RANK[self.level], self.county, self.indicator, self.period, KINDS.index(self.kind))
+
+
+# ------------------------------------------------------------------------------- facts
+
+
+def facts(book: CountyYear, indicators: set[str] | None = None) -> dict[FactKey, Fact]:
+    """The facts of a county year; of some indicators only when ``indicators`` is given
+    (dimension facts then left out)."""
+    found: dict[FactKey, Fact] = {}
+    rules = book.scheme.warnings
+    if indicators is None:
+        for ordinal, node in enumerate(n for n in book.indicators.values() if n.parent is None and n.weighted):
+            fact = Fact("dimension", node.code, "", False, "", {"name": node.name, "ordinal": str(ordinal)})
+            found[fact.key] = fact
+    for indicator in data_indicators(book):
+        if indicators is None or indicator.code in indicators:
+            for fact in indicator_facts(book, indicator, rules):
+                found[fact.key] = fact
+    return found
+
+
+def indicator_facts(book: CountyYear, indicator: IndicatorDef, rules: WarningRules) -> list[Fact]:
+    code = indicator.code
+    responsible = book.responsibility.get(code)
+    common = {
+        "name": indicator.name,
+        "dimension": dimension_of(book, code),
+        "department": responsible.department if responsible else None,
+        "person": (responsible.person or None) if responsible else None,
+        "frequency": indicator.frequency,
+    }
+    overdue_days = {"orange_days": str(rules.overdue_orange_days), "red_days": str(rules.overdue_red_days)}
+    answer_days = {"answer_days": str(rules.answer_days)}
+    found = []
+    for owed in expected(book, indicator):
+        received = None if owed.received_at is None else owed.received_at.isoformat()
+        found.append(
+            Fact(
+                "expected",
+                code,
+                owed.period,
+                owed.received_at is None,
+                (owed.due + timedelta(days=1)).isoformat(),
+                common | {"due": owed.due.isoformat(), "received_at": received, **overdue_days},
+            )
+        )
+    for anomaly in book.anomalies.values():
+        if anomaly.indicator == code and not anomaly.confirmed:
+            data = common | {"value": plain(anomaly.value), "method": anomaly.method,
+                             "measure": plain(round2(anomaly.measure) or ZERO), "message": anomaly.message,
+                             "flagged_at": anomaly.flagged_at.isoformat(), **answer_days}  # fmt: skip
+            found.append(Fact("anomaly", code, anomaly.period, True, "", data))
+    for thread in book.threads.values():
+        if thread.indicator == code and thread.status == "returned" and thread.returned_at is not None:
+            ripe = beijing_date(thread.returned_at) + timedelta(days=rules.answer_days)
+            comment = next((c.text for c in reversed(thread.comments) if c.action == "returned"), "")
+            data = common | {"returned_at": thread.returned_at.isoformat(), "comment": comment, **answer_days}
+            found.append(Fact("returned", code, thread.period, True, ripe.isoformat(), data))
+    track = off_track(book, indicator, rules)
+    if track is not None:
+        found.append(Fact("off_track", code, "", True, "", common | track))
+    return found
+
+
+def off_track(book: CountyYear, indicator: IndicatorDef, rules: WarningRules) -> dict[str, str | None] | None:
+    """The indicator's year-to-date value against the straight line from its start (the
+    baseline; 0 for a sum; the target itself when there is no baseline) to the year's
+    target, at the latest period with data. Behind by at least a margin (percent of the
+    path's span) is off track; None when on track or when there is no path."""
+    method = indicator.method
+    periods = book.data.get(indicator.code) or {}
+    if method is None or method.type != "attainment" or method.target is None or not periods:
+        return None
+    actual = year_value(indicator, periods)
+    if actual is None:
+        return None
+    latest = max(periods)  # periods of one indicator sort chronologically as text
+    target = method.target
+    # A sum starts the year at 0; a level starts at its baseline, or is held to the target throughout.
+    start = ZERO if indicator.aggregate == "sum" else target if method.baseline is None else method.baseline
+    span = abs(target - start) if start != target else abs(target)
+    if span == ZERO:
+        return None
+    share = divide(Decimal(parse_period(latest).last_month), Decimal(12))
+    path = start + (target - start) * share
+    shortfall = path - actual if indicator.direction == "higher_better" else actual - path
+    percent = divide(shortfall * HUNDRED, span)
+    level = off_track_level(percent, rules) if shortfall > ZERO else None
+    if level is None:
+        return None
+    return {
+        "level": level,
+        "margin": plain(_margin(level, rules)),
+        "actual": plain(actual),
+        "expected": plain(path),
+        "start": plain(start),
+        "target": plain(target),
+        "shortfall_pct": plain(percent),
+        "latest": latest,
+        "aggregate": indicator.aggregate,
+        "direction": indicator.direction,
+        "unit": indicator.unit,
+    }
+
+
+def _margin(level: str, rules: WarningRules) -> Decimal:
+    return {"red": rules.off_track_red, "orange": rules.off_track_orange, "yellow": rules.off_track_yellow}[level]
+
+
+def off_track_level(percent: Decimal, rules: WarningRules) -> str | None:
+    if percent >= rules.off_track_red:
+        return "red"
+    if percent >= rules.off_track_orange:
+        return "orange"
+    if percent >= rules.off_track_yellow:
+        return "yellow"
+    return None
+
+
+# ------------------------------------------------------------------------------- judging
+
+
+def overdue_level(days: int, orange_days: int, red_days: int) -> str:
+    if days >= red_days:
+        return "red"
+    if days >= orange_days:
+        return "orange"
+    return "yellow"
+
+
+def aged_level(days: int, answer_days: int) -> str | None:
+    """An unanswered return: yellow from ``answer_days`` days, orange from twice, red from three times."""
+    if days >= 3 * answer_days:
+        return "red"
+    if days >= 2 * answer_days:
+        return "orange"
+    if days >= answer_days:
+        return "yellow"
+    return None
+
+
+def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
+    """The warning a pending fact is on day ``at``, or None (not pending, not yet ripe).
+
+    A fact carries the scheme's numbers it is judged by, so rows of the read model are
+    judged alone."""
+    if not fact.pending or fact.kind not in WARNING_KIND or (fact.ripe and date.fromisoformat(fact.ripe) > at):
+        return None
+    data = fact.data
+    raised = since if not fact.ripe else max(since, start_of_day(date.fromisoformat(fact.ripe)))
+    who = _responsible(data)
+    name = data["name"] or ""
+    if fact.kind == "expected":
+        due = date.fromisoformat(str(data["due"]))
+        days = days_late(due, at)
+        level = overdue_level(days, int(str(data["orange_days"])), int(str(data["red_days"])))
+        reason = (f"{fact.indicator} {name} {fact.period} 的{FREQUENCY_LABELS[str(data['frequency'])]}数据"
+                  f"应于 {due.isoformat()} 前报送，截至 {at.isoformat()} 仍未收到，已逾期 {days} 天{who}")  # fmt: skip
+    elif fact.kind == "returned":
+        returned = beijing_date(datetime.fromisoformat(str(data["returned_at"])))
+        days = (at - returned).days
+        answer_days = int(str(data["answer_days"]))
+        level = aged_level(days, answer_days) or "yellow"
+        comment = f"（退回意见：{data['comment']}）" if data.get("comment") else ""
+        reason = (f"{fact.indicator} {name} {fact.period or '指标'} 的数据于 {returned.isoformat()} 被退回{comment}，"
+                  f"已 {days} 天未答复（应在 {answer_days} 天内答复）{who}")  # fmt: skip
+    elif fact.kind == "anomaly":
+        days = max((at - beijing_date(since)).days, 0)
+        # Starts yellow at once, then ages like an unanswered return.
+        level = aged_level(days, int(str(data["answer_days"]))) or "yellow"
+        reason = (f"{fact.indicator} {name} {fact.period} 报送值 {data['value']} 波动异常：{data['message']}；"
+                  f"已 {days} 天尚未确认或审核{who}")  # fmt: skip
+    else:
+        level = str(data["level"])
+        percent = round2(Decimal(str(data["shortfall_pct"])))
+        unit = data.get("unit") or ""
+        what = AGGREGATE_LABELS.get(str(data["aggregate"]), "值")
+        behind = "低于" if data["direction"] == "higher_better" else "高于"
+        reason = (f"{fact.indicator} {name} 截至 {data['latest']} 的年度{what}为 {_figure(data['actual'])}{unit}，"
+                  f"按从 {_figure(data['start'])}{unit} 到目标 {_figure(data['target'])}{unit} 的直线进度应为 "
+                  f"{_figure(data['expected'])}{unit}，{behind}进度 {percent}%（占路径跨度），"
+                  f"达到{LEVEL_LABELS[level]}预警线 {data['margin']}%{who}")  # fmt: skip
+    return Warning(
+        county=county,
+        indicator=fact.indicator,
+        indicator_name=name,
+        dimension=str(data["dimension"]),
+        period=fact.period,
+        kind=WARNING_KIND[fact.kind],
+        level=level,
+        reason=reason,
+        raised_at=raised,
+        department=data.get("department"),
+        person=data.get("person"),
+    )
+
+
+def _figure(text: str | None) -> str:
+    """A figure as shown: two places at most, no trailing zeros."""
+    return plain(round2(Decimal(str(text))) or ZERO)
+
+
+def _responsible(data: dict[str, str | None]) -> str:
+    if not data.get("department"):
+        return "；尚未分配责任部门"
+    person = f"，责任人：{data['person']}" if data.get("person") else ""
+    return f"；责任部门：{data['department']}{person}"
+
+
+def worst(levels: list[str]) -> str | None:
+    return min(levels, key=LEVEL_RANK.__getitem__) if levels else None
