@@ -53,6 +53,7 @@ async def record(
         replayed=bool(result.get("replayed", False)),
         override_id=result.get("override_id"),
         adjustment_id=result.get("adjustment_id"),
+        flag=result.get("flag"),
     )
 
 
@@ -158,7 +159,7 @@ async def assign_responsibility(
 async def submit_data(
     code: str, body: SubmissionIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
-    command = c.SubmitData(body.indicator, body.period, body.value, body.source, body.idempotency_key)
+    command = c.SubmitData(body.indicator, body.period, body.value, body.source, body.idempotency_key, body.comment)
     return await record(service, request, code, command, Action.SUBMIT_DATA)
 
 

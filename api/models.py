@@ -87,6 +87,7 @@ class SubmissionIn(Body):
     value: Number
     source: str = Field(default="form", description="form / import / api", max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=128)
+    comment: Text = Field(default="", description="说明；数值异常波动时用于确认")
 
 
 class CorrectionIn(Body):
@@ -140,6 +141,7 @@ class Recorded(BaseModel):
     replayed: bool = False
     override_id: str | None = None
     adjustment_id: str | None = None
+    flag: str | None = Field(default=None, description="数值异常波动的提示：已接收，请填写说明确认")
 
 
 class CountyOut(BaseModel):

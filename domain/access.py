@@ -25,6 +25,8 @@ class Action(StrEnum):
     OVERRIDE_SCORE = "override_score"
     ADJUST_POINTS = "adjust_points"
     CLOSE_PERIOD = "close_period"
+    REVIEW_DATA = "review_data"  # accept or return submissions, close feedback threads
+    DISCUSS = "discuss"  # comment in feedback threads, confirm flagged values
     MANAGE_API_KEYS = "manage_api_keys"
     MANAGE_ORGANISATION = "manage_organisation"  # users, grants, teams
     READ_ORGANISATION = "read_organisation"  # users, grants and their history
@@ -41,6 +43,8 @@ ACTION_LABELS = {
     Action.OVERRIDE_SCORE: "调整得分",
     Action.ADJUST_POINTS: "加减分",
     Action.CLOSE_PERIOD: "关账和重新开启期间",
+    Action.REVIEW_DATA: "审核数据（通过或退回）",
+    Action.DISCUSS: "在线反馈留言",
     Action.MANAGE_API_KEYS: "管理数据接口密钥",
     Action.MANAGE_ORGANISATION: "管理用户、角色和评估组",
     Action.READ_ORGANISATION: "查看用户和授权记录",
@@ -56,6 +60,8 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
         Action.OVERRIDE_SCORE: "team",
         Action.ADJUST_POINTS: "team",
         Action.CLOSE_PERIOD: "team",
+        Action.REVIEW_DATA: "team",
+        Action.DISCUSS: "team",
     },
     "county_coordinator": {
         Action.READ: "own",
@@ -63,8 +69,14 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
         Action.SUBMIT_DATA: "own",
         Action.CORRECT_DATA: "own",
         Action.MANAGE_API_KEYS: "own",
+        Action.DISCUSS: "own",
     },
-    "department_user": {Action.READ: "own", Action.SUBMIT_DATA: "own", Action.CORRECT_DATA: "own"},
+    "department_user": {
+        Action.READ: "own",
+        Action.SUBMIT_DATA: "own",
+        Action.CORRECT_DATA: "own",
+        Action.DISCUSS: "own",
+    },
     "leader": {Action.READ: "all"},
     "auditor": {Action.READ: "all", Action.READ_ORGANISATION: "all", Action.READ_AUDIT: "all"},
 }

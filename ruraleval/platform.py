@@ -8,6 +8,7 @@ from projections.catalog import all_projections
 from projections.runner import ProjectionRunner
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from ruraleval.access import OrganisationView
+from ruraleval.files import FileStore
 from ruraleval.ledger import Clock, Ledger, utc_now
 from ruraleval.security import LoginThrottle, TokenIssuer, secret_key, token_minutes
 from ruraleval.settings import ConfigurationError, Store, database_url, parse_database_url, production
@@ -30,6 +31,7 @@ class Platform:
         self.reads = open_read_store(self.store)
         self.projections = ProjectionRunner(self.ledger, self.reads, all_projections())
         self.projections.setup()
+        self.files = FileStore(self.reads)
         self.organisation = OrganisationView(self.ledger)
         self.tokens = TokenIssuer(secret_key(), token_minutes())
         self.throttle = LoginThrottle()

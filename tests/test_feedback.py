@@ -1,0 +1,273 @@
+"""Review and feedback (在线反馈), flagged jumps and action plans, through the HTTP API on both stores.
+
+The scheme is tests/example_scheme.json: 1.2 is monthly (range 0–1000), 1.1 annual. The
+client is signed in as an administrator, who reviews as the evaluator side; the county's
+side is a coordinator and a department user of county 130425.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.anomaly import check_jump
+from domain.monitoring_rules import Checks
+from domain.organisation import Grant
+from tests.conftest import add_user, login
+
+COUNTY = "130425"
+STEADY = [10, 11, 10, 12, 11]  # months 1–5 of 1.2: a history with a spread
+
+
+@pytest.fixture
+def county(client: TestClient, scheme_document: dict[str, Any]) -> TestClient:
+    assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
+    enrolled = client.post(
+        "/api/v1/counties",
+        json={"code": COUNTY, "name": "大名县", "province": "河北省", "region": "east", "scheme": "example-2023"},
+    )
+    assert enrolled.status_code == 201, enrolled.text
+    for month, value in enumerate(STEADY, start=1):
+        submitted = post(client, "/submissions", {"indicator": "1.2", "period": f"2023-{month:02d}", "value": value})
+        assert submitted["flag"] is None
+    platform = client.app.state.platform  # type: ignore[attr-defined]
+    add_user(platform, "coordinator", Grant("g-coordinator", "county_coordinator", county=COUNTY))
+    add_user(platform, "dept", Grant("g-dept", "department_user", county=COUNTY, department="县农业农村局"))
+    client.put(f"/api/v1/counties/{COUNTY}/indicators/1.2/responsibility", json={"department": "县农业农村局"})
+    return client
+
+
+def post(client: TestClient, path: str, body: dict[str, Any], status: int = 201, **kwargs: Any) -> dict[str, Any]:
+    response = client.post(f"/api/v1/counties/{COUNTY}{path}", json=body, **kwargs)
+    assert response.status_code == status, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def version(client: TestClient) -> int:
+    events = client.get(f"/api/v1/counties/{COUNTY}/events", params={"limit": 1000}).json()
+    return int(events["events"][-1]["version"])
+
+
+def threads(client: TestClient, status: str = "open", **headers: str) -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/counties/{COUNTY}/feedback", params={"status": status}, headers=headers)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()["threads"]
+    return found
+
+
+def errors(response: Any) -> set[tuple[str, str]]:
+    return {(item["field"], item["rule"]) for item in response.json()["errors"]}
+
+
+# ---------------------------------------------------------------------------- flagged jumps
+
+
+def test_a_jump_is_accepted_flagged_and_confirmed_with_a_comment(county: TestClient) -> None:
+    jumped = post(county, "/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50})
+    assert jumped["events"] == ["DataSubmitted", "AnomalyFlagged"]
+    assert "稳健 z 值" in jumped["flag"] and "中位数 11" in jumped["flag"]
+    scores = county.get(f"/api/v1/counties/{COUNTY}/scores", params={"year": 2023}).json()
+    assert next(n for n in scores["nodes"] if n["code"] == "1.2")["value"] == 104.0  # counted, though flagged
+
+    missing = county.post(
+        f"/api/v1/counties/{COUNTY}/confirmations", json={"indicator": "1.2", "period": "2023-06", "comment": "  "}
+    )
+    assert missing.status_code == 422 and errors(missing) == {("comment", "required")}
+    confirmed = post(county, "/confirmations", {"indicator": "1.2", "period": "2023-06", "comment": "新项目投产"}, 200)
+    assert confirmed["events"] == ["AnomalyConfirmed"]
+    again = county.post(
+        f"/api/v1/counties/{COUNTY}/confirmations",
+        json={"indicator": "1.2", "period": "2023-06", "comment": "再次确认"},
+    )
+    assert again.status_code == 409 and errors(again) == {("period", "flagged_value")}
+
+
+def test_a_comment_sent_with_a_jump_confirms_it_at_once(county: TestClient) -> None:
+    body = {"indicator": "1.2", "period": "2023-06", "value": 50, "comment": "新项目投产"}
+    assert post(county, "/submissions", body)["events"] == ["DataSubmitted", "AnomalyFlagged", "AnomalyConfirmed"]
+
+
+def test_a_steady_value_with_a_comment_starts_a_thread_for_the_evaluator(county: TestClient) -> None:
+    body = {"indicator": "1.2", "period": "2023-06", "value": 11, "comment": "含新增合作社"}
+    assert post(county, "/submissions", body)["events"] == ["DataSubmitted", "FeedbackPosted"]
+    [thread] = threads(county)
+    assert (thread["period"], thread["status"], thread["waiting_on"]) == ("2023-06", "open", "evaluator")
+    assert thread["comments"][0]["text"] == "含新增合作社"
+
+
+def test_correcting_a_flagged_value_to_a_steady_one_clears_the_flag(county: TestClient) -> None:
+    post(county, "/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50})
+    corrected = post(
+        county, "/corrections", {"indicator": "1.2", "period": "2023-06", "value": 11, "reason": "多录一位"}, 200
+    )
+    assert corrected["events"] == ["DataCorrected"]
+    refused = county.post(
+        f"/api/v1/counties/{COUNTY}/confirmations", json={"indicator": "1.2", "period": "2023-06", "comment": "确认"}
+    )
+    assert refused.status_code == 409
+
+
+# ---------------------------------------------------------------------------- review and answers
+
+
+def test_a_returned_submission_is_answered_by_the_county_and_then_accepted(county: TestClient) -> None:
+    coordinator = login(county, "coordinator")
+    no_comment = county.post(
+        f"/api/v1/counties/{COUNTY}/reviews", json={"indicator": "1.2", "period": "2023-05", "decision": "return"}
+    )
+    assert no_comment.status_code == 422 and errors(no_comment) == {("comment", "required")}
+    before = version(county)
+    body = {"indicator": "1.2", "period": "2023-05", "decision": "return", "comment": "请附统计报表"}
+    assert post(county, "/reviews", body, 200)["events"] == ["SubmissionReturned"]
+    assert version(county) == before + 1
+    [thread] = threads(county)
+    assert (thread["status"], thread["waiting_on"]) == ("returned", "county")
+    assert thread["status_label"] == "已退回，待县里答复"
+    again = county.post(f"/api/v1/counties/{COUNTY}/reviews", json=body)
+    assert again.status_code == 409 and errors(again) == {("decision", "awaiting_county")}
+
+    answer = {"indicator": "1.2", "period": "2023-05", "comment": "报表已补充"}
+    post(county, "/feedback", answer, headers=coordinator)
+    [thread] = threads(county, **coordinator)
+    assert (thread["status"], thread["waiting_on"]) == ("answered", "evaluator")
+    assert [(c["side"], c["action"]) for c in thread["comments"]] == [("evaluator", "returned"), ("county", "answered")]
+
+    post(county, "/reviews", {"indicator": "1.2", "period": "2023-05", "decision": "accept"}, 200)
+    assert threads(county) == []
+    [accepted] = threads(county, "accepted")
+    assert accepted["status_label"] == "审核通过"
+
+
+def test_a_correction_answers_a_return(county: TestClient) -> None:
+    post(county, "/reviews", {"indicator": "1.2", "period": "2023-04", "decision": "return", "comment": "偏低"}, 200)
+    post(county, "/corrections", {"indicator": "1.2", "period": "2023-04", "value": 12.5, "reason": "补录"}, 200)
+    [thread] = threads(county)
+    assert thread["status"] == "answered"
+    assert thread["comments"][-1]["action"] == "corrected" and thread["comments"][-1]["text"] == "补录"
+
+
+def test_reviews_need_a_standing_submission_and_a_known_decision(county: TestClient) -> None:
+    before = version(county)
+    none = county.post(
+        f"/api/v1/counties/{COUNTY}/reviews", json={"indicator": "1.2", "period": "2023-09", "decision": "accept"}
+    )
+    assert none.status_code == 404 and errors(none) == {("period", "existing_submission")}
+    odd = county.post(
+        f"/api/v1/counties/{COUNTY}/reviews", json={"indicator": "1.2", "period": "2023-05", "decision": "maybe"}
+    )
+    assert odd.status_code == 422 and "decision" in odd.text
+    assert version(county) == before
+
+
+def test_indicator_threads_open_and_close(county: TestClient) -> None:
+    coordinator = login(county, "coordinator")
+    post(county, "/feedback", {"indicator": "1.1", "comment": "基期数据口径如何确定？"}, headers=coordinator)
+    [thread] = threads(county)
+    assert (thread["indicator"], thread["period"], thread["waiting_on"]) == ("1.1", "", "evaluator")
+    denied = county.post(f"/api/v1/counties/{COUNTY}/feedback/close", json={"indicator": "1.1"}, headers=coordinator)
+    assert denied.status_code == 403
+    post(county, "/feedback/close", {"indicator": "1.1", "comment": "按统计年鉴口径"}, 200)
+    assert threads(county) == [] and threads(county, "closed")[0]["comments"][-1]["action"] == "closed"
+    twice = county.post(f"/api/v1/counties/{COUNTY}/feedback/close", json={"indicator": "1.1"})
+    assert twice.status_code == 409
+
+
+def test_a_department_discusses_only_its_own_indicators(county: TestClient) -> None:
+    dept = login(county, "dept")
+    post(county, "/feedback", {"indicator": "1.2", "period": "2023-05", "comment": "已核实"}, headers=dept)
+    other = county.post(
+        f"/api/v1/counties/{COUNTY}/feedback", json={"indicator": "1.1", "comment": "问一下"}, headers=dept
+    )
+    assert other.status_code == 403 and errors(other) == {("indicator", "indicator_in_scope")}
+    review = county.post(
+        f"/api/v1/counties/{COUNTY}/reviews",
+        json={"indicator": "1.2", "period": "2023-05", "decision": "accept"},
+        headers=dept,
+    )
+    assert review.status_code == 403
+
+
+def test_bad_feedback_is_refused_and_nothing_is_stored(county: TestClient) -> None:
+    before = version(county)
+    cases = [
+        ({"indicator": "9.9", "comment": "x"}, ("indicator", "known_indicator")),
+        ({"indicator": "1.2", "period": "2023-Q1", "comment": "x"}, ("period", "indicator_frequency")),
+        ({"indicator": "1.2", "period": "2023-5", "comment": "x"}, ("period", "period_format")),
+        ({"indicator": "1.2", "comment": "   "}, ("comment", "required")),
+    ]
+    for body, problem in cases:
+        response = county.post(f"/api/v1/counties/{COUNTY}/feedback", json=body)
+        assert response.status_code == 422 and problem in errors(response), (body, response.text)
+    assert version(county) == before
+
+
+# ---------------------------------------------------------------------------- action plans
+
+
+def test_an_action_plan_keeps_its_files_by_content_hash(county: TestClient) -> None:
+    files = [
+        ("files", ("方案.txt", "提高粮食产能的措施".encode(), "text/plain")),
+        ("files", ("附表.csv", b"a,b\n1,2\n", "text/csv")),
+    ]
+    response = county.put(
+        f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan", data={"text": "分三步推进"}, files=files
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["events"] == ["ActionPlanRecorded"]
+    plan = county.get(f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan").json()
+    assert plan["text"] == "分三步推进" and plan["actor"] == "admin.test"
+    assert [(f["name"], f["size"]) for f in plan["files"]] == [("方案.txt", 27), ("附表.csv", 8)]
+    downloaded = county.get(plan["files"][0]["url"])
+    assert downloaded.status_code == 200 and downloaded.content == "提高粮食产能的措施".encode()
+    assert "filename*=UTF-8''%E6%96%B9%E6%A1%88.txt" in downloaded.headers["content-disposition"]
+
+    same = [("files", ("copy.txt", "提高粮食产能的措施".encode(), "text/plain"))]
+    county.put(f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan", data={"text": "修订"}, files=same)
+    platform = county.app.state.platform  # type: ignore[attr-defined]
+    stored = platform.reads.query("SELECT COUNT(*) AS n FROM attached_files")
+    assert stored[0]["n"] == 2  # the same bytes are kept once
+    assert county.get(f"/api/v1/counties/{COUNTY}/files/{'0' * 64}").status_code == 404
+
+
+def test_an_action_plan_without_text_is_refused(county: TestClient) -> None:
+    before = version(county)
+    empty = county.put(f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan", data={"text": "  "})
+    assert empty.status_code == 422 and errors(empty) == {("text", "required")}
+    unknown = county.put(f"/api/v1/counties/{COUNTY}/indicators/7.7/action-plan", data={"text": "方案"})
+    assert unknown.status_code == 422 and errors(unknown) == {("indicator", "known_indicator")}
+    assert version(county) == before
+    assert county.get(f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan").status_code == 404
+
+
+# ---------------------------------------------------------------------------- the jump rule itself
+
+
+def test_the_change_rule_applies_while_the_history_is_short() -> None:
+    checks = Checks()
+    assert check_jump(Decimal(16), [Decimal(10)], checks) is not None  # +60 %
+    assert check_jump(Decimal(15), [Decimal(10)], checks) is None  # +50 % is the limit
+    assert check_jump(Decimal(5), [Decimal(10)], checks) is None  # −50 %
+    assert check_jump(Decimal("4.9"), [Decimal(10)], checks) is not None
+    assert check_jump(Decimal(100), [], checks) is None  # nothing to compare with
+    assert check_jump(Decimal(100), [Decimal(10)], Checks(change_pct=None)) is None
+
+
+@given(
+    history=st.lists(st.integers(0, 1000).map(Decimal), min_size=4, max_size=30),
+    shift=st.integers(-(10**6), 10**6).map(Decimal),
+)
+def test_flags_do_not_depend_on_the_level_of_the_series(history: list[Decimal], shift: Decimal) -> None:
+    """Adding a constant to every value (a robust z-score's invariance) never changes the verdict."""
+    checks = Checks(change_pct=None)
+    value = history[-1] * 3 + 7
+    plain = check_jump(value, history, checks)
+    shifted = check_jump(value + shift, [item + shift for item in history], checks)
+    assert (plain is None) == (shifted is None)
+    if plain is not None and shifted is not None:
+        assert plain.measure == shifted.measure
