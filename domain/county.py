@@ -832,6 +832,19 @@ class County(Aggregate):
             county.years[self.period[:4]].closed.remove(self.period)
 
 
+# Events about the conversation around data, not the data: no score moves with them.
+SCORELESS_EVENTS: tuple[type[County.Event], ...] = (
+    County.AnomalyFlagged,
+    County.AnomalyConfirmed,
+    County.SubmissionAccepted,
+    County.SubmissionReturned,
+    County.FeedbackPosted,
+    County.FeedbackThreadClosed,
+    County.ActionPlanRecorded,
+    County.BatchReceived,
+)
+
+
 def _value_changed(book: CountyYear, event: Any, action: str) -> None:
     """A new value (submitted, corrected or withdrawn) ends its jump flag and answers a return."""
     key = thread_key(event.indicator, event.period)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import orjson
 
-from domain.county import County
+from domain.county import SCORELESS_EVENTS, County
 from domain.scoring import Scorecard, score_year
 from projections.runner import CachedSource, Projection
 from projections.store import Sql
@@ -84,7 +84,10 @@ class ScoresProjection(Projection):
                 continue
             version, years = touched.get(event.originator_id, (0, set()))
             year = _year_of(event)
-            merged = None if years is None or year is None else years | {year}
+            if isinstance(event, SCORELESS_EVENTS):
+                merged = years  # read at the latest version (the one cached), but no year to rescore
+            else:
+                merged = None if years is None or year is None else years | {year}
             touched[event.originator_id] = (max(version, event.originator_version), merged)
         for stream, (version, years) in touched.items():
             county = source.aggregate(stream, version)

@@ -16,7 +16,7 @@ from uuid import UUID
 
 import orjson
 
-from domain.county import County
+from domain.county import SCORELESS_EVENTS, County
 from domain.scoring import Scorecard, rescore_data, score_year
 from projections.runner import CachedSource, Projection
 from projections.store import Sql
@@ -151,6 +151,8 @@ def _rescore(book: Any, previous: Scorecard | None, event: Any) -> Scorecard:
 
 
 def _years(event: Any, county: County) -> list[str]:
+    if isinstance(event, SCORELESS_EVENTS):
+        return []
     year = getattr(event, "year", None)
     if year is not None:
         return [str(year)]
