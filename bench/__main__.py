@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     output = Path(config.output)
     write_json(document, output)
     print(f"JSON written to {output}")
-    failed = any("error" in result or "error" in result.get("time_travel", {}) for result in document["results"])
+    failed = any(
+        "error" in result or "error" in result.get("time_travel", {}) or "error" in result.get("collection", {})
+        for result in document["results"]
+    )
     return 1 if failed else 0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from bench.scheme import INDICATOR_COUNT
 
 STORES = ("sqlite", "postgres")
-SECTIONS = ("main", "time_travel")
+SECTIONS = ("main", "time_travel", "collection")
 MAX_TT_MONTHS = 36  # three scheme years, 2023-2025
 DEFAULT_OUTPUT = str(Path(__file__).resolve().parent / "results" / "latest.json")
 
@@ -42,6 +42,9 @@ class BenchConfig:
     tt_queries: int = 100
     tt_correction_rate: float = 0.05
     tt_overrides_per_year: int = 10
+    collection_months: int = 2
+    collection_clients: int = 4
+    grid_samples: int = 50
 
     @property
     def indicators(self) -> int:
@@ -78,7 +81,9 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--server-log-level", default=defaults.server_log_level, help="the server's log level")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--output", default=defaults.output, help="where to write the JSON results")
-    parser.add_argument("--only", choices=SECTIONS, help="run one section: main (load, queries) or time_travel")
+    parser.add_argument(
+        "--only", choices=SECTIONS, help="run one section: main (load, queries), time_travel or collection (imports)"
+    )
     parser.add_argument("--tt-counties", type=int, default=defaults.tt_counties, help="time travel: counties")
     parser.add_argument(
         "--tt-months",
@@ -102,6 +107,13 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         "--tt-correction-rate", type=float, default=defaults.tt_correction_rate, help="share of submissions corrected"
     )
     parser.add_argument("--tt-overrides-per-year", type=int, default=defaults.tt_overrides_per_year)
+    parser.add_argument(
+        "--collection-months", type=int, default=defaults.collection_months, help="collection: months imported (1-12)"
+    )
+    parser.add_argument(
+        "--collection-clients", type=int, default=defaults.collection_clients, help="collection: concurrent uploaders"
+    )
+    parser.add_argument("--grid-samples", type=int, default=defaults.grid_samples, help="warnings grid requests")
     args = parser.parse_args(argv)
     stores = tuple(name.strip() for name in args.stores.split(",") if name.strip())
     unknown = [name for name in stores if name not in STORES]
@@ -119,6 +131,8 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         parser.error("--tt-counties must be between 1 and 899999")
     if args.tt_rebuilds < 0 or args.tt_queries < 1 or args.tt_overrides_per_year < 0:
         parser.error("--tt-queries must be at least 1, --tt-rebuilds and --tt-overrides-per-year at least 0")
+    if not 1 <= args.collection_months <= 12 or args.collection_clients < 1 or args.grid_samples < 1:
+        parser.error("--collection-months must be 1-12, --collection-clients and --grid-samples at least 1")
     if not 0 <= args.tt_correction_rate <= 1:
         parser.error("--tt-correction-rate must be between 0 and 1")
     return BenchConfig(
@@ -147,4 +161,7 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         tt_queries=args.tt_queries,
         tt_correction_rate=args.tt_correction_rate,
         tt_overrides_per_year=args.tt_overrides_per_year,
+        collection_months=args.collection_months,
+        collection_clients=args.collection_clients,
+        grid_samples=args.grid_samples,
     )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import tt_report
+from bench import collection_report, tt_report
 from bench.cells import NAMES, Cell, get, grid, latency, median_spread, number, rate
 
 OTHER_LOAD_WARNING = 0.25  # cores used by processes outside the bench
@@ -114,6 +114,8 @@ def table(document: dict[str, Any]) -> str:
         lines.append("rates: median [min–max] over rounds; latencies: p50, p95 [p5–max]; times: median [p5–p95].")
     if "time_travel" in sections:
         lines += ["", *tt_report.section(config, results)]
+    if "collection" in sections:
+        lines += ["", *collection_report.section(config, results)]
     lines.append("")
     lines += _warnings(document)
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""One store's run: the main section (load over HTTP beside raw commits, query, an aggregate), then time travel."""
+"""One store's run: main (HTTP load beside raw commits, queries, an aggregate), time travel, collection."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import traceback
 from typing import Any
 
-from bench import aggregate_load, auth, cpu, http_load, ledger_load, raw_commits, scheme, time_travel
+from bench import aggregate_load, auth, collection, cpu, http_load, ledger_load, raw_commits, scheme, time_travel
 from bench.config import BenchConfig
 from bench.progress import progress
 from bench.server import Server, log_counts, serve
@@ -42,6 +42,13 @@ def run_store(config: BenchConfig, kind: str) -> dict[str, Any]:
             traceback.print_exc()
             progress(f"{kind}: time travel FAILED: {type(error).__name__}: {error}")
             result["time_travel"] = {"error": f"{type(error).__name__}: {error}"}
+    if "collection" in config.sections:
+        try:
+            result["collection"] = collection.run(config, kind)
+        except Exception as error:
+            traceback.print_exc()
+            progress(f"{kind}: collection FAILED: {type(error).__name__}: {error}")
+            result["collection"] = {"error": f"{type(error).__name__}: {error}"}
     result["seconds"] = round(time.perf_counter() - began, 1)
     progress(f"{kind}: done in {result['seconds']} s")
     return result

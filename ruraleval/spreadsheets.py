@@ -26,6 +26,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -132,7 +133,7 @@ def template_workbook(county: str, county_name: str, period: str, lines: Sequenc
     assert sheet is not None
     sheet.title = DATA_SHEET
     _header(sheet, [header for _, header, _ in COLUMNS], [width for *_, width in COLUMNS])
-    validations: dict[tuple[Decimal | None, Decimal | None], DataValidation] = {}
+    ranges: dict[tuple[Decimal | None, Decimal | None], list[int]] = {}
     value_column = _letter("value")
     for number, line in enumerate(lines, start=2):
         cells = [line.indicator, line.name, line.unit, line.period, line.low, line.high, line.department, line.value]
@@ -143,11 +144,12 @@ def template_workbook(county: str, county_name: str, period: str, lines: Sequenc
         for name in ("value", "comment", "reason"):
             sheet[f"{_letter(name)}{number}"].fill = _INPUT_FILL
         if line.low is not None or line.high is not None:
-            key = (line.low, line.high)
-            if key not in validations:
-                validations[key] = _range_validation(line.low, line.high)
-                sheet.add_data_validation(validations[key])
-            validations[key].add(f"{value_column}{number}")
+            ranges.setdefault((line.low, line.high), []).append(number)
+    for (low, high), numbers in ranges.items():
+        validation = _range_validation(low, high)
+        # One range per run of rows: adding cells one by one costs quadratic time in openpyxl.
+        validation.sqref = MultiCellRange(" ".join(f"{value_column}{a}:{value_column}{b}" for a, b in _runs(numbers)))
+        sheet.add_data_validation(validation)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(len(lines) + 1, 2)}"
     _help_sheet(book.create_sheet(HELP_SHEET), county, county_name, period)
     meta = book.create_sheet(META_SHEET)
@@ -156,6 +158,17 @@ def template_workbook(county: str, county_name: str, period: str, lines: Sequenc
     meta.sheet_state = "hidden"
     book.active = 0
     return _bytes(book)
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and runs[-1][1] == number - 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
 
 
 def _range_validation(low: Decimal | None, high: Decimal | None) -> DataValidation:

@@ -131,6 +131,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/counties/{code}/indicators/{indicator}/responsibility"): county(ADMIN_USER, COORDINATOR),
     # data, reviews, periods
     ("POST", "/api/v1/counties/{code}/submissions"): county(*DATA, API_KEY),
+    ("GET", "/api/v1/counties/{code}/template.xlsx"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/imports"): county(*DATA, API_KEY),
+    ("POST", "/api/v1/counties/{code}/batches"): county(*DATA, API_KEY),
     ("POST", "/api/v1/counties/{code}/corrections"): county(*DATA, EVALUATOR),
     ("POST", "/api/v1/counties/{code}/withdrawals"): county(*DATA, EVALUATOR),
     ("POST", "/api/v1/counties/{code}/overrides"): county(*REVIEW),

@@ -1,0 +1,426 @@
+"""Bulk data (批量报送): the Excel template, file imports and JSON batches of a county's own systems.
+
+Every channel ends in one ``SubmitBatch`` command: all rows or none. A refused file is
+answered with every bad row and column at once, as problem+json whose ``errors`` items
+also carry ``row`` and ``column``, or, when the caller prefers a workbook, as the uploaded
+rows with the bad cells marked (错误报告).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import orjson
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from api.auth import require
+from api.context import command_context, platform
+from api.models import Body, Number
+from api.problems import PROBLEM_TYPE, TITLES, ProblemDetail
+from domain import commands as c
+from domain.access import Action, Principal
+from domain.collection import data_indicators
+from domain.commands import DataScope
+from domain.errors import InvalidCommand
+from domain.periods import Period, parse_period
+from domain.state import Responsibility
+from ruraleval import spreadsheets as sheets
+from ruraleval.platform import Platform
+
+router = APIRouter(prefix="/api/v1/counties", tags=["批量报送 imports"])
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = sheets.MAX_ROWS
+XLSX = sheets.XLSX_MEDIA_TYPE
+DETAIL_MESSAGES = 10  # problems named in ``detail``; ``errors`` lists them all
+_ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
+
+
+# ------------------------------------------------------------------------------------ models
+
+
+class BatchItemIn(Body):
+    indicator: str = Field(min_length=1, max_length=64, examples=["1.2"])
+    period: str = Field(min_length=1, max_length=16, description="2023-05、2023-Q2 或 2023", examples=["2023-05"])
+    value: Number
+    comment: str = Field(default="", max_length=2000, description="说明；数值被提示异常波动时即视为确认")
+    reason: str = Field(default="", max_length=2000, description="更正理由：改动已报送的数值时必填")
+
+
+class BatchIn(Body):
+    idempotency_key: str = Field(
+        min_length=1,
+        max_length=128,
+        description="批次标识：同一标识、同一内容重复发送只记录一次",
+        examples=["erp-2023-05-001"],
+    )
+    submissions: list[BatchItemIn] = Field(min_length=1, max_length=MAX_ROWS)
+
+
+class BatchSummaryOut(BaseModel):
+    rows: int
+    submitted: int
+    corrected: int
+    unchanged: int
+    flagged: int = 0
+
+
+class BatchRowOut(BaseModel):
+    row: int = Field(description="文件中的行号，或批次中的第几条（从 1 开始）")
+    indicator: str
+    period: str
+    outcome: str = Field(description="submitted / corrected / unchanged")
+    flag: str | None = Field(default=None, description="数值波动较大时的提示")
+
+
+class BatchOut(BaseModel):
+    """What a batch did (or, for a dry run, would do)."""
+
+    county: str
+    version: int | None = None
+    position: int | None = None
+    replayed: bool = False
+    dry_run: bool = False
+    summary: BatchSummaryOut
+    rows: list[BatchRowOut]
+    skipped: int = Field(default=0, description="数值为空而未报送的行数（文件导入）")
+
+
+class RowProblemDetail(ProblemDetail):
+    row: int | None = Field(default=None, description="出错的行号（文件）或第几条（批次，从 1 开始）")
+    column: str | None = Field(default=None, description="出错的列（中文表头）或字段名")
+
+
+class RowProblemOut(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[RowProblemDetail]
+
+
+def _row_problems_documented(description: str, *, workbook: bool) -> dict[str, Any]:
+    content: dict[str, Any] = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/RowProblemOut"}}}
+    if workbook:
+        content[XLSX] = {}
+    return {"model": RowProblemOut, "description": description, "content": content}
+
+
+IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": BatchOut, "description": "试校验（dry_run）的结果，或同一文件再次上传（replayed，不再记录）"},
+    413: _row_problems_documented("文件超过 5 MB", workbook=False),
+    422: _row_problems_documented(
+        "文件有误，整份文件未入库：errors 列出每个有误的行（row）和列（column）；"
+        "Accept 首选 xlsx 时返回标出错误的工作簿",
+        workbook=True,
+    ),
+}
+BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": BatchOut, "description": "试校验（dry_run）的结果，或同一批次再次发送（replayed，不再记录）"},
+    422: _row_problems_documented(
+        "批次有误，整批未入库：errors 列出每条的字段（submissions[i].value，i 从 0 起）和第几条（row，从 1 起）",
+        workbook=False,
+    ),
+}
+
+
+def allowed(action: Action) -> list[Any]:
+    return [Depends(require(action))]
+
+
+# ---------------------------------------------------------------------------------- template
+
+
+@router.get(
+    "/{code}/template.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "Excel 数据报送模板"}},
+    dependencies=allowed(Action.READ),
+    summary="下载数据报送模板（该期间应报的指标，预填名称、单位、有效范围和已报数值）",
+)
+def template(
+    code: str,
+    request: Request,
+    period: str = Query(
+        min_length=1,
+        max_length=16,
+        description="月度 2023-05（季末月含季度指标，12 月含年度指标）、季度 2023-Q2 或年度 2023",
+        examples=["2023-05"],
+    ),
+    service: Platform = Depends(platform),
+) -> Response:
+    wanted = parse_period(period, "period")
+    county = service.ledger.county(code)
+    book = county.book(wanted.year, "period")
+    principal: Principal | None = getattr(request.state, "principal", None)
+    scope = principal.data_scope(Action.SUBMIT_DATA, code) if principal else None
+    lines = []
+    for indicator in data_indicators(book):
+        responsible = book.responsibility.get(indicator.code)
+        if scope is not None and not _in_scope(scope, indicator.code, responsible):
+            continue
+        for due in _periods_in(wanted, indicator.frequency):
+            standing = book.data.get(indicator.code, {}).get(str(due))
+            low, high = (indicator.range[0], indicator.range[1]) if indicator.range else (None, None)
+            lines.append(
+                sheets.TemplateLine(
+                    indicator=indicator.code,
+                    name=indicator.name,
+                    unit=indicator.unit,
+                    period=str(due),
+                    low=low,
+                    high=high,
+                    department=responsible.department if responsible else "",
+                    value=standing.value if standing else None,
+                )
+            )
+    lines.sort(key=lambda line: (_code_order(line.indicator), parse_period(line.period)))
+    content = sheets.template_workbook(code, county.name, str(wanted), lines)
+    filename = f"{code}-{wanted}-template.xlsx"
+    chinese = f"{county.name}（{code}）{wanted}数据报送模板.xlsx"
+    disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(chinese)}"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+def _in_scope(scope: DataScope, indicator: str, responsible: Responsibility | None) -> bool:
+    """As the county's own rule: an indicator the scope names, or one of its departments' (domain/county.py)."""
+    return indicator in scope.indicators or (responsible is not None and responsible.department in scope.departments)
+
+
+def _periods_in(wanted: Period, frequency: str) -> list[Period]:
+    """The periods of ``frequency`` a template for ``wanted`` asks for.
+
+    Those within it, and a longer one ending with it: June brings its quarter, December
+    its quarter and its year; a quarter brings its months; a year everything in it.
+    """
+    step = {"monthly": 1, "quarterly": 3, "annual": 12}[frequency]
+    found = []
+    for first in range(1, 13, step):
+        candidate = Period(wanted.year, first, step)
+        inside = wanted.first_month <= candidate.first_month and candidate.last_month <= wanted.last_month
+        if inside or candidate.last_month == wanted.last_month:
+            found.append(candidate)
+    return found
+
+
+def _code_order(code: str) -> tuple[Any, ...]:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.split("."))
+
+
+# ------------------------------------------------------------------------------------ imports
+
+
+@router.post(
+    "/{code}/imports",
+    status_code=201,
+    response_model=BatchOut,
+    responses=IMPORT_RESPONSES,
+    dependencies=allowed(Action.SUBMIT_DATA),
+    summary="上传 Excel（.xlsx）或 CSV 批量报送：整份文件全部入库或全部不入库；dry_run=true 只校验",
+)
+async def import_file(
+    code: str,
+    request: Request,
+    file: Annotated[UploadFile, File(description="平台模板填好的 .xlsx，或同样表头的 CSV（UTF-8 或 GB18030）")],
+    dry_run: bool = Query(False, description="只校验、不入库，返回每行的处理结果"),
+    service: Platform = Depends(platform),
+) -> Response:
+    data = await file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        problem = sheets.RowProblem(None, "", "file", "max_size", "文件超过 5 MB，请分成几个文件上传")
+        return _problem_response(413, [problem])
+    filename = file.filename or ""
+    upload = await run_in_threadpool(sheets.read_upload, data, filename, max_rows=MAX_ROWS)
+    if upload.county is not None and upload.county != code:
+        message = f"该模板属于县 {upload.county}，不能上传到县 {code}；请下载本县的模板"
+        raise InvalidCommand.of("file", "same_county", message)
+    wants_workbook = _prefers_workbook(request.headers.get("accept", ""))
+    rows = tuple(
+        c.BatchRow(row.row, row.indicator, row.period, row.value, row.comment, row.reason) for row in upload.rows
+    )
+    problems = list(upload.problems)
+    command = c.SubmitBatch(
+        rows=rows,
+        channel="import",
+        key=hashlib.sha256(data).hexdigest(),
+        fingerprint=fingerprint(rows),
+        filename=filename[:255],
+        dry_run=dry_run or bool(problems),  # with bad cells, the rest is only checked, for one full report
+        may_correct=_may_correct(request, code),
+    )
+    outcome = None
+    if rows or not problems:
+        try:
+            outcome = await _run(service, request, code, command)
+        except InvalidCommand as error:
+            problems += [_import_problem(problem) for problem in error.problems]
+    if problems:
+        if wants_workbook:
+            report = await run_in_threadpool(sheets.error_report, upload, problems)
+            return _report_response(report, code)
+        return _problem_response(422, problems)
+    assert outcome is not None
+    body = _batch_out(code, outcome, upload.skipped)
+    return _json(body, 200 if body.replayed or body.dry_run else 201)
+
+
+def _import_problem(problem: Any) -> sheets.RowProblem:
+    match = _ROW_FIELD.match(problem.field)
+    if match is None:
+        field = "file" if problem.field == "rows" else problem.field
+        return sheets.RowProblem(None, "", field, problem.rule, problem.message)
+    row, name = int(match.group(1)), match.group(2)
+    return sheets.RowProblem(row, sheets.HEADERS.get(name, name), problem.field, problem.rule, problem.message)
+
+
+def _prefers_workbook(accept: str) -> bool:
+    """True when the Accept header ranks the xlsx type above JSON (equal: the one listed first)."""
+    best: dict[str, tuple[float, int]] = {}
+    for index, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        kind = "xlsx" if media.lower() == XLSX else "json" if media.lower().endswith(("json", "*")) else ""
+        if kind and (kind not in best or quality > best[kind][0]):
+            best[kind] = (quality, index)
+    if "xlsx" not in best or best["xlsx"][0] <= 0:
+        return False
+    if "json" not in best:
+        return True
+    (xlsx_q, xlsx_at), (json_q, json_at) = best["xlsx"], best["json"]
+    return xlsx_q > json_q or (xlsx_q == json_q and xlsx_at < json_at)
+
+
+def _report_response(report: bytes, code: str) -> Response:
+    code = code if c.is_county_code(code) else "county"  # the path is not checked against the counties here
+    filename = f"{code}-import-errors.xlsx"
+    chinese = f"{code}数据导入错误报告.xlsx"
+    disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(chinese)}"
+    return Response(report, status_code=422, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+# ------------------------------------------------------------------------------------ batches
+
+
+@router.post(
+    "/{code}/batches",
+    status_code=201,
+    response_model=BatchOut,
+    responses=BATCH_RESPONSES,
+    dependencies=allowed(Action.SUBMIT_DATA),
+    summary="数据接口批量报送（JSON，带批次标识）：整批全部入库或全部不入库；dry_run=true 只校验",
+)
+async def submit_batch(
+    code: str,
+    body: BatchIn,
+    request: Request,
+    dry_run: bool = Query(False, description="只校验、不入库，返回每条的处理结果"),
+    service: Platform = Depends(platform),
+) -> Response:
+    rows = tuple(
+        c.BatchRow(index, item.indicator, item.period, item.value, item.comment, item.reason)
+        for index, item in enumerate(body.submissions, start=1)
+    )
+    command = c.SubmitBatch(
+        rows=rows,
+        channel="api",
+        key=body.idempotency_key,
+        fingerprint=fingerprint(rows),
+        dry_run=dry_run,
+        may_correct=_may_correct(request, code),
+    )
+    try:
+        outcome = await _run(service, request, code, command)
+    except InvalidCommand as error:
+        return _problem_response(422, [_batch_problem(problem) for problem in error.problems])
+    result = _batch_out(code, outcome, 0)
+    return _json(result, 200 if result.replayed or result.dry_run else 201)
+
+
+def _batch_problem(problem: Any) -> sheets.RowProblem:
+    match = _ROW_FIELD.match(problem.field)
+    if match is None:
+        field = "submissions" if problem.field == "rows" else problem.field
+        return sheets.RowProblem(None, "", field, problem.rule, problem.message)
+    row, name = int(match.group(1)), match.group(2)
+    message = problem.message.replace(f"第 {row} 行", f"第 {row} 条")
+    # The index in ``field`` counts from 0, as in the JSON array (and in validation errors); ``row`` from 1.
+    return sheets.RowProblem(row, name, f"submissions[{row - 1}].{name}", problem.rule, message)
+
+
+# ------------------------------------------------------------------------------------- shared
+
+
+def fingerprint(rows: Sequence[c.BatchRow]) -> str:
+    """The batch's content, independent of how numbers were written (61.50 and 61.5 are one value)."""
+    canonical = [[row.indicator, row.period, _canonical(row.value), row.comment, row.reason] for row in rows]
+    return hashlib.sha256(orjson.dumps(canonical)).hexdigest()
+
+
+def _canonical(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def _may_correct(request: Request, code: str) -> bool:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return principal is not None and principal.may(Action.CORRECT_DATA, code)
+
+
+async def _run(service: Platform, request: Request, code: str, command: c.SubmitBatch) -> Any:
+    context = command_context(request, Action.SUBMIT_DATA, code)
+    return await asyncio.wrap_future(service.ledger.submit(code, command, context))
+
+
+def _batch_out(code: str, outcome: Any, skipped: int) -> BatchOut:
+    result: dict[str, Any] = outcome.result
+    return BatchOut(
+        county=code,
+        version=result.get("version", outcome.version),
+        position=outcome.position,
+        replayed=bool(result.get("replayed", False)),
+        dry_run=bool(result.get("dry_run", False)),
+        summary=BatchSummaryOut(**result["summary"]),
+        rows=[BatchRowOut(**row) for row in result.get("rows", [])],
+        skipped=skipped,
+    )
+
+
+def _json(body: BatchOut, status: int) -> Response:
+    return Response(orjson.dumps(body.model_dump()), status_code=status, media_type="application/json")
+
+
+def _problem_response(status: int, problems: Sequence[sheets.RowProblem]) -> JSONResponse:
+    messages = [problem.message for problem in problems]
+    more = f"；另有 {len(messages) - DETAIL_MESSAGES} 处问题，见 errors" if len(messages) > DETAIL_MESSAGES else ""
+    body = {
+        "type": f"https://ruraleval.cn/problems/{problems[0].rule}",
+        "title": TITLES.get(status, "请求未能完成"),
+        "status": status,
+        "detail": "；".join(messages[:DETAIL_MESSAGES]) + more,
+        "errors": [
+            {
+                "field": problem.field,
+                "rule": problem.rule,
+                "message": problem.message,
+                "row": problem.row,
+                "column": problem.column or None,
+            }
+            for problem in problems
+        ],
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
