@@ -1,7 +1,8 @@
 """A scheme's rules for checking data at entry and for raising early warnings.
 
 Both sections are optional in a scheme document; the defaults are the centre's usual
-practice (robust z-score 3.5 on at least four earlier periods, else a 50 % change;
+practice (robust z-score 3.5 on at least four earlier changes, never below a 10 % move,
+else a 50 % change;
 overdue orange after a week and red after a month; an unanswered return after 5 days).
 """
 
@@ -24,7 +25,8 @@ class Checks:
 
     robust_z: Decimal = Decimal("3.5")
     change_pct: Decimal | None = Decimal(50)
-    min_history: int = 4
+    min_history: int = 4  # earlier changes needed before the z-score is used
+    min_change_pct: Decimal = Decimal(10)  # smaller changes are never flagged by the z-score
 
 
 @dataclass
@@ -83,6 +85,9 @@ def read_checks(check: Collects, raw: Any) -> Checks:
         robust_z=_positive(check, section.get("robust_z"), "checks.robust_z", defaults.robust_z),
         change_pct=_positive(check, change, "checks.change_pct", Decimal(50), nullable=True),
         min_history=history,
+        min_change_pct=_positive(
+            check, section.get("min_change_pct"), "checks.min_change_pct", defaults.min_change_pct
+        ),
     )
 
 
@@ -108,7 +113,12 @@ def read_warning_rules(check: Collects, raw: Any) -> WarningRules:
 
 
 def checks_document(checks: Checks) -> dict[str, Any]:
-    return {"robust_z": checks.robust_z, "change_pct": checks.change_pct, "min_history": checks.min_history}
+    return {
+        "robust_z": checks.robust_z,
+        "change_pct": checks.change_pct,
+        "min_history": checks.min_history,
+        "min_change_pct": checks.min_change_pct,
+    }
 
 
 def warning_rules_document(rules: WarningRules) -> dict[str, Any]:

@@ -79,6 +79,11 @@ DEMO_USERS = [
     ("leader", "demo-leader-2023", "领导小组", Grant("demo-leader", "leader")),
     ("auditor", "demo-auditor-2023", "审计", Grant("demo-auditor", "auditor")),
 ]
+# Values that jump from their history (flagged at entry): one explained at once, one not.
+JUMPS = {
+    ("130425", "1.5", "2023-10"): (Decimal(3), "国庆黄金周接待游客激增，已与景区台账核对"),
+    ("620421", "1.5", "2023-08"): (Decimal(4), ""),
+}
 DEPARTMENT_INDICATORS = ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1"]
 
 
@@ -245,16 +250,44 @@ def _load_data(platform: Platform, scheme: Scheme) -> None:
             for index, period in enumerate(periods, start=1):
                 share = Decimal(index) / len(periods) if indicator.aggregate != "sum" else Decimal(1) / len(periods)
                 value = _value(indicator, progress, share, county_rng)
+                factor, comment = JUMPS.get((code, indicator.code, period), (Decimal(1), ""))
+                value = min(value * factor, indicator.range[1]).quantize(Decimal("0.01"))
                 late_days = county_rng.choice([0, 0, 0, 0, 0, 0, 3, 12])
                 recorded = (
                     _Calendar.due(period) - timedelta(days=3) + timedelta(days=late_days, minutes=rng.randint(0, 600))
                 )
                 context = c.Context(f"dept.{code}", f"demo-{code}-{indicator.code}-{period}", recorded)
-                pending.append((recorded, code, c.SubmitData(indicator.code, period, value, "form"), context))
+                pending.append(
+                    (recorded, code, c.SubmitData(indicator.code, period, value, "form", None, comment), context)
+                )
+    pending.extend(_conversation())
     pending.sort(key=lambda item: item[0])
     futures = [platform.ledger.submit(code, command, context) for _, code, command, context in pending]
     for future in futures:
         future.result()
+
+
+def _conversation() -> list[tuple[datetime, str, c.CountyCommand, c.Context]]:
+    """The monthly cycle around the data: an action plan, a question, returns and answers."""
+    east, dept, coordinator = "evaluator.east", "dept.130425", "coordinator.130425"
+    steps: list[tuple[datetime, str, str, c.CountyCommand]] = [
+        (datetime(YEAR, 6, 25, 2, tzinfo=UTC), coordinator, "130425", c.RecordActionPlan(
+            "1.5", "一、打造“大名小磨香油”等农文旅线路；二、每季度举办一次农民丰收节活动；三、与周边景区联票引流。")),
+        (datetime(YEAR, 7, 5, 1, tzinfo=UTC), dept, "130425",
+         c.PostFeedback("1.1", "", "county", "粮食综合生产能力按播种面积还是按产量口径填报？")),
+        (datetime(YEAR, 7, 6, 3, tzinfo=UTC), east, "130425",
+         c.PostFeedback("1.1", "", "evaluator", "按统计年鉴的粮食产量口径填报，单位万吨。")),
+        (datetime(YEAR, 7, 6, 4, tzinfo=UTC), east, "130425", c.CloseThread("1.1", "", "口径已明确")),
+        (datetime(YEAR, 10, 25, 2, tzinfo=UTC), east, "130425",
+         c.ReviewSubmission("2.1", "2023-09", "return", "较上月下降明显，请核实并说明原因")),
+        (datetime(YEAR, 10, 27, 6, tzinfo=UTC), dept, "130425",
+         c.PostFeedback("2.1", "2023-09", "county", "经核实，9月两家规模养殖场停产检修，数据无误")),
+        (datetime(YEAR, 10, 30, 2, tzinfo=UTC), east, "130425", c.ReviewSubmission("2.1", "2023-09", "accept")),
+        (datetime(YEAR, 11, 25, 2, tzinfo=UTC), east, "320583",
+         c.ReviewSubmission("2.3", "2023-10", "return", "请补充各乡镇明细表")),
+    ]  # fmt: skip
+    return [(when, code, command, c.Context(actor, f"demo-cycle-{index}", when))
+            for index, (when, actor, code, command) in enumerate(steps)]  # fmt: skip
 
 
 def _load_reviews(platform: Platform) -> None:

@@ -71,7 +71,7 @@ def errors(response: Any) -> set[tuple[str, str]]:
 def test_a_jump_is_accepted_flagged_and_confirmed_with_a_comment(county: TestClient) -> None:
     jumped = post(county, "/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50})
     assert jumped["events"] == ["DataSubmitted", "AnomalyFlagged"]
-    assert "稳健 z 值" in jumped["flag"] and "中位数 11" in jumped["flag"]
+    assert "较上期 11 变化 +39" in jumped["flag"] and "稳健 z 值 26.31" in jumped["flag"]  # 0.6745 × 39 / 1
     scores = county.get(f"/api/v1/counties/{COUNTY}/scores", params={"year": 2023}).json()
     assert next(n for n in scores["nodes"] if n["code"] == "1.2")["value"] == 104.0  # counted, though flagged
 
@@ -258,16 +258,25 @@ def test_the_change_rule_applies_while_the_history_is_short() -> None:
     assert check_jump(Decimal(100), [Decimal(10)], Checks(change_pct=None)) is None
 
 
+def test_a_steady_climb_and_the_month_after_a_spike_are_not_flagged() -> None:
+    checks = Checks()
+    climb = [Decimal(60) + Decimal(month) / 2 + Decimal(month % 3) / 10 for month in range(12)]
+    assert check_jump(climb[-1] + Decimal("0.6"), climb, checks) is None  # on its path, far above its median
+    spike = [Decimal(10), Decimal(11), Decimal(10), Decimal(12), Decimal(11), Decimal(40)]
+    assert check_jump(Decimal(11), spike, checks) is None  # back to the usual level
+    assert check_jump(Decimal(80), spike[:-1], checks) is not None
+
+
 @given(
-    history=st.lists(st.integers(0, 1000).map(Decimal), min_size=4, max_size=30),
-    shift=st.integers(-(10**6), 10**6).map(Decimal),
+    history=st.lists(st.integers(0, 1000).map(Decimal), min_size=2, max_size=30),
+    value=st.integers(0, 5000).map(Decimal),
+    scale=st.integers(1, 10**6).map(Decimal),
 )
-def test_flags_do_not_depend_on_the_level_of_the_series(history: list[Decimal], shift: Decimal) -> None:
-    """Adding a constant to every value (a robust z-score's invariance) never changes the verdict."""
-    checks = Checks(change_pct=None)
-    value = history[-1] * 3 + 7
+def test_flags_do_not_depend_on_the_unit(history: list[Decimal], value: Decimal, scale: Decimal) -> None:
+    """The same series in 万元 or in 元 (every value times a constant) gets the same verdict and measure."""
+    checks = Checks()
     plain = check_jump(value, history, checks)
-    shifted = check_jump(value + shift, [item + shift for item in history], checks)
-    assert (plain is None) == (shifted is None)
-    if plain is not None and shifted is not None:
-        assert plain.measure == shifted.measure
+    scaled = check_jump(value * scale, [item * scale for item in history], checks)
+    assert (plain is None) == (scaled is None)
+    if plain is not None and scaled is not None:
+        assert (plain.method, plain.measure) == (scaled.method, scaled.measure)
