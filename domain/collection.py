@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from domain.periods import Period, parse_period
 from domain.recorded_time import CHINA
@@ -88,17 +89,26 @@ class Expected:
     received_at: datetime | None
 
 
-def expected(book: CountyYear, indicator: IndicatorDef) -> list[Expected]:
-    """Every period of the book's year that ``indicator`` must be reported for."""
-    year = book.scheme.year
+def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None) -> list[Expected]:
+    """Every period of the book's year that ``indicator`` must be reported for (or just ``only``)."""
+    deadlines = book.scheme.deadlines
     periods = book.data.get(indicator.code, {})
     owed = []
-    for period in periods_of(indicator.frequency, year):
-        key = str(period)
+    schedule = _schedule(indicator.frequency, book.scheme.year, deadlines.monthly_due_day,
+                         deadlines.quarterly_due_day, deadlines.annual_due)  # fmt: skip
+    for key, due in schedule:
+        if only is not None and key != only:
+            continue
         submission = periods.get(key)
-        received = None if submission is None else (submission.received_at or None)
-        owed.append(Expected(indicator.code, key, due_date(period, book.scheme.deadlines), received))
+        owed.append(Expected(indicator.code, key, due, None if submission is None else submission.received_at))
     return owed
+
+
+@lru_cache(maxsize=256)
+def _schedule(frequency: str, year: int, monthly: int, quarterly: int, annual: str) -> tuple[tuple[str, date], ...]:
+    """The periods of a year and their deadlines (asked for after every data event: kept)."""
+    deadlines = Deadlines(monthly, quarterly, annual)
+    return tuple((str(period), due_date(period, deadlines)) for period in periods_of(frequency, year))
 
 
 def status(due: date, received_at: datetime | None, at: date) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from domain.collection import (
@@ -23,6 +24,7 @@ from domain.collection import (
     dimension_of,
     expected,
     start_of_day,
+    takes_data,
 )
 from domain.decimals import HUNDRED, ZERO, divide, plain, round2
 from domain.monitoring_rules import WarningRules
@@ -83,23 +85,39 @@ class Warning:
 # ------------------------------------------------------------------------------- facts
 
 
-def facts(book: CountyYear, indicators: set[str] | None = None) -> dict[FactKey, Fact]:
+def facts(book: CountyYear, indicators: set[str] | None = None, period: str | None = None) -> dict[FactKey, Fact]:
     """The facts of a county year; of some indicators only when ``indicators`` is given
-    (dimension facts then left out)."""
+    (dimension facts then left out), and of one period of theirs when ``period`` is
+    (with the indicators' off-track facts, which every period moves). ``in_scope`` says
+    which keys such a narrower call answers for."""
     found: dict[FactKey, Fact] = {}
     rules = book.scheme.warnings
     if indicators is None:
         for ordinal, node in enumerate(n for n in book.indicators.values() if n.parent is None and n.weighted):
             fact = Fact("dimension", node.code, "", False, "", {"name": node.name, "ordinal": str(ordinal)})
             found[fact.key] = fact
-    for indicator in data_indicators(book):
-        if indicators is None or indicator.code in indicators:
-            for fact in indicator_facts(book, indicator, rules):
-                found[fact.key] = fact
+    if indicators is None:
+        chosen = data_indicators(book)
+    else:  # one indicator's facts, without walking the whole tree for every data event
+        chosen = [book.indicators[code] for code in sorted(indicators) if code in book.indicators]
+        chosen = [indicator for indicator in chosen if takes_data(book, indicator)]
+    for indicator in chosen:
+        for fact in indicator_facts(book, indicator, rules, period):
+            found[fact.key] = fact
     return found
 
 
-def indicator_facts(book: CountyYear, indicator: IndicatorDef, rules: WarningRules) -> list[Fact]:
+def in_scope(key: FactKey, indicators: set[str] | None, period: str | None) -> bool:
+    if indicators is None:
+        return True
+    if key[0] == "dimension" or key[1] not in indicators:
+        return False
+    return period is None or key[2] == period or key[0] == "off_track"
+
+
+def indicator_facts(
+    book: CountyYear, indicator: IndicatorDef, rules: WarningRules, period: str | None = None
+) -> list[Fact]:
     code = indicator.code
     responsible = book.responsibility.get(code)
     common = {
@@ -112,7 +130,7 @@ def indicator_facts(book: CountyYear, indicator: IndicatorDef, rules: WarningRul
     overdue_days = {"orange_days": str(rules.overdue_orange_days), "red_days": str(rules.overdue_red_days)}
     answer_days = {"answer_days": str(rules.answer_days)}
     found = []
-    for owed in expected(book, indicator):
+    for owed in expected(book, indicator, period):
         received = None if owed.received_at is None else owed.received_at.isoformat()
         found.append(
             Fact(
@@ -124,14 +142,16 @@ def indicator_facts(book: CountyYear, indicator: IndicatorDef, rules: WarningRul
                 common | {"due": owed.due.isoformat(), "received_at": received, **overdue_days},
             )
         )
-    for anomaly in book.anomalies.values():
-        if anomaly.indicator == code and not anomaly.confirmed:
+    anomalies = book.anomalies.values() if period is None else [book.anomalies.get(f"{code}|{period}")]
+    for anomaly in anomalies:
+        if anomaly is not None and anomaly.indicator == code and not anomaly.confirmed:
             data = common | {"value": plain(anomaly.value), "method": anomaly.method,
                              "measure": plain(round2(anomaly.measure) or ZERO), "message": anomaly.message,
                              "flagged_at": anomaly.flagged_at.isoformat(), **answer_days}  # fmt: skip
             found.append(Fact("anomaly", code, anomaly.period, True, "", data))
-    for thread in book.threads.values():
-        if thread.indicator == code and thread.status == "returned" and thread.returned_at is not None:
+    threads = book.threads.values() if period is None else [book.threads.get(f"{code}|{period}")]
+    for thread in threads:
+        if thread is not None and thread.indicator == code and thread.status == "returned" and thread.returned_at:
             ripe = beijing_date(thread.returned_at) + timedelta(days=rules.answer_days)
             comment = next((c.text for c in reversed(thread.comments) if c.action == "returned"), "")
             data = common | {"returned_at": thread.returned_at.isoformat(), "comment": comment, **answer_days}
@@ -200,23 +220,42 @@ def off_track_level(percent: Decimal, rules: WarningRules) -> str | None:
 # ------------------------------------------------------------------------------- judging
 
 
-def overdue_level(days: int, orange_days: int, red_days: int) -> str:
-    if days >= red_days:
-        return "red"
-    if days >= orange_days:
-        return "orange"
-    return "yellow"
+NEVER = "9999-12-31"
 
 
-def aged_level(days: int, answer_days: int) -> str | None:
-    """An unanswered return: yellow from ``answer_days`` days, orange from twice, red from three times."""
-    if days >= 3 * answer_days:
-        return "red"
-    if days >= 2 * answer_days:
-        return "orange"
-    if days >= answer_days:
-        return "yellow"
-    return None
+def level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
+    """The Beijing days (ISO) from which a fact is a yellow, an orange and a red warning
+    ("" from the start, NEVER if not at all). The read model stores them, so that the
+    grid counts levels in SQL; ``judge`` reads levels from them too."""
+    if not fact.pending or fact.kind not in WARNING_KIND:
+        return NEVER, NEVER, NEVER
+    data = fact.data
+    if fact.kind == "expected":
+        due = date.fromisoformat(str(data["due"]))
+        orange, red = int(str(data["orange_days"])), int(str(data["red_days"]))
+        return fact.ripe, _later(due, orange), _later(due, red)
+    if fact.kind == "off_track":
+        level = data["level"]
+        return "", "" if level in ("orange", "red") else NEVER, "" if level == "red" else NEVER
+    # An unanswered return ages from its return; an anomaly from when it was flagged,
+    # yellow at once, then orange and red after the same twice and three times answer_days.
+    days = int(str(data["answer_days"]))
+    start = beijing_date(datetime.fromisoformat(str(data["returned_at"]))) if fact.kind == "returned" else None
+    start = start or beijing_date(since)
+    return fact.ripe, _later(start, 2 * days), _later(start, 3 * days)
+
+
+@lru_cache(maxsize=4096)
+def _later(day: date, days: int) -> str:
+    return (day + timedelta(days=days)).isoformat()
+
+
+def level_on(dates: tuple[str, str, str], at: date) -> str | None:
+    yellow, orange, red = dates
+    day = at.isoformat()
+    if yellow > day:
+        return None
+    return "red" if red <= day else "orange" if orange <= day else "yellow"
 
 
 def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
@@ -224,8 +263,10 @@ def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
 
     A fact carries the scheme's numbers it is judged by, so rows of the read model are
     judged alone."""
-    if not fact.pending or fact.kind not in WARNING_KIND or (fact.ripe and date.fromisoformat(fact.ripe) > at):
+    found = level_on(level_dates(fact, since), at)
+    if found is None:
         return None
+    level: str = found
     data = fact.data
     raised = since if not fact.ripe else max(since, start_of_day(date.fromisoformat(fact.ripe)))
     who = _responsible(data)
@@ -233,25 +274,20 @@ def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
     if fact.kind == "expected":
         due = date.fromisoformat(str(data["due"]))
         days = days_late(due, at)
-        level = overdue_level(days, int(str(data["orange_days"])), int(str(data["red_days"])))
         reason = (f"{fact.indicator} {name} {fact.period} 的{FREQUENCY_LABELS[str(data['frequency'])]}数据"
                   f"应于 {due.isoformat()} 前报送，截至 {at.isoformat()} 仍未收到，已逾期 {days} 天{who}")  # fmt: skip
     elif fact.kind == "returned":
         returned = beijing_date(datetime.fromisoformat(str(data["returned_at"])))
         days = (at - returned).days
         answer_days = int(str(data["answer_days"]))
-        level = aged_level(days, answer_days) or "yellow"
         comment = f"（退回意见：{data['comment']}）" if data.get("comment") else ""
         reason = (f"{fact.indicator} {name} {fact.period or '指标'} 的数据于 {returned.isoformat()} 被退回{comment}，"
                   f"已 {days} 天未答复（应在 {answer_days} 天内答复）{who}")  # fmt: skip
     elif fact.kind == "anomaly":
         days = max((at - beijing_date(since)).days, 0)
-        # Starts yellow at once, then ages like an unanswered return.
-        level = aged_level(days, int(str(data["answer_days"]))) or "yellow"
         reason = (f"{fact.indicator} {name} {fact.period} 报送值 {data['value']} 波动异常：{data['message']}；"
                   f"已 {days} 天尚未确认或审核{who}")  # fmt: skip
     else:
-        level = str(data["level"])
         percent = round2(Decimal(str(data["shortfall_pct"])))
         unit = data.get("unit") or ""
         what = AGGREGATE_LABELS.get(str(data["aggregate"]), "值")

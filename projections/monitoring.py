@@ -26,21 +26,35 @@ import orjson
 
 from domain.collection import STATUSES, beijing_date, has_ended, status
 from domain.county import County
-from domain.warnings import FACT_KIND, LEVELS, Fact, FactKey, Warning, facts, judge, worst
+from domain.warnings import (
+    FACT_KIND,
+    LEVELS,
+    WARNING_KIND,
+    Fact,
+    FactKey,
+    Warning,
+    facts,
+    in_scope,
+    judge,
+    level_dates,
+    worst,
+)
 from projections.runner import CachedSource, Projection
 from projections.store import ReadStore, Sql
 from projections.temporal import instant, micros
 
 COLUMNS = ("county", "year", "kind", "indicator", "period", "pending", "ripe", "since_us", "data", "from_us",
-           "to_us", "version", "position")  # fmt: skip
+           "to_us", "version", "position", "orange_from", "red_from", "dimension")  # fmt: skip
 FACT_FIELDS = "f.county, f.year, f.kind, f.indicator, f.period, f.pending, f.ripe, f.since_us, f.data"
+VALID_AT = "f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)"
 # Events that change no fact: scores, points, weights, closings, batch receipts, action plans.
 INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "WeightsAdjusted", "PeriodClosed",
                    "PeriodReopened", "BatchReceived", "ActionPlanRecorded"})  # fmt: skip
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 
-YearFacts = dict[FactKey, tuple[Fact, int]]  # each open fact with its since_us
+YearFacts = dict[str, dict[FactKey, tuple[Fact, int]]]  # per indicator: each open fact with its since_us
+Scope = tuple[str, set[str] | None, str | None]  # (year, indicators or None for all, period or None for all)
 
 
 @dataclass
@@ -65,8 +79,8 @@ class MonitoringProjection(Projection):
         "CREATE TABLE IF NOT EXISTS warning_facts (county TEXT NOT NULL, year INTEGER NOT NULL, kind TEXT NOT NULL,"
         " indicator TEXT NOT NULL, period TEXT NOT NULL, pending INTEGER NOT NULL, ripe TEXT NOT NULL,"
         " since_us BIGINT NOT NULL, data TEXT NOT NULL, from_us BIGINT NOT NULL, to_us BIGINT,"
-        " version BIGINT NOT NULL, position BIGINT NOT NULL,"
-        " PRIMARY KEY (county, year, kind, indicator, period, version))",
+        " version BIGINT NOT NULL, position BIGINT NOT NULL, orange_from TEXT NOT NULL, red_from TEXT NOT NULL,"
+        " dimension TEXT NOT NULL, PRIMARY KEY (county, year, kind, indicator, period, version))",
         # Closing a fact's open row, and current reads, find it here however long the history grows.
         "CREATE INDEX IF NOT EXISTS warning_facts_current ON warning_facts (county, year, kind, indicator, period)"
         " WHERE to_us IS NULL",
@@ -107,7 +121,8 @@ class MonitoringProjection(Projection):
             [county.code],
         ):
             fact = fact_of(row)
-            loaded.open.setdefault(str(row["year"]), {})[fact.key] = (fact, int(row["since_us"]))
+            by_indicator = loaded.open.setdefault(str(row["year"]), {}).setdefault(fact.indicator, {})
+            by_indicator[fact.key] = (fact, int(row["since_us"]))
         return loaded
 
     def _replay(
@@ -117,18 +132,19 @@ class MonitoringProjection(Projection):
         for position, event in events:
             state.county = event.mutate(state.county)
             state.version = event.originator_version
-            for year, scope in touched(event, state.county):
+            for year, indicators, period in touched(event, state.county):
                 book = state.county.years.get(year)
-                now = facts(book, scope) if book is not None else {}
+                now = facts(book, indicators, period) if book is not None else {}
                 before = state.open.setdefault(year, {})
-                _apply(state.county.code, int(year), before, now, scope, event, position, pending)
+                _apply(state.county.code, int(year), before, now, (year, indicators, period), event, position, pending)
         self._states[stream] = state
         while len(self._states) > self.maxsize:
             self._states.popitem(last=False)
 
 
-def touched(event: Any, county: County) -> list[tuple[str, set[str] | None]]:
-    """The years an event may change, each with the indicators whose facts it moves (None: all)."""
+def touched(event: Any, county: County) -> list[Scope]:
+    """The years an event may change, each with the indicators whose facts it moves and the
+    period (None: all). A data or feedback event moves one indicator's period and its path."""
     kind = type(event).__name__
     if kind in INERT:
         return []
@@ -137,10 +153,13 @@ def touched(event: Any, county: County) -> list[tuple[str, set[str] | None]]:
         year = str(event.period)[:4]
     indicator = getattr(event, "indicator", None)
     if kind not in STRUCTURAL and isinstance(indicator, str) and year is not None:
-        return [(str(year), {indicator})]
+        period = getattr(event, "period", None)
+        return [(str(year), {indicator}, period or None)]
     if kind == "SchemeAdopted":
-        return [(str(event.scheme.year), None)]
-    return [(str(year), None)] if year is not None else [(name, None) for name in sorted(county.years)]
+        return [(str(event.scheme.year), None, None)]
+    if year is not None:
+        return [(str(year), None, None)]
+    return [(name, None, None) for name in sorted(county.years)]
 
 
 def _apply(
@@ -148,28 +167,34 @@ def _apply(
     year: int,
     before: YearFacts,
     now: dict[FactKey, Fact],
-    scope: set[str] | None,
+    scope: Scope,
     event: Any,
     position: int,
     pending: _Pending,
 ) -> None:
     at = micros(event.timestamp)
-    scoped = [key for key in before if scope is None or (key[0] != "dimension" and key[1] in scope)]
-    for key in scoped:
-        if key not in now:
+    _, indicators, period = scope
+    groups = before.values() if indicators is None else [before.get(code, {}) for code in indicators]
+    for group in groups:
+        for key in [key for key in group if in_scope(key, indicators, period) and key not in now]:
             _close(pending, (code, year, key), at)
-            del before[key]
+            del group[key]
     for key, fact in now.items():
-        previous = before.get(key)
+        group = before.setdefault(fact.indicator, {})
+        previous = group.get(key)
         if previous is not None and previous[0] == fact:
             continue
         if previous is not None:
             _close(pending, (code, year, key), at)
         # The condition's start survives changes of figures while it holds.
         since = previous[1] if previous is not None and previous[0].pending and fact.pending else at
-        before[key] = (fact, since)
+        group[key] = (fact, since)
+        # The days it turns yellow, orange, red: the grid counts levels without judging each row.
+        # (From the yellow day, "ripe", on a pending fact's row; the column keeps the fact's own ripe.)
+        _, orange, red = level_dates(fact, instant(since))
         row = [code, year, fact.kind, fact.indicator, fact.period, 1 if fact.pending else 0, fact.ripe, since,
-               _data(fact), at, None, event.originator_version, position]  # fmt: skip
+               _data(fact), at, None, event.originator_version, position, orange, red,
+               fact.data.get("dimension") or fact.indicator]  # fmt: skip
         pending.rows.append(row)
         pending.open[(code, year, key)] = row
 
@@ -223,7 +248,7 @@ def _standing(
     if at_us is None:
         conditions.append("f.to_us IS NULL")
     else:
-        conditions.append("f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)")
+        conditions.append(VALID_AT)
         values += [at_us, at_us]
     for column, value in (("f.county", filters.county), ("c.region", filters.region), ("f.year", filters.year),
                           ("f.indicator", filters.indicator)):  # fmt: skip
@@ -294,7 +319,9 @@ def status_counts(entries: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 def grid(store: ReadStore, year: int, at: date, at_us: int | None, visible: frozenset[str] | None) -> dict[str, Any]:
-    """Region × county × dimension: the worst level in each cell, and counts per level and kind."""
+    """Region × county × dimension: the worst level in each cell, and counts per level and kind.
+
+    Levels are counted in SQL from the days each fact turns yellow, orange and red."""
     filters = Filters(year=year, visible=visible)
     columns = _standing(store, at_us, filters, ["f.kind = %s"], ["dimension"])
     counties: dict[str, dict[str, Any]] = {}
@@ -302,14 +329,26 @@ def grid(store: ReadStore, year: int, at: date, at_us: int | None, visible: froz
         county = counties.setdefault(row["county"], {"county": row["county"], "county_name": row["county_name"],
                                                      "region": row["region"], "cells": {}})  # fmt: skip
         county["cells"][row["indicator"]] = _cell(row["indicator"], orjson.loads(row["data"])["name"])
-    for item in warnings(store, at, at_us, filters):
-        owner = counties.get(item.warning.county)
-        if owner is None:
+    day = at.isoformat()
+    valid, values = ("f.to_us IS NULL", []) if at_us is None else (VALID_AT, [at_us, at_us])
+    counted = store.query(
+        "SELECT f.county, f.dimension, f.kind, COUNT(*) AS total,"
+        " SUM(CASE WHEN f.red_from <= %s THEN 1 ELSE 0 END) AS red,"
+        " SUM(CASE WHEN f.red_from > %s AND f.orange_from <= %s THEN 1 ELSE 0 END) AS orange"
+        f" FROM warning_facts f WHERE f.pending = 1 AND f.ripe <= %s AND f.year = %s AND {valid}"
+        " GROUP BY f.county, f.dimension, f.kind",
+        [day, day, day, day, year, *values],
+    )
+    for row in counted:
+        owner = counties.get(row["county"])
+        if owner is None:  # not visible to the caller, or no scheme of the year then
             continue
-        cell = owner["cells"].setdefault(item.warning.dimension, _cell(item.warning.dimension, item.warning.dimension))
-        cell["levels"][item.warning.level] += 1
-        cell["kinds"][item.warning.kind] += 1
-        cell["total"] += 1
+        cell = owner["cells"].setdefault(row["dimension"], _cell(row["dimension"], row["dimension"]))
+        red, orange, total = int(row["red"]), int(row["orange"]), int(row["total"])
+        for level, count in (("red", red), ("orange", orange), ("yellow", total - red - orange)):
+            cell["levels"][level] += count
+        cell["kinds"][WARNING_KIND[row["kind"]]] += total
+        cell["total"] += total
     for county in counties.values():
         for cell in county["cells"].values():
             cell["worst"] = worst([level for level in LEVELS if cell["levels"][level]])

@@ -5,6 +5,7 @@ against a pure replay of the county at random (at, as_of)."""
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -287,11 +288,20 @@ def dump(platform: Platform) -> list[dict[str, Any]]:
     )
 
 
+def forget(platform: Platform) -> None:
+    """Drops what the runner and the monitoring projection hold in memory between batches."""
+    platform.projections.source.clear()
+    for projection in platform.projections.projections:
+        if isinstance(projection, monitoring.MonitoringProjection):
+            projection._states.clear()
+
+
 def test_rebuild_equals_incremental(walk: Walk) -> None:
     early_months(walk)
     walk.do("2023-06-01 10:00", c.ReviewSubmission("1.2", "2023-04", "return", "请核实"))
     walk.do("2023-06-05 10:00", c.SubmitData("1.2", "2023-05", Decimal(40)))
     walk.do("2023-06-06 10:00", c.AssignResponsibility("1.2", "县文旅局", "王五"))
+    forget(walk.platform)  # the next batch resumes from the table, as another process or a restart would
     walk.do("2023-06-07 10:00", c.CorrectData("1.2", "2023-04", Decimal(12), "更正"))
     walk.do("2023-07-10 10:00", c.SubmitData("2.1", "2023-Q2", Decimal(36)))
     walk.do("2023-07-11 10:00", c.ReviseIndicator("1.2", {"name": "乡村旅游接待人次"}, "改名"))
@@ -368,6 +378,11 @@ def county_command(action: tuple[Any, ...]) -> c.CountyCommand:
 START = datetime(2023, 2, 1, 1, tzinfo=UTC)
 
 
+def _counts(cell: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(cell["dimension"], name) for group in ("levels", "kinds") for name, n in cell[group].items()
+            for _ in range(n)]  # fmt: skip
+
+
 class Counties:
     """One store shared by several examples: each example enrols a county of its own."""
 
@@ -390,12 +405,20 @@ class Counties:
                 self.platform.ledger.execute(code, county_command(action), c.Context("u", f"s{index}", now))
             if index % 4 == 0:
                 self.platform.projections.catch_up()
+            if index % 9 == 8:
+                forget(self.platform)
         self.platform.projections.catch_up()
         for pick, offset, days in probes:
             as_of = instants[pick % len(instants)] + timedelta(microseconds=offset)
             at = (as_of + timedelta(days=days)).astimezone(CHINA).date()
             read = monitoring.warnings(self.platform.reads, at, micros(as_of), monitoring.Filters(county=code))
-            assert [found.warning for found in read] == replayed_warnings(self.platform, code, as_of, at)
+            expected = replayed_warnings(self.platform, code, as_of, at)
+            assert [found.warning for found in read] == expected
+            # The grid counts levels in SQL: the same warnings, cell by cell.
+            grid = monitoring.grid(self.platform.reads, 2023, at, micros(as_of), frozenset({code}))
+            cells = {cell["dimension"]: cell for county in grid["counties"] for cell in county["cells"]}
+            counted = Counter(key for cell in cells.values() for key in _counts(cell))
+            assert counted == Counter(key for w in expected for key in ((w.dimension, w.level), (w.dimension, w.kind)))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
