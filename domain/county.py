@@ -807,10 +807,11 @@ class County(Aggregate):
         submitted: int
         corrected: int
         unchanged: int
+        flagged: int
 
         def apply(self, county: County) -> None:
             summary = {"rows": self.rows, "submitted": self.submitted, "corrected": self.corrected,
-                       "unchanged": self.unchanged}  # fmt: skip
+                       "unchanged": self.unchanged, "flagged": self.flagged}  # fmt: skip
             county.idempotency[intake.BATCH_PREFIX + self.key] = {
                 "fingerprint": self.fingerprint,
                 "version": self.originator_version,

@@ -203,7 +203,7 @@ def _record_batch(
     county._record(
         county.BatchReceived, context, channel=command.channel, key=command.key, fingerprint=command.fingerprint,
         filename=command.filename, rows=summary["rows"], submitted=summary["submitted"],
-        corrected=summary["corrected"], unchanged=summary["unchanged"],
+        corrected=summary["corrected"], unchanged=summary["unchanged"], flagged=summary["flagged"],
     )  # fmt: skip
 
 
