@@ -141,6 +141,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/counties/{code}/adjustments"): county(*REVIEW),
     ("POST", "/api/v1/counties/{code}/periods/{period}/close"): county(*REVIEW),
     ("POST", "/api/v1/counties/{code}/periods/{period}/reopen"): county(*REVIEW),
+    # review, feedback, flagged values, action plans
+    ("POST", "/api/v1/counties/{code}/reviews"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/confirmations"): county(*DATA, API_KEY),
+    ("POST", "/api/v1/counties/{code}/feedback"): county(ADMIN_USER, EVALUATOR, COORDINATOR, DEPARTMENT),
+    ("POST", "/api/v1/counties/{code}/feedback/close"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/feedback"): county(*EVERYONE),
+    ("PUT", "/api/v1/counties/{code}/indicators/{indicator}/action-plan"): county(ADMIN_USER, COORDINATOR),
+    ("GET", "/api/v1/counties/{code}/indicators/{indicator}/action-plan"): county(*EVERYONE),
+    ("GET", "/api/v1/counties/{code}/files/{sha256}"): county(*EVERYONE),
     # reads (lists are filtered by scope, see the tests below)
     ("GET", "/api/v1/counties"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/indicators"): county(*EVERYONE),
@@ -183,6 +192,7 @@ PATH_VALUES = {
     "grant_id": "demo-leader",
     "team": "east-1",
     "key_id": "no-such-key",
+    "sha256": "0" * 64,
 }
 QUERY = {"year": "2023"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
