@@ -474,3 +474,36 @@ def test_tree_problems_come_back_together_with_weight_and_method_problems(scheme
         ("weights", "sibling_sum"),
         ("weights.1", "sibling_sum"),
     } <= found
+
+
+def test_checks_and_warning_rules_default_and_round_trip(scheme_document: dict[str, Any]) -> None:
+    scheme = parse_scheme(scheme_document)
+    assert (scheme.checks.robust_z, scheme.checks.change_pct, scheme.checks.min_history) == (Decimal("3.5"), 50, 4)
+    assert (scheme.warnings.overdue_orange_days, scheme.warnings.overdue_red_days, scheme.warnings.answer_days) == (
+        8,
+        31,
+        5,
+    )
+    document = copy.deepcopy(scheme_document)
+    document["checks"] = {"robust_z": 4, "change_pct": None, "min_history": 6, "min_change_pct": 5}
+    document["warnings"] = {"overdue": {"orange_days": 3, "red_days": 10}, "off_track": {"yellow": 2, "orange": 4,
+                            "red": 8}, "answer_days": 2}  # fmt: skip
+    configured = parse_scheme(document)
+    assert configured.checks.change_pct is None and configured.warnings.off_track_red == 8
+    assert parse_scheme(json.loads(json.dumps(configured.to_document(), default=str))) == configured
+
+
+def test_bad_checks_and_warning_rules_are_all_listed(scheme_document: dict[str, Any]) -> None:
+    document = copy.deepcopy(scheme_document)
+    document["checks"] = {"robust_z": -1, "change_pct": "many", "min_history": 1}
+    document["warnings"] = {"overdue": {"orange_days": 40, "red_days": 31}, "off_track": {"yellow": 10, "orange": 5,
+                            "red": 20}, "answer_days": 0}  # fmt: skip
+    assert rules_of(document) >= {
+        ("checks.robust_z", "positive"),
+        ("checks.change_pct", "number"),
+        ("checks.min_history", "count"),
+        ("warnings.overdue", "ascending"),
+        ("warnings.off_track", "ascending"),
+        ("warnings.answer_days", "days"),
+    }
+    assert rules_of({**scheme_document, "warnings": []}) >= {("warnings", "object")}
