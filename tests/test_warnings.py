@@ -28,6 +28,7 @@ from domain.warnings import Fact, Warning, facts, judge, off_track
 from projections import monitoring
 from projections.temporal import micros
 from ruraleval.platform import Platform
+from ruraleval.replay import county_as_of
 from ruraleval.settings import parse_database_url
 from tests.conftest import ADMIN, add_user, example_document, login
 
@@ -414,6 +415,15 @@ class Counties:
             read = monitoring.warnings(self.platform.reads, at, micros(as_of), monitoring.Filters(county=code))
             expected = replayed_warnings(self.platform, code, as_of, at)
             assert [found.warning for found in read] == expected
+            # The facts standing at as_of are those of the county replayed to as_of (ruraleval/replay.py).
+            county = county_as_of(self.platform.ledger, code, as_of)
+            replayed = {} if county is None else facts(county.years["2023"])
+            rows = self.platform.reads.query(
+                "SELECT kind, indicator, period, pending, ripe, data FROM warning_facts WHERE county = %s"
+                " AND from_us <= %s AND (to_us IS NULL OR to_us > %s)",
+                [code, micros(as_of), micros(as_of)],
+            )
+            assert {(r["kind"], r["indicator"], r["period"]): monitoring.fact_of(r) for r in rows} == replayed
             # The grid counts levels in SQL: the same warnings, cell by cell.
             grid = monitoring.grid(self.platform.reads, 2023, at, micros(as_of), frozenset({code}))
             cells = {cell["dimension"]: cell for county in grid["counties"] for cell in county["cells"]}
