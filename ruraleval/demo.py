@@ -237,7 +237,7 @@ def demo_credentials() -> str:
 
 def _load_data(platform: Platform, scheme: Scheme) -> None:
     rng = random.Random(SEED)
-    pending = []
+    pending: list[tuple[datetime, str, c.CountyCommand, c.Context]] = []
     for code, *_ in COUNTIES:
         county_rng = random.Random(f"{SEED}-{code}")
         # Counties differ in how far they are along; indicators scatter around that.
@@ -251,7 +251,7 @@ def _load_data(platform: Platform, scheme: Scheme) -> None:
                 share = Decimal(index) / len(periods) if indicator.aggregate != "sum" else Decimal(1) / len(periods)
                 value = _value(indicator, progress, share, county_rng)
                 factor, comment = JUMPS.get((code, indicator.code, period), (Decimal(1), ""))
-                value = min(value * factor, indicator.range[1]).quantize(Decimal("0.01"))
+                value = (value * factor).quantize(Decimal("0.01"))
                 late_days = county_rng.choice([0, 0, 0, 0, 0, 0, 3, 12])
                 recorded = (
                     _Calendar.due(period) - timedelta(days=3) + timedelta(days=late_days, minutes=rng.randint(0, 600))

@@ -56,10 +56,8 @@ def test_two_processes_writing_one_county_lose_nothing(
 def test_concurrent_requests_share_commits(memory_platform: Platform, scheme: Scheme) -> None:
     enrol(memory_platform, scheme)
     context = c.Context("tester", "burst")
-    futures = [
-        memory_platform.ledger.submit(CODE, c.SubmitData("1.2", f"2023-{m % 12 + 1:02d}", Decimal(100 + m % 5)), context)
-        for m in range(200)
-    ]
+    commands = [c.SubmitData("1.2", f"2023-{m % 12 + 1:02d}", Decimal(100 + m % 5)) for m in range(200)]
+    futures = [memory_platform.ledger.submit(CODE, command, context) for command in commands]
     versions = sorted(future.result().version or 0 for future in futures)
     assert versions == list(range(2, 202))
     assert memory_platform.ledger.county(CODE).version == 201
