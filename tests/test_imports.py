@@ -462,7 +462,8 @@ def test_any_valid_rows_written_to_a_workbook_read_back_the_same(rows: list[tupl
     content = sheets.template_workbook(COUNTY, "大名县", "2023-05", lines)
     book = openpyxl.load_workbook(io.BytesIO(content))
     for number, (*_, comment) in enumerate(rows, start=2):
-        book[sheets.DATA_SHEET].cell(number, HEADERS.index("说明") + 1, comment or None)
+        cell = book[sheets.DATA_SHEET].cell(number, HEADERS.index("说明") + 1, comment or None)
+        cell.data_type = "s" if comment else cell.data_type  # typed as text, as a user's "=0" in a text cell
     buffer = io.BytesIO()
     book.save(buffer)
     upload = sheets.read_upload(buffer.getvalue(), "t.xlsx")
