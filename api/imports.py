@@ -29,10 +29,8 @@ from api.problems import PROBLEM_TYPE, TITLES, ProblemDetail
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.collection import data_indicators
-from domain.commands import DataScope
 from domain.errors import InvalidCommand
-from domain.periods import Period, parse_period
-from domain.state import Responsibility
+from domain.periods import parse_period, periods_asked_with
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
 
@@ -165,9 +163,9 @@ def template(
     lines = []
     for indicator in data_indicators(book):
         responsible = book.responsibility.get(indicator.code)
-        if scope is not None and not _in_scope(scope, indicator.code, responsible):
+        if scope is not None and not scope.allows(indicator.code, responsible.department if responsible else None):
             continue
-        for due in _periods_in(wanted, indicator.frequency):
+        for due in periods_asked_with(wanted, indicator.frequency):
             standing = book.data.get(indicator.code, {}).get(str(due))
             low, high = (indicator.range[0], indicator.range[1]) if indicator.range else (None, None)
             lines.append(
@@ -188,27 +186,6 @@ def template(
     chinese = f"{county.name}（{code}）{wanted}数据报送模板.xlsx"
     disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(chinese)}"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
-
-
-def _in_scope(scope: DataScope, indicator: str, responsible: Responsibility | None) -> bool:
-    """As the county's own rule: an indicator the scope names, or one of its departments' (domain/county.py)."""
-    return indicator in scope.indicators or (responsible is not None and responsible.department in scope.departments)
-
-
-def _periods_in(wanted: Period, frequency: str) -> list[Period]:
-    """The periods of ``frequency`` a template for ``wanted`` asks for.
-
-    Those within it, and a longer one ending with it: June brings its quarter, December
-    its quarter and its year; a quarter brings its months; a year everything in it.
-    """
-    step = {"monthly": 1, "quarterly": 3, "annual": 12}[frequency]
-    found = []
-    for first in range(1, 13, step):
-        candidate = Period(wanted.year, first, step)
-        inside = wanted.first_month <= candidate.first_month and candidate.last_month <= wanted.last_month
-        if inside or candidate.last_month == wanted.last_month:
-            found.append(candidate)
-    return found
 
 
 def _code_order(code: str) -> tuple[Any, ...]:

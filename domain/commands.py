@@ -32,6 +32,10 @@ class DataScope:
     departments: frozenset[str] = frozenset()
     indicators: frozenset[str] = frozenset()
 
+    def allows(self, indicator: str, department: str | None) -> bool:
+        """May write ``indicator``, for which ``department`` answers (None: nobody yet)?"""
+        return indicator in self.indicators or (department is not None and department in self.departments)
+
 
 @dataclass(frozen=True)
 class Context:

@@ -173,10 +173,8 @@ class County(Aggregate):
     def _check_scope(book: CountyYear, indicator: str, context: c.Context) -> None:
         """A department writes only its indicators; an API key only those it names."""
         scope = context.data_scope
-        if scope is None or indicator in scope.indicators:
-            return
         responsible = book.responsibility.get(indicator)
-        if responsible is not None and responsible.department in scope.departments:
+        if scope is None or scope.allows(indicator, responsible.department if responsible else None):
             return
         if not scope.departments:
             raise Forbidden.of("indicator", "indicator_in_scope", f"该接口密钥不能报送指标“{indicator}”")

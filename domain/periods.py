@@ -60,3 +60,18 @@ def parse_period(text: str, field: str = "period") -> Period:
         "period_format",
         f"期间“{text}”格式不正确，应为月度 2023-05、季度 2023-Q2 或年度 2023",
     )
+
+
+def periods_asked_with(wanted: Period, frequency: str) -> list[Period]:
+    """The periods of ``frequency`` collected together with ``wanted`` (a template's rows).
+
+    Those within it, and a longer one ending with it: June brings its quarter, December
+    its quarter and its year; a quarter brings its months; a year everything in it.
+    """
+    step = {"monthly": 1, "quarterly": 3, "annual": 12}[frequency]
+    found = []
+    for first in range(1, 13, step):
+        candidate = Period(wanted.year, first, step)
+        if wanted.contains(candidate) or candidate.last_month == wanted.last_month:
+            found.append(candidate)
+    return found
