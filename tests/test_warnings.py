@@ -444,7 +444,7 @@ def test_warnings_equal_a_replay_in_memory(steps: list[tuple[tuple[Any, ...], in
 def test_warnings_equal_a_replay_on_real_stores(store_url: str, make_platform: Callable[..., Platform]) -> None:
     counties = Counties(make_platform(store_url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
 
-    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(steps=STEPS, probes=PROBES)
     def examples(steps: list[tuple[tuple[Any, ...], int]], probes: list[Any]) -> None:
         counties.check(steps, probes)
