@@ -131,9 +131,12 @@ class CountyYear:
     action_plans: dict[str, ActionPlan] = field(default_factory=dict)
 
     def active_overrides(self) -> dict[str, Override]:
-        """The standing override of each node: the latest one not revoked."""
-        standing: dict[str, Override] = {}
-        for override in self.overrides.values():
-            if not override.revoked:
-                standing[override.node] = override
-        return standing
+        """The standing override of each node: its latest one, unless that was revoked.
+
+        A later override replaces the earlier one; revoking it restores the computed score,
+        never an older override that the node's weight may since have outgrown.
+        """
+        latest: dict[str, Override] = {}
+        for override in self.overrides.values():  # in the order they were recorded
+            latest[override.node] = override
+        return {node: override for node, override in latest.items() if not override.revoked}

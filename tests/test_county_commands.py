@@ -689,6 +689,18 @@ def test_revoking_an_override_restores_the_computed_score(county: County) -> Non
     refuse(county, RevokeOverride("o-1", "再次撤销"), "not_revoked", "override_id", ConflictError)
 
 
+def test_revoking_the_latest_override_never_brings_back_an_older_one(county: County) -> None:
+    """The older override may no longer fit the node: here the weight of 1.1 falls to 5 in between."""
+    accept(county, SubmitData("1.1", "2023", D("59.1")))
+    accept(county, OverrideScore(2023, "1.1", D(18), "province", "省级核查", "o-1"))
+    accept(county, OverrideScore(2023, "1.1", D(4), "centre", "中心复核", "o-2"))
+    assert score(county, "1.1") == D(4)
+    accept(county, AdjustWeights("1", {"1.1": D(5), "1.2": D(45)}, "调整权重"))
+    accept(county, RevokeOverride("o-2", "复核结论撤回"))
+    node = score_year(book(county)).node("1.1")
+    assert (node.score, node.overridden, node.max) == (D("2.5"), False, D(5))  # 5 × 0.5, computed
+
+
 def test_revoking_an_unknown_override_or_without_reason_is_refused(county: County) -> None:
     refuse(county, RevokeOverride("o-404", "理由"), "known_override", "override_id", NotFound)
     accept(county, OverrideScore(2023, "1.1", D(18), "province", "省级核查", "o-1"))
