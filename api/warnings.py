@@ -50,6 +50,10 @@ class WarningOut(BaseModel):
 class WarningsOut(BaseModel):
     at: str
     as_of: str | None = Field(default=None, description="实际采用的记录时刻（有 as_of 时）")
+    total: int = Field(description="符合条件的预警总数（分页前）")
+    levels: dict[str, int] = Field(description="符合条件的预警按等级计数（分页前）")
+    offset: int
+    limit: int
     warnings: list[WarningOut]
 
 
@@ -160,6 +164,8 @@ def list_warnings(
     year: int | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
     at: str | None = AT,
     as_of: str | None = AS_OF,
+    offset: int = Query(0, ge=0, description="跳过的条数"),
+    limit: int = Query(500, ge=1, le=5000, description="本页最多条数"),
     principal: Principal = READ_ALL,
     service: Platform = Depends(fresh),
 ) -> dict[str, Any]:
@@ -169,7 +175,12 @@ def list_warnings(
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, level=level,
                                  visible=principal.readable_counties())  # fmt: skip
     found = monitoring.warnings(service.reads, day, at_us, filters)
-    return {"at": day.isoformat(), "as_of": _effective(at_us), "warnings": [_warning(item) for item in found]}
+    levels = dict.fromkeys(LEVEL_LABELS, 0)
+    for item in found:
+        levels[item.warning.level] += 1
+    page = [_warning(item) for item in found[offset : offset + limit]]
+    return {"at": day.isoformat(), "as_of": _effective(at_us), "total": len(found), "levels": levels,
+            "offset": offset, "limit": limit, "warnings": page}  # fmt: skip
 
 
 @router.get("/warnings/history", response_model=WarningHistoryOut, summary="预警的产生与解除记录")

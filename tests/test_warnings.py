@@ -227,6 +227,19 @@ def test_filters_grid_and_bad_parameters(walk: Walk) -> None:
     assert walk.client.get("/api/v1/warnings/grid", params={"year": 1999}).status_code == 422
 
 
+def test_warnings_come_in_pages_with_their_totals(walk: Walk) -> None:
+    early_months(walk)
+    walk.clock.now = bj("2023-09-20 12:00")
+    everything = walk.warnings(at="2023-09-20")
+    assert len(everything) >= 2
+    first = walk.client.get("/api/v1/warnings", params={"at": "2023-09-20", "limit": 1}).json()
+    second = walk.client.get("/api/v1/warnings", params={"at": "2023-09-20", "limit": 1, "offset": 1}).json()
+    assert first["total"] == second["total"] == len(everything)
+    assert first["warnings"] + second["warnings"] == everything[:2]
+    assert sum(first["levels"].values()) == len(everything)
+    assert walk.client.get("/api/v1/warnings", params={"limit": 0}).status_code == 422
+
+
 # ------------------------------------------------------------------ margins (pure)
 
 
