@@ -28,9 +28,9 @@ from api.models import Body, Number
 from api.problems import PROBLEM_TYPE, TITLES, ProblemDetail
 from domain import commands as c
 from domain.access import Action, Principal
-from domain.collection import data_indicators
+from domain.collection import template_lines
 from domain.errors import InvalidCommand
-from domain.periods import parse_period, periods_asked_with
+from domain.periods import parse_period
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
 
@@ -160,36 +160,12 @@ def template(
     book = county.book(wanted.year, "period")
     principal: Principal | None = getattr(request.state, "principal", None)
     scope = principal.data_scope(Action.SUBMIT_DATA, code) if principal else None
-    lines = []
-    for indicator in data_indicators(book):
-        responsible = book.responsibility.get(indicator.code)
-        if scope is not None and not scope.allows(indicator.code, responsible.department if responsible else None):
-            continue
-        for due in periods_asked_with(wanted, indicator.frequency):
-            standing = book.data.get(indicator.code, {}).get(str(due))
-            low, high = (indicator.range[0], indicator.range[1]) if indicator.range else (None, None)
-            lines.append(
-                sheets.TemplateLine(
-                    indicator=indicator.code,
-                    name=indicator.name,
-                    unit=indicator.unit,
-                    period=str(due),
-                    low=low,
-                    high=high,
-                    department=responsible.department if responsible else "",
-                    value=standing.value if standing else None,
-                )
-            )
-    lines.sort(key=lambda line: (_code_order(line.indicator), parse_period(line.period)))
+    lines = template_lines(book, wanted, scope)
     content = sheets.template_workbook(code, county.name, str(wanted), lines)
     filename = f"{code}-{wanted}-template.xlsx"
     chinese = f"{county.name}（{code}）{wanted}数据报送模板.xlsx"
     disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(chinese)}"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
-
-
-def _code_order(code: str) -> tuple[Any, ...]:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.split("."))
 
 
 # ------------------------------------------------------------------------------------ imports

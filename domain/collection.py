@@ -11,9 +11,12 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
-from domain.periods import Period, parse_period
+from domain.commands import DataScope
+from domain.periods import Period, parse_period, periods_asked_with
 from domain.recorded_time import CHINA
 from domain.scheme import Deadlines, IndicatorDef
 from domain.state import CountyYear
@@ -126,3 +129,51 @@ def has_ended(period: str, at: date) -> bool:
 
 def days_late(due: date, at: date) -> int:
     return (at - due).days
+
+
+@dataclass(frozen=True)
+class TemplateLine:
+    """One row of a data template (数据报送模板): an indicator's period to report, and what helps fill it in."""
+
+    indicator: str
+    name: str
+    unit: str
+    period: str
+    low: Decimal | None
+    high: Decimal | None
+    department: str
+    value: Decimal | None  # the value standing now, so that an unchanged re-upload changes nothing
+
+
+def template_lines(book: CountyYear, wanted: Period, scope: DataScope | None = None) -> list[TemplateLine]:
+    """The rows of the template for ``wanted``: every data indicator's periods collected with it
+    (a quarter-end month brings the quarter, December also the year), only the indicators
+    ``scope`` may write (None: all), in indicator-code order (1.2 before 1.10), then by period."""
+    lines = []
+    for indicator in data_indicators(book):
+        responsible = book.responsibility.get(indicator.code)
+        department = responsible.department if responsible else None
+        if scope is not None and not scope.allows(indicator.code, department):
+            continue
+        low, high = (indicator.range[0], indicator.range[1]) if indicator.range else (None, None)
+        standing = book.data.get(indicator.code, {})
+        for due in periods_asked_with(wanted, indicator.frequency):
+            submission = standing.get(str(due))
+            line = TemplateLine(
+                indicator=indicator.code,
+                name=indicator.name,
+                unit=indicator.unit,
+                period=str(due),
+                low=low,
+                high=high,
+                department=department or "",
+                value=submission.value if submission else None,
+            )
+            lines.append((code_order(indicator.code), due, line))
+    lines.sort(key=lambda item: item[:2])
+    return [line for *_, line in lines]
+
+
+def code_order(code: str) -> tuple[Any, ...]:
+    """Sort key of an indicator code: numeric parts as numbers (1.2 before 1.10), others after them."""
+    return tuple((0, int(part), "") if part.isascii() and part.isdigit() else (1, 0, part) for part in code.split("."))

@@ -7,21 +7,27 @@ for another county can be refused. Uploads are .xlsx or CSV (UTF-8 with or witho
 GB18030 as Excel saves CSV on a Chinese system). Reading never raises for a bad cell: each
 one becomes a ``RowProblem`` naming the spreadsheet row and the column header, so the whole
 file can be reported at once. A file that cannot be read at all is refused with
-``InvalidCommand`` on field ``file``.
+``InvalidCommand`` on field ``file``. Reading is bounded whatever the file claims: rows are
+streamed, at most MAX_COLUMNS cells each, and counted blank ones included; an .xlsx is
+checked for what it unpacks to before openpyxl opens it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
+import xml.parsers.expat
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import structlog
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -30,6 +36,7 @@ from openpyxl.worksheet.cell_range import MultiCellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from domain.collection import TemplateLine
 from domain.errors import InvalidCommand
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,6 +49,16 @@ TEMPLATE_FORMAT = "ruraleval-template-1"
 MAX_ROWS = 10_000
 MAX_TEXT = 2000
 HEADER_SEARCH_ROWS = 10  # the header row may sit below a title line or two
+# Cells read of each row. The template has 10 columns; room for a few a user adds. Without this bound
+# openpyxl pads every row to the width the sheet declares (up to 16,384 cells).
+MAX_COLUMNS = 32
+# An .xlsx is a zip: what it unpacks to is bounded before openpyxl reads any of it (a 10,000-row
+# template unpacks to 5.4 MB; a crafted 5 MB zip can unpack to gigabytes).
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+# openpyxl builds a whole <row> element before it trims it to max_col, and keeps the elements it does
+# not read: a sheet is scanned (expat, constant memory) before it is read. About 500 bytes each.
+MAX_ROW_ELEMENTS = 4 * 16_384  # Excel's widest row, every cell an inline string (<c><is><t>)
+MAX_OTHER_ELEMENTS = 100_000  # merged cells, validations, formatting outside the rows
 
 # The template's columns: (field, Chinese header, width). Only indicator, period, value,
 # comment and reason are read back; the others help the person filling in.
@@ -73,6 +90,7 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 _BAD_FONT = Font(color="9C0006")
 _BOLD = Font(bold=True)
+log = structlog.get_logger("ruraleval.spreadsheets")
 
 
 @dataclass(frozen=True)
@@ -109,18 +127,6 @@ class Upload:
     rows: list[UploadRow] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     skipped: int = 0  # rows without a value
-
-
-@dataclass(frozen=True)
-class TemplateLine:
-    indicator: str
-    name: str
-    unit: str
-    period: str
-    low: Decimal | None
-    high: Decimal | None
-    department: str
-    value: Decimal | None  # the value standing now, so that an unchanged re-upload changes nothing
 
 
 # ------------------------------------------------------------------------------------- template
@@ -223,41 +229,64 @@ def _help_sheet(sheet: Worksheet, county: str, county_name: str, period: str) ->
 
 
 def read_upload(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -> Upload:
-    """Reads an .xlsx or CSV upload; refuses (InvalidCommand on ``file``) one that cannot be read."""
+    """Reads an .xlsx or CSV upload; refuses (InvalidCommand on ``file``) one that cannot be read.
+
+    Rows are read one at a time and at most ``HEADER_SEARCH_ROWS + max_rows`` of them, blank
+    rows included: a small file can declare (xlsx) or hold (CSV) millions of empty rows.
+    """
     if not data:
         raise InvalidCommand.of("file", "readable_file", "上传的文件是空的")
     if data.startswith(b"PK\x03\x04"):
         upload = Upload("xlsx")
-        table, meta = _xlsx_table(data)
-        upload.county, upload.period = meta.get("county"), meta.get("period")
+        _read_xlsx(upload, data, max_rows)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InvalidCommand.of("file", "file_format", "不支持旧版 Excel 97-2003（.xls）文件，请另存为 .xlsx 后上传")
     elif filename.lower().endswith((".xlsx", ".xlsm")):
         raise InvalidCommand.of("file", "file_format", f"文件“{filename}”不是有效的 Excel 工作簿（.xlsx）")
     else:
         upload = Upload("csv")
-        table = _csv_table(data, filename)
-    _read_rows(upload, table, max_rows)
+        _read_rows(upload, _csv_rows(data, filename, max_rows), max_rows)
     return upload
 
 
-def _xlsx_table(data: bytes) -> tuple[Iterator[tuple[int, list[Any]]], dict[str, str]]:
+def _row_limit(max_rows: int) -> int:
+    """The physical rows (blank ones included) a file may have: a title block above the header, the data."""
+    return HEADER_SEARCH_ROWS + max_rows
+
+
+def _too_many_rows(max_rows: int) -> InvalidCommand:
+    return InvalidCommand.of(
+        "file",
+        "max_rows",
+        f"文件超过 {_row_limit(max_rows):,} 行（空行也计在内；数据最多 {max_rows:,} 行），"
+        "请删除多余的空行，或分成几个文件上传",
+    )
+
+
+def _numbered(rows: Iterable[Sequence[Any]], limit: int, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, at most MAX_COLUMNS cells) for each physical row; refuses the file past ``limit`` rows."""
+    for number, cells in enumerate(rows, 1):
+        if number > limit:
+            raise _too_many_rows(max_rows)
+        kept = list(cells[:MAX_COLUMNS])
+        while kept and kept[-1] is None:  # padding, so that the error report's note column follows the data
+            kept.pop()
+        yield number, kept
+
+
+def _read_xlsx(upload: Upload, data: bytes, max_rows: int) -> None:
+    _check_unpacked_size(data)
     try:
         # read_only streams the sheet; data_only takes the cached result of any formula.
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # zipfile, XML and openpyxl's own errors, depending on the damage
         raise InvalidCommand.of("file", "file_format", "文件不是有效的 Excel 工作簿（.xlsx），无法读取") from error
     try:
-        meta: dict[str, str] = {}
         if META_SHEET in book.sheetnames:
-            for key, value, *_ in book[META_SHEET].iter_rows(max_col=2, values_only=True):
-                if key is not None and value is not None:
-                    meta[str(key)] = str(value)
-        for name in _data_sheets(book.sheetnames):
-            rows = [(number, list(cells)) for number, cells in enumerate(book[name].iter_rows(values_only=True), 1)]
-            if _find_header(rows) is not None:
-                return iter(rows), meta
-        return iter([]), meta
+            _scan_sheet(book[META_SHEET], _row_limit(max_rows), max_rows)
+            meta = _meta(book[META_SHEET])
+            upload.county, upload.period = meta.get("county"), meta.get("period")
+        _read_rows(upload, _xlsx_rows(book, max_rows), max_rows)
     except InvalidCommand:
         raise
     except Exception as error:
@@ -266,22 +295,94 @@ def _xlsx_table(data: bytes) -> tuple[Iterator[tuple[int, list[Any]]], dict[str,
         book.close()
 
 
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuses a zip that unpacks to more than MAX_UNPACKED_BYTES (zipfile reads no more than a member declares)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        raise InvalidCommand.of("file", "file_format", "文件不是有效的 Excel 工作簿（.xlsx），无法读取") from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        limit = MAX_UNPACKED_BYTES // (1024 * 1024)
+        raise InvalidCommand.of("file", "max_size", f"工作簿解压后超过 {limit} MB，请删除多余的内容或分成几个文件上传")
+
+
+def _meta(sheet: Any) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    # The hidden sheet has four rows; max_row keeps a crafted one from being read at length.
+    for key, value in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=2, values_only=True):
+        if key is not None and value is not None:
+            meta[str(key)] = str(value)
+    return meta
+
+
+def _xlsx_rows(book: Any, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
+    """The rows of the first sheet with a header row in its first rows; nothing when none has."""
+    limit = _row_limit(max_rows)
+    for name in _data_sheets(book.sheetnames):
+        sheet = book[name]
+        _scan_sheet(sheet, limit, max_rows)
+        head = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_COLUMNS, values_only=True)
+        if _find_header(list(_numbered(head, limit, max_rows))) is None:
+            continue
+        # The dimension the sheet declares (A1:XFD1048576 in a crafted file) is refused before reading on.
+        if sheet.max_row is not None and sheet.max_row > limit:
+            raise _too_many_rows(max_rows)
+        # Explicit bounds: openpyxl would otherwise pad rows, and fill gaps, up to the declared dimension.
+        rows = sheet.iter_rows(max_row=limit + 1, max_col=MAX_COLUMNS, values_only=True)
+        return _numbered(rows, limit, max_rows)
+    return iter(())
+
+
+def _scan_sheet(sheet: Any, limit: int, max_rows: int) -> None:
+    """Refuses a sheet whose XML would make openpyxl hold too many elements at once, before it parses any."""
+    rows, in_row, other = 0, 0, 0  # in_row: elements in the current row; 0 outside a row
+
+    def start(tag: str, _attributes: Any) -> None:
+        nonlocal rows, in_row, other
+        if tag.rsplit(":", 1)[-1] == "row":  # "row", or "x:row" with a prefix
+            rows, in_row = rows + 1, 1
+            if rows > limit + 1:
+                raise _too_many_rows(max_rows)
+        elif in_row:
+            in_row += 1
+            if in_row > MAX_ROW_ELEMENTS:
+                raise InvalidCommand.of("file", "max_columns", f"工作表“{sheet.title}”中有一行的单元格过多，无法读取")
+        else:
+            other += 1
+            if other > MAX_OTHER_ELEMENTS:
+                raise InvalidCommand.of("file", "file_format", f"工作表“{sheet.title}”的内容过于庞杂，无法读取")
+
+    def end(tag: str) -> None:
+        nonlocal in_row
+        if tag.rsplit(":", 1)[-1] == "row":
+            in_row = 0
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    with sheet._get_source() as source:  # openpyxl's own handle on the sheet's part of the zip
+        parser.ParseFile(source)
+
+
 def _data_sheets(names: Sequence[str]) -> list[str]:
     """The template's data sheet first, then the others that might hold the table."""
     others = [name for name in names if name not in (DATA_SHEET, HELP_SHEET, META_SHEET, REPORT_SHEET)]
     return [name for name in (DATA_SHEET, REPORT_DATA_SHEET) if name in names] + others
 
 
-def _csv_table(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
+def _csv_rows(data: bytes, filename: str, max_rows: int) -> Iterator[tuple[int, list[Any]]]:
     text = _decode(data, filename)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = [(number, [cell or None for cell in cells]) for number, cells in enumerate(reader, 1)]
+        for number, cells in _numbered(reader, _row_limit(max_rows), max_rows):
+            yield number, [cell or None for cell in cells]
     except csv.Error as error:
-        raise InvalidCommand.of("file", "file_format", f"CSV 文件格式有误：{error}") from error
-    return iter(rows)
+        # Python's message is English ("unexpected end of data"): the log keeps it, the user reads Chinese.
+        log.info("csv_unreadable", filename=filename, line=reader.line_num, error=str(error))
+        words = f"第 {reader.line_num} 行附近：引号不成对、单元格内容过长或含有非法字符"
+        raise InvalidCommand.of("file", "file_format", f"CSV 格式有误（{words}）") from error
 
 
 def _decode(data: bytes, filename: str) -> str:
@@ -319,19 +420,19 @@ def _header_key(cell: Any) -> str:
     return re.sub(r"[\s*＊:：()（）]", "", unicodedata.normalize("NFKC", str(cell))).lower()
 
 
-def _read_rows(upload: Upload, table: Iterable[tuple[int, list[Any]]], max_rows: int) -> None:
-    rows = list(table)
-    header = _find_header(rows)
+def _read_rows(upload: Upload, table: Iterator[tuple[int, list[Any]]], max_rows: int) -> None:
+    head = list(itertools.islice(table, HEADER_SEARCH_ROWS))  # the rest is read one row at a time
+    header = _find_header(head)
     if header is None:
         wanted = "、".join(HEADERS[name] for name in REQUIRED)
         raise InvalidCommand.of(
             "file", "column_layout", f"文件中找不到表头行：表头须包含“{wanted}”列（请使用平台下载的模板）"
         )
     index, upload.columns = header
-    upload.header_row = rows[index][0]
-    upload.table.append(rows[index])
+    upload.header_row = head[index][0]
+    upload.table.append(head[index])
     taken = 0
-    for number, cells in rows[index + 1 :]:
+    for number, cells in itertools.chain(head[index + 1 :], table):
         if all(_blank(cell) for cell in cells):
             continue
         upload.table.append((number, cells))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +22,16 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from domain.collection import TemplateLine, template_lines
+from domain.commands import DataScope
+from domain.errors import InvalidCommand
 from domain.organisation import Grant
+from domain.periods import parse_period
+from domain.scheme import parse_scheme
+from domain.state import CountyYear, Responsibility, Submission
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
-from tests.conftest import add_user, login
+from tests.conftest import add_user, example_document, login
 
 COUNTY = "130425"
 OTHER = "320583"
@@ -351,6 +360,12 @@ def test_files_that_cannot_be_taken(county: TestClient) -> None:
     assert too_big.json()["errors"][0]["field"] == "file"
     many = "指标编号,期间,数值\n" + "1.2,2023-01,1\n" * 10_001
     assert problems(upload(county, many.encode(), filename="many.csv"))[0][:2] == ("file", "max_rows")
+    blank_lines = "指标编号,期间,数值\n" + "\n" * 20_000 + "1.2,2023-01,1\n"
+    assert problems(upload(county, blank_lines.encode(), filename="blank.csv")) == [("file", "max_rows", None, None)]
+    vast = with_dimension(fill(template(county, "2023-12"), DECEMBER), "A1:XFD1048576")
+    assert problems(upload(county, vast)) == [("file", "max_rows", None, None)]
+    unclosed = upload(county, '指标编号,期间,数值\n1.2,2023-01,"1'.encode() + b"9" * 200_000, filename="q.csv")
+    assert problems(unclosed) == [("file", "file_format", None, None)]
     missing_file = county.post(f"/api/v1/counties/{COUNTY}/imports", data={"other": "x"})
     assert missing_file.status_code == 422
     assert version(county) == before
@@ -458,7 +473,7 @@ ROWS = st.lists(st.tuples(CODES, PERIODS, VALUES, TEXTS), min_size=1, max_size=3
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ROWS)
 def test_any_valid_rows_written_to_a_workbook_read_back_the_same(rows: list[tuple[str, str, Decimal, str]]) -> None:
-    lines = [sheets.TemplateLine(code, "名称", "%", period, None, None, "", value) for code, period, value, _ in rows]
+    lines = [TemplateLine(code, "名称", "%", period, None, None, "", value) for code, period, value, _ in rows]
     content = sheets.template_workbook(COUNTY, "大名县", "2023-05", lines)
     book = openpyxl.load_workbook(io.BytesIO(content))
     for number, (*_, comment) in enumerate(rows, start=2):
@@ -507,3 +522,172 @@ def test_cells_people_write_are_read_as_meant() -> None:
         ("2023", Decimal(5)),
     ]
     assert [(p.row, p.column, p.rule) for p in upload.problems] == [(6, "数值", "number")]
+
+
+# ------------------------------------------------------------------------- files built to hurt
+
+
+def with_sheet_xml(content: bytes, change: Any, sheet: str = "xl/worksheets/sheet1.xml") -> bytes:
+    source, buffer = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, change(data) if item.filename == sheet else data)
+    return buffer.getvalue()
+
+
+def with_dimension(content: bytes, ref: str) -> bytes:
+    """The workbook with its data sheet's declared dimension (<dimension ref=...>) replaced, nothing else."""
+
+    def change(xml: bytes) -> bytes:
+        changed, count = re.subn(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), xml)
+        assert count == 1
+        return changed
+
+    return with_sheet_xml(content, change)
+
+
+def small_template(values: dict[str, Decimal]) -> bytes:
+    lines = [TemplateLine(code, "名称", "%", "2023", None, None, "", value) for code, value in values.items()]
+    return sheets.template_workbook(COUNTY, "大名县", "2023", lines)
+
+
+def test_a_workbook_declaring_the_whole_sheet_is_refused_before_its_rows_are_built() -> None:
+    content = with_dimension(small_template({"1.1": Decimal(5)}), "A1:XFD1048576")
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(content, "t.xlsx")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
+
+    # openpyxl itself declares the whole sheet once a cell is written at its far corner
+    book = openpyxl.load_workbook(io.BytesIO(small_template({"1.1": Decimal(5)})))
+    book[sheets.DATA_SHEET].cell(1_048_576, 16_384, "远处的单元格")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(buffer.getvalue(), "t.xlsx")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
+
+
+def test_a_wide_declared_dimension_is_read_at_the_template_width() -> None:
+    """Within the row limit, a sheet claiming 16,384 columns is read as it is: no row longer than MAX_COLUMNS."""
+    content = with_dimension(small_template({"1.1": Decimal(5), "2.2": Decimal(90)}), "A1:XFD12")
+    upload = sheets.read_upload(content, "t.xlsx")
+    assert [(r.indicator, r.value) for r in upload.rows] == [("1.1", Decimal(5)), ("2.2", Decimal(90))]
+    assert upload.table and all(len(cells) <= sheets.MAX_COLUMNS for _, cells in upload.table)
+    assert len(upload.table[0][1]) == len(HEADERS)
+
+    # the row iterator itself: a row far below the data only brings padding up to the limit, then the refusal
+    book = openpyxl.load_workbook(io.BytesIO(small_template({"1.1": Decimal(5)})))
+    book[sheets.DATA_SHEET].cell(50_000, 40, "远处的单元格")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    bounded = with_dimension(buffer.getvalue(), "A1:J3")  # hides the far row from the declared-size check
+    read = openpyxl.load_workbook(io.BytesIO(bounded), read_only=True, data_only=True)
+    widths, seen = set(), 0
+    with pytest.raises(InvalidCommand) as refused:
+        for _, cells in sheets._xlsx_rows(read, max_rows=100):
+            widths.add(len(cells))
+            seen += 1
+    read.close()
+    assert [p.rule for p in refused.value.problems] == ["max_rows"]
+    assert seen == sheets.HEADER_SEARCH_ROWS + 100
+    assert max(widths) <= sheets.MAX_COLUMNS
+
+
+def test_blank_rows_count_towards_the_row_limit() -> None:
+    blank_lines = "指标编号,期间,数值\n" + "\n" * 20_000 + "1.2,2023-01,1\n"
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(blank_lines.encode(), "t.csv")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
+    assert "空行" in refused.value.problems[0].message
+    # a few blank lines in the data are skipped as before
+    few = "指标编号,期间,数值\n\n\n1.2,2023-01,1\n" + ",,\n" * 5
+    assert [(r.row, r.value) for r in sheets.read_upload(few.encode(), "t.csv").rows] == [(4, Decimal(1))]
+    # and a sheet with blank rows up to the limit is still read
+    book = openpyxl.load_workbook(io.BytesIO(small_template({"1.1": Decimal(5)})))
+    book[sheets.DATA_SHEET].cell(60, 8, 7)
+    book[sheets.DATA_SHEET].cell(60, 1, "2.2")
+    book[sheets.DATA_SHEET].cell(60, 4, "2023")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload = sheets.read_upload(buffer.getvalue(), "t.xlsx", max_rows=50)
+    assert [(r.row, r.indicator) for r in upload.rows] == [(2, "1.1"), (60, "2.2")]
+    with pytest.raises(InvalidCommand):
+        sheets.read_upload(buffer.getvalue(), "t.xlsx", max_rows=49)
+
+
+def test_a_malformed_csv_is_explained_in_chinese() -> None:
+    for content in ('指标编号,期间,数值\n1.2,2023-01,"1' + "9" * 200_000, "指标编号,期间,数值\n" + "a" * 200_000):
+        with pytest.raises(InvalidCommand) as refused:
+            sheets.read_upload(content.encode(), "t.csv")
+        [problem] = refused.value.problems
+        assert (problem.field, problem.rule) == ("file", "file_format")
+        assert problem.message.startswith("CSV 格式有误") and not re.search(r"[a-z]{3,}", problem.message)  # no English
+
+
+def test_a_row_of_too_many_cells_is_refused_before_openpyxl_builds_it() -> None:
+    """openpyxl holds a whole <row> before trimming it to max_col: 500,000 cells would take some 300 MB."""
+    wide = b'<row r="3">' + b'<c r="A3"/>' * (sheets.MAX_ROW_ELEMENTS + 1) + b"</row></sheetData>"
+    content = with_sheet_xml(small_template({"1.1": Decimal(5)}), lambda xml: xml.replace(b"</sheetData>", wide))
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(content, "t.xlsx")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_columns")]
+
+    clutter = b"<x/>" * (sheets.MAX_OTHER_ELEMENTS + 1) + b"</sheetData>"
+    content = with_sheet_xml(small_template({"1.1": Decimal(5)}), lambda xml: xml.replace(b"</sheetData>", clutter))
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(content, "t.xlsx")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "file_format")]
+
+    many = b"".join(b'<row r="%d"/>' % number for number in range(3, 200)) + b"</sheetData>"
+    content = with_sheet_xml(small_template({"1.1": Decimal(5)}), lambda xml: xml.replace(b"</sheetData>", many))
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(content, "t.xlsx", max_rows=100)
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
+    assert [r.indicator for r in sheets.read_upload(content, "t.xlsx", max_rows=200).rows] == ["1.1"]
+
+
+def test_a_zip_that_unpacks_to_too_much_is_refused_unread() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (sheets.MAX_UNPACKED_BYTES + 1))
+    with pytest.raises(InvalidCommand) as refused:
+        sheets.read_upload(buffer.getvalue(), "t.xlsx")
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_size")]
+
+
+# ------------------------------------------------------------------------ the template's lines
+
+
+def test_template_lines_follow_the_period_the_scope_and_the_code_order() -> None:
+    scheme = parse_scheme(example_document())
+    book = CountyYear(scheme=scheme, indicators={item.code: item for item in scheme.indicators})
+    book.indicators["1.10"] = replace(book.indicators["1.2"], code="1.10", name="第十项", frequency="annual")
+    book.responsibility["2.1"] = Responsibility(DEPARTMENT)
+    book.data["1.2"] = {"2023-06": Submission(Decimal("12.5"), "form", 3)}
+
+    def lines(period: str, scope: DataScope | None = None) -> list[tuple[str, str]]:
+        return [(line.indicator, line.period) for line in template_lines(book, parse_period(period), scope)]
+
+    assert lines("2023-05") == [("1.2", "2023-05")]
+    assert lines("2023-06") == [("1.2", "2023-06"), ("2.1", "2023-Q2")]
+    assert lines("2023-12") == [
+        ("1.1", "2023"),
+        ("1.2", "2023-12"),
+        ("1.10", "2023"),
+        ("2.1", "2023-Q4"),
+        ("2.2", "2023"),
+    ]
+    assert lines("2023-Q2") == [("1.2", "2023-04"), ("1.2", "2023-05"), ("1.2", "2023-06"), ("2.1", "2023-Q2")]
+    assert len(lines("2023")) == 12 + 4 + 3
+    assert lines("2023-12", DataScope(departments=frozenset({DEPARTMENT}))) == [("2.1", "2023-Q4")]
+    assert lines("2023-12", DataScope(indicators=frozenset({"1.2"}))) == [("1.2", "2023-12")]
+    assert lines("2023-12", DataScope()) == []
+
+    june = template_lines(book, parse_period("2023-06"))
+    assert june == [
+        TemplateLine(
+            "1.2", "休闲农业和乡村旅游接待人次", "万人次", "2023-06", Decimal(0), Decimal(1000), "", Decimal("12.5")
+        ),
+        TemplateLine("2.1", "农村居民恩格尔系数", "%", "2023-Q2", Decimal(0), Decimal(100), DEPARTMENT, None),
+    ]
