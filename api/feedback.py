@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.auth import require
@@ -16,15 +17,13 @@ from api.models import Body, Recorded, Text
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import NotFound
-from domain.state import ActionPlan, CountyYear, Thread
+from domain.review import THREAD_STATUS_LABELS, UNFINISHED, waiting_on
+from domain.state import ActionPlan, CountyYear, Thread, thread_key
 from ruraleval.files import MAX_FILE_BYTES
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["反馈 feedback"])
 
-STATUS_LABELS = {"open": "讨论中", "returned": "已退回，待县里答复", "answered": "县里已答复，待审核",
-                 "accepted": "审核通过", "closed": "已结束"}  # fmt: skip
-UNFINISHED = ("open", "returned", "answered")
 Period = Annotated[str, Field(default="", max_length=16, description="2023-05 等；为空表示针对指标整体")]
 
 
@@ -169,16 +168,15 @@ def _matches(thread: Thread, status: str) -> bool:
 
 
 def _thread_out(book: CountyYear, thread: Thread) -> ThreadOut:
-    waiting = {"returned": "county", "answered": "evaluator", "open": "evaluator"}.get(thread.status)
-    anomaly = book.anomalies.get(f"{thread.indicator}|{thread.period}")
+    anomaly = book.anomalies.get(thread_key(thread.indicator, thread.period))
     definition = book.indicators.get(thread.indicator)
     return ThreadOut(
         indicator=thread.indicator,
         indicator_name=definition.name if definition else "",
         period=thread.period,
         status=thread.status,
-        status_label=STATUS_LABELS[thread.status],
-        waiting_on=waiting,
+        status_label=THREAD_STATUS_LABELS[thread.status],
+        waiting_on=waiting_on(thread),
         returned_at=thread.returned_at,
         answered_at=thread.answered_at,
         updated_at=thread.updated_at,
@@ -201,7 +199,9 @@ async def record_action_plan(
     attached = []
     for upload in files or []:
         content = await upload.read(MAX_FILE_BYTES + 1)
-        attached.append(service.files.put(upload.filename or "", upload.content_type or "", content))
+        # A blocking write of up to 20 MB: off the event loop.
+        stored = await run_in_threadpool(service.files.put, upload.filename or "", upload.content_type or "", content)
+        attached.append(stored)
     command = c.RecordActionPlan(indicator, text, tuple(attached), year)
     return await record(service, request, code, command)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -45,6 +46,9 @@ from domain.state import (
 )
 
 COUNTY_NAMESPACE = uuid5(NAMESPACE_URL, "https://ruraleval.cn/county")
+# Values beyond these are typing errors, and would overflow the exact arithmetic of flags and warnings.
+MAX_MAGNITUDE = Decimal("1e15")
+MAX_PLACES = 6
 REVISABLE_FIELDS = ("name", "unit", "direction", "method", "frequency", "aggregate", "range")
 
 
@@ -88,7 +92,7 @@ class County(Aggregate):
         self.years: dict[str, CountyYear] = {}
         self.idempotency: dict[str, dict[str, Any]] = {}
         self.chain_head = GENESIS  # the event_hash of the latest event
-        self._open_year(scheme)
+        self._open_year(scheme, self.created_on)
 
     @classmethod
     def enrol(cls, command: c.EnrolCounty, context: c.Context) -> County:
@@ -108,10 +112,11 @@ class County(Aggregate):
         chained = digest(cls.Enrolled.__qualname__, stream, 1, timestamp, fields)
         return cls._create(cls.Enrolled, id=stream, timestamp=timestamp, event_hash=chained, **fields)
 
-    def _open_year(self, scheme: Scheme) -> None:
+    def _open_year(self, scheme: Scheme, opened_at: datetime) -> None:
         self.years[str(scheme.year)] = CountyYear(
             scheme=scheme,
             indicators={indicator.code: replace(indicator) for indicator in scheme.indicators},
+            opened_at=opened_at,
         )
 
     # ----------------------------------------------------------------- lookups
@@ -418,12 +423,16 @@ class County(Aggregate):
         return {"version": version, "replayed": False, "flag": flag.message if flag else None}
 
     def _check_value(self, indicator: IndicatorDef, value: Decimal) -> None:
+        where = f"指标“{indicator.code} {indicator.name}”"
+        if abs(value) >= MAX_MAGNITUDE or value.normalize().as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
+            raise InvalidCommand.of(
+                "value", "number_size", f"{where}的取值 {value} 不合理：绝对值须小于 10¹⁵，小数不超过 {MAX_PLACES} 位"
+            )
         bounds = indicator.range
         if indicator.method is not None and indicator.method.type == "manual":
             bounds = [ZERO, Decimal(1)]
         if bounds is not None and not bounds[0] <= value <= bounds[1]:
             low, high = plain(bounds[0]), plain(bounds[1])
-            where = f"指标“{indicator.code} {indicator.name}”"
             raise InvalidCommand.of(
                 "value", "within_range", f"{where}的取值 {plain(value)} 超出有效范围 [{low}, {high}]"
             )
@@ -573,7 +582,7 @@ class County(Aggregate):
         scheme: Scheme
 
         def apply(self, county: County) -> None:
-            county._open_year(self.scheme)
+            county._open_year(self.scheme, self.timestamp)
 
     class IndicatorDefined(Event):
         year: int
@@ -584,6 +593,7 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             book = county.years[str(self.year)]
             book.indicators[self.indicator.code] = replace(self.indicator)
+            book.defined_at[self.indicator.code] = self.timestamp
             _set_weights(book, self.sibling_weights)
 
     class IndicatorRevised(Event):
@@ -849,12 +859,15 @@ def _value_changed(book: CountyYear, event: Any, action: str) -> None:
     key = thread_key(event.indicator, event.period)
     book.anomalies.pop(key, None)
     thread = book.threads.get(key)
-    if thread is not None and thread.status == "returned":
-        thread.status = "answered"
-        thread.answered_at = event.timestamp
-        thread.updated_at = event.timestamp
-        text = getattr(event, "reason", "") or "已重新报送数据"
-        thread.comments.append(Comment(event.actor, "county", text, event.timestamp, action))
+    if thread is None or thread.status not in ("returned", "accepted"):
+        return
+    if thread.status == "returned":
+        thread.status, thread.answered_at = "answered", event.timestamp
+    else:  # an accepted value that changes is no longer the value accepted: it waits for review again
+        thread.status = "open"
+    thread.updated_at = event.timestamp
+    text = getattr(event, "reason", "") or "已重新报送数据"
+    thread.comments.append(Comment(event.actor, "county", text, event.timestamp, action))
 
 
 def _thread(book: CountyYear, indicator: str, period: str) -> Thread:

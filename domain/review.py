@@ -11,14 +11,35 @@ from typing import TYPE_CHECKING
 
 from domain import commands as c
 from domain.errors import ConflictError, InvalidCommand
-from domain.state import CountyYear, thread_key
+from domain.state import CountyYear, Thread, thread_key
 
 if TYPE_CHECKING:
     from domain.county import County
 
 SIDES = ("county", "evaluator")
+THREAD_STATUS_LABELS = {
+    "open": "讨论中",
+    "returned": "已退回，待县里答复",
+    "answered": "县里已答复，待审核",
+    "accepted": "审核通过",
+    "closed": "已结束",
+}
+UNFINISHED = ("open", "returned", "answered")
 DECISIONS = ("accept", "return")
 MAX_PLAN_FILES = 20
+
+
+def waiting_on(thread: Thread) -> str | None:
+    """Whose turn it is: the county after a return, the evaluator after an answer, and in an
+    open discussion the side that did not speak last; nobody once a thread is finished."""
+    if thread.status == "returned":
+        return "county"
+    if thread.status == "answered":
+        return "evaluator"
+    if thread.status == "open":
+        last = thread.comments[-1].side if thread.comments else "county"
+        return "county" if last == "evaluator" else "evaluator"
+    return None
 
 
 def _comment(text: str, *, required: bool, what: str) -> str:

@@ -101,6 +101,21 @@ def test_a_steady_value_with_a_comment_starts_a_thread_for_the_evaluator(county:
     assert thread["comments"][0]["text"] == "含新增合作社"
 
 
+def test_absurd_numbers_are_refused_on_every_channel_and_nothing_is_stored(county: TestClient) -> None:
+    before = version(county)
+    for value in ("1e30", "0.0000001", "-1e15"):
+        single = county.post(f"/api/v1/counties/{COUNTY}/submissions",
+                             json={"indicator": "1.2", "period": "2023-06", "value": value})  # fmt: skip
+        assert single.status_code == 422 and errors(single) == {("value", "number_size")}, single.text
+    batch = {"idempotency_key": "absurd", "submissions": [
+        {"indicator": "1.2", "period": "2023-06", "value": 12},
+        {"indicator": "1.2", "period": "2023-07", "value": "1E+26"},
+    ]}  # fmt: skip
+    refused = county.post(f"/api/v1/counties/{COUNTY}/batches", json=batch)
+    assert refused.status_code == 422 and "number_size" in {e["rule"] for e in refused.json()["errors"]}
+    assert version(county) == before
+
+
 def test_correcting_a_flagged_value_to_a_steady_one_clears_the_flag(county: TestClient) -> None:
     post(county, "/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50})
     corrected = post(
@@ -150,6 +165,22 @@ def test_a_correction_answers_a_return(county: TestClient) -> None:
     [thread] = threads(county)
     assert thread["status"] == "answered"
     assert thread["comments"][-1]["action"] == "corrected" and thread["comments"][-1]["text"] == "补录"
+
+
+def test_a_value_changed_after_acceptance_waits_for_review_again(county: TestClient) -> None:
+    post(county, "/reviews", {"indicator": "1.2", "period": "2023-05", "decision": "accept"}, 200)
+    post(county, "/corrections", {"indicator": "1.2", "period": "2023-05", "value": 11.5, "reason": "补录"}, 200)
+    [thread] = threads(county)
+    assert (thread["status"], thread["waiting_on"]) == ("open", "evaluator")
+    assert thread["comments"][-1]["action"] == "corrected"
+    post(county, "/reviews", {"indicator": "1.2", "period": "2023-05", "decision": "accept"}, 200)
+    assert threads(county) == []
+
+
+def test_an_evaluators_question_waits_on_the_county(county: TestClient) -> None:
+    post(county, "/feedback", {"indicator": "1.2", "period": "2023-05", "comment": "数据来源是什么？"})
+    [thread] = threads(county)
+    assert (thread["status"], thread["waiting_on"]) == ("open", "county")
 
 
 def test_reviews_need_a_standing_submission_and_a_known_decision(county: TestClient) -> None:
