@@ -222,7 +222,7 @@ async def import_file(
         return _problem_response(422, problems)
     assert outcome is not None
     body = _batch_out(code, outcome, upload.skipped)
-    return _json(body, 200 if body.replayed or body.dry_run else 201)
+    return _json(body, _status(body))
 
 
 def _import_problem(problem: Any) -> sheets.RowProblem:
@@ -301,7 +301,7 @@ async def submit_batch(
     except InvalidCommand as error:
         return _problem_response(422, [_batch_problem(problem) for problem in error.problems])
     result = _batch_out(code, outcome, 0)
-    return _json(result, 200 if result.replayed or result.dry_run else 201)
+    return _json(result, _status(result))
 
 
 def _batch_problem(problem: Any) -> sheets.RowProblem:
@@ -351,6 +351,11 @@ def _batch_out(code: str, outcome: Any, skipped: int) -> BatchOut:
         rows=[BatchRowOut(**row) for row in result.get("rows", [])],
         skipped=skipped,
     )
+
+
+def _status(body: BatchOut) -> int:
+    """201 when something was stored; 200 for a dry run, a replay, or a batch that changed nothing."""
+    return 200 if body.replayed or body.dry_run or body.position is None else 201
 
 
 def _json(body: BatchOut, status: int) -> Response:

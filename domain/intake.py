@@ -88,7 +88,8 @@ def submit_batch(county: County, command: c.SubmitBatch, context: c.Context) -> 
                 "summary": seen["summary"], "rows": []}  # fmt: skip
     plan = _plan(county, command, context)
     summary = _summary(plan)
-    if not command.dry_run:
+    # A batch that changes nothing (a template sent back as it came) leaves no receipt either.
+    if not command.dry_run and (summary["submitted"] or summary["corrected"]):
         _record_batch(county, command, plan, summary, context)
     return {
         "replayed": False,
