@@ -14,7 +14,7 @@ from domain.collection import STATUS_LABELS, beijing_date
 from domain.commands import REGION_LABELS
 from domain.errors import InvalidCommand, NotFound
 from domain.recorded_time import CHINA
-from domain.warnings import KIND_LABELS, LEVEL_LABELS
+from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
 from projections import monitoring
 from projections.temporal import instant
 from ruraleval.platform import Platform
@@ -246,7 +246,7 @@ def warning_grid(
 
 
 def _worst(levels: dict[str, int]) -> str | None:
-    return next((level for level in LEVEL_LABELS if levels[level]), None)
+    return worst([level for level, count in levels.items() if count])
 
 
 @router.get(

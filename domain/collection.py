@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -90,21 +90,38 @@ class Expected:
     period: str
     due: date
     received_at: datetime | None
+    waived: bool = False  # in a closed period: no longer asked for
 
 
 def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None) -> list[Expected]:
-    """Every period of the book's year that ``indicator`` must be reported for (or just ``only``)."""
+    """Every period of the book's year that ``indicator`` must be reported for (or just ``only``).
+
+    Periods whose deadline had passed when the obligation began (the county took on the
+    year's scheme, or defined the indicator, later) are due as many days after that as
+    monthly data is after its month: nobody is late for a deadline before their time.
+    """
     deadlines = book.scheme.deadlines
     periods = book.data.get(indicator.code, {})
     owed = []
     schedule = _schedule(indicator.frequency, book.scheme.year, deadlines.monthly_due_day,
                          deadlines.quarterly_due_day, deadlines.annual_due)  # fmt: skip
+    earliest = _earliest_due(book, indicator.code)
+    closed = [parse_period(period) for period in book.closed]
     for key, due in schedule:
         if only is not None and key != only:
             continue
         submission = periods.get(key)
-        owed.append(Expected(indicator.code, key, due, None if submission is None else submission.received_at))
+        waived = any(period.contains(parse_period(key)) for period in closed)
+        received_at = None if submission is None else submission.received_at
+        owed.append(Expected(indicator.code, key, max(due, earliest), received_at, waived))
     return owed
+
+
+def _earliest_due(book: CountyYear, code: str) -> date:
+    starts = [moment for moment in (book.opened_at, book.defined_at.get(code)) if moment is not None]
+    if not starts:
+        return date.min
+    return beijing_date(max(starts)) + timedelta(days=book.scheme.deadlines.monthly_due_day)
 
 
 @lru_cache(maxsize=256)

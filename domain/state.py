@@ -129,6 +129,8 @@ class CountyYear:
     anomalies: dict[str, Anomaly] = field(default_factory=dict)
     threads: dict[str, Thread] = field(default_factory=dict)
     action_plans: dict[str, ActionPlan] = field(default_factory=dict)
+    opened_at: datetime | None = None  # when the county took on this year's scheme
+    defined_at: dict[str, datetime] = field(default_factory=dict)  # county-specific indicators added later
 
     def active_overrides(self) -> dict[str, Override]:
         """The standing override of each node: its latest one, unless that was revoked.

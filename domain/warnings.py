@@ -31,7 +31,7 @@ from domain.monitoring_rules import WarningRules
 from domain.periods import FREQUENCY_LABELS, parse_period
 from domain.scheme import IndicatorDef
 from domain.scoring import year_value
-from domain.state import CountyYear
+from domain.state import CountyYear, thread_key
 
 KINDS = ("overdue", "off_track", "anomaly", "unanswered")
 KIND_LABELS = {"overdue": "逾期未报", "off_track": "进度滞后", "anomaly": "异常待确认", "unanswered": "退回未答复"}
@@ -137,22 +137,23 @@ def indicator_facts(
                 "expected",
                 code,
                 owed.period,
-                owed.received_at is None,
+                owed.received_at is None and not owed.waived,
                 (owed.due + timedelta(days=1)).isoformat(),
                 common | {"due": owed.due.isoformat(), "received_at": received, **overdue_days},
             )
         )
-    anomalies = book.anomalies.values() if period is None else [book.anomalies.get(f"{code}|{period}")]
+    anomalies = book.anomalies.values() if period is None else [book.anomalies.get(thread_key(code, period))]
     for anomaly in anomalies:
         if anomaly is not None and anomaly.indicator == code and not anomaly.confirmed:
             data = common | {"value": plain(anomaly.value), "method": anomaly.method,
                              "measure": plain(round2(anomaly.measure) or ZERO), "message": anomaly.message,
                              "flagged_at": anomaly.flagged_at.isoformat(), **answer_days}  # fmt: skip
             found.append(Fact("anomaly", code, anomaly.period, True, "", data))
-    threads = book.threads.values() if period is None else [book.threads.get(f"{code}|{period}")]
+    threads = book.threads.values() if period is None else [book.threads.get(thread_key(code, period))]
     for thread in threads:
         if thread is not None and thread.indicator == code and thread.status == "returned" and thread.returned_at:
-            ripe = beijing_date(thread.returned_at) + timedelta(days=rules.answer_days)
+            # Answered "within N days" of the return means by the end of day N, as deadlines are met.
+            ripe = beijing_date(thread.returned_at) + timedelta(days=rules.answer_days + 1)
             comment = next((c.text for c in reversed(thread.comments) if c.action == "returned"), "")
             data = common | {"returned_at": thread.returned_at.isoformat(), "comment": comment, **answer_days}
             found.append(Fact("returned", code, thread.period, True, ripe.isoformat(), data))
@@ -229,6 +230,15 @@ def level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
     grid counts levels in SQL; ``judge`` reads levels from them too."""
     if not fact.pending or fact.kind not in WARNING_KIND:
         return NEVER, NEVER, NEVER
+    dates = _level_dates(fact, since)
+    # No warning stands on a day before its condition began (a flag raised in June is not
+    # a warning on 1 March, whatever was recorded since).
+    began = beijing_date(since).isoformat()
+    yellow, orange, red = (NEVER if day == NEVER else max(day, began) for day in dates)
+    return yellow, orange, red
+
+
+def _level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
     data = fact.data
     if fact.kind == "expected":
         due = date.fromisoformat(str(data["due"]))
@@ -237,11 +247,13 @@ def level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
     if fact.kind == "off_track":
         level = data["level"]
         return "", "" if level in ("orange", "red") else NEVER, "" if level == "red" else NEVER
-    # An unanswered return ages from its return; an anomaly from when it was flagged,
-    # yellow at once, then orange and red after the same twice and three times answer_days.
+    # An unanswered return ages from the day after its answer was due; an anomaly from when
+    # it was flagged, yellow at once, then orange and red after twice and three times answer_days.
     days = int(str(data["answer_days"]))
-    start = beijing_date(datetime.fromisoformat(str(data["returned_at"]))) if fact.kind == "returned" else None
-    start = start or beijing_date(since)
+    if fact.kind == "returned":
+        start = beijing_date(datetime.fromisoformat(str(data["returned_at"]))) + timedelta(days=1)
+    else:
+        start = beijing_date(since)
     return fact.ripe, _later(start, 2 * days), _later(start, 3 * days)
 
 

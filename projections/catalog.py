@@ -12,5 +12,10 @@ from projections.temporal import ScoreHistoryProjection
 def all_projections() -> list[Projection]:
     # The score history folds each county event by event; the current scores then reuse its result.
     # Monitoring folds its own copy (it needs the state after every event, and must not mutate theirs).
-    return [CountyListProjection(), ScoreHistoryProjection(), ScoresProjection(), CountyEventsProjection(),
-            MonitoringProjection()]
+    return [
+        CountyListProjection(),
+        ScoreHistoryProjection(),
+        ScoresProjection(),
+        CountyEventsProjection(),
+        MonitoringProjection(),
+    ]

@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import orjson
 
-from domain.collection import STATUSES, beijing_date, has_ended, status
+from domain.collection import STATUSES, beijing_date, has_ended, start_of_day, status
 from domain.county import County
 from domain.warnings import (
     FACT_KIND,
@@ -47,9 +47,10 @@ COLUMNS = ("county", "year", "kind", "indicator", "period", "pending", "ripe", "
            "to_us", "version", "position", "orange_from", "red_from", "dimension")  # fmt: skip
 FACT_FIELDS = "f.county, f.year, f.kind, f.indicator, f.period, f.pending, f.ripe, f.since_us, f.data"
 VALID_AT = "f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)"
-# Events that change no fact: scores, points, weights, closings, batch receipts, action plans.
-INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "WeightsAdjusted", "PeriodClosed",
-                   "PeriodReopened", "BatchReceived", "ActionPlanRecorded"})  # fmt: skip
+# Events that change no fact: scores, points, weights, batch receipts, action plans. (Closing a
+# period waives what it still owed.)
+INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "WeightsAdjusted", "BatchReceived",
+                   "ActionPlanRecorded"})  # fmt: skip
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 
@@ -273,7 +274,7 @@ class Found:
 
 def warnings(store: ReadStore, at: date, at_us: int | None, filters: Filters) -> list[Found]:
     """Every warning standing at ``at_us`` judged on day ``at``: red first, then county, indicator, period."""
-    where, params = ["f.pending = 1", "f.ripe <= %s"], [at.isoformat()]
+    where, params = ["f.pending = 1", "f.ripe <= %s", "f.since_us < %s"], [at.isoformat(), _day_after(at)]
     if filters.kind is not None:
         where.append("f.kind = %s")
         params.append(FACT_KIND[filters.kind])
@@ -284,6 +285,11 @@ def warnings(store: ReadStore, at: date, at_us: int | None, filters: Filters) ->
             found.append(Found(warning, row["county_name"], row["region"], int(row["year"])))
     found.sort(key=lambda item: item.warning.sort_key())
     return found
+
+
+def _day_after(at: date) -> int:
+    """The first instant after Beijing day ``at``: conditions that began later are no warning on it."""
+    return micros(start_of_day(at + timedelta(days=1)))
 
 
 def has_year(store: ReadStore, code: str, year: int, at_us: int | None) -> bool:
@@ -335,9 +341,9 @@ def grid(store: ReadStore, year: int, at: date, at_us: int | None, visible: froz
         "SELECT f.county, f.dimension, f.kind, COUNT(*) AS total,"
         " SUM(CASE WHEN f.red_from <= %s THEN 1 ELSE 0 END) AS red,"
         " SUM(CASE WHEN f.red_from > %s AND f.orange_from <= %s THEN 1 ELSE 0 END) AS orange"
-        f" FROM warning_facts f WHERE f.pending = 1 AND f.ripe <= %s AND f.year = %s AND {valid}"
+        f" FROM warning_facts f WHERE f.pending = 1 AND f.ripe <= %s AND f.since_us < %s AND f.year = %s AND {valid}"
         " GROUP BY f.county, f.dimension, f.kind",
-        [day, day, day, day, year, *values],
+        [day, day, day, day, _day_after(at), year, *values],
     )
     for row in counted:
         owner = counties.get(row["county"])

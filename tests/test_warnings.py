@@ -73,7 +73,6 @@ class Walk:
         return found
 
 
-
 @contextlib.contextmanager
 def walking(url: str, start: datetime) -> Iterator[Walk]:
     clock = Clock(start)
@@ -176,18 +175,50 @@ def test_a_returned_submission_unanswered_for_n_days_raises_unanswered_until_the
     early_months(walk)
     walk.do("2023-06-01 10:00", c.ReviewSubmission("1.2", "2023-04", "return", "请核实接待人次口径"))
     walk.clock.now = bj("2023-06-11 20:00")
-    assert of(walk.warnings(at="2023-06-05"), "unanswered", "1.2", "2023-04") == []  # 4 days
-    [late] = of(walk.warnings(at="2023-06-06"), "unanswered", "1.2", "2023-04")  # answer_days = 5
-    assert late["level"] == "yellow" and instant_of(late["raised_at"]) == bj("2023-06-06 00:00")
-    assert "请核实接待人次口径" in late["reason"]
-    assert of(walk.warnings(at="2023-06-11"), "unanswered", "1.2", "2023-04")[0]["level"] == "orange"
-    assert of(walk.warnings(at="2023-06-16"), "unanswered", "1.2", "2023-04")[0]["level"] == "red"
+    # Within 5 days (answer_days) means by the end of 06-06, as data due by day 10 is on time all day 10.
+    assert of(walk.warnings(at="2023-06-06"), "unanswered", "1.2", "2023-04") == []
+    [late] = of(walk.warnings(at="2023-06-07"), "unanswered", "1.2", "2023-04")
+    assert late["level"] == "yellow" and instant_of(late["raised_at"]) == bj("2023-06-07 00:00")
+    assert "请核实接待人次口径" in late["reason"] and "已 6 天未答复（应在 5 天内答复）" in late["reason"]
+    assert of(walk.warnings(at="2023-06-11"), "unanswered", "1.2", "2023-04")[0]["level"] == "yellow"
+    assert of(walk.warnings(at="2023-06-12"), "unanswered", "1.2", "2023-04")[0]["level"] == "orange"
+    assert of(walk.warnings(at="2023-06-17"), "unanswered", "1.2", "2023-04")[0]["level"] == "red"
     walk.do("2023-06-12 09:00", c.PostFeedback("1.2", "2023-04", "county", "口径无误，已附说明", 2023))
-    assert of(walk.warnings(at="2023-06-16"), "unanswered", "1.2", "2023-04") == []
+    assert of(walk.warnings(at="2023-06-17"), "unanswered", "1.2", "2023-04") == []
     history = walk.client.get("/api/v1/warnings/history", params={"kind": "unanswered"}).json()["warnings"]
     assert [(instant_of(h["raised_at"]), instant_of(h["cleared_at"]), h["worst_level"]) for h in history] == [
-        (bj("2023-06-06 00:00"), bj("2023-06-12 09:00"), "orange")
+        (bj("2023-06-07 00:00"), bj("2023-06-12 09:00"), "orange")
     ]
+
+
+def test_no_warning_stands_on_a_day_before_its_cause(walk: Walk) -> None:
+    early_months(walk)
+    walk.do("2023-06-05 10:00", c.SubmitData("1.2", "2023-05", Decimal(40)))  # flagged on 06-05
+    assert of(walk.warnings(at="2023-06-04"), "anomaly", "1.2", "2023-05") == []
+    grid = walk.client.get("/api/v1/warnings/grid", params={"year": 2023, "at": "2023-06-04"}).json()
+    assert grid["regions"][0]["counties"][0]["cells"][0]["kinds"]["anomaly"] == 0
+
+
+def test_a_county_enrolled_late_owes_earlier_months_from_its_enrolment(store_url: str) -> None:
+    """Enrolled on 20 May: January to April are due ten days later (30 May), not in February."""
+    with walking(store_url, bj("2023-05-20 09:00")) as late:
+        late.clock.now = bj("2023-06-01 12:00")
+        assert of(late.warnings(at="2023-05-30"), "overdue", "1.2", "2023-01") == []
+        [january] = of(late.warnings(at="2023-05-31"), "overdue", "1.2", "2023-01")
+        assert january["level"] == "yellow" and "2023-05-30" in january["reason"]
+        schedule = late.client.get(f"/api/v1/counties/{CODE}/schedule", params={"year": 2023, "at": "2023-05-31"})
+        dues = {(e["indicator"], e["period"]): e["due"] for e in schedule.json()["submissions"]}
+        assert dues[("1.2", "2023-01")] == "2023-05-30" and dues[("1.2", "2023-04")] == "2023-05-30"
+
+
+def test_closing_a_period_waives_what_it_still_owed(walk: Walk) -> None:
+    early_months(walk)
+    walk.clock.now = bj("2023-07-01 12:00")
+    assert of(walk.warnings(at="2023-07-01"), "overdue", "1.2", "2023-05")
+    walk.do("2023-07-01 10:00", c.ClosePeriod("2023-05", "5 月数据不再收集"))
+    assert of(walk.warnings(at="2023-07-01"), "overdue", "1.2", "2023-05") == []
+    walk.do("2023-07-01 11:00", c.ReopenPeriod("2023-05", "补报"))
+    assert of(walk.warnings(at="2023-07-01"), "overdue", "1.2", "2023-05")
 
 
 def test_an_anomaly_stands_until_confirmed(walk: Walk) -> None:
@@ -297,9 +328,7 @@ def test_thresholds_come_from_the_scheme() -> None:
 
 
 def dump(platform: Platform) -> list[dict[str, Any]]:
-    return platform.reads.query(
-        "SELECT * FROM warning_facts ORDER BY county, year, kind, indicator, period, version"
-    )
+    return platform.reads.query("SELECT * FROM warning_facts ORDER BY county, year, kind, indicator, period, version")
 
 
 def forget(platform: Platform) -> None:
