@@ -54,6 +54,7 @@ class LoadResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
+    events: int = 0  # events the 201 answers acknowledged (a jump adds its flag to its value)
 
     @property
     def ok(self) -> int:
@@ -76,6 +77,7 @@ def split(work: Work, codes: list[str], clients: int) -> list[Work]:
 def submit_concurrently(base_url: str, shares: list[Work], keys: dict[str, str]) -> LoadResult:
     """Each share is sent by its own thread over one keep-alive connection, with each county's key."""
     latencies: list[list[float]] = [[] for _ in shares]
+    acknowledged = [0] * len(shares)
 
     def run(index: int, ready: Callable[[], object], statuses: Counter[str]) -> None:
         with client(base_url) as http:
@@ -88,6 +90,8 @@ def submit_concurrently(base_url: str, shares: list[Work], keys: dict[str, str])
                         f"/api/v1/counties/{code}/submissions", json=body, headers={"X-API-Key": keys[code]}
                     )
                     status = str(response.status_code)
+                    if status == "201":
+                        acknowledged[index] += len(response.json()["events"])
                 except httpx.TransportError as error:
                     status = f"transport:{type(error).__name__}"
                 record(time.perf_counter() - began)
@@ -99,6 +103,7 @@ def submit_concurrently(base_url: str, shares: list[Work], keys: dict[str, str])
         seconds=seconds,
         latencies=[value for values in latencies for value in values],
         statuses=merged,
+        events=sum(acknowledged),
     )
 
 

@@ -108,8 +108,12 @@ def _http_phase(config: BenchConfig, target: Target, server: Server, password: s
     phase["catch_up_seconds"] = Summary.of(catch_ups).to_json()
 
     ready = http_load.ready(server.base_url)
-    ok = sum(load.ok for load in api_rounds)
-    phase["log"] = {"head": ready["head"], "expected_head": head_after_setup + ok, "projections": ready["projections"]}
+    acknowledged = sum(load.events for load in api_rounds)
+    phase["log"] = {
+        "head": ready["head"],
+        "expected_head": head_after_setup + acknowledged,
+        "projections": ready["projections"],
+    }
 
     rng = random.Random(config.seed)
     progress(f"{target.kind}: {config.score_queries} scores and {config.ranking_queries} rankings queries")
