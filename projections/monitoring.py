@@ -251,11 +251,7 @@ def _standing(
     else:
         conditions.append(VALID_AT)
         values += [at_us, at_us]
-    for column, value in (("f.county", filters.county), ("c.region", filters.region), ("f.year", filters.year),
-                          ("f.indicator", filters.indicator)):  # fmt: skip
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            values.append(value)
+    _narrow(filters, conditions, values)
     rows = store.query(
         f"SELECT {FACT_FIELDS}, c.name AS county_name, c.region FROM warning_facts f"
         f" JOIN county_list c ON c.code = f.county WHERE {' AND '.join(conditions)}",
@@ -285,6 +281,15 @@ def warnings(store: ReadStore, at: date, at_us: int | None, filters: Filters) ->
             found.append(Found(warning, row["county_name"], row["region"], int(row["year"])))
     found.sort(key=lambda item: item.warning.sort_key())
     return found
+
+
+def _narrow(filters: Filters, conditions: list[str], values: list[Any]) -> None:
+    """The filters' county, indicator, year and region as SQL conditions on facts ``f`` and counties ``c``."""
+    for column, value in (("f.county", filters.county), ("f.indicator", filters.indicator), ("f.year", filters.year),
+                          ("c.region", filters.region)):  # fmt: skip
+        if value is not None:
+            conditions.append(f"{column} = %s")
+            values.append(value)
 
 
 def _day_after(at: date) -> int:
@@ -377,11 +382,7 @@ def history(store: ReadStore, filters: Filters, now: datetime) -> list[dict[str,
     if filters.kind is not None:
         conditions.append("f.kind = %s")
         values.append(FACT_KIND[filters.kind])
-    for column, value in (("f.county", filters.county), ("f.indicator", filters.indicator), ("f.year", filters.year),
-                          ("c.region", filters.region)):  # fmt: skip
-        if value is not None:
-            conditions.append(f"{column} = %s")
-            values.append(value)
+    _narrow(filters, conditions, values)
     rows = store.query(
         f"SELECT {FACT_FIELDS}, f.from_us, f.to_us, c.name AS county_name, c.region FROM warning_facts f"
         f" JOIN county_list c ON c.code = f.county WHERE {' AND '.join(conditions)}"
