@@ -143,7 +143,7 @@ class County(Aggregate):
                 return book, book.overrides[override_id]
         raise NotFound.of("override_id", "known_override", f"找不到编号为 {override_id} 的分数调整")
 
-    def _active_indicator(self, book: CountyYear, code: str, field: str = "indicator") -> IndicatorDef:
+    def active_indicator(self, book: CountyYear, code: str, field: str = "indicator") -> IndicatorDef:
         indicator = book.indicators.get(code)
         if indicator is None:
             raise InvalidCommand.of(field, "known_indicator", f"{book.scheme.year} 年度没有编号为“{code}”的指标")
@@ -151,13 +151,13 @@ class County(Aggregate):
             raise InvalidCommand.of(field, "active_indicator", f"指标“{code} {indicator.name}”已停用")
         return indicator
 
-    def _data_indicator(
+    def data_indicator(
         self, indicator: str, period: str, context: c.Context, *, open_only: bool = True
     ) -> tuple[CountyYear, IndicatorDef, Period]:
         parsed = parse_period(period)
         book = self.book(parsed.year, "period")
-        self._check_scope(book, indicator, context)
-        definition = self._active_indicator(book, indicator)
+        self.check_scope(book, indicator, context)
+        definition = self.active_indicator(book, indicator)
         has_children = any(n.parent == indicator and n.weighted for n in book.indicators.values())
         if has_children or definition.kind == "bonus_penalty":
             raise InvalidCommand.of(
@@ -175,7 +175,7 @@ class County(Aggregate):
         return book, definition, parsed
 
     @staticmethod
-    def _check_scope(book: CountyYear, indicator: str, context: c.Context) -> None:
+    def check_scope(book: CountyYear, indicator: str, context: c.Context) -> None:
         """A department writes only its indicators; an API key only those it names."""
         scope = context.data_scope
         responsible = book.responsibility.get(indicator)
@@ -208,7 +208,7 @@ class County(Aggregate):
         result: dict[str, Any] = handler(command, context) or {}
         return result
 
-    def _record(self, event_class: type[Event], context: c.Context, **fields: Any) -> None:
+    def record(self, event_class: type[Event], context: c.Context, **fields: Any) -> None:
         # Recorded time never runs backwards within a stream, whatever the writers' clocks.
         timestamp = max(context.recorded_at or event_class.create_timestamp(), self.modified_on)
         fields.update(actor=context.actor, correlation_id=context.correlation_id, previous_hash=self.chain_head)
@@ -220,7 +220,7 @@ class County(Aggregate):
             raise ConflictError.of(
                 "scheme", "one_scheme_per_year", f"{self.name}已采用 {command.scheme.year} 年度的评估方案"
             )
-        self._record(self.SchemeAdopted, context, scheme=command.scheme)
+        self.record(self.SchemeAdopted, context, scheme=command.scheme)
 
     def _DefineIndicator(self, command: c.DefineIndicator, context: c.Context) -> None:
         book = self.book(command.year)
@@ -235,7 +235,7 @@ class County(Aggregate):
         if indicator.code in book.indicators:
             raise ConflictError.of("indicator.code", "unique_code", f"指标编号“{indicator.code}”已存在")
         if indicator.parent is not None:
-            parent = self._active_indicator(book, indicator.parent, "indicator.parent")
+            parent = self.active_indicator(book, indicator.parent, "indicator.parent")
             if parent.method is not None:
                 raise InvalidCommand.of(
                     "indicator.parent",
@@ -245,7 +245,7 @@ class County(Aggregate):
         tree = dict(book.indicators)
         tree[indicator.code] = indicator
         self._check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
-        self._record(
+        self.record(
             self.IndicatorDefined,
             context,
             year=book.scheme.year,
@@ -258,7 +258,7 @@ class County(Aggregate):
         book = self.book(command.year)
         self._check_year_open(book)
         reason = require_reason(command.reason)
-        current = self._active_indicator(book, command.code, "code")
+        current = self.active_indicator(book, command.code, "code")
         unknown = sorted(set(command.changes) - set(REVISABLE_FIELDS))
         if unknown or not command.changes:
             raise InvalidCommand.of(
@@ -280,19 +280,19 @@ class County(Aggregate):
         problems = tree_problems(list(tree.values()))
         if problems:
             raise InvalidCommand(problems)
-        self._record(self.IndicatorRevised, context, year=book.scheme.year, indicator=revised, reason=reason)
+        self.record(self.IndicatorRevised, context, year=book.scheme.year, indicator=revised, reason=reason)
 
     def _RetireIndicator(self, command: c.RetireIndicator, context: c.Context) -> None:
         book = self.book(command.year)
         self._check_year_open(book)
         reason = require_reason(command.reason)
-        indicator = self._active_indicator(book, command.code, "code")
+        indicator = self.active_indicator(book, command.code, "code")
         retired = {code for code in book.indicators if self._descends(book, code, indicator.code)}
         tree = {
             code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()
         }
         self._check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
-        self._record(
+        self.record(
             self.IndicatorRetired,
             context,
             year=book.scheme.year,
@@ -308,10 +308,10 @@ class County(Aggregate):
         if not command.weights:
             raise InvalidCommand.of("weights", "required", "weights 不能为空")
         if command.parent is not None:
-            self._active_indicator(book, command.parent, "parent")
+            self.active_indicator(book, command.parent, "parent")
         previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
         self._check_weights(book, dict(book.indicators), command.parent, command.weights, "weights")
-        self._record(
+        self.record(
             self.WeightsAdjusted,
             context,
             year=book.scheme.year,
@@ -376,7 +376,7 @@ class County(Aggregate):
     def _AssignResponsibility(self, command: c.AssignResponsibility, context: c.Context) -> None:
         book = self.book(command.year)
         self._check_year_open(book)
-        indicator = self._active_indicator(book, command.indicator)
+        indicator = self.active_indicator(book, command.indicator)
         if any(node.parent == indicator.code and node.weighted for node in book.indicators.values()):
             raise InvalidCommand.of(
                 "indicator", "leaf_indicator", f"指标“{indicator.code}”由下级汇总，请为其下级指标分配责任"
@@ -384,7 +384,7 @@ class County(Aggregate):
         department = command.department.strip()
         if not department:
             raise InvalidCommand.of("department", "required", "必须填写责任部门 department")
-        self._record(
+        self.record(
             self.ResponsibilityAssigned,
             context,
             year=book.scheme.year,
@@ -397,7 +397,7 @@ class County(Aggregate):
         key = command.idempotency_key
         fingerprint = f"{command.indicator}|{command.period}|{plain(command.value)}|{command.source}"
         with contextlib.suppress(InvalidCommand):  # a bad period is reported below
-            self._check_scope(self.book(parse_period(command.period).year), command.indicator, context)
+            self.check_scope(self.book(parse_period(command.period).year), command.indicator, context)
         if key is not None:
             seen = self.idempotency.get(key)
             if seen is not None:
@@ -406,9 +406,9 @@ class County(Aggregate):
                         "idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送"
                     )
                 return {"version": seen["version"], "replayed": True}
-        _, indicator, _ = self._data_indicator(command.indicator, command.period, context)
-        self._check_value(indicator, command.value)
-        self._record(
+        _, indicator, _ = self.data_indicator(command.indicator, command.period, context)
+        self.check_value(indicator, command.value)
+        self.record(
             self.DataSubmitted,
             context,
             indicator=command.indicator,
@@ -422,7 +422,7 @@ class County(Aggregate):
         intake.note_comment(self, command.indicator, command.period, command.comment, flag is not None, context)
         return {"version": version, "replayed": False, "flag": flag.message if flag else None}
 
-    def _check_value(self, indicator: IndicatorDef, value: Decimal) -> None:
+    def check_value(self, indicator: IndicatorDef, value: Decimal) -> None:
         where = f"指标“{indicator.code} {indicator.name}”"
         if abs(value) >= MAX_MAGNITUDE or value.normalize().as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
             raise InvalidCommand.of(
@@ -439,10 +439,10 @@ class County(Aggregate):
 
     def _CorrectData(self, command: c.CorrectData, context: c.Context) -> None:
         reason = require_reason(command.reason)
-        book, indicator, _ = self._data_indicator(command.indicator, command.period, context)
-        previous = self._standing(book, command.indicator, command.period)
-        self._check_value(indicator, command.value)
-        self._record(
+        book, indicator, _ = self.data_indicator(command.indicator, command.period, context)
+        previous = self.standing(book, command.indicator, command.period)
+        self.check_value(indicator, command.value)
+        self.record(
             self.DataCorrected,
             context,
             indicator=command.indicator,
@@ -455,9 +455,9 @@ class County(Aggregate):
 
     def _WithdrawSubmission(self, command: c.WithdrawSubmission, context: c.Context) -> None:
         reason = require_reason(command.reason)
-        book, _, _ = self._data_indicator(command.indicator, command.period, context)
-        previous = self._standing(book, command.indicator, command.period)
-        self._record(
+        book, _, _ = self.data_indicator(command.indicator, command.period, context)
+        previous = self.standing(book, command.indicator, command.period)
+        self.record(
             self.SubmissionWithdrawn,
             context,
             indicator=command.indicator,
@@ -467,7 +467,7 @@ class County(Aggregate):
         )
 
     @staticmethod
-    def _standing(book: CountyYear, indicator: str, period: str) -> Submission:
+    def standing(book: CountyYear, indicator: str, period: str) -> Submission:
         submission = book.data.get(indicator, {}).get(period)
         if submission is None:
             raise NotFound.of("period", "existing_submission", f"指标“{indicator}”在“{period}”没有可更正或撤回的数据")
@@ -492,7 +492,7 @@ class County(Aggregate):
             )
         if command.override_id in book.overrides:
             raise ConflictError.of("override_id", "unique_id", "分数调整编号重复")
-        self._record(
+        self.record(
             self.ScoreOverridden,
             context,
             year=command.year,
@@ -510,7 +510,7 @@ class County(Aggregate):
         self._check_year_open(book)
         if override.revoked:
             raise ConflictError.of("override_id", "not_revoked", "该分数调整已撤销")
-        self._record(
+        self.record(
             self.OverrideRevoked,
             context,
             year=book.scheme.year,
@@ -533,7 +533,7 @@ class County(Aggregate):
             raise InvalidCommand.of(
                 "category", "known_category", f"加减分类别必须是方案中的 {'、'.join(categories)} 之一"
             )
-        self._record(
+        self.record(
             self.PointsAdjusted,
             context,
             year=command.year,
@@ -548,7 +548,7 @@ class County(Aggregate):
         period = parse_period(command.period)
         book = self.book(period.year, "period")
         self._check_open(book, period, "period")
-        self._record(self.PeriodClosed, context, period=str(period), reason=command.reason.strip())
+        self.record(self.PeriodClosed, context, period=str(period), reason=command.reason.strip())
 
     def _ReopenPeriod(self, command: c.ReopenPeriod, context: c.Context) -> None:
         reason = require_reason(command.reason)
@@ -556,7 +556,7 @@ class County(Aggregate):
         book = self.book(period.year, "period")
         if str(period) not in book.closed:
             raise ConflictError.of("period", "closed_period", f"期间“{period}”没有关账，无需重新开启")
-        self._record(self.PeriodReopened, context, period=str(period), reason=reason)
+        self.record(self.PeriodReopened, context, period=str(period), reason=reason)
 
     def _SubmitBatch(self, command: c.SubmitBatch, context: c.Context) -> dict[str, Any]:
         return intake.submit_batch(self, command, context)

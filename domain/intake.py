@@ -51,19 +51,19 @@ def record_flag(
     flag = flag_for(county, indicator, period, value)
     if flag is None:
         return None
-    county._record(
+    county.record(
         county.AnomalyFlagged, context, indicator=indicator, period=period, value=value,
         method=flag.method, measure=flag.measure, message=flag.message,
     )  # fmt: skip
     if comment.strip():
-        county._record(county.AnomalyConfirmed, context, indicator=indicator, period=period, comment=comment.strip())
+        county.record(county.AnomalyConfirmed, context, indicator=indicator, period=period, comment=comment.strip())
     return flag
 
 
 def note_comment(county: County, indicator: str, period: str, comment: str, flagged: bool, context: c.Context) -> None:
     """A comment on an unflagged value is kept as the county's word on the submission."""
     if comment.strip() and not flagged:
-        county._record(
+        county.record(
             county.FeedbackPosted, context, year=int(period[:4]), indicator=indicator, period=period,
             side="county", comment=comment.strip(),
         )  # fmt: skip
@@ -149,8 +149,8 @@ def _plan_row(
     context: c.Context,
     planned: dict[tuple[str, str], Decimal],
 ) -> _Planned:
-    book, indicator, _ = county._data_indicator(row.indicator, row.period, context)
-    county._check_value(indicator, row.value)
+    book, indicator, _ = county.data_indicator(row.indicator, row.period, context)
+    county.check_value(indicator, row.value)
     standing = book.data.get(row.indicator, {}).get(row.period)
     if standing is not None and standing.value == row.value:
         return _Planned(row, "unchanged", standing.value, None)
@@ -194,14 +194,14 @@ def _record_batch(
         if item.outcome == "unchanged":
             continue
         if item.outcome == "submitted":
-            county._record(county.DataSubmitted, context, indicator=row.indicator, period=row.period,
+            county.record(county.DataSubmitted, context, indicator=row.indicator, period=row.period,
                            value=row.value, source=command.channel, idempotency_key=None)  # fmt: skip
         else:
-            county._record(county.DataCorrected, context, indicator=row.indicator, period=row.period,
+            county.record(county.DataCorrected, context, indicator=row.indicator, period=row.period,
                            value=row.value, previous=item.previous, reason=row.reason.strip())  # fmt: skip
         flag = record_flag(county, row.indicator, row.period, row.value, row.comment, context)
         note_comment(county, row.indicator, row.period, row.comment, flag is not None, context)
-    county._record(
+    county.record(
         county.BatchReceived, context, channel=command.channel, key=command.key, fingerprint=command.fingerprint,
         filename=command.filename, rows=summary["rows"], submitted=summary["submitted"],
         corrected=summary["corrected"], unchanged=summary["unchanged"], flagged=summary["flagged"],
@@ -209,7 +209,7 @@ def _record_batch(
 
 
 def confirm_anomaly(county: County, command: c.ConfirmAnomaly, context: c.Context) -> None:
-    book, _, _ = county._data_indicator(command.indicator, command.period, context, open_only=False)
+    book, _, _ = county.data_indicator(command.indicator, command.period, context, open_only=False)
     anomaly = book.anomalies.get(thread_key(command.indicator, command.period))
     if anomaly is None or anomaly.confirmed:
         raise ConflictError.of("period", "flagged_value",
@@ -217,5 +217,5 @@ def confirm_anomaly(county: County, command: c.ConfirmAnomaly, context: c.Contex
     comment = command.comment.strip()
     if not comment:
         raise InvalidCommand.of("comment", "required", "确认异常波动须填写说明（comment）")
-    county._record(county.AnomalyConfirmed, context, indicator=command.indicator, period=command.period,
+    county.record(county.AnomalyConfirmed, context, indicator=command.indicator, period=command.period,
                    comment=comment)  # fmt: skip

@@ -56,8 +56,8 @@ def review_submission(county: County, command: c.ReviewSubmission, context: c.Co
         raise InvalidCommand.of("decision", "one_of", "decision 只能是 accept（通过）或 return（退回）")
     returning = command.decision == "return"
     comment = _comment(command.comment, required=returning, what="退回")
-    book, _, _ = county._data_indicator(command.indicator, command.period, context, open_only=False)
-    county._standing(book, command.indicator, command.period)
+    book, _, _ = county.data_indicator(command.indicator, command.period, context, open_only=False)
+    county.standing(book, command.indicator, command.period)
     thread = book.threads.get(thread_key(command.indicator, command.period))
     status = thread.status if thread else "open"
     if returning and status == "returned":
@@ -65,7 +65,7 @@ def review_submission(county: County, command: c.ReviewSubmission, context: c.Co
     if not returning and status == "accepted":
         raise ConflictError.of("decision", "not_accepted", "该数据已审核通过")
     event = county.SubmissionReturned if returning else county.SubmissionAccepted
-    county._record(event, context, indicator=command.indicator, period=command.period, comment=comment)
+    county.record(event, context, indicator=command.indicator, period=command.period, comment=comment)
 
 
 def post_feedback(county: County, command: c.PostFeedback, context: c.Context) -> None:
@@ -73,7 +73,7 @@ def post_feedback(county: County, command: c.PostFeedback, context: c.Context) -
         raise InvalidCommand.of("side", "one_of", "side 只能是 county 或 evaluator")
     comment = _comment(command.comment, required=True, what="留言")
     year = _thread_year(county, command.indicator, command.period, command.year, context)
-    county._record(county.FeedbackPosted, context, year=year, indicator=command.indicator,
+    county.record(county.FeedbackPosted, context, year=year, indicator=command.indicator,
                    period=command.period, side=command.side, comment=comment)  # fmt: skip
 
 
@@ -83,24 +83,24 @@ def close_thread(county: County, command: c.CloseThread, context: c.Context) -> 
     if thread is None or thread.status in ("closed", "accepted"):
         raise ConflictError.of("indicator", "open_thread", f"指标“{command.indicator}”没有未结束的反馈")
     comment = _comment(command.comment, required=False, what="")
-    county._record(county.FeedbackThreadClosed, context, year=year, indicator=command.indicator,
+    county.record(county.FeedbackThreadClosed, context, year=year, indicator=command.indicator,
                    period=command.period, comment=comment)  # fmt: skip
 
 
 def _thread_year(county: County, indicator: str, period: str, year: int | None, context: c.Context) -> int:
     """The book a thread lives in; a submission's thread checks the period like data does."""
     if period:
-        book, _, _ = county._data_indicator(indicator, period, context, open_only=False)
+        book, _, _ = county.data_indicator(indicator, period, context, open_only=False)
         return book.scheme.year
     book = county.book(year)
-    county._check_scope(book, indicator, context)
-    county._active_indicator(book, indicator)
+    county.check_scope(book, indicator, context)
+    county.active_indicator(book, indicator)
     return book.scheme.year
 
 
 def record_action_plan(county: County, command: c.RecordActionPlan, context: c.Context) -> None:
     book: CountyYear = county.book(command.year)
-    county._active_indicator(book, command.indicator)
+    county.active_indicator(book, command.indicator)
     text = command.text.strip()
     if not text:
         raise InvalidCommand.of("text", "required", "行动方案须填写内容（text）")
@@ -108,5 +108,5 @@ def record_action_plan(county: County, command: c.RecordActionPlan, context: c.C
         raise InvalidCommand.of("text", "max_length", "行动方案内容不能超过 20000 字")
     if len(command.files) > MAX_PLAN_FILES:
         raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
-    county._record(county.ActionPlanRecorded, context, year=book.scheme.year, indicator=command.indicator,
+    county.record(county.ActionPlanRecorded, context, year=book.scheme.year, indicator=command.indicator,
                    text=text, files=list(command.files))  # fmt: skip
