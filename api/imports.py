@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -30,6 +29,7 @@ from domain import commands as c
 from domain.access import Action, Principal
 from domain.collection import template_lines
 from domain.errors import InvalidCommand
+from domain.intake import batch_fingerprint
 from domain.periods import parse_period
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
@@ -204,7 +204,7 @@ async def import_file(
         rows=rows,
         channel="import",
         key=hashlib.sha256(data).hexdigest(),
-        fingerprint=fingerprint(rows),
+        fingerprint=batch_fingerprint(rows),
         filename=filename[:255],
         dry_run=dry_run or bool(problems),  # with bad cells, the rest is only checked, for one full report
         may_correct=_may_correct(request, code),
@@ -292,7 +292,7 @@ async def submit_batch(
         rows=rows,
         channel="api",
         key=body.idempotency_key,
-        fingerprint=fingerprint(rows),
+        fingerprint=batch_fingerprint(rows),
         dry_run=dry_run,
         may_correct=_may_correct(request, code),
     )
@@ -316,17 +316,6 @@ def _batch_problem(problem: Any) -> sheets.RowProblem:
 
 
 # ------------------------------------------------------------------------------------- shared
-
-
-def fingerprint(rows: Sequence[c.BatchRow]) -> str:
-    """The batch's content, independent of how numbers were written (61.50 and 61.5 are one value)."""
-    canonical = [[row.indicator, row.period, _canonical(row.value), row.comment, row.reason] for row in rows]
-    return hashlib.sha256(orjson.dumps(canonical)).hexdigest()
-
-
-def _canonical(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "0") else text
 
 
 def _may_correct(request: Request, code: str) -> bool:

@@ -46,6 +46,6 @@ def round2(value: Decimal | None) -> Decimal | None:
 
 
 def plain(value: Decimal) -> str:
-    """A decimal as people write it: 30, 12.5, never 3E+1."""
+    """A decimal as people write it: 30, 12.5, never 3E+1 nor -0."""
     text = format(value.normalize(), "f")
-    return text
+    return "0" if text == "-0" else text

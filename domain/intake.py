@@ -6,12 +6,15 @@ command before the first event is recorded, so a refused batch leaves no trace.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
 from domain.anomaly import Flag, check_jump
+from domain.decimals import plain
 from domain.errors import ConflictError, DomainError, InvalidCommand, Problem
 from domain.periods import parse_period
 from domain.state import thread_key
@@ -21,6 +24,12 @@ if TYPE_CHECKING:
 
 BATCH_PREFIX = "batch:"  # batch keys share the county's idempotency book with single submissions
 BATCH_COLUMNS = ("indicator", "period", "value", "reason", "comment")
+
+
+def batch_fingerprint(rows: tuple[c.BatchRow, ...] | list[c.BatchRow]) -> str:
+    """A batch's content, however its numbers were written (61.50 and 61.5 are one value)."""
+    canonical = [[row.indicator, row.period, plain(row.value), row.comment, row.reason] for row in rows]
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
 
 
 def history(county: County, indicator: str, period: str, planned: dict[tuple[str, str], Decimal]) -> list[Decimal]:
