@@ -33,17 +33,20 @@ def batch_fingerprint(rows: tuple[c.BatchRow, ...] | list[c.BatchRow]) -> str:
 
 
 def history(county: County, indicator: str, period: str, planned: dict[tuple[str, str], Decimal]) -> list[Decimal]:
-    """The indicator's standing values before ``period``, across the county's years, oldest first."""
-    target = parse_period(period)
+    """The indicator's standing values before ``period``, across the county's years, oldest first.
+
+    An indicator keeps one frequency once it has data, so its periods (2023-05, 2023-Q2 or
+    2023) sort chronologically as text: no parsing on this path, which every value takes.
+    """
     values: dict[str, Decimal] = {}
     for book in county.years.values():
         for earlier, submission in book.data.get(indicator, {}).items():
-            values[earlier] = submission.value
+            if earlier < period:
+                values[earlier] = submission.value
     for (code, earlier), value in planned.items():
-        if code == indicator:
+        if code == indicator and earlier < period:
             values[earlier] = value
-    earlier_periods = sorted((p for p in values if parse_period(p) < target), key=parse_period)
-    return [values[p] for p in earlier_periods]
+    return [values[key] for key in sorted(values)]
 
 
 def flag_for(
