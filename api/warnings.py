@@ -174,13 +174,9 @@ def list_warnings(
     at_us = as_of_micros(service, as_of)
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, level=level,
                                  visible=principal.readable_counties())  # fmt: skip
-    found = monitoring.warnings(service.reads, day, at_us, filters)
-    levels = dict.fromkeys(LEVEL_LABELS, 0)
-    for item in found:
-        levels[item.warning.level] += 1
-    page = [_warning(item) for item in found[offset : offset + limit]]
-    return {"at": day.isoformat(), "as_of": _effective(at_us), "total": len(found), "levels": levels,
-            "offset": offset, "limit": limit, "warnings": page}  # fmt: skip
+    page = monitoring.warning_page(service.reads, day, at_us, filters, offset, limit)
+    return {"at": day.isoformat(), "as_of": _effective(at_us), "total": page.total, "levels": page.levels,
+            "offset": offset, "limit": limit, "warnings": [_warning(item) for item in page.found]}  # fmt: skip
 
 
 @router.get("/warnings/history", response_model=WarningHistoryOut, summary="预警的产生与解除记录")

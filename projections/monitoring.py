@@ -28,6 +28,8 @@ from domain.collection import STATUSES, beijing_date, has_ended, start_of_day, s
 from domain.county import County
 from domain.warnings import (
     FACT_KIND,
+    KINDS,
+    LEVEL_RANK,
     LEVELS,
     WARNING_KIND,
     Fact,
@@ -46,6 +48,7 @@ from projections.temporal import instant, micros
 COLUMNS = ("county", "year", "kind", "indicator", "period", "pending", "ripe", "since_us", "data", "from_us",
            "to_us", "version", "position", "orange_from", "red_from", "dimension")  # fmt: skip
 FACT_FIELDS = "f.county, f.year, f.kind, f.indicator, f.period, f.pending, f.ripe, f.since_us, f.data"
+KIND_ORDER = {FACT_KIND[kind]: index for index, kind in enumerate(KINDS)}  # as Warning.sort_key orders kinds
 VALID_AT = "f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)"
 # Events that change no fact: scores, points, weights, batch receipts, action plans. (Closing a
 # period waives what it still owed.)
@@ -242,9 +245,14 @@ class Filters:
 
 
 def _standing(
-    store: ReadStore, at_us: int | None, filters: Filters, where: Sequence[str], params: Sequence[Any]
+    store: ReadStore,
+    at_us: int | None,
+    filters: Filters,
+    where: Sequence[str],
+    params: Sequence[Any],
+    extra: str = "",
 ) -> list[dict[str, Any]]:
-    """Facts standing at ``at_us`` (None: now), with their county's name and region."""
+    """Facts standing at ``at_us`` (None: now), with their county's name and region (and ``extra`` columns)."""
     conditions, values = list(where), list(params)
     if at_us is None:
         conditions.append("f.to_us IS NULL")
@@ -253,7 +261,7 @@ def _standing(
         values += [at_us, at_us]
     _narrow(filters, conditions, values)
     rows = store.query(
-        f"SELECT {FACT_FIELDS}, c.name AS county_name, c.region FROM warning_facts f"
+        f"SELECT {FACT_FIELDS}{extra}, c.name AS county_name, c.region FROM warning_facts f"
         f" JOIN county_list c ON c.code = f.county WHERE {' AND '.join(conditions)}",
         values,
     )
@@ -268,19 +276,48 @@ class Found:
     year: int
 
 
+@dataclass(frozen=True)
+class Page:
+    total: int
+    levels: dict[str, int]
+    found: list[Found]
+
+
 def warnings(store: ReadStore, at: date, at_us: int | None, filters: Filters) -> list[Found]:
     """Every warning standing at ``at_us`` judged on day ``at``: red first, then county, indicator, period."""
+    return warning_page(store, at, at_us, filters).found
+
+
+def warning_page(
+    store: ReadStore, at: date, at_us: int | None, filters: Filters, offset: int = 0, limit: int | None = None
+) -> Page:
+    """One page of the warnings, with the total and the count per level of all of them.
+
+    Levels and order come from the days stored with each fact, so only the page's warnings
+    are judged in words: a platform-wide list of 15,000 stays cheap to page through.
+    """
     where, params = ["f.pending = 1", "f.ripe <= %s", "f.since_us < %s"], [at.isoformat(), _day_after(at)]
     if filters.kind is not None:
         where.append("f.kind = %s")
         params.append(FACT_KIND[filters.kind])
+    day = at.isoformat()
+    ranked = []
+    for row in _standing(store, at_us, filters, where, params, extra=", f.orange_from, f.red_from"):
+        level = "red" if row["red_from"] <= day else "orange" if row["orange_from"] <= day else "yellow"
+        if filters.level is None or level == filters.level:
+            order = (LEVEL_RANK[level], row["county"], row["indicator"], row["period"], KIND_ORDER[row["kind"]])
+            ranked.append((order, level, row))
+    ranked.sort(key=lambda item: item[0])
+    levels = dict.fromkeys(LEVEL_RANK, 0)
+    for _, level, _ in ranked:
+        levels[level] += 1
+    chosen = ranked[offset:] if limit is None else ranked[offset : offset + limit]
     found = []
-    for row in _standing(store, at_us, filters, where, params):
+    for _, _, row in chosen:
         warning = judge(row["county"], fact_of(row), instant(int(row["since_us"])), at)
-        if warning is not None and (filters.level is None or warning.level == filters.level):
+        if warning is not None:  # judged from the same days as the level above
             found.append(Found(warning, row["county_name"], row["region"], int(row["year"])))
-    found.sort(key=lambda item: item.warning.sort_key())
-    return found
+    return Page(len(ranked), levels, found)
 
 
 def _narrow(filters: Filters, conditions: list[str], values: list[Any]) -> None:
