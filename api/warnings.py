@@ -108,7 +108,7 @@ class ScheduleEntryOut(BaseModel):
     frequency: str
     period: str
     due: date
-    status: Literal["due", "received", "late", "missing"]
+    status: Literal["due", "received", "late", "missing", "waived"]
     status_label: str
     received_at: str | None
 
@@ -128,11 +128,14 @@ def judging_day(service: Platform, at: str | None) -> date:
         return beijing_date(service.ledger.clock())
     text = at.strip()
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
-        pass
-    raise InvalidCommand.of("at", "date", f"at 应为日期，如 2023-06-11，收到“{at[:40]}”")
+        day = None
+    if day is None:
+        raise InvalidCommand.of("at", "date", f"at 应为日期，如 2023-06-11，收到“{at[:40]}”")
+    if not 2000 <= day.year <= 2100:
+        raise InvalidCommand.of("at", "year_range", f"at 的年份应在 2000 至 2100 之间，收到“{text}”")
+    return day
 
 
 def beijing(moment: datetime | None) -> str | None:

@@ -15,6 +15,7 @@ from domain.errors import InvalidCommand
 
 CHINA = timezone(timedelta(hours=8), "CST")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EARLIEST_YEAR = 2000  # as scheme years: nothing can have been recorded before
 
 
 def parse_as_of(text: str, now: datetime, field: str = "as_of", settled: datetime | None = None) -> datetime:
@@ -35,6 +36,8 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of", settled: datetim
         ) from None
     if moment.tzinfo is None:
         raise InvalidCommand.of(field, "offset_required", f"{field} 必须带时区，例如 2024-01-15T08:00:00+08:00")
+    if moment.year < EARLIEST_YEAR:
+        raise InvalidCommand.of(field, "after_2000", f"{field} 不能早于 {EARLIEST_YEAR} 年：平台此前没有任何记录")
     if moment > now and not _DATE.match(value):
         raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于当前时刻：平台不知道尚未记录的事")
     if _DATE.match(value) and moment.date() > now.astimezone(CHINA).date():
