@@ -21,8 +21,9 @@ from domain.recorded_time import CHINA
 from domain.scheme import Deadlines, IndicatorDef
 from domain.state import CountyYear
 
-STATUSES = ("due", "received", "late", "missing")
-STATUS_LABELS = {"due": "待报送", "received": "按时报送", "late": "逾期报送", "missing": "逾期未报"}
+STATUSES = ("due", "received", "late", "missing", "waived")
+STATUS_LABELS = {"due": "待报送", "received": "按时报送", "late": "逾期报送", "missing": "逾期未报",
+                 "waived": "免报（期间已关账）"}  # fmt: skip
 
 
 def _day_of(year: int, month: int, day: int) -> date:
@@ -105,7 +106,8 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
     owed = []
     schedule = _schedule(indicator.frequency, book.scheme.year, deadlines.monthly_due_day,
                          deadlines.quarterly_due_day, deadlines.annual_due)  # fmt: skip
-    earliest = _earliest_due(book, indicator.code)
+    began = _obligation_began(book, indicator.code)
+    catch_up = began + timedelta(days=deadlines.monthly_due_day)
     closed = [parse_period(period) for period in book.closed]
     for key, due in schedule:
         if only is not None and key != only:
@@ -113,15 +115,14 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
         submission = periods.get(key)
         waived = any(period.contains(parse_period(key)) for period in closed)
         received_at = None if submission is None else submission.received_at
-        owed.append(Expected(indicator.code, key, max(due, earliest), received_at, waived))
+        owed.append(Expected(indicator.code, key, due if due >= began else catch_up, received_at, waived))
     return owed
 
 
-def _earliest_due(book: CountyYear, code: str) -> date:
+def _obligation_began(book: CountyYear, code: str) -> date:
+    """The Beijing day the county took on the year's scheme, or defined the indicator, if later."""
     starts = [moment for moment in (book.opened_at, book.defined_at.get(code)) if moment is not None]
-    if not starts:
-        return date.min
-    return beijing_date(max(starts)) + timedelta(days=book.scheme.deadlines.monthly_due_day)
+    return beijing_date(max(starts)) if starts else date.min
 
 
 @lru_cache(maxsize=256)
@@ -131,11 +132,14 @@ def _schedule(frequency: str, year: int, monthly: int, quarterly: int, annual: s
     return tuple((str(period), due_date(period, deadlines)) for period in periods_of(frequency, year))
 
 
-def status(due: date, received_at: datetime | None, at: date) -> str:
+def status(due: date, received_at: datetime | None, at: date, waived: bool = False) -> str:
     """due: not yet late, nothing received; received: on time; late: after the deadline;
-    missing: the deadline has passed and nothing has come."""
+    missing: the deadline has passed and nothing has come; waived: nothing came and the
+    period was closed, so nothing is asked any more."""
     if received_at is not None:
         return "received" if beijing_date(received_at) <= due else "late"
+    if waived:
+        return "waived"
     return "due" if at <= due else "missing"
 
 

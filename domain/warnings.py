@@ -139,7 +139,13 @@ def indicator_facts(
                 owed.period,
                 owed.received_at is None and not owed.waived,
                 (owed.due + timedelta(days=1)).isoformat(),
-                common | {"due": owed.due.isoformat(), "received_at": received, **overdue_days},
+                common
+                | {
+                    "due": owed.due.isoformat(),
+                    "received_at": received,
+                    "waived": "1" if owed.waived else None,
+                    **overdue_days,
+                },
             )
         )
     anomalies = book.anomalies.values() if period is None else [book.anomalies.get(thread_key(code, period))]

@@ -353,7 +353,7 @@ def schedule(store: ReadStore, code: str, year: int, at: date, at_us: int | None
         entries.append({
             "indicator": row["indicator"], "name": data["name"], "department": data["department"],
             "person": data["person"], "frequency": data["frequency"], "period": row["period"], "due": due,
-            "status": status(due, received, at), "received_at": received,
+            "status": status(due, received, at, bool(data.get("waived"))), "received_at": received,
         })  # fmt: skip
     entries.sort(key=lambda entry: (entry["due"], entry["indicator"], entry["period"]))
     return entries

@@ -211,12 +211,36 @@ def test_a_county_enrolled_late_owes_earlier_months_from_its_enrolment(store_url
         assert dues[("1.2", "2023-01")] == "2023-05-30" and dues[("1.2", "2023-04")] == "2023-05-30"
 
 
+def test_deadlines_still_ahead_at_enrolment_keep_their_day(store_url: str) -> None:
+    with walking(store_url, bj("2023-02-05 09:00")) as early:
+        early.clock.now = bj("2023-02-12 12:00")
+        schedule = early.client.get(f"/api/v1/counties/{CODE}/schedule", params={"year": 2023, "at": "2023-02-12"})
+        dues = {(e["indicator"], e["period"]): e["due"] for e in schedule.json()["submissions"]}
+        assert dues[("1.2", "2023-01")] == "2023-02-10"
+        assert of(early.warnings(at="2023-02-11"), "overdue", "1.2", "2023-01")
+
+
+def test_far_dates_are_refused_not_failed(walk: Walk) -> None:
+    for path, params, name in (
+        ("/api/v1/warnings", {"at": "9999-12-31"}, "at"),
+        ("/api/v1/warnings/grid", {"year": 2023, "at": "1900-01-01"}, "at"),
+        ("/api/v1/warnings", {"as_of": "0001-01-01T00:00:00+14:00"}, "as_of"),
+        ("/api/v1/rankings", {"year": 2023, "as_of": "1969-12-31"}, "as_of"),
+    ):
+        response = walk.client.get(path, params=params)
+        assert response.status_code == 422, (path, response.text)
+        assert [error["field"] for error in response.json()["errors"]] == [name]
+
+
 def test_closing_a_period_waives_what_it_still_owed(walk: Walk) -> None:
     early_months(walk)
     walk.clock.now = bj("2023-07-01 12:00")
     assert of(walk.warnings(at="2023-07-01"), "overdue", "1.2", "2023-05")
     walk.do("2023-07-01 10:00", c.ClosePeriod("2023-05", "5 月数据不再收集"))
     assert of(walk.warnings(at="2023-07-01"), "overdue", "1.2", "2023-05") == []
+    schedule = walk.client.get(f"/api/v1/counties/{CODE}/schedule", params={"year": 2023, "at": "2023-07-01"})
+    [may] = [e for e in schedule.json()["submissions"] if (e["indicator"], e["period"]) == ("1.2", "2023-05")]
+    assert (may["status"], may["status_label"]) == ("waived", "免报（期间已关账）")
     walk.do("2023-07-01 11:00", c.ReopenPeriod("2023-05", "补报"))
     assert of(walk.warnings(at="2023-07-01"), "overdue", "1.2", "2023-05")
 
