@@ -69,13 +69,14 @@ class BatchSummaryOut(BaseModel):
     corrected: int
     unchanged: int
     flagged: int = 0
+    confirmed: int = Field(default=0, description="数值未变、以说明确认异常波动的行数")
 
 
 class BatchRowOut(BaseModel):
     row: int = Field(description="文件中的行号，或批次中的第几条（从 1 开始）")
     indicator: str
     period: str
-    outcome: str = Field(description="submitted / corrected / unchanged")
+    outcome: str = Field(description="submitted / corrected / unchanged / confirmed（数值未变，说明确认了异常波动）")
     flag: str | None = Field(default=None, description="数值波动较大时的提示")
 
 

@@ -816,10 +816,11 @@ class County(Aggregate):
         corrected: int
         unchanged: int
         flagged: int
+        confirmed: int
 
         def apply(self, county: County) -> None:
             summary = {"rows": self.rows, "submitted": self.submitted, "corrected": self.corrected,
-                       "unchanged": self.unchanged, "flagged": self.flagged}  # fmt: skip
+                       "unchanged": self.unchanged, "flagged": self.flagged, "confirmed": self.confirmed}  # fmt: skip
             county.idempotency[intake.BATCH_PREFIX + self.key] = {
                 "fingerprint": self.fingerprint,
                 "version": self.originator_version,

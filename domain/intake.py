@@ -84,7 +84,7 @@ def note_comment(county: County, indicator: str, period: str, comment: str, flag
 @dataclass
 class _Planned:
     row: c.BatchRow
-    outcome: str  # submitted, corrected, unchanged
+    outcome: str  # submitted, corrected, unchanged, confirmed
     previous: Decimal | None
     flag: Flag | None
 
@@ -101,7 +101,7 @@ def submit_batch(county: County, command: c.SubmitBatch, context: c.Context) -> 
     plan = _plan(county, command, context)
     summary = _summary(plan)
     # A batch that changes nothing (a template sent back as it came) leaves no receipt either.
-    if not command.dry_run and (summary["submitted"] or summary["corrected"]):
+    if not command.dry_run and (summary["submitted"] or summary["corrected"] or summary["confirmed"]):
         _record_batch(county, command, plan, summary, context)
     return {
         "replayed": False,
@@ -133,7 +133,7 @@ def _plan(county: County, command: c.SubmitBatch, context: c.Context) -> list[_P
         except DomainError as error:
             problems.extend(_row_problems(row, error))
             continue
-        if item.outcome != "unchanged":
+        if item.outcome in ("submitted", "corrected"):
             planned[key] = row.value
         plan.append(item)
     if problems:
@@ -165,16 +165,19 @@ def _plan_row(
     county.check_value(indicator, row.value)
     standing = book.data.get(row.indicator, {}).get(row.period)
     if standing is not None and standing.value == row.value:
+        anomaly = book.anomalies.get(thread_key(row.indicator, row.period))
+        if row.comment.strip() and anomaly is not None and not anomaly.confirmed:
+            return _Planned(row, "confirmed", standing.value, None)  # the template sent back with its 说明
         return _Planned(row, "unchanged", standing.value, None)
     outcome = "submitted"
     if standing is not None:
         outcome = "corrected"
         if not command.may_correct:
-            raise InvalidCommand.of("value", "correction_allowed",
-                                    f"已有数据 {standing.value}，您无权更正；请联系县级管理员或评估组")  # fmt: skip
+            message = f"已有数据 {plain(standing.value)}，您无权更正；请联系县级管理员或评估组"
+            raise InvalidCommand.of("value", "correction_allowed", message)
         if not row.reason.strip():
             raise InvalidCommand.of("reason", "reason_required",
-                                    f"已有数据 {standing.value}，改为新数值须填写更正理由")  # fmt: skip
+                                    f"已有数据 {plain(standing.value)}，改为新数值须填写更正理由")  # fmt: skip
     flag = flag_for(county, row.indicator, row.period, row.value, planned)
     return _Planned(row, outcome, standing.value if standing else None, flag)
 
@@ -195,6 +198,7 @@ def _summary(plan: list[_Planned]) -> dict[str, int]:
         "corrected": outcomes.count("corrected"),
         "unchanged": outcomes.count("unchanged"),
         "flagged": sum(1 for item in plan if item.flag is not None),
+        "confirmed": outcomes.count("confirmed"),
     }
 
 
@@ -204,6 +208,10 @@ def _record_batch(
     for item in sorted(plan, key=lambda item: (parse_period(item.row.period), item.row.row)):
         row = item.row
         if item.outcome == "unchanged":
+            continue
+        if item.outcome == "confirmed":
+            county.record(county.AnomalyConfirmed, context, indicator=row.indicator, period=row.period,
+                          comment=row.comment.strip())  # fmt: skip
             continue
         if item.outcome == "submitted":
             county.record(county.DataSubmitted, context, indicator=row.indicator, period=row.period,
@@ -217,6 +225,7 @@ def _record_batch(
         county.BatchReceived, context, channel=command.channel, key=command.key, fingerprint=command.fingerprint,
         filename=command.filename, rows=summary["rows"], submitted=summary["submitted"],
         corrected=summary["corrected"], unchanged=summary["unchanged"], flagged=summary["flagged"],
+        confirmed=summary["confirmed"],
     )  # fmt: skip
 
 

@@ -39,7 +39,14 @@ def test_a_good_batch_records_each_value_and_a_receipt(county: County) -> None:
     result, events = accept(county, batch((2, "1.2", "2023-01", D(10)), (3, "1.1", "2023", D("59.1"))))
     assert [type(e).__name__ for e in events] == ["DataSubmitted", "DataSubmitted", "BatchReceived"]
     assert {e.source for e in events[:2]} == {"import"}
-    assert result["summary"] == {"rows": 2, "submitted": 2, "corrected": 0, "unchanged": 0, "flagged": 0}
+    assert result["summary"] == {
+        "rows": 2,
+        "submitted": 2,
+        "corrected": 0,
+        "unchanged": 0,
+        "flagged": 0,
+        "confirmed": 0,
+    }
     assert [row["outcome"] for row in result["rows"]] == ["submitted", "submitted"]
     assert book(county).data["1.2"]["2023-01"].value == D(10)
 

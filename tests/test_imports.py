@@ -218,7 +218,7 @@ def test_a_filled_template_is_imported_once(county: TestClient) -> None:
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["county"] == COUNTY and body["replayed"] is False and body["dry_run"] is False
-    assert body["summary"] == {"rows": 4, "submitted": 4, "corrected": 0, "unchanged": 0, "flagged": 0}
+    assert body["summary"] == {"rows": 4, "submitted": 4, "corrected": 0, "unchanged": 0, "flagged": 0, "confirmed": 0}
     assert [(row["row"], row["indicator"], row["outcome"]) for row in body["rows"]] == [
         (2, "1.1", "submitted"),
         (3, "1.2", "submitted"),
@@ -260,7 +260,14 @@ def test_a_filled_template_is_imported_once(county: TestClient) -> None:
     assert found == [("rows[2].reason", "reason_required", 2, "更正理由")]
     corrected = upload(county, fill(template(county, "2023-12"), changed, 更正理由={("1.1", "2023"): "按统计年鉴更正"}))
     assert corrected.status_code == 201, corrected.text
-    assert corrected.json()["summary"] == {"rows": 4, "submitted": 0, "corrected": 1, "unchanged": 3, "flagged": 0}
+    assert corrected.json()["summary"] == {
+        "rows": 4,
+        "submitted": 0,
+        "corrected": 1,
+        "unchanged": 3,
+        "flagged": 0,
+        "confirmed": 0,
+    }
     assert node_score(county, "1.1") == 20.0
 
 
