@@ -16,8 +16,8 @@ from api.counties import allowed, record
 from api.models import Body, Recorded, Text
 from domain import commands as c
 from domain.access import Action, Principal
-from domain.errors import NotFound
-from domain.review import THREAD_STATUS_LABELS, UNFINISHED, waiting_on
+from domain.errors import InvalidCommand, NotFound
+from domain.review import MAX_PLAN_FILES, THREAD_STATUS_LABELS, UNFINISHED, waiting_on
 from domain.state import ActionPlan, CountyYear, Thread, thread_key
 from ruraleval.files import MAX_FILE_BYTES
 from ruraleval.platform import Platform
@@ -196,6 +196,10 @@ async def record_action_plan(
     year: int | None = Query(None, ge=2000, le=2100),
     service: Platform = Depends(platform),
 ) -> Recorded:
+    # Checked first, so that a refused plan leaves no file behind.
+    await record(service, request, code, c.RecordActionPlan(indicator, text, (), year, dry_run=True))
+    if len(files or []) > MAX_PLAN_FILES:
+        raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
     attached = []
     for upload in files or []:
         content = await upload.read(MAX_FILE_BYTES + 1)

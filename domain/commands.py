@@ -178,6 +178,7 @@ class RecordActionPlan:
     text: str
     files: tuple[AttachedFile, ...] = ()
     year: int | None = None
+    dry_run: bool = False  # checks the plan before its files are stored
 
 
 @dataclass(frozen=True)

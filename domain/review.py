@@ -108,5 +108,7 @@ def record_action_plan(county: County, command: c.RecordActionPlan, context: c.C
         raise InvalidCommand.of("text", "max_length", "行动方案内容不能超过 20000 字")
     if len(command.files) > MAX_PLAN_FILES:
         raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
+    if command.dry_run:
+        return
     county.record(county.ActionPlanRecorded, context, year=book.scheme.year, indicator=command.indicator,
                    text=text, files=list(command.files))  # fmt: skip

@@ -266,6 +266,26 @@ def test_an_action_plan_keeps_its_files_by_content_hash(county: TestClient) -> N
     assert county.get(f"/api/v1/counties/{COUNTY}/files/{'0' * 64}").status_code == 404
 
 
+def test_a_refused_action_plan_leaves_no_file_behind(county: TestClient) -> None:
+    files = [("files", ("方案.txt", "未知指标的方案".encode(), "text/plain"))]
+    refused = county.put(f"/api/v1/counties/{COUNTY}/indicators/7.7/action-plan", data={"text": "方案"}, files=files)
+    assert refused.status_code == 422
+    platform = county.app.state.platform  # type: ignore[attr-defined]
+    assert platform.reads.query("SELECT COUNT(*) AS n FROM attached_files")[0]["n"] == 0
+
+
+def test_the_template_sent_back_with_a_comment_confirms_a_flagged_value(county: TestClient) -> None:
+    post(county, "/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50})
+    unchanged = {"indicator": "1.2", "period": "2023-06", "value": "50.00", "comment": "新景区开业"}
+    answer = post(county, "/batches", {"idempotency_key": "confirm-1", "submissions": [unchanged]})
+    assert answer["summary"]["confirmed"] == 1 and answer["rows"][0]["outcome"] == "confirmed"
+    again = county.post(f"/api/v1/counties/{COUNTY}/confirmations",
+                        json={"indicator": "1.2", "period": "2023-06", "comment": "再次确认"})  # fmt: skip
+    assert again.status_code == 409  # nothing left to confirm
+    silent = {"idempotency_key": "confirm-2", "submissions": [{**unchanged, "comment": ""}]}
+    assert county.post(f"/api/v1/counties/{COUNTY}/batches", json=silent).status_code == 200  # changes nothing
+
+
 def test_an_action_plan_without_text_is_refused(county: TestClient) -> None:
     before = version(county)
     empty = county.put(f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan", data={"text": "  "})
