@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -12,10 +12,12 @@ from api.context import platform
 from api.models import ChangeOut, CountyOut, EventOut, EventsPage, HistoryOut, RankingOut, RankingsOut, ScoresOut
 from api.schemes import plain_numbers
 from domain.access import Action, Principal
+from domain.collection import STATUS_LABELS, action_plan_status, beijing_date, takes_data
 from domain.commands import REGION_LABELS
 from domain.errors import NotFound
 from domain.recorded_time import parse_as_of
-from domain.scheme import indicator_document
+from domain.scheme import IndicatorDef, indicator_document
+from domain.state import CountyYear
 from projections import queries
 from projections.temporal import instant, micros
 from ruraleval.platform import Platform
@@ -45,12 +47,17 @@ def list_counties(
     return [CountyOut(region_label=REGION_LABELS[row["region"]], **row) for row in rows]
 
 
-@router.get("/counties/{code}/indicators", dependencies=READ_COUNTY, summary="县的指标体系（含个性指标、当前权重）")
+@router.get(
+    "/counties/{code}/indicators",
+    dependencies=READ_COUNTY,
+    summary="县的指标体系（含个性指标、当前权重、责任部门和行动方案进度）",
+)
 def county_indicators(
     code: str, year: int | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
 ) -> dict[str, Any]:
     county = service.ledger.county(code)
     book = county.book(year)
+    today = beijing_date(service.ledger.clock())
     return {
         "county": code,
         "year": book.scheme.year,
@@ -58,9 +65,27 @@ def county_indicators(
         "closed_periods": list(book.closed),
         "indicators": [
             plain_numbers(indicator_document(node))
-            | {"responsibility": vars(book.responsibility[code]) if code in book.responsibility else None}
+            | {
+                "responsibility": vars(book.responsibility[code]) if code in book.responsibility else None,
+                "action_plan": _plan_state(book, node, today),
+            }
             for code, node in book.indicators.items()
         ],
+    }
+
+
+def _plan_state(book: CountyYear, node: IndicatorDef, today: date) -> dict[str, Any] | None:
+    """Where the indicator's action plan stands (only indicators that take data have one)."""
+    if not takes_data(book, node):
+        return None
+    due, status = action_plan_status(book, node.code, today)
+    plan = book.action_plans.get(node.code)
+    return {
+        "due": due.isoformat(),
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "recorded_at": plan.recorded_at.isoformat() if plan is not None else None,
+        "files": len(plan.files) if plan is not None else 0,
     }
 
 

@@ -132,6 +132,23 @@ def _schedule(frequency: str, year: int, monthly: int, quarterly: int, annual: s
     return tuple((str(period), due_date(period, deadlines)) for period in periods_of(frequency, year))
 
 
+ACTION_PLAN_DUE = (6, 30)  # 行动计划: each indicator's plan uploaded by 30 June, once a year (000_*.txt)
+
+
+def action_plan_due(book: CountyYear, code: str) -> date:
+    """30 June of the year, or, for a county (or indicator) that came later, as its data catches up."""
+    due = date(book.scheme.year, *ACTION_PLAN_DUE)
+    began = _obligation_began(book, code)
+    return due if due >= began else began + timedelta(days=book.scheme.deadlines.monthly_due_day)
+
+
+def action_plan_status(book: CountyYear, code: str, at: date) -> tuple[date, str]:
+    """The deadline of an indicator's action plan and where it stands on day ``at``."""
+    due = action_plan_due(book, code)
+    plan = book.action_plans.get(code)
+    return due, status(due, plan.first_recorded_at if plan is not None else None, at)
+
+
 def status(due: date, received_at: datetime | None, at: date, waived: bool = False) -> str:
     """due: not yet late, nothing received; received: on time; late: after the deadline;
     missing: the deadline has passed and nothing has come; waived: nothing came and the

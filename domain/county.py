@@ -802,8 +802,11 @@ class County(Aggregate):
         files: list[AttachedFile]
 
         def apply(self, county: County) -> None:
-            county.years[str(self.year)].action_plans[self.indicator] = ActionPlan(
-                self.text, list(self.files), self.actor, self.timestamp, self.originator_version
+            plans = county.years[str(self.year)].action_plans
+            earlier = plans.get(self.indicator)
+            first = earlier.first_recorded_at if earlier is not None else self.timestamp
+            plans[self.indicator] = ActionPlan(
+                self.text, list(self.files), self.actor, self.timestamp, self.originator_version, first
             )
 
     class BatchReceived(Event):

@@ -111,6 +111,7 @@ class ActionPlan:
     actor: str
     recorded_at: datetime
     version: int
+    first_recorded_at: datetime | None = None  # when the indicator's first plan came, for its deadline
 
 
 def thread_key(indicator: str, period: str = "") -> str:

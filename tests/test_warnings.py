@@ -220,6 +220,22 @@ def test_deadlines_still_ahead_at_enrolment_keep_their_day(store_url: str) -> No
         assert of(early.warnings(at="2023-02-11"), "overdue", "1.2", "2023-01")
 
 
+def test_the_indicator_list_says_where_each_action_plan_stands(walk: Walk) -> None:
+    """行动计划: every indicator's plan by 30 June."""
+    walk.do("2023-06-20 10:00", c.RecordActionPlan("1.2", "分三步推进"))
+
+    def plans() -> dict[str, Any]:
+        listed = walk.client.get(f"/api/v1/counties/{CODE}/indicators", params={"year": 2023}).json()["indicators"]
+        return {node["code"]: node["action_plan"] for node in listed}
+
+    now = plans()
+    assert now["1"] is None  # a dimension has no plan of its own
+    assert (now["1.2"]["due"], now["1.2"]["status"], now["1.2"]["files"]) == ("2023-06-30", "received", 0)
+    assert now["1.1"]["status"] == "due"
+    walk.clock.now = bj("2023-07-01 09:00")
+    assert (plans()["1.1"]["status"], plans()["1.1"]["status_label"]) == ("missing", "逾期未报")
+
+
 def test_far_dates_are_refused_not_failed(walk: Walk) -> None:
     for path, params, name in (
         ("/api/v1/warnings", {"at": "9999-12-31"}, "at"),
