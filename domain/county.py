@@ -52,6 +52,11 @@ MAX_PLACES = 6
 REVISABLE_FIELDS = ("name", "unit", "direction", "method", "frequency", "aggregate", "range")
 
 
+def submission_fingerprint(indicator: str, period: str, value: Decimal, source: str) -> str:
+    """What an idempotency key promises: the same submission, however its number was written."""
+    return f"{indicator}|{period}|{plain(value)}|{source}"
+
+
 def county_id(code: str) -> UUID:
     """The stream id of a county, derived from its 6-digit administrative code."""
     return uuid5(COUNTY_NAMESPACE, code)
@@ -395,7 +400,7 @@ class County(Aggregate):
 
     def _SubmitData(self, command: c.SubmitData, context: c.Context) -> dict[str, Any]:
         key = command.idempotency_key
-        fingerprint = f"{command.indicator}|{command.period}|{plain(command.value)}|{command.source}"
+        fingerprint = submission_fingerprint(command.indicator, command.period, command.value, command.source)
         with contextlib.suppress(InvalidCommand):  # a bad period is reported below
             self.check_scope(self.book(parse_period(command.period).year), command.indicator, context)
         if key is not None:
@@ -418,8 +423,7 @@ class County(Aggregate):
             idempotency_key=key,
         )
         version = self.version
-        flag = intake.record_flag(self, command.indicator, command.period, command.value, command.comment, context)
-        intake.note_comment(self, command.indicator, command.period, command.comment, flag is not None, context)
+        flag = intake.follow_up(self, command.indicator, command.period, command.value, command.comment, context)
         return {"version": version, "replayed": False, "flag": flag.message if flag else None}
 
     def check_value(self, indicator: IndicatorDef, value: Decimal) -> None:
@@ -451,7 +455,7 @@ class County(Aggregate):
             previous=previous.value,
             reason=reason,
         )
-        intake.record_flag(self, command.indicator, command.period, command.value, "", context)
+        intake.follow_up(self, command.indicator, command.period, command.value, "", context)
 
     def _WithdrawSubmission(self, command: c.WithdrawSubmission, context: c.Context) -> None:
         reason = require_reason(command.reason)
@@ -653,7 +657,7 @@ class County(Aggregate):
             )
             _value_changed(book, self, "answered")
             if self.idempotency_key is not None:
-                fingerprint = f"{self.indicator}|{self.period}|{plain(self.value)}|{self.source}"
+                fingerprint = submission_fingerprint(self.indicator, self.period, self.value, self.source)
                 county.idempotency[self.idempotency_key] = {
                     "fingerprint": fingerprint,
                     "version": self.originator_version,

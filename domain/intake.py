@@ -56,29 +56,26 @@ def flag_for(
     return check_jump(value, history(county, indicator, period, planned or {}), checks)
 
 
-def record_flag(
+def follow_up(
     county: County, indicator: str, period: str, value: Decimal, comment: str, context: c.Context
 ) -> Flag | None:
-    """Flags a jump just recorded; a comment given with it confirms it at once."""
+    """After a value is recorded: a jump is flagged, and confirmed at once by a comment sent
+    with it; a comment on a steady value is kept as the county's word on the submission."""
     flag = flag_for(county, indicator, period, value)
-    if flag is None:
-        return None
-    county.record(
-        county.AnomalyFlagged, context, indicator=indicator, period=period, value=value,
-        method=flag.method, measure=flag.measure, message=flag.message,
-    )  # fmt: skip
-    if comment.strip():
-        county.record(county.AnomalyConfirmed, context, indicator=indicator, period=period, comment=comment.strip())
-    return flag
-
-
-def note_comment(county: County, indicator: str, period: str, comment: str, flagged: bool, context: c.Context) -> None:
-    """A comment on an unflagged value is kept as the county's word on the submission."""
-    if comment.strip() and not flagged:
+    comment = comment.strip()
+    if flag is not None:
+        county.record(
+            county.AnomalyFlagged, context, indicator=indicator, period=period, value=value,
+            method=flag.method, measure=flag.measure, message=flag.message,
+        )  # fmt: skip
+        if comment:
+            county.record(county.AnomalyConfirmed, context, indicator=indicator, period=period, comment=comment)
+    elif comment:
         county.record(
             county.FeedbackPosted, context, year=int(period[:4]), indicator=indicator, period=period,
-            side="county", comment=comment.strip(),
+            side="county", comment=comment,
         )  # fmt: skip
+    return flag
 
 
 @dataclass
@@ -219,8 +216,7 @@ def _record_batch(
         else:
             county.record(county.DataCorrected, context, indicator=row.indicator, period=row.period,
                            value=row.value, previous=item.previous, reason=row.reason.strip())  # fmt: skip
-        flag = record_flag(county, row.indicator, row.period, row.value, row.comment, context)
-        note_comment(county, row.indicator, row.period, row.comment, flag is not None, context)
+        follow_up(county, row.indicator, row.period, row.value, row.comment, context)
     county.record(
         county.BatchReceived, context, channel=command.channel, key=command.key, fingerprint=command.fingerprint,
         filename=command.filename, rows=summary["rows"], submitted=summary["submitted"],
