@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from urllib.parse import quote
 
 import structlog
 from fastapi import Request
@@ -21,6 +22,11 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 async def platform(request: Request) -> Platform:
     found: Platform = request.app.state.platform
     return found
+
+
+def attachment(ascii_name: str, name: str) -> dict[str, str]:
+    """The download header: an ASCII file name for old clients, the real (Chinese) one for the rest (RFC 6266)."""
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}
 
 
 def command_context(request: Request, action: Action | None = None, county: str | None = None) -> Context:

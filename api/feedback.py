@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.auth import require
-from api.context import platform
+from api.context import attachment, platform
 from api.counties import allowed, record
 from api.models import Body, Recorded, Text
 from domain import commands as c
@@ -238,11 +237,5 @@ def download_file(code: str, sha256: str, service: Platform = Depends(platform))
     if sha256 not in names:
         raise NotFound.of("sha256", "known_file", f"本县的行动方案中没有内容哈希为 {sha256} 的附件")
     stored = service.files.get(sha256)
-    return Response(stored.content, media_type=stored.media_type, headers=_attachment(names[sha256], sha256))
-
-
-def _attachment(name: str, sha256: str) -> dict[str, Any]:
-    return {
-        "Content-Disposition": f"attachment; filename=\"{sha256[:12]}\"; filename*=UTF-8''{quote(name)}",
-        "ETag": f'"{sha256}"',
-    }
+    headers = attachment(sha256[:12], names[sha256]) | {"ETag": f'"{sha256}"'}
+    return Response(stored.content, media_type=stored.media_type, headers=headers)

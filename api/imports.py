@@ -13,7 +13,6 @@ import hashlib
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
@@ -21,14 +20,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.auth import require
-from api.context import command_context, platform
+from api.context import attachment, command_context, platform
+from api.counties import allowed
 from api.models import Body, Number
-from api.problems import PROBLEM_TYPE, TITLES, ProblemDetail
+from api.problems import PROBLEM_TYPE, ProblemDetail
+from api.problems import problem as problem_json
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.collection import template_lines
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, Problem
 from domain.intake import batch_fingerprint
 from domain.periods import parse_period
 from ruraleval import spreadsheets as sheets
@@ -131,10 +131,6 @@ BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def allowed(action: Action) -> list[Any]:
-    return [Depends(require(action))]
-
-
 # ---------------------------------------------------------------------------------- template
 
 
@@ -165,8 +161,7 @@ def template(
     content = sheets.template_workbook(code, county.name, str(wanted), lines)
     filename = f"{code}-{wanted}-template.xlsx"
     chinese = f"{county.name}（{code}）{wanted}数据报送模板.xlsx"
-    disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(chinese)}"
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
+    return Response(content, media_type=XLSX, headers=attachment(filename, chinese))
 
 
 # ------------------------------------------------------------------------------------ imports
@@ -263,8 +258,7 @@ def _report_response(report: bytes, code: str) -> Response:
     code = code if c.is_county_code(code) else "county"  # the path is not checked against the counties here
     filename = f"{code}-import-errors.xlsx"
     chinese = f"{code}数据导入错误报告.xlsx"
-    disposition = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(chinese)}"
-    return Response(report, status_code=422, media_type=XLSX, headers={"Content-Disposition": disposition})
+    return Response(report, status_code=422, media_type=XLSX, headers=attachment(filename, chinese))
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -353,22 +347,11 @@ def _json(body: BatchOut, status: int) -> Response:
 
 
 def _problem_response(status: int, problems: Sequence[sheets.RowProblem]) -> JSONResponse:
-    messages = [problem.message for problem in problems]
+    messages = [item.message for item in problems]
     more = f"；另有 {len(messages) - DETAIL_MESSAGES} 处问题，见 errors" if len(messages) > DETAIL_MESSAGES else ""
-    body = {
-        "type": f"https://ruraleval.cn/problems/{problems[0].rule}",
-        "title": TITLES.get(status, "请求未能完成"),
-        "status": status,
-        "detail": "；".join(messages[:DETAIL_MESSAGES]) + more,
-        "errors": [
-            {
-                "field": problem.field,
-                "rule": problem.rule,
-                "message": problem.message,
-                "row": problem.row,
-                "column": problem.column or None,
-            }
-            for problem in problems
-        ],
-    }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE)
+    return problem_json(
+        status,
+        [Problem(item.field, item.rule, item.message) for item in problems],
+        "；".join(messages[:DETAIL_MESSAGES]) + more,
+        [{"row": item.row, "column": item.column or None} for item in problems],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -90,13 +91,22 @@ _HTTP_PROBLEMS = {
 }
 
 
-def problem(status: int, problems: list[Problem], detail: str | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    problems: list[Problem],
+    detail: str | None = None,
+    where: Sequence[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """A problem+json answer; ``where`` adds to each error where it stands (e.g. a file's row and column)."""
+    errors = [p.as_dict() for p in problems]
+    if where is not None:
+        errors = [error | extra for error, extra in zip(errors, where, strict=True)]
     body: dict[str, Any] = {
         "type": f"https://ruraleval.cn/problems/{problems[0].rule if problems else status}",
         "title": TITLES.get(status, "请求未能完成"),
         "status": status,
         "detail": detail or "；".join(p.message for p in problems),
-        "errors": [p.as_dict() for p in problems],
+        "errors": errors,
     }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
