@@ -128,6 +128,22 @@ def add_user(platform: Platform, username: str, *grants: Grant, password: str = 
     platform.ledger.organise(change, c.Context("setup", "setup"), "RegisterUser")
 
 
+def enrol_over_http(
+    client: TestClient,
+    code: str,
+    name: str = "大名县",
+    province: str = "河北省",
+    region: str = "east",
+    scheme: str = "example-2023",
+) -> dict[str, Any]:
+    """Enrols a county through the API (its scheme already published); the answer's body."""
+    body = {"code": code, "name": name, "province": province, "region": region, "scheme": scheme}
+    response = client.post("/api/v1/counties", json=body)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
 def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
     response = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text

@@ -7,17 +7,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import enrol_over_http
+
 COUNTY = "411523"
 
 
 @pytest.fixture
 def enrolled(memory_client: TestClient, scheme_document: dict[str, Any]) -> TestClient:
     assert memory_client.post("/api/v1/schemes", json=scheme_document).status_code == 201
-    response = memory_client.post(
-        "/api/v1/counties",
-        json={"code": COUNTY, "name": "新县", "province": "河南省", "region": "central", "scheme": "example-2023"},
-    )
-    assert response.status_code == 201
+    enrol_over_http(memory_client, COUNTY, "新县", "河南省", "central")
     return memory_client
 
 

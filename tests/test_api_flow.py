@@ -15,6 +15,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import enrol_over_http
+
 COUNTY = "130425"
 
 
@@ -47,11 +49,7 @@ def post(client: TestClient, path: str, payload: dict[str, Any], status: int = 2
 
 def test_county_lifecycle_scores_by_hand(client: TestClient, scheme_document: dict[str, Any]) -> None:
     assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
-    enrolled = client.post(
-        "/api/v1/counties",
-        json={"code": COUNTY, "name": "大名县", "province": "河北省", "region": "east", "scheme": "example-2023"},
-    )
-    assert enrolled.status_code == 201, enrolled.text
+    enrol_over_http(client, COUNTY)
     expect(client, 0.0, "较差", **{"1": 0.0, "2": 0.0})
 
     # (59.1 - 56.7) / 4.8 = 0.5 -> 20 × 0.5 = 10

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from domain.anomaly import check_jump
 from domain.monitoring_rules import Checks
 from domain.organisation import Grant
-from tests.conftest import add_user, login
+from tests.conftest import add_user, enrol_over_http, login
 
 COUNTY = "130425"
 STEADY = [10, 11, 10, 12, 11]  # months 1–5 of 1.2: a history with a spread
@@ -27,11 +27,7 @@ STEADY = [10, 11, 10, 12, 11]  # months 1–5 of 1.2: a history with a spread
 @pytest.fixture
 def county(client: TestClient, scheme_document: dict[str, Any]) -> TestClient:
     assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
-    enrolled = client.post(
-        "/api/v1/counties",
-        json={"code": COUNTY, "name": "大名县", "province": "河北省", "region": "east", "scheme": "example-2023"},
-    )
-    assert enrolled.status_code == 201, enrolled.text
+    enrol_over_http(client, COUNTY)
     for month, value in enumerate(STEADY, start=1):
         submitted = post(client, "/submissions", {"indicator": "1.2", "period": f"2023-{month:02d}", "value": value})
         assert submitted["flag"] is None

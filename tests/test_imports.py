@@ -31,7 +31,7 @@ from domain.scheme import parse_scheme
 from domain.state import CountyYear, Responsibility, Submission
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
-from tests.conftest import add_user, example_document, login
+from tests.conftest import add_user, enrol_over_http, example_document, login
 
 COUNTY = "130425"
 OTHER = "320583"
@@ -48,10 +48,8 @@ VALUE = HEADERS.index("数值") + 1
 def county(client: TestClient, scheme_document: dict[str, Any]) -> TestClient:
     """Two counties enrolled in the example scheme."""
     assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
-    for code, name, region in ((COUNTY, "大名县", "east"), (OTHER, "张家港市", "east")):
-        body = {"code": code, "name": name, "province": "河北省", "region": region, "scheme": "example-2023"}
-        response = client.post("/api/v1/counties", json=body)
-        assert response.status_code == 201, response.text
+    for code, name in ((COUNTY, "大名县"), (OTHER, "张家港市")):
+        enrol_over_http(client, code, name)
     return client
 
 
