@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from api import audit, auth, counties, feedback, health, imports, organisation, problems, reads, schemes, warnings
-from api.context import RequestContext
+from api.context import RequestContext, normalised_path
 from ruraleval import __version__
 from ruraleval.platform import Platform
 
@@ -39,6 +39,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(normalised_path)],
     )
     app.add_middleware(RequestContext)
     problems.install(app)

@@ -13,15 +13,41 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import Action
 from domain.commands import Context
+from domain.errors import InvalidCommand
+from domain.inputs import county_code_problem, normalise
 from ruraleval.platform import Platform
 
 log = structlog.get_logger("ruraleval.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+# Path parameters that stand for a county code or a period (ADR 17).
+NORMALISED_PATH_PARAMETERS = ("code", "period")
 
 
 async def platform(request: Request) -> Platform:
     found: Platform = request.app.state.platform
     return found
+
+
+async def normalised_path(request: Request) -> None:
+    """Normalises the path's county code and period in place (NFKC, trimmed: ADR 17).
+
+    A dependency of every route, resolved before the others: the permission check and the
+    route then read the same ``130425`` for ``/counties/１３０４２５/…``. It refuses nothing,
+    so that a caller without credentials still hears 401 first; the routes judge the result.
+    """
+    parameters = request.scope.get("path_params") or {}
+    for name in NORMALISED_PATH_PARAMETERS:
+        value = parameters.get(name)
+        if isinstance(value, str):
+            parameters[name] = normalise(value)
+
+
+def county_in_path(code: str) -> str:
+    """The path's county code, refused with 422 (``admin_code`` or ``ascii_digits``) unless 6 digits 0–9."""
+    problem = county_code_problem("code", code)
+    if problem is not None:
+        raise InvalidCommand(problem)
+    return code
 
 
 def attachment(ascii_name: str, name: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 
 from api.auth import require
-from api.context import command_context, platform
+from api.context import command_context, county_in_path, platform
 from api.models import (
     AdjustmentIn,
     AdoptionIn,
@@ -42,7 +42,7 @@ async def record(
     service: Platform, request: Request, code: str, command: c.CountyCommand, action: Action | None = None
 ) -> Recorded:
     """Runs a command; answers once its events are durably stored."""
-    context = command_context(request, action, code)
+    context = command_context(request, action, county_in_path(code))
     outcome = await asyncio.wrap_future(service.ledger.submit(code, command, context))
     result: dict[str, Any] = outcome.result
     return Recorded(

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from api.auth import require
 from api.context import attachment, platform
 from api.counties import allowed, record
-from api.models import Body, Recorded, Text
+from api.models import Body, Period, Recorded, Text, Year
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand, NotFound
@@ -23,34 +23,35 @@ from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["反馈 feedback"])
 
-Period = Annotated[str, Field(default="", max_length=16, description="2023-05 等；为空表示针对指标整体")]
+# A thread is about a submission (its period) or, with no period, the indicator as a whole.
+ThreadPeriod = Annotated[Period, Field(description="2023-05 等；为空表示针对指标整体")]
 
 
 class ReviewIn(Body):
     indicator: str = Field(max_length=32, examples=["1.2"])
-    period: str = Field(max_length=16, examples=["2023-05"])
+    period: Period
     decision: Literal["accept", "return"] = Field(description="accept 通过 / return 退回")
     comment: Text = ""
 
 
 class ConfirmationIn(Body):
     indicator: str = Field(max_length=32)
-    period: str = Field(max_length=16)
+    period: Period
     comment: Text = Field(description="对异常波动的说明")
 
 
 class FeedbackIn(Body):
     indicator: str = Field(max_length=32)
-    period: Period = ""
+    period: ThreadPeriod = ""
     comment: Text
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    year: Year | None = Field(default=None, ge=2000, le=2100)
 
 
 class CloseIn(Body):
     indicator: str = Field(max_length=32)
-    period: Period = ""
+    period: ThreadPeriod = ""
     comment: Text = ""
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    year: Year | None = Field(default=None, ge=2000, le=2100)
 
 
 class CommentOut(BaseModel):
@@ -146,7 +147,7 @@ def list_feedback(
         "open", description="open（未结束：讨论中、已退回、已答复）/ returned / answered / accepted / closed / all"
     ),
     indicator: str | None = Query(None, max_length=32),
-    year: int | None = Query(None, ge=2000, le=2100),
+    year: Year | None = Query(None, ge=2000, le=2100),
     service: Platform = Depends(platform),
 ) -> FeedbackOut:
     book = service.ledger.county(code).book(year)
@@ -192,7 +193,7 @@ async def record_action_plan(
     request: Request,
     text: Annotated[str, Form(max_length=20000, description="行动方案内容")],
     files: Annotated[list[UploadFile] | None, File(description="附件（每个不超过 20 MB）")] = None,
-    year: int | None = Query(None, ge=2000, le=2100),
+    year: Year | None = Query(None, ge=2000, le=2100),
     service: Platform = Depends(platform),
 ) -> Recorded:
     # Checked first, so that a refused plan leaves no file behind.
@@ -212,7 +213,7 @@ async def record_action_plan(
 @router.get("/{code}/indicators/{indicator}/action-plan", response_model=ActionPlanOut,
             dependencies=allowed(Action.READ), summary="指标的行动方案")  # fmt: skip
 def action_plan(
-    code: str, indicator: str, year: int | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
+    code: str, indicator: str, year: Year | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
 ) -> ActionPlanOut:
     book = service.ledger.county(code).book(year)
     plan = book.action_plans.get(indicator)

@@ -20,9 +20,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.context import attachment, command_context, platform
+from api.context import attachment, command_context, county_in_path, platform
 from api.counties import allowed
-from api.models import Body, Number
+from api.models import Body, Number, Period
 from api.problems import PROBLEM_TYPE, ProblemDetail
 from api.problems import problem as problem_json
 from domain import commands as c
@@ -30,7 +30,7 @@ from domain.access import Action, Principal
 from domain.collection import template_lines
 from domain.errors import InvalidCommand, Problem
 from domain.intake import batch_fingerprint
-from domain.periods import parse_period
+from domain.periods import parse_period, period_text
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
 
@@ -47,7 +47,7 @@ _ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
 
 class BatchItemIn(Body):
     indicator: str = Field(min_length=1, max_length=64, examples=["1.2"])
-    period: str = Field(min_length=1, max_length=16, description="2023-05、2023-Q2 或 2023", examples=["2023-05"])
+    period: Period = Field(min_length=1)
     value: Number
     comment: str = Field(default="", max_length=2000, description="说明；数值被提示异常波动时即视为确认")
     reason: str = Field(default="", max_length=2000, description="更正理由：改动已报送的数值时必填")
@@ -152,7 +152,7 @@ def template(
     ),
     service: Platform = Depends(platform),
 ) -> Response:
-    wanted = parse_period(period, "period")
+    wanted = parse_period(period_text(period), "period")
     county = service.ledger.county(code)
     book = county.book(wanted.year, "period")
     principal: Principal | None = getattr(request.state, "principal", None)
@@ -319,7 +319,7 @@ def _may_correct(request: Request, code: str) -> bool:
 
 
 async def _run(service: Platform, request: Request, code: str, command: c.SubmitBatch) -> Any:
-    context = command_context(request, Action.SUBMIT_DATA, code)
+    context = command_context(request, Action.SUBMIT_DATA, county_in_path(code))
     return await asyncio.wrap_future(service.ledger.submit(code, command, context))
 
 

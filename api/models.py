@@ -5,10 +5,54 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
-# Numbers arrive as JSON numbers or, for digits a float cannot hold, as strings.
-Number = Annotated[Decimal, Field(allow_inf_nan=False, examples=[61.5])]
+from domain.decimals import SIZE_WORDS, ZERO, within_size
+from domain.inputs import ascii_digits_problem, normalise
+
+
+def _normalised(raw: Any) -> Any:
+    """Text that stands for a number, a period or a code, normalised (ADR 17); other types as sent."""
+    return normalise(raw) if isinstance(raw, str) else raw
+
+
+def _digits(raw: Any) -> Any:
+    """Normalised, and refused when a digit of another script is left: ``int()`` and ``Decimal()``
+    would read ٢٠٢٣ as 2023."""
+    if not isinstance(raw, str):
+        return raw
+    text = normalise(raw)
+    problem = ascii_digits_problem("", text, "数值")
+    if problem is not None:
+        # The message goes through the context: a template would read braces in the input.
+        raise PydanticCustomError(problem.rule, "{words}", {"words": problem.message})
+    return text
+
+
+def _sized(value: Decimal) -> Decimal:
+    if not within_size(value):
+        raise PydanticCustomError("number_size", "{words}", {"words": f"数值不合理：{SIZE_WORDS}"})
+    return ZERO if value.is_zero() else value  # never -0, nor 0E-99
+
+
+# Numbers arrive as JSON numbers or, for digits a float cannot hold, as strings (ASCII digits after NFKC).
+Number = Annotated[
+    Decimal, BeforeValidator(_digits), AfterValidator(_sized), Field(allow_inf_nan=False, examples=[61.5])
+]
+# A year sent as text is read by the same rule.
+Year = Annotated[int, BeforeValidator(_digits), Field(examples=[2023])]
+# A period or a county code is normalised here and judged by the domain, which names the rule.
+Period = Annotated[
+    str,
+    BeforeValidator(_normalised),
+    Field(max_length=16, description="2023-05、2023-Q2 或 2023", examples=["2023-05"]),
+]
+CountyCode = Annotated[
+    str,
+    BeforeValidator(_normalised),
+    Field(max_length=16, description="6 位县级行政区划代码", examples=["130425"]),
+]
 Text = Annotated[str, Field(max_length=2000)]
 
 
@@ -17,7 +61,7 @@ class Body(BaseModel):
 
 
 class CountyIn(Body):
-    code: str = Field(description="6 位县级行政区划代码", examples=["130425"])
+    code: CountyCode
     name: str = Field(examples=["大名县"])
     province: str = Field(examples=["河北省"])
     region: str = Field(description="east / central / west", examples=["east"])
@@ -51,7 +95,7 @@ class IndicatorIn(Body):
         default_factory=dict, description="同级指标的新权重，使合计仍等于上级权重"
     )
     reason: Text
-    year: int | None = None
+    year: Year | None = None
 
 
 class IndicatorRevisionIn(Body):
@@ -59,31 +103,31 @@ class IndicatorRevisionIn(Body):
         description="name, unit, direction, method, frequency, aggregate, range 中要修改的字段"
     )
     reason: Text
-    year: int | None = None
+    year: Year | None = None
 
 
 class IndicatorRetirementIn(Body):
     sibling_weights: dict[str, Number] = Field(default_factory=dict)
     reason: Text
-    year: int | None = None
+    year: Year | None = None
 
 
 class WeightsIn(Body):
     parent: str | None = Field(description="上级指标编号；调整一级指标时为 null", examples=["1"])
     weights: dict[str, Number] = Field(examples=[{"1.1": 8, "1.2": 12}])
     reason: Text
-    year: int | None = None
+    year: Year | None = None
 
 
 class ResponsibilityIn(Body):
     department: str = Field(max_length=64, examples=["县农业农村局"])
     person: str = Field(default="", max_length=64, examples=["李四"])
-    year: int | None = None
+    year: Year | None = None
 
 
 class SubmissionIn(Body):
     indicator: str = Field(examples=["1.2"])
-    period: str = Field(description="2023-05、2023-Q2 或 2023", examples=["2023-05"])
+    period: Period
     value: Number
     source: str = Field(default="form", description="form / import / api", max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=128)
@@ -92,19 +136,19 @@ class SubmissionIn(Body):
 
 class CorrectionIn(Body):
     indicator: str
-    period: str
+    period: Period
     value: Number
     reason: Text
 
 
 class WithdrawalIn(Body):
     indicator: str
-    period: str
+    period: Period
     reason: Text
 
 
 class OverrideIn(Body):
-    year: int
+    year: Year
     node: str = Field(description="指标编号、一级指标编号或 total", examples=["total"])
     score: Number
     authority: str = Field(description="county / city / province / centre", examples=["centre"])
@@ -120,7 +164,7 @@ class OptionalReasonIn(Body):
 
 
 class AdjustmentIn(Body):
-    year: int
+    year: Year
     points: Number = Field(description="加分为正数，减分为负数", examples=[2])
     category: str = Field(examples=["bonus"])
     reason: Text
@@ -225,7 +269,7 @@ class TokenOut(BaseModel):
 
 class GrantIn(Body):
     role: str = Field(description="admin / evaluator / county_coordinator / department_user / leader / auditor")
-    county: str | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
+    county: CountyCode | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
     team: str | None = Field(default=None, description="评估组成员：所属评估组")
     department: str | None = Field(default=None, description="责任部门用户：部门名称")
 
@@ -266,7 +310,7 @@ class TeamIn(Body):
 
 
 class TeamCountiesIn(Body):
-    counties: list[str] = Field(examples=[["130425", "370783"]])
+    counties: list[CountyCode] = Field(examples=[["130425", "370783"]])
     reason: Text
 
 

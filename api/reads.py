@@ -8,8 +8,18 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
-from api.context import platform
-from api.models import ChangeOut, CountyOut, EventOut, EventsPage, HistoryOut, RankingOut, RankingsOut, ScoresOut
+from api.context import county_in_path, platform
+from api.models import (
+    ChangeOut,
+    CountyOut,
+    EventOut,
+    EventsPage,
+    HistoryOut,
+    RankingOut,
+    RankingsOut,
+    ScoresOut,
+    Year,
+)
 from api.schemes import plain_numbers
 from domain.access import Action, Principal
 from domain.collection import STATUS_LABELS, action_plan_status, beijing_date, takes_data
@@ -53,7 +63,7 @@ def list_counties(
     summary="县的指标体系（含个性指标、当前权重、责任部门和行动方案进度）",
 )
 def county_indicators(
-    code: str, year: int | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
+    code: str, year: Year | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
 ) -> dict[str, Any]:
     county = service.ledger.county(code)
     book = county.book(year)
@@ -103,7 +113,7 @@ def as_of_micros(service: Platform, as_of: str | None) -> int | None:
 
 
 def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
-    meta = queries.county(service.reads, code)
+    meta = queries.county(service.reads, county_in_path(code))
     if meta is None:
         raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
     if at_us is not None and micros(datetime.fromisoformat(meta["enrolled_at"])) > at_us:
@@ -118,7 +128,7 @@ def known_county(service: Platform, code: str, at_us: int | None = None) -> dict
     summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
 def county_scores(
-    code: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, year: Year = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -137,7 +147,7 @@ def county_scores(
     summary="全部县的总分、等级和排名（含分区排名）；as_of 查看任一时刻平台所知",
 )
 def rankings(
-    year: int = YEAR, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
+    year: Year = YEAR, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
@@ -160,7 +170,7 @@ def rankings(
     summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
 )
 def score_history(
-    code: str, node: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, node: str, year: Year = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)

@@ -8,11 +8,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from api.models import CountyCode, Year
 from api.reads import AS_OF, READ_ALL, READ_COUNTY, YEAR, as_of_micros, fresh, known_county
 from domain.access import Principal
 from domain.collection import STATUS_LABELS, beijing_date
 from domain.commands import REGION_LABELS
 from domain.errors import InvalidCommand, NotFound
+from domain.inputs import normalise
 from domain.recorded_time import CHINA
 from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
 from projections import monitoring
@@ -126,7 +128,7 @@ def judging_day(service: Platform, at: str | None) -> date:
     """The Beijing day deadlines are judged on: ``at``, or today."""
     if at is None:
         return beijing_date(service.ledger.clock())
-    text = at.strip()
+    text = normalise(at)  # ２０２３-06-11 is 2023-06-11 (ADR 17); fromisoformat takes ASCII digits only
     try:
         day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
@@ -160,11 +162,11 @@ def _warning(found: monitoring.Found) -> dict[str, Any]:
 
 @router.get("/warnings", response_model=WarningsOut, summary="预警：逾期未报、进度滞后、异常待确认、退回未答复")
 def list_warnings(
-    county: str | None = Query(None, description="县级行政区划代码", max_length=6),
+    county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     region: Region | None = Query(None, description="east / central / west"),
     level: Level | None = Query(None, description="red / orange / yellow"),
     kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
-    year: int | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
+    year: Year | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
     at: str | None = AT,
     as_of: str | None = AS_OF,
     offset: int = Query(0, ge=0, description="跳过的条数"),
@@ -184,11 +186,11 @@ def list_warnings(
 
 @router.get("/warnings/history", response_model=WarningHistoryOut, summary="预警的产生与解除记录")
 def warning_history(
-    county: str | None = Query(None, description="县级行政区划代码", max_length=6),
+    county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     indicator: str | None = Query(None, description="指标编号", max_length=32),
     kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
     region: Region | None = Query(None, description="east / central / west"),
-    year: int | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
+    year: Year | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
     principal: Principal = READ_ALL,
     service: Platform = Depends(fresh),
 ) -> dict[str, Any]:
@@ -207,7 +209,7 @@ def warning_history(
 
 @router.get("/warnings/grid", response_model=GridOut, summary="网格化预警：分区 × 县 × 一级指标，每格最高等级和数量")
 def warning_grid(
-    year: int = YEAR,
+    year: Year = YEAR,
     at: str | None = AT,
     as_of: str | None = AS_OF,
     principal: Principal = READ_ALL,
@@ -256,7 +258,7 @@ def _worst(levels: dict[str, int]) -> str | None:
 )
 def county_schedule(
     code: str,
-    year: int = YEAR,
+    year: Year = YEAR,
     at: str | None = AT,
     as_of: str | None = AS_OF,
     service: Platform = Depends(fresh),

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.inputs import is_county_code as is_county_code  # the rule lives with the others (ADR 17)
 from domain.scheme import Scheme
 from domain.state import AttachedFile
 
@@ -14,11 +15,6 @@ AUTHORITIES = ("county", "city", "province", "centre")
 AUTHORITY_LABELS = {"county": "县级", "city": "市级", "province": "省级", "centre": "中心"}
 REGIONS = ("east", "central", "west")
 REGION_LABELS = {"east": "东部", "central": "中部", "west": "西部"}
-
-
-def is_county_code(code: str | None) -> bool:
-    """A 6-digit administrative code; isdigit() alone would accept full-width digits."""
-    return code is not None and len(code) == 6 and code.isascii() and code.isdigit()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+from domain.errors import InvalidCommand, Problem
+from domain.inputs import ascii_digits_problem, normalise, shown
 
 # 28 significant digits keep every quotient far below the 0.01 shown to users.
 CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP)
@@ -10,14 +14,62 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+# A number sent as text, after normalisation (ADR 17): ASCII digits, an optional sign, decimal point
+# and exponent. Three exponent digits at most: Decimal("1e1000000") is a valid Decimal that
+# overflows the first sum it takes part in.
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+# Every number a person sends (values, scores, points, weights) is below 10^15 with at most six
+# decimals: anything else is a typing error, and would overflow exact arithmetic further on.
+MAX_MAGNITUDE_EXPONENT = 15
+MAX_PLACES = 6
+SIZE_WORDS = f"绝对值须小于 10¹⁵，小数不超过 {MAX_PLACES} 位"
+
+
+def read_number(text: str, field: str = "value") -> Decimal:
+    """A number written as text, by the platform's one rule: NFKC, trimmed, then ASCII digits only.
+
+    ``Decimal()`` alone would read ٣ as 3 and "1_000" as 1000; here either is refused, with the
+    field and the rule (``ascii_digits`` or ``number``).
+    """
+    normal = normalise(text)
+    if NUMBER_TEXT.fullmatch(normal):
+        return Decimal(normal)
+    problem = ascii_digits_problem(field, normal, "数值") or Problem(
+        field, "number", f"“{shown(text)}”不是数字：只填阿拉伯数字，可带正负号、小数点（不带单位、千分位或百分号）"
+    )
+    raise InvalidCommand(problem)
+
+
+def within_size(value: Decimal) -> bool:
+    """|value| < 10^15 with at most MAX_PLACES decimals (trailing zeros aside).
+
+    Judged on the digits as written, without arithmetic: ``normalize()`` or a comparison
+    under a context would themselves overflow on 1E+1000000.
+    """
+    if not value.is_finite():
+        return False
+    if value.is_zero():
+        return True
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return value.adjusted() < MAX_MAGNITUDE_EXPONENT and exponent + trailing_zeros >= -MAX_PLACES
 
 
 def to_decimal(value: object) -> Decimal:
-    """Converts an int, str or Decimal (never a float's binary noise) to Decimal."""
+    """Converts an int, str or Decimal (never a float's binary noise) to Decimal.
+
+    Text is read by ``read_number`` (ADR 17); its refusal becomes the ValueError of this function.
+    """
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
+    if isinstance(value, str):
+        try:
+            return read_number(value)
+        except InvalidCommand as error:
+            raise ValueError(error.problems[0].message) from None
     if isinstance(value, float):
         # repr() gives the shortest string that round-trips: 0.1 stays 0.1.
         value = repr(value)

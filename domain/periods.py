@@ -6,12 +6,15 @@ import re
 from dataclasses import dataclass
 
 from domain.errors import InvalidCommand
+from domain.inputs import ascii_digits_problem, normalise, shown
 
 FREQUENCIES = ("monthly", "quarterly", "annual")
+# The platform's own forms, as ``str(Period)`` writes them: ASCII digits only (never ``\d``, which
+# takes ٢٠٢٣ for 2023), and the whole text (``$`` would let a trailing newline through).
 _PATTERNS = {
-    "monthly": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
-    "quarterly": re.compile(r"^(\d{4})-Q([1-4])$"),
-    "annual": re.compile(r"^(\d{4})$"),
+    "monthly": re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])"),
+    "quarterly": re.compile(r"([0-9]{4})-Q([1-4])"),
+    "annual": re.compile(r"([0-9]{4})"),
 }
 FREQUENCY_LABELS = {"monthly": "月度", "quarterly": "季度", "annual": "年度"}
 
@@ -43,10 +46,20 @@ class Period:
         return f"{self.year}-{self.first_month:02d}"
 
 
+def period_text(text: str) -> str:
+    """A period as typed, normalised (ADR 17): ``"２０２３-０５ "`` → ``"2023-05"``. The edges pass
+    what they receive through this before building a command; ``parse_period`` then judges it."""
+    return normalise(text)
+
+
 def parse_period(text: str, field: str = "period") -> Period:
-    """Parses a period, refusing anything else with the accepted forms named."""
+    """Parses a period in the platform's form, refusing anything else with the accepted forms named.
+
+    No normalisation here: a command stores the text it carries, so the text must already be
+    the period's own form (``period_text`` at the edges makes it so).
+    """
     for frequency, pattern in _PATTERNS.items():
-        match = pattern.match(text)
+        match = pattern.fullmatch(text)
         if match is None:
             continue
         year = int(match.group(1))
@@ -55,10 +68,13 @@ def parse_period(text: str, field: str = "period") -> Period:
         if frequency == "quarterly":
             return Period(year, (int(match.group(2)) - 1) * 3 + 1, 3)
         return Period(year, int(match.group(2)), 1)
+    foreign = ascii_digits_problem(field, text, "期间")
+    if foreign is not None:
+        raise InvalidCommand(foreign)
     raise InvalidCommand.of(
         field,
         "period_format",
-        f"期间“{text}”格式不正确，应为月度 2023-05、季度 2023-Q2 或年度 2023",
+        f"期间“{shown(text)}”格式不正确，应为月度 2023-05、季度 2023-Q2 或年度 2023",
     )
 
 

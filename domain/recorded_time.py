@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from domain.errors import InvalidCommand
+from domain.inputs import normalise
 
 CHINA = timezone(timedelta(hours=8), "CST")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -24,7 +25,7 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of", settled: datetim
     An instant later than ``settled`` (events stamped then may still be committing) is
     answered as of ``settled``, so that no answer can change afterwards.
     """
-    value = text.strip()
+    value = normalise(text)  # ２０２４-01-15 is 2024-01-15 (ADR 17); fromisoformat takes ASCII digits only
     try:
         if _DATE.match(value):
             moment = datetime.combine(date.fromisoformat(value), time.max, tzinfo=CHINA)

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -37,7 +37,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.collection import TemplateLine
+from domain.decimals import read_number
 from domain.errors import InvalidCommand
+from domain.inputs import ascii_digits_problem
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "数据报送"
@@ -463,7 +465,11 @@ def _read_row(upload: Upload, number: int, cells: list[Any]) -> None:
         problem("period", rule, "必须填写期间，如 2023-05、2023-Q2 或 2023")
     value = _number(raw["value"])
     if value is None:
-        problem("value", "number", f"“{_shown(raw['value'])}”不是数字（只填数字，不带单位）")
+        foreign = ascii_digits_problem("value", _normalised(raw["value"]), "数值")
+        if foreign is not None:  # ٣ is not 3 (ADR 17)
+            problem("value", foreign.rule, foreign.message)
+        else:
+            problem("value", "number", f"“{_shown(raw['value'])}”不是数字（只填数字，不带单位）")
     texts = {}
     for name in ("comment", "reason"):
         texts[name] = "" if _blank(raw[name]) else str(raw[name]).strip()
@@ -497,9 +503,10 @@ def _indicator(cell: Any) -> str:
     return unicodedata.normalize("NFKC", str(cell)).strip()
 
 
-_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-_QUARTER = re.compile(r"^(\d{4})\s*[-/.年]?\s*(?:Q|第)\s*([1-4])\s*(?:季度?)?$", re.IGNORECASE)
-_YEAR = re.compile(r"^(\d{4})\s*年?(?:度)?$")
+# Read after NFKC, with ASCII digits only ([0-9], never \d: ٢٠٢٣ is passed on for the domain to refuse).
+_MONTH = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*月?")
+_QUARTER = re.compile(r"([0-9]{4})\s*[-/.年]?\s*(?:Q|第)\s*([1-4])\s*(?:季度?)?", re.IGNORECASE)
+_YEAR = re.compile(r"([0-9]{4})\s*年?(?:度)?")
 
 
 def _period(cell: Any) -> str:
@@ -511,11 +518,11 @@ def _period(cell: Any) -> str:
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     text = unicodedata.normalize("NFKC", str(cell)).strip()
-    if match := _MONTH.match(text):
+    if match := _MONTH.fullmatch(text):
         return f"{match.group(1)}-{int(match.group(2)):02d}" if 1 <= int(match.group(2)) <= 12 else text
-    if match := _QUARTER.match(text):
+    if match := _QUARTER.fullmatch(text):
         return f"{match.group(1)}-Q{match.group(2)}"
-    if match := _YEAR.match(text):
+    if match := _YEAR.fullmatch(text):
         return match.group(1)
     return text
 
@@ -529,12 +536,15 @@ def _number(cell: Any) -> Decimal | None:
         # str() gives the shortest form that reads back as the same double: 0.1, not 0.1000000000000000055…
         number = Decimal(str(cell))
     else:
-        text = re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", str(cell)))
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
+        try:  # thousands separators and spaces dropped, then the rule of every channel (ADR 17)
+            number = read_number(re.sub(r"[\s,]", "", _normalised(cell)))
+        except InvalidCommand:
             return None
     return number if number.is_finite() else None
+
+
+def _normalised(cell: Any) -> str:
+    return unicodedata.normalize("NFKC", str(cell)).strip()
 
 
 # ----------------------------------------------------------------------------------- the report

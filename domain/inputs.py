@@ -1,0 +1,66 @@
+"""Text that stands for a number, a period or a county code: one normalisation, then ASCII digits (ADR 17).
+
+People type digits in many forms: full-width ２０２３ from a Chinese input method, ٢٠٢٣ from an
+Arabic keyboard, a space copied from a spreadsheet cell. Python reads every script's digits as
+digits (``int()``, ``Decimal()``, ``str.isdigit()`` and the regex ``\\d`` all accept ٢٠٢٣), so
+without a rule a period parses as 2023 and is stored as "٢٠٢٣-05". The rule, on every channel:
+
+1. Unicode NFKC normalisation, then surrounding whitespace trimmed. Full-width ２０２３－０５
+   becomes 2023-05, compatibility digits (①, ², 𝟐) their digit.
+2. After that, the only digits accepted are the ASCII digits 0–9. A digit of another script
+   (Arabic-Indic ٢, Devanagari २, Bengali ২ …, which NFKC leaves as they are) is refused with
+   the rule ``ascii_digits`` naming the field, never read as a number.
+
+The edges (API bodies, path and query parameters, spreadsheet cells) normalise; the domain's
+parsers accept only the platform's own ASCII forms, so that what is stored is what is shown.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from domain.errors import Problem
+
+SHOWN = 40  # characters of a refused input repeated in its message
+
+
+def normalise(text: str) -> str:
+    """NFKC, then surrounding whitespace trimmed: ``"２０２３－０５ "`` → ``"2023-05"``."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def foreign_digits(text: str) -> list[str]:
+    """The characters Python takes for digits that are not ASCII 0–9, each once, in order."""
+    return list(dict.fromkeys(char for char in text if char.isdigit() and not "0" <= char <= "9"))
+
+
+def shown(text: str) -> str:
+    """A refused input as a message repeats it: at most SHOWN characters."""
+    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
+
+
+def ascii_digits_problem(field: str, text: str, what: str) -> Problem | None:
+    """The ``ascii_digits`` refusal when ``text`` holds a digit other than 0–9, else None."""
+    found = foreign_digits(text)
+    if not found:
+        return None
+    digits = "、".join(f"“{char}”" for char in found[:5])
+    return Problem(
+        field,
+        "ascii_digits",
+        f"{what}“{shown(text)}”含有 0–9 以外的数字字符 {digits}：请用阿拉伯数字 0–9 填写（全角数字会自动转换）",
+    )
+
+
+def is_county_code(code: str | None) -> bool:
+    """A 6-digit administrative code in ASCII digits (``isdigit()`` alone would accept ٢ and ２)."""
+    return code is not None and len(code) == 6 and code.isascii() and code.isdigit()
+
+
+def county_code_problem(field: str, code: str) -> Problem | None:
+    """Why ``code`` (already normalised) is not a county code, or None."""
+    if is_county_code(code):
+        return None
+    return ascii_digits_problem(field, code, "行政区划代码") or Problem(
+        field, "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{shown(code)}”"
+    )
