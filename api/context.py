@@ -11,6 +11,7 @@ import structlog
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import internal_error
 from domain.access import Action
 from domain.commands import Context
 from domain.errors import InvalidCommand
@@ -71,6 +72,11 @@ class RequestContext:
 
     Plain ASGI rather than ``BaseHTTPMiddleware``, which costs a task and a stream copy
     per request on the hot path of every submission.
+
+    It also answers an unexpected error (a 500 problem, logged with its traceback) instead of
+    letting it escape: Starlette's outer error middleware sends its 500 and then re-raises,
+    and uvicorn, seeing an exception after the response began, closes the connection, so a
+    keep-alive client loses the connection its next request was to use.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -89,16 +95,22 @@ class RequestContext:
         structlog.contextvars.bind_contextvars(request_id=request_id, actor="anonymous")
         started = time.perf_counter()
         status = 500
+        responded = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            if responded:  # too late for an answer: the server ends the connection
+                raise
+            log.exception("unexpected_error", error=type(error).__name__)
+            await internal_error()(scope, receive, send_with_id)
         finally:
             log.info(
                 "request",

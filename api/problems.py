@@ -112,6 +112,11 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
+def internal_error() -> JSONResponse:
+    """The answer to an error nobody foresaw (``RequestContext`` logs it and sends this)."""
+    return problem(500, [Problem("server", "internal", "服务器内部错误，已记录，请联系管理员")])
+
+
 def _field(location: tuple[Any, ...]) -> str:
     parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -145,7 +150,3 @@ def install(app: FastAPI) -> None:
         response.headers.update(error.headers or {})  # e.g. Allow on a 405
         return response
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected_error", error=type(error).__name__)
-        return problem(500, [Problem("server", "internal", "服务器内部错误，已记录，请联系管理员")])
