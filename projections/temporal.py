@@ -18,6 +18,7 @@ import orjson
 
 from domain.county import SCORELESS_EVENTS, County
 from domain.scoring import Scorecard, rescore_data, score_year
+from projections.causes import cause_of
 from projections.runner import CachedSource, Projection
 from projections.store import Sql
 
@@ -26,8 +27,6 @@ TOTAL = "total"
 SHAPE = ("ordinal", "name", "parent", "level", "kind", "value", "computed", "score", "max", "overridden",
          "authority", "override_id", "detail")  # fmt: skip
 COLUMNS = ("county", "year", "code", *SHAPE, "from_us", "to_us", "version", "position", "cause")
-CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
-                "parent", "weights", "department", "code")  # fmt: skip
 
 
 def micros(instant: datetime) -> int:
@@ -61,26 +60,6 @@ def card_rows(card: Scorecard) -> dict[str, tuple[Any, ...]]:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def cause_of(event: Any) -> dict[str, Any]:
-    cause: dict[str, Any] = {
-        "event": type(event).__name__,
-        "version": event.originator_version,
-        "actor": event.actor,
-        "reason": getattr(event, "reason", None),
-    }
-    for name in CAUSE_FIELDS:
-        if hasattr(event, name):
-            value = getattr(event, name)
-            cause[name] = {k: str(v) for k, v in value.items()} if isinstance(value, dict) else _plain(value)
-    return cause
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    return str(value)
 
 
 @dataclass

@@ -12,6 +12,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -175,7 +177,7 @@ def _list_users(args: argparse.Namespace, store: Store) -> int:
 
 def _history(args: argparse.Namespace, store: Store) -> int:
     from domain.recorded_time import parse_as_of
-    from projections.queries import node_history
+    from projections.queries import county, node_history
     from projections.temporal import micros
 
     with opened(store) as platform:
@@ -187,19 +189,40 @@ def _history(args: argparse.Namespace, store: Store) -> int:
             return 2
         platform.projections.ensure_fresh()
         changes = node_history(platform.reads, args.county, args.year, args.node, until)
+        meta = county(platform.reads, args.county)
     if not changes:
         print(f"县 {args.county} {args.year} 年度没有节点“{args.node}”的得分记录", file=sys.stderr)
         return 1
+    name = f"{meta['name']}（{args.county}）" if meta else args.county
+    print(f"{name} {args.year} 年度 · 节点 {args.node} · 得分变化 {len(changes)} 次（时间为北京时间）")
+    for line in history_lines(changes):
+        print(line)
+    return 0
+
+
+def history_lines(changes: list[dict[str, Any]]) -> list[str]:
+    """Each change in words: when, the score before and after, what happened and who did it, why, and the data."""
+    from domain.recorded_time import CHINA
+    from projections.causes import describe
+
+    lines = []
     for change in changes:
         cause = change["cause"]
-        details = "，".join(
-            f"{key}={value}" for key, value in cause.items() if key not in ("event", "version", "actor", "reason")
-        )
-        print(
-            f"{change['recorded_at']}  {change['before']} → {change['after']}  "
-            f"{cause['event']} v{cause['version']}  {cause['actor']}  {cause.get('reason') or ''}  {details}"
-        )
-    return 0
+        when = datetime.fromisoformat(change["recorded_at"]).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+        before = "—" if change["before"] is None else _score(change["before"])
+        after = "—" if change["after"] is None else _score(change["after"])
+        what = f"{cause.get('label', cause['event'])}（第 {cause['version']} 个事件）"
+        lines.append(f"{when}  {before} → {after}  {what}  操作人 {cause['actor']}")
+        if cause.get("reason"):
+            lines.append(f"    理由：{cause['reason']}")
+        details = describe(cause)
+        if details:
+            lines.append(f"    {details}")
+    return lines
+
+
+def _score(value: float) -> str:
+    return f"{value:.2f}"
 
 
 def _verify(args: argparse.Namespace, store: Store) -> int:

@@ -1,0 +1,165 @@
+"""What caused a change of score, as plain data: codes, names, text and decimal strings.
+
+A cause is stored with each row of the score history and answered as JSON, so it holds no
+Python object: an indicator definition becomes its document (``indicator_document``), a
+scheme its id, name and year, a Decimal the decimal string people write (``61.5``, never
+``Decimal('61.50')`` nor ``6.15E+1``), an instant its ISO text. ``describe`` puts a cause
+into Chinese words for the command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.decimals import plain
+from domain.periods import FREQUENCY_LABELS
+from domain.scheme import IndicatorDef, Scheme, indicator_document
+
+# The event's fields a cause carries, beside its type, version, actor and reason.
+CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
+                "parent", "weights", "sibling_weights", "department", "code", "override_id", "adjustment_id",
+                "scheme")  # fmt: skip
+
+# Every county event in words (a test checks that each one has its label).
+EVENT_LABELS = {
+    "Enrolled": "县入选评估",
+    "SchemeAdopted": "采用评估方案",
+    "IndicatorDefined": "新增指标",
+    "IndicatorRevised": "修订指标",
+    "IndicatorRetired": "停用指标",
+    "WeightsAdjusted": "调整权重",
+    "ResponsibilityAssigned": "指定责任部门",
+    "DataSubmitted": "报送数据",
+    "DataCorrected": "更正数据",
+    "SubmissionWithdrawn": "撤回数据",
+    "ScoreOverridden": "调整得分",
+    "OverrideRevoked": "撤销得分调整",
+    "PointsAdjusted": "加减分",
+    "AnomalyFlagged": "提示数值异常波动",
+    "AnomalyConfirmed": "确认异常波动",
+    "SubmissionAccepted": "审核通过",
+    "SubmissionReturned": "退回数据",
+    "FeedbackPosted": "反馈留言",
+    "FeedbackThreadClosed": "结束反馈",
+    "ActionPlanRecorded": "上传行动方案",
+    "BatchReceived": "批量报送",
+    "PeriodClosed": "关账",
+    "PeriodReopened": "重新开启期间",
+}
+
+FIELD_LABELS = {
+    "indicator": "指标",
+    "definition": "指标定义",
+    "period": "期间",
+    "value": "数值",
+    "previous": "原值",
+    "node": "节点",
+    "score": "得分",
+    "authority": "调整权限",
+    "points": "分值",
+    "category": "类别",
+    "parent": "上级指标",
+    "weights": "权重",
+    "sibling_weights": "同级权重",
+    "department": "责任部门",
+    "code": "编号",
+    "override_id": "得分调整编号",
+    "adjustment_id": "加减分编号",
+    "scheme": "评估方案",
+    "children": "变动的下级节点",
+}
+_NOT_DETAILS = ("event", "label", "version", "actor", "reason")
+
+
+def plain_data(value: Any) -> Any:
+    """``value`` as JSON-ready data: None, bool, int, float, str, lists and objects of them."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, IndicatorDef):
+        return plain_data(indicator_document(value))
+    if isinstance(value, Scheme):
+        return {"id": value.id, "name": value.name, "year": value.year}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: plain_data(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): plain_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain_data(item) for item in value]
+    return str(value)  # a UUID, an enumeration: its text
+
+
+def cause_of(event: Any) -> dict[str, Any]:
+    """The cause of the changes an event made: its type (and label), version, actor, reason, and data."""
+    name = type(event).__name__
+    cause: dict[str, Any] = {
+        "event": name,
+        "label": EVENT_LABELS.get(name, name),
+        "version": event.originator_version,
+        "actor": event.actor,
+        "reason": getattr(event, "reason", None),
+    }
+    for field in CAUSE_FIELDS:
+        if not hasattr(event, field):
+            continue
+        value = getattr(event, field)
+        if isinstance(value, IndicatorDef):  # a definition: its code, like every other cause's indicator
+            cause[field] = value.code
+            cause["definition"] = plain_data(value)
+        else:
+            cause[field] = plain_data(value)
+    return cause
+
+
+def describe(cause: Mapping[str, Any]) -> str:
+    """The data of a cause in words, in FIELD_LABELS' order: ``指标 1.2；期间 2023-05；数值 61.5``."""
+    order = {key: index for index, key in enumerate(FIELD_LABELS)}
+    parts = []
+    for key in sorted(cause, key=lambda key: (order.get(key, len(order)), key)):
+        value = cause[key]
+        if key in _NOT_DETAILS or value is None or value == "" or value == [] or value == {}:
+            continue
+        parts.append(f"{FIELD_LABELS.get(key, key)} {_words(key, value)}")
+    return "；".join(parts)
+
+
+def _words(key: str, value: Any) -> str:
+    if key == "definition" and isinstance(value, Mapping):
+        return _definition_words(value)
+    if key == "scheme" and isinstance(value, Mapping):
+        return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
+    if isinstance(value, Mapping):
+        return "、".join(f"{item}={_words(item, entry)}" for item, entry in value.items()) or "无"
+    if isinstance(value, list):
+        return "、".join(_words(key, item) for item in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _definition_words(definition: Mapping[str, Any]) -> str:
+    words = [f"{definition.get('code', '')} {definition.get('name', '')}".strip()]
+    if definition.get("unit"):
+        words.append(f"单位 {definition['unit']}")
+    if definition.get("weight") is not None:
+        words.append(f"权重 {definition['weight']}")
+    method = definition.get("method")
+    if isinstance(method, Mapping):
+        terms = [str(method.get("type", ""))]
+        terms += [f"{label} {method[name]}" for name, label in (("target", "目标"), ("baseline", "基期")) if
+                  method.get(name) is not None]  # fmt: skip
+        words.append("评分 " + " ".join(terms))
+    frequency = definition.get("frequency")
+    if frequency in FREQUENCY_LABELS:
+        words.append(f"{FREQUENCY_LABELS[frequency]}报送")
+    if isinstance(definition.get("range"), list):
+        low, high = definition["range"]
+        words.append(f"有效范围 [{low}, {high}]")
+    return "，".join(words)
