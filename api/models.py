@@ -377,7 +377,7 @@ class ChangeOut(BaseModel):
     after: float | None
     cause: dict[str, Any] = Field(
         description="事件类型（event）及其中文名（label）、版本、操作人、理由，以及指标、期间、数值、调整权限、"
-        "变动的下级节点等；只含文本、编号和数值（十进制字符串，如 \"61.5\"），指标定义为其文档（definition）"
+        '变动的下级节点等；只含文本、编号和数值（十进制字符串，如 "61.5"），指标定义为其文档（definition）'
     )
 
 

@@ -149,4 +149,3 @@ def install(app: FastAPI) -> None:
         response = problem(error.status_code, [Problem(field, rule, message)])
         response.headers.update(error.headers or {})  # e.g. Allow on a 405
         return response
-

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.commands import AUTHORITY_LABELS
 from domain.decimals import plain
 from domain.periods import FREQUENCY_LABELS
 from domain.scheme import IndicatorDef, Scheme, indicator_document
@@ -133,6 +134,8 @@ def describe(cause: Mapping[str, Any]) -> str:
 def _words(key: str, value: Any) -> str:
     if key == "definition" and isinstance(value, Mapping):
         return _definition_words(value)
+    if key == "authority" and value in AUTHORITY_LABELS:
+        return AUTHORITY_LABELS[value]
     if key == "scheme" and isinstance(value, Mapping):
         return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
     if isinstance(value, Mapping):
