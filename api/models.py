@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from domain.decimals import SIZE_WORDS, ZERO, within_size
-from domain.inputs import ascii_digits_problem, normalise
+from domain.inputs import ascii_digits_problem, county_code_problem, normalise
 
 
 def _normalised(raw: Any) -> Any:
@@ -30,6 +30,13 @@ def _digits(raw: Any) -> Any:
     return text
 
 
+def _county_code(code: str) -> str:
+    problem = county_code_problem("", code)
+    if problem is not None:
+        raise PydanticCustomError(problem.rule, "{words}", {"words": problem.message})
+    return code
+
+
 def _sized(value: Decimal) -> Decimal:
     if not within_size(value):
         raise PydanticCustomError("number_size", "{words}", {"words": f"数值不合理：{SIZE_WORDS}"})
@@ -40,19 +47,24 @@ def _sized(value: Decimal) -> Decimal:
 Number = Annotated[
     Decimal, BeforeValidator(_digits), AfterValidator(_sized), Field(allow_inf_nan=False, examples=[61.5])
 ]
-# A year sent as text is read by the same rule.
-Year = Annotated[int, BeforeValidator(_digits), Field(examples=[2023])]
-# A period or a county code is normalised here and judged by the domain, which names the rule.
+# A year sent as text is read by the same rule. (As a query parameter: ``Annotated[Year, Query(…)]``;
+# FastAPI drops the validator of ``year: Year = Query(…)``.)
+Year = Annotated[int, BeforeValidator(_digits)]
+# A period is normalised here and judged by the domain, which names the rule (and, in a batch, the row).
 Period = Annotated[
     str,
     BeforeValidator(_normalised),
     Field(max_length=16, description="2023-05、2023-Q2 或 2023", examples=["2023-05"]),
 ]
+# A county code: normalised, then 6 digits 0–9 or refused (admin_code, ascii_digits).
 CountyCode = Annotated[
     str,
     BeforeValidator(_normalised),
-    Field(max_length=16, description="6 位县级行政区划代码", examples=["130425"]),
+    AfterValidator(_county_code),
+    Field(description="6 位县级行政区划代码", examples=["130425"]),
 ]
+# A county code in the organisation's commands: normalised, and judged by the organisation's rules.
+CountyCodeText = Annotated[str, BeforeValidator(_normalised), Field(max_length=16, examples=["130425"])]
 Text = Annotated[str, Field(max_length=2000)]
 
 
@@ -269,7 +281,7 @@ class TokenOut(BaseModel):
 
 class GrantIn(Body):
     role: str = Field(description="admin / evaluator / county_coordinator / department_user / leader / auditor")
-    county: CountyCode | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
+    county: CountyCodeText | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
     team: str | None = Field(default=None, description="评估组成员：所属评估组")
     department: str | None = Field(default=None, description="责任部门用户：部门名称")
 
@@ -310,7 +322,7 @@ class TeamIn(Body):
 
 
 class TeamCountiesIn(Body):
-    counties: list[CountyCode] = Field(examples=[["130425", "370783"]])
+    counties: list[CountyCodeText] = Field(examples=[["130425", "370783"]])
     reason: Text
 
 

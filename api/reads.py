@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -33,7 +33,7 @@ from projections.temporal import instant, micros
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["查询 reads"])
-YEAR = Query(ge=2000, le=2100, description="评估年度，如 2023")
+YearQuery = Annotated[Year, Query(ge=2000, le=2100, description="评估年度，如 2023")]
 
 
 READ_ALL = Depends(require(Action.READ, county_param=None))
@@ -128,7 +128,7 @@ def known_county(service: Platform, code: str, at_us: int | None = None) -> dict
     summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
 def county_scores(
-    code: str, year: Year = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -147,7 +147,7 @@ def county_scores(
     summary="全部县的总分、等级和排名（含分区排名）；as_of 查看任一时刻平台所知",
 )
 def rankings(
-    year: Year = YEAR, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
+    year: YearQuery, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
@@ -170,7 +170,7 @@ def rankings(
     summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
 )
 def score_history(
-    code: str, node: str, year: Year = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, node: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.models import CountyCode, Year
-from api.reads import AS_OF, READ_ALL, READ_COUNTY, YEAR, as_of_micros, fresh, known_county
+from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, fresh, known_county
 from domain.access import Principal
 from domain.collection import STATUS_LABELS, beijing_date
 from domain.commands import REGION_LABELS
@@ -209,7 +209,7 @@ def warning_history(
 
 @router.get("/warnings/grid", response_model=GridOut, summary="网格化预警：分区 × 县 × 一级指标，每格最高等级和数量")
 def warning_grid(
-    year: Year = YEAR,
+    year: YearQuery,
     at: str | None = AT,
     as_of: str | None = AS_OF,
     principal: Principal = READ_ALL,
@@ -258,7 +258,7 @@ def _worst(levels: dict[str, int]) -> str | None:
 )
 def county_schedule(
     code: str,
-    year: Year = YEAR,
+    year: YearQuery,
     at: str | None = AT,
     as_of: str | None = AS_OF,
     service: Platform = Depends(fresh),
