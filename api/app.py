@@ -40,6 +40,9 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(normalised_path)],
+        # An empty path segment (/indicators/ for /indicators/{indicator}) is a 404 problem, not a
+        # 307 to a route that takes another method and would answer 405 to the body sent again.
+        redirect_slashes=False,
     )
     app.add_middleware(RequestContext)
     problems.install(app)

@@ -196,6 +196,8 @@ async def record_action_plan(
     year: Year | None = Query(None, ge=2000, le=2100),
     service: Platform = Depends(platform),
 ) -> Recorded:
+    if "\x00" in text:
+        raise InvalidCommand.of("text", "no_nul", "text 含有空字符（U+0000），请删除后重新提交")
     # Checked first, so that a refused plan leaves no file behind.
     await record(service, request, code, c.RecordActionPlan(indicator, text, (), year, dry_run=True))
     if len(files or []) > MAX_PLAN_FILES:

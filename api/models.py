@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from domain.decimals import SIZE_WORDS, ZERO, within_size
-from domain.inputs import ascii_digits_problem, county_code_problem, normalise
+from domain.inputs import ascii_digits_problem, county_code_problem, normalise, nul_problem
 
 
 def _normalised(raw: Any) -> Any:
@@ -70,6 +70,18 @@ Text = Annotated[str, Field(max_length=2000)]
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """No text of a body (however deep in it) holds U+0000 (ADR 17)."""
+        problem = nul_problem("", value)
+        if problem is not None:  # the field is this one; where inside it, the words say (e.g. 0.comment)
+            inside = f"{problem.field} " if problem.field else ""
+            raise PydanticCustomError(
+                problem.rule, "{words}", {"words": f"{inside}含有空字符（U+0000），请删除后重新提交"}
+            )
+        return value
 
 
 class CountyIn(Body):

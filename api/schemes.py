@@ -11,6 +11,8 @@ from api.auth import require
 from api.context import command_context, platform
 from api.models import SchemeOut, SchemeRevisionIn
 from domain.access import Action
+from domain.errors import InvalidCommand
+from domain.inputs import nul_problem
 from domain.scheme import parse_scheme, usual_rules
 from ruraleval.platform import Platform
 
@@ -58,6 +60,9 @@ def publish_scheme(
     document: dict[str, Any] = Body(examples=[EXAMPLE]),
     service: Platform = Depends(platform),
 ) -> SchemeOut:
+    refused = nul_problem("", document)
+    if refused is not None:
+        raise InvalidCommand(refused)
     scheme = parse_scheme(document)
     service.ledger.publish_scheme(scheme, command_context(request))
     return SchemeOut(id=scheme.id, revision=1, scheme=plain_numbers(scheme.to_document()))

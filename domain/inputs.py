@@ -13,11 +13,15 @@ without a rule a period parses as 2023 and is stored as "٢٠٢٣-05". The rule,
 
 The edges (API bodies, path and query parameters, spreadsheet cells) normalise; the domain's
 parsers accept only the platform's own ASCII forms, so that what is stored is what is shown.
+
+Any text also refuses the NUL character (U+0000): no one types it, and PostgreSQL cannot hold
+it in a text column, so one stored in an event stopped every read model there.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from domain.errors import Problem
 
@@ -64,3 +68,24 @@ def county_code_problem(field: str, code: str) -> Problem | None:
     return ascii_digits_problem(field, code, "行政区划代码") or Problem(
         field, "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{shown(code)}”"
     )
+
+
+def nul_problem(field: str, value: Any) -> Problem | None:
+    """The ``no_nul`` refusal when a text in ``value`` (nested objects and lists too) holds U+0000."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return Problem(field, "no_nul", f"{field} 含有空字符（U+0000），请删除后重新提交")
+        return None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if "\x00" in str(key):
+            return Problem(field, "no_nul", f"{field} 含有空字符（U+0000），请删除后重新提交")
+        found = nul_problem(f"{field}.{key}" if field else str(key), item)
+        if found is not None:
+            return found
+    return None

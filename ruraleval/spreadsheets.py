@@ -393,9 +393,12 @@ def _decode(data: bytes, filename: str) -> str:
         raise InvalidCommand.of("file", "file_format", f"文件“{shown}”既不是 .xlsx 工作簿也不是 CSV 文本")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            return data.decode(encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        if "\x00" in text:  # past the first 4 KB: text no one typed, and PostgreSQL cannot store
+            raise InvalidCommand.of("file", "file_format", "CSV 文件中含有空字符（U+0000），请删除后重新上传")
+        return text
     raise InvalidCommand.of("file", "file_encoding", "CSV 文件的编码无法识别，请保存为 UTF-8 或 GB18030 编码")
 
 

@@ -341,3 +341,23 @@ def test_refusals_and_unexpected_errors_keep_the_connection_open(scheme_document
         # The same connection serves on: before, uvicorn closed it after the 500 (connection reset).
         assert call("POST", f"{BASE}/submissions", {"indicator": "1.2", "period": FULL_WIDTH, "value": 1})[0] == 201
         connection.close()
+
+
+def test_text_with_a_nul_character_is_refused_wherever_it_could_be_stored(
+    county: TestClient, scheme_document: dict[str, Any]
+) -> None:
+    """PostgreSQL cannot hold U+0000 in a text column: one stored in an event stopped every read model there."""
+    nul = "a\x00b"
+    data = {"indicator": "1.2", "period": "2023-06", "value": 1}
+    assert ("comment", "no_nul") in refused(county, "POST", f"{BASE}/submissions", json=data | {"comment": nul})
+    correction = {"indicator": "1.2", "period": "2023-05", "value": 9, "reason": nul}
+    assert ("reason", "no_nul") in refused(county, "POST", f"{BASE}/corrections", json=correction)
+    batch = {"idempotency_key": "k", "submissions": [data | {"comment": nul}]}
+    assert ("submissions", "no_nul") in refused(county, "POST", f"{BASE}/batches", json=batch)  # says 0.comment
+    document = json.loads(json.dumps(scheme_document)) | {"id": "example-2025", "year": 2025}
+    document["indicators"][1]["name"] = nul
+    assert ("indicators.1.name", "no_nul") in refused(county, "POST", "/api/v1/schemes", json=document)
+    assert ("text", "no_nul") in refused(county, "PUT", f"{BASE}/indicators/1.2/action-plan", data={"text": nul})
+    rows = "".join(f"1.2,2023-{month:02d},1{month},{'x' * 500}\n" for month in range(6, 13))  # past the first 4 KB
+    content = f"指标编号,期间,数值,说明\n{rows}1.2,2023-12,1,{nul}\n".encode()
+    assert ("file", "file_format") in refused(county, "POST", f"{BASE}/imports", files={"file": ("数据.csv", content)})
