@@ -62,6 +62,13 @@ def _admin_connection() -> Any:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards (for fixtures of any scope)."""
     try:
         admin = _admin_connection()
     except RuntimeError as error:
