@@ -11,7 +11,8 @@ from api.auth import require
 from api.context import command_context, platform
 from api.models import SchemeOut, SchemeRevisionIn
 from domain.access import Action
-from domain.scheme import parse_scheme, usual_rules
+from domain.scheme import usual_rules
+from domain.scheme_reading import parse_scheme
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/schemes", tags=["评估方案 schemes"])

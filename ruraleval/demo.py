@@ -16,7 +16,8 @@ from typing import Any
 from domain import commands as c
 from domain.errors import DomainError
 from domain.organisation import Grant, Organisation
-from domain.scheme import Scheme, parse_scheme, usual_rules
+from domain.scheme import Scheme, usual_rules
+from domain.scheme_reading import parse_scheme
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
 

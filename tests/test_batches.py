@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from domain.commands import BatchRow, ClosePeriod, Context, DataScope, SubmitBatch
 from domain.county import County
 from domain.errors import ConflictError, InvalidCommand
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from tests.conftest import example_document
 from tests.test_county_commands import CTX, accept, book, enrol, refuse
 

@@ -35,7 +35,9 @@ from domain.commands import (
 )
 from domain.county import County, county_id
 from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
-from domain.scheme import Scheme, parse_scheme, weight_problems
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
+from domain.scheme_rules import weight_problems
 from domain.scoring import score_year
 
 CTX = Context("tester", "corr-1")

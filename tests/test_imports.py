@@ -27,7 +27,7 @@ from domain.commands import DataScope
 from domain.errors import InvalidCommand
 from domain.organisation import Grant
 from domain.periods import parse_period
-from domain.scheme import parse_scheme
+from domain.scheme_reading import parse_scheme
 from domain.state import CountyYear, Responsibility, Submission
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
