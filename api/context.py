@@ -40,6 +40,12 @@ def command_context(request: Request, action: Action | None = None, county: str 
     return Context(actor=request.state.actor, correlation_id=request.state.request_id, data_scope=scope)
 
 
+def may_correct(request: Request, county: str) -> bool:
+    """Whether the caller holds the correction right for this county (any channel's values)."""
+    principal = getattr(request.state, "principal", None)
+    return principal is not None and principal.may(Action.CORRECT_DATA, county)
+
+
 class RequestContext:
     """ASGI middleware: a request id and the actor on every log line; one line per request.
 

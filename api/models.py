@@ -88,6 +88,7 @@ class SubmissionIn(Body):
     source: str = Field(default="form", description="form / import / api", max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=128)
     comment: Text = Field(default="", description="说明；数值异常波动时用于确认")
+    reason: Text = Field(default="", description="更正理由：已有不同数据时，有更正权限者须填写，按更正记录")
 
 
 class CorrectionIn(Body):
@@ -139,6 +140,7 @@ class Recorded(BaseModel):
     position: int | None = None
     events: list[str] = []
     replayed: bool = False
+    unchanged: bool = Field(default=False, description="与已有数据相同：未作任何记录")
     override_id: str | None = None
     adjustment_id: str | None = None
     flag: str | None = Field(default=None, description="数值异常波动的提示：已接收，请填写说明确认")

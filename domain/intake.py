@@ -32,6 +32,8 @@ BATCH_COLUMNS = ("indicator", "period", "value", "reason", "comment")
 # Values beyond these are typing errors, and would overflow the exact arithmetic of flags and warnings.
 MAX_MAGNITUDE = Decimal("1e15")
 MAX_PLACES = 6
+CORRECTION_RULES = ("correction_allowed", "reason_required")
+CORRECTION_ROUTE = "POST /api/v1/counties/{code}/corrections"
 
 
 def submission_fingerprint(indicator: str, period: str, value: Decimal, source: str) -> str:
@@ -50,20 +52,53 @@ def submit_data(county: County, command: c.SubmitData, context: c.Context) -> di
             if seen["fingerprint"] != fingerprint:
                 raise ConflictError.of("idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送")
             return {"version": seen["version"], "replayed": True}
-    _, indicator, _ = county.data_indicator(command.indicator, command.period, context)
+    book, indicator, _ = county.data_indicator(command.indicator, command.period, context)
     check_value(indicator, command.value)
-    county.record(
-        county.DataSubmitted,
-        context,
-        indicator=command.indicator,
-        period=command.period,
-        value=command.value,
-        source=command.source,
-        idempotency_key=key,
-    )
+    outcome, standing = change_of(county, book, command.indicator, command.period, command.value, command.comment,
+                                  command.reason, may_correct=command.may_correct)  # fmt: skip
+    if outcome == "unchanged":
+        return {"version": standing.version if standing else county.version, "replayed": False, "unchanged": True}
+    if outcome == "confirmed":
+        county.record(county.AnomalyConfirmed, context, indicator=command.indicator, period=command.period,
+                      comment=command.comment.strip())  # fmt: skip
+        return {"version": county.version, "replayed": False}
+    if outcome == "corrected" and standing is not None:
+        county.record(county.DataCorrected, context, indicator=command.indicator, period=command.period,
+                      value=command.value, previous=standing.value, reason=command.reason.strip())  # fmt: skip
+    else:
+        county.record(county.DataSubmitted, context, indicator=command.indicator, period=command.period,
+                      value=command.value, source=command.source, idempotency_key=key)  # fmt: skip
     version = county.version
     flag = follow_up(county, command.indicator, command.period, command.value, command.comment, context)
     return {"version": version, "replayed": False, "flag": flag.message if flag else None}
+
+
+def change_of(
+    county: County, book: CountyYear, indicator: str, period: str, value: Decimal, comment: str, reason: str,
+    *, may_correct: bool,
+) -> tuple[str, Submission | None]:
+    """What a value arriving on any channel does to the one standing (the same rule for the
+    form, the API, workbooks and batches): ``submitted`` where none stands; the same value
+    again changes nothing (``unchanged``), or, sent with a comment while its jump flag waits,
+    confirms it (``confirmed``); another value is a correction, which needs the correction
+    right and a reason, otherwise 409 naming the correction route."""
+    standing = book.data.get(indicator, {}).get(period)
+    if standing is None:
+        return "submitted", None
+    if standing.value == value:
+        anomaly = book.anomalies.get(thread_key(indicator, period))
+        if comment.strip() and anomaly is not None and not anomaly.confirmed:
+            return "confirmed", standing  # the template sent back with its 说明
+        return "unchanged", standing
+    already = f"指标“{indicator}”在“{period}”已有数据 {plain(standing.value)}"
+    route = CORRECTION_ROUTE.format(code=county.code)
+    if not may_correct:
+        message = f"{already}，您无权更正；请联系县级管理员或评估组（更正接口：{route}）"
+        raise ConflictError.of("value", "correction_allowed", message)
+    if not reason.strip():
+        message = f"{already}，改为 {plain(value)} 属于更正，须填写更正理由 reason（或使用更正接口 {route}）"
+        raise ConflictError.of("reason", "reason_required", message)
+    return "corrected", standing
 
 
 def check_value(indicator: IndicatorDef, value: Decimal) -> None:
@@ -219,7 +254,11 @@ def _plan(county: County, command: c.SubmitBatch, context: c.Context) -> list[_P
             planned[key] = row.value
         plan.append(item)
     if problems:
-        raise InvalidCommand(sorted(problems, key=_problem_order))
+        ordered = sorted(problems, key=_problem_order)
+        # A batch refused only for changing standing values is a conflict, as on the form.
+        if all(problem.rule in CORRECTION_RULES for problem in ordered):
+            raise ConflictError(ordered)
+        raise InvalidCommand(ordered)
     return sorted(plan, key=lambda item: item.row.row)
 
 
@@ -245,21 +284,10 @@ def _plan_row(
 ) -> _Planned:
     book, indicator, _ = county.data_indicator(row.indicator, row.period, context)
     check_value(indicator, row.value)
-    standing = book.data.get(row.indicator, {}).get(row.period)
-    if standing is not None and standing.value == row.value:
-        anomaly = book.anomalies.get(thread_key(row.indicator, row.period))
-        if row.comment.strip() and anomaly is not None and not anomaly.confirmed:
-            return _Planned(row, "confirmed", standing.value, None)  # the template sent back with its 说明
-        return _Planned(row, "unchanged", standing.value, None)
-    outcome = "submitted"
-    if standing is not None:
-        outcome = "corrected"
-        if not command.may_correct:
-            message = f"已有数据 {plain(standing.value)}，您无权更正；请联系县级管理员或评估组"
-            raise InvalidCommand.of("value", "correction_allowed", message)
-        if not row.reason.strip():
-            raise InvalidCommand.of("reason", "reason_required",
-                                    f"已有数据 {plain(standing.value)}，改为新数值须填写更正理由")  # fmt: skip
+    outcome, standing = change_of(county, book, row.indicator, row.period, row.value, row.comment, row.reason,
+                                  may_correct=command.may_correct)  # fmt: skip
+    if outcome in ("unchanged", "confirmed"):
+        return _Planned(row, outcome, standing.value if standing else None, None)
     flag = flag_for(county, row.indicator, row.period, row.value, planned)
     return _Planned(row, outcome, standing.value if standing else None, flag)
 
