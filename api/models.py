@@ -268,8 +268,10 @@ class TeamIn(Body):
 
 
 class TeamCountiesIn(Body):
-    counties: list[str] = Field(examples=[["130425", "370783"]])
+    counties: list[str] = Field(examples=[["130425", "370783"]], description="评估组负责的全部县（替换原有名单）")
     reason: Text
+    region_override: bool = Field(default=False, description="确需把本区域以外的县分配给该组时设为 true")
+    region_override_reason: Text | None = Field(default=None, description="跨区域分配的理由（region_override 时必填）")
 
 
 class TeamOut(BaseModel):

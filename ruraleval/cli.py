@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=_add_user)
     users.add_parser("list", help="users and their roles").set_defaults(handler=_list_users)
+    users.add_parser(
+        "check", help="users on both the county side and the evaluating side of a county (exit 1 if any)"
+    ).set_defaults(handler=_check_users)
 
     history = commands.add_parser("history", help="every change of a node's score, and why")
     history.add_argument("county", help="6-digit county code")
@@ -170,6 +173,25 @@ def _list_users(args: argparse.Namespace, store: Store) -> int:
                 for g in user.active_grants()
             )
             print(f"{user.username}\t{'启用' if user.active else '停用'}\t{roles}")
+    return 0
+
+
+def _check_users(args: argparse.Namespace, store: Store) -> int:
+    """Separation of duties in a store written before the rule (ADR 18): who holds both sides."""
+    from domain.duties import standing
+
+    with opened(store) as platform:
+        organisation = platform.organisation.current(fresh=True)
+        found = standing(organisation)
+    for conflict in found:
+        print(conflict.describe())
+    if found:
+        print(
+            f"发现 {len(found)} 处违反职责分离：请撤销每处的县方角色或评估组成员角色"
+            "（POST /api/v1/users/{username}/grants/{授权编号}/revoke）"
+        )
+        return 1
+    print(f"未发现违反职责分离的授权：已检查用户 {len(organisation.users)} 名、评估组 {len(organisation.teams)} 个")
     return 0
 
 
