@@ -101,12 +101,14 @@ async def authenticate(
             raise unauthenticated("接口密钥无效或已撤销")
     elif credentials is not None:
         try:
-            username = service.tokens.read(credentials.credentials)
+            claims = service.tokens.read(credentials.credentials)
         except InvalidToken:
             raise unauthenticated("登录已过期或令牌无效，请重新登录") from None
-        principal = service.organisation.user_principal(username)
+        principal = service.organisation.user_principal(claims.username)
         if principal is None:
             raise unauthenticated("该用户不存在或已停用")
+        if service.organisation.signed_in_before_password_change(claims.username, claims.issued_at):
+            raise unauthenticated("密码已修改，此前的登录已失效，请重新登录")
     else:
         raise unauthenticated("请先登录（Authorization: Bearer 令牌）或提供接口密钥（X-API-Key）")
     request.state.actor = principal.name
@@ -118,11 +120,19 @@ async def authenticate(
 Authenticated = Annotated[Principal, Depends(authenticate)]
 
 
-def require(action: Action, *, county_param: str | None = "code") -> Callable[..., Awaitable[Principal]]:
-    """A route's permission: ``action`` on the county named by the path (if any)."""
+def require(
+    action: Action, *, county_param: str | None = "code", unless_self: str | None = None
+) -> Callable[..., Awaitable[Principal]]:
+    """A route's permission: ``action`` on the county named by the path (if any).
+
+    With ``unless_self``, the path parameter of that name naming the signed-in user
+    (not an API key) is enough: a user's own account (e.g. its password).
+    """
 
     async def check(request: Request, principal: Authenticated) -> Principal:
         county = request.path_params.get(county_param) if county_param else None
+        if unless_self and principal.kind == "user" and request.path_params.get(unless_self) == principal.name:
+            return principal
         if not principal.may(action, county):
             log.info("forbidden", action=action.value, county=county)
             raise Forbidden(

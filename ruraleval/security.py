@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -66,6 +67,12 @@ class InvalidToken(Exception):
 
 
 @dataclass(frozen=True)
+class Claims:
+    username: str
+    issued_at: float  # seconds since the epoch, to the millisecond (rounded down)
+
+
+@dataclass(frozen=True)
 class TokenIssuer:
     key: str
     minutes: int = 30
@@ -74,21 +81,27 @@ class TokenIssuer:
         issued = now or datetime.now(UTC)
         claims = {
             "sub": username,
-            "iat": int(issued.timestamp()),
+            # Milliseconds (RFC 7519 allows a fraction): a token signed in the second of a
+            # password change must still be told apart from one signed before it.
+            "iat": math.floor(issued.timestamp() * 1000) / 1000,
             "exp": int((issued + timedelta(minutes=self.minutes)).timestamp()),
             "jti": secrets.token_hex(8),
         }
         return jwt.encode(claims, self.key, algorithm=TOKEN_ALGORITHM), self.minutes * 60
 
-    def read(self, token: str) -> str:
+    def read(self, token: str) -> Claims:
         try:
-            claims = jwt.decode(token, self.key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp"]})
+            claims = jwt.decode(
+                token, self.key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+            )
         except jwt.PyJWTError as error:
             raise InvalidToken(type(error).__name__) from error
-        subject = claims.get("sub")
+        subject, issued_at = claims.get("sub"), claims.get("iat")
         if not isinstance(subject, str):
             raise InvalidToken("sub")
-        return subject
+        if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+            raise InvalidToken("iat")
+        return Claims(subject, float(issued_at))
 
 
 @dataclass(frozen=True)
