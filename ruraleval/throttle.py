@@ -151,7 +151,7 @@ class LoginThrottle:
                 sql.execute("DELETE FROM login_failures WHERE last_failed < %s", [now - WINDOW])
         throttled = counts[0] >= self.limits.account.free or counts[1] >= self.limits.pair.free
         (log.warning if throttled else log.info)(
-            "login_failed", username=account, client=address, known=known, failures=counts[0], here=counts[1]
+            "login_failed", username=account, client=address, known=known, failures=counts[0], at_address=counts[1]
         )
         return int(counts[0])
 
