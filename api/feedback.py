@@ -238,4 +238,5 @@ def download_file(code: str, sha256: str, service: Platform = Depends(platform))
         raise NotFound.of("sha256", "known_file", f"本县的行动方案中没有内容哈希为 {sha256} 的附件")
     stored = service.files.get(sha256)
     headers = attachment(sha256[:12], names[sha256]) | {"ETag": f'"{sha256}"'}
-    return Response(stored.content, media_type=stored.media_type, headers=headers)
+    # Never the uploader's type: an uploaded page or script must not run in our origin (ADR 15).
+    return Response(stored.content, media_type="application/octet-stream", headers=headers)

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain import passwords
+
 # Numbers arrive as JSON numbers or, for digits a float cannot hold, as strings.
 Number = Annotated[Decimal, Field(allow_inf_nan=False, examples=[61.5])]
 Text = Annotated[str, Field(max_length=2000)]
@@ -225,6 +227,21 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="有效期（秒）")
 
 
+class PasswordIn(Body):
+    """A new password: one's own (with the current one), or another user's reset by an admin."""
+
+    old_password: str | None = Field(
+        default=None,
+        max_length=passwords.MAX_LENGTH,
+        description="修改自己的密码时必填（当前密码）；管理员为他人重设密码时不填",
+    )
+    new_password: str = Field(
+        min_length=passwords.MIN_LENGTH,
+        max_length=passwords.MAX_LENGTH,
+        description=f"新密码，至少 {passwords.MIN_LENGTH} 个字符",
+    )
+
+
 class GrantIn(Body):
     role: str = Field(description="admin / evaluator / county_coordinator / department_user / leader / auditor")
     county: str | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
@@ -239,7 +256,11 @@ class GrantChangeIn(GrantIn):
 class UserIn(Body):
     username: str = Field(examples=["zhang.san"])
     display_name: str = Field(default="", max_length=64, examples=["张三"])
-    password: str = Field(min_length=10, max_length=256, description="至少 10 个字符")
+    password: str = Field(
+        min_length=passwords.MIN_LENGTH,
+        max_length=passwords.MAX_LENGTH,
+        description=f"至少 {passwords.MIN_LENGTH} 个字符",
+    )
     roles: list[GrantIn] = Field(default_factory=list)
 
 
