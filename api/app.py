@@ -6,9 +6,24 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp
 
-from api import audit, auth, counties, feedback, health, imports, organisation, problems, reads, schemes, warnings
+from api import (
+    audit,
+    auth,
+    counties,
+    feedback,
+    health,
+    imports,
+    organisation,
+    passwords,
+    problems,
+    reads,
+    schemes,
+    warnings,
+)
 from api.context import RequestContext, normalised_path
+from api.headers import SecurityHeaders
 from ruraleval import __version__
 from ruraleval.platform import Platform
 
@@ -19,6 +34,16 @@ DESCRIPTION = """
 得分与排名由事件计算得出。数值可以用 JSON 数字或字符串提交（字符串可保留任意精度）。
 错误以 `application/problem+json` 返回，`errors` 中列出字段（field）与违反的规则（rule）。
 """
+
+
+class RuralEvalApp(FastAPI):
+    """FastAPI with the security headers outermost: Starlette answers a 500 (and a body
+    over its size limit) in middleware outside the user middleware, whose answers
+    ``add_middleware`` would never see."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        docs = (self.docs_url, self.swagger_ui_oauth2_redirect_url, self.redoc_url)
+        return SecurityHeaders(super().build_middleware_stack(), [path for path in docs if path])
 
 
 def create_app(make_platform: Callable[[], Platform] = Platform, *, background: bool = True) -> FastAPI:
@@ -34,7 +59,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         finally:
             service.close()
 
-    app = FastAPI(
+    app = RuralEvalApp(
         title="RuralEval 乡村振兴监测评估平台",
         version=__version__,
         description=DESCRIPTION,
@@ -46,7 +71,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     )
     app.add_middleware(RequestContext)
     problems.install(app)
-    for module in (auth, schemes, counties, feedback, imports, reads, organisation, audit, warnings):
+    for module in (auth, schemes, counties, feedback, imports, reads, organisation, passwords, audit, warnings):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from math import ceil
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Form, Request
@@ -22,20 +22,41 @@ from ruraleval.platform import Platform
 from ruraleval.security import InvalidToken, verify_password, verify_unknown_user
 
 log = structlog.get_logger("ruraleval.auth")
-MAX_SLEEP = 5.0  # seconds a throttled sign-in is held before it is answered
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的访问令牌")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="县数据接口密钥（rek_…）")
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: RESPONSES[422] | {"description": "密码错误次数过多，稍后再试（Retry-After）"}
+}
 
 
 def unauthenticated(message: str) -> Unauthenticated:
     return Unauthenticated(Problem("authorization", "authenticated", message))
 
 
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy: as the server was told to trust, ADR 15)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def throttled(service: Platform, username: str, address: str, field: str) -> JSONResponse | None:
+    """A 429 answer when password attempts on ``username`` must stop for now; else None,
+    after holding the request as long as the throttle asks (ADR 15)."""
+    verdict = await run_in_threadpool(service.throttle.check, username, address)
+    if verdict.refused:
+        seconds = ceil(verdict.refuse_for)
+        refusal = problem(429, [Problem(field, "login_throttled", f"密码错误次数过多，请 {seconds} 秒后再试")])
+        refusal.headers["Retry-After"] = str(seconds)
+        return refusal
+    if verdict.hold:
+        await asyncio.sleep(verdict.hold)
+    return None
+
+
 @router.post(
     "/token",
     response_model=TokenOut,
-    responses={429: RESPONSES[422] | {"description": "登录失败次数过多，稍后再试（Retry-After）"}},
+    responses=THROTTLED,
     summary="登录：用户名和密码换取访问令牌（OAuth2 password flow）",
 )
 async def issue_token(
@@ -44,30 +65,26 @@ async def issue_token(
     password: Annotated[str, Form(min_length=1, max_length=256)],
     service: Platform = Depends(platform),
 ) -> TokenOut | JSONResponse:
-    client = request.client.host if request.client else "unknown"
-    wait = service.throttle.wait_seconds(f"user:{username}", f"client:{client}")
-    if wait > MAX_SLEEP:  # answer at once rather than hold the connection for long
-        log.warning("login_refused_for_now", username=username, client=client, seconds=round(wait, 1))
-        refusal = problem(429, [Problem("username", "login_throttled", f"登录失败次数过多，请 {ceil(wait)} 秒后再试")])
-        refusal.headers["Retry-After"] = str(ceil(wait))
+    address = client_address(request)
+    refusal = await throttled(service, username, address, "username")
+    if refusal is not None:
         return refusal
-    if wait > 0:
-        log.warning("login_slowed", username=username, client=client, seconds=round(wait, 1))
-        await asyncio.sleep(wait)
-    if not await run_in_threadpool(_check_password, service, username, password):
-        service.throttle.failed(username, client)
+    known, right = await run_in_threadpool(_check_password, service, username, password)
+    if not right:
+        await run_in_threadpool(service.throttle.failed, username, address, known=known)
         raise unauthenticated("用户名或密码不正确")
-    service.throttle.succeeded(username)
+    await run_in_threadpool(service.throttle.succeeded, username, address)
     token, seconds = service.tokens.issue(username)
-    log.info("login", username=username, client=client)
+    log.info("login", username=username, client=address)
     return TokenOut(access_token=token, token_type="bearer", expires_in=seconds)
 
 
-def _check_password(service: Platform, username: str, password: str) -> bool:
+def _check_password(service: Platform, username: str, password: str) -> tuple[bool, bool]:
+    """(the account exists and is active, the password is its password)."""
     user = service.organisation.current(fresh=True).users.get(username)
     if user is None or not user.active:
-        return verify_unknown_user(password)
-    return verify_password(user.password_hash, password)
+        return False, verify_unknown_user(password)
+    return True, verify_password(user.password_hash, password)
 
 
 async def authenticate(
@@ -84,12 +101,14 @@ async def authenticate(
             raise unauthenticated("接口密钥无效或已撤销")
     elif credentials is not None:
         try:
-            username = service.tokens.read(credentials.credentials)
+            claims = service.tokens.read(credentials.credentials)
         except InvalidToken:
             raise unauthenticated("登录已过期或令牌无效，请重新登录") from None
-        principal = service.organisation.user_principal(username)
+        principal = service.organisation.user_principal(claims.username)
         if principal is None:
             raise unauthenticated("该用户不存在或已停用")
+        if service.organisation.signed_in_before_password_change(claims.username, claims.issued_at):
+            raise unauthenticated("密码已修改，此前的登录已失效，请重新登录")
     else:
         raise unauthenticated("请先登录（Authorization: Bearer 令牌）或提供接口密钥（X-API-Key）")
     request.state.actor = principal.name
@@ -101,11 +120,19 @@ async def authenticate(
 Authenticated = Annotated[Principal, Depends(authenticate)]
 
 
-def require(action: Action, *, county_param: str | None = "code") -> Callable[..., Awaitable[Principal]]:
-    """A route's permission: ``action`` on the county named by the path (if any)."""
+def require(
+    action: Action, *, county_param: str | None = "code", unless_self: str | None = None
+) -> Callable[..., Awaitable[Principal]]:
+    """A route's permission: ``action`` on the county named by the path (if any).
+
+    With ``unless_self``, the path parameter of that name naming the signed-in user
+    (not an API key) is enough: a user's own account (e.g. its password).
+    """
 
     async def check(request: Request, principal: Authenticated) -> Principal:
         county = request.path_params.get(county_param) if county_param else None
+        if unless_self and principal.kind == "user" and request.path_params.get(unless_self) == principal.name:
+            return principal
         if not principal.may(action, county):
             log.info("forbidden", action=action.value, county=county)
             raise Forbidden(

@@ -15,7 +15,7 @@ from api.problems import internal_error
 from domain.access import Action
 from domain.commands import Context
 from domain.errors import InvalidCommand
-from domain.inputs import county_code_problem, normalise
+from domain.inputs import county_code_refusal, normalise
 from ruraleval.platform import Platform
 
 log = structlog.get_logger("ruraleval.api")
@@ -45,9 +45,9 @@ async def normalised_path(request: Request) -> None:
 
 def county_in_path(code: str) -> str:
     """The path's county code, refused with 422 (``admin_code`` or ``ascii_digits``) unless 6 digits 0–9."""
-    problem = county_code_problem("code", code)
-    if problem is not None:
-        raise InvalidCommand(problem)
+    refusal = county_code_refusal(code)
+    if refusal is not None:
+        raise InvalidCommand.of("code", *refusal)
     return code
 
 
@@ -65,6 +65,12 @@ def command_context(request: Request, action: Action | None = None, county: str 
     principal = getattr(request.state, "principal", None)
     scope = principal.data_scope(action, county) if principal and action and county else None
     return Context(actor=request.state.actor, correlation_id=request.state.request_id, data_scope=scope)
+
+
+def may_correct(request: Request, county: str) -> bool:
+    """Whether the caller holds the correction right for this county (any channel's values)."""
+    principal = getattr(request.state, "principal", None)
+    return principal is not None and principal.may(Action.CORRECT_DATA, county)
 
 
 class RequestContext:

@@ -6,10 +6,10 @@ import asyncio
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from api.auth import require
-from api.context import command_context, county_in_path, platform
+from api.context import command_context, county_in_path, may_correct, platform
 from api.models import (
     AdjustmentIn,
     AdoptionIn,
@@ -51,6 +51,7 @@ async def record(
         position=outcome.position,
         events=outcome.events,
         replayed=bool(result.get("replayed", False)),
+        unchanged=bool(result.get("unchanged", False)),
         override_id=result.get("override_id"),
         adjustment_id=result.get("adjustment_id"),
         flag=result.get("flag"),
@@ -157,10 +158,16 @@ async def assign_responsibility(
     summary="报送数据（同一幂等键、同一内容的重复报送按首次结果答复，replayed 为 true，不再存储）",
 )
 async def submit_data(
-    code: str, body: SubmissionIn, request: Request, service: Platform = Depends(platform)
+    code: str, body: SubmissionIn, request: Request, response: Response, service: Platform = Depends(platform)
 ) -> Recorded:
-    command = c.SubmitData(body.indicator, body.period, body.value, body.source, body.idempotency_key, body.comment)
-    return await record(service, request, code, command, Action.SUBMIT_DATA)
+    command = c.SubmitData(
+        body.indicator, body.period, body.value, body.source, body.idempotency_key, body.comment, body.reason,
+        may_correct=may_correct(request, code),
+    )
+    recorded = await record(service, request, code, command, Action.SUBMIT_DATA)
+    if recorded.unchanged:
+        response.status_code = 200  # nothing was created: the same value stands already
+    return recorded
 
 
 @router.post(

@@ -16,6 +16,7 @@ from api.models import Body, Period, Recorded, Text, Year
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand, NotFound
+from domain.inputs import NUL_WORDS
 from domain.review import MAX_PLAN_FILES, THREAD_STATUS_LABELS, UNFINISHED, waiting_on
 from domain.state import ActionPlan, CountyYear, Thread, thread_key
 from ruraleval.files import MAX_FILE_BYTES
@@ -197,7 +198,7 @@ async def record_action_plan(
     service: Platform = Depends(platform),
 ) -> Recorded:
     if "\x00" in text:
-        raise InvalidCommand.of("text", "no_nul", "text 含有空字符（U+0000），请删除后重新提交")
+        raise InvalidCommand.of("text", "no_nul", f"text {NUL_WORDS}")
     # Checked first, so that a refused plan leaves no file behind.
     await record(service, request, code, c.RecordActionPlan(indicator, text, (), year, dry_run=True))
     if len(files or []) > MAX_PLAN_FILES:
@@ -241,4 +242,5 @@ def download_file(code: str, sha256: str, service: Platform = Depends(platform))
         raise NotFound.of("sha256", "known_file", f"本县的行动方案中没有内容哈希为 {sha256} 的附件")
     stored = service.files.get(sha256)
     headers = attachment(sha256[:12], names[sha256]) | {"ETag": f'"{sha256}"'}
-    return Response(stored.content, media_type=stored.media_type, headers=headers)
+    # Never the uploader's type: an uploaded page or script must not run in our origin (ADR 15).
+    return Response(stored.content, media_type="application/octet-stream", headers=headers)

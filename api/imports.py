@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.context import attachment, command_context, county_in_path, platform
+from api.context import attachment, command_context, county_in_path, may_correct, platform
 from api.counties import allowed
 from api.models import Body, Number, Period
 from api.problems import PROBLEM_TYPE, ProblemDetail
@@ -28,7 +28,7 @@ from api.problems import problem as problem_json
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.collection import template_lines
-from domain.errors import InvalidCommand, Problem
+from domain.errors import ConflictError, InvalidCommand, Problem
 from domain.intake import batch_fingerprint
 from domain.periods import parse_period, period_text
 from ruraleval import spreadsheets as sheets
@@ -121,11 +121,19 @@ IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
         "Accept 首选 xlsx 时返回标出错误的工作簿",
         workbook=True,
     ),
+    409: _row_problems_documented(
+        "整份文件未入库：有的行要改动已有数据，而您没有更正权限或没有填写更正理由（更正：POST …/corrections）",
+        workbook=True,
+    ),
 }
 BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": BatchOut, "description": "试校验（dry_run）的结果，或同一批次再次发送（replayed，不再记录）"},
     422: _row_problems_documented(
         "批次有误，整批未入库：errors 列出每条的字段（submissions[i].value，i 从 0 起）和第几条（row，从 1 起）",
+        workbook=False,
+    ),
+    409: _row_problems_documented(
+        "整批未入库：有的条目要改动已有数据，而您没有更正权限或没有填写更正理由；或批次标识已用于其他内容",
         workbook=False,
     ),
 }
@@ -203,19 +211,22 @@ async def import_file(
         fingerprint=batch_fingerprint(rows),
         filename=filename[:255],
         dry_run=dry_run or bool(problems),  # with bad cells, the rest is only checked, for one full report
-        may_correct=_may_correct(request, code),
+        may_correct=may_correct(request, code),
     )
     outcome = None
+    status = 422
     if rows or not problems:
         try:
             outcome = await _run(service, request, code, command)
-        except InvalidCommand as error:
+        except (InvalidCommand, ConflictError) as error:
+            # Refused only for changing standing values without the right or a reason: a conflict (409).
+            status = 409 if isinstance(error, ConflictError) and not problems else 422
             problems += [_import_problem(problem) for problem in error.problems]
     if problems:
         if wants_workbook:
             report = await run_in_threadpool(sheets.error_report, upload, problems)
-            return _report_response(report, code)
-        return _problem_response(422, problems)
+            return _report_response(report, code, status)
+        return _problem_response(status, problems)
     assert outcome is not None
     body = _batch_out(code, outcome, upload.skipped)
     return _json(body, _status(body))
@@ -254,11 +265,11 @@ def _prefers_workbook(accept: str) -> bool:
     return xlsx_q > json_q or (xlsx_q == json_q and xlsx_at < json_at)
 
 
-def _report_response(report: bytes, code: str) -> Response:
+def _report_response(report: bytes, code: str, status: int = 422) -> Response:
     code = code if c.is_county_code(code) else "county"  # the path is not checked against the counties here
     filename = f"{code}-import-errors.xlsx"
     chinese = f"{code}数据导入错误报告.xlsx"
-    return Response(report, status_code=422, media_type=XLSX, headers=attachment(filename, chinese))
+    return Response(report, status_code=status, media_type=XLSX, headers=attachment(filename, chinese))
 
 
 # ------------------------------------------------------------------------------------ batches
@@ -289,12 +300,13 @@ async def submit_batch(
         key=body.idempotency_key,
         fingerprint=batch_fingerprint(rows),
         dry_run=dry_run,
-        may_correct=_may_correct(request, code),
+        may_correct=may_correct(request, code),
     )
     try:
         outcome = await _run(service, request, code, command)
-    except InvalidCommand as error:
-        return _problem_response(422, [_batch_problem(problem) for problem in error.problems])
+    except (InvalidCommand, ConflictError) as error:
+        status = 409 if isinstance(error, ConflictError) else 422
+        return _problem_response(status, [_batch_problem(problem) for problem in error.problems])
     result = _batch_out(code, outcome, 0)
     return _json(result, _status(result))
 
@@ -311,11 +323,6 @@ def _batch_problem(problem: Any) -> sheets.RowProblem:
 
 
 # ------------------------------------------------------------------------------------- shared
-
-
-def _may_correct(request: Request, code: str) -> bool:
-    principal: Principal | None = getattr(request.state, "principal", None)
-    return principal is not None and principal.may(Action.CORRECT_DATA, code)
 
 
 async def _run(service: Platform, request: Request, code: str, command: c.SubmitBatch) -> Any:

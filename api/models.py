@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from domain import passwords
 from domain.decimals import SIZE_WORDS, ZERO, within_size
-from domain.inputs import ascii_digits_problem, county_code_problem, normalise, nul_problem
+from domain.inputs import NUL_WORDS, ascii_digits_words, county_code_refusal, normalise, nul_path
 
 
 def _normalised(raw: Any) -> Any:
@@ -23,17 +24,17 @@ def _digits(raw: Any) -> Any:
     if not isinstance(raw, str):
         return raw
     text = normalise(raw)
-    problem = ascii_digits_problem("", text, "数值")
-    if problem is not None:
-        # The message goes through the context: a template would read braces in the input.
-        raise PydanticCustomError(problem.rule, "{words}", {"words": problem.message})
+    words = ascii_digits_words(text, "数值")
+    if words is not None:
+        # The words go through the context: a template would read braces in the input.
+        raise PydanticCustomError("ascii_digits", "{words}", {"words": words})
     return text
 
 
 def _county_code(code: str) -> str:
-    problem = county_code_problem("", code)
-    if problem is not None:
-        raise PydanticCustomError(problem.rule, "{words}", {"words": problem.message})
+    refusal = county_code_refusal(code)
+    if refusal is not None:
+        raise PydanticCustomError(refusal[0], "{words}", {"words": refusal[1]})
     return code
 
 
@@ -75,12 +76,9 @@ class Body(BaseModel):
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         """No text of a body (however deep in it) holds U+0000 (ADR 17)."""
-        problem = nul_problem("", value)
-        if problem is not None:  # the field is this one; where inside it, the words say (e.g. 0.comment)
-            inside = f"{problem.field} " if problem.field else ""
-            raise PydanticCustomError(
-                problem.rule, "{words}", {"words": f"{inside}含有空字符（U+0000），请删除后重新提交"}
-            )
+        inside = nul_path(value)
+        if inside is not None:  # the field is this one; where inside it, the words say (e.g. 0.comment)
+            raise PydanticCustomError("no_nul", "{words}", {"words": f"{inside} {NUL_WORDS}".lstrip()})
         return value
 
 
@@ -156,6 +154,7 @@ class SubmissionIn(Body):
     source: str = Field(default="form", description="form / import / api", max_length=32)
     idempotency_key: str | None = Field(default=None, max_length=128)
     comment: Text = Field(default="", description="说明；数值异常波动时用于确认")
+    reason: Text = Field(default="", description="更正理由：已有不同数据时，有更正权限者须填写，按更正记录")
 
 
 class CorrectionIn(Body):
@@ -207,6 +206,7 @@ class Recorded(BaseModel):
     position: int | None = None
     events: list[str] = []
     replayed: bool = False
+    unchanged: bool = Field(default=False, description="与已有数据相同：未作任何记录")
     override_id: str | None = None
     adjustment_id: str | None = None
     flag: str | None = Field(default=None, description="数值异常波动的提示：已接收，请填写说明确认")
@@ -291,6 +291,21 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="有效期（秒）")
 
 
+class PasswordIn(Body):
+    """A new password: one's own (with the current one), or another user's reset by an admin."""
+
+    old_password: str | None = Field(
+        default=None,
+        max_length=passwords.MAX_LENGTH,
+        description="修改自己的密码时必填（当前密码）；管理员为他人重设密码时不填",
+    )
+    new_password: str = Field(
+        min_length=passwords.MIN_LENGTH,
+        max_length=passwords.MAX_LENGTH,
+        description=f"新密码，至少 {passwords.MIN_LENGTH} 个字符",
+    )
+
+
 class GrantIn(Body):
     role: str = Field(description="admin / evaluator / county_coordinator / department_user / leader / auditor")
     county: CountyCodeText | None = Field(default=None, description="县级管理员、责任部门用户：所属县")
@@ -305,7 +320,11 @@ class GrantChangeIn(GrantIn):
 class UserIn(Body):
     username: str = Field(examples=["zhang.san"])
     display_name: str = Field(default="", max_length=64, examples=["张三"])
-    password: str = Field(min_length=10, max_length=256, description="至少 10 个字符")
+    password: str = Field(
+        min_length=passwords.MIN_LENGTH,
+        max_length=passwords.MAX_LENGTH,
+        description=f"至少 {passwords.MIN_LENGTH} 个字符",
+    )
     roles: list[GrantIn] = Field(default_factory=list)
 
 
@@ -334,8 +353,12 @@ class TeamIn(Body):
 
 
 class TeamCountiesIn(Body):
-    counties: list[CountyCodeText] = Field(examples=[["130425", "370783"]])
+    counties: list[CountyCodeText] = Field(
+        examples=[["130425", "370783"]], description="评估组负责的全部县（替换原有名单）"
+    )
     reason: Text
+    region_override: bool = Field(default=False, description="确需把本区域以外的县分配给该组时设为 true")
+    region_override_reason: Text | None = Field(default=None, description="跨区域分配的理由（region_override 时必填）")
 
 
 class TeamOut(BaseModel):

@@ -154,8 +154,20 @@ def form_team(body: TeamIn, request: Request, service: Platform = Depends(platfo
 def assign_counties(
     team: str, body: TeamCountiesIn, request: Request, service: Platform = Depends(platform)
 ) -> TeamOut:
+    # The counties' regions are facts of their own streams, fixed at enrolment: read them
+    # first, and let the organisation judge the assignment with them (ADR 18).
+    regions = service.ledger.enrolled_regions(body.counties)
+
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.assign_counties(team, body.counties, body.reason, context)
+        organisation.assign_counties(
+            team,
+            body.counties,
+            body.reason,
+            context,
+            regions=regions,
+            region_override=body.region_override,
+            region_override_reason=body.region_override_reason,
+        )
 
     service.ledger.organise(change, command_context(request), "AssignCounties")
     found = service.organisation.current().team(team)

@@ -128,8 +128,13 @@ def validation_problems(error: RequestValidationError) -> list[Problem]:
         field = _field(tuple(item.get("loc", ())))
         kind = str(item.get("type", "invalid"))
         words = _VALIDATION_MESSAGES.get(kind, str(item.get("msg", "不符合要求")))
-        if kind == "literal_error" and "expected" in (item.get("ctx") or {}):
-            words = f"只能是 {item['ctx']['expected']}"
+        context = item.get("ctx") or {}
+        if kind == "literal_error" and "expected" in context:
+            words = f"只能是 {context['expected']}"
+        elif kind == "string_too_short" and context.get("min_length", 1) > 1:
+            words = f"至少 {context['min_length']} 个字符"
+        elif kind == "string_too_long" and "max_length" in context:
+            words = f"最多 {context['max_length']} 个字符"
         problems.append(Problem(field, kind, f"{field}：{words}"))
     return problems
 

@@ -12,8 +12,9 @@ from api.context import command_context, platform
 from api.models import SchemeOut, SchemeRevisionIn
 from domain.access import Action
 from domain.errors import InvalidCommand
-from domain.inputs import nul_problem
-from domain.scheme import parse_scheme, usual_rules
+from domain.inputs import NUL_WORDS, nul_path
+from domain.scheme import usual_rules
+from domain.scheme_reading import parse_scheme
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/schemes", tags=["评估方案 schemes"])
@@ -60,9 +61,9 @@ def publish_scheme(
     document: dict[str, Any] = Body(examples=[EXAMPLE]),
     service: Platform = Depends(platform),
 ) -> SchemeOut:
-    refused = nul_problem("", document)
-    if refused is not None:
-        raise InvalidCommand(refused)
+    inside = nul_path(document)
+    if inside is not None:
+        raise InvalidCommand.of(inside, "no_nul", f"{inside} {NUL_WORDS}")
     scheme = parse_scheme(document)
     service.ledger.publish_scheme(scheme, command_context(request))
     return SchemeOut(id=scheme.id, revision=1, scheme=plain_numbers(scheme.to_document()))

@@ -31,7 +31,7 @@ from bench.stores import provision
 from domain import commands as c
 from domain.errors import DomainError
 from domain.recorded_time import CHINA
-from domain.scheme import parse_scheme
+from domain.scheme_reading import parse_scheme
 from projections.monitoring import MonitoringProjection
 from projections.runner import ProjectionRunner
 from ruraleval.ledger import Ledger, Outcome

@@ -22,7 +22,8 @@ from decimal import Decimal
 from bench import scheme
 from domain import commands as c
 from domain.errors import DomainError
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from ruraleval.ledger import Ledger, Outcome
 
 FIRST_YEAR = 2023

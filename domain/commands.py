@@ -105,6 +105,8 @@ class SubmitData:
     source: str = "form"
     idempotency_key: str | None = None
     comment: str = ""  # given with a value that is flagged, it confirms the value at once
+    reason: str = ""  # a value that replaces a standing one is a correction: it needs a reason
+    may_correct: bool = False  # whether the caller holds the correction right for this county
 
 
 @dataclass(frozen=True)

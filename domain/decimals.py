@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
-from domain.errors import InvalidCommand, Problem
-from domain.inputs import ascii_digits_problem, normalise, shown
+from domain.inputs import ascii_digits_words, normalise, shown
 
 # 28 significant digits keep every quotient far below the 0.01 shown to users.
 CONTEXT = Context(prec=28, rounding=ROUND_HALF_UP)
@@ -25,19 +24,29 @@ MAX_PLACES = 6
 SIZE_WORDS = f"绝对值须小于 10¹⁵，小数不超过 {MAX_PLACES} 位"
 
 
-def read_number(text: str, field: str = "value") -> Decimal:
+class NotANumber(ValueError):
+    """Text that is not a number by the platform's rule; ``rule`` is ``ascii_digits`` or ``number``."""
+
+    def __init__(self, rule: str, words: str) -> None:
+        super().__init__(words)
+        self.rule = rule
+        self.words = words
+
+
+def read_number(text: str) -> Decimal:
     """A number written as text, by the platform's one rule: NFKC, trimmed, then ASCII digits only.
 
-    ``Decimal()`` alone would read ٣ as 3 and "1_000" as 1000; here either is refused, with the
-    field and the rule (``ascii_digits`` or ``number``).
+    ``Decimal()`` alone would read ٣ as 3 and "1_000" as 1000; here either is refused
+    (``NotANumber``, a ValueError naming the rule).
     """
     normal = normalise(text)
     if NUMBER_TEXT.fullmatch(normal):
         return Decimal(normal)
-    problem = ascii_digits_problem(field, normal, "数值") or Problem(
-        field, "number", f"“{shown(text)}”不是数字：只填阿拉伯数字，可带正负号、小数点（不带单位、千分位或百分号）"
-    )
-    raise InvalidCommand(problem)
+    foreign = ascii_digits_words(normal, "数值")
+    if foreign is not None:
+        raise NotANumber("ascii_digits", foreign)
+    words = "只填阿拉伯数字，可带正负号、小数点（不带单位、千分位或百分号）"
+    raise NotANumber("number", f"“{shown(text)}”不是数字：{words}")
 
 
 def within_size(value: Decimal) -> bool:
@@ -59,17 +68,14 @@ def within_size(value: Decimal) -> bool:
 def to_decimal(value: object) -> Decimal:
     """Converts an int, str or Decimal (never a float's binary noise) to Decimal.
 
-    Text is read by ``read_number`` (ADR 17); its refusal becomes the ValueError of this function.
+    Text is read by ``read_number`` (ADR 17), whose refusal is a ValueError too.
     """
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, str):
-        try:
-            return read_number(value)
-        except InvalidCommand as error:
-            raise ValueError(error.problems[0].message) from None
+        return read_number(value)
     if isinstance(value, float):
         # repr() gives the shortest string that round-trips: 0.1 stays 0.1.
         value = repr(value)

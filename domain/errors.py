@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Self
+from decimal import Decimal
+from typing import Any, Self
+
+from domain.decimals import to_decimal
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,49 @@ class Forbidden(DomainError):
     """Authenticated, but outside the principal's scope (403)."""
 
     status = 403
+
+
+class Collector:
+    """Gathers problems while reading a raw document, so all are reported at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field_path: str, rule: str, message: str) -> None:
+        self.problems.append(Problem(field_path, rule, message))
+
+    def number(self, raw: Any, path: str, *, required: bool = True) -> Decimal | None:
+        if raw is None:
+            if required:
+                self.add(path, "required", f"{path} 必须填写")
+            return None
+        try:
+            return to_decimal(raw)
+        except ValueError:
+            self.add(path, "number", f"{path} 必须是数字，收到 {raw!r}")
+            return None
+
+    def text(self, raw: Any, path: str, *, required: bool = True) -> str:
+        if raw is None or raw == "":
+            if required:
+                self.add(path, "required", f"{path} 必须填写")
+            return ""
+        if not isinstance(raw, str):
+            self.add(path, "string", f"{path} 必须是文本")
+            return ""
+        return raw.strip()
+
+    def choice(self, raw: Any, path: str, allowed: tuple[str, ...], default: str) -> str:
+        if raw is None:
+            return default
+        if raw not in allowed:
+            self.add(path, "one_of", f"{path} 只能是 {'、'.join(allowed)} 之一，收到 {raw!r}")
+            return default
+        return str(raw)
+
+
+def require_reason(reason: str, field: str = "reason") -> str:
+    """A change to the record says why: a reason that is not blank."""
+    if not reason or not reason.strip():
+        raise InvalidCommand.of(field, "reason_required", "必须填写理由（reason），不能为空")
+    return reason.strip()

@@ -23,9 +23,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from domain.errors import Problem
-
 SHOWN = 40  # characters of a refused input repeated in its message
+NUL_WORDS = "含有空字符（U+0000），请删除后重新提交"
+
+# No import from the domain here: domain.errors reads numbers with domain.decimals, which reads
+# text with this module. Callers turn the words below into their own kind of refusal.
 
 
 def normalise(text: str) -> str:
@@ -43,17 +45,13 @@ def shown(text: str) -> str:
     return text if len(text) <= SHOWN else text[:SHOWN] + "…"
 
 
-def ascii_digits_problem(field: str, text: str, what: str) -> Problem | None:
-    """The ``ascii_digits`` refusal when ``text`` holds a digit other than 0–9, else None."""
+def ascii_digits_words(text: str, what: str) -> str | None:
+    """Why ``text`` is refused (rule ``ascii_digits``) when it holds a digit other than 0–9, else None."""
     found = foreign_digits(text)
     if not found:
         return None
     digits = "、".join(f"“{char}”" for char in found[:5])
-    return Problem(
-        field,
-        "ascii_digits",
-        f"{what}“{shown(text)}”含有 0–9 以外的数字字符 {digits}：请用阿拉伯数字 0–9 填写（全角数字会自动转换）",
-    )
+    return f"{what}“{shown(text)}”含有 0–9 以外的数字字符 {digits}：请用阿拉伯数字 0–9 填写（全角数字会自动转换）"
 
 
 def is_county_code(code: str | None) -> bool:
@@ -61,21 +59,21 @@ def is_county_code(code: str | None) -> bool:
     return code is not None and len(code) == 6 and code.isascii() and code.isdigit()
 
 
-def county_code_problem(field: str, code: str) -> Problem | None:
-    """Why ``code`` (already normalised) is not a county code, or None."""
+def county_code_refusal(code: str) -> tuple[str, str] | None:
+    """(rule, words) when ``code`` (already normalised) is not a county code, else None."""
     if is_county_code(code):
         return None
-    return ascii_digits_problem(field, code, "行政区划代码") or Problem(
-        field, "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{shown(code)}”"
-    )
+    words = ascii_digits_words(code, "行政区划代码")
+    if words is not None:
+        return "ascii_digits", words
+    return "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{shown(code)}”"
 
 
-def nul_problem(field: str, value: Any) -> Problem | None:
-    """The ``no_nul`` refusal when a text in ``value`` (nested objects and lists too) holds U+0000."""
+def nul_path(value: Any, at: str = "") -> str | None:
+    """Where a text in ``value`` (nested objects and lists too) holds U+0000 (rule ``no_nul``): the
+    dotted path below ``at`` (``at`` itself for a text), or None when none does."""
     if isinstance(value, str):
-        if "\x00" in value:
-            return Problem(field, "no_nul", f"{field} 含有空字符（U+0000），请删除后重新提交")
-        return None
+        return at if "\x00" in value else None
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, list | tuple):
@@ -83,9 +81,10 @@ def nul_problem(field: str, value: Any) -> Problem | None:
     else:
         return None
     for key, item in items:
+        inside = f"{at}.{key}" if at else str(key)
         if "\x00" in str(key):
-            return Problem(field, "no_nul", f"{field} 含有空字符（U+0000），请删除后重新提交")
-        found = nul_problem(f"{field}.{key}" if field else str(key), item)
+            return inside
+        found = nul_path(item, inside)
         if found is not None:
             return found
     return None

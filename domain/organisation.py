@@ -7,11 +7,13 @@ replay of it up to D. Secrets never enter it: passwords and API keys arrive hash
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain import duties
 from domain.commands import REGIONS, Context, is_county_code
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem
 
@@ -169,6 +171,8 @@ class Organisation(Aggregate):
             problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant)))
         if problems:
             raise InvalidCommand(problems)
+        newcomer = User(username, display_name, password_hash, list(grants))
+        self._keep_duties_apart([], [newcomer], "roles", "创建该用户并同时授予这些角色")
         self._record(
             self.UserRegistered,
             context,
@@ -193,6 +197,8 @@ class Organisation(Aggregate):
             raise InvalidCommand(problems)
         if any(_same_scope(existing, grant) for existing in user.active_grants()):
             raise ConflictError.of("role", "not_granted", f"用户“{username}”已拥有该角色和范围")
+        where = "team" if grant.role == duties.EVALUATING_ROLE else "county"
+        self._keep_duties_apart([user], [duties.with_grants(user, [grant])], where, "授予该角色")
         self._record(self.RoleGranted, context, username=username, grant=grant, reason=_reason(reason))
 
     def revoke_role(self, username: str, grant_id: str, reason: str, context: Context) -> None:
@@ -205,6 +211,20 @@ class Organisation(Aggregate):
         if grant.role == "admin":
             self._keep_an_admin(username, "grant_id")
         self._record(self.RoleRevoked, context, username=username, grant_id=grant_id, reason=_reason(reason))
+
+    def _keep_duties_apart(
+        self,
+        before: list[User],
+        after: list[User],
+        field_name: str,
+        doing: str | Callable[[duties.Conflict], str],
+        teams_after: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        """Separation of duties (ADR 18): refuses a change that would put someone on both sides of a county."""
+        held = {code: team.counties for code, team in self.teams.items()}
+        found = duties.introduced(duties.conflicts(before, held), duties.conflicts(after, teams_after or held))
+        if found:
+            raise duties.refusal(found, field_name, doing)
 
     def _keep_an_admin(self, leaving: str, field_name: str) -> None:
         """Someone must remain who can manage users: the last administrator cannot leave."""
@@ -244,19 +264,58 @@ class Organisation(Aggregate):
             raise ConflictError.of("code", "unique_team", f"评估组“{code}”已存在")
         self._record(self.TeamFormed, context, code=code, name=name.strip(), region=region)
 
-    def assign_counties(self, team_code: str, counties: list[str], reason: str, context: Context) -> None:
-        self.team(team_code)
+    def assign_counties(
+        self,
+        team_code: str,
+        counties: list[str],
+        reason: str,
+        context: Context,
+        *,
+        regions: Mapping[str, str],
+        region_override: bool = False,
+        region_override_reason: str | None = None,
+    ) -> None:
+        """Gives a team its counties (all of them: the list replaces the one before).
+
+        ``regions`` is the region each enrolled county was enrolled in, as read from the
+        counties' streams by the application service (ADR 18); counties outside the
+        team's region need ``region_override`` and a reason.
+        """
+        assigned_team = self.team(team_code)
         bad = [county for county in counties if not is_county_code(county)]
         if bad:
             raise InvalidCommand.of("counties", "admin_code", f"县级行政区划代码必须是 6 位数字：{'、'.join(bad)}")
+        problems, outside = duties.region_problems(
+            team_code, assigned_team.region, counties, regions, region_override, region_override_reason
+        )
+        if problems:
+            raise InvalidCommand(problems)
         taken = {
             county: team.code for team in self.teams.values() if team.code != team_code for county in team.counties
         }
         clash = [f"{county}（{taken[county]}）" for county in counties if county in taken]
         if clash:
             raise ConflictError.of("counties", "one_team_per_county", f"这些县已分配给其他评估组：{'、'.join(clash)}")
+        reason = _reason(reason)
+        assigned = sorted(set(counties))
+        teams_after = {code: found.counties for code, found in self.teams.items()} | {team_code: assigned}
+        members = list(self.users.values())
+        self._keep_duties_apart(
+            members,
+            members,
+            "counties",
+            lambda conflict: f"把县 {conflict.county} 分配给评估组“{team_code}”",
+            teams_after=teams_after,
+        )
         self._record(
-            self.CountiesAssigned, context, team=team_code, counties=sorted(set(counties)), reason=_reason(reason)
+            self.CountiesAssigned,
+            context,
+            team=team_code,
+            counties=assigned,
+            reason=reason,
+            region_override=region_override,
+            region_override_reason=region_override_reason.strip() if region_override_reason else None,
+            outside_region=outside,
         )
 
     def issue_api_key(
@@ -338,9 +397,21 @@ class Organisation(Aggregate):
             organisation.teams[self.code] = Team(self.code, self.name, self.region)
 
     class CountiesAssigned(Event):
+        """A team was given its counties; ``outside_region`` lists those the administrator
+        placed outside the team's region, with ``region_override_reason`` (ADR 18)."""
+
+        class_version = 2
         team: str
         counties: list[str]
         reason: str
+        region_override: bool
+        region_override_reason: str | None
+        outside_region: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Assignments recorded before the region rule: no override, nothing outside."""
+            state.update(region_override=False, region_override_reason=None, outside_region=[])
 
         def apply(self, organisation: Organisation) -> None:
             organisation.teams[self.team].counties = list(self.counties)

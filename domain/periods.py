@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from domain.errors import InvalidCommand
-from domain.inputs import ascii_digits_problem, normalise, shown
+from domain.inputs import ascii_digits_words, normalise, shown
 
 FREQUENCIES = ("monthly", "quarterly", "annual")
 # The platform's own forms, as ``str(Period)`` writes them: ASCII digits only (never ``\d``, which
@@ -68,9 +68,9 @@ def parse_period(text: str, field: str = "period") -> Period:
         if frequency == "quarterly":
             return Period(year, (int(match.group(2)) - 1) * 3 + 1, 3)
         return Period(year, int(match.group(2)), 1)
-    foreign = ascii_digits_problem(field, text, "期间")
+    foreign = ascii_digits_words(text, "期间")
     if foreign is not None:
-        raise InvalidCommand(foreign)
+        raise InvalidCommand.of(field, "ascii_digits", foreign)
     raise InvalidCommand.of(
         field,
         "period_format",

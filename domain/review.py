@@ -7,11 +7,11 @@ withdrawal. Action plans (行动方案) for an indicator are recorded here too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
 from domain.errors import ConflictError, InvalidCommand
-from domain.state import CountyYear, Thread, thread_key
+from domain.state import ActionPlan, Comment, CountyYear, Thread, thread_key
 
 if TYPE_CHECKING:
     from domain.county import County
@@ -112,3 +112,67 @@ def record_action_plan(county: County, command: c.RecordActionPlan, context: c.C
         return
     county.record(county.ActionPlanRecorded, context, year=book.scheme.year, indicator=command.indicator,
                    text=text, files=list(command.files))  # fmt: skip
+
+
+# ------------------------------------------------------------ events' effects: thread transitions
+
+
+def thread_for(book: CountyYear, indicator: str, period: str) -> Thread:
+    return book.threads.setdefault(thread_key(indicator, period), Thread(indicator, period))
+
+
+def apply_accepted(book: CountyYear, event: County.SubmissionAccepted) -> None:
+    thread = thread_for(book, event.indicator, event.period)
+    thread.status, thread.updated_at = "accepted", event.timestamp
+    thread.comments.append(Comment(event.actor, "evaluator", event.comment, event.timestamp, "accepted"))
+    anomaly = book.anomalies.get(thread_key(event.indicator, event.period))
+    if anomaly is not None and not anomaly.confirmed:
+        anomaly.confirmed, anomaly.resolved_at = True, event.timestamp
+
+
+def apply_returned(book: CountyYear, event: County.SubmissionReturned) -> None:
+    thread = thread_for(book, event.indicator, event.period)
+    thread.status, thread.updated_at = "returned", event.timestamp
+    thread.returned_at, thread.answered_at = event.timestamp, None
+    thread.comments.append(Comment(event.actor, "evaluator", event.comment, event.timestamp, "returned"))
+
+
+def apply_feedback(book: CountyYear, event: County.FeedbackPosted) -> None:
+    thread = thread_for(book, event.indicator, event.period)
+    action = "comment"
+    if event.side == "county" and thread.status == "returned":
+        thread.status, thread.answered_at, action = "answered", event.timestamp, "answered"
+    elif thread.status in ("accepted", "closed"):
+        thread.status = "open"
+    thread.updated_at = event.timestamp
+    thread.comments.append(Comment(event.actor, event.side, event.comment, event.timestamp, action))
+
+
+def apply_closed(book: CountyYear, event: County.FeedbackThreadClosed) -> None:
+    thread = book.threads[thread_key(event.indicator, event.period)]
+    thread.status, thread.updated_at = "closed", event.timestamp
+    thread.comments.append(Comment(event.actor, "evaluator", event.comment, event.timestamp, "closed"))
+
+
+def value_changed(book: CountyYear, event: Any, action: str) -> None:
+    """A new value (submitted, corrected or withdrawn) ends its jump flag and answers a return."""
+    key = thread_key(event.indicator, event.period)
+    book.anomalies.pop(key, None)
+    thread = book.threads.get(key)
+    if thread is None or thread.status not in ("returned", "accepted"):
+        return
+    if thread.status == "returned":
+        thread.status, thread.answered_at = "answered", event.timestamp
+    else:  # an accepted value that changes is no longer the value accepted: it waits for review again
+        thread.status = "open"
+    thread.updated_at = event.timestamp
+    text = getattr(event, "reason", "") or "已重新报送数据"
+    thread.comments.append(Comment(event.actor, "county", text, event.timestamp, action))
+
+
+def apply_action_plan(book: CountyYear, event: County.ActionPlanRecorded) -> None:
+    earlier = book.action_plans.get(event.indicator)
+    first = earlier.first_recorded_at if earlier is not None else event.timestamp
+    book.action_plans[event.indicator] = ActionPlan(
+        event.text, list(event.files), event.actor, event.timestamp, event.originator_version, first
+    )

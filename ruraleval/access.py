@@ -31,6 +31,7 @@ class OrganisationView:
         self._organisation: Organisation | None = None
         self._checked_at = -math.inf
         self._seen_writes = -1
+        self._password_changed: dict[str, float] = {}  # username → when (epoch seconds)
         self._lock = threading.Lock()
 
     def current(self, *, fresh: bool = False) -> Organisation:
@@ -49,6 +50,8 @@ class OrganisationView:
             event: Any
             for event in self.ledger.app.events.get(ORGANISATION_ID, gt=version):
                 organisation = event.mutate(organisation)
+                if isinstance(event, Organisation.PasswordChanged):
+                    self._password_changed[event.username] = event.timestamp.timestamp()
             self._organisation = organisation
             return organisation if organisation is not None else self._empty()
 
@@ -77,6 +80,15 @@ class OrganisationView:
         if user is None or not user.active:
             return None
         return principal_for_user(organisation, user)
+
+    def signed_in_before_password_change(self, username: str, issued_at: float) -> bool:
+        """Whether a token issued at ``issued_at`` predates the user's last password change.
+
+        Such a token is no longer honoured: a change of password ends every earlier sign-in.
+        """
+        self.current()
+        changed = self._password_changed.get(username)
+        return changed is not None and issued_at < changed
 
     def key_principal(self, token: str) -> Principal | None:
         parts = split_api_key(token)

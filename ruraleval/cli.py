@@ -20,13 +20,13 @@ import structlog
 from domain.commands import Context
 from domain.errors import DomainError
 from domain.organisation import ROLE_LABELS, ROLES, Grant, Organisation
+from domain.passwords import password_problems
 from ruraleval.logs import configure_logging
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
 from ruraleval.settings import ConfigurationError, Store, database_url, parse_database_url
 
 log = structlog.get_logger("ruraleval.cli")
-MIN_PASSWORD = 10
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(handler=_add_user)
     users.add_parser("list", help="users and their roles").set_defaults(handler=_list_users)
+    users.add_parser(
+        "check", help="users on both the county side and the evaluating side of a county (exit 1 if any)"
+    ).set_defaults(handler=_check_users)
+    passwd = users.add_parser("passwd", help="set a user's password (ends the user's earlier sign-ins)")
+    passwd.add_argument("--username", required=True)
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd.set_defaults(handler=_set_password)
 
     history = commands.add_parser("history", help="every change of a node's score, and why")
     history.add_argument("county", help="6-digit county code")
@@ -130,15 +137,8 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _add_user(args: argparse.Namespace, store: Store) -> int:
-    try:
-        password = _read_password(args.password_stdin)
-    except (ValueError, EOFError) as error:
-        print(error, file=sys.stderr)
-        return 2
-    if len(password) < MIN_PASSWORD:
-        print(
-            f"密码至少 {MIN_PASSWORD} 个字符 / the password needs at least {MIN_PASSWORD} characters", file=sys.stderr
-        )
+    password = _new_password(args.password_stdin)
+    if password is None:
         return 2
     grant = Grant(uuid.uuid4().hex[:12], args.role, args.county, args.team, args.department)
     password_hash = hash_password(password)
@@ -157,6 +157,41 @@ def _add_user(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _new_password(from_stdin: bool) -> str | None:
+    """The password typed or piped in, if the policy accepts it (else says why, on stderr)."""
+    try:
+        password = _read_password(from_stdin)
+    except (ValueError, EOFError) as error:
+        print(error, file=sys.stderr)
+        return None
+    problems = password_problems(password)
+    if problems:
+        print("；".join(p.message for p in problems), file=sys.stderr)
+        return None
+    return password
+
+
+def _set_password(args: argparse.Namespace, store: Store) -> int:
+    password = _new_password(args.password_stdin)
+    if password is None:
+        return 2
+    password_hash = hash_password(password)
+
+    def change(organisation: Organisation, context: Context) -> None:
+        organisation.change_password(args.username, password_hash, context)
+
+    context = Context(f"cli:{_os_user()}", f"cli-{uuid.uuid4().hex[:8]}")
+    with opened(store) as platform:
+        try:
+            platform.ledger.organise(change, context, "ChangePassword")
+        except DomainError as error:
+            print("；".join(p.message for p in error.problems), file=sys.stderr)
+            return 1
+    log.info("password_changed", username=args.username, by=context.actor, how="cli")
+    print(f"用户 {args.username} 的密码已修改；此前的登录已失效")
+    return 0
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()
@@ -172,6 +207,25 @@ def _list_users(args: argparse.Namespace, store: Store) -> int:
                 for g in user.active_grants()
             )
             print(f"{user.username}\t{'启用' if user.active else '停用'}\t{roles}")
+    return 0
+
+
+def _check_users(args: argparse.Namespace, store: Store) -> int:
+    """Separation of duties in a store written before the rule (ADR 18): who holds both sides."""
+    from domain.duties import standing
+
+    with opened(store) as platform:
+        organisation = platform.organisation.current(fresh=True)
+        found = standing(organisation)
+    for conflict in found:
+        print(conflict.describe())
+    if found:
+        print(
+            f"发现 {len(found)} 处违反职责分离：请撤销每处的县方角色或评估组成员角色"
+            "（POST /api/v1/users/{username}/grants/{授权编号}/revoke）"
+        )
+        return 1
+    print(f"未发现违反职责分离的授权：已检查用户 {len(organisation.users)} 名、评估组 {len(organisation.teams)} 个")
     return 0
 
 

@@ -16,7 +16,8 @@ from typing import Any
 from domain import commands as c
 from domain.errors import DomainError
 from domain.organisation import Grant, Organisation
-from domain.scheme import Scheme, parse_scheme, usual_rules
+from domain.scheme import Scheme, usual_rules
+from domain.scheme_reading import parse_scheme
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
 
@@ -218,7 +219,8 @@ def _load_organisation(platform: Platform, start: datetime) -> None:
 
     def change(organisation: Organisation, context: c.Context) -> None:
         organisation.form_team("east-1", "东部第一评估组", "east", context)
-        organisation.assign_counties("east-1", east, "演示：东部评估组负责东部各县", context)
+        regions = {code: region for code, *_, region in COUNTIES}
+        organisation.assign_counties("east-1", east, "演示：东部评估组负责东部各县", context, regions=regions)
         for username, _, display_name, grant in DEMO_USERS:
             organisation.register_user(username, display_name, hashes[username], [grant], context, demo=True)
 

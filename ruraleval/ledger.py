@@ -15,7 +15,7 @@ import contextlib
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -187,6 +187,20 @@ class Ledger:
             raise _county_not_found(code) from None
         assert isinstance(county, County)
         return county
+
+    def enrolled_regions(self, codes: Iterable[str]) -> dict[str, str]:
+        """The region each of ``codes`` was enrolled in; counties not enrolled are left out.
+
+        Read from each county's first event (its enrolment), which never changes: the
+        facts the organisation needs to place a county in a team (ADR 18).
+        """
+        regions: dict[str, str] = {}
+        for code in dict.fromkeys(codes):
+            event: Any
+            for event in self.app.events.get(county_id(code), lte=1):
+                if isinstance(event, County.Enrolled):
+                    regions[code] = event.region
+        return regions
 
     def scheme(self, scheme_id: str) -> PublishedScheme:
         try:

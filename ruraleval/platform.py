@@ -10,8 +10,9 @@ from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from ruraleval.access import OrganisationView
 from ruraleval.files import FileStore
 from ruraleval.ledger import Clock, Ledger, utc_now
-from ruraleval.security import LoginThrottle, TokenIssuer, secret_key, token_minutes
+from ruraleval.security import TokenIssuer, secret_key, token_minutes
 from ruraleval.settings import ConfigurationError, Store, database_url, parse_database_url, production
+from ruraleval.throttle import LoginThrottle
 
 
 def open_read_store(store: Store) -> ReadStore:
@@ -34,7 +35,7 @@ class Platform:
         self.files = FileStore(self.reads)
         self.organisation = OrganisationView(self.ledger)
         self.tokens = TokenIssuer(secret_key(), token_minutes())
-        self.throttle = LoginThrottle()
+        self.throttle = LoginThrottle(self.reads)
         self._stop = threading.Event()
         self._background: threading.Thread | None = None
 

@@ -1,14 +1,13 @@
-"""Secrets: password hashing (Argon2), signed access tokens (JWT), API keys, login throttling."""
+"""Secrets: password hashing (Argon2), signed access tokens (JWT), API keys (throttling: ``throttle``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -68,6 +67,12 @@ class InvalidToken(Exception):
 
 
 @dataclass(frozen=True)
+class Claims:
+    username: str
+    issued_at: float  # seconds since the epoch, to the millisecond (rounded down)
+
+
+@dataclass(frozen=True)
 class TokenIssuer:
     key: str
     minutes: int = 30
@@ -76,21 +81,27 @@ class TokenIssuer:
         issued = now or datetime.now(UTC)
         claims = {
             "sub": username,
-            "iat": int(issued.timestamp()),
+            # Milliseconds (RFC 7519 allows a fraction): a token signed in the second of a
+            # password change must still be told apart from one signed before it.
+            "iat": math.floor(issued.timestamp() * 1000) / 1000,
             "exp": int((issued + timedelta(minutes=self.minutes)).timestamp()),
             "jti": secrets.token_hex(8),
         }
         return jwt.encode(claims, self.key, algorithm=TOKEN_ALGORITHM), self.minutes * 60
 
-    def read(self, token: str) -> str:
+    def read(self, token: str) -> Claims:
         try:
-            claims = jwt.decode(token, self.key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp"]})
+            claims = jwt.decode(
+                token, self.key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+            )
         except jwt.PyJWTError as error:
             raise InvalidToken(type(error).__name__) from error
-        subject = claims.get("sub")
+        subject, issued_at = claims.get("sub"), claims.get("iat")
         if not isinstance(subject, str):
             raise InvalidToken("sub")
-        return subject
+        if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+            raise InvalidToken("iat")
+        return Claims(subject, float(issued_at))
 
 
 @dataclass(frozen=True)
@@ -122,61 +133,3 @@ def split_api_key(token: str) -> tuple[str, str] | None:
 
 def api_secret_matches(secret_hash: str, secret: str) -> bool:
     return hmac.compare_digest(secret_hash, hash_api_secret(secret))
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    last: float = 0.0
-
-
-@dataclass
-class LoginThrottle:
-    """Slows repeated failed logins per user name and per client, and reports them."""
-
-    free_attempts: int = 3
-    window_seconds: float = 900.0
-    max_delay: float = 30.0
-    _failures: dict[str, _Failures] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait_seconds(self, *keys: str) -> float:
-        """How long the next attempt must wait (0 when it may go ahead)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [self._wait(self._failures.get(key), now) for key in keys]
-        return max(waits, default=0.0)
-
-    def _wait(self, failures: _Failures | None, now: float) -> float:
-        if failures is None or now - failures.last > self.window_seconds:
-            return 0.0
-        excess = failures.count - self.free_attempts
-        if excess < 0:
-            return 0.0
-        delay = min(self.max_delay, 2.0**excess)
-        return max(0.0, failures.last + delay - now)
-
-    def failed(self, username: str, client: str) -> int:
-        now = time.monotonic()
-        with self._lock:
-            self._forget_old(now)
-            for key in (f"user:{username}", f"client:{client}"):
-                failures = self._failures.setdefault(key, _Failures())
-                if now - failures.last > self.window_seconds:
-                    failures.count = 0
-                failures.count += 1
-                failures.last = now
-            count = self._failures[f"user:{username}"].count
-        level = log.warning if count > self.free_attempts else log.info
-        level("login_failed", username=username, client=client, failures=count)
-        return count
-
-    def _forget_old(self, now: float) -> None:
-        """Keeps the table small under a spray of user names: old failures no longer count."""
-        if len(self._failures) > 10_000:
-            for key in [k for k, f in self._failures.items() if now - f.last > self.window_seconds]:
-                del self._failures[key]
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username}", None)

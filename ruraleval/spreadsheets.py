@@ -37,9 +37,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from domain.collection import TemplateLine
-from domain.decimals import read_number
+from domain.decimals import NotANumber, read_number
 from domain.errors import InvalidCommand
-from domain.inputs import ascii_digits_problem
+from domain.inputs import ascii_digits_words
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "数据报送"
@@ -468,9 +468,9 @@ def _read_row(upload: Upload, number: int, cells: list[Any]) -> None:
         problem("period", rule, "必须填写期间，如 2023-05、2023-Q2 或 2023")
     value = _number(raw["value"])
     if value is None:
-        foreign = ascii_digits_problem("value", _normalised(raw["value"]), "数值")
+        foreign = ascii_digits_words(_normalised(raw["value"]), "数值")
         if foreign is not None:  # ٣ is not 3 (ADR 17)
-            problem("value", foreign.rule, foreign.message)
+            problem("value", "ascii_digits", foreign)
         else:
             problem("value", "number", f"“{_shown(raw['value'])}”不是数字（只填数字，不带单位）")
     texts = {}
@@ -541,7 +541,7 @@ def _number(cell: Any) -> Decimal | None:
     else:
         try:  # thousands separators and spaces dropped, then the rule of every channel (ADR 17)
             number = read_number(re.sub(r"[\s,]", "", _normalised(cell)))
-        except InvalidCommand:
+        except NotANumber:
             return None
     return number if number.is_finite() else None
 

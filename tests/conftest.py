@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain import commands as c
 from domain.organisation import Grant, Organisation
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
 from ruraleval.settings import parse_database_url

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from domain import commands as c
 from domain.errors import InvalidCommand
 from domain.recorded_time import CHINA, parse_as_of
-from domain.scheme import parse_scheme
+from domain.scheme_reading import parse_scheme
 from tests.conftest import example_document
 
 CODE = "130425"

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from domain.commands import BatchRow, ClosePeriod, Context, DataScope, SubmitBatch
 from domain.county import County
 from domain.errors import ConflictError, InvalidCommand
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from tests.conftest import example_document
 from tests.test_county_commands import CTX, accept, book, enrol, refuse
 
@@ -72,8 +73,11 @@ def test_one_bad_row_refuses_the_batch_with_every_problem(county: County) -> Non
 
 def test_corrections_in_a_batch_need_the_right_and_a_reason(county: County) -> None:
     accept(county, batch((2, "1.2", "2023-01", D(10))))
-    refuse(county, batch((2, "1.2", "2023-01", D(12)), key="k2"), "correction_allowed", "rows[2].value")
-    refuse(county, batch((2, "1.2", "2023-01", D(12)), key="k3", may_correct=True), "reason_required", "rows[2].reason")
+    denied = refuse(county, batch((2, "1.2", "2023-01", D(12)), key="k2"), "correction_allowed", "rows[2].value",
+                    ConflictError)  # fmt: skip
+    assert "/api/v1/counties/110101/corrections" in denied.problems[0].message
+    refuse(county, batch((2, "1.2", "2023-01", D(12)), key="k3", may_correct=True), "reason_required", "rows[2].reason",
+           ConflictError)  # fmt: skip
     _, events = accept(county, batch((2, "1.2", "2023-01", D(12), "", "台账更正"), key="k4", may_correct=True))
     assert [type(e).__name__ for e in events] == ["DataCorrected", "BatchReceived"]
     assert (events[0].previous, events[0].reason) == (D(10), "台账更正")

@@ -18,7 +18,8 @@ from domain.composites import evaluate_composites, grade_for
 from domain.county import County
 from domain.decimals import round2
 from domain.errors import InvalidCommand
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
 
 D = Decimal

@@ -35,7 +35,9 @@ from domain.commands import (
 )
 from domain.county import County, county_id
 from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
-from domain.scheme import Scheme, parse_scheme, weight_problems
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
+from domain.scheme_rules import weight_problems
 from domain.scoring import score_year
 
 CTX = Context("tester", "corr-1")
@@ -553,17 +555,29 @@ def test_the_same_idempotency_key_with_different_content_is_refused(county: Coun
     )
 
 
-def test_without_idempotency_key_each_submission_is_recorded(county: County) -> None:
+def test_the_same_value_submitted_again_records_nothing(county: County) -> None:
     accept(county, SubmitData("1.2", "2023-01", D(10)))
-    accept(county, SubmitData("1.2", "2023-01", D(10)))
-    assert county.version == 3
+    county.collect_events()
+    result = county.handle(SubmitData("1.2", "2023-01", D("10.0")), CTX)
+    assert result["unchanged"] is True
+    assert county.collect_events() == []
+    assert county.version == 2
 
 
-def test_a_later_submission_supersedes_the_earlier_one(county: County) -> None:
+def test_a_submission_never_replaces_a_standing_value_without_the_correction_right(county: County) -> None:
     accept(county, SubmitData("2.2", "2023", D(80)))
+    denied = refuse(county, SubmitData("2.2", "2023", D(96)), "correction_allowed", "value", ConflictError)
+    assert "已有数据 80" in denied.problems[0].message
+    assert "/api/v1/counties/110101/corrections" in denied.problems[0].message
     assert score(county, "2.2") == D("12.5")  # band ≥ 70 → 0.5 × 25
-    accept(county, SubmitData("2.2", "2023", D(96)))
-    assert book(county).data["2.2"]["2023"].value == D(96)
+
+
+def test_a_submission_over_a_standing_value_with_the_right_and_a_reason_is_a_correction(county: County) -> None:
+    accept(county, SubmitData("2.2", "2023", D(80)))
+    refuse(county, SubmitData("2.2", "2023", D(96), may_correct=True), "reason_required", "reason", ConflictError)
+    _, events = accept(county, SubmitData("2.2", "2023", D(96), reason="台账复核", may_correct=True))
+    assert [type(event).__name__ for event in events] == ["DataCorrected"]
+    assert (events[0].previous, events[0].value, events[0].reason) == (D(80), D(96), "台账复核")
     assert score(county, "2.2") == D(25)  # band ≥ 95 → 1 × 25
 
 

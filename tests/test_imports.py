@@ -27,7 +27,7 @@ from domain.commands import DataScope
 from domain.errors import InvalidCommand
 from domain.organisation import Grant
 from domain.periods import parse_period
-from domain.scheme import parse_scheme
+from domain.scheme_reading import parse_scheme
 from domain.state import CountyYear, Responsibility, Submission
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
@@ -121,8 +121,8 @@ def node_score(client: TestClient, code: str) -> float:
     return score
 
 
-def problems(response: Any) -> list[tuple[str, str, int | None, str | None]]:
-    assert response.status_code == 422, response.text
+def problems(response: Any, status: int = 422) -> list[tuple[str, str, int | None, str | None]]:
+    assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     return [(e["field"], e["rule"], e.get("row"), e.get("column")) for e in response.json()["errors"]]
 
@@ -252,9 +252,9 @@ def test_a_filled_template_is_imported_once(county: TestClient) -> None:
     assert untouched.json()["summary"]["unchanged"] == 4 and untouched.json()["position"] is None
     assert version(county) == after  # not even a receipt
 
-    # changing a standing value is a correction: it needs a reason
+    # changing a standing value is a correction: it needs a reason (a conflict, as on the form)
     changed = {("1.1", "2023"): 61.5}
-    found = problems(upload(county, fill(template(county, "2023-12"), changed)))
+    found = problems(upload(county, fill(template(county, "2023-12"), changed)), 409)
     assert found == [("rows[2].reason", "reason_required", 2, "更正理由")]
     corrected = upload(county, fill(template(county, "2023-12"), changed, 更正理由={("1.1", "2023"): "按统计年鉴更正"}))
     assert corrected.status_code == 201, corrected.text
@@ -449,7 +449,8 @@ def test_api_keys_and_departments_submit_only_their_indicators(county: TestClien
     assert {e.actor for e in recorded if type(e).__name__ == "DataSubmitted"} == {f"apikey:{issued.json()['id']}"}
     # an API key may submit, not correct
     changed = post_batch(county, batch("key-2", row("1.2", "2023-01", 12, reason="更正")), **as_key)
-    assert problems(changed) == [("submissions[0].value", "correction_allowed", 1, "value")]
+    assert problems(changed, 409) == [("submissions[0].value", "correction_allowed", 1, "value")]
+    assert f"/api/v1/counties/{COUNTY}/corrections" in changed.json()["errors"][0]["message"]
     # and a key reads no template of another county
     other = county.get(f"/api/v1/counties/{OTHER}/template.xlsx", params={"period": "2023-05"}, headers=as_key)
     assert other.status_code == 403

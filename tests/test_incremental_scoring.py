@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from domain import commands as c
 from domain.county import County
 from domain.errors import DomainError
-from domain.scheme import parse_scheme
+from domain.scheme_reading import parse_scheme
 from domain.scoring import rescore_data, score_year
 from tests.conftest import example_document
 

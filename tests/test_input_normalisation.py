@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
 from api.app import create_app
-from domain.decimals import read_number, to_decimal, within_size
+from domain.decimals import NotANumber, read_number, to_decimal, within_size
 from domain.errors import InvalidCommand
 from domain.organisation import Grant
 from domain.periods import Period, parse_period, period_text
@@ -75,9 +75,9 @@ def test_numbers_written_as_text() -> None:
     assert read_number("1e3") == Decimal("1E+3")
     for text, rule in [("٣", "ascii_digits"), ("١٢.٥", "ascii_digits"), ("1_000", "number"), ("1,5", "number"),
                        ("1e1000000", "number"), ("NaN", "number"), ("", "number")]:  # fmt: skip
-        with pytest.raises(InvalidCommand) as refused:
+        with pytest.raises(NotANumber) as refused:
             read_number(text)
-        assert refused.value.problems[0].rule == rule, text
+        assert refused.value.rule == rule, text
     with pytest.raises(ValueError):
         to_decimal("٢")  # a scheme's weight of ٢ is not 2
     assert [within_size(Decimal(t)) for t in ("999999999999999.999999", "1e15", "0.0000001", "1.0000000")] == [

@@ -39,7 +39,7 @@ def test_an_admin_may_leave_while_another_remains() -> None:
 def test_many_failed_sign_ins_are_answered_429_with_retry_after(memory_client: TestClient) -> None:
     throttle = memory_client.app.state.platform.throttle  # type: ignore[attr-defined]
     for _ in range(7):
-        throttle.failed("admin.test", "testclient")
+        throttle.failed("admin.test", "testclient", known=True)
     response = memory_client.post("/api/v1/auth/token", data={"username": "admin.test", "password": "whatever"})
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 5

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from domain import commands as c
 from domain.decimals import round2
 from domain.errors import DomainError
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
 from projections import queries
 from ruraleval.platform import Platform

@@ -36,7 +36,9 @@ from domain.commands import (
 from domain.county import County
 from domain.decimals import HUNDRED, ZERO
 from domain.errors import DomainError
-from domain.scheme import IndicatorDef, parse_scheme, usual_rules, weight_problems
+from domain.scheme import IndicatorDef, usual_rules
+from domain.scheme_reading import parse_scheme
+from domain.scheme_rules import weight_problems
 from domain.scoring import score_year
 from domain.state import CountyYear
 

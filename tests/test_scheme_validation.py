@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidCommand, Problem
-from domain.scheme import Band, Scheme, parse_scheme
+from domain.scheme import Band, Scheme
+from domain.scheme_reading import parse_scheme
 
 
 def problems_of(document: Any) -> list[Problem]:

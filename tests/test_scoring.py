@@ -10,7 +10,8 @@ import pytest
 
 from domain.composites import grade_for
 from domain.decimals import round2
-from domain.scheme import Band, IndicatorDef, Method, Scheme, parse_scheme
+from domain.scheme import Band, IndicatorDef, Method, Scheme
+from domain.scheme_reading import parse_scheme
 from domain.scoring import Scorecard, fraction, score_year, year_value
 from domain.state import Adjustment, CountyYear, Override, Submission
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from domain import commands as c
 from domain.decimals import round2
 from domain.errors import DomainError
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from projections import queries
 from projections.temporal import micros
 from ruraleval.platform import Platform

@@ -22,7 +22,8 @@ from domain import commands as c
 from domain.county import County, county_id
 from domain.errors import DomainError
 from domain.recorded_time import CHINA
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from domain.state import Submission
 from domain.warnings import Fact, Warning, facts, judge, off_track
 from projections import monitoring

@@ -1,0 +1,83 @@
+"""Every county command and the function that checks it and records its events.
+
+``County.handle`` looks the command up here (cosmicpython's ``COMMAND_HANDLERS``): grep a
+command's name to find what it does. The handlers of a topic live in its own module:
+the indicator tree in ``indicators``, data in ``intake``, review in ``review``, overrides
+and points in ``overrides``; the county's calendar and enrolment are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from domain import commands as c
+from domain import indicators, intake, overrides, review
+from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
+from domain.periods import parse_period
+
+if TYPE_CHECKING:
+    from domain.county import County
+
+def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> None:
+    if str(command.scheme.year) in county.years:
+        raise ConflictError.of(
+            "scheme", "one_scheme_per_year", f"{county.name}已采用 {command.scheme.year} 年度的评估方案"
+        )
+    county.record(county.SchemeAdopted, context, scheme=command.scheme)
+
+
+def close_period(county: County, command: c.ClosePeriod, context: c.Context) -> None:
+    period = parse_period(command.period)
+    book = county.book(period.year, "period")
+    county.check_open(book, period, "period")
+    county.record(county.PeriodClosed, context, period=str(period), reason=command.reason.strip())
+
+
+def reopen_period(county: County, command: c.ReopenPeriod, context: c.Context) -> None:
+    reason = require_reason(command.reason)
+    period = parse_period(command.period)
+    book = county.book(period.year, "period")
+    if str(period) not in book.closed:
+        raise ConflictError.of("period", "closed_period", f"期间“{period}”没有关账，无需重新开启")
+    county.record(county.PeriodReopened, context, period=str(period), reason=reason)
+
+
+CommandHandler = Callable[["County", Any, c.Context], "dict[str, Any] | None"]
+
+COMMAND_HANDLERS: dict[type, CommandHandler] = {
+    c.AdoptScheme: adopt_scheme,
+    c.DefineIndicator: indicators.define_indicator,
+    c.ReviseIndicator: indicators.revise_indicator,
+    c.RetireIndicator: indicators.retire_indicator,
+    c.AdjustWeights: indicators.adjust_weights,
+    c.AssignResponsibility: indicators.assign_responsibility,
+    c.SubmitData: intake.submit_data,
+    c.CorrectData: intake.correct_data,
+    c.WithdrawSubmission: intake.withdraw_submission,
+    c.SubmitBatch: intake.submit_batch,
+    c.ConfirmAnomaly: intake.confirm_anomaly,
+    c.ReviewSubmission: review.review_submission,
+    c.PostFeedback: review.post_feedback,
+    c.CloseThread: review.close_thread,
+    c.RecordActionPlan: review.record_action_plan,
+    c.OverrideScore: overrides.override_score,
+    c.RevokeOverride: overrides.revoke_override,
+    c.AdjustPoints: overrides.adjust_points,
+    c.ClosePeriod: close_period,
+    c.ReopenPeriod: reopen_period,
+}
+
+
+def check_enrolment(command: c.EnrolCounty) -> None:
+    problems = []
+    if not c.is_county_code(command.code):
+        problems.append(Problem("code", "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{command.code}”"))
+    if not command.name.strip():
+        problems.append(Problem("name", "required", "县名称 name 必须填写"))
+    if not command.province.strip():
+        problems.append(Problem("province", "required", "所属省份 province 必须填写"))
+    if command.region not in c.REGIONS:
+        problems.append(Problem("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一"))
+    if problems:
+        raise InvalidCommand(problems)

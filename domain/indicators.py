@@ -1,0 +1,226 @@
+"""A county's indicator tree: defining, revising and retiring indicators, weights and
+who answers for each indicator.
+
+The handlers run inside the ``County`` aggregate (``domain.county.COMMAND_HANDLERS``):
+each checks the whole command against the county's book before it records an event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from domain import commands as c
+from domain.decimals import plain
+from domain.errors import Collector, ConflictError, InvalidCommand, Problem, require_reason
+from domain.scheme import IndicatorDef, indicator_document
+from domain.scheme_reading import read_indicator
+from domain.scheme_rules import tree_problems
+from domain.state import CountyYear, Responsibility
+
+if TYPE_CHECKING:
+    from domain.county import County
+
+REVISABLE_FIELDS = ("name", "unit", "direction", "method", "frequency", "aggregate", "range")
+
+
+def define_indicator(county: County, command: c.DefineIndicator, context: c.Context) -> None:
+    book = county.book(command.year)
+    county.check_year_open(book)
+    reason = require_reason(command.reason)
+    check = Collector()
+    indicator = read_indicator(check, command.definition, "indicator")
+    if check.problems or indicator is None:
+        raise InvalidCommand(check.problems)
+    if indicator.kind != "specific":
+        raise InvalidCommand.of("indicator.kind", "specific_only", "县级只能新增个性指标（kind 为 specific）")
+    if indicator.code in book.indicators:
+        raise ConflictError.of("indicator.code", "unique_code", f"指标编号“{indicator.code}”已存在")
+    if indicator.parent is not None:
+        parent = county.active_indicator(book, indicator.parent, "indicator.parent")
+        if parent.method is not None:
+            raise InvalidCommand.of(
+                "indicator.parent",
+                "parent_unscored",
+                f"指标“{parent.code}”是有评分方法的末级指标，不能在其下新增指标",
+            )
+    tree = dict(book.indicators)
+    tree[indicator.code] = indicator
+    check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
+    county.record(
+        county.IndicatorDefined,
+        context,
+        year=book.scheme.year,
+        indicator=indicator,
+        sibling_weights=dict(command.sibling_weights),
+        reason=reason,
+    )
+
+
+def revise_indicator(county: County, command: c.ReviseIndicator, context: c.Context) -> None:
+    book = county.book(command.year)
+    county.check_year_open(book)
+    reason = require_reason(command.reason)
+    current = county.active_indicator(book, command.code, "code")
+    unknown = sorted(set(command.changes) - set(REVISABLE_FIELDS))
+    if unknown or not command.changes:
+        raise InvalidCommand.of(
+            "changes",
+            "revisable_fields",
+            f"只能修改 {'、'.join(REVISABLE_FIELDS)}（权重请用权重调整），收到 {'、'.join(unknown) or '空'}",
+        )
+    document = {**indicator_document(current), **command.changes}
+    check = Collector()
+    revised = read_indicator(check, document, "changes")
+    if check.problems or revised is None:
+        raise InvalidCommand(check.problems)
+    if revised.frequency != current.frequency and book.data.get(current.code):
+        raise ConflictError.of(
+            "changes.frequency", "frequency_fixed_with_data", f"指标“{current.code}”已有数据，不能更改报送频率"
+        )
+    tree = dict(book.indicators)
+    tree[current.code] = revised
+    problems = tree_problems(list(tree.values()))
+    if problems:
+        raise InvalidCommand(problems)
+    county.record(county.IndicatorRevised, context, year=book.scheme.year, indicator=revised, reason=reason)
+
+
+def retire_indicator(county: County, command: c.RetireIndicator, context: c.Context) -> None:
+    book = county.book(command.year)
+    county.check_year_open(book)
+    reason = require_reason(command.reason)
+    indicator = county.active_indicator(book, command.code, "code")
+    retired = retired_with(book, indicator.code)
+    tree = {code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()}
+    check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
+    county.record(
+        county.IndicatorRetired,
+        context,
+        year=book.scheme.year,
+        code=indicator.code,
+        sibling_weights=dict(command.sibling_weights),
+        reason=reason,
+    )
+
+
+def adjust_weights(county: County, command: c.AdjustWeights, context: c.Context) -> None:
+    book = county.book(command.year)
+    county.check_year_open(book)
+    reason = require_reason(command.reason)
+    if not command.weights:
+        raise InvalidCommand.of("weights", "required", "weights 不能为空")
+    if command.parent is not None:
+        county.active_indicator(book, command.parent, "parent")
+    previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
+    check_weights(book, dict(book.indicators), command.parent, command.weights, "weights")
+    county.record(
+        county.WeightsAdjusted,
+        context,
+        year=book.scheme.year,
+        parent=command.parent,
+        weights=dict(command.weights),
+        previous=previous,
+        reason=reason,
+    )
+
+
+def assign_responsibility(county: County, command: c.AssignResponsibility, context: c.Context) -> None:
+    book = county.book(command.year)
+    county.check_year_open(book)
+    indicator = county.active_indicator(book, command.indicator)
+    if any(node.parent == indicator.code and node.weighted for node in book.indicators.values()):
+        raise InvalidCommand.of(
+            "indicator", "leaf_indicator", f"指标“{indicator.code}”由下级汇总，请为其下级指标分配责任"
+        )
+    department = command.department.strip()
+    if not department:
+        raise InvalidCommand.of("department", "required", "必须填写责任部门 department")
+    county.record(
+        county.ResponsibilityAssigned,
+        context,
+        year=book.scheme.year,
+        indicator=indicator.code,
+        department=department,
+        person=command.person.strip(),
+    )
+
+
+def check_weights(
+    book: CountyYear,
+    tree: dict[str, IndicatorDef],
+    parent: str | None,
+    weights: dict[str, Decimal],
+    field: str,
+) -> None:
+    """New weights apply only beneath ``parent``; afterwards every sum must hold, and no
+    standing override may exceed the new weight of its node."""
+    problems = []
+    for code, weight in weights.items():
+        node = tree.get(code)
+        if node is None or not node.weighted:
+            problems.append(Problem(f"{field}.{code}", "known_indicator", f"没有可调整权重的指标“{code}”"))
+        elif parent is not None and not descends(tree, code, parent, strict=True):
+            problems.append(Problem(f"{field}.{code}", "under_parent", f"指标“{code}”不在“{parent}”之下"))
+        elif weight < 0:
+            problems.append(Problem(f"{field}.{code}", "non_negative", f"指标“{code}”的权重不能为负数"))
+        else:
+            tree[code] = replace(node, weight=weight)
+    if problems:
+        raise InvalidCommand(problems)
+    problems = tree_problems(list(tree.values()))
+    if problems:
+        raise InvalidCommand(problems)
+    for override in book.active_overrides().values():
+        node = tree.get(override.node)
+        if override.node in weights and node is not None and node.weighted and override.score > node.weight:
+            problems.append(
+                Problem(
+                    f"{field}.{override.node}",
+                    "override_within_weight",
+                    f"“{override.node}”的得分已调整为 {plain(override.score)}（编号 {override.id}），"
+                    f"超过新权重 {plain(node.weight)}；请先撤销该得分调整",
+                )
+            )
+    if problems:
+        raise ConflictError(problems)
+
+
+def descends(tree: dict[str, IndicatorDef], code: str, ancestor: str, strict: bool = False) -> bool:
+    """Whether ``code`` is ``ancestor`` (unless ``strict``) or lies beneath it."""
+    current: str | None = tree[code].parent if strict else code
+    while current is not None:
+        if current == ancestor:
+            return True
+        current = tree[current].parent
+    return False
+
+
+def retired_with(book: CountyYear, code: str) -> set[str]:
+    """An indicator and everything beneath it: retiring one retires them all."""
+    return {other for other in book.indicators if descends(book.indicators, other, code)}
+
+
+# ------------------------------------------------------------ events' effects
+
+
+def apply_defined(book: CountyYear, event: County.IndicatorDefined) -> None:
+    book.indicators[event.indicator.code] = replace(event.indicator)
+    book.defined_at[event.indicator.code] = event.timestamp
+    set_weights(book, event.sibling_weights)
+
+
+def apply_retired(book: CountyYear, event: County.IndicatorRetired) -> None:
+    for code in retired_with(book, event.code):
+        book.indicators[code] = replace(book.indicators[code], retired=True)
+    set_weights(book, event.sibling_weights)
+
+
+def apply_responsibility(book: CountyYear, event: County.ResponsibilityAssigned) -> None:
+    book.responsibility[event.indicator] = Responsibility(event.department, event.person)
+
+
+def set_weights(book: CountyYear, weights: dict[str, Decimal]) -> None:
+    for code, weight in weights.items():
+        book.indicators[code] = replace(book.indicators[code], weight=weight)
