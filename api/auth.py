@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 
 from api.context import platform
-from api.models import TokenOut
+from api.models import TokenOut, no_nul
 from api.problems import RESPONSES, problem
 from domain.access import Action, Principal, refusal_message
 from domain.errors import Forbidden, Problem, Unauthenticated
@@ -61,7 +62,7 @@ async def throttled(service: Platform, username: str, address: str, field: str) 
 )
 async def issue_token(
     request: Request,
-    username: Annotated[str, Form(min_length=1, max_length=64)],
+    username: Annotated[str, Form(min_length=1, max_length=64), AfterValidator(no_nul)],
     password: Annotated[str, Form(min_length=1, max_length=256)],
     service: Platform = Depends(platform),
 ) -> TokenOut | JSONResponse:

@@ -7,16 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.auth import require
 from api.context import attachment, platform
 from api.counties import allowed, record
-from api.models import Body, Period, Recorded, Text, Year
+from api.models import Body, Period, Recorded, Text, Year, no_nul
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import InvalidCommand, NotFound
-from domain.inputs import NUL_WORDS
 from domain.review import MAX_PLAN_FILES, THREAD_STATUS_LABELS, UNFINISHED, waiting_on
 from domain.state import ActionPlan, CountyYear, Thread, thread_key
 from ruraleval.files import MAX_FILE_BYTES
@@ -192,13 +191,11 @@ async def record_action_plan(
     code: str,
     indicator: str,
     request: Request,
-    text: Annotated[str, Form(max_length=20000, description="行动方案内容")],
+    text: Annotated[str, Form(max_length=20000, description="行动方案内容"), AfterValidator(no_nul)],
     files: Annotated[list[UploadFile] | None, File(description="附件（每个不超过 20 MB）")] = None,
     year: Year | None = Query(None, ge=2000, le=2100),
     service: Platform = Depends(platform),
 ) -> Recorded:
-    if "\x00" in text:
-        raise InvalidCommand.of("text", "no_nul", f"text {NUL_WORDS}")
     # Checked first, so that a refused plan leaves no file behind.
     await record(service, request, code, c.RecordActionPlan(indicator, text, (), year, dry_run=True))
     if len(files or []) > MAX_PLAN_FILES:

@@ -38,6 +38,13 @@ def _county_code(code: str) -> str:
     return code
 
 
+def no_nul(text: str) -> str:
+    """A form field's text without U+0000 (ADR 17; a JSON body's fields are checked by ``Body``)."""
+    if "\x00" in text:
+        raise PydanticCustomError("no_nul", "{words}", {"words": NUL_WORDS})
+    return text
+
+
 def _sized(value: Decimal) -> Decimal:
     if not within_size(value):
         raise PydanticCustomError("number_size", "{words}", {"words": f"数值不合理：{SIZE_WORDS}"})

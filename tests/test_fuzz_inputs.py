@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from api.app import create_app
 from domain.inputs import foreign_digits, normalise
 from domain.organisation import Grant
 from ruraleval.platform import Platform
-from ruraleval.security import LoginThrottle
+from ruraleval.throttle import Limits, LoginThrottle
 from tests.conftest import (
     ADMIN,
     PASSWORD,
@@ -216,6 +215,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/users/{username}/grants/{grant_id}/revoke"): Call(
         path={"username": "fuzz.user", "grant_id": "$grant"}, body={"reason": "撤销"}
     ),
+    ("POST", "/api/v1/users/{username}/password"): Call(
+        path={"username": "fuzz.user"}, body={"old_password": None, "new_password": "another horse battery"}
+    ),
     ("POST", "/api/v1/users/{username}/deactivate"): Call(path={"username": "fuzz.leaver"}, body={"reason": "离职"}),
     ("POST", "/api/v1/teams"): Call(body={"code": "fuzz-2", "name": "第二评估组", "region": "east"}),
     ("PUT", "/api/v1/teams/{team}/counties"): Call(
@@ -356,7 +358,7 @@ def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def _fuzzed(url: str) -> Iterator[Fuzzed]:
     with client_for(url) as client:
         service: Platform = client.app.state.platform  # type: ignore[attr-defined]
-        service.throttle = LoginThrottle(free_attempts=sys.maxsize)  # wrong passwords are the point here
+        service.throttle = LoginThrottle(service.reads, Limits.never())  # wrong passwords are the point here
         document = example_document()
         for scheme in (document, {**document, "id": "example-2024", "year": 2024}, MINIMAL_SCHEME):
             _ok(client.post("/api/v1/schemes", json=scheme))
