@@ -125,7 +125,7 @@ def test_a_digest_proves_the_history_behind_it(
     load_history(platform, scheme)
     written_down = digest(platform.ledger)
     context = c.Context("tester", "later")
-    platform.ledger.execute(TARGET, c.SubmitData("1.2", "2023-12", Decimal(50)), context)
+    platform.ledger.execute(TARGET, c.CorrectData("1.2", "2023-12", Decimal(50), "复核后更正"), context)
     later = verify(platform.ledger, written_down)
     assert later.ok and later.digest_matches is True  # appending is allowed
 

@@ -25,7 +25,8 @@ def submit_all(platform: Platform, writer: int, count: int) -> list[tuple[int, i
     """Resubmits 1.2 for month 1..12 with values that name the writer and the attempt."""
     acknowledged = []
     for index in range(count):
-        command = c.SubmitData("1.2", f"2023-{index % 12 + 1:02d}", Decimal(writer * 1000 + index) / 100)
+        value = Decimal(writer * 1000 + index) / 100
+        command = c.SubmitData("1.2", f"2023-{index % 12 + 1:02d}", value, reason="重报", may_correct=True)
         try:
             outcome = platform.ledger.execute(CODE, command, c.Context(f"writer-{writer}", f"w{writer}-{index}"))
         except ConflictError:
@@ -56,7 +57,12 @@ def test_two_processes_writing_one_county_lose_nothing(
 def test_concurrent_requests_share_commits(memory_platform: Platform, scheme: Scheme) -> None:
     enrol(memory_platform, scheme)
     context = c.Context("tester", "burst")
-    commands = [c.SubmitData("1.2", f"2023-{m % 12 + 1:02d}", Decimal(100 + m % 5)) for m in range(200)]
+    # every value differs (a correction from the second round on), none by enough to be flagged
+    commands = [
+        c.SubmitData("1.2", f"2023-{m % 12 + 1:02d}", Decimal(100 + m % 5) + Decimal(m) / 1000, reason="重报",
+                     may_correct=True)
+        for m in range(200)
+    ]  # fmt: skip
     futures = [memory_platform.ledger.submit(CODE, command, context) for command in commands]
     versions = sorted(future.result().version or 0 for future in futures)
     assert versions == list(range(2, 202))

@@ -34,6 +34,11 @@ def test_transcoder_keeps_exact_types(scheme: Scheme) -> None:
     assert isinstance(restored["scheme"], Scheme)
 
 
+def resubmission(period: str, value: Decimal) -> c.SubmitData:
+    """A value sent again for a period: a correction once one stands."""
+    return c.SubmitData("1.2", period, value, reason="重报", may_correct=True)
+
+
 def test_snapshots_load_the_same_county_as_a_full_replay(
     store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
 ) -> None:
@@ -42,7 +47,7 @@ def test_snapshots_load_the_same_county_as_a_full_replay(
     platform.ledger.publish_scheme(scheme, context)
     platform.ledger.enrol(c.EnrolCounty(CODE, "贞丰县", "贵州省", "west", scheme), context)
     futures = [
-        platform.ledger.submit(CODE, c.SubmitData("1.2", f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
+        platform.ledger.submit(CODE, resubmission(f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
         for n in range(250)
     ]
     for future in futures:
