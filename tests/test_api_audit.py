@@ -128,6 +128,6 @@ def test_cli_history(history: TestClient, store_url: str) -> None:
 
     result = ruraleval(store_url, "history", CODE, "total", "--year", "2023")
     assert result.returncode == 0, result.stderr
-    assert "DataCorrected" in result.stdout and "按年鉴更正" in result.stdout
+    assert "更正数据" in result.stdout and "理由：按年鉴更正" in result.stdout  # DataCorrected, in words
     earlier = ruraleval(store_url, "history", CODE, "total", "--year", "2023", "--as-of", "2024-01-11")
-    assert "ScoreOverridden" not in earlier.stdout
+    assert "调整得分" in result.stdout and "调整得分" not in earlier.stdout  # ScoreOverridden
