@@ -110,13 +110,16 @@ def demo_scheme_document() -> dict[str, Any]:
         indicators.append({"code": dimension["code"], "name": dimension["name"], "weight": 20})
         for item in children:
             indicators.append(_demo_indicator(item, dimension["code"], Decimal(20) / len(children)))
-    indicators.append({"code": "B1", "name": "创新做法和典型经验加分", "kind": "bonus_penalty"})
-    indicators.append({"code": "P1", "name": "负面事件和工作失误减分", "kind": "bonus_penalty"})
+    indicators.append({"code": "B1", "name": "创新做法和典型经验加分", "kind": "bonus_penalty", "sign": "bonus"})
+    indicators.append({"code": "P1", "name": "负面事件和工作失误减分", "kind": "bonus_penalty", "sign": "penalty"})
     return {
         "id": SCHEME_ID,
         "name": "乡村振兴百县示范创建监测评估方案（2023年度，演示）",
         "year": YEAR,
         **usual_rules(),
+        # Whose results prevail, highest first: the province's and the city's verification
+        # results over the centre's own, and every one of them over the county's (ADR 19).
+        "authorities": ["province", "city", "centre", "county"],
         "indicators": indicators,
     }
 
