@@ -264,7 +264,7 @@ def points_summary(book: CountyYear) -> dict[str, Any]:
     and after the caps."""
     entries = count_points(book)
     bonus = sum((e.points for e in entries if e.points > 0), ZERO)
-    penalty = -sum((e.points for e in entries if e.points < 0), ZERO)
+    penalty = ZERO - sum((e.points for e in entries if e.points < 0), ZERO)
     return {
         "entries": [
             {"adjustment_id": e.id, "category": e.category, "kind": e.kind, "points": e.points, "counted": e.counted}
@@ -304,5 +304,6 @@ def apply_points(book: CountyYear, event: County.PointsAdjusted) -> None:
 
 def apply_points_revoked(book: CountyYear, event: County.PointsRevoked) -> None:
     for entry in book.adjustments:
-        if entry.id == event.adjustment_id:
+        if entry.id == event.adjustment_id and not entry.revoked:
             entry.revoked = True
+            return

@@ -155,7 +155,7 @@ def _scorecard(
     dimensions = sum((node.score for node in ordered if node.parent is None), ZERO)
     adjustments = count_points(book)
     bonus = sum((entry.counted for entry in adjustments if entry.points > 0), ZERO)
-    penalty = -sum((entry.counted for entry in adjustments if entry.points < 0), ZERO)
+    penalty = ZERO - sum((entry.counted for entry in adjustments if entry.points < 0), ZERO)
     computed_total = clamp(dimensions + bonus - penalty, ZERO, HUNDRED)
     total_override = overrides.get(TOTAL)
     total = total_override.score if total_override else computed_total
@@ -174,7 +174,7 @@ def _scorecard(
         composites=evaluate_composites(book.scheme.composites, inputs),
         adjustments=tuple(adjustments),
         bonus_before_cap=sum((entry.points for entry in adjustments if entry.points > 0), ZERO),
-        penalty_before_cap=-sum((entry.points for entry in adjustments if entry.points < 0), ZERO),
+        penalty_before_cap=ZERO - sum((entry.points for entry in adjustments if entry.points < 0), ZERO),
     )
 
 
