@@ -149,6 +149,16 @@ class SupersededOut(ResultOut):
     fits: bool = Field(description="得分不超过节点当前满分：其上的调整撤销后可恢复；超过时不恢复")
 
 
+class RevokedOut(ResultOut):
+    """What a revocation revoked: an override (source override) or an entry of points (source points)."""
+
+    adjustment_id: str | None = None
+    points: float | None = None
+    category: str | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+
+
 class CountedOut(BaseModel):
     adjustment_id: str
     category: str
@@ -402,7 +412,7 @@ class ChangeOut(BaseModel):
         description="事件类型、版本、操作人、理由，以及期间、数值、调整权限、变动的下级节点等"
     )
     standing: ResultOut | None = Field(default=None, description="此次变化后该节点的有效结果")
-    revoked: dict[str, Any] | None = Field(
+    revoked: RevokedOut | None = Field(
         default=None, description="撤销事件撤销的得分调整或加减分：谁记录、谁撤销、理由"
     )
     restored: ResultOut | None = Field(

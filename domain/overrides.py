@@ -56,7 +56,7 @@ def override_score(county: County, command: c.OverrideScore, context: c.Context)
             "authority",
             "higher_authority_stands",
             f"“{command.node}”的得分以{label(standing.authority)}结果为准（编号 {standing.id}，"
-            f"{standing.actor}{when(standing.recorded_at)}记录，{plain(standing.score)} 分）；"
+            f"{standing.actor} {when(standing.recorded_at)}记录，{plain(standing.score)} 分）；"
             f"{label(command.authority)}结果不能替代更高权限的结果（权限由高到低：{order_text(scheme)}）",
         )
     county.record(

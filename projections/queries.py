@@ -325,7 +325,8 @@ def node_history(store: ReadStore, code: str, year: int, node: str, until_us: in
         elif cause.get("event") == "PointsRevoked" and version in points_revoked_at:
             entry = points_revoked_at[version]
             change["revoked"] = {
-                "source": "points", "adjustment_id": entry["adjustment_id"], "points": _round(entry["points"]),
+                "source": "points", "score": None, "adjustment_id": entry["adjustment_id"],
+                "points": _round(entry["points"]),
                 "category": entry["category"], "actor": entry["actor"], "reason": entry["reason"],
                 "recorded_at": instant(int(entry["recorded_us"])).isoformat(), "revoked_by": entry["revoked_by"],
                 "revoke_reason": entry["revoke_reason"],

@@ -90,7 +90,11 @@ def test_a_changed_payload_is_named(store_url: str, make_platform: Callable[...,
 def test_events_recorded_before_the_scheme_said_whose_results_prevail_still_verify(
     store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
 ) -> None:
-    """Enrolments stored before schemes had ``authorities`` and indicators ``sign`` (ADR 19)."""
+    """Enrolments stored without ``authorities`` and ``sign`` (ADR 19) are read back on both stores.
+
+    That their hash is the one the code before those fields computed is shown with an event
+    it recorded (tests/legacy_enrolled_event.json, in test_authority_and_points).
+    """
     platform = make_platform(store_url)
     load_history(platform, scheme)
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -139,6 +142,21 @@ def test_a_scheme_stored_before_the_new_fields_loads_and_keeps_its_hash(scheme_d
     [event] = other.collect_events()
     assert event.event_hash != enrolled.event_hash
     assert b'"authorities"' in canonical("Enrolled", event.originator_id, 1, event.timestamp, event_fields(event))
+
+
+def test_an_event_recorded_by_the_code_before_these_fields_keeps_its_hash() -> None:
+    """tests/legacy_enrolled_event.json was recorded at 92a737e, before ``authorities`` and ``sign``."""
+    stored = json.loads((Path(__file__).parent / "legacy_enrolled_event.json").read_text("utf-8"))
+    state = OrjsonTranscoder().decode(orjson.dumps(stored["state"]))
+    state |= {"originator_id": UUID(stored["originator_id"]), "originator_version": stored["originator_version"]}
+    enrolled = object.__new__(County.Enrolled)  # as the event store's mapper reads it back
+    object.__setattr__(enrolled, "__dict__", state)
+    assert recompute(enrolled) == enrolled.event_hash
+    county = enrolled.mutate(None)
+    assert county.years["2023"].scheme.authorities == ["province", "city", "centre", "county"]
+    assert county.years["2023"].indicators["B1"].sign == ""  # a category of old: either sign, as then
+    accept(county, AdjustPoints(2023, D(-2), "B1", "理由", "a-1"))
+    accept(county, AdjustPoints(2023, D(2), "B1", "理由", "a-2"))
 
 
 # ------------------------------------------------------- issue: precedence of authorities
