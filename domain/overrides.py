@@ -169,7 +169,7 @@ def adjust_points(county: County, command: c.AdjustPoints, context: c.Context) -
     reason = require_reason(command.reason)
     category = command.category.strip()
     check_points(book, command.points, category)
-    if any(entry.id == command.adjustment_id for entry in book.adjustments):
+    if any(entry.id == command.adjustment_id for year in county.years.values() for entry in year.adjustments):
         raise ConflictError.of("adjustment_id", "unique_id", "加减分编号重复")
     county.record(
         county.PointsAdjusted,
