@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.scheme import AUTHORITIES as AUTHORITIES  # re-exported: defined here at first
+from domain.scheme import AUTHORITY_LABELS as AUTHORITY_LABELS
 from domain.scheme import Scheme
 from domain.state import AttachedFile
 
-AUTHORITIES = ("county", "city", "province", "centre")
-AUTHORITY_LABELS = {"county": "县级", "city": "市级", "province": "省级", "centre": "中心"}
 REGIONS = ("east", "central", "west")
 REGION_LABELS = {"east": "东部", "central": "中部", "west": "西部"}
 
@@ -224,6 +224,12 @@ class AdjustPoints:
 
 
 @dataclass(frozen=True)
+class RevokePoints:
+    adjustment_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClosePeriod:
     period: str
     reason: str = ""
@@ -254,6 +260,7 @@ CountyCommand = (
     | OverrideScore
     | RevokeOverride
     | AdjustPoints
+    | RevokePoints
     | ClosePeriod
     | ReopenPeriod
 )

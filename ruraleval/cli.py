@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import Any
 
 import structlog
 
@@ -252,8 +253,18 @@ def _history(args: argparse.Namespace, store: Store) -> int:
         print(
             f"{change['recorded_at']}  {change['before']} → {change['after']}  "
             f"{cause['event']} v{cause['version']}  {cause['actor']}  {cause.get('reason') or ''}  {details}"
+            + _restored(change.get("restored"))
         )
     return 0
+
+
+def _restored(restored: dict[str, Any] | None) -> str:
+    """What a revocation brought back for the node (ADR 19)."""
+    if restored is None:
+        return ""
+    if restored["source"] == "computed":
+        return "  恢复：计算得分"
+    return f"  恢复：{restored['authority_label']}结果 {restored['override_id']}（{restored['actor']}）"
 
 
 def _verify(args: argparse.Namespace, store: Store) -> int:
