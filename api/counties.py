@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -20,15 +21,18 @@ from api.models import (
     IndicatorRevisionIn,
     OptionalReasonIn,
     OverrideIn,
+    PointsOut,
     ReasonIn,
     Recorded,
     ResponsibilityIn,
+    ResultOut,
     SubmissionIn,
     WeightsIn,
     WithdrawalIn,
 )
 from domain import commands as c
 from domain.access import Action
+from domain.decimals import round2
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["县 counties"])
@@ -44,7 +48,11 @@ async def record(
     """Runs a command; answers once its events are durably stored."""
     context = command_context(request, action, county_in_path(code))
     outcome = await asyncio.wrap_future(service.ledger.submit(code, command, context))
-    result: dict[str, Any] = outcome.result
+    result: dict[str, Any] = rounded(outcome.result)
+    points = result.get("points")
+    counted = (
+        [e["counted"] for e in points["entries"] if e["adjustment_id"] == result.get("adjustment_id")] if points else []
+    )
     return Recorded(
         county=code,
         version=outcome.version,
@@ -55,7 +63,21 @@ async def record(
         override_id=result.get("override_id"),
         adjustment_id=result.get("adjustment_id"),
         flag=result.get("flag"),
+        standing=ResultOut(**result["standing"]) if result.get("standing") else None,
+        points=PointsOut(**points) if points else None,
+        counted=counted[0] if counted else None,
     )
+
+
+def rounded(value: Any) -> Any:
+    """Figures as shown everywhere: exact decimals rounded to two places."""
+    if isinstance(value, Decimal):
+        return round2(value)
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return value
 
 
 @router.post(
@@ -214,7 +236,7 @@ async def override_score(
     "/{code}/overrides/{override_id}/revoke",
     response_model=Recorded,
     dependencies=allowed(Action.OVERRIDE_SCORE),
-    summary="撤销得分调整，恢复计算得分",
+    summary="撤销得分调整（须填写理由），恢复其下的有效结果：次高权限（同权限时较新）的调整，或计算得分",
 )
 async def revoke_override(
     code: str, override_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
@@ -227,13 +249,25 @@ async def revoke_override(
     status_code=201,
     response_model=Recorded,
     dependencies=allowed(Action.ADJUST_POINTS),
-    summary="加减分",
+    summary="加减分（类别定正负；答复含本条及年度各条封顶后计入的分值）",
 )
 async def adjust_points(
     code: str, body: AdjustmentIn, request: Request, service: Platform = Depends(platform)
 ) -> Recorded:
     command = c.AdjustPoints(body.year, body.points, body.category, body.reason, uuid.uuid4().hex)
     return await record(service, request, code, command)
+
+
+@router.post(
+    "/{code}/adjustments/{adjustment_id}/revoke",
+    response_model=Recorded,
+    dependencies=allowed(Action.ADJUST_POINTS),
+    summary="撤销加减分（须填写理由；答复含撤销后年度各条计入的分值）",
+)
+async def revoke_points(
+    code: str, adjustment_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
+) -> Recorded:
+    return await record(service, request, code, c.RevokePoints(adjustment_id, body.reason))
 
 
 @router.post(

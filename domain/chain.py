@@ -4,6 +4,11 @@ Each county event carries ``previous_hash`` (its predecessor's ``event_hash``, e
 for the first) and ``event_hash``: SHA-256 of the canonical encoding of the event's
 type, stream, version, recorded time and every other field. Changing, removing or
 reordering a stored event breaks the chain at that point.
+
+A field added to a stored dataclass (a scheme, an indicator) after events holding it were
+recorded is declared with ``field(default…, metadata=ADDED_LATER)``: it enters the canonical encoding only when it
+differs from its default, so that the events recorded before it existed (read back with
+the default) keep the hash they were recorded with.
 """
 
 from __future__ import annotations
@@ -14,12 +19,23 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
 GENESIS = ""
+ADDED_LATER: Mapping[str, bool] = MappingProxyType({"ruraleval.chain.added_later": True})
 CHAIN_FIELDS = ("event_hash",)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "event_hash")
+
+
+def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
+    """Whether ``value`` is the default of a field declared with ``metadata=ADDED_LATER``."""
+    if not all(field.metadata.get(key) for key in ADDED_LATER):
+        return False
+    if field.default_factory is not dataclasses.MISSING:
+        return bool(value == field.default_factory())
+    return bool(value == field.default)
 
 
 def _plain(value: Any) -> Any:
@@ -30,7 +46,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return f"U{value.hex}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        plain: dict[str, Any] = {}
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if not _is_default(field, item):
+                plain[field.name] = _plain(item)
+        return plain
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from domain.inputs import is_county_code as is_county_code  # the rule lives with the others (ADR 17)
+from domain.scheme import AUTHORITIES as AUTHORITIES  # re-exported: defined here at first
+from domain.scheme import AUTHORITY_LABELS as AUTHORITY_LABELS
 from domain.scheme import Scheme
 from domain.state import AttachedFile
 
-AUTHORITIES = ("county", "city", "province", "centre")
-AUTHORITY_LABELS = {"county": "县级", "city": "市级", "province": "省级", "centre": "中心"}
 REGIONS = ("east", "central", "west")
 REGION_LABELS = {"east": "东部", "central": "中部", "west": "西部"}
 
@@ -220,6 +220,12 @@ class AdjustPoints:
 
 
 @dataclass(frozen=True)
+class RevokePoints:
+    adjustment_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClosePeriod:
     period: str
     reason: str = ""
@@ -250,6 +256,7 @@ CountyCommand = (
     | OverrideScore
     | RevokeOverride
     | AdjustPoints
+    | RevokePoints
     | ClosePeriod
     | ReopenPeriod
 )

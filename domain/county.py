@@ -310,6 +310,16 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             overrides.apply_points(county.years[str(self.year)], self)
 
+    class PointsRevoked(Event):
+        year: int
+        adjustment_id: str
+        points: Decimal
+        category: str
+        reason: str
+
+        def apply(self, county: County) -> None:
+            overrides.apply_points_revoked(county.years[str(self.year)], self)
+
     class AnomalyFlagged(Event):
         indicator: str
         period: str

@@ -64,6 +64,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.OverrideScore: overrides.override_score,
     c.RevokeOverride: overrides.revoke_override,
     c.AdjustPoints: overrides.adjust_points,
+    c.RevokePoints: overrides.revoke_points,
     c.ClosePeriod: close_period,
     c.ReopenPeriod: reopen_period,
 }

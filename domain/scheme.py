@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from domain.chain import ADDED_LATER
 from domain.monitoring_rules import (
     Checks,
     WarningRules,
@@ -30,6 +31,19 @@ TOTAL = "total"
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 LEVEL_LABELS = {1: "一级指标", 2: "二级指标", 3: "三级指标"}
+# Whose result an override records. A scheme orders them, highest first (ADR 19): by
+# default the province's and the city's verification results prevail (004 五), then the
+# centre's own evaluation, then the county's.
+AUTHORITIES = ("county", "city", "province", "centre")
+AUTHORITY_LABELS = {"county": "县级", "city": "市级", "province": "省级", "centre": "中心"}
+DEFAULT_AUTHORITIES = ("province", "city", "centre", "county")
+# What a bonus/penalty category (加减分类指标) takes: positive points or negative ones.
+SIGNS = ("bonus", "penalty")
+SIGN_LABELS = {"bonus": "加分项", "penalty": "减分项"}
+
+
+def default_authorities() -> list[str]:
+    return list(DEFAULT_AUTHORITIES)
 
 
 def usual_rules() -> dict[str, Any]:
@@ -82,6 +96,9 @@ class IndicatorDef:
     aggregate: str = "latest"
     range: list[Decimal] | None = None
     retired: bool = False
+    # bonus_penalty only: "bonus" or "penalty". "" for categories stored before schemes
+    # said which (they take either sign, as then).
+    sign: str = field(default="", metadata=ADDED_LATER)
 
     @property
     def weighted(self) -> bool:
@@ -141,6 +158,15 @@ class Scheme:
     composite_inputs: list[CompositeInput] = field(default_factory=list)
     checks: Checks = field(default_factory=Checks)
     warnings: WarningRules = field(default_factory=WarningRules)
+    authorities: list[str] = field(default_factory=default_authorities, metadata=ADDED_LATER)  # highest first
+
+    def rank(self, authority: str) -> int:
+        """Where an authority stands in the order, 0 the highest; unlisted ones stand last."""
+        return self.authorities.index(authority) if authority in self.authorities else len(self.authorities)
+
+    def above_county(self, authority: str) -> bool:
+        """Whether a result of ``authority`` ranks above the county's own (taken in a closed year)."""
+        return authority in self.authorities and self.rank(authority) < self.rank("county")
 
     def to_document(self) -> dict[str, Any]:
         """The scheme as a JSON-ready document in the published format."""
@@ -153,6 +179,7 @@ def scheme_document(scheme: Scheme) -> dict[str, Any]:
         "name": scheme.name,
         "year": scheme.year,
         "grades": [{"label": grade.label, "min": grade.min} for grade in scheme.grades],
+        "authorities": list(scheme.authorities),
         "bonus_cap": scheme.bonus_cap,
         "penalty_cap": scheme.penalty_cap,
         "deadlines": {
@@ -194,6 +221,8 @@ def indicator_document(indicator: IndicatorDef) -> dict[str, Any]:
         "method": None,
         "retired": indicator.retired,
     }
+    if indicator.kind == "bonus_penalty":
+        document["sign"] = indicator.sign or None
     if indicator.method is not None:
         method = indicator.method
         document["method"] = {

@@ -13,6 +13,8 @@ from domain.errors import Collector, InvalidCommand
 from domain.monitoring_rules import read_checks, read_warning_rules
 from domain.scheme import (
     AGGREGATES,
+    AUTHORITIES,
+    AUTHORITY_LABELS,
     CODE_PATTERN,
     COMPONENT_AGGREGATES,
     DIRECTIONS,
@@ -20,6 +22,7 @@ from domain.scheme import (
     ID_PATTERN,
     KINDS,
     METHODS,
+    SIGNS,
     TOTAL,
     Band,
     Component,
@@ -30,6 +33,7 @@ from domain.scheme import (
     IndicatorDef,
     Method,
     Scheme,
+    default_authorities,
 )
 from domain.scheme_rules import composite_problems, tree_problems
 
@@ -55,6 +59,7 @@ def parse_scheme(document: Any) -> Scheme:
         warnings=read_warning_rules(check, document.get("warnings")),
         indicators=_read_indicators(check, document.get("indicators")),
         composite_inputs=_read_inputs(check, document.get("composite_inputs")),
+        authorities=_read_authorities(check, document.get("authorities")),
     )
     scheme.composites = _read_composites(check, document.get("composites"))
     check.problems.extend(tree_problems(scheme.indicators))
@@ -78,6 +83,26 @@ def _read_cap(check: Collector, raw: Any, path: str) -> Decimal:
     if value < 0 or value > HUNDRED:
         check.add(path, "range", f"{path} 必须在 0 到 100 之间，收到 {plain(value)}")
     return value
+
+
+def _read_authorities(check: Collector, raw: Any) -> list[str]:
+    """Whose results prevail, highest first: known authorities, each once."""
+    if raw is None:
+        return default_authorities()
+    if not isinstance(raw, list) or not raw:
+        check.add("authorities", "list", "authorities 必须是由高到低排列的权限列表，如 province、city、centre、county")
+        return default_authorities()
+    known = "、".join(f"{code}（{AUTHORITY_LABELS[code]}）" for code in AUTHORITIES)
+    order: list[str] = []
+    for index, item in enumerate(raw):
+        path = f"authorities[{index}]"
+        if item not in AUTHORITIES:
+            check.add(path, "one_of", f"{path} 只能是 {known} 之一，收到 {item!r}")
+        elif item in order:
+            check.add(path, "unique", f"权限“{item}”（{AUTHORITY_LABELS[item]}）在 authorities 中重复出现")
+        else:
+            order.append(item)
+    return order
 
 
 def _read_grades(check: Collector, raw: Any) -> list[Grade]:
@@ -132,9 +157,19 @@ def _read_indicators(check: Collector, raw: Any) -> list[IndicatorDef]:
         return []
     indicators = []
     for index, item in enumerate(raw):
-        indicator = read_indicator(check, item, f"indicators[{index}]")
-        if indicator is not None:
-            indicators.append(indicator)
+        path = f"indicators[{index}]"
+        indicator = read_indicator(check, item, path)
+        if indicator is None:
+            continue
+        indicators.append(indicator)
+        # A scheme says of every category whether it adds or deducts; categories of schemes
+        # stored before it had to (sign "") keep taking either sign (ADR 19).
+        if indicator.kind == "bonus_penalty" and item.get("sign") is None:
+            check.add(
+                f"{path}.sign",
+                "required",
+                f"加减分类指标“{indicator.code} {indicator.name}”必须标明 sign：bonus（加分项）或 penalty（减分项）",
+            )
     return indicators
 
 
@@ -172,9 +207,22 @@ def read_indicator(check: Collector, item: Any, path: str) -> IndicatorDef | Non
         aggregate=check.choice(item.get("aggregate"), f"{path}.aggregate", AGGREGATES, "latest"),
         range=_read_range(check, item.get("range"), f"{path}.range"),
     )
+    indicator.sign = _read_sign(check, item.get("sign"), f"{path}.sign", kind)
     if kind == "bonus_penalty" and indicator.weight != 0:
         check.add(f"{path}.weight", "bonus_penalty_unweighted", f"加减分类指标“{code}”不参与权重分配，weight 必须为 0")
     return indicator
+
+
+def _read_sign(check: Collector, raw: Any, path: str, kind: str) -> str:
+    if raw is None:
+        return ""
+    if kind != "bonus_penalty":
+        check.add(path, "bonus_penalty_only", f"{path} 只用于加减分类指标（kind 为 bonus_penalty）")
+        return ""
+    if raw not in SIGNS:
+        check.add(path, "one_of", f"{path} 只能是 bonus（加分项）或 penalty（减分项），收到 {raw!r}")
+        return ""
+    return str(raw)
 
 
 def _read_range(check: Collector, raw: Any, path: str) -> list[Decimal] | None:

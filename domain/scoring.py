@@ -2,7 +2,8 @@
 
 An indicator scores ``weight × f`` with ``f`` in [0, 1] (see the brief's default
 methods); a parent scores the sum of its children; the total adds capped bonus and
-penalty points and is clamped to [0, 100]. An override replaces one node's score.
+penalty points and is clamped to [0, 100]. An override replaces one node's score: the
+one standing by the scheme's order of authorities (``CountyYear.active_overrides``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,20 @@ class NodeScore:
 
 
 @dataclass(frozen=True)
+class CountedPoints:
+    """One standing bonus/penalty entry and how much of it the cap let through."""
+
+    id: str
+    category: str
+    points: Decimal
+    counted: Decimal  # same sign as points; 0 when the cap was already full
+
+    @property
+    def kind(self) -> str:
+        return "bonus" if self.points > 0 else "penalty"
+
+
+@dataclass(frozen=True)
 class Scorecard:
     year: int
     nodes: list[NodeScore]
@@ -46,6 +61,9 @@ class Scorecard:
     grade: str
     total_override: Override | None = None
     composites: dict[str, Decimal | None] = field(default_factory=dict)
+    adjustments: tuple[CountedPoints, ...] = ()
+    bonus_before_cap: Decimal = ZERO
+    penalty_before_cap: Decimal = ZERO
 
     def node(self, code: str) -> NodeScore:
         for node in self.nodes:
@@ -135,7 +153,9 @@ def _scorecard(
     external: Mapping[str, ScoreInput] | None,
 ) -> Scorecard:
     dimensions = sum((node.score for node in ordered if node.parent is None), ZERO)
-    bonus, penalty = _points(book)
+    adjustments = count_points(book)
+    bonus = sum((entry.counted for entry in adjustments if entry.points > 0), ZERO)
+    penalty = ZERO - sum((entry.counted for entry in adjustments if entry.points < 0), ZERO)
     computed_total = clamp(dimensions + bonus - penalty, ZERO, HUNDRED)
     total_override = overrides.get(TOTAL)
     total = total_override.score if total_override else computed_total
@@ -152,6 +172,9 @@ def _scorecard(
         grade=grade_for(round2(total) or ZERO, book.scheme.grades),
         total_override=total_override,
         composites=evaluate_composites(book.scheme.composites, inputs),
+        adjustments=tuple(adjustments),
+        bonus_before_cap=sum((entry.points for entry in adjustments if entry.points > 0), ZERO),
+        penalty_before_cap=ZERO - sum((entry.points for entry in adjustments if entry.points < 0), ZERO),
     )
 
 
@@ -187,21 +210,33 @@ def _score_node(
     )
 
 
-def _points(book: CountyYear) -> tuple[Decimal, Decimal]:
-    """Bonus and penalty points, each capped on its own."""
-    bonus = sum((a.points for a in book.adjustments if a.points > 0), ZERO)
-    penalty = -sum((a.points for a in book.adjustments if a.points < 0), ZERO)
-    return min(bonus, book.scheme.bonus_cap), min(penalty, book.scheme.penalty_cap)
+def count_points(book: CountyYear) -> list[CountedPoints]:
+    """The year's standing (not revoked) entries and how much of each counted."""
+    standing = [entry for entry in book.adjustments if not entry.revoked]
+    counted = counted_points([entry.points for entry in standing], book.scheme.bonus_cap, book.scheme.penalty_cap)
+    return [
+        CountedPoints(entry.id, entry.category, entry.points, share)
+        for entry, share in zip(standing, counted, strict=True)
+    ]
+
+
+def counted_points(points: Iterable[Decimal], bonus_cap: Decimal, penalty_cap: Decimal) -> list[Decimal]:
+    """How much of each entry counts: bonus and penalty are capped separately, and the
+    entries fill their cap in the order they were recorded (ADR 19). The counted bonus is
+    min(sum of bonuses, bonus_cap), the counted penalty likewise."""
+    room = {True: bonus_cap, False: penalty_cap}
+    counted = []
+    for amount in points:
+        bonus = amount > 0
+        share = min(abs(amount), max(room[bonus], ZERO))
+        room[bonus] -= share
+        counted.append(share if bonus or not share else -share)
+    return counted
 
 
 def node_maximum(book: CountyYear, node: str) -> Decimal | None:
     """The highest score a node can have: its weight, or 100 for the total."""
-    if node == TOTAL:
-        return HUNDRED
-    indicator = book.indicators.get(node)
-    if indicator is None or not indicator.weighted:
-        return None
-    return indicator.weight
+    return book.node_maximum(node)
 
 
 class _Tree:

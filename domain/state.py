@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from domain.scheme import IndicatorDef, Scheme
+from domain.decimals import HUNDRED
+from domain.scheme import TOTAL, IndicatorDef, Scheme
 
 
 @dataclass
@@ -26,6 +27,8 @@ class Submission:
 
 @dataclass
 class Override:
+    """A result recorded for a node's score, under an authority (县级、市级、省级、中心)."""
+
     id: str
     node: str
     score: Decimal
@@ -33,6 +36,7 @@ class Override:
     reason: str
     actor: str
     revoked: bool = False
+    recorded_at: datetime | None = None  # None only in snapshots taken before it was kept
 
 
 @dataclass
@@ -44,6 +48,8 @@ class Adjustment:
     category: str
     reason: str
     actor: str
+    revoked: bool = False
+    recorded_at: datetime | None = None
 
 
 @dataclass
@@ -133,13 +139,41 @@ class CountyYear:
     opened_at: datetime | None = None  # when the county took on this year's scheme
     defined_at: dict[str, datetime] = field(default_factory=dict)  # county-specific indicators added later
 
-    def active_overrides(self) -> dict[str, Override]:
-        """The standing override of each node: its latest one, unless that was revoked.
+    def node_maximum(self, node: str) -> Decimal | None:
+        """The highest score a node can have: its weight, or 100 for the total; None if it
+        is no node of the weighted tree (unknown, retired, or a bonus/penalty category)."""
+        if node == TOTAL:
+            return HUNDRED
+        indicator = self.indicators.get(node)
+        if indicator is None or not indicator.weighted:
+            return None
+        return indicator.weight
 
-        A later override replaces the earlier one; revoking it restores the computed score,
-        never an older override that the node's weight may since have outgrown.
+    def ranked_overrides(self, node: str) -> list[Override]:
+        """The node's overrides not revoked, in precedence: the higher authority first (the
+        scheme's order), and among equals the latest first."""
+        recorded = [override for override in self.overrides.values() if override.node == node and not override.revoked]
+        order = {override.id: index for index, override in enumerate(recorded)}  # the order they were recorded
+        return sorted(recorded, key=lambda o: (self.scheme.rank(o.authority), -order[o.id]))
+
+    def fits(self, override: Override) -> bool:
+        """Whether an override still fits its node: no more than the node's maximum now."""
+        maximum = self.node_maximum(override.node)
+        return maximum is not None and override.score <= maximum
+
+    def active_overrides(self) -> dict[str, Override]:
+        """The override standing for each node (ADR 19): of its overrides not revoked, the one
+        of the highest authority in the scheme's order, the latest among equals.
+
+        Revoking the standing one restores what stands beneath it: the next one by the same
+        precedence, else the computed score. An override that no longer fits its node (its
+        weight has since fallen below the score) is passed over while it does not fit: it is
+        never capped, and never brought back above the node's maximum.
         """
-        latest: dict[str, Override] = {}
-        for override in self.overrides.values():  # in the order they were recorded
-            latest[override.node] = override
-        return {node: override for node, override in latest.items() if not override.revoked}
+        standing: dict[str, Override] = {}
+        for node in dict.fromkeys(override.node for override in self.overrides.values()):
+            for override in self.ranked_overrides(node):
+                if self.fits(override):
+                    standing[node] = override
+                    break
+        return standing

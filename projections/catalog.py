@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.audit_log import CountyEventsProjection
 from projections.monitoring import MonitoringProjection
+from projections.results import ResultsProjection
 from projections.runner import Projection
 from projections.scores import CountyListProjection, ScoresProjection
 from projections.temporal import ScoreHistoryProjection
@@ -18,4 +19,5 @@ def all_projections() -> list[Projection]:
         ScoresProjection(),
         CountyEventsProjection(),
         MonitoringProjection(),
+        ResultsProjection(),
     ]

@@ -40,6 +40,7 @@ EVENT_LABELS = {
     "ScoreOverridden": "调整得分",
     "OverrideRevoked": "撤销得分调整",
     "PointsAdjusted": "加减分",
+    "PointsRevoked": "撤销加减分",
     "AnomalyFlagged": "提示数值异常波动",
     "AnomalyConfirmed": "确认异常波动",
     "SubmissionAccepted": "审核通过",

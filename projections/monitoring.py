@@ -52,8 +52,8 @@ KIND_ORDER = {FACT_KIND[kind]: index for index, kind in enumerate(KINDS)}  # as 
 VALID_AT = "f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)"
 # Events that change no fact: scores, points, weights, batch receipts, action plans. (Closing a
 # period waives what it still owed.)
-INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "WeightsAdjusted", "BatchReceived",
-                   "ActionPlanRecorded"})  # fmt: skip
+INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "PointsRevoked", "WeightsAdjusted",
+                   "BatchReceived", "ActionPlanRecorded"})  # fmt: skip
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 

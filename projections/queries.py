@@ -12,7 +12,9 @@ from typing import Any
 
 import orjson
 
-from domain.decimals import round2
+from domain.decimals import ZERO, round2
+from domain.scheme import AUTHORITY_LABELS, DEFAULT_AUTHORITIES
+from domain.scoring import counted_points
 from projections.store import ReadStore
 from projections.temporal import TOTAL, instant
 
@@ -51,7 +53,9 @@ def scorecard(store: ReadStore, code: str, year: int) -> dict[str, Any] | None:
     summary = {key: total[key] for key in ("total", "computed_total", "bonus", "penalty", "grade", "authority")}
     summary["composites"] = orjson.loads(total["composites"])
     summary["overridden"] = total["overridden"]
-    return _card(code, total["name"], total["region"], year, summary, nodes)
+    summary["override_id"] = _total_override_id(store, code, year)
+    card = _card(code, total["name"], total["region"], year, summary, nodes)
+    return _with_results(card, Results.read(store, code, year, None), nodes, summary)
 
 
 def scorecard_as_of(store: ReadStore, code: str, year: int, at_us: int) -> dict[str, Any] | None:
@@ -65,7 +69,10 @@ def scorecard_as_of(store: ReadStore, code: str, year: int, at_us: int) -> dict[
     meta = county(store, code)
     if total is None or meta is None:
         return None
-    return _card(code, meta["name"], meta["region"], year, _summary(total), [r for r in rows if r["code"] != TOTAL])
+    nodes = [r for r in rows if r["code"] != TOTAL]
+    summary = _summary(total)
+    card = _card(code, meta["name"], meta["region"], year, summary, nodes)
+    return _with_results(card, Results.read(store, code, year, at_us), nodes, summary)
 
 
 def _summary(total: dict[str, Any]) -> dict[str, Any]:
@@ -78,8 +85,18 @@ def _summary(total: dict[str, Any]) -> dict[str, Any]:
         "grade": detail["grade"],
         "authority": total["authority"],
         "overridden": total["overridden"],
+        "override_id": total["override_id"],
         "composites": detail["composites"],
     }
+
+
+def _total_override_id(store: ReadStore, code: str, year: int) -> str | None:
+    """The override standing for the total (the current totals row keeps only its authority)."""
+    rows = store.query(
+        "SELECT override_id FROM score_history WHERE county = %s AND year = %s AND code = %s AND to_us IS NULL",
+        [code, year, TOTAL],
+    )
+    return rows[0]["override_id"] if rows else None
 
 
 def _card(
@@ -115,8 +132,105 @@ def _node(node: dict[str, Any]) -> dict[str, Any]:
         "max": _round(node["max"]),
         "overridden": bool(node["overridden"]),
         "authority": node["authority"],
+        "authority_label": AUTHORITY_LABELS.get(node["authority"]) if node["authority"] else None,
         "override_id": node["override_id"],
     }
+
+
+class Results:
+    """The overrides and points of a county's year standing at an instant (or now), with
+    the year's order of authorities and caps (``projections.results``)."""
+
+    def __init__(self, rules: dict[str, Any] | None, overrides: list[dict[str, Any]], points: list[dict[str, Any]]):
+        self.authorities: list[str] = orjson.loads(rules["authorities"]) if rules else list(DEFAULT_AUTHORITIES)
+        self.bonus_cap = Decimal(rules["bonus_cap"]) if rules else ZERO
+        self.penalty_cap = Decimal(rules["penalty_cap"]) if rules else ZERO
+        self.overrides = {row["override_id"]: row for row in overrides}
+        self.points = points
+
+    @classmethod
+    def read(cls, store: ReadStore, code: str, year: int, at_us: int | None) -> Results:
+        meta = county(store, code)
+        stream = meta["stream"] if meta else ""
+        if at_us is None:
+            valid, params = "revoked_version IS NULL", [stream, year]
+        else:
+            valid, params = (
+                "recorded_us <= %s AND (revoked_us IS NULL OR revoked_us > %s)",
+                [stream, year, at_us, at_us],
+            )
+        where = "stream = %s AND year = %s"
+        rules = store.query(f"SELECT * FROM result_rules WHERE {where}", [stream, year])
+        return cls(
+            rules[0] if rules else None,
+            store.query(
+                f"SELECT * FROM score_overrides WHERE stream = %s AND year = %s AND {valid} ORDER BY version", params
+            ),
+            store.query(
+                f"SELECT * FROM point_adjustments WHERE stream = %s AND year = %s AND {valid} ORDER BY version", params
+            ),
+        )
+
+    def beneath(self, node: str, standing: str | None, maximum: str) -> list[dict[str, Any]]:
+        """The node's other overrides not revoked, in precedence (the higher authority first,
+        the latest among equals), each saying whether it fits the node's maximum now."""
+        order = {authority: index for index, authority in enumerate(self.authorities)}
+        others = [row for row in self.overrides.values() if row["node"] == node and row["override_id"] != standing]
+        others.sort(key=lambda row: (order.get(row["authority"], len(order)), -int(row["version"])))
+        return [describe(row) | {"fits": Decimal(row["score"]) <= Decimal(maximum)} for row in others]
+
+    def adjustments(self) -> list[dict[str, Any]]:
+        amounts = [Decimal(row["points"]) for row in self.points]
+        counted = counted_points(amounts, self.bonus_cap, self.penalty_cap)
+        return [
+            {
+                "adjustment_id": row["adjustment_id"],
+                "category": row["category"],
+                "kind": "bonus" if amount > 0 else "penalty",
+                "points": round2(amount),
+                "counted": round2(share),
+                "actor": row["actor"],
+                "reason": row["reason"],
+                "recorded_at": instant(int(row["recorded_us"])).isoformat(),
+            }
+            for row, amount, share in zip(self.points, amounts, counted, strict=True)
+        ]
+
+
+def describe(row: dict[str, Any]) -> dict[str, Any]:
+    """An override as the answers show it: whose result, which, who recorded it, why, when."""
+    return {
+        "source": "override",
+        "score": _round(row["score"]),
+        "override_id": row["override_id"],
+        "authority": row["authority"],
+        "authority_label": AUTHORITY_LABELS.get(row["authority"], row["authority"]),
+        "actor": row["actor"],
+        "reason": row["reason"],
+        "recorded_at": instant(int(row["recorded_us"])).isoformat(),
+    }
+
+
+def _with_results(
+    card: dict[str, Any], results: Results, nodes: Sequence[dict[str, Any]], summary: dict[str, Any]
+) -> dict[str, Any]:
+    """Adds whose result stands for each node and what stands beneath it, and the points."""
+    for shown, node in zip(card["nodes"], nodes, strict=True):
+        standing = results.overrides.get(node["override_id"]) if node["override_id"] else None
+        shown["override"] = describe(standing) if standing else None
+        shown["superseded"] = results.beneath(node["code"], node["override_id"], node["max"])
+    total_id = summary.get("override_id")
+    total = results.overrides.get(total_id) if total_id else None
+    card["total_override"] = describe(total) if total else None
+    card["total_superseded"] = results.beneath(TOTAL, total_id, "100")
+    card["total_authority_label"] = AUTHORITY_LABELS.get(summary["authority"]) if summary["authority"] else None
+    card["adjustments"] = results.adjustments()
+    card["bonus_cap"] = round2(results.bonus_cap)
+    card["penalty_cap"] = round2(results.penalty_cap)
+    amounts = [Decimal(row["points"]) for row in results.points]
+    card["bonus_before_cap"] = round2(sum((amount for amount in amounts if amount > 0), ZERO))
+    card["penalty_before_cap"] = round2(ZERO - sum((amount for amount in amounts if amount < 0), ZERO))
+    return card
 
 
 def rankings(store: ReadStore, year: int) -> list[dict[str, Any]]:
@@ -164,26 +278,61 @@ def _rank(ordered: list[dict[str, Any]], key: str) -> None:
 
 
 def node_history(store: ReadStore, code: str, year: int, node: str, until_us: int | None) -> list[dict[str, Any]]:
-    """Every change of a node's score in recorded order: when, before, after, and why."""
-    statement = "SELECT score, from_us, cause FROM score_history WHERE county = %s AND year = %s AND code = %s"
+    """Every change of a node's score, or of whose result stands for it, in recorded order:
+    when, before, after, why, and the result standing afterwards. A revocation names what it
+    revoked and, when that stood for the node, what it restored (ADR 19)."""
+    statement = (
+        "SELECT score, override_id, from_us, cause FROM score_history WHERE county = %s AND year = %s AND code = %s"
+    )
     params: list[Any] = [code, year, node]
     if until_us is not None:
         statement += " AND from_us <= %s"
         params.append(until_us)
+    rows = store.query(statement + " ORDER BY version", params)
+    meta = county(store, code)
+    stream = meta["stream"] if meta else ""
+    overrides = store.query("SELECT * FROM score_overrides WHERE stream = %s AND year = %s", [stream, year])
+    by_id = {row["override_id"]: row for row in overrides}
+    revoked_at = {int(row["revoked_version"]): row for row in overrides if row["revoked_version"] is not None}
+    points = store.query(
+        "SELECT * FROM point_adjustments WHERE stream = %s AND year = %s AND revoked_version IS NOT NULL",
+        [stream, year],
+    )
+    points_revoked_at = {int(row["revoked_version"]): row for row in points}
     changes: list[dict[str, Any]] = []
-    before: str | None = None
-    for row in store.query(statement + " ORDER BY version", params):
-        if row["score"] == before:
-            continue  # the node changed shape (a weight, a name), not its score
-        changes.append(
-            {
-                "recorded_at": instant(int(row["from_us"])).isoformat(),
-                "before": _round(before),
-                "after": _round(row["score"]),
-                "cause": orjson.loads(row["cause"]),
-            }
-        )
-        before = row["score"]
+    before: tuple[str | None, str | None] = (None, None)
+    for row in rows:
+        if (row["score"], row["override_id"]) == before:
+            continue  # the node changed shape (a weight, a name), not its score nor whose result stands
+        cause = orjson.loads(row["cause"])
+        standing = by_id.get(row["override_id"]) if row["override_id"] else None
+        change: dict[str, Any] = {
+            "recorded_at": instant(int(row["from_us"])).isoformat(),
+            "before": _round(before[0]),
+            "after": _round(row["score"]),
+            "cause": cause,
+            "standing": describe(standing) if standing else {"source": "computed", "score": _round(row["score"])},
+            "revoked": None,
+            "restored": None,
+        }
+        version = int(cause.get("version", 0))
+        if cause.get("event") == "OverrideRevoked" and version in revoked_at:
+            revoked = revoked_at[version]
+            change["revoked"] = describe(revoked) | {"revoked_by": revoked["revoked_by"],
+                                                     "revoke_reason": revoked["revoke_reason"]}  # fmt: skip
+            if revoked["node"] == node and before[1] == revoked["override_id"]:
+                change["restored"] = change["standing"]
+        elif cause.get("event") == "PointsRevoked" and version in points_revoked_at:
+            entry = points_revoked_at[version]
+            change["revoked"] = {
+                "source": "points", "score": None, "adjustment_id": entry["adjustment_id"],
+                "points": _round(entry["points"]),
+                "category": entry["category"], "actor": entry["actor"], "reason": entry["reason"],
+                "recorded_at": instant(int(entry["recorded_us"])).isoformat(), "revoked_by": entry["revoked_by"],
+                "revoke_reason": entry["revoke_reason"],
+            }  # fmt: skip
+        changes.append(change)
+        before = (row["score"], row["override_id"])
     return changes
 
 

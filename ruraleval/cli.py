@@ -272,11 +272,23 @@ def history_lines(changes: list[dict[str, Any]]) -> list[str]:
         details = describe(cause)
         if details:
             lines.append(f"    {details}")
+        restored = _restored(change.get("restored"))
+        if restored:
+            lines.append(f"    {restored}")
     return lines
 
 
 def _score(value: float) -> str:
     return f"{value:.2f}"
+
+
+def _restored(restored: dict[str, Any] | None) -> str:
+    """What a revocation brought back for the node (ADR 19)."""
+    if restored is None:
+        return ""
+    if restored["source"] == "computed":
+        return "恢复：计算得分"
+    return f"恢复：{restored['authority_label']}结果 {restored['override_id']}（{restored['actor']}）"
 
 
 def _verify(args: argparse.Namespace, store: Store) -> int:

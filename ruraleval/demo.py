@@ -110,13 +110,16 @@ def demo_scheme_document() -> dict[str, Any]:
         indicators.append({"code": dimension["code"], "name": dimension["name"], "weight": 20})
         for item in children:
             indicators.append(_demo_indicator(item, dimension["code"], Decimal(20) / len(children)))
-    indicators.append({"code": "B1", "name": "创新做法和典型经验加分", "kind": "bonus_penalty"})
-    indicators.append({"code": "P1", "name": "负面事件和工作失误减分", "kind": "bonus_penalty"})
+    indicators.append({"code": "B1", "name": "创新做法和典型经验加分", "kind": "bonus_penalty", "sign": "bonus"})
+    indicators.append({"code": "P1", "name": "负面事件和工作失误减分", "kind": "bonus_penalty", "sign": "penalty"})
     return {
         "id": SCHEME_ID,
         "name": "乡村振兴百县示范创建监测评估方案（2023年度，演示）",
         "year": YEAR,
         **usual_rules(),
+        # Whose results prevail, highest first: the province's and the city's verification
+        # results over the centre's own, and every one of them over the county's (ADR 19).
+        "authorities": ["province", "city", "centre", "county"],
         "indicators": indicators,
     }
 
@@ -293,7 +296,7 @@ def _conversation() -> list[tuple[datetime, str, c.CountyCommand, c.Context]]:
 
 
 def _load_reviews(platform: Platform) -> None:
-    """A few corrections, bonus and penalty points, and one override by the centre."""
+    """A few corrections, bonus and penalty points, and a centre's override superseded by the province's."""
     when = datetime(YEAR + 1, 1, 12, 3, tzinfo=UTC)
     corrections = [("130425", "2.1", "2023-06", Decimal("71.40")), ("522325", "5.3", "2023-09", Decimal("80.10"))]
     for index, (code, indicator, period, value) in enumerate(corrections):
@@ -313,6 +316,11 @@ def _load_reviews(platform: Platform) -> None:
         platform.ledger.execute(
             code, c.AdjustPoints(YEAR, amount, category, reason, f"demo-adjustment-{index}"), context
         )
-    context = c.Context("evaluator.central", "demo-override", when + timedelta(days=2))
+    # The centre's result for 3.1, then the province's, which prevails (ADR 19): the scores
+    # show the province's standing and the centre's beneath it.
+    context = c.Context("evaluator.central", "demo-override-centre", when + timedelta(days=2))
+    centre = c.OverrideScore(YEAR, "3.1", Decimal("3.5"), "centre", "中心评估组复核：台账不完整", "demo-override-0")
+    platform.ledger.execute("360781", centre, context)
+    context = c.Context("evaluator.central", "demo-override", when + timedelta(days=3))
     override = c.OverrideScore(YEAR, "3.1", Decimal(4), "province", "省级核查组实地核查结果为准", "demo-override-1")
     platform.ledger.execute("360781", override, context)

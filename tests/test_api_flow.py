@@ -104,10 +104,18 @@ def test_county_lifecycle_scores_by_hand(client: TestClient, scheme_document: di
     body = expect(client, 90.0, "好", **{"2_2": 20.0})
     assert node(body, "2.2")["overridden"] is False
 
-    # penalty 12 is capped at 10 -> 80
-    post(client, "/adjustments", {"year": 2023, "points": -12, "category": "通报", "reason": "项目进度滞后"}, 201)
+    # one entry of 12 points is more than the penalty cap of 10: refused; two of 6 fill it -> 80
+    refused = post(client, "/adjustments", {"year": 2023, "points": -12, "category": "通报", "reason": "滞后"}, 422)
+    assert [(e["field"], e["rule"]) for e in refused["errors"]] == [("points", "within_cap")]
+    post(client, "/adjustments", {"year": 2023, "points": -6, "category": "通报", "reason": "项目进度滞后"}, 201)
+    second = post(client, "/adjustments", {"year": 2023, "points": -6, "category": "通报", "reason": "资金滞留"}, 201)
+    assert second["counted"] == -4.0
+    assert second["points"]["penalty"] == {"cap": 10.0, "before_cap": 12.0, "after_cap": 10.0}
     body = expect(client, 80.0, "较好")
     assert body["penalty"] == 10.0
+    assert (body["penalty_before_cap"], body["bonus_before_cap"], body["bonus"]) == (12.0, 7.0, 5.0)
+    counted = [(a["points"], a["counted"]) for a in body["adjustments"]]
+    assert counted == [(3.0, 3.0), (4.0, 2.0), (-6.0, -6.0), (-6.0, -4.0)]
 
     ranking = client.get("/api/v1/rankings", params={"year": 2023}).json()
     assert ranking["counties"] == ranking["regions"]["east"]

@@ -87,6 +87,29 @@ def test_a_changed_payload_is_named(store_url: str, make_platform: Callable[...,
     assert cli.returncode == 1 and TARGET in cli.stdout
 
 
+def test_events_recorded_before_the_scheme_said_whose_results_prevail_still_verify(
+    store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
+) -> None:
+    """Enrolments stored without ``authorities`` and ``sign`` (ADR 19) are read back on both stores.
+
+    That their hash is the one the code before those fields computed is shown with an event
+    it recorded (tests/legacy_enrolled_event.json, in test_authority_and_points).
+    """
+    platform = make_platform(store_url)
+    load_history(platform, scheme)
+
+    def as_recorded_before(state: dict[str, Any]) -> None:
+        del state["scheme"]["v"]["authorities"]
+        for indicator in state["scheme"]["v"]["indicators"]:
+            del indicator["v"]["sign"]
+
+    change_payload(store_url, TARGET, 1, as_recorded_before)
+    reopened = make_platform(store_url)
+    assert verify(reopened.ledger).ok
+    county = reopened.ledger.county(TARGET)
+    assert county.years["2023"].scheme.authorities == ["province", "city", "centre", "county"]
+
+
 def test_a_removed_event_is_named_as_a_gap(
     store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
 ) -> None:

@@ -121,8 +121,8 @@ def county(scheme: Scheme) -> County:
 def bonus_scheme(scheme_document: dict[str, Any]) -> Scheme:
     document = copy.deepcopy(scheme_document)
     document["indicators"] += [
-        {"code": "B1", "name": "创新工作加分", "kind": "bonus_penalty"},
-        {"code": "P1", "name": "安全事故减分", "kind": "bonus_penalty"},
+        {"code": "B1", "name": "创新工作加分", "kind": "bonus_penalty", "sign": "bonus"},
+        {"code": "P1", "name": "安全事故减分", "kind": "bonus_penalty", "sign": "penalty"},
     ]
     return parse_scheme(document)
 
@@ -703,16 +703,16 @@ def test_revoking_an_override_restores_the_computed_score(county: County) -> Non
     refuse(county, RevokeOverride("o-1", "再次撤销"), "not_revoked", "override_id", ConflictError)
 
 
-def test_revoking_the_latest_override_never_brings_back_an_older_one(county: County) -> None:
-    """The older override may no longer fit the node: here the weight of 1.1 falls to 5 in between."""
+def test_revoking_never_brings_back_an_older_override_the_nodes_weight_has_outgrown(county: County) -> None:
+    """o-1 stands beneath o-2 (same authority, earlier); the weight of 1.1 falls to 5 in between."""
     accept(county, SubmitData("1.1", "2023", D("59.1")))
     accept(county, OverrideScore(2023, "1.1", D(18), "province", "省级核查", "o-1"))
-    accept(county, OverrideScore(2023, "1.1", D(4), "centre", "中心复核", "o-2"))
+    accept(county, OverrideScore(2023, "1.1", D(4), "province", "省级复核", "o-2"))
     assert score(county, "1.1") == D(4)
     accept(county, AdjustWeights("1", {"1.1": D(5), "1.2": D(45)}, "调整权重"))
     accept(county, RevokeOverride("o-2", "复核结论撤回"))
     node = score_year(book(county)).node("1.1")
-    assert (node.score, node.overridden, node.max) == (D("2.5"), False, D(5))  # 5 × 0.5, computed
+    assert (node.score, node.overridden, node.max) == (D("2.5"), False, D(5))  # 5 × 0.5, computed; 18 is passed over
 
 
 def test_revoking_an_unknown_override_or_without_reason_is_refused(county: County) -> None:
@@ -726,7 +726,10 @@ def test_revoking_an_unknown_override_or_without_reason_is_refused(county: Count
 
 def test_adjusting_points_records_a_bonus_or_a_penalty(county: County) -> None:
     result, events = accept(county, AdjustPoints(2023, D(3), " 创新 ", "获省级表彰", "a-1"))
-    assert result == {"adjustment_id": "a-1"}
+    assert result["adjustment_id"] == "a-1"
+    assert result["points"]["entries"] == [
+        {"adjustment_id": "a-1", "category": "创新", "kind": "bonus", "points": D(3), "counted": D(3)}
+    ]
     [event] = events
     assert type(event) is County.PointsAdjusted
     assert (event.year, event.adjustment_id, event.points, event.category, event.reason) == (
@@ -801,9 +804,11 @@ def test_closing_a_year_blocks_its_months_and_every_year_level_write(county: Cou
     refuse(county, ReviseIndicator("1.1", {"name": "新名称"}, "理由"), "period_open", "year", conflict)
     refuse(county, RetireIndicator("1.2", "理由", {"1.1": D(50)}), "period_open", "year", conflict)
     refuse(county, AdjustWeights("1", {"1.1": D(25), "1.2": D(25)}, "理由"), "period_open", "year", conflict)
-    refuse(county, OverrideScore(2023, "1.2", D(10), "city", "理由", "o-2"), "period_open", "year", conflict)
-    refuse(county, RevokeOverride("o-1", "理由"), "period_open", "year", conflict)
+    # The county's own results and points wait for a reopening; higher authorities' do not (ADR 19).
+    refuse(county, OverrideScore(2023, "1.2", D(10), "county", "理由", "o-2"), "period_open", "year", conflict)
     refuse(county, AdjustPoints(2023, D(1), "创新", "理由", "a-1"), "period_open", "year", conflict)
+    accept(county, OverrideScore(2023, "1.2", D(10), "city", "市级核查结果", "o-3"))
+    accept(county, RevokeOverride("o-1", "省级结果更正"))
     refuse(county, ClosePeriod("2023"), "period_open", "period", conflict)
     refuse(county, ClosePeriod("2023-12"), "period_open", "period", conflict)
 

@@ -177,6 +177,9 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", C + "/adjustments"): Call(
         path=HERE, body={"year": 2023, "points": 1, "category": "bonus", "reason": "推广"}
     ),
+    ("POST", C + "/adjustments/{adjustment_id}/revoke"): Call(
+        path=HERE | {"adjustment_id": "$points"}, body={"reason": "撤回"}
+    ),
     ("POST", C + "/periods/{period}/close"): Call(path=HERE | {"period": "2023-11"}, body={"reason": "关账"}),
     ("POST", C + "/periods/{period}/reopen"): Call(path=HERE | {"period": "2023-10"}, body={"reason": "补报"}),
     ("POST", C + "/reviews"): Call(
@@ -373,11 +376,14 @@ def _fuzzed(url: str) -> Iterator[Fuzzed]:
         _ok(client.post(f"{base}/periods/2023-10/close", json={"reason": "关账"}))
         override = _ok(client.post(f"{base}/overrides", json={"year": 2023, "node": "2.2", "score": 3,
                                                               "authority": "province", "reason": "核查"}))  # fmt: skip
+        points = _ok(client.post(f"{base}/adjustments", json={"year": 2023, "points": 1, "category": "bonus",
+                                                              "reason": "推广"}))  # fmt: skip
         key = _ok(client.post(f"{base}/api-keys", json={"label": "接口"}))
         add_user(service, "fuzz.user", Grant("fuzz-grant", "county_coordinator", county=COUNTY))
         add_user(service, "fuzz.leaver")
         _ok(client.post("/api/v1/teams", json={"code": "fuzz-1", "name": "第一评估组", "region": "east"}))
-        ids = {"$override": override["override_id"], "$grant": "fuzz-grant", "$key": key["id"]}
+        ids = {"$override": override["override_id"], "$points": points["adjustment_id"], "$grant": "fuzz-grant",
+               "$key": key["id"]}  # fmt: skip
         yield Fuzzed(client, service, ids)
 
 

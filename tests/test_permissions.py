@@ -139,6 +139,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/counties/{code}/overrides"): county(*REVIEW),
     ("POST", "/api/v1/counties/{code}/overrides/{override_id}/revoke"): county(*REVIEW),
     ("POST", "/api/v1/counties/{code}/adjustments"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/adjustments/{adjustment_id}/revoke"): county(*REVIEW),
     ("POST", "/api/v1/counties/{code}/periods/{period}/close"): county(*REVIEW),
     ("POST", "/api/v1/counties/{code}/periods/{period}/reopen"): county(*REVIEW),
     # review, feedback, flagged values, action plans
@@ -188,6 +189,7 @@ PATH_VALUES = {
     "scheme_id": "demo-2023",
     "indicator": "1.2",
     "override_id": "no-such-override",
+    "adjustment_id": "no-such-adjustment",
     "period": "2023-13",  # not a period: an allowed close (whose body may be empty) is refused
     "node": "total",
     "username": LEADER,

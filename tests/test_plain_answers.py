@@ -163,6 +163,8 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
                                        "reason": "省级核查"})["override_id"]  # fmt: skip
         post(f"/overrides/{override}/revoke", {"reason": "核查结果撤回"})
         post("/adjustments", {"year": 2023, "points": 2, "category": "bonus", "reason": "经验推广"})
+        points = post("/adjustments", {"year": 2023, "points": 1, "category": "bonus", "reason": "重复记录"})
+        post(f"/adjustments/{points['adjustment_id']}/revoke", {"reason": "重复，撤销"})
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
         yield Life(client, url)

@@ -24,6 +24,9 @@ TABLES = {
     "score_history": "county, year, code, version",
     "county_events": "stream, version",
     "warning_facts": "county, year, kind, indicator, period, version",
+    "result_rules": "stream, year",
+    "score_overrides": "stream, version",
+    "point_adjustments": "stream, version",
 }
 COUNTIES = ["130425", "320583", "411523", "510129"]
 REGIONS = ["east", "east", "central", "west"]
@@ -58,6 +61,12 @@ def load_history(platform: Platform, scheme: Scheme) -> None:
     platform.ledger.execute(COUNTIES[2], c.AdjustPoints(2023, Decimal(3), "加分", "经验推广", "a1"), context)
     override = c.OverrideScore(2023, "total", Decimal(77), "province", "省级结果", "o1")
     platform.ledger.execute(COUNTIES[3], override, context)
+    # Points revoked and overrides restored (ADR 19) in the read models too.
+    platform.ledger.execute(COUNTIES[2], c.AdjustPoints(2023, Decimal(4), "加分", "获省级表彰", "a2"), context)
+    platform.ledger.execute(COUNTIES[2], c.RevokePoints("a1", "经验推广未获认可"), context)
+    platform.ledger.execute(COUNTIES[3], c.OverrideScore(2023, "2.2", Decimal(20), "county", "县级", "o2"), context)
+    platform.ledger.execute(COUNTIES[3], c.OverrideScore(2023, "2.2", Decimal(22), "city", "市级", "o3"), context)
+    platform.ledger.execute(COUNTIES[3], c.RevokeOverride("o3", "市级结果撤回"), context)
 
 
 def test_rebuild_equals_incremental(store_url: str, make_platform: Callable[..., Platform], scheme: Scheme) -> None:

@@ -103,8 +103,8 @@ DOCUMENT: dict[str, Any] = {
             "frequency": "monthly",
             "aggregate": "latest",
         },
-        {"code": "B1", "name": "创新工作加分", "kind": "bonus_penalty"},
-        {"code": "P1", "name": "安全事故减分", "kind": "bonus_penalty"},
+        {"code": "B1", "name": "创新工作加分", "kind": "bonus_penalty", "sign": "bonus"},
+        {"code": "P1", "name": "安全事故减分", "kind": "bonus_penalty", "sign": "penalty"},
     ],
 }
 SCHEME = parse_scheme(DOCUMENT)

@@ -126,7 +126,9 @@ def test_example_round_trips_through_its_document(scheme: Scheme) -> None:
 
 def test_scheme_with_every_feature_round_trips_through_json(scheme_document: dict[str, Any]) -> None:
     scheme_document.update(copy.deepcopy(TOWN_COMPOSITES))
-    scheme_document["indicators"].append({"code": "B1", "name": "创新工作加分", "kind": "bonus_penalty"})
+    scheme_document["indicators"].append(
+        {"code": "B1", "name": "创新工作加分", "kind": "bonus_penalty", "sign": "bonus"}
+    )
     indicator(scheme_document, "2.1")["method"] = {
         "type": "threshold",
         "bands": [{"max": 30, "f": 1}, {"max": 35, "f": 0.6}],
@@ -226,8 +228,8 @@ def test_a_negative_weight_is_refused(scheme_document: dict[str, Any]) -> None:
 
 def test_bonus_penalty_categories_stand_outside_the_weighted_tree(scheme_document: dict[str, Any]) -> None:
     scheme_document["indicators"] += [
-        {"code": "B1", "name": "加分", "kind": "bonus_penalty", "weight": 5},
-        {"code": "B2", "name": "减分", "kind": "bonus_penalty", "parent": "1"},
+        {"code": "B1", "name": "加分", "kind": "bonus_penalty", "sign": "bonus", "weight": 5},
+        {"code": "B2", "name": "减分", "kind": "bonus_penalty", "sign": "penalty", "parent": "1"},
     ]
     assert rules_of(scheme_document) == {
         ("indicators[6].weight", "bonus_penalty_unweighted"),

@@ -393,14 +393,17 @@ def test_a_revoked_override_restores_the_computed_score(example: CountyYear) -> 
     assert card.total == D("72.5")
 
 
-def test_the_latest_override_of_a_node_counts_and_its_revocation_restores_the_computed_score(
+def test_the_latest_override_of_an_authority_counts_and_its_revocation_restores_the_one_beneath(
     example: CountyYear,
 ) -> None:
     override(example, "1.1", "18", "o-1")
     override(example, "1.1", "15", "o-2")
     assert score_year(example).node("1.1").score == D(15)
     example.overrides["o-2"].revoked = True
-    assert score_year(example).node("1.1").override is None  # not o-1 again
+    assert score_year(example).node("1.1").override == example.overrides["o-1"]
+    example.overrides["o-1"].revoked = True
+    assert score_year(example).node("1.1").override is None
+    assert score_year(example).node("1.1").score == D(10)  # computed: 20 × 0.5
 
 
 def test_an_override_of_a_retired_indicator_no_longer_counts(example: CountyYear) -> None:

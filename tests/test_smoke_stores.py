@@ -10,4 +10,4 @@ def test_ready_on_both_stores(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["ready"] is True
-    assert set(body["projections"]) == {"counties", "scores", "score_history", "county_events", "monitoring"}
+    assert set(body["projections"]) == {"counties", "scores", "score_history", "county_events", "monitoring", "results"}
