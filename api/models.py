@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from domain import passwords
-from domain.decimals import SIZE_WORDS, ZERO, within_size
+from domain.decimals import ZERO, within_reach
 from domain.inputs import NUL_WORDS, ascii_digits_words, county_code_refusal, normalise, nul_path
 
 
@@ -45,15 +45,15 @@ def no_nul(text: str) -> str:
     return text
 
 
-def _sized(value: Decimal) -> Decimal:
-    if not within_size(value):
-        raise PydanticCustomError("number_size", "{words}", {"words": f"数值不合理：{SIZE_WORDS}"})
+def _within_reach(value: Decimal) -> Decimal:
+    if not within_reach(value):  # how large a value, score or weight may be, the domain's rules say
+        raise PydanticCustomError("number_size", "{words}", {"words": "数值过大或过小，无法计算（指数须在 ±999 以内）"})
     return ZERO if value.is_zero() else value  # never -0, nor 0E-99
 
 
 # Numbers arrive as JSON numbers or, for digits a float cannot hold, as strings (ASCII digits after NFKC).
 Number = Annotated[
-    Decimal, BeforeValidator(_digits), AfterValidator(_sized), Field(allow_inf_nan=False, examples=[61.5])
+    Decimal, BeforeValidator(_digits), AfterValidator(_within_reach), Field(allow_inf_nan=False, examples=[61.5])
 ]
 # A year sent as text is read by the same rule. (As a query parameter: ``Annotated[Year, Query(…)]``;
 # FastAPI drops the validator of ``year: Year = Query(…)``.)

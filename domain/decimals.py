@@ -17,11 +17,10 @@ CENT = Decimal("0.01")
 # and exponent. Three exponent digits at most: Decimal("1e1000000") is a valid Decimal that
 # overflows the first sum it takes part in.
 NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
-# Every number a person sends (values, scores, points, weights) is below 10^15 with at most six
-# decimals: anything else is a typing error, and would overflow exact arithmetic further on.
-MAX_MAGNITUDE_EXPONENT = 15
-MAX_PLACES = 6
-SIZE_WORDS = f"绝对值须小于 10¹⁵，小数不超过 {MAX_PLACES} 位"
+# The exponents a person's number may have: far beyond what any rule of the domain lets through
+# (values below 10^15, scores within their node, points within their cap), and far inside what
+# the arithmetic holds (Decimal("1e1000000") overflows the first sum it enters).
+MAX_EXPONENT = 999
 
 
 class NotANumber(ValueError):
@@ -49,20 +48,12 @@ def read_number(text: str) -> Decimal:
     raise NotANumber("number", f"“{shown(text)}”不是数字：{words}")
 
 
-def within_size(value: Decimal) -> bool:
-    """|value| < 10^15 with at most MAX_PLACES decimals (trailing zeros aside).
-
-    Judged on the digits as written, without arithmetic: ``normalize()`` or a comparison
-    under a context would themselves overflow on 1E+1000000.
-    """
+def within_reach(value: Decimal) -> bool:
+    """Finite, and its magnitude 10^-999 to 10^999 (zero aside): judged on the digits as written,
+    without arithmetic, which would itself overflow on 1E+1000000."""
     if not value.is_finite():
         return False
-    if value.is_zero():
-        return True
-    _, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
-    return value.adjusted() < MAX_MAGNITUDE_EXPONENT and exponent + trailing_zeros >= -MAX_PLACES
+    return value.is_zero() or -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT
 
 
 def to_decimal(value: object) -> Decimal:
