@@ -4,6 +4,10 @@ Each county event carries ``previous_hash`` (its predecessor's ``event_hash``, e
 for the first) and ``event_hash``: SHA-256 of the canonical encoding of the event's
 type, stream, version, recorded time and every other field. Changing, removing or
 reordering a stored event breaks the chain at that point.
+
+A field added to a stored dataclass (a scheme, an indicator) after events holding it were
+chained is declared with ``field(default=…, metadata=ADDED_LATER)``: while it holds its default it is left out of the
+encoding, so events stored before it existed keep their hashes.
 """
 
 from __future__ import annotations
@@ -20,6 +24,13 @@ from uuid import UUID
 GENESIS = ""
 CHAIN_FIELDS = ("event_hash",)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "event_hash")
+# The metadata of a dataclass field added after events holding its class were stored.
+ADDED_LATER = {"ruraleval.added_later": True}
+
+
+def _encoded(field: dataclasses.Field[Any], value: Any) -> bool:
+    """A field added later is left out while it holds its default (see the module doc)."""
+    return not (field.metadata.get("ruraleval.added_later") and value == field.default)
 
 
 def _plain(value: Any) -> Any:
@@ -30,7 +41,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, UUID):
         return f"U{value.hex}"
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: _plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+        return {
+            field.name: _plain(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+            if _encoded(field, getattr(value, field.name))
+        }
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

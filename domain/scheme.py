@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from domain.chain import ADDED_LATER
 from domain.monitoring_rules import (
     Checks,
     WarningRules,
@@ -67,6 +68,16 @@ class Method:
 
 
 @dataclass
+class CountyAdjustable:
+    """A branch of the scheme whose children's weights the county may shift, by a proposal
+    an evaluator approves: each child keeps between ``min_share`` and ``max_share`` of the
+    branch's weight (``county_adjustable`` in a scheme document)."""
+
+    min_share: Decimal = Decimal(0)
+    max_share: Decimal = Decimal(1)
+
+
+@dataclass
 class IndicatorDef:
     """A node of the indicator tree. Nodes with children are scored from them."""
 
@@ -82,6 +93,7 @@ class IndicatorDef:
     aggregate: str = "latest"
     range: list[Decimal] | None = None
     retired: bool = False
+    county_adjustable: CountyAdjustable | None = field(default=None, metadata=ADDED_LATER)
 
     @property
     def weighted(self) -> bool:
@@ -202,4 +214,7 @@ def indicator_document(indicator: IndicatorDef) -> dict[str, Any]:
             "baseline": method.baseline,
             "bands": [{"f": b.f, "min": b.min, "max": b.max} for b in method.bands] or None,
         }
+    if indicator.county_adjustable is not None:
+        bounds = indicator.county_adjustable
+        document["county_adjustable"] = {"min_share": bounds.min_share, "max_share": bounds.max_share}
     return document
