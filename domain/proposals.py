@@ -252,9 +252,9 @@ def _tree_after(book: CountyYear, command: indicators.TreeCommand, changed: dict
     return tree
 
 
-def check_county_decides(book: CountyYear, command: indicators.TreeCommand, field: str = "change") -> None:
-    """Refuses what the scheme does not leave to the county: 403 naming what is the
-    centre's; 422 with the numbers for weights outside a branch's bounds."""
+def check_county_decides(book: CountyYear, command: indicators.TreeCommand, field: str = "change") -> list[Problem]:
+    """Refuses (403) what the scheme does not leave to the county, naming what is the
+    centre's; returns the weights that lie outside their branch's bounds, with the numbers."""
     ours = scheme_codes(book)
     centre: list[Problem] = []
     if isinstance(command, (c.ReviseIndicator, c.RetireIndicator)) and command.code in ours:
@@ -292,8 +292,22 @@ def check_county_decides(book: CountyYear, command: indicators.TreeCommand, fiel
             )
     if centre:
         raise Forbidden(centre)
+    return bounds
+
+
+def checked(county: County, book: CountyYear, change: indicators.TreeCommand) -> indicators.Planned:
+    """A proposed change checked in full: what is the centre's (403), then every broken rule
+    at once — bounds and the change's own rules (422), or a conflict (409)."""
+    bounds = check_county_decides(book, change)
+    try:
+        planned = indicators.plan(county, change)
+    except InvalidCommand as error:
+        raise InvalidCommand([*bounds, *(_in_change(problem) for problem in error.problems)]) from None
+    except DomainError as error:
+        raise type(error)([_in_change(problem) for problem in error.problems]) from None
     if bounds:
         raise InvalidCommand(bounds)
+    return planned
 
 
 def _weights_field(command: indicators.TreeCommand, field: str) -> str:
@@ -308,11 +322,7 @@ def propose_change(county: County, command: c.ProposeChange, context: c.Context)
     change = read_change(command.kind, command.change, reason, command.year)
     book = county.book(command.year)
     county.check_year_open(book)
-    check_county_decides(book, change)
-    try:
-        planned = indicators.plan(county, change)
-    except DomainError as error:
-        raise type(error)([_in_change(problem) for problem in error.problems]) from None
+    planned = checked(county, book, change)
     proposal_id = f"P{book.scheme.year}-{len(book.proposals) + 1:03d}"
     county.record(
         county.ChangeProposed,
@@ -340,8 +350,7 @@ def approve_proposal(county: County, command: c.ApproveProposal, context: c.Cont
     _not_ones_own(proposal, context, "批准")
     change = proposed_command(book, proposal, f"批准变更申请 {proposal.id}：{reason}")
     try:
-        check_county_decides(book, change)
-        planned = indicators.plan(county, change)
+        planned = checked(county, book, change)
     except DomainError as error:
         head = Problem(
             "proposal_id",
