@@ -164,7 +164,8 @@ def _rank(ordered: list[dict[str, Any]], key: str) -> None:
 
 
 def node_history(store: ReadStore, code: str, year: int, node: str, until_us: int | None) -> list[dict[str, Any]]:
-    """Every change of a node's score in recorded order: when, before, after, and why."""
+    """Every change of a node's score in recorded order: when, before, after, and why; and
+    every step of a change proposal about the node (its score unchanged until approved)."""
     statement = "SELECT score, from_us, cause FROM score_history WHERE county = %s AND year = %s AND code = %s"
     params: list[Any] = [code, year, node]
     if until_us is not None:
@@ -173,14 +174,15 @@ def node_history(store: ReadStore, code: str, year: int, node: str, until_us: in
     changes: list[dict[str, Any]] = []
     before: str | None = None
     for row in store.query(statement + " ORDER BY version", params):
-        if row["score"] == before:
+        cause = orjson.loads(row["cause"])
+        if row["score"] == before and "proposal" not in cause:
             continue  # the node changed shape (a weight, a name), not its score
         changes.append(
             {
                 "recorded_at": instant(int(row["from_us"])).isoformat(),
                 "before": _round(before),
                 "after": _round(row["score"]),
-                "cause": orjson.loads(row["cause"]),
+                "cause": cause,
             }
         )
         before = row["score"]
