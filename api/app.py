@@ -7,7 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import audit, auth, counties, feedback, health, imports, organisation, problems, reads, schemes, warnings
+from api import (
+    audit,
+    auth,
+    counties,
+    feedback,
+    health,
+    imports,
+    organisation,
+    problems,
+    proposals,
+    reads,
+    schemes,
+    warnings,
+)
 from api.context import RequestContext
 from ruraleval import __version__
 from ruraleval.platform import Platform
@@ -42,7 +55,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     )
     app.add_middleware(RequestContext)
     problems.install(app)
-    for module in (auth, schemes, counties, feedback, imports, reads, organisation, audit, warnings):
+    for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, audit, warnings):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     return app

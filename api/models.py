@@ -141,6 +141,7 @@ class Recorded(BaseModel):
     replayed: bool = False
     override_id: str | None = None
     adjustment_id: str | None = None
+    proposal_id: str | None = Field(default=None, description="变更申请编号（提交、批准、驳回、撤回变更申请时）")
     flag: str | None = Field(default=None, description="数值异常波动的提示：已接收，请填写说明确认")
 
 
