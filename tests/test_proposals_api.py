@@ -168,6 +168,21 @@ def test_the_responsibility_stays_the_countys_own_business(api: Api) -> None:
     assert assigned["events"] == ["ResponsibilityAssigned"]
 
 
+def test_the_indicator_list_says_what_came_from_the_scheme_and_what_may_be_adjusted(api: Api) -> None:
+    proposal_id = api.ok(COORDINATOR, "POST", "/proposals", {"kind": "define_indicator", "change": {
+        "indicator": {"code": "1.3", "parent": "1", "name": "特色产业产值", "kind": "specific", "weight": 15,
+                      "method": {"type": "attainment", "target": 8}},
+        "sibling_weights": {"1.1": 15, "1.2": 20}}, "reason": "增设个性指标"}, 201)["proposal_id"]  # fmt: skip
+    api.ok(EVALUATOR, "POST", f"/proposals/{proposal_id}/approve", {"reason": "同意"})
+    listed = {item["code"]: item for item in api.ok(COORDINATOR, "GET", "/indicators?year=2023")["indicators"]}
+    assert {code: item["origin"] for code, item in listed.items()} == {
+        "1": "scheme", "1.1": "scheme", "1.2": "scheme", "2": "scheme", "2.1": "scheme", "2.2": "scheme",
+        "1.3": "county",
+    }  # fmt: skip
+    assert listed["1"]["county_adjustable"] == {"min_share": 0.3, "max_share": 0.7}
+    assert "county_adjustable" not in listed["2"]
+
+
 # ------------------------------------------------------------------ proposing and deciding
 
 
