@@ -18,6 +18,7 @@ from api import (
     organisation,
     passwords,
     problems,
+    proposals,
     reads,
     schemes,
     warnings,
@@ -71,7 +72,8 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     )
     app.add_middleware(RequestContext)
     problems.install(app)
-    for module in (auth, schemes, counties, feedback, imports, reads, organisation, passwords, audit, warnings):
+    for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
+                   warnings):
         app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     return app

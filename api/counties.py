@@ -7,9 +7,11 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from api.auth import require
+from api.auth import Authenticated, require
 from api.context import command_context, county_in_path, may_correct, platform
 from api.models import (
     AdjustmentIn,
@@ -31,8 +33,10 @@ from api.models import (
     WithdrawalIn,
 )
 from domain import commands as c
-from domain.access import Action
+from domain import proposals
+from domain.access import Action, Principal, refusal_message
 from domain.decimals import round2
+from domain.errors import DomainError, Forbidden, Problem
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["县 counties"])
@@ -40,6 +44,46 @@ router = APIRouter(prefix="/api/v1/counties", tags=["县 counties"])
 
 def allowed(action: Action, *, county_param: str | None = "code") -> list[Any]:
     return [Depends(require(action, county_param=county_param))]
+
+
+def centre_side(kind: str) -> list[Any]:
+    """The tree's direct routes are the centre's side (admin, the county's evaluators). A
+    county user is refused (403) with what is the centre's and where to propose (ADR 20)."""
+
+    async def check(request: Request, principal: Authenticated, service: Platform = Depends(platform)) -> Principal:
+        code = request.path_params.get("code")
+        if principal.may(Action.MANAGE_INDICATORS, code):
+            return principal
+        message = refusal_message(principal, Action.MANAGE_INDICATORS, code)
+        if code is not None and principal.may(Action.PROPOSE_CHANGES, code):
+            body = await request.body()
+            target = request.path_params.get("indicator")
+            message = await run_in_threadpool(county_side_refusal, service, code, kind, target, body)
+        raise Forbidden(Problem("authorization", f"permission:{Action.MANAGE_INDICATORS.value}", message))
+
+    check.__name__ = f"centre_side_{kind}"
+    return [Depends(check)]
+
+
+def county_side_refusal(service: Platform, code: str, kind: str, target: str | None, body: bytes) -> str:
+    """Why a county user cannot make this change directly, and how to propose it."""
+    try:
+        content = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError:
+        content = {}
+    content = content if isinstance(content, dict) else {}
+    year = content.get("year") if isinstance(content.get("year"), int) else None
+    parent = content.get("parent") if isinstance(content.get("parent"), str) else None
+    try:
+        book = service.ledger.county(code).book(year)
+        what = proposals.explain_direct(book, kind, target if kind != "adjust_weights" else parent)
+    except DomainError:
+        what = "指标体系由中心（评估方案）确定"
+    return (
+        f"县级不能直接修改指标体系：{what}。县里可以决定的事项（本县个性指标的新增、修订、停用，"
+        f"方案允许县调整的分支内的权重）请提交变更申请：POST /api/v1/counties/{code}/proposals"
+        f"（kind 为 {kind}），经本县评估组批准后生效"
+    )
 
 
 async def record(
@@ -62,6 +106,7 @@ async def record(
         unchanged=bool(result.get("unchanged", False)),
         override_id=result.get("override_id"),
         adjustment_id=result.get("adjustment_id"),
+        proposal_id=result.get("proposal_id"),
         flag=result.get("flag"),
         standing=ResultOut(**result["standing"]) if result.get("standing") else None,
         points=PointsOut(**points) if points else None,
@@ -112,8 +157,8 @@ async def adopt_scheme(
     "/{code}/indicators",
     status_code=201,
     response_model=Recorded,
-    dependencies=allowed(Action.MANAGE_INDICATORS),
-    summary="新增个性指标",
+    dependencies=centre_side("define_indicator"),
+    summary="新增个性指标（中心专班或评估组直接修改，须填写理由；县里请提交变更申请）",
 )
 async def define_indicator(
     code: str, body: IndicatorIn, request: Request, service: Platform = Depends(platform)
@@ -125,8 +170,8 @@ async def define_indicator(
 @router.patch(
     "/{code}/indicators/{indicator}",
     response_model=Recorded,
-    dependencies=allowed(Action.MANAGE_INDICATORS),
-    summary="修订指标（名称、单位、评分方法等）",
+    dependencies=centre_side("revise_indicator"),
+    summary="修订指标（名称、单位、评分方法等）（中心专班或评估组直接修改，须填写理由；县里请提交变更申请）",
 )
 async def revise_indicator(
     code: str, indicator: str, body: IndicatorRevisionIn, request: Request, service: Platform = Depends(platform)
@@ -137,8 +182,8 @@ async def revise_indicator(
 @router.post(
     "/{code}/indicators/{indicator}/retire",
     response_model=Recorded,
-    dependencies=allowed(Action.MANAGE_INDICATORS),
-    summary="停用指标",
+    dependencies=centre_side("retire_indicator"),
+    summary="停用指标（中心专班或评估组直接修改，须填写理由；县里请提交变更申请）",
 )
 async def retire_indicator(
     code: str, indicator: str, body: IndicatorRetirementIn, request: Request, service: Platform = Depends(platform)
@@ -150,8 +195,8 @@ async def retire_indicator(
 @router.put(
     "/{code}/weights",
     response_model=Recorded,
-    dependencies=allowed(Action.MANAGE_INDICATORS),
-    summary="调整权重（同一上级下变动的指标一次提交）",
+    dependencies=centre_side("adjust_weights"),
+    summary="调整权重（同一上级下变动的指标一次提交）（中心专班或评估组直接修改，须填写理由；县里请提交变更申请）",
 )
 async def adjust_weights(
     code: str, body: WeightsIn, request: Request, service: Platform = Depends(platform)
@@ -162,7 +207,7 @@ async def adjust_weights(
 @router.put(
     "/{code}/indicators/{indicator}/responsibility",
     response_model=Recorded,
-    dependencies=allowed(Action.MANAGE_INDICATORS),
+    dependencies=allowed(Action.ORGANISE_WORK),
     summary="指定指标的责任部门和责任人",
 )
 async def assign_responsibility(

@@ -186,7 +186,7 @@ def _thread_out(book: CountyYear, thread: Thread) -> ThreadOut:
 
 
 @router.put("/{code}/indicators/{indicator}/action-plan", response_model=Recorded,
-            dependencies=allowed(Action.MANAGE_INDICATORS), summary="上传指标的行动方案（文字与附件）")  # fmt: skip
+            dependencies=allowed(Action.ORGANISE_WORK), summary="上传指标的行动方案（文字与附件）")  # fmt: skip
 async def record_action_plan(
     code: str,
     indicator: str,

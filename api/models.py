@@ -275,6 +275,7 @@ class Recorded(BaseModel):
     unchanged: bool = Field(default=False, description="与已有数据相同：未作任何记录")
     override_id: str | None = None
     adjustment_id: str | None = None
+    proposal_id: str | None = Field(default=None, description="变更申请编号（提交、批准、驳回、撤回变更申请时）")
     flag: str | None = Field(default=None, description="数值异常波动的提示：已接收，请填写说明确认")
     standing: ResultOut | None = Field(
         default=None, description="撤销得分调整后该节点的有效结果：其下仍有效的调整，或计算得分"

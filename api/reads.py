@@ -60,7 +60,7 @@ def list_counties(
 @router.get(
     "/counties/{code}/indicators",
     dependencies=READ_COUNTY,
-    summary="县的指标体系（含个性指标、当前权重、责任部门和行动方案进度）",
+    summary="县的指标体系（含个性指标、当前权重、来源 origin：scheme 评估方案 / county 本县、责任部门和行动方案进度）",
 )
 def county_indicators(
     code: str, year: Year | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
@@ -68,6 +68,7 @@ def county_indicators(
     county = service.ledger.county(code)
     book = county.book(year)
     today = beijing_date(service.ledger.clock())
+    from_scheme = {node.code for node in book.scheme.indicators}
     return {
         "county": code,
         "year": book.scheme.year,
@@ -76,6 +77,7 @@ def county_indicators(
         "indicators": [
             plain_numbers(indicator_document(node))
             | {
+                "origin": "scheme" if code in from_scheme else "county",  # the centre's, or the county's own
                 "responsibility": vars(book.responsibility[code]) if code in book.responsibility else None,
                 "action_plan": _plan_state(book, node, today),
             }

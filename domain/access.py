@@ -19,7 +19,10 @@ class Action(StrEnum):
     READ = "read"  # schemes, county lists, scores, rankings within scope
     PUBLISH_SCHEME = "publish_scheme"
     ENROL_COUNTY = "enrol_county"
-    MANAGE_INDICATORS = "manage_indicators"  # specific indicators, weights, responsibility
+    MANAGE_INDICATORS = "manage_indicators"  # the tree itself, directly: the centre's side (ADR 20)
+    PROPOSE_CHANGES = "propose_changes"  # the county asks for what the scheme leaves to it
+    DECIDE_PROPOSALS = "decide_proposals"  # approve or reject a county's proposals
+    ORGANISE_WORK = "organise_work"  # responsibility (departments, persons) and action plans
     SUBMIT_DATA = "submit_data"
     CORRECT_DATA = "correct_data"  # corrections and withdrawals
     OVERRIDE_SCORE = "override_score"
@@ -37,7 +40,10 @@ ACTION_LABELS = {
     Action.READ: "查看",
     Action.PUBLISH_SCHEME: "发布或修订评估方案",
     Action.ENROL_COUNTY: "县入选登记",
-    Action.MANAGE_INDICATORS: "管理指标、权重和责任分工",
+    Action.MANAGE_INDICATORS: "直接修改指标体系（指标、目标值、权重等）",
+    Action.PROPOSE_CHANGES: "提交或撤回指标和权重的变更申请",
+    Action.DECIDE_PROPOSALS: "审批县的变更申请",
+    Action.ORGANISE_WORK: "指定责任部门和责任人、上传行动方案",
     Action.SUBMIT_DATA: "报送数据",
     Action.CORRECT_DATA: "更正或撤回数据",
     Action.OVERRIDE_SCORE: "调整得分",
@@ -56,6 +62,8 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
     "admin": {action: "all" for action in Action},
     "evaluator": {
         Action.READ: "team",
+        Action.MANAGE_INDICATORS: "team",
+        Action.DECIDE_PROPOSALS: "team",
         Action.CORRECT_DATA: "team",
         Action.OVERRIDE_SCORE: "team",
         Action.ADJUST_POINTS: "team",
@@ -65,7 +73,8 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
     },
     "county_coordinator": {
         Action.READ: "own",
-        Action.MANAGE_INDICATORS: "own",
+        Action.PROPOSE_CHANGES: "own",
+        Action.ORGANISE_WORK: "own",
         Action.SUBMIT_DATA: "own",
         Action.CORRECT_DATA: "own",
         Action.MANAGE_API_KEYS: "own",

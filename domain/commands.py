@@ -237,6 +237,38 @@ class ReopenPeriod:
     reason: str
 
 
+@dataclass(frozen=True)
+class ProposeChange:
+    """A county asks for a change of its indicator tree; it counts once an evaluator approves it.
+
+    ``kind``: define_indicator, revise_indicator, retire_indicator or adjust_weights;
+    ``change``: that command's content (``domain.proposals.read_change``).
+    """
+
+    kind: str
+    change: dict[str, Any]
+    reason: str
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class ApproveProposal:
+    proposal_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RejectProposal:
+    proposal_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WithdrawProposal:
+    proposal_id: str
+    reason: str
+
+
 CountyCommand = (
     AdoptScheme
     | DefineIndicator
@@ -259,4 +291,8 @@ CountyCommand = (
     | RevokePoints
     | ClosePeriod
     | ReopenPeriod
+    | ProposeChange
+    | ApproveProposal
+    | RejectProposal
+    | WithdrawProposal
 )

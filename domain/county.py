@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import commands as c
-from domain import indicators, intake, overrides, review
+from domain import indicators, intake, overrides, proposals, review
 from domain.chain import GENESIS, digest
 from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound
 from domain.handlers import COMMAND_HANDLERS, check_enrolment
@@ -412,6 +412,40 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             county.years[self.period[:4]].closed.remove(self.period)
 
+    class ChangeProposed(Event):
+        year: int
+        proposal_id: str
+        kind: str
+        change: dict[str, Any]
+        reason: str
+
+        def apply(self, county: County) -> None:
+            proposals.apply_proposed(county.years[str(self.year)], self)
+
+    class ProposalApproved(Event):
+        year: int
+        proposal_id: str
+        reason: str
+
+        def apply(self, county: County) -> None:
+            proposals.apply_decided(county.years[str(self.year)], self, "approved")
+
+    class ProposalRejected(Event):
+        year: int
+        proposal_id: str
+        reason: str
+
+        def apply(self, county: County) -> None:
+            proposals.apply_decided(county.years[str(self.year)], self, "rejected")
+
+    class ProposalWithdrawn(Event):
+        year: int
+        proposal_id: str
+        reason: str
+
+        def apply(self, county: County) -> None:
+            proposals.apply_decided(county.years[str(self.year)], self, "withdrawn")
+
 
 # Events about the conversation around data, not the data: no score moves with them.
 SCORELESS_EVENTS: tuple[type[County.Event], ...] = (
@@ -423,6 +457,17 @@ SCORELESS_EVENTS: tuple[type[County.Event], ...] = (
     County.FeedbackThreadClosed,
     County.ActionPlanRecorded,
     County.BatchReceived,
+    County.ChangeProposed,
+    County.ProposalApproved,  # the approved change follows as its own event
+    County.ProposalRejected,
+    County.ProposalWithdrawn,
+)
+# Events about proposals: shown in the score history of the nodes they concern.
+PROPOSAL_EVENTS: tuple[type[County.Event], ...] = (
+    County.ChangeProposed,
+    County.ProposalApproved,
+    County.ProposalRejected,
+    County.ProposalWithdrawn,
 )
 
 

@@ -3,7 +3,7 @@
 ``County.handle`` looks the command up here (cosmicpython's ``COMMAND_HANDLERS``): grep a
 command's name to find what it does. The handlers of a topic live in its own module:
 the indicator tree in ``indicators``, data in ``intake``, review in ``review``, overrides
-and points in ``overrides``; the county's calendar and enrolment are here.
+and points in ``overrides``, proposals in ``proposals``; the county's calendar and enrolment are here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import indicators, intake, overrides, review
+from domain import indicators, intake, overrides, proposals, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 
@@ -67,6 +67,10 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RevokePoints: overrides.revoke_points,
     c.ClosePeriod: close_period,
     c.ReopenPeriod: reopen_period,
+    c.ProposeChange: proposals.propose_change,
+    c.ApproveProposal: proposals.approve_proposal,
+    c.RejectProposal: proposals.reject_proposal,
+    c.WithdrawProposal: proposals.withdraw_proposal,
 }
 
 

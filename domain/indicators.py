@@ -3,13 +3,15 @@ who answers for each indicator.
 
 The handlers run inside the ``County`` aggregate (``domain.county.COMMAND_HANDLERS``):
 each checks the whole command against the county's book before it records an event.
+Checking is apart from recording (``plan``), so that an approved proposal
+(``domain.proposals``) is checked in full before anything of it is recorded.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
 from domain.decimals import plain
@@ -24,8 +26,44 @@ if TYPE_CHECKING:
 
 REVISABLE_FIELDS = ("name", "unit", "direction", "method", "frequency", "aggregate", "range")
 
+TreeCommand = c.DefineIndicator | c.ReviseIndicator | c.RetireIndicator | c.AdjustWeights
+# The event a change of the tree records, and its fields (all but actor, correlation and hashes).
+Planned = tuple[type["County.Event"], dict[str, Any]]
+
 
 def define_indicator(county: County, command: c.DefineIndicator, context: c.Context) -> None:
+    record(county, plan(county, command), context)
+
+
+def revise_indicator(county: County, command: c.ReviseIndicator, context: c.Context) -> None:
+    record(county, plan(county, command), context)
+
+
+def retire_indicator(county: County, command: c.RetireIndicator, context: c.Context) -> None:
+    record(county, plan(county, command), context)
+
+
+def adjust_weights(county: County, command: c.AdjustWeights, context: c.Context) -> None:
+    record(county, plan(county, command), context)
+
+
+def record(county: County, planned: Planned, context: c.Context) -> None:
+    event_class, fields = planned
+    county.record(event_class, context, **fields)
+
+
+def plan(county: County, command: TreeCommand) -> Planned:
+    """Checks a change of the tree against the county's book; the event it would record."""
+    if isinstance(command, c.DefineIndicator):
+        return plan_define(county, command)
+    if isinstance(command, c.ReviseIndicator):
+        return plan_revise(county, command)
+    if isinstance(command, c.RetireIndicator):
+        return plan_retire(county, command)
+    return plan_weights(county, command)
+
+
+def plan_define(county: County, command: c.DefineIndicator) -> Planned:
     book = county.book(command.year)
     county.check_year_open(book)
     reason = require_reason(command.reason)
@@ -35,6 +73,10 @@ def define_indicator(county: County, command: c.DefineIndicator, context: c.Cont
         raise InvalidCommand(check.problems)
     if indicator.kind != "specific":
         raise InvalidCommand.of("indicator.kind", "specific_only", "县级只能新增个性指标（kind 为 specific）")
+    if indicator.county_adjustable is not None:
+        raise InvalidCommand.of(
+            "indicator.county_adjustable", "scheme_only", "county_adjustable 只能在评估方案中设定，县级指标不能设定"
+        )
     if indicator.code in book.indicators:
         raise ConflictError.of("indicator.code", "unique_code", f"指标编号“{indicator.code}”已存在")
     if indicator.parent is not None:
@@ -48,17 +90,16 @@ def define_indicator(county: County, command: c.DefineIndicator, context: c.Cont
     tree = dict(book.indicators)
     tree[indicator.code] = indicator
     check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
-    county.record(
-        county.IndicatorDefined,
-        context,
-        year=book.scheme.year,
-        indicator=indicator,
-        sibling_weights=dict(command.sibling_weights),
-        reason=reason,
-    )
+    fields = {
+        "year": book.scheme.year,
+        "indicator": indicator,
+        "sibling_weights": dict(command.sibling_weights),
+        "reason": reason,
+    }
+    return county.IndicatorDefined, fields
 
 
-def revise_indicator(county: County, command: c.ReviseIndicator, context: c.Context) -> None:
+def plan_revise(county: County, command: c.ReviseIndicator) -> Planned:
     book = county.book(command.year)
     county.check_year_open(book)
     reason = require_reason(command.reason)
@@ -84,10 +125,10 @@ def revise_indicator(county: County, command: c.ReviseIndicator, context: c.Cont
     problems = tree_problems(list(tree.values()))
     if problems:
         raise InvalidCommand(problems)
-    county.record(county.IndicatorRevised, context, year=book.scheme.year, indicator=revised, reason=reason)
+    return county.IndicatorRevised, {"year": book.scheme.year, "indicator": revised, "reason": reason}
 
 
-def retire_indicator(county: County, command: c.RetireIndicator, context: c.Context) -> None:
+def plan_retire(county: County, command: c.RetireIndicator) -> Planned:
     book = county.book(command.year)
     county.check_year_open(book)
     reason = require_reason(command.reason)
@@ -95,17 +136,16 @@ def retire_indicator(county: County, command: c.RetireIndicator, context: c.Cont
     retired = retired_with(book, indicator.code)
     tree = {code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()}
     check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
-    county.record(
-        county.IndicatorRetired,
-        context,
-        year=book.scheme.year,
-        code=indicator.code,
-        sibling_weights=dict(command.sibling_weights),
-        reason=reason,
-    )
+    fields = {
+        "year": book.scheme.year,
+        "code": indicator.code,
+        "sibling_weights": dict(command.sibling_weights),
+        "reason": reason,
+    }
+    return county.IndicatorRetired, fields
 
 
-def adjust_weights(county: County, command: c.AdjustWeights, context: c.Context) -> None:
+def plan_weights(county: County, command: c.AdjustWeights) -> Planned:
     book = county.book(command.year)
     county.check_year_open(book)
     reason = require_reason(command.reason)
@@ -115,15 +155,14 @@ def adjust_weights(county: County, command: c.AdjustWeights, context: c.Context)
         county.active_indicator(book, command.parent, "parent")
     previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
     check_weights(book, dict(book.indicators), command.parent, command.weights, "weights")
-    county.record(
-        county.WeightsAdjusted,
-        context,
-        year=book.scheme.year,
-        parent=command.parent,
-        weights=dict(command.weights),
-        previous=previous,
-        reason=reason,
-    )
+    fields = {
+        "year": book.scheme.year,
+        "parent": command.parent,
+        "weights": dict(command.weights),
+        "previous": previous,
+        "reason": reason,
+    }
+    return county.WeightsAdjusted, fields
 
 
 def assign_responsibility(county: County, command: c.AssignResponsibility, context: c.Context) -> None:

@@ -81,6 +81,16 @@ class Method:
 
 
 @dataclass
+class CountyAdjustable:
+    """A branch of the scheme whose children's weights the county may shift, by a proposal
+    an evaluator approves: each child keeps between ``min_share`` and ``max_share`` of the
+    branch's weight (``county_adjustable`` in a scheme document)."""
+
+    min_share: Decimal = Decimal(0)
+    max_share: Decimal = Decimal(1)
+
+
+@dataclass
 class IndicatorDef:
     """A node of the indicator tree. Nodes with children are scored from them."""
 
@@ -99,6 +109,7 @@ class IndicatorDef:
     # bonus_penalty only: "bonus" or "penalty". "" for categories stored before schemes
     # said which (they take either sign, as then).
     sign: str = field(default="", metadata=ADDED_LATER)
+    county_adjustable: CountyAdjustable | None = field(default=None, metadata=ADDED_LATER)
 
     @property
     def weighted(self) -> bool:
@@ -231,4 +242,7 @@ def indicator_document(indicator: IndicatorDef) -> dict[str, Any]:
             "baseline": method.baseline,
             "bands": [{"f": b.f, "min": b.min, "max": b.max} for b in method.bands] or None,
         }
+    if indicator.county_adjustable is not None:
+        bounds = indicator.county_adjustable
+        document["county_adjustable"] = {"min_share": bounds.min_share, "max_share": bounds.max_share}
     return document

@@ -28,6 +28,7 @@ from domain.scheme import (
     Component,
     Composite,
     CompositeInput,
+    CountyAdjustable,
     Deadlines,
     Grade,
     IndicatorDef,
@@ -35,7 +36,7 @@ from domain.scheme import (
     Scheme,
     default_authorities,
 )
-from domain.scheme_rules import composite_problems, tree_problems
+from domain.scheme_rules import adjustable_problems, composite_problems, tree_problems
 
 
 def parse_scheme(document: Any) -> Scheme:
@@ -64,6 +65,7 @@ def parse_scheme(document: Any) -> Scheme:
     scheme.composites = _read_composites(check, document.get("composites"))
     check.problems.extend(tree_problems(scheme.indicators))
     check.problems.extend(composite_problems(scheme))
+    check.problems.extend(adjustable_problems(scheme.indicators))
     if check.problems:
         raise InvalidCommand(check.problems)
     return scheme
@@ -206,6 +208,7 @@ def read_indicator(check: Collector, item: Any, path: str) -> IndicatorDef | Non
         frequency=check.choice(item.get("frequency"), f"{path}.frequency", FREQUENCIES, "annual"),
         aggregate=check.choice(item.get("aggregate"), f"{path}.aggregate", AGGREGATES, "latest"),
         range=_read_range(check, item.get("range"), f"{path}.range"),
+        county_adjustable=_read_adjustable(check, item.get("county_adjustable"), f"{path}.county_adjustable"),
     )
     indicator.sign = _read_sign(check, item.get("sign"), f"{path}.sign", kind)
     if kind == "bonus_penalty" and indicator.weight != 0:
@@ -372,3 +375,32 @@ def _read_composites(check: Collector, raw: Any) -> list[Composite]:
             )
         )
     return composites
+
+
+def _read_adjustable(check: Collector, raw: Any, path: str) -> CountyAdjustable | None:
+    """``{"min_share": 0.15, "max_share": 0.35}``: each child's share of the branch's weight."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        check.add(path, "object", f'{path} 必须是对象，如 {{"min_share": 0.15, "max_share": 0.35}}')
+        return None
+    unknown = sorted(set(raw) - {"min_share", "max_share"})
+    if unknown:
+        check.add(path, "known_fields", f"{path} 只能有 min_share 和 max_share，收到 {'、'.join(unknown)}")
+    bounds = CountyAdjustable()
+    for name in ("min_share", "max_share"):
+        value = check.number(raw.get(name), f"{path}.{name}", required=False)
+        if value is None:
+            continue
+        if not ZERO <= value <= ONE:
+            message = f"{path}.{name} 必须在 0 到 1 之间（占上级权重的比例），收到 {plain(value)}"
+            check.add(f"{path}.{name}", "fraction", message)
+            continue
+        setattr(bounds, name, value)
+    if bounds.min_share > bounds.max_share:
+        check.add(
+            path,
+            "ordered",
+            f"{path} 的 min_share（{plain(bounds.min_share)}）大于 max_share（{plain(bounds.max_share)}）",
+        )
+    return bounds

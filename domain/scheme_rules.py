@@ -182,3 +182,37 @@ def _composite_cycles(composites: list[Composite]) -> list[Problem]:
             stack.extend(graph[code])
     return problems
 
+
+def adjustable_problems(indicators: list[IndicatorDef]) -> list[Problem]:
+    """``county_adjustable`` marks a branch of weighted children whose own weights in the
+    scheme already lie within its bounds (else no county could ever be within them)."""
+    problems = []
+    by_code = {node.code: node for node in indicators}
+    for node in indicators:
+        bounds = node.county_adjustable
+        if bounds is None:
+            continue
+        path = f"indicators.{node.code}.county_adjustable"
+        children = children_of(by_code, node.code)
+        if node.kind == "bonus_penalty" or not children:
+            problems.append(
+                Problem(path, "adjustable_branch", f"指标“{node.code}”没有参与权重分配的下级指标，不能标为可由县调整")
+            )
+            continue
+        for child in children:
+            low, high = node.weight * bounds.min_share, node.weight * bounds.max_share
+            if not low <= child.weight <= high:
+                problems.append(
+                    Problem(
+                        f"indicators.{child.code}.weight",
+                        "within_county_bounds",
+                        f"指标“{child.code}”的权重 {plain(child.weight)} 不在“{node.code}”允许的范围 "
+                        f"{plain(low)}–{plain(high)}（占 {percent(bounds.min_share)}–{percent(bounds.max_share)}）内",
+                    )
+                )
+    return problems
+
+
+def percent(share: Decimal) -> str:
+    """A share as people write it: 0.35 → 35%."""
+    return f"{plain(share * HUNDRED)}%"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from domain.decimals import HUNDRED
 from domain.scheme import TOTAL, IndicatorDef, Scheme
@@ -120,6 +121,23 @@ class ActionPlan:
     first_recorded_at: datetime | None = None  # when the indicator's first plan came, for its deadline
 
 
+@dataclass
+class Proposal:
+    """A change of the indicator tree a county asked for (变更申请), and what became of it."""
+
+    id: str
+    kind: str  # define_indicator, revise_indicator, retire_indicator, adjust_weights
+    change: dict[str, Any]  # the proposed command's content, as read and normalised
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    status: str = "pending"  # pending, approved, rejected, withdrawn
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    decision_reason: str = ""
+    effect_version: int | None = None  # the stream version of the event an approval recorded
+
+
 def thread_key(indicator: str, period: str = "") -> str:
     return f"{indicator}|{period}"
 
@@ -138,6 +156,7 @@ class CountyYear:
     action_plans: dict[str, ActionPlan] = field(default_factory=dict)
     opened_at: datetime | None = None  # when the county took on this year's scheme
     defined_at: dict[str, datetime] = field(default_factory=dict)  # county-specific indicators added later
+    proposals: dict[str, Proposal] = field(default_factory=dict)  # the county's change proposals, in order
 
     def node_maximum(self, node: str) -> Decimal | None:
         """The highest score a node can have: its weight, or 100 for the total; None if it

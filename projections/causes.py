@@ -23,7 +23,7 @@ from domain.scheme import IndicatorDef, Scheme, indicator_document
 # The event's fields a cause carries, beside its type, version, actor and reason.
 CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
                 "parent", "weights", "sibling_weights", "department", "code", "override_id", "adjustment_id",
-                "scheme")  # fmt: skip
+                "scheme", "proposal_id", "kind", "change")  # fmt: skip
 
 # Every county event in words (a test checks that each one has its label).
 EVENT_LABELS = {
@@ -51,6 +51,10 @@ EVENT_LABELS = {
     "BatchReceived": "批量报送",
     "PeriodClosed": "关账",
     "PeriodReopened": "重新开启期间",
+    "ChangeProposed": "提交变更申请",
+    "ProposalApproved": "批准变更申请",
+    "ProposalRejected": "驳回变更申请",
+    "ProposalWithdrawn": "撤回变更申请",
 }
 
 FIELD_LABELS = {
@@ -72,6 +76,10 @@ FIELD_LABELS = {
     "override_id": "得分调整编号",
     "adjustment_id": "加减分编号",
     "scheme": "评估方案",
+    "proposal_id": "变更申请编号",
+    "kind": "申请类别",
+    "change": "申请内容",
+    "proposal": "变更申请",
     "children": "变动的下级节点",
 }
 _NOT_DETAILS = ("event", "label", "version", "actor", "reason")
@@ -137,6 +145,8 @@ def _words(key: str, value: Any) -> str:
         return _definition_words(value)
     if key == "authority" and value in AUTHORITY_LABELS:
         return AUTHORITY_LABELS[value]
+    if key == "proposal" and isinstance(value, Mapping):
+        return f"{value.get('summary', '')}（{value.get('id', '')}，{value.get('status_label', '')}）"
     if key == "scheme" and isinstance(value, Mapping):
         return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
     if isinstance(value, Mapping):

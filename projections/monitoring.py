@@ -50,10 +50,12 @@ COLUMNS = ("county", "year", "kind", "indicator", "period", "pending", "ripe", "
 FACT_FIELDS = "f.county, f.year, f.kind, f.indicator, f.period, f.pending, f.ripe, f.since_us, f.data"
 KIND_ORDER = {FACT_KIND[kind]: index for index, kind in enumerate(KINDS)}  # as Warning.sort_key orders kinds
 VALID_AT = "f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)"
-# Events that change no fact: scores, points, weights, batch receipts, action plans. (Closing a
+# Events that change no fact: scores, points, weights, batch receipts, action plans, proposals
+# (an approved one is followed by its own event). (Closing a
 # period waives what it still owed.)
 INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "PointsRevoked", "WeightsAdjusted",
-                   "BatchReceived", "ActionPlanRecorded"})  # fmt: skip
+                   "BatchReceived", "ActionPlanRecorded",
+                   "ChangeProposed", "ProposalApproved", "ProposalRejected", "ProposalWithdrawn"})  # fmt: skip
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 

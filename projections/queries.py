@@ -280,7 +280,8 @@ def _rank(ordered: list[dict[str, Any]], key: str) -> None:
 def node_history(store: ReadStore, code: str, year: int, node: str, until_us: int | None) -> list[dict[str, Any]]:
     """Every change of a node's score, or of whose result stands for it, in recorded order:
     when, before, after, why, and the result standing afterwards. A revocation names what it
-    revoked and, when that stood for the node, what it restored (ADR 19)."""
+    revoked and, when that stood for the node, what it restored (ADR 19). Every step of a
+    change proposal about the node is listed too (its score unchanged until approved)."""
     statement = (
         "SELECT score, override_id, from_us, cause FROM score_history WHERE county = %s AND year = %s AND code = %s"
     )
@@ -302,9 +303,9 @@ def node_history(store: ReadStore, code: str, year: int, node: str, until_us: in
     changes: list[dict[str, Any]] = []
     before: tuple[str | None, str | None] = (None, None)
     for row in rows:
-        if (row["score"], row["override_id"]) == before:
-            continue  # the node changed shape (a weight, a name), not its score nor whose result stands
         cause = orjson.loads(row["cause"])
+        if (row["score"], row["override_id"]) == before and "proposal" not in cause:
+            continue  # the node changed shape (a weight, a name), not its score nor whose result stands
         standing = by_id.get(row["override_id"]) if row["override_id"] else None
         change: dict[str, Any] = {
             "recorded_at": instant(int(row["from_us"])).isoformat(),

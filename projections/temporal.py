@@ -16,7 +16,8 @@ from uuid import UUID
 
 import orjson
 
-from domain.county import SCORELESS_EVENTS, County
+from domain.county import PROPOSAL_EVENTS, SCORELESS_EVENTS, County
+from domain.proposals import cause_of_proposal, concerned_nodes, proposal_behind
 from domain.scoring import Scorecard, rescore_data, score_year
 from projections.causes import cause_of
 from projections.runner import CachedSource, Projection
@@ -111,11 +112,19 @@ class ScoreHistoryProjection(Projection):
         for position, event in events:
             county = event.mutate(county)
             at = micros(event.timestamp)
+            behind = proposal_behind(county, event)
+            proposal = {"proposal": cause_of_proposal(behind)} if behind is not None else {}
             for year in _years(event, county):
                 cards[year] = _rescore(county.years[year], cards.get(year), event)
                 after = card_rows(cards[year])
-                _record_changes(county.code, int(year), before.get(year, {}), after, at, position, event, pending)
+                _record_changes(
+                    county.code, int(year), before.get(year, {}), after, at, position, event, pending, proposal
+                )
                 before[year] = after
+            if behind is not None and type(event) in PROPOSAL_EVENTS:  # no score moves; its nodes show it
+                year = str(event.year)
+                rows, noted = before[year], concerned_nodes(behind)
+                _record_changes(county.code, int(year), rows, rows, at, position, event, pending, proposal, noted)
         source.remember(stream, county.version, county, {"cards": cards})
 
 
@@ -150,12 +159,16 @@ def _record_changes(
     position: int,
     event: Any,
     pending: _Pending,
+    extra: dict[str, Any] | None = None,
+    noted: set[str] | None = None,
 ) -> None:
+    """A new row for every node the event changed, and for the ``noted`` ones it concerns."""
     changed = {node for node in before.keys() | after.keys() if before.get(node) != after.get(node)}
-    if not changed:
+    written = changed | ((noted or set()) & after.keys())
+    if not written:
         return
-    cause = cause_of(event)
-    for node in changed:
+    cause = cause_of(event) | (extra or {})
+    for node in written:
         key = (code, year, node)
         if node in before:
             _close(pending, key, at)

@@ -55,6 +55,9 @@ FREQUENCIES = {
     "5.1": ("quarterly", "mean"),
     "5.2": ("quarterly", "latest"),
 }
+# Branches whose children's weights a county may shift, by a proposal its evaluators approve:
+# each child keeps 15–35 % of the dimension's 20 points (3 to 7).
+COUNTY_ADJUSTABLE = {"3": {"min_share": "0.15", "max_share": "0.35"}}
 THRESHOLDS = {
     "5.4": [{"min": 100, "f": 1}, {"min": 98, "f": 0.8}, {"min": 95, "f": 0.5}, {"min": 0, "f": 0}],
     "4.4": [{"min": 100, "f": 1}, {"min": 95, "f": 0.8}, {"min": 90, "f": 0.6}, {"min": 0, "f": 0}],
@@ -86,6 +89,21 @@ JUMPS = {
     ("620421", "1.5", "2023-08"): (Decimal(4), ""),
 }
 DEPARTMENT_INDICATORS = ["1.1", "1.2", "1.3", "1.4", "1.5", "2.1"]
+# 130425's proposed county-specific indicator (pending in the demo) and the weights it asks beside it.
+DEMO_SPECIFIC = {
+    "code": "3.5",
+    "parent": "3",
+    "name": "县级非物质文化遗产传承活动场次",
+    "kind": "specific",
+    "unit": "场",
+    "direction": "higher_better",
+    "method": {"type": "attainment", "target": "24"},
+    "weight": "3",
+    "frequency": "quarterly",
+    "aggregate": "sum",
+    "range": ["0", "200"],
+}
+SPECIFIC_SIBLINGS = {"3.1": "5", "3.2": "4", "3.3": "4", "3.4": "4"}
 
 
 def _number(text: str | None) -> Decimal | None:
@@ -107,7 +125,10 @@ def demo_scheme_document() -> dict[str, Any]:
     indicators: list[dict[str, Any]] = []
     for dimension in data["dimensions"]:
         children = [item for item in data["indicators"] if item["dimension"] == dimension["name"]]
-        indicators.append({"code": dimension["code"], "name": dimension["name"], "weight": 20})
+        node: dict[str, Any] = {"code": dimension["code"], "name": dimension["name"], "weight": 20}
+        if dimension["code"] in COUNTY_ADJUSTABLE:
+            node["county_adjustable"] = COUNTY_ADJUSTABLE[dimension["code"]]
+        indicators.append(node)
         for item in children:
             indicators.append(_demo_indicator(item, dimension["code"], Decimal(20) / len(children)))
     indicators.append({"code": "B1", "name": "创新做法和典型经验加分", "kind": "bonus_penalty", "sign": "bonus"})
@@ -290,6 +311,17 @@ def _conversation() -> list[tuple[datetime, str, c.CountyCommand, c.Context]]:
         (datetime(YEAR, 10, 30, 2, tzinfo=UTC), east, "130425", c.ReviewSubmission("2.1", "2023-09", "accept")),
         (datetime(YEAR, 11, 25, 2, tzinfo=UTC), east, "320583",
          c.ReviewSubmission("2.3", "2023-10", "return", "请补充各乡镇明细表")),
+        # Weights inside the branch the scheme leaves to counties (乡风文明): proposed, then
+        # approved by the team on 05-30, the deadline for second-level weights.
+        (datetime(YEAR, 5, 30, 2, tzinfo=UTC), coordinator, "130425", c.ProposeChange(
+            "adjust_weights", {"parent": "3", "weights": {"3.1": "6", "3.4": "4"}},
+            "本县将村综合性文化服务中心建设列为年度重点任务，申请提高其权重、相应降低教育文化娱乐支出占比的权重")),
+        (datetime(YEAR, 5, 30, 7, tzinfo=UTC), east, "130425", c.ApproveProposal(
+            "P2023-001", "经评估组与县里协商确认，见 2023 年 5 月 30 日二级指标权重确认会议纪要")),
+        # A county-specific indicator, proposed late in the year and still waiting for the team.
+        (datetime(YEAR, 11, 20, 2, tzinfo=UTC), coordinator, "130425", c.ProposeChange(
+            "define_indicator", {"indicator": DEMO_SPECIFIC, "sibling_weights": SPECIFIC_SIBLINGS},
+            "大名县将非物质文化遗产传承作为乡风文明建设的特色工作，申请增设个性指标")),
     ]  # fmt: skip
     return [(when, code, command, c.Context(actor, f"demo-cycle-{index}", when))
             for index, (when, actor, code, command) in enumerate(steps)]  # fmt: skip

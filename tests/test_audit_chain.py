@@ -178,3 +178,24 @@ def test_verify_over_http(memory_client: Any) -> None:
     assert memory_client.get("/api/v1/audit/verify", params={"digest": written}).json()["digest_matches"] is True
     bad = memory_client.get("/api/v1/audit/verify", params={"digest": "x"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "digest"
+
+
+def test_a_field_added_later_leaves_the_hashes_of_stored_events_unchanged(scheme: Scheme) -> None:
+    """``IndicatorDef.county_adjustable`` came after events holding indicators were chained.
+    While it holds its default it is not encoded: this hash was computed before it existed."""
+    from datetime import UTC, datetime
+
+    from domain.chain import canonical
+    from domain.chain import digest as chain_digest
+    from domain.scheme import CountyAdjustable
+
+    fields: dict[str, Any] = {"actor": "a", "correlation_id": "c", "previous_hash": "", "code": "130425",
+                              "name": "大名县", "province": "河北省", "region": "east", "scheme": scheme}  # fmt: skip
+    at = datetime(2023, 5, 20, 1, tzinfo=UTC)
+    before_the_field = "ae3684b6076991e9fdfaefd00a4c3ef7acbc806de6fc0ef3569856a9d6627cc7"
+    assert chain_digest("County.Enrolled", county_id("130425"), 1, at, fields) == before_the_field
+    assert b"county_adjustable" not in canonical("County.Enrolled", county_id("130425"), 1, at, fields)
+    # Once set, it is part of the hash like any other field.
+    scheme.indicators[0].county_adjustable = CountyAdjustable(Decimal("0.2"), Decimal("0.8"))
+    assert b"county_adjustable" in canonical("County.Enrolled", county_id("130425"), 1, at, fields)
+    assert chain_digest("County.Enrolled", county_id("130425"), 1, at, fields) != before_the_field

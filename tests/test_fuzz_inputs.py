@@ -46,6 +46,7 @@ from tests.conftest import (
     client_for,
     enrol_over_http,
     example_document,
+    login,
     postgres_database,
 )
 
@@ -179,6 +180,24 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ),
     ("POST", C + "/adjustments/{adjustment_id}/revoke"): Call(
         path=HERE | {"adjustment_id": "$points"}, body={"reason": "撤回"}
+    ),
+    ("POST", C + "/proposals"): Call(
+        path=HERE,
+        body={
+            "kind": "adjust_weights",
+            "change": {"parent": "1", "weights": {"1.1": 25, "1.2": 25}},
+            "reason": "本县以科技为重点",
+            "year": 2023,
+        },
+    ),
+    ("POST", C + "/proposals/{proposal_id}/approve"): Call(
+        path=HERE | {"proposal_id": "$proposal-1"}, body={"reason": "同意"}
+    ),
+    ("POST", C + "/proposals/{proposal_id}/reject"): Call(
+        path=HERE | {"proposal_id": "$proposal-2"}, body={"reason": "不同意"}
+    ),
+    ("POST", C + "/proposals/{proposal_id}/withdraw"): Call(
+        path=HERE | {"proposal_id": "$proposal-3"}, body={"reason": "撤回"}
     ),
     ("POST", C + "/periods/{period}/close"): Call(path=HERE | {"period": "2023-11"}, body={"reason": "关账"}),
     ("POST", C + "/periods/{period}/reopen"): Call(path=HERE | {"period": "2023-10"}, body={"reason": "补报"}),
@@ -363,6 +382,7 @@ def _fuzzed(url: str) -> Iterator[Fuzzed]:
         service: Platform = client.app.state.platform  # type: ignore[attr-defined]
         service.throttle = LoginThrottle(service.reads, Limits.never())  # wrong passwords are the point here
         document = example_document()
+        document["indicators"][0]["county_adjustable"] = {"min_share": 0.3, "max_share": 0.7}  # for proposals
         for scheme in (document, {**document, "id": "example-2024", "year": 2024}, MINIMAL_SCHEME):
             _ok(client.post("/api/v1/schemes", json=scheme))
         enrol_over_http(client, COUNTY)
@@ -384,6 +404,13 @@ def _fuzzed(url: str) -> Iterator[Fuzzed]:
         _ok(client.post("/api/v1/teams", json={"code": "fuzz-1", "name": "第一评估组", "region": "east"}))
         ids = {"$override": override["override_id"], "$points": points["adjustment_id"], "$grant": "fuzz-grant",
                "$key": key["id"]}  # fmt: skip
+        add_user(service, "fuzz.coordinator", Grant("fuzz-co", "county_coordinator", county=COUNTY))
+        county_side = login(client, "fuzz.coordinator")
+        for number in (1, 2, 3):  # the county proposes; the fuzzing administrator decides
+            proposal = {"kind": "adjust_weights", "change": {"parent": "1", "weights": {"1.1": 30, "1.2": 20}},
+                        "reason": "本县以科技为重点", "year": 2023}  # fmt: skip
+            answer = _ok(client.post(f"{base}/proposals", json=proposal, headers=county_side))
+            ids[f"$proposal-{number}"] = answer["proposal_id"]
         yield Fuzzed(client, service, ids)
 
 

@@ -32,7 +32,7 @@ from domain.organisation import Grant
 from domain.periods import Period, parse_period, period_text
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
-from tests.conftest import ADMIN, add_user, enrol_over_http, login
+from tests.conftest import ADMIN, add_user, client_for, enrol_over_http, login
 from tests.test_cli import free_port
 
 COUNTY = "130425"
@@ -362,3 +362,21 @@ def test_text_with_a_nul_character_is_refused_wherever_it_could_be_stored(
     rows = "".join(f"1.2,2023-{month:02d},1{month},{'x' * 500}\n" for month in range(6, 13))  # past the first 4 KB
     content = f"指标编号,期间,数值,说明\n{rows}1.2,2023-12,1,{nul}\n".encode()
     assert ("file", "file_format") in refused(county, "POST", f"{BASE}/imports", files={"file": ("数据.csv", content)})
+
+
+def test_a_proposed_weight_far_too_large_is_refused_with_the_bounds(scheme_document: dict[str, Any]) -> None:
+    """1e30 of a weight of 50 was quantized to 0.0001 while wording the refusal: beyond 28 digits, a 500."""
+    document = json.loads(json.dumps(scheme_document))
+    document["indicators"][0]["county_adjustable"] = {"min_share": 0.3, "max_share": 0.7}
+    with client_for("memory://") as client:
+        assert client.post("/api/v1/schemes", json=document).status_code == 201
+        enrol_over_http(client, COUNTY)
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        add_user(service, "coordinator", Grant("g-c", "county_coordinator", county=COUNTY))
+        headers = login(client, "coordinator")
+        for weight in (1e30, "1e30", "-1e30"):
+            change = {"parent": "1", "weights": {"1.1": weight, "1.2": 20}}
+            body = {"kind": "adjust_weights", "change": change, "reason": "调整", "year": 2023}
+            answer = client.post(f"{BASE}/proposals", json=body, headers=headers)
+            assert answer.status_code == 422, answer.text
+            assert "county_weight_bounds" in {error["rule"] for error in answer.json()["errors"]}, answer.text

@@ -124,10 +124,16 @@ RULES: dict[tuple[str, str], Rule] = {
     # enrolment, indicators, weights, responsibilities
     ("POST", "/api/v1/counties"): platform_wide(ADMIN_USER),
     ("POST", "/api/v1/counties/{code}/schemes"): county(ADMIN_USER),
-    ("POST", "/api/v1/counties/{code}/indicators"): county(ADMIN_USER, COORDINATOR),
-    ("PATCH", "/api/v1/counties/{code}/indicators/{indicator}"): county(ADMIN_USER, COORDINATOR),
-    ("POST", "/api/v1/counties/{code}/indicators/{indicator}/retire"): county(ADMIN_USER, COORDINATOR),
-    ("PUT", "/api/v1/counties/{code}/weights"): county(ADMIN_USER, COORDINATOR),
+    # the tree itself, directly: the centre's side; a county proposes (ADR 20)
+    ("POST", "/api/v1/counties/{code}/indicators"): county(*REVIEW),
+    ("PATCH", "/api/v1/counties/{code}/indicators/{indicator}"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/indicators/{indicator}/retire"): county(*REVIEW),
+    ("PUT", "/api/v1/counties/{code}/weights"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/proposals"): county(ADMIN_USER, COORDINATOR),
+    ("GET", "/api/v1/counties/{code}/proposals"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/proposals/{proposal_id}/approve"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/proposals/{proposal_id}/reject"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/proposals/{proposal_id}/withdraw"): county(ADMIN_USER, COORDINATOR),
     ("PUT", "/api/v1/counties/{code}/indicators/{indicator}/responsibility"): county(ADMIN_USER, COORDINATOR),
     # data, reviews, periods
     ("POST", "/api/v1/counties/{code}/submissions"): county(*DATA, API_KEY),
@@ -197,6 +203,7 @@ PATH_VALUES = {
     "team": "east-1",
     "key_id": "no-such-key",
     "sha256": "0" * 64,
+    "proposal_id": "P2023-404",
 }
 QUERY = {"year": "2023"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -354,9 +361,11 @@ def test_a_county_coordinator_cannot_write_to_another_county(api: Api) -> None:
     writes = [
         ("POST", "submissions", submission(), "submit_data"),
         ("POST", "corrections", submission() | {"reason": "更正"}, "correct_data"),
-        ("PUT", "indicators/1.2/responsibility", {"department": "县农业农村局"}, "manage_indicators"),
+        ("PUT", "indicators/1.2/responsibility", {"department": "县农业农村局"}, "organise_work"),
         ("PUT", "weights", {"parent": "1", "weights": {"1.1": 4, "1.2": 4}, "reason": "调整"}, "manage_indicators"),
         ("POST", "api-keys", {"label": "越权"}, "manage_api_keys"),
+        ("POST", "proposals", {"kind": "adjust_weights", "change": {"parent": "3", "weights": {"3.1": 6}},
+                               "reason": "调整"}, "propose_changes"),
     ]
     for method, tail, body, action in writes:
         response = api.call(COORDINATOR, method, f"/api/v1/counties/{OUT_OF_SCOPE}/{tail}", body)

@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.county import SCORELESS_EVENTS, County
+from domain.county import PROPOSAL_EVENTS, SCORELESS_EVENTS, County
+from domain.organisation import Grant
 from projections.causes import EVENT_LABELS, cause_of
 from ruraleval.platform import Platform
-from tests.conftest import client_for, enrol_over_http
+from tests.conftest import add_user, client_for, enrol_over_http, login
 from tests.test_cli import ruraleval
 
 COUNTY = "130425"
@@ -122,6 +123,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
     """County 130425 through every kind of event, on a SQLite file (for the CLI to read too)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('life') / 'ruraleval.db'}"
     document = json.loads((Path(__file__).parent / "example_scheme.json").read_text("utf-8"))
+    document["indicators"][0]["county_adjustable"] = {"min_share": 0.3, "max_share": 0.7}  # proposals
     with client_for(url) as client:
         assert client.post("/api/v1/schemes", json=document).status_code == 201
         next_year = {**document, "id": "example-2024", "year": 2024, "name": "示例方案（2024年度）"}
@@ -162,6 +164,15 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         override = post("/overrides", {"year": 2023, "node": "1.1", "score": "10.5", "authority": "province",
                                        "reason": "省级核查"})["override_id"]  # fmt: skip
         post(f"/overrides/{override}/revoke", {"reason": "核查结果撤回"})
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        add_user(service, "coordinator", Grant("g-co", "county_coordinator", county=COUNTY))
+        county_side = login(client, "coordinator")
+        for decision in ("approve", "reject", "withdraw"):  # the county proposes; the centre (or the county) decides
+            change = {"parent": "1", "weights": {"1.1": 30, "1.2": 20}}
+            proposal = post("/proposals", {"kind": "adjust_weights", "change": change, "reason": "本县以科技为重点",
+                                           "year": 2023}, headers=county_side)["proposal_id"]  # fmt: skip
+            decider = county_side if decision == "withdraw" else {}
+            post(f"/proposals/{proposal}/{decision}", {"reason": f"{decision} 的理由"}, headers=decider)
         post("/adjustments", {"year": 2023, "points": 2, "category": "bonus", "reason": "经验推广"})
         points = post("/adjustments", {"year": 2023, "points": 1, "category": "bonus", "reason": "重复记录"})
         post(f"/adjustments/{points['adjustment_id']}/revoke", {"reason": "重复，撤销"})
@@ -213,7 +224,7 @@ def test_every_score_history_holds_plain_data_and_names_every_event_that_moved_a
             assert cause["label"] == EVENT_LABELS[cause["event"]], where
             assert_numbers_written_plainly(cause, f"{where}, {cause['event']}")
             assert change["before"] is None or isinstance(change["before"], int | float), where
-    expected = {kind.__name__ for kind in county_event_types() - MOVE_NO_SCORE}
+    expected = {kind.__name__ for kind in (county_event_types() - MOVE_NO_SCORE) | set(PROPOSAL_EVENTS)}
     assert causes == expected
 
 

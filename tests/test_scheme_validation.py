@@ -510,3 +510,65 @@ def test_bad_checks_and_warning_rules_are_all_listed(scheme_document: dict[str, 
         ("warnings.answer_days", "days"),
     }
     assert rules_of({**scheme_document, "warnings": []}) >= {("warnings", "object")}
+
+
+# ------------------------------------------------------------------ county_adjustable (ADR 20)
+
+
+def adjustable(document: dict[str, Any], code: str, bounds: Any) -> dict[str, Any]:
+    document = copy.deepcopy(document)
+    indicator(document, code)["county_adjustable"] = bounds
+    return document
+
+
+def test_a_branch_marked_county_adjustable_parses_and_round_trips(scheme_document: dict[str, Any]) -> None:
+    scheme = parse_scheme(adjustable(scheme_document, "1", {"min_share": 0.25, "max_share": "0.75"}))
+    branch = next(node for node in scheme.indicators if node.code == "1")
+    assert branch.county_adjustable is not None
+    bounds = branch.county_adjustable
+    assert (bounds.min_share, bounds.max_share) == (Decimal("0.25"), Decimal("0.75"))
+    assert all(node.county_adjustable is None for node in scheme.indicators if node.code != "1")
+    document = scheme.to_document()
+    assert indicator(document, "1")["county_adjustable"] == {"min_share": Decimal("0.25"), "max_share": Decimal("0.75")}
+    assert "county_adjustable" not in indicator(document, "2")  # absent unless set: older documents unchanged
+    assert parse_scheme(json.loads(json.dumps(document, default=str))) == scheme
+
+
+def test_county_adjustable_bounds_default_to_the_whole_branch(scheme_document: dict[str, Any]) -> None:
+    scheme = parse_scheme(adjustable(scheme_document, "2", {}))
+    branch = next(node for node in scheme.indicators if node.code == "2")
+    assert branch.county_adjustable is not None
+    assert (branch.county_adjustable.min_share, branch.county_adjustable.max_share) == (Decimal(0), Decimal(1))
+
+
+@pytest.mark.parametrize(
+    ("bounds", "field", "rule"),
+    [
+        ("half", "indicators[0].county_adjustable", "object"),
+        ({"min_share": 1.5}, "indicators[0].county_adjustable.min_share", "fraction"),
+        ({"max_share": -0.1}, "indicators[0].county_adjustable.max_share", "fraction"),
+        ({"min_share": "x"}, "indicators[0].county_adjustable.min_share", "number"),
+        ({"min_share": 0.6, "max_share": 0.4}, "indicators[0].county_adjustable", "ordered"),
+        ({"min": 0.1}, "indicators[0].county_adjustable", "known_fields"),
+    ],
+)
+def test_bad_county_adjustable_bounds_are_named(
+    scheme_document: dict[str, Any], bounds: Any, field: str, rule: str
+) -> None:
+    assert (field, rule) in rules_of(adjustable(scheme_document, "1", bounds))
+
+
+def test_a_leaf_cannot_be_county_adjustable(scheme_document: dict[str, Any]) -> None:
+    found = rules_of(adjustable(scheme_document, "1.1", {"min_share": 0, "max_share": 1}))
+    assert ("indicators.1.1.county_adjustable", "adjustable_branch") in found
+
+
+def test_the_schemes_own_weights_must_lie_within_its_bounds(scheme_document: dict[str, Any]) -> None:
+    # 1.1 has 20 and 1.2 has 30 of 50: shares 40 % and 60 %.
+    problems = problems_of(adjustable(scheme_document, "1", {"min_share": 0.45, "max_share": 0.55}))
+    found = {(problem.field, problem.rule): problem.message for problem in problems}
+    assert set(found) == {
+        ("indicators.1.1.weight", "within_county_bounds"),
+        ("indicators.1.2.weight", "within_county_bounds"),
+    }
+    assert "22.5–27.5" in found[("indicators.1.1.weight", "within_county_bounds")]
