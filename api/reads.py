@@ -97,9 +97,12 @@ AS_OF = Query(
 
 
 def as_of_micros(service: Platform, as_of: str | None) -> int | None:
+    """The instant asked for, settled: the read models hold everything recorded up to it, for good."""
     if as_of is None:
         return None
-    return micros(parse_as_of(as_of, service.ledger.clock(), settled=service.ledger.settled()))
+    moment = parse_as_of(as_of, service.ledger.clock())
+    service.settle(moment)
+    return micros(moment)
 
 
 def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
@@ -188,6 +191,9 @@ def county_event_stream(
     meta = known_county(service, code)
     now = service.ledger.clock()
     low = micros(parse_as_of(recorded_from, now, "from")) if recorded_from else None
-    high = micros(parse_as_of(recorded_to, now, "to")) if recorded_to else None
+    upper = parse_as_of(recorded_to, now, "to") if recorded_to else None
+    if upper is not None:
+        service.settle(upper)  # the events up to ``to`` are all there, for good
+    high = None if upper is None else micros(upper)
     total, rows = queries.county_events(service.reads, meta["stream"], event_type, low, high, offset, limit)
     return EventsPage(county=code, total=total, offset=offset, limit=limit, events=[EventOut(**row) for row in rows])
