@@ -191,4 +191,3 @@ def test_answers_as_of_a_few_ms_ago_never_change_while_two_processes_write(postg
         replayed = _ranking_by_replay(platform, codes, [moment for moment, _ in ordered])
         for (moment, given), expected in zip(ordered, replayed, strict=True):
             assert [_shown(entry) for entry in given] == expected, f"as of {moment.isoformat()}"
-
