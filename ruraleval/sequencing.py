@@ -202,6 +202,9 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
         )
         self._raise_floor = f"UPDATE {self.clock_table_name} SET last_us = ? WHERE id = 1 AND last_us < ?"
         self._held = threading.local()
+        self._writers = threading.Lock()
+        # An in-memory database needs the pool's reader/writer exclusion; a file has BEGIN IMMEDIATE.
+        self._pool_interlock = datastore.pool.is_sqlite_memory_mode
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -213,8 +216,15 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
 
     @contextmanager
     def _immediate(self) -> Iterator[Any]:
-        """One write transaction that holds SQLite's write lock from its first statement."""
-        with self.datastore.get_connection(commit=True) as conn:
+        """One write transaction that holds SQLite's write lock from its first statement.
+
+        This process's writers (the ledger's writer, barriers of reads) queue on a lock
+        of our own *before* asking the pool for a connection. The pool's writer interlock
+        would make them wait inside its queue, where they block every reader of the
+        pool, among them a projection holding the database's write lock for the read
+        models and reading events: a cycle broken only by timeouts (seconds).
+        """
+        with self._writers, self.datastore.get_connection(commit=self._pool_interlock) as conn:
             try:
                 cursor = conn.cursor()
                 cursor.execute("BEGIN IMMEDIATE")
