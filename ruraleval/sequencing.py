@@ -139,14 +139,21 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
 
     @contextmanager
     def hold(self) -> Iterator[Hold]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            with conn.pipeline():
-                self._lock_table(curs)
-                curs.execute(self._select_floor, prepare=True)
+        # In pipeline mode, as the library's own insert: three round trips in all (lock and
+        # read the floor; insert; move the floor and commit), however long the batch takes.
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() as pipeline,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._lock_table(curs)
+            curs.execute(self._select_floor, prepare=True)
+            pipeline.sync()
             row = curs.fetchone()
             assert row is not None, "the clock row is created with the table"
             hold = Hold(int(row["last_us"]))
-            self._held.context = (curs, hold)
+            self._held.context = (conn, pipeline, hold)
             try:
                 yield hold
             finally:
@@ -158,13 +165,16 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
         held = getattr(self._held, "context", None)
         if held is None:
             return super().insert_events(stored_events, **kwargs)
-        curs, hold = held
+        conn, pipeline, hold = held
         if not stored_events:
             return []
-        self._notify_channel(curs)
-        # The events table's own INSERT … RETURNING, on the held transaction (the lock is held already).
-        super(PostgresApplicationRecorder, self)._insert_stored_events(curs, stored_events, **kwargs)
-        notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        with conn.cursor() as curs:
+            self._notify_channel(curs)
+        with conn.cursor() as curs:
+            # The events table's own INSERT … RETURNING, on the held transaction (the lock is held already).
+            super(PostgresApplicationRecorder, self)._insert_stored_events(curs, stored_events, **kwargs)
+            pipeline.sync()  # a version conflict is raised here, before anything else happens
+            notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         hold.recorded = True
         return notification_ids
 
