@@ -35,6 +35,21 @@ def fresh(service: Platform = Depends(platform)) -> Platform:
     return service
 
 
+AS_OF = Query(
+    None,
+    description="记录时间：日期（北京时间当日结束时）或带时区的时刻，如 2024-01-15T08:00:00+08:00；省略为现在",
+    examples=["2024-01-15T08:00:00+08:00"],
+)
+
+
+def fresh_unless_as_of(as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> Platform:
+    """Read-your-writes for a read that may be as of an instant. With ``as_of`` the read
+    settles its instant instead (``as_of_micros``) and catches up only as far as that needs."""
+    if as_of is None:
+        service.projections.ensure_fresh()
+    return service
+
+
 @router.get("/counties", response_model=list[CountyOut], summary="入选县名单")
 def list_counties(
     region: Literal["east", "central", "west"] | None = Query(None, description="east / central / west"),
@@ -89,13 +104,6 @@ def _plan_state(book: CountyYear, node: IndicatorDef, today: date) -> dict[str, 
     }
 
 
-AS_OF = Query(
-    None,
-    description="记录时间：日期（北京时间当日结束时）或带时区的时刻，如 2024-01-15T08:00:00+08:00；省略为现在",
-    examples=["2024-01-15T08:00:00+08:00"],
-)
-
-
 def as_of_micros(service: Platform, as_of: str | None) -> int | None:
     """The instant asked for, settled: the read models hold everything recorded up to it, for good."""
     if as_of is None:
@@ -121,7 +129,7 @@ def known_county(service: Platform, code: str, at_us: int | None = None) -> dict
     summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
 def county_scores(
-    code: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh_unless_as_of)
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -140,7 +148,10 @@ def county_scores(
     summary="全部县的总分、等级和排名（含分区排名）；as_of 查看任一时刻平台所知",
 )
 def rankings(
-    year: int = YEAR, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
+    year: int = YEAR,
+    as_of: str | None = AS_OF,
+    principal: Principal = READ_ALL,
+    service: Platform = Depends(fresh_unless_as_of),
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
@@ -163,7 +174,7 @@ def rankings(
     summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
 )
 def score_history(
-    code: str, node: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, node: str, year: int = YEAR, as_of: str | None = AS_OF, service: Platform = Depends(fresh_unless_as_of)
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)

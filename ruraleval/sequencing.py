@@ -184,10 +184,12 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             return _floor(curs.fetchone())
 
     def fence(self, at_us: int) -> Floor:
-        with self.datastore.transaction(commit=True) as curs:
-            self._lock_table(curs)
-            curs.execute(self._raise_floor, (at_us, at_us), prepare=True)
-            curs.execute(self._select_floor_and_head, prepare=True)
+        # One round trip: lock, raise the floor, read it and the head, commit.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            with conn.pipeline(), conn.transaction():
+                self._lock_table(curs)
+                curs.execute(self._raise_floor, (at_us, at_us), prepare=True)
+                curs.execute(self._select_floor_and_head, prepare=True)
             return _floor(curs.fetchone())
 
 
