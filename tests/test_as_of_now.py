@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -111,6 +112,7 @@ WRITE_SECONDS = 4.0
 
 def _write_for_a_while(url: str, writer: int, seconds: float) -> None:
     """A writer process: a ledger of its own with a skewed clock, three threads correcting values."""
+    os.environ["CREATE_TABLE"] = "false"  # the reader created the schema: two processes creating it at once can clash
     skew = timedelta(milliseconds=SKEW_MS[writer])
     ledger = Ledger(parse_database_url(url), clock=lambda: utc_now() + skew)
     deadline = time.monotonic() + seconds
