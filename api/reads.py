@@ -45,6 +45,21 @@ def fresh(service: Platform = Depends(platform)) -> Platform:
     return service
 
 
+AS_OF = Query(
+    None,
+    description="记录时间：日期（北京时间当日结束时）或带时区的时刻，如 2024-01-15T08:00:00+08:00；省略为现在",
+    examples=["2024-01-15T08:00:00+08:00"],
+)
+
+
+def fresh_unless_as_of(as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> Platform:
+    """Read-your-writes for a read that may be as of an instant. With ``as_of`` the read
+    settles its instant instead (``as_of_micros``) and catches up only as far as that needs."""
+    if as_of is None:
+        service.projections.ensure_fresh()
+    return service
+
+
 @router.get("/counties", response_model=list[CountyOut], summary="入选县名单")
 def list_counties(
     region: Literal["east", "central", "west"] | None = Query(None, description="east / central / west"),
@@ -101,17 +116,13 @@ def _plan_state(book: CountyYear, node: IndicatorDef, today: date) -> dict[str, 
     }
 
 
-AS_OF = Query(
-    None,
-    description="记录时间：日期（北京时间当日结束时）或带时区的时刻，如 2024-01-15T08:00:00+08:00；省略为现在",
-    examples=["2024-01-15T08:00:00+08:00"],
-)
-
-
 def as_of_micros(service: Platform, as_of: str | None) -> int | None:
+    """The instant asked for, settled: the read models hold everything recorded up to it, for good."""
     if as_of is None:
         return None
-    return micros(parse_as_of(as_of, service.ledger.clock(), settled=service.ledger.settled()))
+    moment = parse_as_of(as_of, service.ledger.clock())
+    service.settle(moment)
+    return micros(moment)
 
 
 def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
@@ -130,7 +141,7 @@ def known_county(service: Platform, code: str, at_us: int | None = None) -> dict
     summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
 def county_scores(
-    code: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh_unless_as_of)
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -149,7 +160,10 @@ def county_scores(
     summary="全部县的总分、等级和排名（含分区排名）；as_of 查看任一时刻平台所知",
 )
 def rankings(
-    year: YearQuery, as_of: str | None = AS_OF, principal: Principal = READ_ALL, service: Platform = Depends(fresh)
+    year: YearQuery,
+    as_of: str | None = AS_OF,
+    principal: Principal = READ_ALL,
+    service: Platform = Depends(fresh_unless_as_of),
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
@@ -172,7 +186,7 @@ def rankings(
     summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
 )
 def score_history(
-    code: str, node: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh)
+    code: str, node: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh_unless_as_of)
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -200,6 +214,9 @@ def county_event_stream(
     meta = known_county(service, code)
     now = service.ledger.clock()
     low = micros(parse_as_of(recorded_from, now, "from")) if recorded_from else None
-    high = micros(parse_as_of(recorded_to, now, "to")) if recorded_to else None
+    upper = parse_as_of(recorded_to, now, "to") if recorded_to else None
+    if upper is not None:
+        service.settle(upper)  # the events up to ``to`` are all there, for good
+    high = None if upper is None else micros(upper)
     total, rows = queries.county_events(service.reads, meta["stream"], event_type, low, high, offset, limit)
     return EventsPage(county=code, total=total, offset=offset, limit=limit, events=[EventOut(**row) for row in rows])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.models import CountyCode, Year
-from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, fresh, known_county
+from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, fresh, fresh_unless_as_of, known_county
 from domain.access import Principal
 from domain.collection import STATUS_LABELS, beijing_date
 from domain.commands import REGION_LABELS
@@ -172,7 +172,7 @@ def list_warnings(
     offset: int = Query(0, ge=0, description="跳过的条数"),
     limit: int = Query(500, ge=1, le=5000, description="本页最多条数"),
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh),
+    service: Platform = Depends(fresh_unless_as_of),
 ) -> dict[str, Any]:
     """Only the counties within the caller's scope; red first, then county, indicator, period."""
     day = judging_day(service, at)
@@ -213,7 +213,7 @@ def warning_grid(
     at: str | None = AT,
     as_of: str | None = AS_OF,
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh),
+    service: Platform = Depends(fresh_unless_as_of),
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
@@ -261,7 +261,7 @@ def county_schedule(
     year: YearQuery,
     at: str | None = AT,
     as_of: str | None = AS_OF,
-    service: Platform = Depends(fresh),
+    service: Platform = Depends(fresh_unless_as_of),
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)

@@ -19,11 +19,11 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EARLIEST_YEAR = 2000  # as scheme years: nothing can have been recorded before
 
 
-def parse_as_of(text: str, now: datetime, field: str = "as_of", settled: datetime | None = None) -> datetime:
+def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
     """The instant ``text`` names, refusing malformed, offset-less and future ones.
 
-    An instant later than ``settled`` (events stamped then may still be committing) is
-    answered as of ``settled``, so that no answer can change afterwards.
+    Today's date means ``now``. However recent the instant, it is answered as itself: the
+    reader settles it first (ADR 16), so the answer is final.
     """
     value = normalise(text)  # ２０２４-01-15 is 2024-01-15 (ADR 17); fromisoformat takes ASCII digits only
     try:
@@ -43,4 +43,4 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of", settled: datetim
         raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于当前时刻：平台不知道尚未记录的事")
     if _DATE.match(value) and moment.date() > now.astimezone(CHINA).date():
         raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于今天：平台不知道尚未记录的事")
-    return min(moment, now if settled is None else settled)
+    return min(moment, now)

@@ -140,9 +140,10 @@ class ProjectionRunner:
                 if count == 0 or lowest >= target:
                     return processed
 
-    def ensure_fresh(self) -> None:
-        """Read-your-writes: a read first brings the read models up to the log's head."""
-        head = self.source.head()
+    def ensure_fresh(self, until: int | None = None) -> None:
+        """Read-your-writes: a read first brings the read models up to the log's head
+        (or to ``until``, a position an as-of read found covers every event it needs)."""
+        head = self.source.head() if until is None else until
         if any(position < head for position in self.positions().values()):
             self.catch_up(head)
 

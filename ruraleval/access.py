@@ -56,7 +56,8 @@ class OrganisationView:
             return organisation if organisation is not None else self._empty()
 
     def as_of(self, instant: datetime) -> Organisation:
-        """The organisation as recorded at ``instant`` (who could do what then)."""
+        """The organisation as recorded at ``instant`` (who could do what then), for good (ADR 16)."""
+        self.ledger.settle(instant)
         organisation: Any = None
         event: Any
         for event in self.ledger.app.events.get(ORGANISATION_ID):

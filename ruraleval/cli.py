@@ -236,12 +236,15 @@ def _history(args: argparse.Namespace, store: Store) -> int:
 
     with opened(store) as platform:
         try:
-            ledger = platform.ledger
-            until = micros(parse_as_of(args.as_of, ledger.clock(), settled=ledger.settled())) if args.as_of else None
+            moment = parse_as_of(args.as_of, platform.ledger.clock()) if args.as_of else None
         except DomainError as error:
             print(error, file=sys.stderr)
             return 2
-        platform.projections.ensure_fresh()
+        if moment is None:
+            platform.projections.ensure_fresh()
+        else:
+            platform.settle(moment)
+        until = None if moment is None else micros(moment)
         changes = node_history(platform.reads, args.county, args.year, args.node, until)
         meta = county(platform.reads, args.county)
     if not changes:

@@ -7,6 +7,11 @@ events of the whole batch in one transaction: concurrent requests share one comm
 commit, so an acknowledged command is durable. When another process wrote to the
 same county first, the store refuses the batch as a whole; the writer then reloads
 and retries each command on its own, and answers 409 if it still conflicts.
+
+Recorded time follows commit order (ADR 16): the writer loads what it needs first, then
+takes the store's write lock, stamps the batch, applies it, inserts and commits while
+holding it (``ruraleval.sequencing``). ``settle(T)`` is the readers' side: afterwards no
+event stamped at or before T can still commit.
 """
 
 from __future__ import annotations
@@ -14,18 +19,20 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, InterfaceError, OperationalError, Transcoder
+from eventsourcing.popo import POPOFactory
 
 from domain import commands as c
 from domain.county import County, county_id
@@ -33,13 +40,23 @@ from domain.errors import ConflictError, DomainError, NotFound
 from domain.organisation import ORGANISATION_ID, Organisation
 from domain.scheme import Scheme
 from domain.schemes import PublishedScheme, scheme_stream_id
-from ruraleval.settings import COMMIT_WAIT_SECONDS, Store
+from ruraleval.sequencing import (
+    RECORDER_TOPICS,
+    Floor,
+    Hold,
+    SequencedPOPORecorder,
+    SequencedRecorder,
+    micros,
+    sequenced,
+)
+from ruraleval.settings import Store
 from ruraleval.transcoder import OrjsonTranscoder
 
 log = structlog.get_logger("ruraleval.ledger")
 
 Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 3
+HOLD_ATTEMPTS = 3
 SNAPSHOT_INTERVAL = 100
 
 
@@ -57,6 +74,12 @@ class EvaluationApplication(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """A recorder that stamps in commit order (the SQL stores get theirs by topic, see ``Ledger``)."""
+        if isinstance(self.factory, POPOFactory):
+            return SequencedPOPORecorder()
+        return super().construct_recorder()
 
 
 @dataclass
@@ -120,7 +143,13 @@ class Ledger:
         batch_limit: int = 64,
     ) -> None:
         self.store = store
-        self.app = EvaluationApplication(env=store.eventsourcing_env())
+        env = store.eventsourcing_env()
+        if store.kind in RECORDER_TOPICS:
+            env["APPLICATION_RECORDER_TOPIC"] = RECORDER_TOPICS[store.kind]
+        self.app = EvaluationApplication(env=env)
+        self.recorder: SequencedRecorder = sequenced(self.app.recorder)
+        self._floor = Floor(0, 0)  # the latest floor this process knows of (writes and settles raise it)
+        self._floor_lock = threading.Lock()
         self.clock = clock
         self.batch_limit = batch_limit
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
@@ -219,9 +248,28 @@ class Ledger:
     def aggregate(self, stream: UUID, version: int) -> Aggregate:
         return self.app.repository.get(stream, version=version)
 
-    def settled(self) -> datetime:
-        """The latest instant no longer open to events still committing (ADR 10)."""
-        return self.clock() - timedelta(seconds=2 * COMMIT_WAIT_SECONDS)
+    def settle(self, instant: datetime) -> int:
+        """Makes ``instant`` final: afterwards no event stamped at or before it can commit (ADR 16).
+
+        Returns a log position covering every event stamped at or before ``instant``. When
+        the floor this process knows of, or the store's, is already there, that costs at
+        most one read; otherwise it passes the store's write lock once and raises the floor
+        to ``instant``.
+        """
+        at_us = micros(instant)
+        known = self._floor
+        if at_us <= known.us:
+            return known.head
+        floor = self.recorder.floor()
+        if at_us > floor.us:
+            floor = self.recorder.fence(at_us)
+        self._learn(floor)
+        return floor.head
+
+    def _learn(self, floor: Floor) -> None:
+        with self._floor_lock:
+            if floor.us > self._floor.us:
+                self._floor = Floor(floor.us, max(floor.head, self._floor.head))
 
     def head(self) -> int:
         """The position of the last event in the log (0 when empty)."""
@@ -311,29 +359,37 @@ class Ledger:
         session: dict[UUID, Aggregate | None] = {}
         cached: set[UUID] = set()
         settled = _Settled()
-        for job in batch:
-            if job.stream in session:
-                aggregate = session[job.stream]
-            else:
-                aggregate = self._load(job.stream)
+        for job in batch:  # loading is done before taking the lock, which only stamping, applying and storing need
+            if job.stream not in session:
+                session[job.stream] = self._load(job.stream)
                 if job.stream in self._cache:
                     cached.add(job.stream)
-            pending = len(aggregate.pending_events) if aggregate is not None else 0
-            context = job.context if job.context.recorded_at else replace(job.context, recorded_at=self.clock())
-            try:
-                changed, result = job.apply(aggregate, context)
-            except DomainError as error:
-                if aggregate is not None and len(aggregate.pending_events) != pending:
-                    raise _Tainted from error
-                # A refusal judged on this process's cached copy is judged again on the
-                # store's state: another process may have written to the county since.
-                (settled.recheck if job.stream in cached else settled.refused).append((job, error))
-                continue
-            session[job.stream] = changed
-            new_events = [type(event).__name__ for event in changed.pending_events[pending:]]
-            settled.accepted.append((job, changed, changed.version, result, new_events))
-        dirty = [aggregate for aggregate in session.values() if aggregate is not None and aggregate.pending_events]
-        recordings = self.app.save(*dirty) if dirty else []
+        with contextlib.ExitStack() as held:
+            hold = self._hold(held)
+            for job in batch:
+                aggregate = session[job.stream]
+                pending = len(aggregate.pending_events) if aggregate is not None else 0
+                context = (
+                    job.context
+                    if job.context.recorded_at  # history written at a chosen instant keeps it (demo, tests)
+                    else replace(job.context, recorded_at=hold.stamp(self.clock))
+                )
+                try:
+                    changed, result = job.apply(aggregate, context)
+                except DomainError as error:
+                    if aggregate is not None and len(aggregate.pending_events) != pending:
+                        raise _Tainted from error
+                    # A refusal judged on this process's cached copy is judged again on the
+                    # store's state: another process may have written to the county since.
+                    (settled.recheck if job.stream in cached else settled.refused).append((job, error))
+                    continue
+                session[job.stream] = changed
+                new_events = [type(event).__name__ for event in changed.pending_events[pending:]]
+                settled.accepted.append((job, changed, changed.version, result, new_events))
+            dirty = [aggregate for aggregate in session.values() if aggregate is not None and aggregate.pending_events]
+            recordings = self.app.save(*dirty) if dirty else []
+        if hold.new_floor is not None and recordings:
+            self._learn(Floor(hold.new_floor, max(r.notification.id for r in recordings)))
         settled.positions = {
             (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id for r in recordings
         }
@@ -344,6 +400,19 @@ class Ledger:
             self.organisation_writes += 1
         settled.recordings = recordings
         return settled
+
+    def _hold(self, stack: contextlib.ExitStack) -> Hold:
+        """The store's write lock; taking it is retried on a dropped connection (nothing is applied yet)."""
+        for attempt in range(1, HOLD_ATTEMPTS + 1):
+            try:
+                hold: Hold = stack.enter_context(self.recorder.hold())
+                return hold
+            except (InterfaceError, OperationalError):
+                if attempt == HOLD_ATTEMPTS:
+                    raise
+                log.warning("write_lock_retried", attempt=attempt, exc_info=True)
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
 
     def _deliver(self, settled: _Settled) -> None:
         """After the commit: snapshots, answers, and second looks at stale refusals."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from projections.catalog import all_projections
 from projections.runner import ProjectionRunner
@@ -38,6 +39,11 @@ class Platform:
         self.throttle = LoginThrottle(self.reads)
         self._stop = threading.Event()
         self._background: threading.Thread | None = None
+
+    def settle(self, instant: datetime) -> None:
+        """Before a read as of ``instant``: nothing stamped at or before it can still commit,
+        and the read models hold everything that was (ADR 16)."""
+        self.projections.ensure_fresh(self.ledger.settle(instant))
 
     def check_production_ready(self) -> None:
         """A production start refuses demo users (the secret key is checked on construction)."""

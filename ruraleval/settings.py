@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///ruraleval.db"
-# How long a write may wait for the store's lock. It bounds the time between an event's
-# recorded instant and its commit, and so how recent an as-of read may be (ADR 10).
+# How long a write, or an as-of read's barrier, may wait for the store's write lock (ADR 16).
 COMMIT_WAIT_SECONDS = 5
 
 

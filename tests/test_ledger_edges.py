@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-
-from fastapi.testclient import TestClient
 
 from domain import commands as c
 from domain.access import Action, Principal, Scope
@@ -91,12 +88,3 @@ def test_a_person_answering_for_two_departments_writes_for_both(memory_platform:
         assert refused.problems[0].rule == "indicator_in_scope"
     else:
         raise AssertionError("an indicator of no department of theirs was accepted")
-
-
-def test_as_of_the_last_seconds_is_answered_as_of_a_settled_instant(memory_client: TestClient) -> None:
-    ledger = memory_client.app.state.platform.ledger  # type: ignore[attr-defined]
-    now = datetime.now(UTC)
-    response = memory_client.get("/api/v1/rankings", params={"year": 2023, "as_of": now.isoformat()})
-    assert response.status_code == 200
-    effective = datetime.fromisoformat(response.json()["as_of"])
-    assert effective <= ledger.settled() <= now - timedelta(seconds=5)

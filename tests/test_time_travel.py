@@ -18,6 +18,7 @@ from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from projections import queries
 from projections.temporal import micros
+from ruraleval.ledger import utc_now
 from ruraleval.platform import Platform
 from ruraleval.replay import scorecard_as_of
 from ruraleval.settings import parse_database_url
@@ -42,6 +43,8 @@ others = st.one_of(
     st.tuples(st.just("weights"), st.integers(0, 50)),
 )
 step = st.tuples(st.integers(0, 2), st.one_of(data, others), st.integers(1, 600))
+# Instants within the last second, asked while the steps are written live: (after which step, µs before now).
+recent = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 999_999)), min_size=1, max_size=6)
 
 
 def command(action: tuple[Any, ...], index: int, overrides: list[str]) -> c.CountyCommand:
@@ -68,10 +71,11 @@ class World:
         self.codes: list[str] = []
         self.regions: dict[str, str] = {}
 
-    def new_counties(self) -> list[str]:
+    def new_counties(self, at: datetime | None = START) -> list[str]:
+        """Three counties enrolled at ``at`` (None: now, stamped by the ledger)."""
         first = 130000 + len(self.codes)
         codes = [str(first + offset) for offset in range(len(REGIONS))]
-        context = c.Context("centre", "setup", START)
+        context = c.Context("centre", "setup", at)
         with contextlib.suppress(DomainError):  # published by an earlier example
             self.platform.ledger.publish_scheme(SCHEME, context)
         for code, region in zip(codes, REGIONS, strict=True):
@@ -119,7 +123,40 @@ def assert_as_of_equals_replay(world: World, instant: datetime) -> None:
     assert queries.rankings_as_of(platform.reads, 2023, at) == queries.rank(expected_ranking)
 
 
-def check_property(world: World, steps: list[tuple[int, tuple[Any, ...], int]], picks: list[int]) -> None:
+def answer(world: World, instant: datetime) -> tuple[list[Any], list[Any]]:
+    """What the read models say as of ``instant``: every county's scorecard, and the rankings."""
+    at = micros(instant)
+    cards = [queries.scorecard_as_of(world.platform.reads, code, 2023, at) for code in world.codes]
+    return cards, queries.rankings_as_of(world.platform.reads, 2023, at)
+
+
+def check_recent(world: World, steps: list[tuple[int, tuple[Any, ...], int]], asks: list[tuple[int, int]]) -> None:
+    """The steps written live, on the ledger's clock; between them, as-of reads of instants
+    within the last second, settled as the API settles them. Asked again at the end, each
+    instant gets the same answer, and it is what a replay up to it gives."""
+    codes = world.new_counties(at=None)
+    overrides: list[str] = []
+    given: list[tuple[datetime, tuple[list[Any], list[Any]]]] = []
+    for index in range(len(steps) + 1):
+        for after, before in asks:
+            if after % (len(steps) + 1) == index:
+                moment = utc_now() - timedelta(microseconds=before)
+                world.platform.settle(moment)
+                given.append((moment, answer(world, moment)))
+        if index < len(steps):
+            county, action, _ = steps[index]
+            with contextlib.suppress(DomainError):
+                command_ = command(action, index, overrides)
+                world.platform.ledger.execute(codes[county], command_, c.Context("user", f"live{index}"))
+    for moment, first in given:
+        world.platform.settle(moment)
+        assert answer(world, moment) == first, f"the answer as of {moment.isoformat()} changed"
+        assert_as_of_equals_replay(world, moment)
+
+
+def check_property(
+    world: World, steps: list[tuple[int, tuple[Any, ...], int]], picks: list[int], asks: list[tuple[int, int]]
+) -> None:
     instants = record(world, steps)
     probes = [START - timedelta(days=1), instants[-1] + timedelta(days=1)]
     for pick in picks:
@@ -127,14 +164,17 @@ def check_property(world: World, steps: list[tuple[int, tuple[Any, ...], int]], 
         probes += [moment, moment - timedelta(microseconds=1), moment + timedelta(seconds=30)]
     for probe in probes:
         assert_as_of_equals_replay(world, probe)
+    check_recent(world, steps, asks)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=st.lists(step, max_size=30), picks=st.lists(st.integers(0, 1000), min_size=1, max_size=4))
-def test_as_of_equals_replay_in_memory(steps: list[tuple[int, tuple[Any, ...], int]], picks: list[int]) -> None:
+@given(steps=st.lists(step, max_size=30), picks=st.lists(st.integers(0, 1000), min_size=1, max_size=4), asks=recent)
+def test_as_of_equals_replay_in_memory(
+    steps: list[tuple[int, tuple[Any, ...], int]], picks: list[int], asks: list[tuple[int, int]]
+) -> None:
     platform = Platform(parse_database_url("memory://"))
     try:
-        check_property(World(platform), steps, picks)
+        check_property(World(platform), steps, picks, asks)
     finally:
         platform.close()
 
@@ -144,8 +184,8 @@ def test_as_of_equals_replay_on_real_stores(store_url: str, make_platform: Calla
     world = World(make_platform(store_url))
 
     @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    @given(steps=st.lists(step, max_size=25), picks=st.lists(st.integers(0, 1000), min_size=1, max_size=3))
-    def examples(steps: list[tuple[int, tuple[Any, ...], int]], picks: list[int]) -> None:
-        check_property(world, steps, picks)
+    @given(steps=st.lists(step, max_size=25), picks=st.lists(st.integers(0, 1000), min_size=1, max_size=3), asks=recent)
+    def examples(steps: list[tuple[int, tuple[Any, ...], int]], picks: list[int], asks: list[tuple[int, int]]) -> None:
+        check_property(world, steps, picks, asks)
 
     examples()

@@ -437,6 +437,9 @@ STEPS = st.lists(st.tuples(ACTIONS, st.integers(1, 60 * 24 * 6)), min_size=6, ma
 # (which step's instant, microseconds around it, days from it to the judging day)
 PROBES = st.lists(st.tuples(st.integers(0, 100), st.sampled_from([-1, 0, 1, 3_600_000_000]), st.integers(-5, 60)),
                   min_size=1, max_size=5)  # fmt: skip
+# Instants within the last second, asked while the steps are written live:
+# (after which step, microseconds before now, days from it to the judging day)
+RECENT = st.lists(st.tuples(st.integers(0, 40), st.integers(0, 999_999), st.integers(-5, 60)), min_size=1, max_size=5)
 
 
 def county_command(action: tuple[Any, ...]) -> c.CountyCommand:
@@ -476,9 +479,12 @@ class Counties:
         with contextlib.suppress(DomainError):
             platform.ledger.publish_scheme(SCHEME, c.Context("centre", "setup", START))
 
-    def check(self, steps: list[tuple[tuple[Any, ...], int]], probes: list[tuple[int, int, int]]) -> None:
-        code = str(140000 + self.enrolled)
+    def new_code(self) -> str:
         self.enrolled += 1
+        return str(140000 + self.enrolled - 1)
+
+    def check(self, steps: list[tuple[tuple[Any, ...], int]], probes: list[tuple[int, int, int]]) -> None:
+        code = self.new_code()
         now = START
         self.platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", "west", SCHEME), c.Context("c", "s", now))
         instants = [now]
@@ -495,41 +501,77 @@ class Counties:
         for pick, offset, days in probes:
             as_of = instants[pick % len(instants)] + timedelta(microseconds=offset)
             at = (as_of + timedelta(days=days)).astimezone(CHINA).date()
-            read = monitoring.warnings(self.platform.reads, at, micros(as_of), monitoring.Filters(county=code))
-            expected = replayed_warnings(self.platform, code, as_of, at)
-            assert [found.warning for found in read] == expected
-            # The facts standing at as_of are those of the county replayed to as_of (ruraleval/replay.py).
-            county = county_as_of(self.platform.ledger, code, as_of)
-            replayed = {} if county is None else facts(county.years["2023"])
-            rows = self.platform.reads.query(
-                "SELECT kind, indicator, period, pending, ripe, data FROM warning_facts WHERE county = %s"
-                " AND from_us <= %s AND (to_us IS NULL OR to_us > %s)",
-                [code, micros(as_of), micros(as_of)],
-            )
-            assert {(r["kind"], r["indicator"], r["period"]): monitoring.fact_of(r) for r in rows} == replayed
-            # The grid counts levels in SQL: the same warnings, cell by cell.
-            grid = monitoring.grid(self.platform.reads, 2023, at, micros(as_of), frozenset({code}))
-            cells = {cell["dimension"]: cell for county in grid["counties"] for cell in county["cells"]}
-            counted = Counter(key for cell in cells.values() for key in _counts(cell))
-            assert counted == Counter(key for w in expected for key in ((w.dimension, w.level), (w.dimension, w.kind)))
+            self.assert_equals_replay(code, as_of, at, self.read(code, as_of, at))
+
+    def check_recent(self, steps: list[tuple[tuple[Any, ...], int]], asks: list[tuple[int, int, int]]) -> None:
+        """The steps written live, on the ledger's clock; between them, warnings as of instants
+        within the last second, settled as the API settles them. Asked again at the end, each
+        gets the same answer, and it is what a replay up to that instant gives."""
+        code = self.new_code()
+        self.platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", "west", SCHEME), c.Context("c", "live"))
+        given: list[tuple[datetime, date, tuple[Any, ...]]] = []
+        for index in range(len(steps) + 1):
+            for after, before, days in asks:
+                if after % (len(steps) + 1) == index:
+                    as_of = datetime.now(UTC) - timedelta(microseconds=before)
+                    at = (as_of + timedelta(days=days)).astimezone(CHINA).date()
+                    self.platform.settle(as_of)
+                    given.append((as_of, at, self.read(code, as_of, at)))
+            if index < len(steps):
+                with contextlib.suppress(DomainError):
+                    command = county_command(steps[index][0])
+                    self.platform.ledger.execute(code, command, c.Context("u", f"live{index}"))
+        for as_of, at, first in given:
+            self.platform.settle(as_of)
+            assert self.read(code, as_of, at) == first, f"the answer as of {as_of.isoformat()} changed"
+            self.assert_equals_replay(code, as_of, at, first)
+
+    def read(self, code: str, as_of: datetime, at: date) -> tuple[Any, ...]:
+        """The warnings, the standing facts and the grid's counts, as of ``as_of``, judged on ``at``."""
+        read = monitoring.warnings(self.platform.reads, at, micros(as_of), monitoring.Filters(county=code))
+        rows = self.platform.reads.query(
+            "SELECT kind, indicator, period, pending, ripe, data FROM warning_facts WHERE county = %s"
+            " AND from_us <= %s AND (to_us IS NULL OR to_us > %s)",
+            [code, micros(as_of), micros(as_of)],
+        )
+        standing = {(r["kind"], r["indicator"], r["period"]): monitoring.fact_of(r) for r in rows}
+        grid = monitoring.grid(self.platform.reads, 2023, at, micros(as_of), frozenset({code}))
+        cells = {cell["dimension"]: cell for county in grid["counties"] for cell in county["cells"]}
+        counted = Counter(key for cell in cells.values() for key in _counts(cell))
+        return [found.warning for found in read], standing, counted
+
+    def assert_equals_replay(self, code: str, as_of: datetime, at: date, read: tuple[Any, ...]) -> None:
+        warnings, standing, counted = read
+        expected = replayed_warnings(self.platform, code, as_of, at)
+        assert warnings == expected
+        # The facts standing at as_of are those of the county replayed to as_of (ruraleval/replay.py).
+        county = county_as_of(self.platform.ledger, code, as_of)
+        assert standing == ({} if county is None else facts(county.years["2023"]))
+        # The grid counts levels in SQL: the same warnings, cell by cell.
+        assert counted == Counter(key for w in expected for key in ((w.dimension, w.level), (w.dimension, w.kind)))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=STEPS, probes=PROBES)
-def test_warnings_equal_a_replay_in_memory(steps: list[tuple[tuple[Any, ...], int]], probes: list[Any]) -> None:
-    platform = Platform(parse_database_url("memory://"), clock=lambda: datetime(2024, 6, 1, tzinfo=UTC))
+@given(steps=STEPS, probes=PROBES, asks=RECENT)
+def test_warnings_equal_a_replay_in_memory(
+    steps: list[tuple[tuple[Any, ...], int]], probes: list[Any], asks: list[Any]
+) -> None:
+    platform = Platform(parse_database_url("memory://"))
     try:
-        Counties(platform).check(steps, probes)
+        counties = Counties(platform)
+        counties.check(steps, probes)
+        counties.check_recent(steps, asks)
     finally:
         platform.close()
 
 
 def test_warnings_equal_a_replay_on_real_stores(store_url: str, make_platform: Callable[..., Platform]) -> None:
-    counties = Counties(make_platform(store_url, clock=lambda: datetime(2024, 6, 1, tzinfo=UTC)))
+    counties = Counties(make_platform(store_url))
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-    @given(steps=STEPS, probes=PROBES)
-    def examples(steps: list[tuple[tuple[Any, ...], int]], probes: list[Any]) -> None:
+    @given(steps=STEPS, probes=PROBES, asks=RECENT)
+    def examples(steps: list[tuple[tuple[Any, ...], int]], probes: list[Any], asks: list[Any]) -> None:
         counties.check(steps, probes)
+        counties.check_recent(steps, asks)
 
     examples()
