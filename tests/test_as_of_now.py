@@ -24,7 +24,8 @@ from domain import commands as c
 from domain.county import county_id
 from domain.decimals import round2
 from domain.errors import DomainError
-from domain.scheme import Scheme, parse_scheme
+from domain.scheme import Scheme
+from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
 from projections import queries
 from ruraleval.ledger import Ledger, utc_now
