@@ -15,7 +15,7 @@ from domain.errors import InvalidCommand
 from domain.inputs import normalise
 
 CHINA = timezone(timedelta(hours=8), "CST")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 EARLIEST_YEAR = 2000  # as scheme years: nothing can have been recorded before
 
 

@@ -146,7 +146,7 @@ def _read_deadlines(check: Collector, raw: Any) -> Deadlines:
         else:
             setattr(deadlines, name, value)
     annual = raw.get("annual_due", deadlines.annual_due)
-    if not isinstance(annual, str) or not re.match(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", annual):
+    if not isinstance(annual, str) or not re.match(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", annual):
         check.add("deadlines.annual_due", "month_day", "deadlines.annual_due 必须形如 01-31")
     else:
         deadlines.annual_due = annual
