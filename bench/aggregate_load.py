@@ -68,7 +68,8 @@ def build(ledger: Ledger, events: int) -> float:
         indicator = codes[index % len(codes)]
         month = (index // len(codes)) % 12 + 1
         value = Decimal(10 + index % 50) if scheme.aggregate_of(indicator) == "sum" else Decimal(60 + index % 40)
-        command = c.SubmitData(indicator, scheme.period(month), value)
+        # From the second year round on a period holds a value: sending another is a correction.
+        command = c.SubmitData(indicator, scheme.period(month), value, reason="基准重报", may_correct=True)
         futures.append(ledger.submit(CODE, command, c.Context(ACTOR, f"bench-load-{index}")))
     for future in futures:
         future.result(timeout=600)
