@@ -33,7 +33,7 @@ from api.models import (
     WithdrawalIn,
 )
 from domain import commands as c
-from domain import proposals
+from domain import county_decides
 from domain.access import Action, Principal, refusal_message
 from domain.decimals import round2
 from domain.errors import DomainError, Forbidden, Problem
@@ -76,7 +76,7 @@ def county_side_refusal(service: Platform, code: str, kind: str, target: str | N
     parent = content.get("parent") if isinstance(content.get("parent"), str) else None
     try:
         book = service.ledger.county(code).book(year)
-        what = proposals.explain_direct(book, kind, target if kind != "adjust_weights" else parent)
+        what = county_decides.explain_direct(book, kind, target if kind != "adjust_weights" else parent)
     except DomainError:
         what = "指标体系由中心（评估方案）确定"
     return (
