@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
@@ -146,15 +146,23 @@ def _add_user(args: argparse.Namespace, store: Store) -> int:
     def change(organisation: Organisation, context: Context) -> None:
         organisation.register_user(args.username, args.display_name, password_hash, [grant], context)
 
+    if _organise(store, change, "RegisterUser") is None:
+        return 1
+    print(f"用户 {args.username} 已创建（{ROLE_LABELS[args.role]}）")
+    return 0
+
+
+def _organise(store: Store, change: Callable[[Organisation, Context], None], command: str) -> Context | None:
+    """Records a change of the organisation as the operating-system user; None (and the
+    reasons on stderr) when it is refused."""
     context = Context(f"cli:{_os_user()}", f"cli-{uuid.uuid4().hex[:8]}")
     with opened(store) as platform:
         try:
-            platform.ledger.organise(change, context, "RegisterUser")
+            platform.ledger.organise(change, context, command)
         except DomainError as error:
             print("；".join(p.message for p in error.problems), file=sys.stderr)
-            return 1
-    print(f"用户 {args.username} 已创建（{ROLE_LABELS[args.role]}）")
-    return 0
+            return None
+    return context
 
 
 def _new_password(from_stdin: bool) -> str | None:
@@ -180,13 +188,9 @@ def _set_password(args: argparse.Namespace, store: Store) -> int:
     def change(organisation: Organisation, context: Context) -> None:
         organisation.change_password(args.username, password_hash, context)
 
-    context = Context(f"cli:{_os_user()}", f"cli-{uuid.uuid4().hex[:8]}")
-    with opened(store) as platform:
-        try:
-            platform.ledger.organise(change, context, "ChangePassword")
-        except DomainError as error:
-            print("；".join(p.message for p in error.problems), file=sys.stderr)
-            return 1
+    context = _organise(store, change, "ChangePassword")
+    if context is None:
+        return 1
     log.info("password_changed", username=args.username, by=context.actor, how="cli")
     print(f"用户 {args.username} 的密码已修改；此前的登录已失效")
     return 0
