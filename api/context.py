@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from typing import Any
 from urllib.parse import quote
 
 import structlog
@@ -22,6 +23,10 @@ log = structlog.get_logger("ruraleval.api")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 # Path parameters that stand for a county code or a period (ADR 17).
 NORMALISED_PATH_PARAMETERS = ("code", "period")
+# Read-your-writes by position (ADR 24): a write's answer names its log position; a read
+# names the position it needs in the same header, and its answer what it reflected.
+LOG_POSITION = "x-log-position"
+READ_POSITION = "x-read-position"
 
 
 async def platform(request: Request) -> Platform:
@@ -107,7 +112,12 @@ class RequestContext:
             nonlocal status, responded
             if message["type"] == "http.response.start":
                 status, responded = message["status"], True
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                service = getattr(scope["app"].state, "platform", None) if "app" in scope else None
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                    *position_headers(state, service),
+                ]
             await send(message)
 
         try:
@@ -126,3 +136,15 @@ class RequestContext:
                 ms=round((time.perf_counter() - started) * 1000, 2),
                 actor=state.get("actor", "anonymous"),
             )
+
+
+def position_headers(state: dict[str, Any], service: Any) -> list[tuple[bytes, bytes]]:
+    """The position headers of an answer: a write's log position, and what a read reflected."""
+    headers = []
+    written = service.ledger.written_by(state.get("request_id", "")) if service is not None else None
+    if written is not None:
+        headers.append((LOG_POSITION.encode(), str(written).encode()))
+    read = state.get("read_position")
+    if read is not None:
+        headers.append((READ_POSITION.encode(), str(read).encode()))
+    return headers

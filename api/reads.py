@@ -1,4 +1,4 @@
-"""Reads from the read models. Each first catches the models up (read-your-writes)."""
+"""Reads from the read models, as far as they are projected (read-your-writes by position: ADR 24)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
+from api.consistency import (
+    COUNTIES,
+    EVENTS,
+    HISTORY,
+    READ_WAIT_SECONDS,
+    SCORES,
+    SCORES_AS_OF,
+    reading,
+    reading_as_of,
+    unavailable,
+)
 from api.context import county_in_path, platform
 from api.models import (
     ChangeOut,
@@ -40,11 +51,6 @@ READ_ALL = Depends(require(Action.READ, county_param=None))
 READ_COUNTY = [Depends(require(Action.READ))]
 
 
-def fresh(service: Platform = Depends(platform)) -> Platform:
-    service.projections.ensure_fresh()
-    return service
-
-
 AS_OF = Query(
     None,
     description="记录时间：日期（北京时间当日结束时）或带时区的时刻，如 2024-01-15T08:00:00+08:00；省略为现在",
@@ -52,19 +58,11 @@ AS_OF = Query(
 )
 
 
-def fresh_unless_as_of(as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> Platform:
-    """Read-your-writes for a read that may be as of an instant. With ``as_of`` the read
-    settles its instant instead (``as_of_micros``) and catches up only as far as that needs."""
-    if as_of is None:
-        service.projections.ensure_fresh()
-    return service
-
-
 @router.get("/counties", response_model=list[CountyOut], summary="入选县名单")
 def list_counties(
     region: Literal["east", "central", "west"] | None = Query(None, description="east / central / west"),
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh),
+    service: Platform = Depends(reading(*COUNTIES)),
 ) -> list[CountyOut]:
     """Only the counties within the caller's scope."""
     visible = principal.readable_counties()
@@ -117,12 +115,11 @@ def _plan_state(book: CountyYear, node: IndicatorDef, today: date) -> dict[str, 
 
 
 def as_of_micros(service: Platform, as_of: str | None) -> int | None:
-    """The instant asked for, settled: the read models hold everything recorded up to it, for good."""
+    """The instant asked for, in µs (the route's ``reading_as_of`` dependency settled it and
+    waited for the read models to hold everything recorded up to it)."""
     if as_of is None:
         return None
-    moment = parse_as_of(as_of, service.ledger.clock())
-    service.settle(moment)
-    return micros(moment)
+    return micros(parse_as_of(as_of, service.ledger.clock()))
 
 
 def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
@@ -141,7 +138,10 @@ def known_county(service: Platform, code: str, at_us: int | None = None) -> dict
     summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
 def county_scores(
-    code: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh_unless_as_of)
+    code: str,
+    year: YearQuery,
+    as_of: str | None = AS_OF,
+    service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -163,7 +163,7 @@ def rankings(
     year: YearQuery,
     as_of: str | None = AS_OF,
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh_unless_as_of),
+    service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
@@ -186,7 +186,11 @@ def rankings(
     summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
 )
 def score_history(
-    code: str, node: str, year: YearQuery, as_of: str | None = AS_OF, service: Platform = Depends(fresh_unless_as_of)
+    code: str,
+    node: str,
+    year: YearQuery,
+    as_of: str | None = AS_OF,
+    service: Platform = Depends(reading_as_of(HISTORY, HISTORY)),
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
     known_county(service, code, at_us)
@@ -209,14 +213,16 @@ def county_event_stream(
     recorded_to: str | None = Query(None, alias="to", description="记录时间上限（含）"),
     offset: int = Query(0, ge=0, le=10_000_000),
     limit: int = Query(100, ge=1, le=1000),
-    service: Platform = Depends(fresh),
+    service: Platform = Depends(reading(*EVENTS)),
 ) -> EventsPage:
     meta = known_county(service, code)
     now = service.ledger.clock()
     low = micros(parse_as_of(recorded_from, now, "from")) if recorded_from else None
     upper = parse_as_of(recorded_to, now, "to") if recorded_to else None
-    if upper is not None:
-        service.settle(upper)  # the events up to ``to`` are all there, for good
+    if upper is not None:  # the events up to ``to`` are all there, for good
+        reason = service.progress.wait_blocking(service.ledger.settle(upper), EVENTS, READ_WAIT_SECONDS)
+        if reason is not None:
+            raise unavailable(reason)
     high = None if upper is None else micros(upper)
     total, rows = queries.county_events(service.reads, meta["stream"], event_type, low, high, offset, limit)
     return EventsPage(county=code, total=total, offset=offset, limit=limit, events=[EventOut(**row) for row in rows])

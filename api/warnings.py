@@ -8,8 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from api.consistency import WARNINGS, reading, reading_as_of
 from api.models import CountyCode, Year
-from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, fresh, fresh_unless_as_of, known_county
+from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county
 from domain.access import Principal
 from domain.collection import STATUS_LABELS, beijing_date
 from domain.commands import REGION_LABELS
@@ -172,7 +173,7 @@ def list_warnings(
     offset: int = Query(0, ge=0, description="跳过的条数"),
     limit: int = Query(500, ge=1, le=5000, description="本页最多条数"),
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh_unless_as_of),
+    service: Platform = Depends(reading_as_of(WARNINGS, WARNINGS)),
 ) -> dict[str, Any]:
     """Only the counties within the caller's scope; red first, then county, indicator, period."""
     day = judging_day(service, at)
@@ -192,7 +193,7 @@ def warning_history(
     region: Region | None = Query(None, description="east / central / west"),
     year: Year | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh),
+    service: Platform = Depends(reading(*WARNINGS)),
 ) -> dict[str, Any]:
     """Each warning raised so far, with the instant it cleared by itself (null while it stands)."""
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, indicator=indicator,
@@ -213,7 +214,7 @@ def warning_grid(
     at: str | None = AT,
     as_of: str | None = AS_OF,
     principal: Principal = READ_ALL,
-    service: Platform = Depends(fresh_unless_as_of),
+    service: Platform = Depends(reading_as_of(WARNINGS, WARNINGS)),
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
@@ -261,7 +262,7 @@ def county_schedule(
     year: YearQuery,
     at: str | None = AT,
     as_of: str | None = AS_OF,
-    service: Platform = Depends(fresh_unless_as_of),
+    service: Platform = Depends(reading_as_of(WARNINGS, WARNINGS)),
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)

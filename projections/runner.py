@@ -10,6 +10,7 @@ PostgreSQL, the write lock on SQLite), and each re-reads the position after wait
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -18,10 +19,13 @@ from uuid import UUID
 
 import structlog
 
+from projections.progress import Progress
 from projections.store import ReadStore, Sql
 
 log = structlog.get_logger("ruraleval.projections")
 
+RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 30.0
 TRACKING_TABLE = "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 
 
@@ -100,12 +104,16 @@ class ProjectionRunner:
         store: ReadStore,
         projections: Sequence[Projection],
         batch_size: int = 1000,
+        progress: Progress | None = None,
     ) -> None:
         self.source = CachedSource(source)
         self.store = store
         self.projections = list(projections)
         self.batch_size = batch_size
+        self.progress = progress or Progress(projection.name for projection in self.projections)
         self._lock = threading.Lock()
+        self._retry_at: dict[str, float] = {}  # a failed projection's next attempt (monotonic)
+        self._failures: dict[str, int] = {}  # consecutive failures, for the back-off
 
     def setup(self) -> None:
         """Creates the tables and tracking rows (idempotent; run before workers start)."""
@@ -150,9 +158,13 @@ class ProjectionRunner:
     def step(self) -> tuple[int, int]:
         """One batch, read once, applied to every projection behind, in one transaction.
 
-        Returns (events read, the lowest position afterwards).
+        Each projection applies it inside a savepoint: one that raises is rolled back alone,
+        reported as failed (its reads answer 503 with the reason) and tried again after a
+        back-off, while the others move on. Returns (events read, the lowest position of
+        the projections that took part).
         """
         names = sorted(projection.name for projection in self.projections)
+        now = time.monotonic()
         with self.store.transaction() as sql:
             rows = sql.execute(
                 "SELECT name, position FROM projection_tracking"
@@ -160,23 +172,53 @@ class ProjectionRunner:
                 names,
             )
             positions = {row["name"]: int(row["position"]) for row in rows}
-            lowest = min(positions.values())
+            due = [p for p in self.projections if self._retry_at.get(p.name, 0.0) <= now]
+            if not due:
+                return 0, min(positions.values())
+            lowest = min(positions[p.name] for p in due)
             batch = self.source.read(lowest, self.batch_size)
             if not batch:
+                self.progress.advanced(positions)
                 return 0, lowest
             last = batch[-1][0]
-            try:
-                for projection in self.projections:
-                    behind = [item for item in batch if item[0] > positions[projection.name]]
-                    if behind:
-                        projection.process(sql, behind, self.source)
-                        sql.execute(
-                            "UPDATE projection_tracking SET position = %s WHERE name = %s", [last, projection.name]
-                        )
-            except BaseException:
-                self.source.clear()
-                raise
-        return len(batch), last
+            moved: dict[str, int] = {}
+            for projection in due:
+                behind = [item for item in batch if item[0] > positions[projection.name]]
+                if behind and self._apply(sql, projection, behind):
+                    moved[projection.name] = last
+        self.progress.advanced(positions | moved)
+        return len(batch), min((moved.get(p.name, positions[p.name]) for p in due), default=last)
+
+    def _apply(self, sql: Sql, projection: Projection, events: list[tuple[int, Any]]) -> bool:
+        """Applies ``events`` to one projection inside a savepoint; False (rolled back) if it raised."""
+        sql.execute(f"SAVEPOINT {projection.name}")
+        try:
+            projection.process(sql, events, self.source)
+            sql.execute(
+                "UPDATE projection_tracking SET position = %s WHERE name = %s", [events[-1][0], projection.name]
+            )
+        except Exception as error:
+            sql.execute(f"ROLLBACK TO SAVEPOINT {projection.name}")
+            sql.execute(f"RELEASE SAVEPOINT {projection.name}")
+            self.source.clear()  # it may hold what the failed projection folded
+            self._fail(projection.name, error, events[0][0])
+            return False
+        sql.execute(f"RELEASE SAVEPOINT {projection.name}")
+        if self._failures.pop(projection.name, None) is not None:
+            self._retry_at.pop(projection.name, None)
+            self.progress.recovered(projection.name)
+            log.info("projection_recovered", projection=projection.name)
+        return True
+
+    def _fail(self, name: str, error: Exception, position: int) -> None:
+        count = self._failures.get(name, 0) + 1
+        self._failures[name] = count
+        delay = min(RETRY_SECONDS * 2 ** (count - 1), MAX_RETRY_SECONDS)
+        self._retry_at[name] = time.monotonic() + delay
+        reason = f"{type(error).__name__}: {error}"[:300]
+        log.error("projection_failed", projection=name, position=position, attempt=count, retry_in=delay,
+                  exc_info=error)
+        self.progress.failed(name, reason)
 
     def rebuild(self) -> int:
         """Empties every read model and replays the whole log into it."""
@@ -190,12 +232,29 @@ class ProjectionRunner:
         log.info("projections_rebuilt", events=processed)
         return processed
 
-    def run(self, stop: threading.Event, interval: float = 0.2) -> None:
-        """Keeps the read models fresh until ``stop`` is set (a background thread)."""
-        while not stop.is_set():
-            try:
-                self.catch_up()
-            except Exception:
-                log.exception("projection_failed")
-                stop.wait(2.0)
-            stop.wait(interval)
+    def run(self, stop: threading.Event, wake: threading.Event | None = None, interval: float = 0.2) -> None:
+        """Keeps the read models fresh until ``stop`` is set (a background thread).
+
+        ``wake`` is set by this process's writer after each commit; ``interval`` bounds how
+        late writes of other processes are seen.
+        """
+        wake = wake or threading.Event()
+        self.progress.running = True
+        try:
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    self.catch_up()
+                except Exception:
+                    log.exception("projection_batch_failed")
+                    stop.wait(1.0)
+                if not wake.is_set():
+                    wake.wait(min(interval, self._next_retry()))
+        finally:
+            self.progress.running = False
+
+    def _next_retry(self) -> float:
+        """Seconds until a failed projection is due again (the run loop must not sleep past it)."""
+        if not self._retry_at:
+            return float("inf")
+        return max(0.0, min(self._retry_at.values()) - time.monotonic())

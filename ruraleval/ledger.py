@@ -58,6 +58,7 @@ Clock = Callable[[], datetime]
 MAX_ATTEMPTS = 3
 HOLD_ATTEMPTS = 3
 SNAPSHOT_INTERVAL = 100
+WRITTEN_MEMORY = 10_000
 
 
 def utc_now() -> datetime:
@@ -156,6 +157,11 @@ class Ledger:
         self._cache_size = cache_size
         self.organisation_writes = 0  # lets readers in this process see organisation changes at once
         self._queue: queue.Queue[_Job | None] = queue.Queue()
+        # Called by the writer after each commit with the highest position it committed
+        # (the projection thread wakes at once instead of polling).
+        self.on_commit: list[Callable[[int], None]] = []
+        # The last position each recent request (by correlation id) wrote, for its answer's header.
+        self._written: OrderedDict[str, int] = OrderedDict()
         self._writer = threading.Thread(target=self._write_loop, name="ruraleval-writer", daemon=True)
         self._writer.start()
 
@@ -270,6 +276,17 @@ class Ledger:
         with self._floor_lock:
             if floor.us > self._floor.us:
                 self._floor = Floor(floor.us, max(floor.head, self._floor.head))
+
+    def written_by(self, correlation_id: str) -> int | None:
+        """The highest log position the commands of ``correlation_id`` recorded (once: it is forgotten)."""
+        with self._floor_lock:
+            return self._written.pop(correlation_id, None)
+
+    def _note_written(self, correlation_id: str, position: int) -> None:
+        with self._floor_lock:
+            self._written[correlation_id] = max(position, self._written.get(correlation_id, 0))
+            while len(self._written) > WRITTEN_MEMORY:
+                self._written.popitem(last=False)
 
     def head(self) -> int:
         """The position of the last event in the log (0 when empty)."""
@@ -417,6 +434,8 @@ class Ledger:
     def _deliver(self, settled: _Settled) -> None:
         """After the commit: snapshots, answers, and second looks at stale refusals."""
         self._take_snapshots(settled.recordings)
+        if settled.positions:
+            self._announce(max(settled.positions.values()))
         for job, aggregate, version, result, events in settled.accepted:
             position = settled.positions.get((aggregate.id, version)) if events else None
             if result.get("replayed"):
@@ -431,6 +450,8 @@ class Ledger:
                 actor=job.context.actor,
                 correlation_id=job.context.correlation_id,
             )
+            if position is not None:
+                self._note_written(job.context.correlation_id, position)
             _succeed(job, Outcome(result, position, version, events))
         for job, refusal in settled.refused:
             log.info(
@@ -446,6 +467,13 @@ class Ledger:
             self._forget(job.stream for job, _ in settled.recheck)
             for job, _ in settled.recheck:
                 self._store_alone(job)
+
+    def _announce(self, position: int) -> None:
+        for listener in self.on_commit:
+            try:
+                listener(position)
+            except Exception:
+                log.warning("commit_listener_failed", exc_info=True)
 
     def _take_snapshots(self, recordings: list[Any]) -> None:
         """Snapshots every SNAPSHOT_INTERVAL events; a failure only costs load time later."""

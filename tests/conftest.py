@@ -158,11 +158,29 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+class PositionClient(TestClient):
+    """A client that reads its own writes as a real one does (ADR 24): it remembers the
+    highest ``X-Log-Position`` any answer gave and sends it with every request."""
+
+    position = 0
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.position and not any(name.lower() == "x-log-position" for name in headers):
+            headers["X-Log-Position"] = str(self.position)
+        response = super().request(method, url, headers=headers, **kwargs)
+        written = response.headers.get("x-log-position")
+        if written is not None and written.isdigit():
+            self.position = max(self.position, int(written))
+        return response
+
+
 @contextmanager
-def client_for(url: str, *, background: bool = False) -> Iterator[TestClient]:
-    """The API over ``url``, signed in as an administrator."""
+def client_for(url: str, *, background: bool = True) -> Iterator[TestClient]:
+    """The API over ``url``, signed in as an administrator, its read models kept by the
+    background projection thread as in production."""
     app = create_app(lambda: Platform(parse_database_url(url)), background=background)
-    with TestClient(app) as test_client:
+    with PositionClient(app) as test_client:
         if ADMIN not in app.state.platform.organisation.current().users:
             add_user(app.state.platform, ADMIN, Grant("g-admin", "admin"))
         test_client.headers.update(login(test_client, ADMIN))

@@ -130,24 +130,27 @@ def test_runner_killed_mid_batch_resumes_exactly_once(
     assert dump(platform) == resumed
 
 
-def test_read_your_writes_without_waiting(store_url: str, scheme_document: dict[str, Any]) -> None:
-    """Each 2xx write is visible to the very next read, with the background runner on or off."""
-    for background in (False, True):
-        with client_for(store_url, background=background) as client:
-            client.post("/api/v1/schemes", json={**scheme_document, "id": f"s-{background}"})
-            code = "620421" if background else "610431"
-            enrolment = {"code": code, "name": "县", "province": "省", "region": "west", "scheme": f"s-{background}"}
-            assert client.post("/api/v1/counties", json=enrolment).status_code == 201
-            assert code in {row["code"] for row in client.get("/api/v1/counties").json()}
-            for month in range(1, 13):
-                submitted = client.post(
-                    f"/api/v1/counties/{code}/submissions",
-                    json={"indicator": "1.2", "period": f"2023-{month:02d}", "value": 10},
-                )
-                assert submitted.status_code == 201
-                card = client.get(f"/api/v1/counties/{code}/scores", params={"year": 2023}).json()
-                value = next(node["value"] for node in card["nodes"] if node["code"] == "1.2")
-                assert value == 10.0 * month
+def test_read_your_writes_by_position(store_url: str, scheme_document: dict[str, Any]) -> None:
+    """Each 2xx write names its log position; a read that sends it back sees that write (ADR 24)."""
+    with client_for(store_url) as client:
+        client.post("/api/v1/schemes", json={**scheme_document, "id": "s-1"})
+        code = "620421"
+        enrolment = {"code": code, "name": "县", "province": "省", "region": "west", "scheme": "s-1"}
+        enrolled = client.post("/api/v1/counties", json=enrolment)
+        assert enrolled.status_code == 201
+        assert int(enrolled.headers["x-log-position"]) == enrolled.json()["position"]
+        listed = client.get("/api/v1/counties")
+        assert code in {row["code"] for row in listed.json()}
+        assert int(listed.headers["x-read-position"]) >= enrolled.json()["position"]
+        for month in range(1, 13):
+            submitted = client.post(
+                f"/api/v1/counties/{code}/submissions",
+                json={"indicator": "1.2", "period": f"2023-{month:02d}", "value": 10},
+            )
+            assert submitted.status_code == 201
+            card = client.get(f"/api/v1/counties/{code}/scores", params={"year": 2023}).json()
+            value = next(node["value"] for node in card["nodes"] if node["code"] == "1.2")
+            assert value == 10.0 * month
 
 
 def test_county_list_filters_by_region(memory_platform: Platform, scheme: Scheme) -> None:
