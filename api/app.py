@@ -74,6 +74,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
                    warnings):
-        app.include_router(module.router, responses=problems.RESPONSES)
+        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings) else {})
+        app.include_router(module.router, responses=answers)
     app.include_router(health.router)
     return app

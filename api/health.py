@@ -33,5 +33,9 @@ def readyz(service: Platform = Depends(platform)) -> JSONResponse:
         log.warning("not_ready", error=type(error).__name__)
         body = {"ready": False, "store": service.store.kind, "head": 0, "projections": {}}
         return JSONResponse(body, status_code=503)
-    projections = {name: {"position": position, "lag": head - position} for name, position in positions.items()}
+    failures = service.progress.failures()
+    projections = {
+        name: {"position": position, "lag": head - position, "failure": failures.get(name)}
+        for name, position in positions.items()
+    }
     return JSONResponse({"ready": True, "store": service.store.kind, "head": head, "projections": projections})

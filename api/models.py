@@ -363,11 +363,17 @@ class SchemeOut(BaseModel):
     scheme: dict[str, Any]
 
 
+class ProjectionState(BaseModel):
+    position: int = Field(description="读模型已处理到的日志位置")
+    lag: int = Field(description="落后日志头部的事件数")
+    failure: str | None = Field(default=None, description="最近一次更新失败的原因（失败时其查询返回 503）")
+
+
 class ReadinessOut(BaseModel):
     ready: bool
     store: str
     head: int
-    projections: dict[str, dict[str, int]]
+    projections: dict[str, ProjectionState]
 
 
 class TokenOut(BaseModel):

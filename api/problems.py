@@ -25,6 +25,7 @@ TITLES = {
     409: "与已有记录冲突",
     422: "提交的内容不符合规则",
     500: "服务器内部错误",
+    503: "暂时无法回答",
 }
 
 # Pydantic's error types in the words of the people filling in the forms.
@@ -81,6 +82,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _documented("县、方案、指标或记录不存在"),
     409: _documented("与已有记录冲突（已关账、幂等键重复、并发修改）"),
     422: _documented("提交的内容不符合规则：errors 列出字段和规则"),
+}
+# Reads from the read models may also answer this (ADR 24).
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: _documented("读模型更新失败、停滞，或未能在时限内达到请求的日志位置（Retry-After）"),
 }
 
 
@@ -142,7 +147,11 @@ def validation_problems(error: RequestValidationError) -> list[Problem]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return problem(error.status, error.problems)
+        answer = problem(error.status, error.problems)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:  # a 503: the read models will answer shortly
+            answer.headers["Retry-After"] = str(retry_after)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
