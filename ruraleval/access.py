@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from domain.access import Principal, principal_for_key, principal_for_user
 from domain.organisation import ORGANISATION_ID, Organisation
 from ruraleval.ledger import Ledger
 from ruraleval.security import api_secret_matches, split_api_key
+
+MAX_REMEMBERED = 10_000  # principals kept per organisation state (bounds memory against junk keys)
 
 
 class OrganisationView:
@@ -33,6 +36,10 @@ class OrganisationView:
         self._seen_writes = -1
         self._password_changed: dict[str, float] = {}  # username → when (epoch seconds)
         self._lock = threading.Lock()
+        # Principals of the organisation held now (a new organisation object starts them afresh,
+        # so a revoked grant or key is never answered from here).
+        self._principals: dict[tuple[str, str], Principal | None] = {}
+        self._principals_of: tuple[int, int] = (0, -1)  # (id, version) of the organisation they belong to
 
     def current(self, *, fresh: bool = False) -> Organisation:
         """The stored organisation, fast-forwarded by the events recorded since it was read.
@@ -55,6 +62,17 @@ class OrganisationView:
             self._organisation = organisation
             return organisation if organisation is not None else self._empty()
 
+    def cached(self) -> Organisation | None:
+        """The organisation held, if no refresh is due (no query: safe on the event loop); else None."""
+        with self._lock:
+            if (
+                self._organisation is not None
+                and self.ledger.organisation_writes == self._seen_writes
+                and time.monotonic() - self._checked_at < self.max_age
+            ):
+                return self._organisation
+        return None
+
     def as_of(self, instant: datetime) -> Organisation:
         """The organisation as recorded at ``instant`` (who could do what then), for good (ADR 16)."""
         self.ledger.settle(instant)
@@ -75,30 +93,56 @@ class OrganisationView:
         organisation.users, organisation.teams, organisation.api_keys = {}, {}, {}
         return organisation
 
-    def user_principal(self, username: str) -> Principal | None:
-        organisation = self.current()
-        user = organisation.users.get(username)
-        if user is None or not user.active:
-            return None
-        return principal_for_user(organisation, user)
+    def user_principal(self, username: str, organisation: Organisation | None = None) -> Principal | None:
+        """The principal of an active user of ``organisation`` (default: the current one)."""
+        organisation = organisation if organisation is not None else self.current()
+        return self._remembered(organisation, ("user", username), lambda: _user_principal(organisation, username))
 
     def signed_in_before_password_change(self, username: str, issued_at: float) -> bool:
-        """Whether a token issued at ``issued_at`` predates the user's last password change.
+        """Whether a token issued at ``issued_at`` predates the user's last password change,
+        as of the organisation last read (call after ``current`` or ``cached``).
 
         Such a token is no longer honoured: a change of password ends every earlier sign-in.
         """
-        self.current()
         changed = self._password_changed.get(username)
         return changed is not None and issued_at < changed
 
-    def key_principal(self, token: str) -> Principal | None:
-        parts = split_api_key(token)
-        if parts is None:
-            return None
-        key = self.current().api_keys.get(parts[0])
-        if key is None or key.revoked or not api_secret_matches(key.secret_hash, parts[1]):
-            return None
-        return principal_for_key(key)
+    def key_principal(self, token: str, organisation: Organisation | None = None) -> Principal | None:
+        organisation = organisation if organisation is not None else self.current()
+        return self._remembered(organisation, ("key", token), lambda: _key_principal(organisation, token))
+
+    def _remembered(
+        self, organisation: Organisation, key: tuple[str, str], make: Callable[[], Principal | None]
+    ) -> Principal | None:
+        # The organisation is fast-forwarded in place: its version, not only its identity, says which state it is.
+        state = (id(organisation), getattr(organisation, "version", 0))
+        with self._lock:
+            if self._principals_of != state:
+                self._principals_of, self._principals = state, {}
+            if key in self._principals:
+                return self._principals[key]
+        principal = make()
+        with self._lock:
+            if self._principals_of == state and len(self._principals) < MAX_REMEMBERED:
+                self._principals[key] = principal
+        return principal
 
     def has_demo_users(self) -> bool:
         return any(user.demo and user.active for user in self.current().users.values())
+
+
+def _user_principal(organisation: Organisation, username: str) -> Principal | None:
+    user = organisation.users.get(username)
+    if user is None or not user.active:
+        return None
+    return principal_for_user(organisation, user)
+
+
+def _key_principal(organisation: Organisation, token: str) -> Principal | None:
+    parts = split_api_key(token)
+    if parts is None:
+        return None
+    key = organisation.api_keys.get(parts[0])
+    if key is None or key.revoked or not api_secret_matches(key.secret_hash, parts[1]):
+        return None
+    return principal_for_key(key)

@@ -7,7 +7,8 @@ import hmac
 import math
 import os
 import secrets
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -20,6 +21,7 @@ from ruraleval.settings import ConfigurationError, production
 log = structlog.get_logger("ruraleval.security")
 API_KEY_PREFIX = "rek_"
 TOKEN_ALGORITHM = "HS256"
+MAX_REMEMBERED_TOKENS = 10_000
 _hasher = PasswordHasher()
 
 
@@ -70,12 +72,14 @@ class InvalidToken(Exception):
 class Claims:
     username: str
     issued_at: float  # seconds since the epoch, to the millisecond (rounded down)
+    expires_at: float = math.inf  # seconds since the epoch
 
 
 @dataclass(frozen=True)
 class TokenIssuer:
     key: str
     minutes: int = 30
+    _read: dict[str, Claims] = field(default_factory=dict, compare=False, repr=False)
 
     def issue(self, username: str, now: datetime | None = None) -> tuple[str, int]:
         issued = now or datetime.now(UTC)
@@ -90,6 +94,19 @@ class TokenIssuer:
         return jwt.encode(claims, self.key, algorithm=TOKEN_ALGORITHM), self.minutes * 60
 
     def read(self, token: str) -> Claims:
+        """The token's claims; a token read before is not decoded again while it lasts."""
+        known = self._read.get(token)
+        if known is not None:
+            if time.time() < known.expires_at:
+                return known
+            self._read.pop(token, None)
+        claims = self._decode(token)
+        if len(self._read) >= MAX_REMEMBERED_TOKENS:
+            self._read.clear()  # junk tokens are refused before they get here; this only bounds memory
+        self._read[token] = claims
+        return claims
+
+    def _decode(self, token: str) -> Claims:
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "exp", "iat"]}
@@ -101,7 +118,7 @@ class TokenIssuer:
             raise InvalidToken("sub")
         if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
             raise InvalidToken("iat")
-        return Claims(subject, float(issued_at))
+        return Claims(subject, float(issued_at), float(claims["exp"]))
 
 
 @dataclass(frozen=True)
