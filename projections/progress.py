@@ -56,6 +56,7 @@ class Progress:
         self._waiters: list[_Waiter] = []
         self.stall_seconds = stall_seconds
         self.running = False  # set while a projection thread of this process keeps the models
+        self.someone_waits = threading.Event()  # a read waits for a position: project now, do not gather
 
     # ---------------------------------------------------------------- reports
 
@@ -92,6 +93,15 @@ class Progress:
 
     # ---------------------------------------------------------------- questions
 
+    def head(self) -> int:
+        """The highest log position this process knows was committed."""
+        with self._lock:
+            return self._head
+
+    def waiting(self) -> bool:
+        with self._lock:
+            return bool(self._waiters)
+
     def positions(self) -> dict[str, int]:
         with self._lock:
             return {name: state.position for name, state in self._states.items()}
@@ -114,7 +124,7 @@ class Progress:
                     return Unavailable(
                         name, "projection_failed", f"读模型“{name}”更新失败：{state.failure}", state.position
                     )
-                behind = max(self._head, target) > state.position
+                behind = self._head > state.position  # never a client's number: it could be anything
                 if self.running and behind and now - state.moved_at > self.stall_seconds:
                     return Unavailable(
                         name,
@@ -132,8 +142,8 @@ class Progress:
         with self._lock:
             if self._reached(target, wanted):
                 return None
-            self._head = max(self._head, target)
             self._waiters.append(_Waiter(target, wanted, loop, future))
+            self.someone_waits.set()
         try:
             await asyncio.wait_for(future, timeout)
         except TimeoutError:

@@ -25,6 +25,7 @@ from projections.store import ReadStore, Sql
 log = structlog.get_logger("ruraleval.projections")
 
 RETRY_SECONDS = 1.0
+GATHER_SECONDS = 0.02
 MAX_RETRY_SECONDS = 30.0
 TRACKING_TABLE = "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 
@@ -232,22 +233,34 @@ class ProjectionRunner:
         log.info("projections_rebuilt", events=processed)
         return processed
 
-    def run(self, stop: threading.Event, wake: threading.Event | None = None, interval: float = 0.2) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        wake: threading.Event | None = None,
+        interval: float = 0.2,
+        gather: float = GATHER_SECONDS,
+    ) -> None:
         """Keeps the read models fresh until ``stop`` is set (a background thread).
 
         ``wake`` is set by this process's writer after each commit; ``interval`` bounds how
-        late writes of other processes are seen.
+        late writes of other processes are seen. After a batch, events are gathered for
+        ``gather`` seconds before the next one (a county touched by many writes is then
+        scored once, not once per write), unless a read is waiting for a position.
         """
         wake = wake or threading.Event()
         self.progress.running = True
         try:
             while not stop.is_set():
                 wake.clear()
+                self.progress.someone_waits.clear()
+                processed = 0
                 try:
-                    self.catch_up()
+                    processed = self.catch_up()
                 except Exception:
                     log.exception("projection_batch_failed")
                     stop.wait(1.0)
+                if processed and not self.progress.waiting():
+                    self.progress.someone_waits.wait(gather)
                 if not wake.is_set():
                     wake.wait(min(interval, self._next_retry()))
         finally:

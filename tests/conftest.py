@@ -160,12 +160,23 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
 
 class PositionClient(TestClient):
     """A client that reads its own writes as a real one does (ADR 24): it remembers the
-    highest ``X-Log-Position`` any answer gave and sends it with every request."""
+    highest ``X-Log-Position`` any answer gave and sends it with every request.
+
+    With ``follow_store``, a test that also writes through the ledger directly (at chosen
+    instants) reads after everything this process committed, as if it had written it over HTTP.
+    """
 
     position = 0
 
+    def __init__(self, app: Any, *args: Any, follow_store: bool = False, **kwargs: Any) -> None:
+        super().__init__(app, *args, **kwargs)
+        self.follow_store = follow_store
+
     def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         headers = dict(kwargs.pop("headers", None) or {})
+        if self.follow_store:
+            service = getattr(self.app.state, "platform", None)  # type: ignore[attr-defined]
+            self.position = max(self.position, service.progress.head() if service is not None else 0)
         if self.position and not any(name.lower() == "x-log-position" for name in headers):
             headers["X-Log-Position"] = str(self.position)
         response = super().request(method, url, headers=headers, **kwargs)

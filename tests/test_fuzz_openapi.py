@@ -128,7 +128,7 @@ def demo_app() -> Iterator[FastAPI]:
     """The application over a memory store holding the demo, signing tokens with SECRET_KEY."""
     with pytest.MonkeyPatch.context() as env:
         env.setenv("RURALEVAL_SECRET_KEY", SECRET_KEY)
-        app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
+        app = create_app(lambda: Platform(parse_database_url("memory://")))
         with TestClient(app):
             service: Platform = app.state.platform
             load_demo(service)

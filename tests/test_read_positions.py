@@ -159,3 +159,17 @@ def test_many_concurrent_readers_each_see_their_own_write(county_client: TestCli
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(run, range(1, 13)))
     assert errors == []
+
+
+def test_a_position_beyond_the_log_costs_only_its_own_read(
+    county_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client's number is never taken for the log's head: others' reads do not turn 'stalled'."""
+    monkeypatch.setattr(consistency, "READ_WAIT_SECONDS", 0.2)
+    service = platform_of(county_client)
+    service.progress.stall_seconds = 0.1
+    beyond = county_client.get(f"/api/v1/counties/{COUNTY}/scores?year=2023", headers={"X-Log-Position": "10" * 9})
+    assert beyond.status_code == 503 and beyond.json()["errors"][0]["rule"] == "projection_behind"
+    time.sleep(0.3)
+    other = county_client.get(f"/api/v1/counties/{COUNTY}/scores?year=2023", headers={"X-Log-Position": ""})
+    assert other.status_code == 200

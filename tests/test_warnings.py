@@ -31,7 +31,7 @@ from projections.temporal import micros
 from ruraleval.platform import Platform
 from ruraleval.replay import county_as_of
 from ruraleval.settings import parse_database_url
-from tests.conftest import ADMIN, add_user, example_document, login
+from tests.conftest import ADMIN, PositionClient, add_user, example_document, login
 
 CODE = "130425"
 SCHEME: Scheme = parse_scheme(example_document())
@@ -77,8 +77,8 @@ class Walk:
 @contextlib.contextmanager
 def walking(url: str, start: datetime) -> Iterator[Walk]:
     clock = Clock(start)
-    app = create_app(lambda: Platform(parse_database_url(url), clock=clock), background=False)
-    with TestClient(app) as client:
+    app = create_app(lambda: Platform(parse_database_url(url), clock=clock))
+    with PositionClient(app, follow_store=True) as client:
         platform: Platform = app.state.platform
         add_user(platform, ADMIN, _admin_grant())
         client.headers.update(login(client, ADMIN))
