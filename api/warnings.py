@@ -17,7 +17,7 @@ from domain.errors import InvalidCommand, NotFound
 from domain.inputs import normalise
 from domain.recorded_time import CHINA
 from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
-from projections import monitoring
+from projections import monitoring_queries as monitoring
 from projections.temporal import instant
 from ruraleval.platform import Platform
 
