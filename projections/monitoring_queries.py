@@ -3,7 +3,8 @@ warnings standing at an instant and judged on a day, a page of them, the grid (r
 county × dimension), a county's collection schedule, and the history of warnings.
 
 Warnings are judged when read: the facts standing at ``as_of`` (``from_us <= as_of <
-to_us``), on the Beijing day ``at``.
+to_us``), on the Beijing day ``at``. Each function reads through a ``View``: the caller
+opens one ``ReadStore.snapshot()`` per answer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import orjson
 from domain.collection import STATUSES, beijing_date, has_ended, start_of_day, status
 from domain.warnings import FACT_KIND, KINDS, LEVEL_RANK, LEVELS, WARNING_KIND, Warning, judge, worst
 from projections.monitoring import FACT_FIELDS, fact_of
-from projections.store import ReadStore
+from projections.store import View
 from projections.temporal import instant, micros
 
 KIND_ORDER = {FACT_KIND[kind]: index for index, kind in enumerate(KINDS)}  # as Warning.sort_key orders kinds
@@ -37,7 +38,7 @@ class Filters:
 
 
 def _standing(
-    store: ReadStore,
+    view: View,
     at_us: int | None,
     filters: Filters,
     where: Sequence[str],
@@ -52,7 +53,7 @@ def _standing(
         conditions.append(VALID_AT)
         values += [at_us, at_us]
     _narrow(filters, conditions, values)
-    rows = store.query(
+    rows = view.execute(
         f"SELECT {FACT_FIELDS}{extra}, c.name AS county_name, c.region FROM warning_facts f"
         f" JOIN county_list c ON c.code = f.county WHERE {' AND '.join(conditions)}",
         values,
@@ -75,13 +76,13 @@ class Page:
     found: list[Found]
 
 
-def warnings(store: ReadStore, at: date, at_us: int | None, filters: Filters) -> list[Found]:
+def warnings(view: View, at: date, at_us: int | None, filters: Filters) -> list[Found]:
     """Every warning standing at ``at_us`` judged on day ``at``: red first, then county, indicator, period."""
-    return warning_page(store, at, at_us, filters).found
+    return warning_page(view, at, at_us, filters).found
 
 
 def warning_page(
-    store: ReadStore, at: date, at_us: int | None, filters: Filters, offset: int = 0, limit: int | None = None
+    view: View, at: date, at_us: int | None, filters: Filters, offset: int = 0, limit: int | None = None
 ) -> Page:
     """One page of the warnings, with the total and the count per level of all of them.
 
@@ -94,7 +95,7 @@ def warning_page(
         params.append(FACT_KIND[filters.kind])
     day = at.isoformat()
     ranked = []
-    for row in _standing(store, at_us, filters, where, params, extra=", f.orange_from, f.red_from"):
+    for row in _standing(view, at_us, filters, where, params, extra=", f.orange_from, f.red_from"):
         level = "red" if row["red_from"] <= day else "orange" if row["orange_from"] <= day else "yellow"
         if filters.level is None or level == filters.level:
             order = (LEVEL_RANK[level], row["county"], row["indicator"], row["period"], KIND_ORDER[row["kind"]])
@@ -126,15 +127,15 @@ def _day_after(at: date) -> int:
     return micros(start_of_day(at + timedelta(days=1)))
 
 
-def has_year(store: ReadStore, code: str, year: int, at_us: int | None) -> bool:
+def has_year(view: View, code: str, year: int, at_us: int | None) -> bool:
     """Whether the county had the scheme of ``year`` at ``at_us`` (its dimensions stood)."""
-    rows = _standing(store, at_us, Filters(county=code, year=year), ["f.kind = %s"], ["dimension"])
+    rows = _standing(view, at_us, Filters(county=code, year=year), ["f.kind = %s"], ["dimension"])
     return bool(rows)
 
 
-def schedule(store: ReadStore, code: str, year: int, at: date, at_us: int | None) -> list[dict[str, Any]]:
+def schedule(view: View, code: str, year: int, at: date, at_us: int | None) -> list[dict[str, Any]]:
     """Each submission owed for a period over by day ``at``, with its deadline and status."""
-    rows = _standing(store, at_us, Filters(county=code, year=year), ["f.kind = %s"], ["expected"])
+    rows = _standing(view, at_us, Filters(county=code, year=year), ["f.kind = %s"], ["expected"])
     entries = []
     for row in rows:
         if not has_ended(row["period"], at):
@@ -158,12 +159,12 @@ def status_counts(entries: Iterable[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def grid(store: ReadStore, year: int, at: date, at_us: int | None, visible: frozenset[str] | None) -> dict[str, Any]:
+def grid(view: View, year: int, at: date, at_us: int | None, visible: frozenset[str] | None) -> dict[str, Any]:
     """Region × county × dimension: the worst level in each cell, and counts per level and kind.
 
     Levels are counted in SQL from the days each fact turns yellow, orange and red."""
     filters = Filters(year=year, visible=visible)
-    columns = _standing(store, at_us, filters, ["f.kind = %s"], ["dimension"])
+    columns = _standing(view, at_us, filters, ["f.kind = %s"], ["dimension"])
     counties: dict[str, dict[str, Any]] = {}
     for row in sorted(columns, key=lambda r: (r["region"], r["county"], int(orjson.loads(r["data"])["ordinal"]))):
         county = counties.setdefault(row["county"], {"county": row["county"], "county_name": row["county_name"],
@@ -171,7 +172,7 @@ def grid(store: ReadStore, year: int, at: date, at_us: int | None, visible: froz
         county["cells"][row["indicator"]] = _cell(row["indicator"], orjson.loads(row["data"])["name"])
     day = at.isoformat()
     valid, values = ("f.to_us IS NULL", []) if at_us is None else (VALID_AT, [at_us, at_us])
-    counted = store.query(
+    counted = view.execute(
         "SELECT f.county, f.dimension, f.kind, COUNT(*) AS total,"
         " SUM(CASE WHEN f.red_from <= %s THEN 1 ELSE 0 END) AS red,"
         " SUM(CASE WHEN f.red_from > %s AND f.orange_from <= %s THEN 1 ELSE 0 END) AS orange"
@@ -201,7 +202,7 @@ def _cell(code: str, name: str) -> dict[str, Any]:
             "levels": dict.fromkeys(LEVELS, 0), "kinds": dict.fromkeys(FACT_KIND, 0)}  # fmt: skip
 
 
-def history(store: ReadStore, filters: Filters, now: datetime) -> list[dict[str, Any]]:
+def history(view: View, filters: Filters, now: datetime) -> list[dict[str, Any]]:
     """Every warning raised by ``now``: when it was raised and when it cleared (None while it stands).
 
     A warning is a run of a fact's rows whose condition held without a break (one
@@ -212,7 +213,7 @@ def history(store: ReadStore, filters: Filters, now: datetime) -> list[dict[str,
         conditions.append("f.kind = %s")
         values.append(FACT_KIND[filters.kind])
     _narrow(filters, conditions, values)
-    rows = store.query(
+    rows = view.execute(
         f"SELECT {FACT_FIELDS}, f.from_us, f.to_us, c.name AS county_name, c.region FROM warning_facts f"
         f" JOIN county_list c ON c.code = f.county WHERE {' AND '.join(conditions)}"
         " ORDER BY f.county, f.year, f.kind, f.indicator, f.period, f.from_us",
