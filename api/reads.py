@@ -40,6 +40,7 @@ from domain.recorded_time import parse_as_of
 from domain.scheme import IndicatorDef, indicator_document
 from domain.state import CountyYear
 from projections import queries
+from projections.store import View
 from projections.temporal import instant, micros
 from ruraleval.platform import Platform
 
@@ -66,7 +67,9 @@ def list_counties(
 ) -> list[CountyOut]:
     """Only the counties within the caller's scope."""
     visible = principal.readable_counties()
-    rows = [row for row in queries.list_counties(service.reads, region) if visible is None or row["code"] in visible]
+    with service.reads.snapshot() as view:
+        found = queries.list_counties(view, region)
+    rows = [row for row in found if visible is None or row["code"] in visible]
     return [CountyOut(region_label=REGION_LABELS[row["region"]], **row) for row in rows]
 
 
@@ -122,8 +125,9 @@ def as_of_micros(service: Platform, as_of: str | None) -> int | None:
     return micros(parse_as_of(as_of, service.ledger.clock()))
 
 
-def known_county(service: Platform, code: str, at_us: int | None = None) -> dict[str, Any]:
-    meta = queries.county(service.reads, county_in_path(code))
+def known_county(view: View, code: str, at_us: int | None = None) -> dict[str, Any]:
+    """The county's row, read in the answer's snapshot; NotFound if it is not enrolled (at ``at_us``)."""
+    meta = queries.county(view, county_in_path(code))
     if meta is None:
         raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
     if at_us is not None and micros(datetime.fromisoformat(meta["enrolled_at"])) > at_us:
@@ -144,11 +148,12 @@ def county_scores(
     service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
-    known_county(service, code, at_us)
-    if at_us is None:
-        card = queries.scorecard(service.reads, code, year)
-    else:
-        card = queries.scorecard_as_of(service.reads, code, year, at_us)
+    with service.reads.snapshot() as view:
+        known_county(view, code, at_us)
+        if at_us is None:
+            card = queries.scorecard(view, code, year)
+        else:
+            card = queries.scorecard_as_of(view, code, year, at_us)
     if card is None:
         raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
     return card | {"as_of": None if at_us is None else instant(at_us).isoformat()}
@@ -167,9 +172,8 @@ def rankings(
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
-    found = (
-        queries.rankings(service.reads, year) if at_us is None else queries.rankings_as_of(service.reads, year, at_us)
-    )
+    with service.reads.snapshot() as view:
+        found = queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us)
     visible = principal.readable_counties()
     entries = [RankingOut(**entry) for entry in found if visible is None or entry["county"] in visible]
     regions: dict[str, list[RankingOut]] = {}
@@ -193,8 +197,9 @@ def score_history(
     service: Platform = Depends(reading_as_of(HISTORY, HISTORY)),
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
-    known_county(service, code, at_us)
-    changes = queries.node_history(service.reads, code, year, node, at_us)
+    with service.reads.snapshot() as view:
+        known_county(view, code, at_us)
+        changes = queries.node_history(view, code, year, node, at_us)
     if not changes:
         raise NotFound.of("node", "known_node", f"{year} 年度没有得分节点“{node}”的记录")
     return HistoryOut(county=code, year=year, node=node, changes=[ChangeOut(**change) for change in changes])
@@ -215,7 +220,8 @@ def county_event_stream(
     limit: int = Query(100, ge=1, le=1000),
     service: Platform = Depends(reading(*EVENTS)),
 ) -> EventsPage:
-    meta = known_county(service, code)
+    with service.reads.snapshot() as view:  # the stream a county was enrolled with never changes
+        meta = known_county(view, code)
     now = service.ledger.clock()
     low = micros(parse_as_of(recorded_from, now, "from")) if recorded_from else None
     upper = parse_as_of(recorded_to, now, "to") if recorded_to else None
@@ -224,5 +230,6 @@ def county_event_stream(
         if reason is not None:
             raise unavailable(reason)
     high = None if upper is None else micros(upper)
-    total, rows = queries.county_events(service.reads, meta["stream"], event_type, low, high, offset, limit)
+    with service.reads.snapshot() as view:  # the total and the page from one snapshot
+        total, rows = queries.county_events(view, meta["stream"], event_type, low, high, offset, limit)
     return EventsPage(county=code, total=total, offset=offset, limit=limit, events=[EventOut(**row) for row in rows])

@@ -18,7 +18,7 @@ from domain.errors import InvalidCommand, NotFound
 from domain.inputs import normalise
 from domain.recorded_time import CHINA
 from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
-from projections import monitoring
+from projections import monitoring_queries as monitoring
 from projections.temporal import instant
 from ruraleval.platform import Platform
 
@@ -180,7 +180,8 @@ def list_warnings(
     at_us = as_of_micros(service, as_of)
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, level=level,
                                  visible=principal.readable_counties())  # fmt: skip
-    page = monitoring.warning_page(service.reads, day, at_us, filters, offset, limit)
+    with service.reads.snapshot() as view:
+        page = monitoring.warning_page(view, day, at_us, filters, offset, limit)
     return {"at": day.isoformat(), "as_of": _effective(at_us), "total": page.total, "levels": page.levels,
             "offset": offset, "limit": limit, "warnings": [_warning(item) for item in page.found]}  # fmt: skip
 
@@ -198,7 +199,9 @@ def warning_history(
     """Each warning raised so far, with the instant it cleared by itself (null while it stands)."""
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, indicator=indicator,
                                  visible=principal.readable_counties())  # fmt: skip
-    entries = monitoring.history(service.reads, filters, service.ledger.clock())
+    now = service.ledger.clock()
+    with service.reads.snapshot() as view:
+        entries = monitoring.history(view, filters, now)
     return {
         "warnings": [
             _warning(monitoring.Found(e["warning"], e["county_name"], e["region"], e["year"]))
@@ -218,7 +221,8 @@ def warning_grid(
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
-    found = monitoring.grid(service.reads, year, day, at_us, principal.readable_counties())
+    with service.reads.snapshot() as view:
+        found = monitoring.grid(view, year, day, at_us, principal.readable_counties())
     regions: dict[str, dict[str, Any]] = {}
     cells = 0
     overall = dict.fromkeys(LEVEL_LABELS, 0)
@@ -266,10 +270,11 @@ def county_schedule(
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
-    known_county(service, code, at_us)
-    if not monitoring.has_year(service.reads, code, year, at_us):
-        raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
-    entries = monitoring.schedule(service.reads, code, year, day, at_us)
+    with service.reads.snapshot() as view:
+        known_county(view, code, at_us)
+        if not monitoring.has_year(view, code, year, at_us):
+            raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
+        entries = monitoring.schedule(view, code, year, day, at_us)
     for entry in entries:
         entry["status_label"] = STATUS_LABELS[entry["status"]]
         entry["received_at"] = beijing(entry["received_at"])

@@ -2,6 +2,10 @@
 
 Current answers read the current-scores model; "as of" answers read the temporal model
 (rows valid at the instant). Both are shaped by the same functions.
+
+Each function reads through a ``View``: the caller opens one ``ReadStore.snapshot()`` per
+answer and asks every question of that answer inside it, so a total never comes from
+one commit of a projection and its nodes from the next.
 """
 
 from __future__ import annotations
@@ -15,64 +19,71 @@ import orjson
 from domain.decimals import ZERO, round2
 from domain.scheme import AUTHORITY_LABELS, DEFAULT_AUTHORITIES
 from domain.scoring import counted_points
-from projections.store import ReadStore
+from projections.store import View
 from projections.temporal import TOTAL, instant
 
 NODE_FIELDS = "code, name, parent, level, kind, value, computed, score, max, overridden, authority, override_id"
 VALID_AT = "from_us <= %s AND (to_us IS NULL OR to_us > %s)"
 
 
-def list_counties(store: ReadStore, region: str | None = None) -> list[dict[str, Any]]:
+def positions(view: View) -> dict[str, int]:
+    """The log position each projection had reached in the view's snapshot: the answer
+    read in it reflects the log up to there."""
+    rows = view.execute("SELECT name, position FROM projection_tracking")
+    return {row["name"]: int(row["position"]) for row in rows}
+
+
+def list_counties(view: View, region: str | None = None) -> list[dict[str, Any]]:
     statement = "SELECT code, name, province, region, schemes, enrolled_at FROM county_list"
     params: list[Any] = []
     if region:
         statement += " WHERE region = %s"
         params.append(region)
-    rows = store.query(statement + " ORDER BY code", params)
+    rows = view.execute(statement + " ORDER BY code", params)
     for row in rows:
         row["schemes"] = orjson.loads(row["schemes"])
     return rows
 
 
-def county(store: ReadStore, code: str) -> dict[str, Any] | None:
-    rows = store.query(
+def county(view: View, code: str) -> dict[str, Any] | None:
+    rows = view.execute(
         "SELECT code, name, province, region, enrolled_at, stream FROM county_list WHERE code = %s", [code]
     )
     return rows[0] if rows else None
 
 
-def scorecard(store: ReadStore, code: str, year: int) -> dict[str, Any] | None:
+def scorecard(view: View, code: str, year: int) -> dict[str, Any] | None:
     """A county's scores for a year, numbers rounded to two places; None if unknown."""
-    totals = store.query("SELECT * FROM county_totals WHERE county = %s AND year = %s", [code, year])
+    totals = view.execute("SELECT * FROM county_totals WHERE county = %s AND year = %s", [code, year])
     if not totals:
         return None
     total = totals[0]
-    nodes = store.query(
+    nodes = view.execute(
         f"SELECT {NODE_FIELDS} FROM node_scores WHERE county = %s AND year = %s ORDER BY ordinal", [code, year]
     )
     summary = {key: total[key] for key in ("total", "computed_total", "bonus", "penalty", "grade", "authority")}
     summary["composites"] = orjson.loads(total["composites"])
     summary["overridden"] = total["overridden"]
-    summary["override_id"] = _total_override_id(store, code, year)
+    summary["override_id"] = _total_override_id(view, code, year)
     card = _card(code, total["name"], total["region"], year, summary, nodes)
-    return _with_results(card, Results.read(store, code, year, None), nodes, summary)
+    return _with_results(card, Results.read(view, code, year, None), nodes, summary)
 
 
-def scorecard_as_of(store: ReadStore, code: str, year: int, at_us: int) -> dict[str, Any] | None:
+def scorecard_as_of(view: View, code: str, year: int, at_us: int) -> dict[str, Any] | None:
     """The scorecard as the platform knew it at ``at_us``; None if it had none then."""
-    rows = store.query(
+    rows = view.execute(
         f"SELECT {NODE_FIELDS}, detail FROM score_history WHERE county = %s AND year = %s AND {VALID_AT}"
         " ORDER BY ordinal",
         [code, year, at_us, at_us],
     )
     total = next((row for row in rows if row["code"] == TOTAL), None)
-    meta = county(store, code)
+    meta = county(view, code)
     if total is None or meta is None:
         return None
     nodes = [r for r in rows if r["code"] != TOTAL]
     summary = _summary(total)
     card = _card(code, meta["name"], meta["region"], year, summary, nodes)
-    return _with_results(card, Results.read(store, code, year, at_us), nodes, summary)
+    return _with_results(card, Results.read(view, code, year, at_us), nodes, summary)
 
 
 def _summary(total: dict[str, Any]) -> dict[str, Any]:
@@ -90,9 +101,9 @@ def _summary(total: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _total_override_id(store: ReadStore, code: str, year: int) -> str | None:
+def _total_override_id(view: View, code: str, year: int) -> str | None:
     """The override standing for the total (the current totals row keeps only its authority)."""
-    rows = store.query(
+    rows = view.execute(
         "SELECT override_id FROM score_history WHERE county = %s AND year = %s AND code = %s AND to_us IS NULL",
         [code, year, TOTAL],
     )
@@ -149,8 +160,8 @@ class Results:
         self.points = points
 
     @classmethod
-    def read(cls, store: ReadStore, code: str, year: int, at_us: int | None) -> Results:
-        meta = county(store, code)
+    def read(cls, view: View, code: str, year: int, at_us: int | None) -> Results:
+        meta = county(view, code)
         stream = meta["stream"] if meta else ""
         if at_us is None:
             valid, params = "revoked_version IS NULL", [stream, year]
@@ -160,13 +171,13 @@ class Results:
                 [stream, year, at_us, at_us],
             )
         where = "stream = %s AND year = %s"
-        rules = store.query(f"SELECT * FROM result_rules WHERE {where}", [stream, year])
+        rules = view.execute(f"SELECT * FROM result_rules WHERE {where}", [stream, year])
         return cls(
             rules[0] if rules else None,
-            store.query(
+            view.execute(
                 f"SELECT * FROM score_overrides WHERE stream = %s AND year = %s AND {valid} ORDER BY version", params
             ),
-            store.query(
+            view.execute(
                 f"SELECT * FROM point_adjustments WHERE stream = %s AND year = %s AND {valid} ORDER BY version", params
             ),
         )
@@ -233,14 +244,16 @@ def _with_results(
     return card
 
 
-def rankings(store: ReadStore, year: int) -> list[dict[str, Any]]:
+def rankings(view: View, year: int) -> list[dict[str, Any]]:
     """Every county's total and grade, ranked overall and within its region (ties share a rank)."""
-    rows = store.query("SELECT county, name, region, province, total, grade FROM county_totals WHERE year = %s", [year])
+    rows = view.execute(
+        "SELECT county, name, region, province, total, grade FROM county_totals WHERE year = %s", [year]
+    )
     return rank(rows)
 
 
-def rankings_as_of(store: ReadStore, year: int, at_us: int) -> list[dict[str, Any]]:
-    rows = store.query(
+def rankings_as_of(view: View, year: int, at_us: int) -> list[dict[str, Any]]:
+    rows = view.execute(
         "SELECT h.county, c.name, c.region, c.province, h.score AS total, h.detail FROM score_history h"
         " JOIN county_list c ON c.code = h.county WHERE h.year = %s AND h.code = %s"
         " AND h.from_us <= %s AND (h.to_us IS NULL OR h.to_us > %s)",
@@ -277,7 +290,7 @@ def _rank(ordered: list[dict[str, Any]], key: str) -> None:
         previous = shown
 
 
-def node_history(store: ReadStore, code: str, year: int, node: str, until_us: int | None) -> list[dict[str, Any]]:
+def node_history(view: View, code: str, year: int, node: str, until_us: int | None) -> list[dict[str, Any]]:
     """Every change of a node's score, or of whose result stands for it, in recorded order:
     when, before, after, why, and the result standing afterwards. A revocation names what it
     revoked and, when that stood for the node, what it restored (ADR 19). Every step of a
@@ -289,13 +302,13 @@ def node_history(store: ReadStore, code: str, year: int, node: str, until_us: in
     if until_us is not None:
         statement += " AND from_us <= %s"
         params.append(until_us)
-    rows = store.query(statement + " ORDER BY version", params)
-    meta = county(store, code)
+    rows = view.execute(statement + " ORDER BY version", params)
+    meta = county(view, code)
     stream = meta["stream"] if meta else ""
-    overrides = store.query("SELECT * FROM score_overrides WHERE stream = %s AND year = %s", [stream, year])
+    overrides = view.execute("SELECT * FROM score_overrides WHERE stream = %s AND year = %s", [stream, year])
     by_id = {row["override_id"]: row for row in overrides}
     revoked_at = {int(row["revoked_version"]): row for row in overrides if row["revoked_version"] is not None}
-    points = store.query(
+    points = view.execute(
         "SELECT * FROM point_adjustments WHERE stream = %s AND year = %s AND revoked_version IS NOT NULL",
         [stream, year],
     )
@@ -338,7 +351,7 @@ def node_history(store: ReadStore, code: str, year: int, node: str, until_us: in
 
 
 def county_events(
-    store: ReadStore,
+    view: View,
     stream: str,
     types: Sequence[str],
     from_us: int | None,
@@ -359,8 +372,8 @@ def county_events(
         where.append("recorded_us <= %s")
         params.append(to_us)
     condition = " AND ".join(where)
-    total = int(store.query(f"SELECT COUNT(*) AS n FROM county_events WHERE {condition}", params)[0]["n"])
-    rows = store.query(
+    total = int(view.execute(f"SELECT COUNT(*) AS n FROM county_events WHERE {condition}", params)[0]["n"])
+    rows = view.execute(
         "SELECT position, version, type, recorded_us, actor, correlation_id, reason, payload FROM county_events"
         f" WHERE {condition} ORDER BY version LIMIT %s OFFSET %s",
         [*params, limit, offset],

@@ -3,6 +3,11 @@
 Statements are written with ``%s`` placeholders; the SQLite store rewrites them.
 A write transaction on SQLite starts with ``BEGIN IMMEDIATE`` (it takes the write
 lock at once); on PostgreSQL the projection locks its tracking row instead.
+
+An answer that combines rows reads them in one ``snapshot()``: one read-only transaction
+that sees the read models as one commit left them, whatever commits meanwhile
+(PostgreSQL ``REPEATABLE READ READ ONLY``; SQLite a deferred ``BEGIN``, whose WAL
+snapshot is fixed at the first ``SELECT`` and held until the transaction ends).
 """
 
 from __future__ import annotations
@@ -11,17 +16,21 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 Row = dict[str, Any]
 
 
-class Sql(ABC):
-    """A cursor inside one transaction."""
+class View(ABC):
+    """Reads inside one transaction: every statement sees the same snapshot."""
 
     @abstractmethod
     def execute(self, statement: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Sql(View):
+    """A cursor inside one write transaction."""
 
     @abstractmethod
     def many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None: ...
@@ -35,7 +44,15 @@ class ReadStore(ABC):
     def transaction(self) -> Iterator[Sql]: ...
 
     @abstractmethod
-    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    @contextmanager
+    def snapshot(self) -> Iterator[View]:
+        """One read-only transaction with a stable snapshot, for all the reads of one answer.
+
+        Ends with a rollback (it never writes); an exception inside propagates."""
+
+    @abstractmethod
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One statement in a transaction of its own: never two of them for one answer."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -114,6 +131,20 @@ class SQLiteReadStore(ReadStore):
                 raise
             cursor.execute("COMMIT")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[View]:
+        """A deferred transaction: in WAL mode its snapshot is taken by the first SELECT and
+        held until the end. In memory the store's lock keeps every writer out meanwhile."""
+        with self._lock if self.memory else _nolock():
+            connection = self._connection()
+            cursor = connection.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield _SQLiteSql(cursor)
+            finally:
+                if connection.in_transaction:  # (an error may have ended it already)
+                    cursor.execute("ROLLBACK")
+
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._lock if self.memory else _nolock():
             cursor = self._connection().cursor()
@@ -153,12 +184,19 @@ class PostgresReadStore(ReadStore):
     dialect = "postgresql"
 
     def __init__(self, conninfo: str, max_size: int = 8) -> None:
+        from psycopg import IsolationLevel
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
         self._dict_row = dict_row
+        self._repeatable_read = IsolationLevel.REPEATABLE_READ
         self.pool = ConnectionPool(
-            conninfo, min_size=1, max_size=max_size, open=True, kwargs={"autocommit": False, "prepare_threshold": None}
+            conninfo,
+            min_size=1,
+            max_size=max_size,
+            open=True,
+            kwargs={"autocommit": False, "prepare_threshold": None},
+            reset=_default_characteristics,
         )
 
     @contextmanager
@@ -170,6 +208,24 @@ class PostgresReadStore(ReadStore):
         ):
             yield _PostgresSql(cursor)
 
+    @contextmanager
+    def snapshot(self) -> Iterator[View]:
+        """The first statement opens ``BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY``
+        (psycopg sends it; setting the level costs no round trip), whose snapshot is taken
+        by that statement and held until the rollback. The pool's reset restores the
+        defaults before the connection serves anyone else."""
+        with self.pool.connection() as connection:
+            connection.isolation_level = self._repeatable_read
+            connection.read_only = True
+            try:
+                with connection.cursor(row_factory=self._dict_row) as cursor:
+                    yield _PostgresSql(cursor)
+            except BaseException:
+                with suppress(Exception):  # a broken connection: the pool discards it
+                    connection.rollback()
+                raise
+            connection.rollback()
+
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         with self.pool.connection() as connection, connection.cursor(row_factory=self._dict_row) as cursor:
             cursor.execute(statement, tuple(params))
@@ -179,3 +235,9 @@ class PostgresReadStore(ReadStore):
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _default_characteristics(connection: Any) -> None:
+    """Back to the server's defaults (read committed, read write) after a snapshot."""
+    connection.isolation_level = None
+    connection.read_only = None

@@ -249,8 +249,9 @@ def _history(args: argparse.Namespace, store: Store) -> int:
         else:
             platform.settle(moment)
         until = None if moment is None else micros(moment)
-        changes = node_history(platform.reads, args.county, args.year, args.node, until)
-        meta = county(platform.reads, args.county)
+        with platform.reads.snapshot() as view:
+            changes = node_history(view, args.county, args.year, args.node, until)
+            meta = county(view, args.county)
     if not changes:
         print(f"县 {args.county} {args.year} 年度没有节点“{args.node}”的得分记录", file=sys.stderr)
         return 1

@@ -326,13 +326,15 @@ def run_on(
 
 
 def assert_read_models_agree(platform: Platform, code: str, instants: list[datetime]) -> None:
-    current = queries.scorecard(platform.reads, code, 2023)
+    with platform.reads.snapshot() as view:
+        current = queries.scorecard(view, code, 2023)
     assert current is not None
     assert read_results(current) == oracle_results(platform.ledger.county(code))
     for instant in [*instants, instants[-1] + timedelta(days=1)]:
         for probe in (instant - timedelta(microseconds=1), instant):
             folded = county_as_of(platform.ledger, code, probe)
-            card = queries.scorecard_as_of(platform.reads, code, 2023, micros(probe))
+            with platform.reads.snapshot() as view:
+                card = queries.scorecard_as_of(view, code, 2023, micros(probe))
             if folded is None:
                 assert card is None
                 continue

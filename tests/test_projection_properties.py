@@ -86,8 +86,9 @@ def check(
             if after % (len(actions) + 1) == index:
                 moment = utc_now() - timedelta(microseconds=before)
                 platform.settle(moment)
-                given += [(moment, code, _shown(queries.scorecard_as_of(platform.reads, code, 2023, micros(moment))))
-                          for code in codes.values()]  # fmt: skip
+                with platform.reads.snapshot() as view:
+                    given += [(moment, code, _shown(queries.scorecard_as_of(view, code, 2023, micros(moment))))
+                              for code in codes.values()]  # fmt: skip
         if index < len(actions):
             code, action = actions[index]
             # Refused commands change nothing; the property covers what was accepted.
@@ -96,7 +97,8 @@ def check(
     platform.projections.catch_up()
     for code in codes.values():
         replayed = score_year(platform.ledger.county(code).years["2023"])
-        card = queries.scorecard(platform.reads, code, 2023)
+        with platform.reads.snapshot() as view:
+            card = queries.scorecard(view, code, 2023)
         assert card is not None
         assert card["total"] == round2(replayed.total)
         assert card["grade"] == replayed.grade
@@ -106,7 +108,8 @@ def check(
         assert Decimal(0) <= card["total"] <= Decimal(100)
     for moment, code, first in given:
         platform.settle(moment)
-        again = _shown(queries.scorecard_as_of(platform.reads, code, 2023, micros(moment)))
+        with platform.reads.snapshot() as view:
+            again = _shown(queries.scorecard_as_of(view, code, 2023, micros(moment)))
         assert again == first, f"the answer as of {moment.isoformat()} changed"
         oracle = scorecard_as_of(platform.ledger, code, 2023, moment)
         expected = None if oracle is None else (

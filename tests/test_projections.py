@@ -156,6 +156,7 @@ def test_read_your_writes_by_position(store_url: str, scheme_document: dict[str,
 def test_county_list_filters_by_region(memory_platform: Platform, scheme: Scheme) -> None:
     load_history(memory_platform, scheme)
     memory_platform.projections.catch_up()
-    west = queries.list_counties(memory_platform.reads, "west")
+    with memory_platform.reads.snapshot() as view:
+        west = queries.list_counties(view, "west")
     assert [row["code"] for row in west] == ["510129"]
     assert west[0]["schemes"] == {"2023": "example-2023"}

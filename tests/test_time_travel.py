@@ -104,7 +104,8 @@ def assert_as_of_equals_replay(world: World, instant: datetime) -> None:
     expected_ranking = []
     for code in world.codes:
         oracle = scorecard_as_of(platform.ledger, code, 2023, instant)
-        card = queries.scorecard_as_of(platform.reads, code, 2023, at)
+        with platform.reads.snapshot() as view:
+            card = queries.scorecard_as_of(view, code, 2023, at)
         if oracle is None:
             assert card is None
             continue
@@ -120,14 +121,16 @@ def assert_as_of_equals_replay(world: World, instant: datetime) -> None:
         ]
         expected_ranking.append({"county": code, "name": f"县{code}", "region": world.regions[code],
                                  "province": "省", "total": str(oracle.total), "grade": oracle.grade})  # fmt: skip
-    assert queries.rankings_as_of(platform.reads, 2023, at) == queries.rank(expected_ranking)
+    with platform.reads.snapshot() as view:
+        assert queries.rankings_as_of(view, 2023, at) == queries.rank(expected_ranking)
 
 
 def answer(world: World, instant: datetime) -> tuple[list[Any], list[Any]]:
     """What the read models say as of ``instant``: every county's scorecard, and the rankings."""
     at = micros(instant)
-    cards = [queries.scorecard_as_of(world.platform.reads, code, 2023, at) for code in world.codes]
-    return cards, queries.rankings_as_of(world.platform.reads, 2023, at)
+    with world.platform.reads.snapshot() as view:
+        cards = [queries.scorecard_as_of(view, code, 2023, at) for code in world.codes]
+        return cards, queries.rankings_as_of(view, 2023, at)
 
 
 def check_recent(world: World, steps: list[tuple[int, tuple[Any, ...], int]], asks: list[tuple[int, int]]) -> None:

@@ -26,7 +26,7 @@ from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from domain.state import Submission
 from domain.warnings import Fact, Warning, facts, judge, off_track
-from projections import monitoring
+from projections import monitoring, monitoring_queries
 from projections.temporal import micros
 from ruraleval.platform import Platform
 from ruraleval.replay import county_as_of
@@ -528,14 +528,16 @@ class Counties:
 
     def read(self, code: str, as_of: datetime, at: date) -> tuple[Any, ...]:
         """The warnings, the standing facts and the grid's counts, as of ``as_of``, judged on ``at``."""
-        read = monitoring.warnings(self.platform.reads, at, micros(as_of), monitoring.Filters(county=code))
-        rows = self.platform.reads.query(
-            "SELECT kind, indicator, period, pending, ripe, data FROM warning_facts WHERE county = %s"
-            " AND from_us <= %s AND (to_us IS NULL OR to_us > %s)",
-            [code, micros(as_of), micros(as_of)],
-        )
+        filters = monitoring_queries.Filters(county=code)
+        with self.platform.reads.snapshot() as view:
+            read = monitoring_queries.warnings(view, at, micros(as_of), filters)
+            rows = view.execute(
+                "SELECT kind, indicator, period, pending, ripe, data FROM warning_facts WHERE county = %s"
+                " AND from_us <= %s AND (to_us IS NULL OR to_us > %s)",
+                [code, micros(as_of), micros(as_of)],
+            )
+            grid = monitoring_queries.grid(view, 2023, at, micros(as_of), frozenset({code}))
         standing = {(r["kind"], r["indicator"], r["period"]): monitoring.fact_of(r) for r in rows}
-        grid = monitoring.grid(self.platform.reads, 2023, at, micros(as_of), frozenset({code}))
         cells = {cell["dimension"]: cell for county in grid["counties"] for cell in county["cells"]}
         counted = Counter(key for cell in cells.values() for key in _counts(cell))
         return [found.warning for found in read], standing, counted
