@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,11 +24,13 @@ from api.context import LOG_POSITION, platform
 from domain.errors import DomainError, InvalidCommand, Problem
 from domain.recorded_time import parse_as_of
 from projections.progress import Unavailable
+from projections.store import View
 from ruraleval.platform import Platform
 
 # How long a read waits for the read models to reach the position it names.
 READ_WAIT_SECONDS = float(os.environ.get("RURALEVAL_READ_WAIT_SECONDS", "5"))
 _MAX_POSITION = 2**63 - 1
+T = TypeVar("T")
 
 # The read models each kind of read needs (projection names, as stored in projection_tracking).
 COUNTIES = ("counties",)
@@ -104,3 +107,14 @@ def reading_as_of(current: tuple[str, ...], past: tuple[str, ...]) -> Callable[.
 
     ready.__name__ = "reading_as_of"
     return ready
+
+
+async def in_snapshot(service: Platform, read: Callable[[View], T]) -> T:
+    """Runs ``read`` on one snapshot of the read models, in a worker thread: the one thread
+    hop of a read (ADR 24); everything else of the request runs on the event loop."""
+
+    def run() -> T:
+        with service.reads.snapshot() as view:
+            return read(view)
+
+    return await run_in_threadpool(run)

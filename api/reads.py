@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.consistency import (
@@ -60,15 +61,14 @@ AS_OF = Query(
 
 
 @router.get("/counties", response_model=list[CountyOut], summary="入选县名单")
-def list_counties(
+async def list_counties(
     region: Literal["east", "central", "west"] | None = Query(None, description="east / central / west"),
     principal: Principal = READ_ALL,
     service: Platform = Depends(reading(*COUNTIES)),
 ) -> list[CountyOut]:
     """Only the counties within the caller's scope."""
     visible = principal.readable_counties()
-    with service.reads.snapshot() as view:
-        found = queries.list_counties(view, region)
+    found = await run_in_threadpool(_list_counties, service, region)
     rows = [row for row in found if visible is None or row["code"] in visible]
     return [CountyOut(region_label=REGION_LABELS[row["region"]], **row) for row in rows]
 
@@ -141,19 +141,14 @@ def known_county(view: View, code: str, at_us: int | None = None) -> dict[str, A
     dependencies=READ_COUNTY,
     summary="县的年度得分（各级指标、总分、等级）；as_of 查看任一时刻平台所知",
 )
-def county_scores(
+async def county_scores(
     code: str,
     year: YearQuery,
     as_of: str | None = AS_OF,
     service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
-    with service.reads.snapshot() as view:
-        known_county(view, code, at_us)
-        if at_us is None:
-            card = queries.scorecard(view, code, year)
-        else:
-            card = queries.scorecard_as_of(view, code, year, at_us)
+    card = await run_in_threadpool(_scorecard, service, code, year, at_us)  # the request's one thread hop
     if card is None:
         raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
     return card | {"as_of": None if at_us is None else instant(at_us).isoformat()}
@@ -164,7 +159,7 @@ def county_scores(
     response_model=RankingsOut,
     summary="全部县的总分、等级和排名（含分区排名）；as_of 查看任一时刻平台所知",
 )
-def rankings(
+async def rankings(
     year: YearQuery,
     as_of: str | None = AS_OF,
     principal: Principal = READ_ALL,
@@ -172,8 +167,7 @@ def rankings(
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
-    with service.reads.snapshot() as view:
-        found = queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us)
+    found = await run_in_threadpool(_rankings, service, year, at_us)
     visible = principal.readable_counties()
     entries = [RankingOut(**entry) for entry in found if visible is None or entry["county"] in visible]
     regions: dict[str, list[RankingOut]] = {}
@@ -189,7 +183,7 @@ def rankings(
     dependencies=READ_COUNTY,
     summary="某一得分节点（指标、一级指标或 total）的每一次变化及其原因",
 )
-def score_history(
+async def score_history(
     code: str,
     node: str,
     year: YearQuery,
@@ -197,12 +191,34 @@ def score_history(
     service: Platform = Depends(reading_as_of(HISTORY, HISTORY)),
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
-    with service.reads.snapshot() as view:
-        known_county(view, code, at_us)
-        changes = queries.node_history(view, code, year, node, at_us)
+    changes = await run_in_threadpool(_node_history, service, code, year, node, at_us)
     if not changes:
         raise NotFound.of("node", "known_node", f"{year} 年度没有得分节点“{node}”的记录")
     return HistoryOut(county=code, year=year, node=node, changes=[ChangeOut(**change) for change in changes])
+
+
+def _list_counties(service: Platform, region: str | None) -> list[dict[str, Any]]:
+    with service.reads.snapshot() as view:
+        return queries.list_counties(view, region)
+
+
+def _scorecard(service: Platform, code: str, year: int, at_us: int | None) -> dict[str, Any] | None:
+    with service.reads.snapshot() as view:
+        known_county(view, code, at_us)
+        if at_us is None:
+            return queries.scorecard(view, code, year)
+        return queries.scorecard_as_of(view, code, year, at_us)
+
+
+def _rankings(service: Platform, year: int, at_us: int | None) -> list[dict[str, Any]]:
+    with service.reads.snapshot() as view:
+        return queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us)
+
+
+def _node_history(service: Platform, code: str, year: int, node: str, at_us: int | None) -> list[dict[str, Any]]:
+    with service.reads.snapshot() as view:
+        known_county(view, code, at_us)
+        return queries.node_history(view, code, year, node, at_us)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from api.consistency import WARNINGS, reading, reading_as_of
+from api.consistency import WARNINGS, in_snapshot, reading, reading_as_of
 from api.models import CountyCode, Year
 from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county
 from domain.access import Principal
@@ -19,6 +19,7 @@ from domain.inputs import normalise
 from domain.recorded_time import CHINA
 from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
 from projections import monitoring_queries as monitoring
+from projections.store import View
 from projections.temporal import instant
 from ruraleval.platform import Platform
 
@@ -162,7 +163,7 @@ def _warning(found: monitoring.Found) -> dict[str, Any]:
 
 
 @router.get("/warnings", response_model=WarningsOut, summary="预警：逾期未报、进度滞后、异常待确认、退回未答复")
-def list_warnings(
+async def list_warnings(
     county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     region: Region | None = Query(None, description="east / central / west"),
     level: Level | None = Query(None, description="red / orange / yellow"),
@@ -180,14 +181,13 @@ def list_warnings(
     at_us = as_of_micros(service, as_of)
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, level=level,
                                  visible=principal.readable_counties())  # fmt: skip
-    with service.reads.snapshot() as view:
-        page = monitoring.warning_page(view, day, at_us, filters, offset, limit)
+    page = await in_snapshot(service, lambda view: monitoring.warning_page(view, day, at_us, filters, offset, limit))
     return {"at": day.isoformat(), "as_of": _effective(at_us), "total": page.total, "levels": page.levels,
             "offset": offset, "limit": limit, "warnings": [_warning(item) for item in page.found]}  # fmt: skip
 
 
 @router.get("/warnings/history", response_model=WarningHistoryOut, summary="预警的产生与解除记录")
-def warning_history(
+async def warning_history(
     county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     indicator: str | None = Query(None, description="指标编号", max_length=32),
     kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
@@ -200,8 +200,7 @@ def warning_history(
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, indicator=indicator,
                                  visible=principal.readable_counties())  # fmt: skip
     now = service.ledger.clock()
-    with service.reads.snapshot() as view:
-        entries = monitoring.history(view, filters, now)
+    entries = await in_snapshot(service, lambda view: monitoring.history(view, filters, now))
     return {
         "warnings": [
             _warning(monitoring.Found(e["warning"], e["county_name"], e["region"], e["year"]))
@@ -212,7 +211,7 @@ def warning_history(
 
 
 @router.get("/warnings/grid", response_model=GridOut, summary="网格化预警：分区 × 县 × 一级指标，每格最高等级和数量")
-def warning_grid(
+async def warning_grid(
     year: YearQuery,
     at: str | None = AT,
     as_of: str | None = AS_OF,
@@ -221,8 +220,8 @@ def warning_grid(
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
-    with service.reads.snapshot() as view:
-        found = monitoring.grid(view, year, day, at_us, principal.readable_counties())
+    visible = principal.readable_counties()
+    found = await in_snapshot(service, lambda view: monitoring.grid(view, year, day, at_us, visible))
     regions: dict[str, dict[str, Any]] = {}
     cells = 0
     overall = dict.fromkeys(LEVEL_LABELS, 0)
@@ -261,7 +260,7 @@ def _worst(levels: dict[str, int]) -> str | None:
     dependencies=READ_COUNTY,
     summary="县的数据采集日程：已到期的各期报送、截止日期与状态（待报送、按时、逾期报送、逾期未报）",
 )
-def county_schedule(
+async def county_schedule(
     code: str,
     year: YearQuery,
     at: str | None = AT,
@@ -270,11 +269,13 @@ def county_schedule(
 ) -> dict[str, Any]:
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
-    with service.reads.snapshot() as view:
+    def read(view: View) -> list[dict[str, Any]]:
         known_county(view, code, at_us)
         if not monitoring.has_year(view, code, year, at_us):
             raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
-        entries = monitoring.schedule(view, code, year, day, at_us)
+        return monitoring.schedule(view, code, year, day, at_us)
+
+    entries = await in_snapshot(service, read)
     for entry in entries:
         entry["status_label"] = STATUS_LABELS[entry["status"]]
         entry["received_at"] = beijing(entry["received_at"])
