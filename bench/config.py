@@ -10,7 +10,7 @@ from typing import Any
 from bench.scheme import INDICATOR_COUNT
 
 STORES = ("sqlite", "postgres")
-SECTIONS = ("main", "time_travel", "collection")
+SECTIONS = ("main", "time_travel", "collection", "request_path")
 MAX_TT_MONTHS = 36  # three scheme years, 2023-2025
 DEFAULT_OUTPUT = str(Path(__file__).resolve().parent / "results" / "latest.json")
 
@@ -45,6 +45,13 @@ class BenchConfig:
     collection_months: int = 2
     collection_clients: int = 4
     grid_samples: int = 50
+    server_profile: bool = True
+    profile_submissions: int = 2000
+    rp_counties: int = 9
+    rp_readers: int = 4
+    rp_writers: int = 4
+    rp_seconds: float = 5.0
+    rp_warmup: float = 0.5
 
     @property
     def indicators(self) -> int:
@@ -82,7 +89,10 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--output", default=defaults.output, help="where to write the JSON results")
     parser.add_argument(
-        "--only", choices=SECTIONS, help="run one section: main (load, queries), time_travel or collection (imports)"
+        "--only",
+        choices=SECTIONS,
+        help="run one section: main (load, queries), time_travel, collection (imports) or request_path "
+        "(reads alone, beside writers and against /healthz)",
     )
     parser.add_argument("--tt-counties", type=int, default=defaults.tt_counties, help="time travel: counties")
     parser.add_argument(
@@ -114,6 +124,32 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         "--collection-clients", type=int, default=defaults.collection_clients, help="collection: concurrent uploaders"
     )
     parser.add_argument("--grid-samples", type=int, default=defaults.grid_samples, help="warnings grid requests")
+    parser.add_argument(
+        "--no-server-profile",
+        dest="server_profile",
+        action="store_false",
+        help="main: skip the profiled load after the measured rounds (where the server's CPU goes, bench/profiler.py)",
+    )
+    parser.add_argument(
+        "--profile-submissions",
+        type=int,
+        default=defaults.profile_submissions,
+        help="main: submissions of the profiled load (on a server of its own, under cProfile)",
+    )
+    parser.add_argument(
+        "--rp-counties",
+        type=int,
+        default=defaults.rp_counties,
+        help="request path: counties, at most --counties, at least writers + 1 (the first one is read)",
+    )
+    parser.add_argument("--rp-readers", type=int, default=defaults.rp_readers, help="request path: reading clients")
+    parser.add_argument("--rp-writers", type=int, default=defaults.rp_writers, help="request path: writing clients")
+    parser.add_argument(
+        "--rp-seconds", type=float, default=defaults.rp_seconds, help="request path: seconds counted per phase"
+    )
+    parser.add_argument(
+        "--rp-warmup", type=float, default=defaults.rp_warmup, help="request path: seconds not counted per phase"
+    )
     args = parser.parse_args(argv)
     stores = tuple(name.strip() for name in args.stores.split(",") if name.strip())
     unknown = [name for name in stores if name not in STORES]
@@ -133,6 +169,8 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         parser.error("--tt-queries must be at least 1, --tt-rebuilds and --tt-overrides-per-year at least 0")
     if not 1 <= args.collection_months <= 12 or args.collection_clients < 1 or args.grid_samples < 1:
         parser.error("--collection-months must be 1-12, --collection-clients and --grid-samples at least 1")
+    if args.rp_readers < 1 or args.rp_writers < 1 or args.rp_seconds <= 0 or args.rp_warmup < 0:
+        parser.error("--rp-readers and --rp-writers must be at least 1, --rp-seconds above 0, --rp-warmup 0 or more")
     if not 0 <= args.tt_correction_rate <= 1:
         parser.error("--tt-correction-rate must be between 0 and 1")
     return BenchConfig(
@@ -164,4 +202,11 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         collection_months=args.collection_months,
         collection_clients=args.collection_clients,
         grid_samples=args.grid_samples,
+        server_profile=args.server_profile,
+        profile_submissions=max(args.profile_submissions, 1),
+        rp_counties=args.rp_counties,
+        rp_readers=args.rp_readers,
+        rp_writers=args.rp_writers,
+        rp_seconds=args.rp_seconds,
+        rp_warmup=args.rp_warmup,
     )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import collection_report, tt_report
+from bench import collection_report, rp_report, tt_report
 from bench.cells import NAMES, Cell, get, grid, latency, median_spread, number, rate
 
 OTHER_LOAD_WARNING = 0.25  # cores used by processes outside the bench
@@ -18,7 +18,11 @@ def _ratio(result: dict[str, Any]) -> str:
         return "-"
     rounds = ratio["per_round"]
     verdict = "meets" if ratio["of_medians"] >= ratio["goal"] else "below"
-    return f"{ratio['of_medians']:.2f} [{rounds['min']:.2f}–{rounds['max']:.2f}] ({verdict} goal {ratio['goal']})"
+    text = f"{ratio['of_medians']:.2f} [{rounds['min']:.2f}–{rounds['max']:.2f}] ({verdict} goal {ratio['goal']}"
+    if "issue_10_goal" in ratio:
+        issue = "meets" if ratio["of_medians"] >= ratio["issue_10_goal"] else "below"
+        text += f"; {issue} issue 10's {ratio['issue_10_goal']}"
+    return text + ")"
 
 
 def _overall(result: dict[str, Any]) -> str:
@@ -85,6 +89,9 @@ ROWS: list[tuple[str, Cell]] = [
     ("ratio API/raw: of medians [per-round range]", _ratio),
     ("CPU during load, cores (of 2)", _cpu),
     ("server CPU per submission, ms, per round", rate("api_submissions.server_cpu_ms_per_request", 2)),
+    ("server CPU by part (profiled load, own server)", rp_report.server_profile),
+    ("  by thread", rp_report.profile_threads),
+    ("  most self time", rp_report.profile_top),
     ("same submissions to the ledger in-process/s (no HTTP)", rate("ledger_submissions.rate_per_s")),
     ("read-model catch-up after a round, s", median_spread("catch_up_seconds")),
     ("GET scores latency ms (random counties)", latency("scores_ms")),
@@ -116,6 +123,8 @@ def table(document: dict[str, Any]) -> str:
         lines += ["", *tt_report.section(config, results)]
     if "collection" in sections:
         lines += ["", *collection_report.section(config, results)]
+    if "request_path" in sections:
+        lines += ["", *rp_report.section(config, results)]
     lines.append("")
     lines += _warnings(document)
     return "\n".join(lines)

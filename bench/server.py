@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from bench import profiler
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
@@ -36,8 +38,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, workdir: Path, log_level: str) -> Iterator[Server]:
-    """Starts the server, waits until it answers, and always stops it afterwards."""
+def serve(database_url: str, workdir: Path, log_level: str, profile_dir: Path | None = None) -> Iterator[Server]:
+    """Starts the server, waits until it answers, and always stops it afterwards.
+
+    With ``profile_dir``, the server runs under ``bench.profiler`` (cProfile), which profiles it in the
+    windows the bench opens (``profiler.start_window`` / ``stop_window``).
+    """
     port = free_port()
     log_path = workdir / "server.log"
     env = {
@@ -46,7 +52,12 @@ def serve(database_url: str, workdir: Path, log_level: str) -> Iterator[Server]:
         "RURALEVAL_LOG_LEVEL": log_level,
         "RURALEVAL_SECRET_KEY": secrets.token_urlsafe(48),
     }
-    command = [sys.executable, "-m", "ruraleval.cli", "serve", "--host", HOST, "--port", str(port)]
+    module = "ruraleval.cli"
+    if profile_dir is not None:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        env[profiler.ENV] = str(profile_dir)
+        module = "bench.profiler"
+    command = [sys.executable, "-m", module, "serve", "--host", HOST, "--port", str(port)]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
