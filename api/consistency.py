@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 # The read models each kind of read needs (projection names, as stored in projection_tracking).
 COUNTIES = ("counties",)
-SCORES = ("counties", "scores", "results")
+SCORES = ("counties", "scores", "results", "scorecards")
 SCORES_AS_OF = ("counties", "score_history", "results")
 HISTORY = ("counties", "score_history", "results")
 EVENTS = ("counties", "county_events")

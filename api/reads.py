@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
@@ -16,6 +16,7 @@ from api.consistency import (
     READ_WAIT_SECONDS,
     SCORES,
     SCORES_AS_OF,
+    in_snapshot,
     reading,
     reading_as_of,
     unavailable,
@@ -41,6 +42,7 @@ from domain.recorded_time import parse_as_of
 from domain.scheme import IndicatorDef, indicator_document
 from domain.state import CountyYear
 from projections import queries
+from projections.scorecards import current_card
 from projections.store import View
 from projections.temporal import instant, micros
 from ruraleval.platform import Platform
@@ -146,8 +148,12 @@ async def county_scores(
     year: YearQuery,
     as_of: str | None = AS_OF,
     service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
-) -> dict[str, Any]:
+) -> Any:
     at_us = as_of_micros(service, as_of)
+    if at_us is None:  # the current card, kept whole by its projection: one row, validated and written once
+        kept = await in_snapshot(service, lambda view: current_card(view, code, year))
+        if kept is not None:
+            return Response(ScoresOut.model_validate_json(kept).model_dump_json(), media_type="application/json")
     card = await run_in_threadpool(_scorecard, service, code, year, at_us)  # the request's one thread hop
     if card is None:
         raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")

@@ -6,6 +6,7 @@ from projections.audit_log import CountyEventsProjection
 from projections.monitoring import MonitoringProjection
 from projections.results import ResultsProjection
 from projections.runner import Projection
+from projections.scorecards import ScorecardsProjection
 from projections.scores import CountyListProjection, ScoresProjection
 from projections.temporal import ScoreHistoryProjection
 
@@ -20,4 +21,5 @@ def all_projections() -> list[Projection]:
         CountyEventsProjection(),
         MonitoringProjection(),
         ResultsProjection(),
+        ScorecardsProjection(),  # composes what the ones before it wrote
     ]

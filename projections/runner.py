@@ -92,6 +92,8 @@ class Projection(ABC):
     name: str
     tables: Sequence[str]
     clear: Sequence[str]
+    # Projections whose tables this one reads: it applies a batch only once they have.
+    after: Sequence[str] = ()
 
     @abstractmethod
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
@@ -183,12 +185,16 @@ class ProjectionRunner:
                 return 0, lowest
             last = batch[-1][0]
             moved: dict[str, int] = {}
+            waiting: set[str] = set()  # its inputs did not take this batch (failed): it waits for them
             for projection in due:
                 behind = [item for item in batch if item[0] > positions[projection.name]]
-                if behind and self._apply(sql, projection, behind):
+                if not all(moved.get(name, positions[name]) >= last for name in projection.after):
+                    waiting.add(projection.name)
+                elif behind and self._apply(sql, projection, behind):
                     moved[projection.name] = last
         self.progress.advanced(positions | moved)
-        return len(batch), min((moved.get(p.name, positions[p.name]) for p in due), default=last)
+        able = [moved.get(p.name, positions[p.name]) for p in due if p.name not in waiting]
+        return len(batch), min(able, default=last)
 
     def _apply(self, sql: Sql, projection: Projection, events: list[tuple[int, Any]]) -> bool:
         """Applies ``events`` to one projection inside a savepoint; False (rolled back) if it raised."""

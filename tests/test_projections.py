@@ -27,6 +27,7 @@ TABLES = {
     "result_rules": "stream, year",
     "score_overrides": "stream, version",
     "point_adjustments": "stream, version",
+    "scorecards": "county, year",
 }
 COUNTIES = ["130425", "320583", "411523", "510129"]
 REGIONS = ["east", "east", "central", "west"]
@@ -160,3 +161,24 @@ def test_county_list_filters_by_region(memory_platform: Platform, scheme: Scheme
         west = queries.list_counties(view, "west")
     assert [row["code"] for row in west] == ["510129"]
     assert west[0]["schemes"] == {"2023": "example-2023"}
+
+
+def test_the_kept_scorecard_is_the_composed_one(
+    store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
+) -> None:
+    """The current card a read answers from one row equals the one composed from the read
+    models it combines, for every county, after overrides, revocations and points."""
+    from api.models import ScoresOut
+    from projections import queries
+    from projections.scorecards import current_card
+
+    platform = make_platform(store_url)
+    platform.projections.batch_size = 7
+    load_history(platform, scheme)
+    platform.projections.catch_up()
+    with platform.reads.snapshot() as view:
+        for code in COUNTIES:
+            kept = current_card(view, code, 2023)
+            composed = queries.scorecard(view, code, 2023)
+            assert kept is not None and composed is not None
+            assert ScoresOut.model_validate_json(kept) == ScoresOut.model_validate(composed)

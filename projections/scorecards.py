@@ -1,0 +1,60 @@
+"""The current scorecard of each county and year, kept whole: one row answers a read.
+
+A scorecard combines the current scores, the county list and the results (overrides and
+points) in eight statements. Readers ask for it far more often than it changes, so this
+projection composes it once per batch that touched the county, with the very query
+functions the as-of reads use, and keeps the JSON. It runs after the read models it reads
+(``after``), in the same transaction: it never composes a card from a model that failed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from domain.county import County
+from projections import queries
+from projections.runner import CachedSource, Projection
+from projections.store import Sql, View
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(type(value).__name__)
+
+
+class ScorecardsProjection(Projection):
+    name = "scorecards"
+    after = ("counties", "scores", "score_history", "results")
+    tables = (
+        "CREATE TABLE IF NOT EXISTS scorecards (county TEXT NOT NULL, year INTEGER NOT NULL,"
+        " card TEXT NOT NULL, PRIMARY KEY (county, year))",
+    )
+    clear = ("DELETE FROM scorecards",)
+
+    def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
+        streams = {event.originator_id.hex for _, event in events if isinstance(event, County.Event)}
+        for stream in sorted(streams):
+            rows = sql.execute(
+                "SELECT t.county, t.year FROM county_totals AS t JOIN county_list AS c ON c.code = t.county"
+                " WHERE c.stream = %s ORDER BY t.year",
+                [stream],
+            )
+            for row in rows:
+                card = queries.scorecard(sql, row["county"], int(row["year"]))
+                if card is None:
+                    continue
+                sql.execute("DELETE FROM scorecards WHERE county = %s AND year = %s", [row["county"], row["year"]])
+                sql.execute(
+                    "INSERT INTO scorecards (county, year, card) VALUES (%s, %s, %s)",
+                    [row["county"], row["year"], orjson.dumps(card, default=_json_default).decode()],
+                )
+
+
+def current_card(view: View, code: str, year: int) -> str | None:
+    """The county's current scorecard for ``year`` as JSON, or None."""
+    rows = view.execute("SELECT card FROM scorecards WHERE county = %s AND year = %s", [code, year])
+    return str(rows[0]["card"]) if rows else None
