@@ -150,10 +150,10 @@ async def county_scores(
     service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
 ) -> Any:
     at_us = as_of_micros(service, as_of)
-    if at_us is None:  # the current card, kept whole by its projection: one row, validated and written once
-        kept = await in_snapshot(service, lambda view: current_card(view, code, year))
-        if kept is not None:
-            return Response(ScoresOut.model_validate_json(kept).model_dump_json(), media_type="application/json")
+    if at_us is None:
+        answer = await _current_scores(service, code, year)
+        if answer is not None:
+            return Response(answer, media_type="application/json")
     card = await run_in_threadpool(_scorecard, service, code, year, at_us)  # the request's one thread hop
     if card is None:
         raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
@@ -201,6 +201,27 @@ async def score_history(
     if not changes:
         raise NotFound.of("node", "known_node", f"{year} 年度没有得分节点“{node}”的记录")
     return HistoryOut(county=code, year=year, node=node, changes=[ChangeOut(**change) for change in changes])
+
+
+async def _current_scores(service: Platform, code: str, year: int) -> bytes | None:
+    """The current card, kept whole by its projection (one row), validated and written once.
+
+    The process that projects it also keeps the answer in memory until the card changes
+    (``CardCache``): an unchanged county is then answered without the database.
+    """
+    cache = service.cards if service.progress.running else None
+    if cache is not None:
+        generation = cache.generation(code)
+        known = cache.get(code, year)
+        if known is not None:
+            return known
+    kept = await in_snapshot(service, lambda view: current_card(view, code, year))
+    if kept is None:
+        return None
+    answer = ScoresOut.model_validate_json(kept).model_dump_json().encode()
+    if cache is not None:
+        cache.put(code, year, generation, answer)
+    return answer
 
 
 def _list_counties(service: Platform, region: str | None) -> list[dict[str, Any]]:

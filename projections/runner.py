@@ -95,6 +95,12 @@ class Projection(ABC):
     # Projections whose tables this one reads: it applies a batch only once they have.
     after: Sequence[str] = ()
 
+    def committed(self) -> None:  # noqa: B027 (most projections have nothing to do then)
+        """The transaction of the batches it processed committed (before readers hear of it)."""
+
+    def discarded(self) -> None:  # noqa: B027
+        """The transaction of the batches it processed rolled back."""
+
     @abstractmethod
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         """Applies a batch of events to the read model inside the caller's transaction."""
@@ -168,33 +174,45 @@ class ProjectionRunner:
         """
         names = sorted(projection.name for projection in self.projections)
         now = time.monotonic()
-        with self.store.transaction() as sql:
-            rows = sql.execute(
-                "SELECT name, position FROM projection_tracking"
-                f" WHERE name IN ({', '.join(['%s'] * len(names))}) ORDER BY name FOR UPDATE",
-                names,
-            )
-            positions = {row["name"]: int(row["position"]) for row in rows}
-            due = [p for p in self.projections if self._retry_at.get(p.name, 0.0) <= now]
-            if not due:
-                return 0, min(positions.values())
-            lowest = min(positions[p.name] for p in due)
-            batch = self.source.read(lowest, self.batch_size)
-            if not batch:
-                self.progress.advanced(positions)
-                return 0, lowest
-            last = batch[-1][0]
-            moved: dict[str, int] = {}
-            waiting: set[str] = set()  # its inputs did not take this batch (failed): it waits for them
-            for projection in due:
-                behind = [item for item in batch if item[0] > positions[projection.name]]
-                if not all(moved.get(name, positions[name]) >= last for name in projection.after):
-                    waiting.add(projection.name)
-                elif behind and self._apply(sql, projection, behind):
-                    moved[projection.name] = last
-        self.progress.advanced(positions | moved)
+        try:
+            with self.store.transaction() as sql:
+                found = self._step(sql, names, now)
+        except BaseException:
+            for projection in self.projections:
+                projection.discarded()
+            raise
+        for projection in self.projections:
+            projection.committed()
+        count, lowest, positions = found
+        self.progress.advanced(positions)
+        return count, lowest
+
+    def _step(self, sql: Sql, names: list[str], now: float) -> tuple[int, int, dict[str, int]]:
+        """The body of ``step`` inside its transaction: (events read, lowest position, positions to report)."""
+        rows = sql.execute(
+            "SELECT name, position FROM projection_tracking"
+            f" WHERE name IN ({', '.join(['%s'] * len(names))}) ORDER BY name FOR UPDATE",
+            names,
+        )
+        positions = {row["name"]: int(row["position"]) for row in rows}
+        due = [p for p in self.projections if self._retry_at.get(p.name, 0.0) <= now]
+        if not due:
+            return 0, min(positions.values()), positions
+        lowest = min(positions[p.name] for p in due)
+        batch = self.source.read(lowest, self.batch_size)
+        if not batch:
+            return 0, lowest, positions
+        last = batch[-1][0]
+        moved: dict[str, int] = {}
+        waiting: set[str] = set()  # its inputs did not take this batch (failed): it waits for them
+        for projection in due:
+            behind = [item for item in batch if item[0] > positions[projection.name]]
+            if not all(moved.get(name, positions[name]) >= last for name in projection.after):
+                waiting.add(projection.name)
+            elif behind and self._apply(sql, projection, behind):
+                moved[projection.name] = last
         able = [moved.get(p.name, positions[p.name]) for p in due if p.name not in waiting]
-        return len(batch), min(able, default=last)
+        return len(batch), min(able, default=last), positions | moved
 
     def _apply(self, sql: Sql, projection: Projection, events: list[tuple[int, Any]]) -> bool:
         """Applies ``events`` to one projection inside a savepoint; False (rolled back) if it raised."""

@@ -16,6 +16,7 @@ import orjson
 
 from domain.county import County
 from projections import queries
+from projections.card_cache import CardCache
 from projections.runner import CachedSource, Projection
 from projections.store import Sql, View
 
@@ -35,6 +36,17 @@ class ScorecardsProjection(Projection):
     )
     clear = ("DELETE FROM scorecards",)
 
+    def __init__(self) -> None:
+        self.cache = CardCache()
+        self._rewritten: set[str] = set()  # counties whose cards this transaction rewrote
+
+    def committed(self) -> None:
+        rewritten, self._rewritten = self._rewritten, set()
+        self.cache.rewritten(rewritten)
+
+    def discarded(self) -> None:
+        self._rewritten = set()
+
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         streams = {event.originator_id.hex for _, event in events if isinstance(event, County.Event)}
         for stream in sorted(streams):
@@ -44,6 +56,7 @@ class ScorecardsProjection(Projection):
                 [stream],
             )
             for row in rows:
+                self._rewritten.add(row["county"])
                 card = queries.scorecard(sql, row["county"], int(row["year"]))
                 if card is None:
                     continue

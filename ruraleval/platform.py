@@ -8,6 +8,7 @@ from datetime import datetime
 from projections.catalog import all_projections
 from projections.progress import Progress
 from projections.runner import ProjectionRunner
+from projections.scorecards import ScorecardsProjection
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from ruraleval.access import OrganisationView
 from ruraleval.files import FileStore
@@ -33,6 +34,7 @@ class Platform:
         self.ledger = Ledger(self.store, clock=clock)
         self.reads = open_read_store(self.store)
         projections = all_projections()
+        self.cards = next(p.cache for p in projections if isinstance(p, ScorecardsProjection))
         self.progress = Progress(projection.name for projection in projections)
         self.projections = ProjectionRunner(self.ledger, self.reads, projections, progress=self.progress)
         self.projections.setup()
