@@ -25,7 +25,7 @@ from projections.store import ReadStore, Sql
 log = structlog.get_logger("ruraleval.projections")
 
 RETRY_SECONDS = 1.0
-GATHER_SECONDS = 0.02
+GATHER_SECONDS = 0.1
 MAX_RETRY_SECONDS = 30.0
 TRACKING_TABLE = "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
 
