@@ -208,3 +208,16 @@ def test_the_api_documentation_works_offline(page: Page) -> None:
     expect(page.locator(".swagger-ui .title")).to_contain_text("RuralEval", timeout=15_000)
     assert origins == {page.url.split("/")[2]}, origins
     photograph(page, "40-docs")
+
+
+def test_htmx_requests_carry_the_csrf_token_and_plain_ones_do_not(page: Page, server: str) -> None:
+    """static/js/app.js adds X-CSRF-Token to every htmx request; without it a POST is refused."""
+    sign_in(page, "leader")
+    plain = page.evaluate("fetch('/signout', {method: 'POST'}).then(answer => answer.status)")
+    assert plain == 403  # no token: refused, still signed in
+    page.goto("/rankings")
+    expect(page).to_have_url(server + "/rankings")
+    page.evaluate("htmx.ajax('POST', '/signout', {target: 'main', swap: 'none'})")
+    page.wait_for_load_state("networkidle")
+    page.goto("/rankings")
+    expect(page).to_have_url(server + "/signin?next=%2Frankings")
