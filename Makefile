@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 export RURALEVAL_DATABASE_URL ?= sqlite:///ruraleval.db
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean assets
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -24,11 +24,16 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check domain projections api ruraleval tests bench
+	$(BIN)/ruff check domain projections api pages ruraleval tests bench tools
 	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The pages' browser libraries, rebuilt from the npm registry at the versions pinned in
+# tools/assets.py (needs Node's npm). The files are committed: `make run` needs no Node.
+assets:
+	$(PYTHON) tools/assets.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

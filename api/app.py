@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp
 
+import pages
+import pages.docs
 from api import (
     audit,
     auth,
@@ -43,8 +45,7 @@ class RuralEvalApp(FastAPI):
     ``add_middleware`` would never see."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        docs = (self.docs_url, self.swagger_ui_oauth2_redirect_url, self.redoc_url)
-        return SecurityHeaders(super().build_middleware_stack(), [path for path in docs if path])
+        return SecurityHeaders(super().build_middleware_stack(), [pages.docs.DOCS, pages.docs.OAUTH2_REDIRECT])
 
 
 def create_app(make_platform: Callable[[], Platform] = Platform, *, background: bool = True) -> FastAPI:
@@ -69,6 +70,9 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         # An empty path segment (/indicators/ for /indicators/{indicator}) is a 404 problem, not a
         # 307 to a route that takes another method and would answer 405 to the body sent again.
         redirect_slashes=False,
+        # /docs is served by pages.docs from the platform's own files (no CDN); no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(RequestContext)
     problems.install(app)
@@ -77,4 +81,5 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings) else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)
+    pages.install(app)
     return app

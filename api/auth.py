@@ -20,7 +20,8 @@ from api.problems import RESPONSES, problem
 from domain.access import Action, Principal, refusal_message
 from domain.errors import Forbidden, Problem, Unauthenticated
 from ruraleval.platform import Platform
-from ruraleval.security import InvalidToken, verify_password, verify_unknown_user
+from ruraleval.security import InvalidToken
+from ruraleval.signin import check_password, signed_in_principal
 
 log = structlog.get_logger("ruraleval.auth")
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
@@ -70,7 +71,7 @@ async def issue_token(
     refusal = await throttled(service, username, address, "username")
     if refusal is not None:
         return refusal
-    known, right = await run_in_threadpool(_check_password, service, username, password)
+    known, right = await run_in_threadpool(check_password, service.organisation, username, password)
     if not right:
         await run_in_threadpool(service.throttle.failed, username, address, known=known)
         raise unauthenticated("用户名或密码不正确")
@@ -78,14 +79,6 @@ async def issue_token(
     token, seconds = service.tokens.issue(username)
     log.info("login", username=username, client=address)
     return TokenOut(access_token=token, token_type="bearer", expires_in=seconds)
-
-
-def _check_password(service: Platform, username: str, password: str) -> tuple[bool, bool]:
-    """(the account exists and is active, the password is its password)."""
-    user = service.organisation.current(fresh=True).users.get(username)
-    if user is None or not user.active:
-        return False, verify_unknown_user(password)
-    return True, verify_password(user.password_hash, password)
 
 
 async def authenticate(
@@ -108,11 +101,10 @@ async def authenticate(
             claims = service.tokens.read(credentials.credentials)
         except InvalidToken:
             raise unauthenticated("登录已过期或令牌无效，请重新登录") from None
-        principal = view.user_principal(claims.username, organisation)
-        if principal is None:
-            raise unauthenticated("该用户不存在或已停用")
-        if view.signed_in_before_password_change(claims.username, claims.issued_at):
-            raise unauthenticated("密码已修改，此前的登录已失效，请重新登录")
+        found = signed_in_principal(view, claims.username, claims.issued_at, organisation)
+        if isinstance(found, str):
+            raise unauthenticated(found)
+        principal = found
     else:
         raise unauthenticated("请先登录（Authorization: Bearer 令牌）或提供接口密钥（X-API-Key）")
     request.state.actor = principal.name

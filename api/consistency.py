@@ -21,9 +21,9 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from api.context import LOG_POSITION, platform
-from domain.errors import DomainError, InvalidCommand, Problem
+from domain.errors import InvalidCommand
 from domain.recorded_time import parse_as_of
-from projections.progress import Unavailable
+from projections.progress import unavailable
 from projections.store import View
 from ruraleval.platform import Platform
 
@@ -31,27 +31,6 @@ from ruraleval.platform import Platform
 READ_WAIT_SECONDS = float(os.environ.get("RURALEVAL_READ_WAIT_SECONDS", "5"))
 _MAX_POSITION = 2**63 - 1
 T = TypeVar("T")
-
-# The read models each kind of read needs (projection names, as stored in projection_tracking).
-COUNTIES = ("counties",)
-SCORES = ("counties", "scores", "results", "scorecards")
-SCORES_AS_OF = ("counties", "score_history", "results")
-HISTORY = ("counties", "score_history", "results")
-EVENTS = ("counties", "county_events")
-WARNINGS = ("counties", "monitoring")
-
-
-class ReadModelUnavailable(DomainError):
-    """The read models this answer needs cannot answer now (503, with Retry-After)."""
-
-    status = 503
-    retry_after = 1
-
-
-def unavailable(reason: Unavailable) -> ReadModelUnavailable:
-    field = LOG_POSITION if reason.rule == "projection_behind" else "projection"
-    return ReadModelUnavailable(Problem(field, reason.rule, reason.message))
-
 
 def requested_position(request: Request) -> int:
     """The position named by the client (0 when none); 422 for anything but a whole number."""

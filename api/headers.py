@@ -3,16 +3,18 @@
 - ``X-Content-Type-Options: nosniff`` and ``X-Frame-Options: DENY`` always.
 - ``Content-Security-Policy``: the API answers JSON and files, which need nothing, so
   the policy allows nothing (``default-src 'none'``; no framing, no base URL, no form
-  target). The interactive documentation pages are the exception, and each gets a
-  policy allowing exactly what that page loads. FastAPI renders them from a CDN (the
-  Swagger UI bundle and stylesheet on cdn.jsdelivr.net) with an inline bootstrap script
-  whose text depends on the mount path: so the policy is derived from the page as
-  served — its ``<script src>`` and stylesheet URLs by full path, its inline scripts by
-  SHA-256 hash, its icon — never a whole host and never ``'unsafe-inline'`` scripts.
-  Styles may be inline there (Swagger UI and ReDoc set styles at run time; a style runs
-  no code), images may be ``data:`` (Swagger UI's icons), and the page may fetch only
-  from this origin (the schema, "Try it out", sign-in). The pages' HTML is small and
-  rarely asked for, so it is buffered to read it; every other answer streams through.
+  target). HTML answers outside ``/api/`` (the pages of ADR 23 and their error pages)
+  get ``PAGE_POLICY``: scripts, styles and images from this origin only, forms posting
+  only here, no inline code. The interactive documentation page is the exception, and
+  gets a policy allowing exactly what it loads: Swagger UI's bundle and stylesheet, served
+  by the platform (``pages.docs``), and an inline bootstrap script whose text depends on
+  the mount path: so the policy is derived from the page as served — its ``<script
+  src>`` and stylesheet URLs, its inline scripts by SHA-256 hash, its icon — never
+  ``'unsafe-inline'`` scripts. Styles may be inline there (Swagger UI sets styles at run
+  time; a style runs no code), images may be ``data:`` (Swagger UI's icons), and the page
+  may fetch only from this origin (the schema, "Try it out", sign-in). The page's HTML
+  is small and rarely asked for, so it is buffered to read it; every other answer
+  streams through.
 - ``Cache-Control: no-store`` on everything under ``/api/`` (the token, authenticated
   data and files, refusals) unless a route sets its own: no proxy or browser cache
   keeps another user's answer.
@@ -33,20 +35,27 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STRICT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# HTML pages (ADR 23): scripts, styles and images from this origin only, no inline code.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY")]
 _ALWAYS_NAMES = {name for name, _ in ALWAYS}
 _CSP = b"content-security-policy"
 _CACHE = b"cache-control"
-# What ReDoc needs beyond what its page names: its fonts' files and its search worker.
-DOCS_EXTRAS = {"/redoc": "font-src https://fonts.gstatic.com; worker-src blob:"}
+_HTML = b"text/html"
 
 
-def _secured(headers: Iterable[tuple[bytes, bytes]], policy: bytes, no_store: bool) -> list[tuple[bytes, bytes]]:
+def _secured(
+    headers: Iterable[tuple[bytes, bytes]], policy: bytes, no_store: bool, page_policy: bytes | None = None
+) -> list[tuple[bytes, bytes]]:
     kept = [(name, value) for name, value in headers if name.lower() not in _ALWAYS_NAMES]
     names = {name.lower() for name, _ in kept}
     kept.extend(ALWAYS)
     if _CSP not in names:
-        kept.append((_CSP, policy))
+        is_html = any(name.lower() == b"content-type" and value.startswith(_HTML) for name, value in kept)
+        kept.append((_CSP, page_policy if page_policy is not None and is_html else policy))
     if no_store and _CACHE not in names:
         kept.append((_CACHE, b"no-store"))
     return kept
@@ -57,6 +66,7 @@ class SecurityHeaders:
         self.app = app
         self.docs_paths = frozenset(docs_paths)
         self.strict = STRICT_POLICY.encode()
+        self.page = PAGE_POLICY.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,10 +77,11 @@ class SecurityHeaders:
             await self._docs_page(path, scope, receive, send)
             return
         no_store = path.startswith("/api/")
+        page = None if no_store else self.page  # pages' HTML (and their error pages) outside the API
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _secured(message.get("headers", ()), self.strict, no_store)
+                message["headers"] = _secured(message.get("headers", ()), self.strict, no_store, page)
             await send(message)
 
         await self.app(scope, receive, send_secured)
@@ -93,7 +104,7 @@ class SecurityHeaders:
             headers = start.get("headers", ())
             content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
             html = b"".join(body)
-            policy = docs_policy(html.decode("utf-8", "replace"), DOCS_EXTRAS.get(path, ""))
+            policy = docs_policy(html.decode("utf-8", "replace"))
             is_page = content_type.startswith(b"text/html")
             start["headers"] = _secured(headers, policy.encode() if is_page else self.strict, no_store=False)
             await send(start)

@@ -9,18 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
-from api.consistency import (
-    COUNTIES,
-    EVENTS,
-    HISTORY,
-    READ_WAIT_SECONDS,
-    SCORES,
-    SCORES_AS_OF,
-    in_snapshot,
-    reading,
-    reading_as_of,
-    unavailable,
-)
+from api.consistency import READ_WAIT_SECONDS, in_snapshot, reading, reading_as_of
 from api.context import county_in_path, platform
 from api.models import (
     ChangeOut,
@@ -42,6 +31,8 @@ from domain.recorded_time import parse_as_of
 from domain.scheme import IndicatorDef, indicator_document
 from domain.state import CountyYear
 from projections import queries
+from projections.catalog import COUNTIES, EVENTS, HISTORY, SCORES, SCORES_AS_OF
+from projections.progress import unavailable
 from projections.scorecards import current_card
 from projections.store import View
 from projections.temporal import instant, micros

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from api.consistency import WARNINGS, in_snapshot, reading, reading_as_of
+from api.consistency import in_snapshot, reading, reading_as_of
 from api.models import CountyCode, Year
 from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county
 from domain.access import Principal
@@ -19,6 +19,7 @@ from domain.inputs import normalise
 from domain.recorded_time import CHINA
 from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
 from projections import monitoring_queries as monitoring
+from projections.catalog import WARNINGS
 from projections.store import View
 from projections.temporal import instant
 from ruraleval.platform import Platform

@@ -23,3 +23,12 @@ def all_projections() -> list[Projection]:
         ResultsProjection(),
         ScorecardsProjection(),  # composes what the ones before it wrote
     ]
+
+
+# The read models each kind of read needs (projection names, as stored in projection_tracking).
+COUNTIES = ("counties",)
+SCORES = ("counties", "scores", "results", "scorecards")
+SCORES_AS_OF = ("counties", "score_history", "results")
+HISTORY = ("counties", "score_history", "results")
+EVENTS = ("counties", "county_events")
+WARNINGS = ("counties", "monitoring")

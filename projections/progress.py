@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from domain.errors import DomainError, Problem
+
 # A read model behind the head that has not moved for this long, while its runner is meant
 # to be running, is stalled: its reads say so instead of answering from an old state.
 STALL_SECONDS = 10.0
@@ -188,3 +190,15 @@ class Progress:
 def _wake(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+class ReadModelUnavailable(DomainError):
+    """The read models this answer needs cannot answer now (503, with Retry-After)."""
+
+    status = 503
+    retry_after = 1
+
+
+def unavailable(reason: Unavailable) -> ReadModelUnavailable:
+    field = "x-log-position" if reason.rule == "projection_behind" else "projection"
+    return ReadModelUnavailable(Problem(field, reason.rule, reason.message))

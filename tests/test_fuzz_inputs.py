@@ -251,11 +251,13 @@ REQUESTS: dict[tuple[str, str], Call] = {
 
 
 def write_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """The API's write routes; the pages' forms (tagged ``pages``: HTML answers, a CSRF token)
+    are tested in tests/test_pages.py."""
     found = {
         (str(method), str(route.path))
         for route in iter_route_contexts(app.routes)
         for method in getattr(route, "methods", None) or ()
-        if method in WRITES
+        if method in WRITES and "pages" not in (getattr(route, "tags", None) or ())
     }
     return sorted(found, key=lambda route: (route[1], route[0]))
 

@@ -92,6 +92,7 @@ def inline_script_hashes(html: str) -> list[str]:
 
 
 def test_the_swagger_ui_may_load_exactly_its_own_assets(memory_client: TestClient) -> None:
+    """Served by the platform itself (no CDN: ADR 23), and nothing else."""
     page = memory_client.get("/docs")
     assert page.status_code == 200
     policy = page.headers["content-security-policy"]
@@ -99,10 +100,12 @@ def test_the_swagger_ui_may_load_exactly_its_own_assets(memory_client: TestClien
     scripts = re.findall(r'<script src="([^"]+)"', page.text)
     stylesheets = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', page.text)
     assert scripts and stylesheets
+    assert all(url.startswith("/static/vendor/swagger-ui-") for url in scripts + stylesheets)
+    assert all(memory_client.get(url).status_code == 200 for url in scripts + stylesheets)
     assert directives["default-src"] == "'none'"
-    assert set(directives["script-src"].split()) == set(scripts) | set(inline_script_hashes(page.text))
+    assert set(directives["script-src"].split()) == {"'self'"} | set(inline_script_hashes(page.text))
     assert "'unsafe-inline'" not in directives["script-src"] and "'unsafe-eval'" not in directives["script-src"]
-    assert set(directives["style-src"].split()) == set(stylesheets) | {"'unsafe-inline'"}
+    assert set(directives["style-src"].split()) == {"'self'", "'unsafe-inline'"}
     assert directives["connect-src"] == "'self'"  # the schema, "Try it out" and sign-in: this origin only
     assert directives["frame-ancestors"] == "'none'"
     assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"

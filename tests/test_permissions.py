@@ -112,7 +112,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/redoc"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,
@@ -214,12 +213,13 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path template) of every route the application serves (HEAD aside)."""
+    """(method, path template) of every route the application serves (HEAD aside), but the
+    HTML pages (tagged ``pages``), whose own table is in ``tests/test_pages.py``."""
     found = {
         (str(method), str(route.path))
         for route in iter_route_contexts(app.routes)
         for method in getattr(route, "methods", None) or ()
-        if method != "HEAD"
+        if method != "HEAD" and "pages" not in (getattr(route, "tags", None) or ())
     }
     return sorted(found, key=lambda route: (route[1], route[0]))
 

@@ -1,0 +1,17 @@
+"""Server-rendered pages in Chinese for every role (ADR 23), beside the API on the same service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from pages import docs, errors, signin, views
+from pages.assets import PREFIX, static_files
+
+
+def install(app: FastAPI) -> None:
+    """Pages, their static files, the offline ``/docs`` and the error pages, on ``app``."""
+    app.mount(PREFIX, static_files(), name="static")
+    app.include_router(docs.router)
+    app.include_router(signin.router)
+    app.include_router(views.router)
+    errors.install(app)

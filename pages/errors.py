@@ -1,0 +1,96 @@
+"""Errors of pages as pages: 401 → the sign-in form, 403 with no data, 404, 422 beside the fields.
+
+The API's handlers (``api.problems``) stay as they are; these wrap them and answer HTML
+only for page routes, and for unknown paths outside the API asked for by a browser.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from domain.errors import DomainError
+from pages.render import page
+from pages.session import CsrfRefused, SignInRequired
+
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+NOT_PAGES = ("/api/", "/openapi.json", "/docs", "/static/", "/healthz", "/readyz")
+TITLES = {400: "请求有误", 403: "无权查看", 404: "页面不存在", 405: "不支持的操作", 409: "与已有记录冲突",
+          422: "填写的内容不符合规则", 429: "操作过于频繁", 500: "服务器内部错误",
+          503: "数据正在更新，请稍后刷新"}  # fmt: skip
+FIELD_LABELS = {"year": "年度", "region": "分区", "code": "县级行政区划代码", "next": "跳转地址"}
+
+
+def is_page(request: Request) -> bool:
+    """A page route, or a browser asking for an unknown path outside the API."""
+    endpoint = request.scope.get("endpoint")
+    if endpoint is not None:
+        return str(getattr(endpoint, "__module__", "")).startswith("pages.") and not request.url.path.startswith(
+            NOT_PAGES
+        )
+    wants_html = "text/html" in request.headers.get("accept", "")
+    return wants_html and not request.url.path.startswith(NOT_PAGES)
+
+
+def error_page(request: Request, status: int, messages: list[str]) -> HTMLResponse:
+    return page(request, "error.html", {"status": status, "title": TITLES.get(status, "出错了"),
+                                        "messages": messages}, status=status)  # fmt: skip
+
+
+def sign_in_again(request: Request, error: SignInRequired) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"/signin?next={quote(target, safe='')}" + (f"&notice={error.notice}" if error.notice else "")
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    return RedirectResponse(location, status_code=303)
+
+
+async def _delegate(handler: Handler, request: Request, error: Exception) -> Response:
+    answer = handler(request, error)
+    return await answer if inspect.isawaitable(answer) else answer
+
+
+def install(app: FastAPI) -> None:
+    """After ``api.problems.install``: page errors as pages, the API's untouched."""
+    api_domain: Handler = app.exception_handlers[DomainError]
+    api_validation: Handler = app.exception_handlers[RequestValidationError]
+    api_http: Handler = app.exception_handlers[HTTPException]
+
+    async def signin_required(request: Request, error: SignInRequired) -> Response:
+        return sign_in_again(request, error)
+
+    async def csrf_refused(request: Request, _: CsrfRefused) -> Response:
+        return error_page(request, 403, ["表单已过期或来源不明（缺少有效的防伪令牌），操作未执行。请刷新页面后重试。"])
+
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        if not is_page(request):
+            return await _delegate(api_domain, request, error)
+        return error_page(request, error.status, [problem.message for problem in error.problems])
+
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        if not is_page(request):
+            return await _delegate(api_validation, request, error)
+        messages = [
+            f"{FIELD_LABELS.get(str(item['loc'][-1]), str(item['loc'][-1]))}：取值不符合要求" for item in error.errors()
+        ]
+        return error_page(request, 422, messages)
+
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if not is_page(request):
+            return await _delegate(api_http, request, error)
+        if error.status_code == 404:
+            return error_page(request, 404, [f"没有地址为 {request.url.path} 的页面。"])
+        return error_page(request, error.status_code, [TITLES.get(error.status_code, "请求未能完成。")])
+
+    app.add_exception_handler(SignInRequired, signin_required)  # type: ignore[arg-type]
+    app.add_exception_handler(CsrfRefused, csrf_refused)  # type: ignore[arg-type]
+    app.add_exception_handler(DomainError, domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]

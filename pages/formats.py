@@ -1,0 +1,58 @@
+"""How the pages write numbers, dates and periods: in Chinese, numbers to two places."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from domain.recorded_time import CHINA
+
+QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
+
+
+def number(value: object, unit: str = "") -> str:
+    """``92.875`` → ``92.88``; with a unit, ``92.88 分``; nothing known → ``—``."""
+    if value is None or value == "":
+        return "—"
+    try:
+        exact = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    shown = f"{exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    return f"{shown} {unit}" if unit else shown
+
+
+def period(text: str | None) -> str:
+    """``2023-05`` → 2023年5月, ``2023-Q2`` → 2023年第二季度, ``2023`` → 2023年."""
+    if not text:
+        return "整个指标"
+    year, _, rest = text.partition("-")
+    if not rest:
+        return f"{year}年"
+    if rest.startswith("Q") and rest[1:] in QUARTERS:
+        return f"{year}年第{QUARTERS[rest[1:]]}季度"
+    return f"{year}年{int(rest)}月" if rest.isdigit() else text
+
+
+def day(value: date | datetime | str | None) -> str:
+    """A Beijing date: 2023年6月10日."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(CHINA).date() if value.tzinfo else value.date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def moment(value: datetime | str | None) -> str:
+    """A Beijing date and time: 2023年6月10日 09:30."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(CHINA) if value.tzinfo else value
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+FILTERS = {"number": number, "period": period, "day": day, "moment": moment}

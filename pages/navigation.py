@@ -1,0 +1,57 @@
+"""Each role's home and navigation: what a user can open now, by their grants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.access import Action
+from pages.session import Viewer
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    description: str = ""
+
+
+def home_for(viewer: Viewer) -> str:
+    """Where ``/`` takes a user: the home of their widest role."""
+    roles = set(viewer.roles)
+    if "admin" in roles:
+        return "/centre"
+    if "evaluator" in roles:
+        return "/evaluation"
+    if "leader" in roles:
+        return "/rankings"
+    if "auditor" in roles:
+        return "/audit"
+    county = viewer.home_county()
+    if county is not None:
+        return f"/counties/{county}/tasks"
+    return "/rankings"
+
+
+def navigation(viewer: Viewer) -> list[Link]:
+    """The header's links for this user, home first; only pages they may open."""
+    principal = viewer.principal
+    links = [Link("首页", home_for(viewer))]
+    county = viewer.home_county()
+    if county is not None:
+        links += [Link("本县待办", f"/counties/{county}/tasks"), Link("本县得分", f"/counties/{county}")]
+    if principal.may(Action.READ):
+        links.append(Link("得分排名", "/rankings"))
+    if "evaluator" in viewer.roles:
+        links.append(Link("评估组工作台", "/evaluation"))
+    if principal.may(Action.READ_AUDIT):
+        links.append(Link("审计", "/audit"))
+    if principal.may(Action.MANAGE_ORGANISATION):
+        links.append(Link("中心专班", "/centre"))
+    links.append(Link("接口文档", "/docs"))
+    seen: set[str] = set()
+    unique = []
+    for link in links:
+        if link.href not in seen:
+            seen.add(link.href)
+            unique.append(link)
+    return unique
