@@ -187,11 +187,13 @@ class PositionClient(TestClient):
 
 
 @contextmanager
-def client_for(url: str, *, background: bool = True) -> Iterator[TestClient]:
+def client_for(url: str, *, background: bool = True, follow_store: bool = True) -> Iterator[TestClient]:
     """The API over ``url``, signed in as an administrator, its read models kept by the
-    background projection thread as in production."""
+    background projection thread as in production. Tests also write through the ledger
+    directly, so by default the client reads after everything committed (``follow_store``);
+    tests of read positions themselves name the position in each request."""
     app = create_app(lambda: Platform(parse_database_url(url)), background=background)
-    with PositionClient(app) as test_client:
+    with PositionClient(app, follow_store=follow_store) as test_client:
         if ADMIN not in app.state.platform.organisation.current().users:
             add_user(app.state.platform, ADMIN, Grant("g-admin", "admin"))
         test_client.headers.update(login(test_client, ADMIN))

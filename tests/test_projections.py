@@ -133,7 +133,7 @@ def test_runner_killed_mid_batch_resumes_exactly_once(
 
 def test_read_your_writes_by_position(store_url: str, scheme_document: dict[str, Any]) -> None:
     """Each 2xx write names its log position; a read that sends it back sees that write (ADR 24)."""
-    with client_for(store_url) as client:
+    with client_for(store_url, follow_store=False) as client:
         client.post("/api/v1/schemes", json={**scheme_document, "id": "s-1"})
         code = "620421"
         enrolment = {"code": code, "name": "县", "province": "省", "region": "west", "scheme": "s-1"}

@@ -22,7 +22,7 @@ COUNTY = "130425"
 
 @pytest.fixture
 def county_client(store_url: str, scheme_document: dict[str, Any]) -> Iterator[TestClient]:
-    with client_for(store_url) as client:
+    with client_for(store_url, follow_store=False) as client:  # it knows only the positions it was given
         assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
         enrol_over_http(client, COUNTY)
         assert client.get("/api/v1/counties").status_code == 200  # waits for the enrolment to be projected
