@@ -16,6 +16,10 @@ floor to T (a *fence*): writers still waiting for the lock then stamp after T. E
 it learns a log position that covers every event stamped at or before T, which the read
 models must reach before answering (ADR 16).
 
+Each accepted command is recorded beside its events, in the same transaction, in
+``…_commands`` (ADR 22): the store refuses to record a command twice, and a writer that
+lost the answer to its COMMIT looks its commands up to learn whether it happened.
+
 Events given a recorded time by the caller (``Context.recorded_at``: the demo and tests
 writing history at chosen instants) keep it and stand outside this order.
 """
@@ -25,10 +29,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -44,175 +48,61 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
-from psycopg.sql import SQL, Identifier
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-ONE_MICROSECOND = timedelta(microseconds=1)
+from ruraleval.commit_order import (
+    CommitOutcomeUnknown,
+    Floor,
+    Hold,
+    RecordedCommand,
+    SequencedRecorder,
+    instant,
+    micros,
+    positions_of,
+)
+from ruraleval.sequencing_postgres import SequencedPostgresRecorder, floor_of
 
+__all__ = [
+    "RECORDER_TOPICS",
+    "CommitOutcomeUnknown",
+    "Floor",
+    "Hold",
+    "SequencedPOPORecorder",
+    "SequencedPostgresRecorder",
+    "SequencedRecorder",
+    "SequencedSQLiteRecorder",
+    "instant",
+    "micros",
+    "sequenced",
+]
 
-def micros(moment: datetime) -> int:
-    return (moment - EPOCH) // ONE_MICROSECOND
-
-
-def instant(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
-
-
-@dataclass(frozen=True)
-class Floor:
-    """Every event stamped at or before ``us`` is committed at log position ``head`` or earlier,
-    and no event will ever be stamped at or before ``us``."""
-
-    us: int
-    head: int
-
-
-class Hold:
-    """The store's write lock, held from before a batch is stamped until it is committed."""
-
-    def __init__(self, floor_us: int) -> None:
-        self.floor_us = floor_us
-        self.stamped_us: int | None = None
-        self.recorded = False
-
-    def stamp(self, clock: Callable[[], datetime]) -> datetime:
-        """The batch's recorded time: the clock, but always after everything committed before."""
-        if self.stamped_us is None:
-            self.stamped_us = max(micros(clock()), self.floor_us + 1)
-        return instant(self.stamped_us)
-
-    @property
-    def new_floor(self) -> int | None:
-        """What the floor becomes when the batch commits (None: it stays)."""
-        return self.stamped_us if self.recorded else None
-
-
-class SequencedRecorder(Protocol):
-    """An application recorder that stamps in commit order and answers barriers."""
-
-    def hold(self) -> Any:
-        """A context manager: one write transaction holding the lock; yields a ``Hold``."""
-        ...
-
-    def floor(self) -> Floor:
-        """The floor as last committed, read without the lock."""
-        ...
-
-    def fence(self, at_us: int) -> Floor:
-        """Takes the lock once and raises the floor to at least ``at_us``."""
-        ...
-
-
-# ---------------------------------------------------------------- PostgreSQL
-
-
-class SequencedPostgresRecorder(PostgresApplicationRecorder):
-    """The library's recorder, with the floor in ``<events table>_clock``.
-
-    Inside ``hold()`` the library's ``insert_events`` (called by ``Application.save``)
-    writes on the held transaction instead of opening one of its own; outside, it is the
-    library's, untouched.
-    """
-
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
-        super().__init__(datastore, events_table_name=events_table_name)
-        self.clock_table_name = f"{events_table_name}_clock"
-        self.check_identifier_length(self.clock_table_name)
-        schema, clock = Identifier(datastore.schema), Identifier(self.clock_table_name)
-        events = Identifier(self.events_table_name)
-        self.sql_create_statements.append(
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {0}.{1} (id SMALLINT PRIMARY KEY CHECK (id = 1), last_us BIGINT NOT NULL)"
-            ).format(schema, clock)
-        )
-        self.sql_create_statements.append(
-            SQL("INSERT INTO {0}.{1} (id, last_us) VALUES (1, 0) ON CONFLICT (id) DO NOTHING").format(schema, clock)
-        )
-        self._select_floor = SQL("SELECT last_us FROM {0}.{1} WHERE id = 1").format(schema, clock)
-        self._select_floor_and_head = SQL(
-            "SELECT c.last_us, (SELECT MAX(notification_id) FROM {0}.{2}) AS head FROM {0}.{1} AS c WHERE c.id = 1"
-        ).format(schema, clock, events)
-        self._raise_floor = SQL("UPDATE {0}.{1} SET last_us = %s WHERE id = 1 AND last_us < %s").format(schema, clock)
-        self._held = threading.local()
-
-    @contextmanager
-    def hold(self) -> Iterator[Hold]:
-        # In pipeline mode, as the library's own insert: three round trips in all (lock and
-        # read the floor; insert; move the floor and commit), however long the batch takes.
-        with (
-            self.datastore.get_connection() as conn,
-            conn.pipeline() as pipeline,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._lock_table(curs)
-            curs.execute(self._select_floor, prepare=True)
-            pipeline.sync()
-            row = curs.fetchone()
-            assert row is not None, "the clock row is created with the table"
-            hold = Hold(int(row["last_us"]))
-            self._held.context = (conn, pipeline, hold)
-            try:
-                yield hold
-            finally:
-                self._held.context = None
-            if hold.new_floor is not None:
-                curs.execute(self._raise_floor, (hold.new_floor, hold.new_floor), prepare=True)
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        held = getattr(self._held, "context", None)
-        if held is None:
-            return super().insert_events(stored_events, **kwargs)
-        conn, pipeline, hold = held
-        if not stored_events:
-            return []
-        with conn.cursor() as curs:
-            self._notify_channel(curs)
-        with conn.cursor() as curs:
-            # The events table's own INSERT … RETURNING, on the held transaction (the lock is held already).
-            super(PostgresApplicationRecorder, self)._insert_stored_events(curs, stored_events, **kwargs)
-            pipeline.sync()  # a version conflict is raised here, before anything else happens
-            notification_ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        hold.recorded = True
-        return notification_ids
-
-    def floor(self) -> Floor:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_floor_and_head, prepare=True)
-            return _floor(curs.fetchone())
-
-    def fence(self, at_us: int) -> Floor:
-        # One round trip: lock, raise the floor, read it and the head, commit.
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            with conn.pipeline(), conn.transaction():
-                self._lock_table(curs)
-                curs.execute(self._raise_floor, (at_us, at_us), prepare=True)
-                curs.execute(self._select_floor_and_head, prepare=True)
-            return _floor(curs.fetchone())
-
-
-def _floor(row: Any) -> Floor:
-    assert row is not None, "the clock row is created with the table"
-    values = list(row.values()) if isinstance(row, dict) else list(row)
-    return Floor(int(values[0]), int(values[1] or 0))
+_COMMAND_COLUMNS = "command_id, stream, first_position, last_position, version, result, recorded_us"
 
 
 # ---------------------------------------------------------------- SQLite
 
 
 class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
-    """The library's recorder, with the floor in ``stored_events_clock``; ``BEGIN IMMEDIATE`` is the lock."""
+    """The library's recorder, with the floor in ``…_clock`` and the commands in ``…_commands``.
+
+    ``BEGIN IMMEDIATE`` is the write lock. Within ``hold()`` the events go in with one
+    ``executemany`` (their rowids follow on from the last one: nobody else can insert
+    while the lock is held) instead of one statement per event.
+    """
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events") -> None:
-        self.clock_table_name = f"{events_table_name}_clock"  # before the library builds its create statements
+        # before the library builds its create statements
+        self.clock_table_name = f"{events_table_name}_clock"
+        self.commands_table_name = f"{events_table_name}_commands"
         super().__init__(datastore, events_table_name)
         self._select_floor_and_head = (
             f"SELECT c.last_us, (SELECT MAX(rowid) FROM {self.events_table_name}) AS head"
             f" FROM {self.clock_table_name} AS c WHERE c.id = 1"
         )
         self._raise_floor = f"UPDATE {self.clock_table_name} SET last_us = ? WHERE id = 1 AND last_us < ?"
+        self._insert_command = (
+            f"INSERT INTO {self.commands_table_name} ({_COMMAND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
         self._held = threading.local()
         self._writers = threading.Lock()
         # An in-memory database needs the pool's reader/writer exclusion; a file has BEGIN IMMEDIATE.
@@ -224,10 +114,13 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {self.clock_table_name}"
             " (id INTEGER PRIMARY KEY CHECK (id = 1), last_us INTEGER NOT NULL)",
             f"INSERT OR IGNORE INTO {self.clock_table_name} (id, last_us) VALUES (1, 0)",
+            f"CREATE TABLE IF NOT EXISTS {self.commands_table_name} (command_id TEXT PRIMARY KEY, stream TEXT NOT NULL,"
+            " first_position INTEGER NOT NULL, last_position INTEGER NOT NULL, version INTEGER NOT NULL,"
+            " result TEXT NOT NULL, recorded_us INTEGER NOT NULL)",
         ]
 
     @contextmanager
-    def _immediate(self) -> Iterator[Any]:
+    def _immediate(self, hold: Hold | None = None) -> Iterator[Any]:
         """One write transaction that holds SQLite's write lock from its first statement.
 
         This process's writers (the ledger's writer, barriers of reads) queue on a lock
@@ -235,6 +128,9 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
         would make them wait inside its queue, where they block every reader of the
         pool, among them a projection holding the database's write lock for the read
         models and reading events: a cycle broken only by timeouts (seconds).
+
+        A failed COMMIT of a transaction that recorded commands (``hold``) may have
+        happened (disk I/O errors are reported after the fact): ``CommitOutcomeUnknown``.
         """
         with self._writers, self.datastore.get_connection(commit=self._pool_interlock) as conn:
             try:
@@ -250,16 +146,24 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
                     raise _persistence_error(error) from error
                 raise
             try:
-                conn.commit()
-            except sqlite3.Error as error:
-                conn.rollback()
-                raise _persistence_error(error) from error
+                self._commit(conn)
+            except Exception as error:
+                with suppress(sqlite3.Error):
+                    conn.rollback()
+                if hold is not None and hold.recorded:
+                    raise CommitOutcomeUnknown(hold.command_ids(), error) from error
+                raise _persistence_error(error) if isinstance(error, sqlite3.Error) else error from error
+
+    def _commit(self, conn: Any) -> None:
+        """The commit, on its own: the seam where tests make it fail before or after it happens."""
+        conn.commit()
 
     @contextmanager
     def hold(self) -> Iterator[Hold]:
-        with self._immediate() as cursor:
+        hold = Hold(0)
+        with self._immediate(hold) as cursor:
             cursor.execute(self._select_floor_and_head)
-            hold = Hold(int(cursor.fetchone()[0]))
+            hold.floor_us = int(cursor.fetchone()[0])
             self._held.context = (cursor, hold)
             try:
                 yield hold
@@ -273,23 +177,66 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
         if held is None:
             return super().insert_events(stored_events, **kwargs)
         cursor, hold = held
+        if not stored_events:
+            return []
         try:
-            ids = self._insert_events(cursor, stored_events, **kwargs)
+            cursor.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}")
+            last = int(cursor.fetchone()[0])
+            cursor.executemany(self.insert_events_statement, [_event_params(e) for e in stored_events])
+            ids = list(range(last + 1, last + 1 + len(stored_events)))
+            by_version = {(e.originator_id, e.originator_version): i for e, i in zip(stored_events, ids, strict=True)}
+            recorded_us = hold.next_floor if hold.next_floor is not None else micros_now()
+            spans = positions_of(hold.commands, by_version)
+            params = [
+                (row.command_id.hex, str(row.stream), first, final, row.last_version, row.result.decode(), recorded_us)
+                for row, (first, final) in zip(hold.commands, spans, strict=True)
+            ]
+            cursor.executemany(self._insert_command, params)
+        except sqlite3.IntegrityError as error:
+            if self.commands_table_name in str(error):
+                raise CommitOutcomeUnknown(hold.command_ids(), error) from error  # recorded before: look it up
+            raise _persistence_error(error) from error
         except sqlite3.Error as error:
             raise _persistence_error(error) from error
-        hold.recorded = hold.recorded or bool(stored_events)
+        hold.recorded = True
         return ids
+
+    def recorded_commands(self, command_ids: Sequence[UUID]) -> list[RecordedCommand]:
+        if not command_ids:
+            return []
+        marks = ", ".join("?" for _ in command_ids)
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT {_COMMAND_COLUMNS} FROM {self.commands_table_name} WHERE command_id IN ({marks})",
+                [command_id.hex for command_id in command_ids],
+            )
+            return [_recorded(tuple(row)) for row in cursor.fetchall()]
 
     def floor(self) -> Floor:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self._select_floor_and_head)
-            return _floor(tuple(cursor.fetchone()))
+            return floor_of(tuple(cursor.fetchone()))
 
     def fence(self, at_us: int) -> Floor:
         with self._immediate() as cursor:
             cursor.execute(self._raise_floor, (at_us, at_us))
             cursor.execute(self._select_floor_and_head)
-            return _floor(tuple(cursor.fetchone()))
+            return floor_of(tuple(cursor.fetchone()))
+
+
+def _event_params(event: StoredEvent) -> tuple[Any, ...]:
+    originator = event.originator_id.hex if isinstance(event.originator_id, UUID) else event.originator_id
+    return (originator, event.originator_version, event.topic, event.state)
+
+
+def _recorded(row: tuple[Any, ...]) -> RecordedCommand:
+    command_id, stream, first, last, version, result, recorded_us = row
+    return RecordedCommand(UUID(command_id), UUID(stream), int(first), int(last), int(version), str(result).encode(),
+                           int(recorded_us))  # fmt: skip
+
+
+def micros_now() -> int:
+    return micros(datetime.now(UTC))
 
 
 _SQLITE_ERRORS: tuple[tuple[type[sqlite3.Error], type[PersistenceError]], ...] = (
@@ -316,22 +263,68 @@ def _persistence_error(error: sqlite3.Error) -> PersistenceError:
 
 
 class SequencedPOPORecorder(POPOApplicationRecorder):
-    """In memory: the recorder's own lock is the write lock; the floor is an attribute."""
+    """In memory: the recorder's own lock is the write lock; the floor is an attribute.
+
+    A batch's events and commands are kept aside until the end of ``hold()`` and added
+    together there: the commit.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self._floor_us = 0
+        self._commands: dict[UUID, RecordedCommand] = {}
+        self._held = threading.local()
 
     @contextmanager
     def hold(self) -> Iterator[Hold]:
         with self._database_lock:
             hold = Hold(self._floor_us)
-            head = len(self._stored_events)
-            yield hold
-            if len(self._stored_events) > head:
-                hold.recorded = True
+            self._held.context = hold
+            try:
+                yield hold
+            finally:
+                self._held.context = None
             if hold.new_floor is not None:
                 self._floor_us = max(self._floor_us, hold.new_floor)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        hold: Hold | None = getattr(self._held, "context", None)
+        if hold is None or not stored_events:
+            return super().insert_events(stored_events, **kwargs)
+        if any(row.command_id in self._commands for row in hold.commands):
+            raise CommitOutcomeUnknown(hold.command_ids(), IntegrityError("a command was recorded before"))
+        self._assert_uniqueness(stored_events, **kwargs)
+        first = len(self._stored_events) + 1
+        ids = list(range(first, first + len(stored_events)))
+        by_version = {(e.originator_id, e.originator_version): i for e, i in zip(stored_events, ids, strict=True)}
+        stamp = hold.next_floor if hold.next_floor is not None else micros_now()
+        spans = positions_of(hold.commands, by_version)
+        commands = {
+            row.command_id: RecordedCommand(row.command_id, row.stream, *span, row.last_version, row.result, stamp)
+            for row, span in zip(hold.commands, spans, strict=True)
+        }
+
+        def commit() -> None:
+            self._update_table(stored_events, **kwargs)
+            self._commands.update(commands)
+
+        try:
+            self._commit(commit)
+        except Exception as error:
+            if len(self._stored_events) >= ids[-1] and hold.next_floor is not None:  # it did commit
+                self._floor_us = max(self._floor_us, hold.next_floor)
+            raise CommitOutcomeUnknown(hold.command_ids(), error) from error
+        hold.recorded = True
+        self._notify_listeners()
+        return ids
+
+    def _commit(self, commit: Callable[[], None]) -> None:
+        """The commit, on its own: the seam where tests make it fail before or after it happens."""
+        commit()
+
+    def recorded_commands(self, command_ids: Sequence[UUID]) -> list[RecordedCommand]:
+        with self._database_lock:
+            return [self._commands[command_id] for command_id in command_ids if command_id in self._commands]
 
     def floor(self) -> Floor:
         with self._database_lock:

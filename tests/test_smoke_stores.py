@@ -10,4 +10,7 @@ def test_ready_on_both_stores(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["ready"] is True
-    assert set(body["projections"]) == {"counties", "scores", "score_history", "county_events", "monitoring", "results"}
+    assert set(body["projections"]) == {
+        "counties", "scores", "score_history", "county_events", "monitoring", "results", "scorecards"
+    }
+    assert all(state["failure"] is None for state in body["projections"].values())

@@ -1,0 +1,229 @@
+"""The PostgreSQL recorder that stamps in commit order and records each command once (ADR 16, 22).
+
+Importable as ``ruraleval.sequencing:SequencedPostgresRecorder`` (the topic stored in
+deployments' settings); it lives here to keep the module of each store short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+from ruraleval.commit_order import CommitOutcomeUnknown, Floor, Hold, RecordedCommand
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Held:
+    """The transaction a ``hold()`` keeps open: its connection, its pipeline (left by the commit) and its lock."""
+
+    conn: psycopg.Connection[Any]
+    pipeline: contextlib.ExitStack
+    hold: Hold
+    committed: bool = False
+
+
+class SequencedPostgresRecorder(PostgresApplicationRecorder):
+    """The library's recorder, with the floor in ``<events>_clock`` and the commands in ``<events>_commands``.
+
+    Inside ``hold()`` the library's ``insert_events`` (called by ``Application.save``)
+    inserts the batch's events and commands, moves the floor and commits, on the held
+    transaction; outside, it is the library's, untouched. A batch costs two round
+    trips, both in pipeline mode with prepared statements: (BEGIN, lock, read the floor)
+    and (NOTIFY, one INSERT of all events and commands, move the floor, COMMIT). Each
+    round trip is also a wait for the GIL when the process is busy, so fewer is faster
+    well beyond the network's share.
+    """
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.clock_table_name = f"{events_table_name}_clock"
+        self.commands_table_name = f"{events_table_name}_commands"
+        self.check_identifier_length(self.clock_table_name)
+        self.check_identifier_length(self.commands_table_name)
+        schema, clock = Identifier(datastore.schema), Identifier(self.clock_table_name)
+        events, commands = Identifier(self.events_table_name), Identifier(self.commands_table_name)
+        id_type = Identifier(datastore.originator_id_type)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (id SMALLINT PRIMARY KEY CHECK (id = 1), last_us BIGINT NOT NULL)"
+            ).format(schema, clock)
+        )
+        self.sql_create_statements.append(
+            SQL("INSERT INTO {0}.{1} (id, last_us) VALUES (1, 0) ON CONFLICT (id) DO NOTHING").format(schema, clock)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (command_id uuid PRIMARY KEY, stream {2} NOT NULL,"
+                " first_position BIGINT NOT NULL, last_position BIGINT NOT NULL, version BIGINT NOT NULL,"
+                " result TEXT NOT NULL, recorded_us BIGINT NOT NULL)"
+            ).format(schema, commands, id_type)
+        )
+        self._select_floor = SQL("SELECT last_us FROM {0}.{1} WHERE id = 1").format(schema, clock)
+        self._select_floor_and_head = SQL(
+            "SELECT c.last_us, (SELECT MAX(notification_id) FROM {0}.{2}) AS head FROM {0}.{1} AS c WHERE c.id = 1"
+        ).format(schema, clock, events)
+        self._raise_floor = SQL("UPDATE {0}.{1} SET last_us = %s WHERE id = 1 AND last_us < %s").format(schema, clock)
+        # The events and their commands in one statement: the commands' positions come
+        # from the ids the events are given. Plain arrays rather than the library's
+        # composite type: psycopg dumps those in binary, composites in text, per field.
+        self._insert_batch = SQL(
+            "WITH e AS ("
+            " INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%s::{3}[], %s::bigint[], %s::text[], %s::bytea[])"
+            " RETURNING originator_id, originator_version, notification_id"
+            "), c AS ("
+            " INSERT INTO {0}.{2} (command_id, stream, first_position, last_position, version, result, recorded_us)"
+            " SELECT k.command_id, k.stream, MIN(e.notification_id), MAX(e.notification_id), k.last_version,"
+            " k.result, COALESCE(%s::bigint, (EXTRACT(EPOCH FROM now()) * 1000000)::bigint)"
+            " FROM unnest(%s::uuid[], %s::{3}[], %s::bigint[], %s::bigint[], %s::text[])"
+            " AS k(command_id, stream, first_version, last_version, result)"
+            " JOIN e ON e.originator_id = k.stream"
+            " AND e.originator_version BETWEEN k.first_version AND k.last_version"
+            " GROUP BY k.command_id, k.stream, k.last_version, k.result"
+            ") SELECT notification_id FROM e ORDER BY notification_id"
+        ).format(schema, events, commands, id_type)
+        self._select_commands = SQL(
+            "SELECT command_id, stream, first_position, last_position, version, result, recorded_us"
+            " FROM {0}.{1} WHERE command_id = ANY(%s::uuid[])"
+        ).format(schema, commands)
+        self._notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+        self._held = threading.local()
+
+    @contextmanager
+    def hold(self) -> Iterator[Hold]:
+        with self.datastore.get_connection() as conn:
+            pipeline = contextlib.ExitStack()
+            try:
+                sync = pipeline.enter_context(conn.pipeline())
+                curs = pipeline.enter_context(conn.cursor())
+                curs.execute("BEGIN", prepare=False)  # transaction control: nothing to plan, never prepared
+                self._lock_table(curs)
+                curs.execute(self._select_floor, prepare=True)
+                sync.sync()
+                row = curs.fetchone()
+                assert row is not None, "the clock row is created with the table"
+                held = _Held(conn, pipeline, Hold(int(row["last_us"])))
+                self._held.context = held
+                try:
+                    yield held.hold
+                finally:
+                    self._held.context = None
+                if not held.committed:  # nothing was inserted: release the lock
+                    # COMMIT rather than ROLLBACK: psycopg forgets every prepared statement
+                    # of a connection on which it sees a ROLLBACK go by.
+                    curs.execute("COMMIT", prepare=False)
+                    pipeline.close()
+            except BaseException:
+                _abandon(conn, pipeline)
+                raise
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        held: _Held | None = getattr(self._held, "context", None)
+        if held is None:
+            return super().insert_events(stored_events, **kwargs)
+        if not stored_events:
+            return []
+        hold, conn = held.hold, held.conn
+        rows = hold.commands
+        with conn.cursor() as curs:
+            curs.execute(self._notify, prepare=False)  # a utility statement: nothing to plan
+            curs.execute(
+                self._insert_batch,
+                (
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events],
+                    [e.state for e in stored_events],
+                    hold.next_floor,
+                    [r.command_id for r in rows],
+                    [r.stream for r in rows],
+                    [r.first_version for r in rows],
+                    [r.last_version for r in rows],
+                    [r.result.decode() for r in rows],
+                ),
+                prepare=True,
+            )
+            ids_cursor = curs
+            with conn.cursor() as tail:
+                if hold.next_floor is not None:
+                    tail.execute(self._raise_floor, (hold.next_floor, hold.next_floor), prepare=True)
+                tail.execute("COMMIT", prepare=False)
+                # Leaving the pipeline sends it all and waits for the answers: the one round trip of the commit.
+                try:
+                    held.pipeline.close()
+                except psycopg.errors.UniqueViolation as error:
+                    if error.diag.constraint_name == f"{self.events_table_name}_pkey":
+                        raise IntegrityError(str(error)) from error  # a version conflict: nothing was stored
+                    raise CommitOutcomeUnknown(hold.command_ids(), error) from error
+                except Exception as error:
+                    raise CommitOutcomeUnknown(hold.command_ids(), error) from error
+            held.committed = True
+            hold.recorded = True
+            return [row["notification_id"] for row in ids_cursor.fetchall()]
+
+    def recorded_commands(self, command_ids: Sequence[UUID]) -> list[RecordedCommand]:
+        if not command_ids:
+            return []
+        # Behind the write lock: a transaction of a lost connection may still be committing;
+        # the lock waits for it to end either way before the commands are read.
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)
+            curs.execute(self._select_commands, (list(command_ids),), prepare=True)
+            return [
+                RecordedCommand(
+                    command_id=row["command_id"],
+                    stream=row["stream"],
+                    first_position=int(row["first_position"]),
+                    last_position=int(row["last_position"]),
+                    version=int(row["version"]),
+                    result=row["result"].encode(),
+                    recorded_us=int(row["recorded_us"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    def floor(self) -> Floor:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_floor_and_head, prepare=True)
+            return floor_of(curs.fetchone())
+
+    def fence(self, at_us: int) -> Floor:
+        # One round trip: lock, raise the floor, read it and the head, commit.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            with conn.pipeline(), conn.transaction():
+                self._lock_table(curs)
+                curs.execute(self._raise_floor, (at_us, at_us), prepare=True)
+                curs.execute(self._select_floor_and_head, prepare=True)
+            return floor_of(curs.fetchone())
+
+
+def _abandon(conn: psycopg.Connection[Any], pipeline: contextlib.ExitStack) -> None:
+    """Leaves a failed held transaction: out of the pipeline, rolled back; a broken connection is left to the pool."""
+    with contextlib.suppress(Exception):
+        pipeline.close()
+    if conn.closed or conn.broken:
+        return
+    try:
+        conn.rollback()  # psycopg's own, which also forgets the prepared statements in step with the server
+    except Exception:
+        log.warning("rollback failed; closing the connection", exc_info=True)
+        conn.close()
+
+
+def floor_of(row: Any) -> Floor:
+    assert row is not None, "the clock row is created with the table"
+    values = list(row.values()) if isinstance(row, dict) else list(row)
+    return Floor(int(values[0]), int(values[1] or 0))
