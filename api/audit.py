@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import require
-from api.context import platform
+from api.context import one_hop, platform
 from api.models import DigestOut, VerificationOut
 from domain.access import Action
 from domain.errors import InvalidCommand
@@ -22,6 +22,7 @@ router = APIRouter(
 
 
 @router.get("/verify", response_model=VerificationOut, summary="重新计算每个县的哈希链，报告被改动、删除或重排的事件")
+@one_hop
 def verify_chains(
     expected: str | None = Query(None, alias="digest", description="此前记下的摘要：证明其之前的历史未被改动"),
     service: Platform = Depends(platform),
@@ -34,5 +35,6 @@ def verify_chains(
 
 
 @router.get("/digest", response_model=DigestOut, summary="所有县事件流末端的摘要")
+@one_hop
 def stream_digest(service: Platform = Depends(platform)) -> DigestOut:
     return DigestOut(digest=digest(service.ledger))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import structlog
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import internal_error
@@ -20,6 +23,8 @@ from domain.inputs import county_code_refusal, normalise
 from ruraleval.platform import Platform
 
 log = structlog.get_logger("ruraleval.api")
+P = ParamSpec("P")
+R = TypeVar("R")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
 # Path parameters that stand for a county code or a period (ADR 17).
 NORMALISED_PATH_PARAMETERS = ("code", "period")
@@ -27,6 +32,21 @@ NORMALISED_PATH_PARAMETERS = ("code", "period")
 # names the position it needs in the same header, and its answer what it reflected.
 LOG_POSITION = "x-log-position"
 READ_POSITION = "x-read-position"
+
+
+def one_hop(endpoint: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """A route whose work blocks (the store, the ledger), run as one worker-thread hop.
+
+    FastAPI runs a plain ``def`` route in a worker thread and then validates its answer in
+    another; as ``async`` with its body in one hop, the validation runs on the event loop.
+    FastAPI reads the parameters (and their dependencies) through ``__wrapped__``.
+    """
+
+    @functools.wraps(endpoint)
+    async def hop(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return hop
 
 
 async def platform(request: Request) -> Platform:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Authenticated, require
-from api.context import command_context, county_in_path, may_correct, platform
+from api.context import command_context, county_in_path, may_correct, one_hop, platform
 from api.models import (
     AdjustmentIn,
     AdoptionIn,
@@ -132,6 +132,7 @@ def rounded(value: Any) -> Any:
     dependencies=allowed(Action.ENROL_COUNTY, county_param=None),
     summary="县入选（按评估方案建立指标体系）",
 )
+@one_hop
 def enrol_county(body: CountyIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
     scheme = service.ledger.scheme(body.scheme).scheme
     command = c.EnrolCounty(body.code, body.name, body.province, body.region, scheme)

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, Field
 
 from api.auth import require
-from api.context import attachment, platform
+from api.context import attachment, one_hop, platform
 from api.counties import allowed, record
 from api.models import Body, Period, Recorded, Text, Year, no_nul
 from domain import commands as c
@@ -141,6 +141,7 @@ async def close_thread(code: str, body: CloseIn, request: Request, service: Plat
 
 @router.get("/{code}/feedback", response_model=FeedbackOut, dependencies=allowed(Action.READ),
             summary="反馈列表（status=open 为未结束的反馈）")  # fmt: skip
+@one_hop
 def list_feedback(
     code: str,
     status: Literal["open", "returned", "answered", "accepted", "closed", "all"] = Query(
@@ -212,6 +213,7 @@ async def record_action_plan(
 
 @router.get("/{code}/indicators/{indicator}/action-plan", response_model=ActionPlanOut,
             dependencies=allowed(Action.READ), summary="指标的行动方案")  # fmt: skip
+@one_hop
 def action_plan(
     code: str, indicator: str, year: Year | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
 ) -> ActionPlanOut:
@@ -231,6 +233,7 @@ def _plan_out(code: str, year: int, indicator: str, plan: ActionPlan) -> ActionP
 @router.get("/{code}/files/{sha256}", dependencies=allowed(Action.READ), response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}}, "description": "附件内容"}},
             summary="下载行动方案的附件（按内容哈希）")  # fmt: skip
+@one_hop
 def download_file(code: str, sha256: str, service: Platform = Depends(platform)) -> Response:
     county = service.ledger.county(code)
     names = {item.sha256: item.name for book in county.years.values() for plan in book.action_plans.values()

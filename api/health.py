@@ -6,7 +6,7 @@ import structlog
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from api.context import platform
+from api.context import one_hop, platform
 from api.models import ReadinessOut
 from ruraleval.platform import Platform
 
@@ -25,6 +25,7 @@ async def healthz() -> dict[str, str]:
     responses={503: {"model": ReadinessOut, "description": "存储不可用"}},
     summary="存储可用；各投影落后事件日志多少",
 )
+@one_hop
 def readyz(service: Platform = Depends(platform)) -> JSONResponse:
     try:
         head = service.ledger.head()

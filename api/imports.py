@@ -20,7 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.context import attachment, command_context, county_in_path, may_correct, platform
+from api.context import attachment, command_context, county_in_path, may_correct, one_hop, platform
 from api.counties import allowed
 from api.models import Body, Number, Period
 from api.problems import PROBLEM_TYPE, ProblemDetail
@@ -149,6 +149,7 @@ BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     dependencies=allowed(Action.READ),
     summary="下载数据报送模板（该期间应报的指标，预填名称、单位、有效范围和已报数值）",
 )
+@one_hop
 def template(
     code: str,
     request: Request,

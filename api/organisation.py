@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Authenticated, require
-from api.context import command_context, platform
+from api.context import command_context, one_hop, platform
 from api.models import (
     ApiKeyIn,
     ApiKeyOut,
@@ -67,7 +67,7 @@ def organisation_at(service: Platform, as_of: str | None) -> Organisation:
 
 
 @router.get("/auth/me", response_model=PrincipalOut, tags=["登录 auth"], summary="当前登录者及其角色范围")
-def who_am_i(principal: Authenticated) -> PrincipalOut:
+async def who_am_i(principal: Authenticated) -> PrincipalOut:
     readable = principal.readable_counties()
     return PrincipalOut(
         name=principal.name,
@@ -78,12 +78,14 @@ def who_am_i(principal: Authenticated) -> PrincipalOut:
 
 
 @router.get("/users", response_model=list[UserOut], dependencies=[READ_ORG], summary="用户及其授权（可查看任一时刻）")
+@one_hop
 def list_users(as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> list[UserOut]:
     users = organisation_at(service, as_of).users.values()
     return [user_out(user) for user in sorted(users, key=lambda u: u.username)]
 
 
 @router.post("/users", status_code=201, response_model=UserOut, dependencies=[MANAGE], summary="新增用户")
+@one_hop
 def add_user(body: UserIn, request: Request, service: Platform = Depends(platform)) -> UserOut:
     grants = [Grant(uuid.uuid4().hex[:12], g.role, g.county, g.team, g.department) for g in body.roles]
     password_hash = hash_password(body.password)
@@ -96,6 +98,7 @@ def add_user(body: UserIn, request: Request, service: Platform = Depends(platfor
 
 
 @router.get("/users/{username}", response_model=UserOut, dependencies=[READ_ORG], summary="查看用户（可查看任一时刻）")
+@one_hop
 def get_user(username: str, as_of: str | None = AS_OF, service: Platform = Depends(platform)) -> UserOut:
     return user_out(organisation_at(service, as_of).user(username))
 
@@ -103,6 +106,7 @@ def get_user(username: str, as_of: str | None = AS_OF, service: Platform = Depen
 @router.post(
     "/users/{username}/grants", status_code=201, response_model=UserOut, dependencies=[MANAGE], summary="授予角色"
 )
+@one_hop
 def grant_role(username: str, body: GrantChangeIn, request: Request, service: Platform = Depends(platform)) -> UserOut:
     grant = Grant(uuid.uuid4().hex[:12], body.role, body.county, body.team, body.department)
 
@@ -116,6 +120,7 @@ def grant_role(username: str, body: GrantChangeIn, request: Request, service: Pl
 @router.post(
     "/users/{username}/grants/{grant_id}/revoke", response_model=UserOut, dependencies=[MANAGE], summary="撤销角色"
 )
+@one_hop
 def revoke_role(
     username: str, grant_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> UserOut:
@@ -127,6 +132,7 @@ def revoke_role(
 
 
 @router.post("/users/{username}/deactivate", response_model=UserOut, dependencies=[MANAGE], summary="停用用户")
+@one_hop
 def deactivate_user(username: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)) -> UserOut:
     def change(organisation: Organisation, context: Context) -> None:
         organisation.deactivate_user(username, body.reason, context)
@@ -136,12 +142,14 @@ def deactivate_user(username: str, body: ReasonIn, request: Request, service: Pl
 
 
 @router.get("/teams", response_model=list[TeamOut], dependencies=[READ_ORG], summary="评估组及其负责的县")
+@one_hop
 def list_teams(service: Platform = Depends(platform)) -> list[TeamOut]:
     teams = service.organisation.current().teams.values()
     return [TeamOut(code=t.code, name=t.name, region=t.region, counties=t.counties) for t in teams]
 
 
 @router.post("/teams", status_code=201, response_model=TeamOut, dependencies=[MANAGE], summary="组建评估组")
+@one_hop
 def form_team(body: TeamIn, request: Request, service: Platform = Depends(platform)) -> TeamOut:
     def change(organisation: Organisation, context: Context) -> None:
         organisation.form_team(body.code, body.name, body.region, context)
@@ -151,6 +159,7 @@ def form_team(body: TeamIn, request: Request, service: Platform = Depends(platfo
 
 
 @router.put("/teams/{team}/counties", response_model=TeamOut, dependencies=[MANAGE], summary="为评估组分配县")
+@one_hop
 def assign_counties(
     team: str, body: TeamCountiesIn, request: Request, service: Platform = Depends(platform)
 ) -> TeamOut:
@@ -175,6 +184,7 @@ def assign_counties(
 
 
 @router.get("/counties/{code}/api-keys", response_model=list[ApiKeyOut], dependencies=[KEYS], summary="县数据接口密钥")
+@one_hop
 def list_api_keys(code: str, service: Platform = Depends(platform)) -> list[ApiKeyOut]:
     keys = service.organisation.current().api_keys.values()
     return [key_out(key) for key in keys if key.county == code]
@@ -187,6 +197,7 @@ def list_api_keys(code: str, service: Platform = Depends(platform)) -> list[ApiK
     dependencies=[KEYS],
     summary="创建县数据接口密钥（完整密钥只显示这一次）",
 )
+@one_hop
 def issue_api_key(code: str, body: ApiKeyIn, request: Request, service: Platform = Depends(platform)) -> NewApiKeyOut:
     secret = new_api_key()
 
@@ -202,6 +213,7 @@ def issue_api_key(code: str, body: ApiKeyIn, request: Request, service: Platform
 @router.post(
     "/counties/{code}/api-keys/{key_id}/revoke", response_model=ApiKeyOut, dependencies=[KEYS], summary="撤销接口密钥"
 )
+@one_hop
 def revoke_api_key(
     code: str, key_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> ApiKeyOut:
@@ -222,6 +234,7 @@ def revoke_api_key(
     dependencies=[Depends(require(Action.READ_AUDIT, county_param=None))],
     summary="用户、授权、评估组和接口密钥的全部变更记录",
 )
+@one_hop
 def organisation_history(
     username: str | None = Query(None, description="只看与该用户有关的记录"), service: Platform = Depends(platform)
 ) -> list[AuditEventOut]:

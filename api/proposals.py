@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from api.context import platform
+from api.context import one_hop, platform
 from api.counties import allowed, record
 from api.models import Body, ReasonIn, Recorded, Text, Year
 from api.schemes import plain_numbers
@@ -74,6 +74,7 @@ async def propose_change(
 @router.get("/{code}/proposals", response_model=ProposalsOut, dependencies=allowed(Action.READ),
             summary="变更申请列表（status：pending 待审核 / approved 已批准 / rejected 已驳回 / "
                     "withdrawn 已撤回）")  # fmt: skip
+@one_hop
 def list_proposals(
     code: str,
     status: Literal["pending", "approved", "rejected", "withdrawn", "all"] = Query(

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.consistency import READ_WAIT_SECONDS, in_snapshot, reading, reading_as_of
-from api.context import county_in_path, platform
+from api.context import county_in_path, one_hop, platform
 from api.models import (
     ChangeOut,
     CountyOut,
@@ -71,6 +71,7 @@ async def list_counties(
     dependencies=READ_COUNTY,
     summary="县的指标体系（含个性指标、当前权重、来源 origin：scheme 评估方案 / county 本县、责任部门和行动方案进度）",
 )
+@one_hop
 def county_indicators(
     code: str, year: Year | None = Query(None, ge=2000, le=2100), service: Platform = Depends(platform)
 ) -> dict[str, Any]:
@@ -245,6 +246,7 @@ def _node_history(service: Platform, code: str, year: int, node: str, at_us: int
     dependencies=[Depends(require(Action.READ_AUDIT))],
     summary="县事件流原始记录（分页，可按类型和记录时间筛选）",
 )
+@one_hop
 def county_event_stream(
     code: str,
     event_type: list[str] = Query([], alias="type", description="事件类型，如 DataCorrected；可重复"),

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from api.auth import require
-from api.context import command_context, platform
+from api.context import command_context, one_hop, platform
 from api.models import SchemeOut, SchemeRevisionIn
 from domain.access import Action
 from domain.errors import InvalidCommand
@@ -56,6 +56,7 @@ def plain_numbers(value: Any) -> Any:
 
 
 @router.post("", status_code=201, response_model=SchemeOut, dependencies=PUBLISH, summary="发布评估方案")
+@one_hop
 def publish_scheme(
     request: Request,
     document: dict[str, Any] = Body(examples=[EXAMPLE]),
@@ -75,6 +76,7 @@ def publish_scheme(
     dependencies=PUBLISH,
     summary="修订评估方案（此后入选的县采用新版本）",
 )
+@one_hop
 def revise_scheme(
     scheme_id: str, body: SchemeRevisionIn, request: Request, service: Platform = Depends(platform)
 ) -> SchemeOut:
@@ -89,6 +91,7 @@ def revise_scheme(
     dependencies=[Depends(require(Action.READ, county_param=None))],
     summary="查看评估方案",
 )
+@one_hop
 def get_scheme(scheme_id: str, service: Platform = Depends(platform)) -> SchemeOut:
     published = service.ledger.scheme(scheme_id)
     return SchemeOut(id=scheme_id, revision=published.revision, scheme=plain_numbers(published.scheme.to_document()))
