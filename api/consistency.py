@@ -47,10 +47,10 @@ async def wait_for(request: Request, service: Platform, names: tuple[str, ...], 
     """Waits until ``names`` reached ``target``; refuses with 503 if they cannot; notes the position."""
     if target > 0:
         reason = await service.progress.wait(target, names, READ_WAIT_SECONDS)
+        if reason is not None:
+            raise unavailable(reason)
     else:
-        reason = service.progress.unavailable(names)
-    if reason is not None:
-        raise unavailable(reason)
+        service.progress.require(names)
     reached = service.progress.positions()
     request.state.read_position = min(reached[name] for name in names)
 

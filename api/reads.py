@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.consistency import READ_WAIT_SECONDS, in_snapshot, reading, reading_as_of
@@ -61,7 +60,7 @@ async def list_counties(
 ) -> list[CountyOut]:
     """Only the counties within the caller's scope."""
     visible = principal.readable_counties()
-    found = await run_in_threadpool(_list_counties, service, region)
+    found = await in_snapshot(service, lambda view: queries.list_counties(view, region))
     rows = [row for row in found if visible is None or row["code"] in visible]
     return [CountyOut(region_label=REGION_LABELS[row["region"]], **row) for row in rows]
 
@@ -146,7 +145,7 @@ async def county_scores(
         answer = await _current_scores(service, code, year)
         if answer is not None:
             return Response(answer, media_type="application/json")
-    card = await run_in_threadpool(_scorecard, service, code, year, at_us)  # the request's one thread hop
+    card = await in_snapshot(service, lambda view: _scorecard(view, code, year, at_us))
     if card is None:
         raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {year} 年度的评估方案")
     return card | {"as_of": None if at_us is None else instant(at_us).isoformat()}
@@ -165,7 +164,10 @@ async def rankings(
 ) -> RankingsOut:
     """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
     at_us = as_of_micros(service, as_of)
-    found = await run_in_threadpool(_rankings, service, year, at_us)
+    found = await in_snapshot(
+        service,
+        lambda view: queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us),
+    )
     visible = principal.readable_counties()
     entries = [RankingOut(**entry) for entry in found if visible is None or entry["county"] in visible]
     regions: dict[str, list[RankingOut]] = {}
@@ -189,7 +191,11 @@ async def score_history(
     service: Platform = Depends(reading_as_of(HISTORY, HISTORY)),
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
-    changes = await run_in_threadpool(_node_history, service, code, year, node, at_us)
+    def read(view: View) -> list[dict[str, Any]]:
+        known_county(view, code, at_us)
+        return queries.node_history(view, code, year, node, at_us)
+
+    changes = await in_snapshot(service, read)
     if not changes:
         raise NotFound.of("node", "known_node", f"{year} 年度没有得分节点“{node}”的记录")
     return HistoryOut(county=code, year=year, node=node, changes=[ChangeOut(**change) for change in changes])
@@ -216,28 +222,11 @@ async def _current_scores(service: Platform, code: str, year: int) -> bytes | No
     return answer
 
 
-def _list_counties(service: Platform, region: str | None) -> list[dict[str, Any]]:
-    with service.reads.snapshot() as view:
-        return queries.list_counties(view, region)
-
-
-def _scorecard(service: Platform, code: str, year: int, at_us: int | None) -> dict[str, Any] | None:
-    with service.reads.snapshot() as view:
-        known_county(view, code, at_us)
-        if at_us is None:
-            return queries.scorecard(view, code, year)
-        return queries.scorecard_as_of(view, code, year, at_us)
-
-
-def _rankings(service: Platform, year: int, at_us: int | None) -> list[dict[str, Any]]:
-    with service.reads.snapshot() as view:
-        return queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us)
-
-
-def _node_history(service: Platform, code: str, year: int, node: str, at_us: int | None) -> list[dict[str, Any]]:
-    with service.reads.snapshot() as view:
-        known_county(view, code, at_us)
-        return queries.node_history(view, code, year, node, at_us)
+def _scorecard(view: View, code: str, year: int, at_us: int | None) -> dict[str, Any] | None:
+    known_county(view, code, at_us)
+    if at_us is None:
+        return queries.scorecard(view, code, year)
+    return queries.scorecard_as_of(view, code, year, at_us)
 
 
 @router.get(

@@ -19,7 +19,6 @@ from domain.warnings import KIND_LABELS, LEVEL_LABELS
 from projections import monitoring_queries as monitoring
 from projections import queries
 from projections.catalog import COUNTIES, SCORES, WARNINGS
-from projections.progress import unavailable
 from ruraleval.platform import Platform
 
 OWED = ("missing", "due")  # what a county still has to send
@@ -32,9 +31,7 @@ def _ready(service: Platform, names: tuple[str, ...]) -> None:
     Pages read what is projected, never catching up themselves (ADR 24); once pages write,
     the session keeps the position of the user's last write and reads wait for it.
     """
-    reason = service.progress.unavailable(names)
-    if reason is not None:
-        raise unavailable(reason)
+    service.progress.require(names)
 
 
 def today(service: Platform) -> date:

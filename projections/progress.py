@@ -116,7 +116,7 @@ class Progress:
         with self._lock:
             return self._reached(target, frozenset(names))
 
-    def unavailable(self, names: Iterable[str], target: int = 0) -> Unavailable | None:
+    def unavailable(self, names: Iterable[str]) -> Unavailable | None:
         """A reason the read models ``names`` cannot answer now, or None."""
         now = time.monotonic()
         with self._lock:
@@ -136,6 +136,12 @@ class Progress:
                     )
         return None
 
+    def require(self, names: Iterable[str]) -> None:
+        """Refuses (``ReadModelUnavailable``, a 503) if the read models ``names`` cannot answer now."""
+        reason = self.unavailable(names)
+        if reason is not None:
+            raise unavailable(reason)
+
     async def wait(self, target: int, names: Iterable[str], timeout: float) -> Unavailable | None:
         """Waits until every read model in ``names`` reached ``target``; the reason if it cannot."""
         wanted = frozenset(names)
@@ -153,14 +159,14 @@ class Progress:
         finally:
             with self._lock:
                 self._waiters = [w for w in self._waiters if w.future is not future]
-        return self.unavailable(wanted, target) or self._behind(target, wanted)
+        return self.unavailable(wanted) or self._behind(target, wanted)
 
     def wait_blocking(self, target: int, names: Iterable[str], timeout: float) -> Unavailable | None:
         """As ``wait``, from a worker thread (a read that settles an instant first)."""
         wanted = frozenset(names)
         deadline = time.monotonic() + timeout
         while not self.reached(target, wanted):
-            reason = self.unavailable(wanted, target)
+            reason = self.unavailable(wanted)
             if reason is not None:
                 return reason
             if time.monotonic() >= deadline:
