@@ -104,8 +104,8 @@ class CommitCutter:
                 if b"COMMIT\x00" in data:
                     notified = False
                 if mode == "before":
+                    self.fired.set()  # before the cut: the client may see it and finish at once
                     _close(client, server)
-                    self.fired.set()
                     return
                 if mode == "after":
                     swallow.set()
@@ -121,8 +121,8 @@ class CommitCutter:
                 if swallow.is_set():
                     swallowed += data
                     if READY_FOR_QUERY in swallowed:  # the server has committed and answered
+                        self.fired.set()  # before the cut: the client may see it and finish at once
                         _close(client, server)
-                        self.fired.set()
                         return
                     continue
                 client.sendall(data)
