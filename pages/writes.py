@@ -1,0 +1,76 @@
+"""Every write the pages make, in one place: a command on the ledger, then read-your-writes.
+
+A page that writes answers once the command's events are durably stored (as the API does)
+and once the read models its next view needs have applied them (ADR 24), so the fragment or
+page rendered after a save never shows the value from before it. The wait is bounded by the
+API's ``RURALEVAL_READ_WAIT_SECONDS``; a read model that fails or stalls answers 503, as on
+the API. Refusals of the domain (``DomainError``) propagate unchanged: a form handler catches
+them to show the message beside its field, otherwise the error pages render them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
+
+from domain import commands as c
+from domain.access import Action
+from domain.organisation import Organisation
+from projections.progress import unavailable
+from ruraleval.platform import Platform
+from ruraleval.writer import Outcome
+
+READ_WAIT_SECONDS = float(os.environ.get("RURALEVAL_READ_WAIT_SECONDS", "5"))
+
+
+def _service(request: Request) -> Platform:
+    found: Platform = request.app.state.platform
+    return found
+
+
+def context(request: Request, action: Action | None = None, county: str | None = None) -> c.Context:
+    """Who acts (the page's signed-in principal) under this request's correlation id.
+
+    For data actions inside a county the principal's narrower scope (a department's
+    indicators) travels with the command to the county's rules, as on the API.
+    """
+    principal = request.state.principal
+    scope = principal.data_scope(action, county) if action is not None and county is not None else None
+    return c.Context(actor=principal.name, correlation_id=request.state.request_id, data_scope=scope)
+
+
+async def settled(request: Request, outcome: Outcome, reads: tuple[str, ...]) -> Outcome:
+    """Waits until the read models ``reads`` hold the outcome's events (503 if they cannot)."""
+    if outcome.position is not None and reads:
+        reason = await _service(request).progress.wait(outcome.position, reads, READ_WAIT_SECONDS)
+        if reason is not None:
+            raise unavailable(reason)
+    return outcome
+
+
+async def county_command(
+    request: Request, code: str, command: c.CountyCommand, action: Action | None, *, reads: tuple[str, ...] = ()
+) -> Outcome:
+    """Runs ``command`` on county ``code`` through the group-commit writer (no thread held)."""
+    outcome = await asyncio.wrap_future(
+        _service(request).ledger.submit(code, command, context(request, action, code))
+    )
+    return await settled(request, outcome, reads)
+
+
+async def organisation_change(
+    request: Request,
+    change: Callable[[Organisation, c.Context], dict[str, Any] | None],
+    label: str,
+    *,
+    reads: tuple[str, ...] = (),
+) -> Outcome:
+    """Applies ``change`` to the organisation (users, grants, teams) as the signed-in admin."""
+    service = _service(request)
+    outcome = await run_in_threadpool(service.ledger.organise, change, context(request), label)
+    return await settled(request, outcome, reads)
