@@ -10,7 +10,7 @@ from typing import Any
 from bench.scheme import INDICATOR_COUNT
 
 STORES = ("sqlite", "postgres")
-SECTIONS = ("main", "time_travel", "collection", "request_path")
+SECTIONS = ("main", "time_travel", "collection", "request_path", "pages")
 MAX_TT_MONTHS = 36  # three scheme years, 2023-2025
 DEFAULT_OUTPUT = str(Path(__file__).resolve().parent / "results" / "latest.json")
 
@@ -52,6 +52,10 @@ class BenchConfig:
     rp_writers: int = 4
     rp_seconds: float = 5.0
     rp_warmup: float = 0.5
+    page_requests: int = 50
+    page_warmup: int = 5
+    slider_counties: int = 100
+    slider_reads: int = 20
 
     @property
     def indicators(self) -> int:
@@ -91,8 +95,8 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument(
         "--only",
         choices=SECTIONS,
-        help="run one section: main (load, queries), time_travel, collection (imports) or request_path "
-        "(reads alone, beside writers and against /healthz)",
+        help="run one section: main (load, queries), time_travel, collection (imports), request_path "
+        "(reads alone, beside writers and against /healthz) or pages (server time per page, the slider's step)",
     )
     parser.add_argument("--tt-counties", type=int, default=defaults.tt_counties, help="time travel: counties")
     parser.add_argument(
@@ -150,6 +154,16 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument(
         "--rp-warmup", type=float, default=defaults.rp_warmup, help="request path: seconds not counted per phase"
     )
+    parser.add_argument(
+        "--page-requests", type=int, default=defaults.page_requests, help="pages: timed requests per page"
+    )
+    parser.add_argument("--page-warmup", type=int, default=defaults.page_warmup, help="pages: untimed requests first")
+    parser.add_argument(
+        "--slider-counties", type=int, default=defaults.slider_counties, help="pages: counties of the slider's ranking"
+    )
+    parser.add_argument(
+        "--slider-reads", type=int, default=defaults.slider_reads, help="pages: reads of each of the 12 slider steps"
+    )
     args = parser.parse_args(argv)
     stores = tuple(name.strip() for name in args.stores.split(",") if name.strip())
     unknown = [name for name in stores if name not in STORES]
@@ -173,6 +187,10 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         parser.error("--rp-readers and --rp-writers must be at least 1, --rp-seconds above 0, --rp-warmup 0 or more")
     if not 0 <= args.tt_correction_rate <= 1:
         parser.error("--tt-correction-rate must be between 0 and 1")
+    if args.page_requests < 1 or args.page_warmup < 0 or args.slider_counties < 1 or args.slider_reads < 1:
+        parser.error(
+            "--page-requests, --slider-counties and --slider-reads must be at least 1, --page-warmup 0 or more"
+        )
     return BenchConfig(
         stores=stores,
         counties=args.counties,
@@ -209,4 +227,8 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         rp_writers=args.rp_writers,
         rp_seconds=args.rp_seconds,
         rp_warmup=args.rp_warmup,
+        page_requests=args.page_requests,
+        page_warmup=args.page_warmup,
+        slider_counties=args.slider_counties,
+        slider_reads=args.slider_reads,
     )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import collection_report, rp_report, tt_report
+from bench import collection_report, pages_report, rp_report, tt_report
 from bench.cells import NAMES, Cell, get, grid, latency, median_spread, number, rate
 
 OTHER_LOAD_WARNING = 0.25  # cores used by processes outside the bench
@@ -125,6 +125,8 @@ def table(document: dict[str, Any]) -> str:
         lines += ["", *collection_report.section(config, results)]
     if "request_path" in sections:
         lines += ["", *rp_report.section(config, results)]
+    if "pages" in sections:
+        lines += ["", *pages_report.section(config, results)]
     lines.append("")
     lines += _warnings(document)
     return "\n".join(lines)

@@ -1,5 +1,5 @@
 """One store's run: main (HTTP load beside raw commits, queries, an aggregate), time travel, collection,
-request path."""
+request path, pages."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bench import (
     cpu,
     http_load,
     ledger_load,
+    pages,
     raw_commits,
     request_path,
     scheme,
@@ -55,7 +56,7 @@ def run_store(config: BenchConfig, kind: str) -> dict[str, Any]:
             traceback.print_exc()
             progress(f"{kind}: time travel FAILED: {type(error).__name__}: {error}")
             result["time_travel"] = {"error": f"{type(error).__name__}: {error}"}
-    for name, section in (("collection", collection.run), ("request_path", request_path.run)):
+    for name, section in (("collection", collection.run), ("request_path", request_path.run), ("pages", pages.run)):
         if name not in config.sections:
             continue
         try:
