@@ -3,8 +3,9 @@
 The indicators are the national plan's main indicators (``data/``) brought down to a
 county: its grain output in 万吨 against the county's own task, visitors in 万人次, rural
 income in 元/人, and the plan's rates with a county's 2022 baseline and 2023 target. Each
-county has a *pace* (how far along the way from baseline to target it gets by December),
-scattered per indicator; most counties are on track, two lag. Everything is drawn from
+indicator of a county is either on track (at or a little past the way from baseline to
+target by December) or behind (a quarter to three quarters of the way); each county has
+its share of indicators behind, so most counties are mostly on track and two lag. Everything is drawn from
 fixed seeds, so every load gives the same store content.
 """
 
@@ -92,7 +93,7 @@ class County:
     name: str
     province: str
     region: str
-    pace: str  # share of the way to the targets reached by December (1 = on target)
+    behind: str  # share of its indicators behind their path to the target
     grain: str  # the county's grain task, 万吨
     visitors: str  # the county's target of rural visitors, 万人次
     income: str  # the county's target of rural per-capita disposable income, 元
@@ -103,20 +104,21 @@ class County:
 # plausible size for each county (a grain county, a city's rural belt, a mountain county).
 # fmt: off
 PROFILES = [
-    County("130425", "大名县", "河北省", "east", "0.79", "62", "160", "16800", "0.15"),
-    County("320583", "昆山市", "江苏省", "east", "1.0", "6.5", "950", "46500", "0.02"),
-    County("330782", "义乌市", "浙江省", "east", "0.9", "7.2", "1300", "52000", "0.03"),
-    County("370783", "寿光市", "山东省", "east", "0.9", "48", "620", "27500", "0.05"),
-    County("360781", "瑞金市", "江西省", "central", "0.84", "26", "1600", "17200", "0.05"),
-    County("411523", "新县", "河南省", "central", "0.78", "11", "1050", "17500", "0.06"),
-    County("420626", "保康县", "湖北省", "central", "0.7", "8.5", "520", "15600", "0.08"),
-    County("430124", "宁乡市", "湖南省", "central", "0.88", "68", "1400", "37800", "0.04"),
-    County("510129", "大邑县", "四川省", "west", "0.83", "21", "1250", "30500", "0.04"),
-    County("522325", "贞丰县", "贵州省", "west", "0.52", "12.5", "640", "13900", "0.25"),
-    County("610431", "武功县", "陕西省", "west", "0.75", "26.5", "310", "15200", "0.08"),
-    County("620421", "靖远县", "甘肃省", "west", "0.52", "31", "210", "14100", "0.3"),
+    County("130425", "大名县", "河北省", "east", "0.32", "62", "160", "16800", "0.15"),
+    County("320583", "昆山市", "江苏省", "east", "0.1", "6.5", "950", "46500", "0.02"),
+    County("330782", "义乌市", "浙江省", "east", "0.12", "7.2", "1300", "52000", "0.03"),
+    County("370783", "寿光市", "山东省", "east", "0.1", "48", "620", "27500", "0.05"),
+    County("360781", "瑞金市", "江西省", "central", "0.22", "26", "1600", "17200", "0.05"),
+    County("411523", "新县", "河南省", "central", "0.35", "11", "1050", "17500", "0.06"),
+    County("420626", "保康县", "湖北省", "central", "0.38", "8.5", "520", "15600", "0.08"),
+    County("430124", "宁乡市", "湖南省", "central", "0.15", "68", "1400", "37800", "0.04"),
+    County("510129", "大邑县", "四川省", "west", "0.25", "21", "1250", "30500", "0.04"),
+    County("522325", "贞丰县", "贵州省", "west", "0.8", "12.5", "640", "13900", "0.25"),
+    County("610431", "武功县", "陕西省", "west", "0.4", "26.5", "310", "15200", "0.08"),
+    County("620421", "靖远县", "甘肃省", "west", "0.9", "31", "210", "14100", "0.3"),
 ]
 # fmt: on
+SLIGHTLY_BEHIND = 0.12  # share of every county's indicators a little behind
 PER_COUNTY = {"1.1": "grain", "1.5": "visitors", "5.5": "income"}
 # Periods a county has not sent at all (the clerk's "owed" list, overdue warnings).
 MISSING = {
@@ -193,9 +195,14 @@ def target_revisions(county: County, team: str) -> list[Step]:
 
 
 def _share(county: County, indicator: Indicator) -> Decimal:
-    """How far this county gets with this indicator: its pace, scattered."""
-    scatter = Decimal(rng_for(county.code, indicator.code, "share").randint(-30, 28)) / 100
-    return min(max(Decimal(county.pace) + scatter, Decimal("0.05")), Decimal("1.2"))
+    """How far along the way from baseline to target this county gets with this indicator by December."""
+    rng = rng_for(county.code, indicator.code, "share")
+    draw = rng.random()
+    if draw < float(county.behind):
+        return Decimal(rng.randint(15, 70)) / 100
+    if draw < float(county.behind) + SLIGHTLY_BEHIND:  # a yellow or orange warning
+        return Decimal(rng.randint(80, 94)) / 100
+    return Decimal(rng.randint(97, 112)) / 100
 
 
 def values(county: County, indicator: Indicator) -> dict[str, Decimal]:
@@ -212,7 +219,7 @@ def values(county: County, indicator: Indicator) -> dict[str, Decimal]:
         elif indicator.aggregate == "sum":  # visitors: the year's total spread by season
             value = target * (Decimal("0.6") + Decimal("0.4") * share) * SEASON[index - 1] / 120 * (1 + jitter)
         elif indicator.baseline is None:  # a level against the county's target
-            value = target * (Decimal("0.7") + Decimal("0.3") * share) * (1 + jitter / 4)
+            value = target * (Decimal("0.6") + Decimal("0.4") * share) * (1 + jitter / 4)
         else:
             base, goal = Decimal(indicator.baseline), target
             step = share if indicator.aggregate == "mean" else share * index / len(keys)
