@@ -92,6 +92,8 @@ SPECIFIC_SIBLINGS = {"3.1": "5", "3.2": "4", "3.3": "4", "3.4": "4"}
 SENT_AS = {("130425", "3.2", "2023"): Decimal("41.30")}
 SENT_OVER = {("522325", "5.3", "2023-12"): Decimal(4)}
 CORRECTED = [*SENT_AS, *SENT_OVER]
+# The year's review: the corrections (in CORRECTED's order, a day apart), then points and overrides.
+REVIEWED_AT = datetime(YEAR + 1, 2, 20, 3, tzinfo=UTC)
 # Periods the year's conversation is about: sent on time, before the evaluator looks at them.
 ON_TIME = {("130425", "2.1", "2023-09"), ("130425", "1.3", "2023-Q3"), ("320583", "2.3", "2023-10"),
            ("330782", "4.2", "2023-11"), ("130425", "3.2", "2023"), ("522325", "5.3", "2023-12")}  # fmt: skip
@@ -260,7 +262,7 @@ def _conversation() -> list[Step]:
 def _reviews() -> list[Step]:
     """After the year: two corrections, bonus and penalty points, and a centre's override
     superseded by the province's (whose result stands, ADR 19)."""
-    when = datetime(YEAR + 1, 2, 20, 3, tzinfo=UTC)
+    when = REVIEWED_AT
     steps: list[Step] = []
     reasons = {
         "130425": "原报数据未计入市级文明村，按县文明办台账更正为实际占比",
