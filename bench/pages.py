@@ -17,6 +17,7 @@ each of the 12 month ends is read ``--slider-reads`` times.
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -59,6 +60,8 @@ COOKIE = "ruraleval_session"
 # Users tried for a page, in this order (after the user whose home it is): the first allowed
 # to open it is kept; the leader first, who sees every county.
 USERS = ("leader", "evaluator.east", "coordinator.130425", "dept.130425", "auditor", "admin")
+LINK = re.compile(r'href="(/[^"#]*)"')
+CRAWL_LIMIT = 60  # pages fetched per user while looking for pages by their links
 PASSWORDS = {username: password for username, password, *_ in demo.DEMO_USERS}
 
 
@@ -176,15 +179,63 @@ def homes(client: TestClient, cookies: dict[str, str]) -> dict[str, str]:
     return found
 
 
+def crawl(client: TestClient, cookies: dict[str, str]) -> list[tuple[str, str]]:
+    """(url, user) of the pages each user reaches by following links from their home, in the
+    order found: real path values for pages this file knows nothing of."""
+    found: list[tuple[str, str]] = []
+    for username in USERS:
+        queue, visited = ["/"], set[str]()
+        while queue and len(visited) < CRAWL_LIMIT:
+            url = queue.pop(0)
+            if url in visited:
+                continue
+            visited.add(url)
+            client.cookies.clear()
+            client.cookies.set(COOKIE, cookies[username])
+            answer = client.get(url, follow_redirects=False)
+            location = answer.headers.get("location", "")
+            if answer.is_redirect and location.startswith("/"):
+                queue.append(location)
+            if answer.status_code != 200 or not answer.headers.get("content-type", "").startswith("text/html"):
+                continue
+            found.append((url, username))
+            for link in LINK.findall(answer.text):
+                link = html.unescape(link)
+                if not link.startswith((*SKIPPED_PREFIXES, "/signin", "/signout")):
+                    queue.append(link)
+    return found
+
+
+def matcher(template: str) -> re.Pattern[str]:
+    """The template as a pattern of the path (the query aside): ``{name}`` is one segment."""
+    parts = re.split(r"({\w+(?::\w+)?})", template)
+    pattern = "".join(
+        ("[^?]+" if part.endswith(":path}") else "[^/?]+") if part.startswith("{") else re.escape(part)
+        for part in parts
+    )
+    return re.compile(f"^{pattern}(?:\\?.*)?$")
+
+
 def choose(
-    client: TestClient, cookies: dict[str, str], template: str, candidates: list[dict[str, str]], owners: dict[str, str]
+    client: TestClient,
+    cookies: dict[str, str],
+    template: str,
+    candidates: list[dict[str, str]],
+    owners: dict[str, str],
+    crawled: list[tuple[str, str]],
 ) -> tuple[str, str, int] | None:
-    """(url, user, status) of the first user and path values that open the page, or None."""
+    """(url, user, status) of the first user and path values that open the page, or None: a page
+    reached by a link (by the user whose home it is, if it is one), else the demo's path values."""
+    pattern = matcher(template)
+    reached = [(url, user) for url, user in crawled if pattern.match(url)]
+    if reached:
+        link, user = next(((u, who) for u, who in reached if owners.get(u) == who), reached[0])
+        return link, user, 200
     for values in candidates:
         url = fill(template, values)
         if url is None:
             continue
-        for username in sorted(USERS, key=lambda user: user != owners.get(url)):
+        for username in sorted(USERS, key=lambda user: user != owners.get(str(url))):
             status = _get(client, cookies[username], url)
             if status == 200 or (status == 303 and template == "/"):
                 return url, username, status
@@ -196,13 +247,14 @@ def time_pages(config: BenchConfig, kind: str) -> dict[str, Any]:
         assert isinstance(client.app, ServerClock) and isinstance(client.app.app, FastAPI)
         candidates = path_values(client.app.app.state.platform)
         owners = homes(client, cookies)
+        crawled = crawl(client, cookies)
         pages: list[dict[str, Any]] = []
         skipped: list[dict[str, str]] = []
         for template in page_routes(client.app.app):
             chosen = (
                 (f"{template}", "", 200)
                 if template == "/signin"
-                else choose(client, cookies, template, candidates, owners)
+                else choose(client, cookies, template, candidates, owners, crawled)
             )
             if chosen is None:
                 skipped.append({"path": template, "why": "no demo user and path values open it (200)"})
