@@ -3,11 +3,13 @@
 Pages: the application in-process (no HTTP server: the server's own time is wanted) over a
 fresh store holding the demo. Every GET page route the application has at run time (all
 but ``/api/…``, ``/static``, ``/docs``) is measured, so pages added later are measured
-without a change here: for each, the first demo user and the first set of path values
-(taken from the demo: its counties, indicators, periods, proposals) that get a 200 (or the
-redirect of ``/``) are kept; then ``--page-warmup`` requests, then ``--page-requests``
-timed ones. The time is the application's, from the request entering it to the last byte
-of its answer (an ASGI wrapper), without the test client's overhead.
+without a change here. Each page is opened as a demo user who may: the first link to it
+that the users find by following links from their homes (the page's owner's, if it is
+someone's home), else the first demo user and the demo's path values (its counties,
+indicators, periods) that get a 200 (or the redirect of ``/``); then ``--page-warmup``
+requests, then ``--page-requests`` timed ones. The time is the application's, from the
+request entering it to the last byte of its answer (an ASGI wrapper), without the test
+client's overhead.
 
 Slider: the leader's time slider replays the year's ranking month by month; each step is
 an as-of read of the temporal read model. Over ``--slider-counties`` counties with 12
@@ -39,6 +41,11 @@ from domain.access import Scope as Grant
 from domain.collection import start_of_day
 from domain.review import waiting_on
 from projections import queries
+from projections.catalog import SCORES_AS_OF
+from projections.temporal import micros
+from ruraleval import demo
+from ruraleval.platform import Platform
+from ruraleval.settings import parse_database_url
 
 try:
     from fastapi.routing import iter_route_contexts
@@ -47,12 +54,6 @@ except ImportError:  # FastAPI before lazily included routers: app.routes holds 
     def iter_route_contexts(routes: Iterable[Any]) -> Iterator[Any]:  # type: ignore[misc]
         return iter(routes)
 
-
-from projections.catalog import SCORES_AS_OF
-from projections.temporal import micros
-from ruraleval import demo
-from ruraleval.platform import Platform
-from ruraleval.settings import parse_database_url
 
 GOAL_P95_MS = 150.0
 SKIPPED_PREFIXES = ("/api/", "/static", "/docs", "/openapi.json")
@@ -87,8 +88,8 @@ class ServerClock:
 
 
 def page_routes(app: FastAPI) -> list[str]:
-    """Path templates of the GET pages the application serves now (routes tagged "pages",
-    as tests/test_pages.py finds them, but the sign-in form's siblings /static and /docs)."""
+    """Path templates of the GET pages the application serves now: its routes tagged "pages"
+    (as tests/test_pages.py finds them) but /static and /docs."""
     found = {
         str(route.path)
         for route in iter_route_contexts(app.routes)
