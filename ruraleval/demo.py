@@ -1,4 +1,4 @@
-"""The demo: a 2023 scheme of county-scale indicators and a dozen counties' year (ADR-free data).
+"""The demo: a 2023 scheme of county-scale indicators and a dozen counties' year of work.
 
 The scheme's indicators are the national plan's main indicators brought down to a county
 (``demo_story``); the counties, users and the year's work around the data are below.
