@@ -3,10 +3,10 @@
 The indicators are the national plan's main indicators (``data/``) brought down to a
 county: its grain output in 万吨 against the county's own task, visitors in 万人次, rural
 income in 元/人, and the plan's rates with a county's 2022 baseline and 2023 target. Each
-indicator of a county is either on track (at or a little past the way from baseline to
-target by December) or behind (a quarter to three quarters of the way); each county has
-its share of indicators behind, so most counties are mostly on track and two lag. Everything is drawn from
-fixed seeds, so every load gives the same store content.
+indicator of a county is on track (at or a little past its target by December), a little
+behind (80–94 % of the way from baseline to target) or well behind (15–70 %); each county
+has its share of indicators well behind, so most counties are mostly on track and two lag.
+Everything is drawn from fixed seeds, so every load gives the same store content.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class County:
     name: str
     province: str
     region: str
-    behind: str  # share of its indicators behind their path to the target
+    behind: str  # share of its indicators well behind their path to the target
     grain: str  # the county's grain task, 万吨
     visitors: str  # the county's target of rural visitors, 万人次
     income: str  # the county's target of rural per-capita disposable income, 元
@@ -137,7 +137,7 @@ JUMPS = {
 }
 # Visitors by month (a year's share in 120ths): spring outings, May Day, summer, the October holiday.
 SEASON = [7, 8, 10, 11, 12, 10, 11, 11, 10, 12, 9, 9]
-# Action plans not filed (indicator) and filed late, by county.
+# Action plans never filed, by county (others are filed late as often as the county's data is).
 PLANS_MISSING = {"130425": {"4.1", "5.5"}, "620421": {"2.2", "3.3", "4.1", "4.5", "5.2"}, "522325": {"1.4", "3.2"}}
 PLAN_MEASURES = {
     "1": "落实耕地保护和粮食生产责任，推进高标准农田建设和农业社会化服务",
