@@ -137,7 +137,7 @@ JUMPS = {
 }
 # Visitors by month (a year's share in 120ths): spring outings, May Day, summer, the October holiday.
 SEASON = [7, 8, 10, 11, 12, 10, 11, 11, 10, 12, 9, 9]
-# Action plans never filed, by county (others are filed late as often as the county's data is).
+# Action plans never filed, by county (others late twice as often as the county's data).
 PLANS_MISSING = {"130425": {"4.1", "5.5"}, "620421": {"2.2", "3.3", "4.1", "4.5", "5.2"}, "522325": {"1.4", "3.2"}}
 PLAN_MEASURES = {
     "1": "落实耕地保护和粮食生产责任，推进高标准农田建设和农业社会化服务",
