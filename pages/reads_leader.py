@@ -43,7 +43,8 @@ def as_of_instant(service: Platform, text: str | None) -> datetime | None:
         return parse_as_of(text.strip(), service.ledger.clock())
     except InvalidCommand as refused:  # the same rules as the API's, in the page's words
         problem = refused.problems[0]
-        raise InvalidCommand.of("as_of", problem.rule, "查询日期" + problem.message.removeprefix("as_of").lstrip()) from None
+        message = "查询日期" + problem.message.removeprefix("as_of").lstrip()
+        raise InvalidCommand.of("as_of", problem.rule, message) from None
 
 
 def _settled(service: Platform, at: datetime | None, current: tuple[str, ...], past: tuple[str, ...]) -> int | None:
