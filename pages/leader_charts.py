@@ -53,7 +53,8 @@ def grid_heatmap(grid: dict[str, Any]) -> dict[str, Any]:
         "visualMap": {"min": 0, "max": max(highest, 1), "calculable": False, "orient": "horizontal", "left": "center",
                       "bottom": 8, "text": ["多", "少"],
                       "inRange": {"color": ["#f4f6f8", "#f6d365", "#e8590c", "#b8312f"]}},
-        "series": [{"name": "预警数量", "type": "heatmap", "data": data, "label": {"show": True},
+        "series": [{"name": "预警数量", "type": "heatmap", "data": data,
+                    "label": {"show": True, "color": "#1d2733", "textBorderColor": "#ffffff", "textBorderWidth": 3},
                     "emphasis": {"itemStyle": {"borderColor": "#1d2733", "borderWidth": 1}}}],
     }  # fmt: skip
 
