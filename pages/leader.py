@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Action
 from domain.collection import beijing_date
@@ -33,7 +33,8 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
 YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
 TextParam = Annotated[str | None, Query(max_length=40)]
-Unit = Annotated[Literal["month", "day"], Query()]
+# The replay's step; the form sends "" for the default (month), so a shared URL stays short.
+Unit = Annotated[Literal["month", "day", ""], Query()]
 UNITS = {"month": "按月", "day": "按日"}
 
 
@@ -75,6 +76,7 @@ def rankings(
 ) -> Response:  # fmt: skip
     require(who, Action.READ)
     check_table(request, ["ranking"])
+    unit = unit or "month"
     service = platform_of(request)
     chosen, years = _year(service, year)
     shown = _region(region)
@@ -96,9 +98,11 @@ def rankings(
 def ranking_replay(
     request: Request, who: Signed, year: YearParam = None, region: TextParam = None, unit: Unit = "month",
     step: Annotated[int | None, Query(ge=0, le=100_000)] = None,
-) -> HTMLResponse:  # fmt: skip
-    """One step of the replay (htmx): the ranking as of that step's day, with each rank's move."""
+) -> Response:  # fmt: skip
+    """One step of the replay (htmx): the ranking as of that step's day, with each rank's move.
+    Asked for without htmx, it sends the browser to the ranking as of that day."""
     require(who, Action.READ)
+    unit = unit or "month"
     service = platform_of(request)
     chosen, _ = _year(service, year)
     if chosen is None:
@@ -109,8 +113,10 @@ def ranking_replay(
     at = end_of_day(service, plan.days[index])
     since = end_of_day(service, plan.days[index - 1]) if index > 0 else None
     ranking = ranking_as_of(service, who.principal, chosen, at, shown, since=since)
-    query = {"year": chosen, **({"region": shown} if shown else {}), "unit": unit}
+    query = {"year": chosen, **({"region": shown} if shown else {}), **({"unit": unit} if unit != "month" else {})}
     shared = f"/rankings?{urlencode(query | {'as_of': plan.days[index].isoformat()})}"
+    if request.headers.get("HX-Request") != "true":
+        return RedirectResponse(shared, status_code=303)
     context = _ranking_context(request, ranking, shown, unit) | {"year": chosen, "oob": True}
     context["download"] = shared + "&format=xlsx"
     response = _fragment(request, "leader/rankings.html", "ranking", context)

@@ -65,7 +65,7 @@ def test_the_leader_moves_the_as_of_picker_before_a_correction_and_sees_the_earl
 
     page.get_by_label("查询日期").fill(before)
     page.get_by_role("button", name="查看").click()
-    expect(page).to_have_url(f"{server}/rankings?year={YEAR}&as_of={before}&unit=month")
+    expect(page).to_have_url(f"{server}/rankings?year={YEAR}&as_of={before}")
     expect(page.get_by_text("历史数据")).to_be_visible()
     expect(row.get_by_role("cell").first).to_have_text(str(then["rank"]))
     expect(row).to_contain_text(f"{then['total']:.2f}")
@@ -81,7 +81,7 @@ def test_the_leader_moves_the_as_of_picker_before_a_correction_and_sees_the_earl
         page.keyboard.press("ArrowLeft")
     expect(page.locator("#replay-label")).not_to_have_text(shown)
     expect(page.get_by_role("columnheader", name="变化")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/rankings\?year=\d+&unit=month&as_of=\d{4}-\d{2}-\d{2}$"))
+    expect(page).to_have_url(re.compile(r"/rankings\?year=\d+&as_of=\d{4}-\d{2}-\d{2}$"))
     check_accessibility(page)
     page.get_by_role("columnheader", name="变化").scroll_into_view_if_needed()
     photograph(page, "52-leader-replay")

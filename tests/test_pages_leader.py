@@ -171,6 +171,8 @@ def test_each_replay_step_is_the_ranking_as_of_that_day(leader: Site) -> None:
     for entry in expected:
         assert f"{entry['total']:.2f}" in rows[entry["county"]].split(" ")
     assert "变化" in answer.text  # the ranks' moves from the step before
+    plain = leader.client.get(f"/rankings/replay?year={YEAR}&step={step}", follow_redirects=False)
+    assert plain.status_code == 303 and plain.headers["location"] == pushed  # without htmx: the page of that day
     days = leader.client.get(f"/rankings?year={YEAR}&unit=day").text
     assert len(json.loads(html.unescape(re.search(r"data-labels='([^']+)'", days).group(1)))) > 200  # type: ignore[union-attr]
 
