@@ -120,8 +120,8 @@ def months_table(county: dict[str, Any], scores: CountyScores, as_of: datetime |
 
 def comparison_table(county: dict[str, Any], scores: CountyScores, as_of: datetime | None) -> Table:
     region = county["region_label"]
-    headers = ["一级指标", "本县得分（分）", f"{region}平均（分）", f"{region}最高（分）", "满分（分）"]
-    rows = [[f"{row['code']} {row['name']}", row["score"], row["mean"], row["best"], row["max"]]
+    headers = ["一级指标", "本县得分（分）", f"{region}平均（分）", f"{region}最高（分）", "满分（分）", "调整情况"]
+    rows = [[f"{row['code']} {row['name']}", row["score"], row["mean"], row["best"], row["max"], node_mark(row["node"])]
             for row in scores.comparison]  # fmt: skip
     title = f"{county['name']}与{county['region_label']}{scores.region_counties}个县的一级指标得分对比（{when(as_of)}）"
     return Table(title, headers, rows)

@@ -32,7 +32,8 @@ from projections.temporal import instant as from_micros
 from projections.temporal import micros
 from ruraleval.platform import Platform
 
-SERIES = (*SCORES, "score_history")  # the current card, and the months behind it
+# Now: the current scores, and the temporal model for the months and whose result stands.
+SERIES = (*SCORES, "score_history")
 
 
 def as_of_instant(service: Platform, text: str | None) -> datetime | None:
@@ -91,7 +92,7 @@ def ranking_as_of(
     """Every visible county's total, grade, rank, region rank and the results standing in its
     figures, as the platform knew them at ``instant`` (None: now); with ``since``, how far each
     rank moved from then (one step of the replay). One snapshot of the temporal model."""
-    at_us = _settled(service, instant, SCORES, SCORES_AS_OF)
+    at_us = _settled(service, instant, SERIES, SCORES_AS_OF)
     since_us = None if since is None or instant is None else micros(since)
     with service.reads.snapshot() as view:
         found = queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us)
@@ -240,7 +241,7 @@ def _comparison(
         own = next(n for n in card["nodes"] if n["code"] == dim["code"])
         rows.append({
             "code": dim["code"], "name": dim["name"], "score": own["score"], "max": own["max"],
-            "overridden": own["overridden"],
+            "node": own,
             "mean": round2(sum(scores, Decimal(0)) / len(scores)) if scores else None,
             "best": round2(max(scores)) if scores else None,
         })  # fmt: skip
