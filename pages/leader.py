@@ -82,7 +82,7 @@ def rankings(
     shown = _region(region)
     at = as_of_instant(service, as_of)
     context: dict[str, Any] = {"years": years, "year": chosen, "region": shown, "regions": REGION_LABELS,
-                               "unit": unit, "units": UNITS, "ranking": None}  # fmt: skip
+                               "unit": unit, "units": UNITS, "ranking": None, "today": _today(service)}  # fmt: skip
     if chosen is None:
         return page(request, "leader/rankings.html", context)
     ranking = ranking_as_of(service, who.principal, chosen, at, shown)
@@ -117,7 +117,7 @@ def ranking_replay(
     shared = f"/rankings?{urlencode(query | {'as_of': plan.days[index].isoformat()})}"
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(shared, status_code=303)
-    context = _ranking_context(request, ranking, shown, unit) | {"year": chosen, "oob": True}
+    context = _ranking_context(request, ranking, shown, unit) | {"year": chosen, "oob": True, "today": _today(service)}
     context["download"] = shared + "&format=xlsx"
     response = _fragment(request, "leader/rankings.html", "ranking", context)
     response.headers["HX-Push-Url"] = shared  # the address bar keeps the step: the view can be shared
@@ -135,7 +135,7 @@ def grid(
     shown = _region(region)
     at = as_of_instant(service, as_of)
     context: dict[str, Any] = {"years": years, "year": chosen, "region": shown, "regions": REGION_LABELS,
-                               "grid": None, "as_of_day": _day(at)}  # fmt: skip
+                               "grid": None, "as_of_day": _day(at), "today": _today(service)}  # fmt: skip
     if chosen is None:
         return page(request, "leader/grid.html", context)
     found = warning_grid(service, who.principal, chosen, at, shown)
@@ -177,11 +177,17 @@ def county(request: Request, code: str, who: Signed, year: YearParam = None, as_
             return xlsx(table)
     return page(request, "leader/county.html", {
         "county": meta, "card": scores.card, "scores": scores, "year": chosen, "as_of_day": _day(at),
+        "today": _today(service),
         "when": tables.when(at), "tables": shown, "downloads": {name: download_url(request, name) for name in shown},
         "node_mark": tables.node_mark, "total_mark": tables.total_mark,
         "lines": charts.months_lines(scores),
         "bars": charts.comparison_bars(scores, meta["name"], meta["region_label"]),
     })  # fmt: skip
+
+
+def _today(service: Platform) -> str:
+    """The as-of picker's latest day: the platform knows nothing of tomorrow."""
+    return reads.today(service).isoformat()
 
 
 def _day(at: datetime | None) -> str:

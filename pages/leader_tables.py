@@ -102,7 +102,7 @@ def total_mark(card: dict[str, Any]) -> str:
 def _mark(standing: dict[str, Any] | None, beneath: list[dict[str, Any]]) -> str:
     if standing is None and not beneath:
         return ""
-    text = f"已调整，以{result_text(standing)}为准" if standing else "以计算结果为准"
+    text = f"以{result_text(standing)}为准" if standing else "以计算结果为准"
     if standing is not None:
         text += f"（{standing['actor']}，{standing['reason']}）"
     if beneath:

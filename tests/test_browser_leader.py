@@ -85,6 +85,12 @@ def test_the_leader_moves_the_as_of_picker_before_a_correction_and_sees_the_earl
     check_accessibility(page)
     page.get_by_role("columnheader", name="变化").scroll_into_view_if_needed()
     photograph(page, "52-leader-replay")
+    stepped = page.locator("#replay-label").inner_text()
+    play = page.get_by_role("button", name="自动播放")
+    play.press("Enter")  # plays forward, a read per step, until pressed again
+    expect(page.locator("#replay-label")).not_to_have_text(stepped)
+    page.get_by_role("button", name="暂停").press("Enter")
+    expect(page.get_by_role("button", name="自动播放")).to_have_attribute("aria-pressed", "false")
 
     row.get_by_role("link", name=county["name"], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{county['name']} · {YEAR}年度得分")
