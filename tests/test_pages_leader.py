@@ -12,7 +12,7 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from domain.recorded_time import CHINA
 from pages.downloads import Table, xlsx
+from pages.reads_leader import steps
 from tests.test_pages import PASSWORDS, Site, site  # noqa: F401
 
 YEAR = 2023
@@ -136,6 +137,12 @@ def test_the_heat_map_and_its_table_count_what_the_api_grid_counts(leader: Site)
         for (name, _), _count in expected.items():
             assert name in table
         assert "预警数量表" in table and "下载 Excel" in table
+        workbook = leader.client.get("/warnings/grid", params=query | {"format": "xlsx"}).content
+        rows = list(load_workbook(io.BytesIO(workbook)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+        headers = [str(header).split(" ")[0] for header in rows[1]]
+        from_sheet = {(row[1], code): row[index] for row in rows[2:] for index, code in enumerate(headers)
+                      if index >= 3 and index < len(headers) - 2}  # fmt: skip
+        assert from_sheet == expected
 
 
 def test_as_of_before_a_correction_shows_the_earlier_total_and_rank(leader: Site) -> None:
@@ -216,6 +223,12 @@ def test_formula_like_text_is_written_as_text() -> None:
         assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
     name = unquote(answer.headers["content-disposition"].split("filename*=UTF-8''")[1])
     assert name == "测试：公式_注入.xlsx"  # no path or shell characters in a file name
+
+
+def test_replay_steps_are_month_ends_or_days_up_to_the_last_change() -> None:
+    months = steps(date(2023, 5, 20), date(2024, 2, 9), "month")
+    assert months[0] == date(2023, 5, 31) and months[-1] == date(2024, 2, 9) and date(2023, 12, 31) in months
+    assert len(months) == 10 and len(steps(date(2023, 5, 20), date(2023, 6, 2), "day")) == 14
 
 
 def test_a_county_user_sees_only_its_own_county(site: Site) -> None:  # noqa: F811
