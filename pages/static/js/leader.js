@@ -4,11 +4,6 @@
 (function () {
   "use strict";
   var charts = [];
-  // htmx settles a swapped element's "style" attribute with setAttribute, which the CSP refuses
-  // (style-src 'self') whenever the old element carried one: settle classes and sizes only.
-  if (typeof htmx !== "undefined") {
-    htmx.config.attributesToSettle = ["class", "width", "height"];
-  }
 
   function draw(root) {
     if (typeof echarts === "undefined") {
