@@ -177,7 +177,7 @@ def county(request: Request, code: str, who: Signed, year: YearParam = None, as_
             return xlsx(table)
     return page(request, "leader/county.html", {
         "county": meta, "card": scores.card, "scores": scores, "year": chosen, "as_of_day": _day(at),
-        "today": _today(service),
+        "today": _today(service), "years": sorted((int(y) for y in meta["schemes"]), reverse=True),
         "when": tables.when(at), "tables": shown, "downloads": {name: download_url(request, name) for name in shown},
         "node_mark": tables.node_mark, "total_mark": tables.total_mark,
         "lines": charts.months_lines(scores),
