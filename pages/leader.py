@@ -110,13 +110,13 @@ def ranking_replay(
     shown = _region(region)
     plan = replay(service, chosen, unit)
     index = len(plan.days) - 1 if step is None else min(step, len(plan.days) - 1)
-    at = end_of_day(service, plan.days[index])
-    since = end_of_day(service, plan.days[index - 1]) if index > 0 else None
-    ranking = ranking_as_of(service, who.principal, chosen, at, shown, since=since)
     query = {"year": chosen, **({"region": shown} if shown else {}), **({"unit": unit} if unit != "month" else {})}
     shared = f"/rankings?{urlencode(query | {'as_of': plan.days[index].isoformat()})}"
     if request.headers.get("HX-Request") != "true":
         return RedirectResponse(shared, status_code=303)
+    at = end_of_day(service, plan.days[index])
+    since = end_of_day(service, plan.days[index - 1]) if index > 0 else None
+    ranking = ranking_as_of(service, who.principal, chosen, at, shown, since=since)
     context = _ranking_context(request, ranking, shown, unit) | {"year": chosen, "oob": True, "today": _today(service)}
     context["download"] = shared + "&format=xlsx"
     response = _fragment(request, "leader/rankings.html", "ranking", context)
