@@ -77,7 +77,7 @@ def grid_table(grid: dict[str, Any], as_of: datetime | None) -> Table:
             rows.append([region["region_label"], county["county_name"], county["county"],
                          *(counts.get(code, 0) for code, _ in columns), county["total"],
                          LEVEL_LABELS.get(county["worst"] or "", "无预警")])  # fmt: skip
-    return Table(f"{grid['year']}年度网格化预警（按 {grid['at']} 判断，{when(as_of)}）", headers, rows)
+    return Table(f"{grid['year']}年度网格化预警（按 {day(grid['at'])} 判断截止日期，{when(as_of)}）", headers, rows)
 
 
 def scores_table(county: dict[str, Any], scores: CountyScores, as_of: datetime | None) -> Table:

@@ -111,3 +111,5 @@ def test_the_grid_draws_its_heat_map_beside_its_table(page: Page) -> None:  # no
     expect(page.get_by_role("table")).to_contain_text("大名县")
     check_accessibility(page)
     photograph(page, "54-leader-grid")
+    page.get_by_role("heading", name="热力图").evaluate("heading => heading.scrollIntoView()")
+    photograph(page, "57-leader-grid-heatmap")
