@@ -17,7 +17,7 @@ from domain.commands import REGION_LABELS
 from domain.errors import InvalidCommand, NotFound
 from domain.inputs import normalise
 from domain.recorded_time import CHINA
-from domain.warnings import KIND_LABELS, LEVEL_LABELS, worst
+from domain.warnings import KIND_LABELS, LEVEL_LABELS
 from projections import monitoring_queries as monitoring
 from projections.catalog import WARNINGS
 from projections.store import View
@@ -222,37 +222,8 @@ async def warning_grid(
     day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
     visible = principal.readable_counties()
-    found = await in_snapshot(service, lambda view: monitoring.grid(view, year, day, at_us, visible))
-    regions: dict[str, dict[str, Any]] = {}
-    cells = 0
-    overall = dict.fromkeys(LEVEL_LABELS, 0)
-    for county in found["counties"]:
-        region = regions.setdefault(county["region"], {
-            "region": county["region"], "region_label": REGION_LABELS.get(county["region"], county["region"]),
-            "worst": None, "levels": dict.fromkeys(LEVEL_LABELS, 0), "counties": [],
-        })  # fmt: skip
-        levels = dict.fromkeys(LEVEL_LABELS, 0)
-        for cell in county["cells"]:
-            cells += 1
-            for name, count in cell["levels"].items():
-                levels[name] += count
-        for name, count in levels.items():
-            region["levels"][name] += count
-            overall[name] += count
-        county["worst"] = _worst(levels)
-        county["total"] = sum(levels.values())
-        del county["region"]
-        region["counties"].append(county)
-    for region in regions.values():
-        region["worst"] = _worst(region["levels"])
-    ordered = [regions[name] for name in ("east", "central", "west") if name in regions]
-    ordered += [region for name, region in sorted(regions.items()) if name not in REGION_LABELS]
-    return {"year": year, "at": day.isoformat(), "as_of": _effective(at_us), "cells": cells, "levels": overall,
-            "regions": ordered}  # fmt: skip
-
-
-def _worst(levels: dict[str, int]) -> str | None:
-    return worst([level for level, count in levels.items() if count])
+    found = await in_snapshot(service, lambda view: monitoring.grid_by_region(view, year, day, at_us, visible))
+    return found | {"as_of": _effective(at_us)}
 
 
 @router.get(

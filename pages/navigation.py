@@ -40,7 +40,7 @@ def navigation(viewer: Viewer) -> list[Link]:
     if county is not None:
         links += [Link("本县待办", f"/counties/{county}/tasks"), Link("本县得分", f"/counties/{county}")]
     if principal.may(Action.READ):
-        links.append(Link("得分排名", "/rankings"))
+        links += [Link("得分排名", "/rankings"), Link("网格化预警", "/warnings/grid")]
     if "evaluator" in viewer.roles:
         links.append(Link("评估组工作台", "/evaluation"))
     if principal.may(Action.READ_AUDIT):

@@ -1,4 +1,5 @@
-"""The pages of this step: each role's home, the clerk's "what I owe", the ranking, a scorecard.
+"""The pages of this step: each role's home and the clerk's "what I owe" (the ranking and a
+county's scores are the leader's: ``pages.leader``).
 
 Each handler checks the permission of the API route that serves the same data, reads
 through ``pages.reads`` and renders one template.
@@ -6,7 +7,7 @@ through ``pages.reads`` and renders one template.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -22,19 +23,11 @@ from pages.session import Viewer, platform_of, require, viewer
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
 YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
-REGIONS = {"east": "东部", "central": "中部", "west": "西部"}
 
 
 @router.get("/")
 async def home(who: Signed) -> RedirectResponse:
     return RedirectResponse(home_for(who), status_code=303)
-
-
-def _year(request: Request, asked: int | None) -> int | None:
-    if asked is not None:
-        return asked
-    found = reads.years(platform_of(request))
-    return found[0] if found else None
 
 
 def _known_county(request: Request, code: str) -> dict[str, Any]:
@@ -44,21 +37,6 @@ def _known_county(request: Request, code: str) -> dict[str, Any]:
     if meta is None:
         raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
     return meta
-
-
-@router.get("/rankings", response_class=HTMLResponse)
-def rankings(
-    request: Request,
-    who: Signed,
-    year: YearParam = None,
-    region: Literal["east", "central", "west"] | None = None,
-) -> HTMLResponse:
-    require(who, Action.READ)
-    service = platform_of(request)
-    chosen = _year(request, year)
-    ranking = reads.ranking(service, who.principal, chosen, region) if chosen else None
-    return page(request, "rankings.html", {"ranking": ranking, "years": reads.years(service), "year": chosen,
-                                           "region": region, "regions": REGIONS})  # fmt: skip
 
 
 @router.get("/counties/{code}/tasks", response_class=HTMLResponse)
@@ -72,17 +50,6 @@ def county_tasks(request: Request, code: str, who: Signed, year: YearParam = Non
     owed = reads.owed(service, who.principal, meta, chosen, reads.today(service))
     may_submit = who.principal.may(Action.SUBMIT_DATA, code)
     return page(request, "tasks.html", {"owed": owed, "may_submit": may_submit})
-
-
-@router.get("/counties/{code}", response_class=HTMLResponse)
-def county_scores(request: Request, code: str, who: Signed, year: YearParam = None) -> HTMLResponse:
-    require(who, Action.READ, code)
-    meta = _known_county(request, code)
-    chosen = year or max((int(y) for y in meta["schemes"]), default=None)
-    card = reads.scorecard(platform_of(request), code, chosen) if chosen else None
-    if card is None:
-        raise NotFound.of("year", "scheme_year", f"该县没有 {chosen or ''} 年度的得分")
-    return page(request, "county.html", {"county": meta, "card": card, "year": chosen})
 
 
 # Homes of the roles whose own pages come in later steps: what they can open today, and

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from domain.collection import STATUSES, beijing_date, has_ended, start_of_day, status
+from domain.commands import REGION_LABELS
 from domain.warnings import FACT_KIND, KINDS, LEVEL_RANK, LEVELS, WARNING_KIND, Warning, judge, worst
 from projections.monitoring import FACT_FIELDS, fact_of
 from projections.store import View
@@ -195,6 +196,42 @@ def grid(view: View, year: int, at: date, at_us: int | None, visible: frozenset[
             cell["worst"] = worst([level for level in LEVELS if cell["levels"][level]])
         county["cells"] = list(county["cells"].values())
     return {"counties": list(counties.values())}
+
+
+def grid_by_region(
+    view: View, year: int, at: date, at_us: int | None, visible: frozenset[str] | None
+) -> dict[str, Any]:
+    """The grid grouped by region (east, central, west first), each county and region with its
+    worst level and counts, and the whole grid's counts: what the API and the pages show."""
+    regions: dict[str, dict[str, Any]] = {}
+    cells = 0
+    overall = dict.fromkeys(LEVELS, 0)
+    for county in grid(view, year, at, at_us, visible)["counties"]:
+        region = regions.setdefault(county["region"], {
+            "region": county["region"], "region_label": REGION_LABELS.get(county["region"], county["region"]),
+            "worst": None, "levels": dict.fromkeys(LEVELS, 0), "counties": [],
+        })  # fmt: skip
+        levels = dict.fromkeys(LEVELS, 0)
+        for cell in county["cells"]:
+            cells += 1
+            for name, count in cell["levels"].items():
+                levels[name] += count
+        for name, count in levels.items():
+            region["levels"][name] += count
+            overall[name] += count
+        county["worst"] = _worst(levels)
+        county["total"] = sum(levels.values())
+        del county["region"]
+        region["counties"].append(county)
+    for region in regions.values():
+        region["worst"] = _worst(region["levels"])
+    ordered = [regions[name] for name in REGION_LABELS if name in regions]
+    ordered += [region for name, region in sorted(regions.items()) if name not in REGION_LABELS]
+    return {"year": year, "at": at.isoformat(), "cells": cells, "levels": overall, "regions": ordered}
+
+
+def _worst(levels: dict[str, int]) -> str | None:
+    return worst([level for level, count in levels.items() if count])
 
 
 def _cell(code: str, name: str) -> dict[str, Any]:

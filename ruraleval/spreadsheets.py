@@ -40,6 +40,7 @@ from domain.collection import TemplateLine
 from domain.decimals import NotANumber, read_number
 from domain.errors import InvalidCommand
 from domain.inputs import ascii_digits_words
+from domain.recorded_time import CHINA
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATA_SHEET = "数据报送"
@@ -607,6 +608,55 @@ def _put(sheet: Worksheet, row: int, column: int, value: Any) -> None:
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
+
+
+# ------------------------------------------------------------------------------ a page's table
+
+
+def table_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A table of a page as a workbook: the title in the first row, the (Chinese) column headers
+    in the second, then the rows. Numbers stay numbers (decimals shown to two places); text is
+    always text, so a cell reading ``=1+2``, ``+86``, ``-3`` or ``@x`` is never taken for a formula."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _sheet_title(title)
+    sheet.cell(row=1, column=1, value=ILLEGAL_CHARACTERS_RE.sub("", title)).font = Font(bold=True, size=13)
+    widths = [max(8, len(str(header)) * 2 + 2) for header in headers]
+    for column, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=2, column=column, value=ILLEGAL_CHARACTERS_RE.sub("", str(header)))
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.data_type = "s"
+    for number, cells in enumerate(rows, start=3):
+        for column, value in enumerate(cells, start=1):
+            _text_or_number(sheet, number, column, value)
+            if column <= len(widths) and value is not None:
+                widths[column - 1] = min(60, max(widths[column - 1], len(str(value)) * 2 + 2))
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    sheet.freeze_panes = "A3"
+    return _bytes(book)
+
+
+def _text_or_number(sheet: Worksheet, row: int, column: int, value: Any) -> None:
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    elif isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(CHINA).replace(tzinfo=None)  # Excel has no time zones: Beijing time
+    elif value is not None and not isinstance(value, (int, float, Decimal, date)):
+        value = str(value)
+    _put(sheet, row, column, value)
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.data_type = "s"  # whatever it starts with (= + - @): text, never a formula
+    elif isinstance(value, Decimal):
+        cell.number_format = "0.00"
+
+
+def _sheet_title(title: str) -> str:
+    """Excel's rules for a sheet's name: at most 31 characters, none of ``[]:*?/\\``."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "", title).strip() or "数据"
+    return cleaned[:31]
 
 
 # ---------------------------------------------------------------------------------------- shared

@@ -48,6 +48,8 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/signin"): USERS,
     ("POST", "/signout"): USERS,
     ("GET", "/rankings"): USERS,
+    ("GET", "/rankings/replay"): USERS,
+    ("GET", "/warnings/grid"): USERS,
     ("GET", "/counties/{code}"): USERS,
     ("GET", "/counties/{code}/tasks"): USERS,
     ("GET", "/evaluation"): ("admin", "evaluator.east"),

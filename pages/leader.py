@@ -1,0 +1,195 @@
+"""The leader's pages (领导小组): the ranking with its as-of picker and replay, the 网格化预警
+grid, and a county's scores with its months and its region. Every table downloads as Excel.
+
+Each handler checks the permission of the API route serving the same data (``Action.READ``;
+a county's page: ``READ`` on that county), reads through ``pages.reads_leader`` and renders
+one template; the replay answers one block of the ranking's template (an htmx fragment).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from domain.access import Action
+from domain.collection import beijing_date
+from domain.commands import REGION_LABELS
+from domain.errors import InvalidCommand, NotFound
+from domain.inputs import county_code_refusal
+from pages import leader_charts as charts
+from pages import leader_tables as tables
+from pages import reads
+from pages.downloads import check_table, download_url, wants_xlsx, xlsx
+from pages.reads_leader import as_of_instant, county_scores, end_of_day, ranking_as_of, replay, warning_grid
+from pages.render import environment, page
+from pages.session import Viewer, platform_of, require, viewer
+from ruraleval.platform import Platform
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Signed = Annotated[Viewer, Depends(viewer)]
+YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
+TextParam = Annotated[str | None, Query(max_length=40)]
+# The replay's step; the form sends "" for the default (month), so a shared URL stays short.
+Unit = Annotated[Literal["month", "day", ""], Query()]
+UNITS = {"month": "按月", "day": "按日"}
+
+
+def _region(text: str | None) -> str | None:
+    """The region filter: empty means every region; anything but east/central/west is refused."""
+    if text is None or text == "":
+        return None
+    if text not in REGION_LABELS:
+        raise InvalidCommand.of("region", "known_region", "分区只能是东部、中部或西部")
+    return text
+
+
+def _year(service: Platform, asked: int | None) -> tuple[int | None, list[int]]:
+    found = reads.years(service)
+    return (asked if asked is not None else (found[0] if found else None)), found
+
+
+def _fragment(request: Request, template: str, block: str, context: dict[str, Any]) -> HTMLResponse:
+    """One block of a page's template, for htmx: the fragment is part of its page, not a copy."""
+    chosen = environment.get_template(template)
+    viewer_now = getattr(request.state, "viewer", None)
+    values = chosen.new_context({"request": request, "viewer": viewer_now, "path": request.url.path, **context})
+    response = HTMLResponse("".join(chosen.blocks[block](values)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _ranking_context(request: Request, ranking: Any, region: str | None, unit: str) -> dict[str, Any]:
+    table = tables.ranking_table(ranking, REGION_LABELS.get(region or ""))
+    return {"ranking": ranking, "table": table, "region": region, "regions": REGION_LABELS, "unit": unit,
+            "download": download_url(request, None), "marks": tables.mark_text,
+            "as_of_day": _day(ranking.as_of)}  # fmt: skip
+
+
+@router.get("/rankings", response_class=HTMLResponse)
+def rankings(
+    request: Request, who: Signed, year: YearParam = None, region: TextParam = None, as_of: TextParam = None,
+    unit: Unit = "month",
+) -> Response:  # fmt: skip
+    require(who, Action.READ)
+    check_table(request, ["ranking"])
+    unit = unit or "month"
+    service = platform_of(request)
+    chosen, years = _year(service, year)
+    shown = _region(region)
+    at = as_of_instant(service, as_of)
+    context: dict[str, Any] = {"years": years, "year": chosen, "region": shown, "regions": REGION_LABELS,
+                               "unit": unit, "units": UNITS, "ranking": None, "today": _today(service)}  # fmt: skip
+    if chosen is None:
+        return page(request, "leader/rankings.html", context)
+    ranking = ranking_as_of(service, who.principal, chosen, at, shown)
+    context |= _ranking_context(request, ranking, shown, unit)
+    if wants_xlsx(request):
+        return xlsx(context["table"])
+    plan = replay(service, chosen, unit)
+    context |= {"replay": plan, "step": plan.index_of(beijing_date(at) if at else None)}
+    return page(request, "leader/rankings.html", context)
+
+
+@router.get("/rankings/replay", response_class=HTMLResponse)
+def ranking_replay(
+    request: Request, who: Signed, year: YearParam = None, region: TextParam = None, unit: Unit = "month",
+    step: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> Response:  # fmt: skip
+    """One step of the replay (htmx): the ranking as of that step's day, with each rank's move.
+    Asked for without htmx, it sends the browser to the ranking as of that day."""
+    require(who, Action.READ)
+    unit = unit or "month"
+    service = platform_of(request)
+    chosen, _ = _year(service, year)
+    if chosen is None:
+        raise NotFound.of("year", "scheme_year", "平台上还没有任何年度的评估方案")
+    shown = _region(region)
+    plan = replay(service, chosen, unit)
+    index = len(plan.days) - 1 if step is None else min(step, len(plan.days) - 1)
+    query = {"year": chosen, **({"region": shown} if shown else {}), **({"unit": unit} if unit != "month" else {})}
+    shared = f"/rankings?{urlencode(query | {'as_of': plan.days[index].isoformat()})}"
+    if request.headers.get("HX-Request") != "true":
+        return RedirectResponse(shared, status_code=303)
+    at = end_of_day(service, plan.days[index])
+    since = end_of_day(service, plan.days[index - 1]) if index > 0 else None
+    ranking = ranking_as_of(service, who.principal, chosen, at, shown, since=since)
+    context = _ranking_context(request, ranking, shown, unit) | {"year": chosen, "oob": True, "today": _today(service)}
+    context["download"] = shared + "&format=xlsx"
+    response = _fragment(request, "leader/rankings.html", "ranking", context)
+    response.headers["HX-Push-Url"] = shared  # the address bar keeps the step: the view can be shared
+    return response
+
+
+@router.get("/warnings/grid", response_class=HTMLResponse)
+def grid(
+    request: Request, who: Signed, year: YearParam = None, region: TextParam = None, as_of: TextParam = None
+) -> Response:
+    require(who, Action.READ)
+    check_table(request, ["grid"])
+    service = platform_of(request)
+    chosen, years = _year(service, year)
+    shown = _region(region)
+    at = as_of_instant(service, as_of)
+    context: dict[str, Any] = {"years": years, "year": chosen, "region": shown, "regions": REGION_LABELS,
+                               "grid": None, "as_of_day": _day(at), "today": _today(service)}  # fmt: skip
+    if chosen is None:
+        return page(request, "leader/grid.html", context)
+    found = warning_grid(service, who.principal, chosen, at, shown)
+    table = tables.grid_table(found, at)
+    if wants_xlsx(request):
+        return xlsx(table)
+    context |= {"grid": found, "table": table, "columns": tables.grid_columns(found), "when": tables.when(at),
+                "chart": charts.grid_heatmap(found), "download": download_url(request)}  # fmt: skip
+    return page(request, "leader/grid.html", context)
+
+
+def _known_county(service: Platform, code: str) -> dict[str, Any]:
+    if county_code_refusal(code) is not None:
+        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
+    meta = reads.county(service, code)
+    if meta is None:
+        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
+    return meta
+
+
+@router.get("/counties/{code}", response_class=HTMLResponse)
+def county(request: Request, code: str, who: Signed, year: YearParam = None, as_of: TextParam = None) -> Response:
+    require(who, Action.READ, code)
+    service = platform_of(request)
+    meta = _known_county(service, code)
+    chosen = year or max((int(y) for y in meta["schemes"]), default=None)
+    at = as_of_instant(service, as_of)
+    scores = county_scores(service, code, chosen, at) if chosen else None
+    if scores is None:
+        raise NotFound.of("year", "scheme_year", f"该县（在所查时刻）没有 {chosen or ''} 年度的得分")
+    shown = {
+        "scores": tables.scores_table(meta, scores, at),
+        "months": tables.months_table(meta, scores, at),
+        "compare": tables.comparison_table(meta, scores, at),
+    }
+    check_table(request, list(shown))
+    for name, table in shown.items():
+        if wants_xlsx(request, name):
+            return xlsx(table)
+    return page(request, "leader/county.html", {
+        "county": meta, "card": scores.card, "scores": scores, "year": chosen, "as_of_day": _day(at),
+        "today": _today(service), "years": sorted((int(y) for y in meta["schemes"]), reverse=True),
+        "when": tables.when(at), "tables": shown, "downloads": {name: download_url(request, name) for name in shown},
+        "node_mark": tables.node_mark, "total_mark": tables.total_mark,
+        "lines": charts.months_lines(scores),
+        "bars": charts.comparison_bars(scores, meta["name"], meta["region_label"]),
+    })  # fmt: skip
+
+
+def _today(service: Platform) -> str:
+    """The as-of picker's latest day: the platform knows nothing of tomorrow."""
+    return reads.today(service).isoformat()
+
+
+def _day(at: datetime | None) -> str:
+    """The as-of picker's value: the Beijing day of the instant shown (empty for now)."""
+    return beijing_date(at).isoformat() if at else ""
