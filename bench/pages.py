@@ -22,7 +22,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,9 +40,7 @@ from domain.access import Principal
 from domain.access import Scope as Grant
 from domain.collection import start_of_day
 from domain.review import waiting_on
-from projections import queries
-from projections.catalog import SCORES_AS_OF
-from projections.temporal import micros
+from pages.reads_leader import ranking_as_of as page_ranking
 from ruraleval import demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
@@ -282,28 +280,15 @@ def time_pages(config: BenchConfig, kind: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------ slider
 
 
-def ranking_as_of(
-    service: Platform, principal: Principal, year: int, instant: datetime, region: str | None
+def replay_step(
+    service: Platform, principal: Principal, year: int, instant: datetime, since: datetime | None
 ) -> list[dict[str, Any]]:
-    """One step of the slider, read as ``GET /api/v1/rankings?as_of=`` reads it (api/reads.py
-    ``rankings`` with ``reading_as_of``): the instant made final, the temporal read models
-    able to answer, one snapshot, the rows the principal may see."""
-    service.ledger.settle(instant)
-    service.progress.require(SCORES_AS_OF)
-    with service.reads.snapshot() as view:
-        found = queries.rankings_as_of(view, year, micros(instant))
-    visible = principal.readable_counties()
-    return [
-        row
-        for row in found
-        if (visible is None or row["county"] in visible) and (region is None or row["region"] == region)
-    ]
+    """One step of the slider as the leader's page reads it (``/rankings/replay``): the ranking
+    as of ``instant`` with how far each rank moved since the previous step."""
+    return page_ranking(service, principal, year, instant, None, since=since).rows
 
 
-# The step the bench times. Once the leader's page has its own read, switch to it here:
-#     from pages.reads_leader import ranking_as_of as page_step
-#     STEP_READ = page_step
-STEP_READ: Callable[[Platform, Principal, int, datetime, str | None], list[dict[str, Any]]] = ranking_as_of
+STEP_READ = replay_step
 LEADER = Principal("bench.leader", (Grant("leader", None),))
 
 
@@ -324,14 +309,15 @@ def time_slider(config: BenchConfig, kind: str) -> dict[str, Any]:
         projected = time.perf_counter() - began
         progress(f"{kind}: slider: loaded in {loaded.seconds:.1f} s, read models caught up in {projected:.1f} s")
         steps = month_ends(tt_timeline.FIRST_YEAR)
-        for instant in steps:  # warm-up: one read of each step
-            STEP_READ(service, LEADER, tt_timeline.FIRST_YEAR, instant, None)
+        befores = [None, *steps[:-1]]
+        for instant, since in zip(steps, befores, strict=True):  # warm-up: one read of each step
+            STEP_READ(service, LEADER, tt_timeline.FIRST_YEAR, instant, since)
         samples: dict[int, list[float]] = {index: [] for index in range(len(steps))}
         shown: dict[int, list[dict[str, Any]]] = {}
         for _ in range(config.slider_reads):  # the slider played through, again and again
-            for index, instant in enumerate(steps):
+            for index, (instant, since) in enumerate(zip(steps, befores, strict=True)):
                 began = time.perf_counter()
-                shown[index] = STEP_READ(service, LEADER, tt_timeline.FIRST_YEAR, instant, None)
+                shown[index] = STEP_READ(service, LEADER, tt_timeline.FIRST_YEAR, instant, since)
                 samples[index].append(time.perf_counter() - began)
     rows = []
     previous: dict[str, int] = {}
