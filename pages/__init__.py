@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import docs, errors, signin, views
+from pages import audit, centre, docs, errors, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -14,4 +14,6 @@ def install(app: FastAPI) -> None:
     app.include_router(docs.router)
     app.include_router(signin.router)
     app.include_router(views.router)
+    app.include_router(audit.router)
+    app.include_router(centre.router)
     errors.install(app)
