@@ -79,7 +79,8 @@ def test_the_auditor_finds_the_correction_and_its_reason_on_the_node_timeline(si
     assert home.status_code == 200 and "审计工作台" in home.text and correction["county_name"] in home.text
     picked = site.client.get("/audit", params={"county": correction["county"]}, follow_redirects=False)
     assert picked.status_code == 303 and picked.headers["location"] == f"/audit/counties/{correction['county']}/history"
-    answer = site.client.get(f"/audit/counties/{correction['county']}/history", params={"year": YEAR, "node": indicator})
+    url = f"/audit/counties/{correction['county']}/history"
+    answer = site.client.get(url, params={"year": YEAR, "node": indicator})
     assert answer.status_code == 200
     shown = text_of(answer.text)
     assert "更正数据" in shown and correction["reason"] in shown
