@@ -160,10 +160,19 @@ def _enrolment(request: Request, values: dict[str, str]) -> c.EnrolCounty:
         problems.extend(error.problems)
     if refusal is not None and not any(problem.field == "code" for problem in problems):
         problems.append(Problem("code", refusal[0], refusal[1]))
+    problems = _region_chosen(problems, values["region"])
     if problems:
         raise InvalidCommand(sorted(problems, key=lambda p: ENROLMENT_FIELDS.index(p.field)
                                     if p.field in ENROLMENT_FIELDS else 0))  # fmt: skip
     return command
+
+
+def _region_chosen(problems: list[Problem], region: str) -> list[Problem]:
+    """A region left unchosen is said as a form says it, not with the API's field values."""
+    if region:
+        return problems
+    others = [problem for problem in problems if problem.field != "region"]
+    return [*others, Problem("region", "required", "请选择分区（东部、中部或西部）")]
 
 
 # -------------------------------------------------------------------------- teams
@@ -208,7 +217,8 @@ async def form_team(request: Request, who: Signed) -> Response:
     try:
         await writes.organisation_change(request, change, "FormTeam")
     except DomainError as error:
-        form = Form(values, field_errors(error, TEAM_FIELDS, "code"))
+        refused = InvalidCommand(_region_chosen(list(error.problems), values["region"]))
+        form = Form(values, field_errors(refused, TEAM_FIELDS, "code"))
         return await run_in_threadpool(_teams_page, request, {"": form}, error.status)
     return RedirectResponse(f"/centre/teams?saved={values['code']}", status_code=303)
 

@@ -120,10 +120,10 @@ def test_the_admin_uploads_an_invalid_scheme_and_sees_every_problem(
 
     page.get_by_role("navigation", name="中心专班功能").get_by_role("link", name="评估方案").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("评估方案")
-    page.get_by_label("方案文件（JSON）").set_input_files(
-        files=[{"name": "方案.json", "mimeType": "application/json",
-                "buffer": json.dumps(document, ensure_ascii=False).encode()}]  # fmt: skip
-    )
+    upload = {"name": "方案.json", "mimeType": "application/json",
+              "buffer": json.dumps(document, ensure_ascii=False).encode()}  # fmt: skip
+    page.get_by_label("方案文件（JSON）").set_input_files(files=[upload])
+    expect(page.locator("#document-name")).to_have_text("方案.json")
     page.get_by_role("button", name="上传并发布").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text(f"发现 {len(problems)} 处不符合规则")
@@ -133,8 +133,9 @@ def test_the_admin_uploads_an_invalid_scheme_and_sees_every_problem(
     check_accessibility(page)
     photograph(page, "61-centre-scheme-problems")
 
-    for path, name in (("/centre/counties", "62-centre-counties"), ("/centre/users", "63-centre-users"),
-                       ("/centre/users/dept.130425", "64-centre-user"), ("/centre/teams", "65-centre-teams")):  # fmt: skip
+    pages = {"/centre/counties": "62-centre-counties", "/centre/users": "63-centre-users",
+             "/centre/users/dept.130425": "64-centre-user", "/centre/teams": "65-centre-teams"}  # fmt: skip
+    for path, name in pages.items():
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check_accessibility(page)
@@ -148,7 +149,7 @@ def test_a_bad_enrolment_shows_its_messages_beside_the_fields(page: Page) -> Non
     page.get_by_label("所属省份").fill("河北省")
     page.get_by_role("button", name="登记入选").click()
     expect(page.locator("#enrol-code-error")).to_contain_text("6 位数字")
-    expect(page.locator("#enrol-region-error")).to_be_visible()
+    expect(page.locator("#enrol-region-error")).to_have_text("请选择分区（东部、中部或西部）")
     expect(page.locator("#enrol-scheme-error")).to_have_text("请选择该县采用的评估方案")
     check_accessibility(page)
     photograph(page, "66-centre-enrolment-error")
