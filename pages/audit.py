@@ -10,7 +10,7 @@ a view can be shared; they are shown in Beijing time.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,6 +23,7 @@ from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.inputs import county_code_refusal, normalise
 from domain.recorded_time import CHINA, parse_as_of
 from pages import reads, reads_audit
+from pages.formats import day
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
 from projections.temporal import TOTAL
@@ -109,11 +110,11 @@ async def county_changes(
     chosen = _year(meta, year)
     service = platform_of(request)
     form = {"from": start or "", "to": end or ""}
+    now = service.ledger.clock()
     context: dict[str, Any] = {"county": meta, "year": chosen, "years": _years(meta), "form": form, "errors": {},
-                               "found": None}  # fmt: skip
+                               "found": None, "suggestions": _suggestions(code, chosen, now)}  # fmt: skip
     if not start and not end:
         return page(request, "audit/changes.html", context)
-    now = service.ledger.clock()
     instants, errors = {}, {}
     for name, text in form.items():
         try:
@@ -128,6 +129,22 @@ async def county_changes(
     found = await run_in_threadpool(reads_audit.changes_between, service, meta, chosen, instants["from"],
                                     instants["to"])  # fmt: skip
     return page(request, "audit/changes.html", context | {"found": found})
+
+
+def _suggestions(code: str, year: int, now: datetime) -> list[tuple[str, str]]:
+    """Comparisons an auditor often makes: the year's second half, and the months after its end
+    (late data, corrections, overrides); only those already past."""
+    base = f"/audit/counties/{code}/changes?year={year}"
+    spans = [
+        (date(year, 6, 30), date(year, 12, 31), "下半年"),
+        (date(year, 12, 31), date(year + 1, 3, 31), "年度截止之后的补报、更正和调整"),
+    ]
+    today = now.astimezone(CHINA).date()
+    return [
+        (f"{day(start)} → {day(end)}（{words}）", f"{base}&from={start.isoformat()}&to={end.isoformat()}")
+        for start, end, words in spans
+        if end <= today
+    ]
 
 
 def _instant(text: str, now: datetime, name: str) -> datetime:

@@ -328,3 +328,22 @@ def test_the_admin_forms_a_team_and_assigns_counties(site: Site) -> None:
                             data={"csrf_token": token, "counties": ["130425"], "reason": "试一试"})  # fmt: skip
     assert east.status_code in (409, 422) and 'id="assign-west-9-counties-error"' in east.text
     assert site.platform.organisation.current().teams["west-9"].counties == sorted(west)
+
+
+def test_the_admin_resets_a_password_and_deactivates_a_user_with_a_reason(site: Site) -> None:
+    site.sign_in("admin")
+    token = form_token(site, "/centre/users")
+    site.client.post("/centre/users", data={"csrf_token": token, "username": "wang.wu", "display_name": "王五",
+                                            "password": "first-password-1", "role": "leader"})  # fmt: skip
+    short = site.client.post("/centre/users/wang.wu/password", data={"csrf_token": token, "password": "short"})
+    assert short.status_code == 422 and re.search(r'id="reset-password-error">密码：密码至少 10 个字符', short.text)
+    reset = site.client.post("/centre/users/wang.wu/password",
+                             data={"csrf_token": token, "password": "second-password-2"})  # fmt: skip
+    assert reset.status_code == 200 and "密码已重设" in reset.text and "修改或重设密码" in text_of(reset.text)
+    silent = site.client.post("/centre/users/wang.wu/deactivate", data={"csrf_token": token, "reason": " "})
+    assert silent.status_code == 422 and 'id="deactivate-reason-error">必须填写理由' in silent.text
+    assert site.platform.organisation.current().users["wang.wu"].active
+    done = site.client.post("/centre/users/wang.wu/deactivate", data={"csrf_token": token, "reason": "调离岗位"})
+    assert done.status_code == 200 and "用户已停用" in done.text
+    assert re.search(r"停用用户 .*调离岗位", text_of(done.text))
+    assert not site.platform.organisation.current().users["wang.wu"].active
