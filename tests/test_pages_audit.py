@@ -347,3 +347,19 @@ def test_the_admin_resets_a_password_and_deactivates_a_user_with_a_reason(site: 
     assert done.status_code == 200 and "用户已停用" in done.text
     assert re.search(r"停用用户 .*调离岗位", text_of(done.text))
     assert not site.platform.organisation.current().users["wang.wu"].active
+
+
+@pytest.mark.parametrize("username", ["auditor", "evaluator.east", "coordinator.130425"])
+def test_only_the_admin_may_change_the_organisation_or_enrol(site: Site, username: str) -> None:
+    site.sign_in(username)
+    token = site.csrf()
+    head = site.platform.ledger.head()
+    for path, data in (("/centre/users", {"username": "intruder", "password": "a-long-password-1", "role": "admin"}),
+                       ("/centre/users/dept.130425/deactivate", {"reason": "试图停用"}),
+                       ("/centre/counties", {"code": "110229", "name": "某县", "province": "北京市",
+                                             "region": "east", "scheme": "demo-2023"}),
+                       ("/centre/teams", {"code": "rogue", "name": "某组", "region": "east"})):  # fmt: skip
+        refused = site.client.post(path, data={"csrf_token": token, **data})
+        assert refused.status_code == 403 and "无权" in refused.text, (username, path)
+    assert site.platform.ledger.head() == head
+    assert "intruder" not in site.platform.organisation.current().users
