@@ -19,7 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from domain import commands as c
 from domain.access import Action
-from domain.errors import DomainError, InvalidCommand, Problem
+from domain.errors import DomainError, InvalidCommand, NotFound, Problem
 from domain.handlers import check_enrolment
 from domain.inputs import county_code_refusal, normalise
 from domain.organisation import Organisation
@@ -82,11 +82,19 @@ async def publish_scheme(request: Request, who: Signed) -> Response:
     require(who, Action.PUBLISH_SCHEME)
     form = await request.form()
     try:
-        scheme = read_published_document(await _uploaded_document(form))
+        scheme = _readable(await _uploaded_document(form))
         await writes.publish_scheme(request, scheme)
     except DomainError as error:
         return await run_in_threadpool(_schemes_page, request, list(error.problems), None, error.status)
     return RedirectResponse(f"/centre/schemes?published={scheme.id}", status_code=303)
+
+
+def _readable(document: Any) -> Scheme:
+    """The API's reading of a scheme document; one nested too deep for it is refused in words."""
+    try:
+        return read_published_document(document)
+    except RecursionError:
+        raise InvalidCommand.of("document", "depth", "文件嵌套层次过深，不是评估方案的格式") from None
 
 
 async def _uploaded_document(form: FormData) -> Any:
@@ -101,6 +109,8 @@ async def _uploaded_document(form: FormData) -> Any:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise InvalidCommand.of("document", "utf8", "文件不是 UTF-8 编码的文本：请以 UTF-8 保存为 JSON 文件") from None
+    except RecursionError:
+        raise InvalidCommand.of("document", "depth", "文件嵌套层次过深，不是评估方案的格式") from None
     except json.JSONDecodeError as error:
         where = f"第 {error.lineno} 行第 {error.colno} 列"
         raise InvalidCommand.of("document", "json", f"文件不是有效的 JSON：{where}附近格式有误") from None
@@ -241,6 +251,8 @@ async def assign_counties(request: Request, team: str, who: Signed) -> Response:
     try:
         await writes.organisation_change(request, change, "AssignCounties")
     except DomainError as error:
+        if isinstance(error, NotFound) and any(problem.field == "team" for problem in error.problems):
+            raise  # no such team: the 404 page
         failed = Form(values, field_errors(error, ASSIGN_FIELDS, "counties"))
         return await run_in_threadpool(_teams_page, request, {team: failed}, error.status)
     return RedirectResponse(f"/centre/teams?saved={team}", status_code=303)

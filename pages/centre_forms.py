@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidCommand
+from domain.inputs import NUL_WORDS
 
 
 @dataclass
@@ -29,9 +30,14 @@ class Form:
 
 
 def text(form: FormData, name: str) -> str:
-    """A text field as typed, surrounding spaces trimmed ('' when absent or a file)."""
+    """A text field as typed, surrounding spaces trimmed ('' when absent or a file); one holding
+    U+0000 is refused (ADR 17: no store can hold it), with a 422 page naming the field."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    if "\x00" in value:
+        raise InvalidCommand.of(name, "no_nul", f"{name} {NUL_WORDS}")
+    return value.strip()
 
 
 def field_errors(error: DomainError, fields: Iterable[str], fallback: str) -> dict[str, list[str]]:

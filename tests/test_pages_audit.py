@@ -363,3 +363,24 @@ def test_only_the_admin_may_change_the_organisation_or_enrol(site: Site, usernam
         assert refused.status_code == 403 and "无权" in refused.text, (username, path)
     assert site.platform.ledger.head() == head
     assert "intruder" not in site.platform.organisation.current().users
+
+
+def test_odd_inputs_are_refused_in_words_never_with_a_500(site: Site) -> None:
+    site.sign_in("admin")
+    token = form_token(site, "/centre/users")
+    team = {"csrf_token": token, "code": "t1", "name": "某\x00组", "region": "east"}
+    nul = site.client.post("/centre/teams", data=team)
+    assert nul.status_code == 422 and "空字符" in nul.text
+    deep = {"document": ("deep.json", b"[" * 100_000 + b"]" * 100_000, "application/json")}
+    refused = site.client.post("/centre/schemes", data={"csrf_token": token}, files=deep)
+    assert refused.status_code == 422 and "方案未发布" in refused.text
+    unknown = site.client.post("/centre/teams/no-such-team/counties", data={"csrf_token": token, "reason": "x"})
+    assert unknown.status_code == 404 and "评估组“no-such-team”不存在" in unknown.text
+    assert site.client.get("/centre/users/nobody").status_code == 404
+    site.sign_in("auditor")
+    for params in ({"from": "2024-13-45", "to": "2024-01-01"}, {"from": "1999-01-01", "to": "2024-01-01"},
+                   {"from": "2024-01-01", "to": "9999-01-01T00:00:00+08:00"}, {"to": "2024-01-01"}):  # fmt: skip
+        answer = site.client.get("/audit/counties/130425/changes", params=params)
+        assert answer.status_code == 422 and "field__error" in answer.text, params
+    assert site.client.get("/audit/counties/130425/history", params={"node": "9.9"}).status_code == 404
+    assert site.client.get("/audit/counties/130425/history", params={"year": 2031}).status_code == 404
