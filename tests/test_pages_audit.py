@@ -134,9 +134,10 @@ def test_the_timeline_links_each_change_to_what_else_changed_at_that_moment(site
     site.sign_in("auditor")
     timeline = site.client.get(f"/audit/counties/{correction['county']}/history",
                                params={"year": YEAR, "node": correction["payload"]["indicator"]}).text  # fmt: skip
-    links = re.findall(r'href="(/audit/counties/[^"]+/changes\?[^"]+)"', timeline)
-    assert links
-    moment = site.client.get(html.unescape(links[-1]))  # the latest entry: the correction
+    entry = next(chunk for chunk in timeline.split('<li class="timeline__entry')[1:] if correction["reason"] in chunk)
+    link = re.search(r'href="(/audit/counties/[^"]+/changes\?[^"]+)"', entry)
+    assert link, entry
+    moment = site.client.get(html.unescape(link.group(1)))
     assert moment.status_code == 200 and correction["reason"] in text_of(moment.text)
 
 
