@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -73,14 +73,21 @@ def audit_home(request: Request, who: Signed, county: Text = None) -> HTMLRespon
 
 @router.get("/audit/counties/{code}/history", response_class=HTMLResponse)
 def score_timeline(
-    request: Request, code: str, who: Signed, year: YearParam = None, node: Text = None
+    request: Request,
+    code: str,
+    who: Signed,
+    year: YearParam = None,
+    node: Text = None,
+    order: Literal["asc", "desc"] = "asc",
 ) -> HTMLResponse:
     meta = _county(request, who, code)
     chosen = _year(meta, year)
     shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node) if node else TOTAL)
     if shown is None:
         raise NotFound.of("node", "known_node", f"{chosen} 年度没有得分节点“{(node or '')[:20]}”")
-    return page(request, "audit/history.html", {"timeline": shown, "years": _years(meta),
+    if order == "desc":
+        shown.entries.reverse()
+    return page(request, "audit/history.html", {"timeline": shown, "years": _years(meta), "order": order,
                                                 "changes_link": _changes_link})  # fmt: skip
 
 

@@ -99,6 +99,9 @@ def test_the_total_timeline_lists_every_change_of_the_score_in_order(site: Site)
     assert f"时间线（共 {len(changes)} 项" in shown
     last = changes[-1]
     assert f"{last['before']:,.2f} → {last['after']:,.2f} 分" in shown
+    latest = text_of(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR, "order": "desc"}).text)
+    first_entry = latest.index("第 ")  # the first entry shown is the latest change
+    assert latest[first_entry:].startswith(f"第 {last['cause']['version']} 号事件")
 
 
 def _scores(card: dict[str, Any] | None) -> dict[str, tuple[Any, Any]]:
