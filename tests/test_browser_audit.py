@@ -79,7 +79,7 @@ def test_the_auditor_opens_a_node_timeline_and_finds_the_correction_reason(
 
     page.get_by_role("combobox", name="得分节点").select_option(indicator)
     page.get_by_role("button", name="查看", exact=True).click()
-    expect(page).to_have_url(f"{server}/audit/counties/{code}/history?year={YEAR}&node={indicator}")
+    expect(page).to_have_url(f"{server}/audit/counties/{code}/history?year={YEAR}&node={indicator}&order=asc")
     entry = page.locator(".timeline__entry--correction", has_text=correction["reason"]).first
     expect(entry).to_contain_text("更正数据")
     expect(entry.locator(".timeline__reason")).to_have_text(correction["reason"])
