@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -30,6 +29,7 @@ from domain.commands import Context
 from domain.errors import InvalidCommand
 from domain.organisation import ROLE_LABELS, ApiKey, Grant, Organisation, User
 from domain.recorded_time import parse_as_of
+from ruraleval.organisation_record import OrganisationChange, changes
 from ruraleval.platform import Platform
 from ruraleval.security import hash_api_secret, hash_password, new_api_key
 
@@ -238,31 +238,15 @@ def revoke_api_key(
 def organisation_history(
     username: str | None = Query(None, description="只看与该用户有关的记录"), service: Platform = Depends(platform)
 ) -> list[AuditEventOut]:
-    return [
-        audit_event(event)
-        for event in service.organisation.events()
-        if username is None or getattr(event, "username", None) == username
-    ]
+    return [audit_event(change) for change in changes(service.organisation.events(), username)]
 
 
-SECRET_FIELDS = {"password_hash", "secret_hash"}
-
-
-def audit_event(event: Any) -> AuditEventOut:
-    payload = {
-        key: value
-        for key, value in vars(event).items()
-        if key
-        not in SECRET_FIELDS
-        | {"originator_id", "originator_version", "timestamp", "actor", "reason", "correlation_id", "originator_topic"}
-    }
-    if "grant" in payload:
-        payload["grant"] = vars(payload["grant"])
+def audit_event(change: OrganisationChange) -> AuditEventOut:
     return AuditEventOut(
-        version=event.originator_version,
-        type=type(event).__name__,
-        recorded_at=event.timestamp.isoformat(),
-        actor=event.actor,
-        reason=getattr(event, "reason", None),
-        payload=plain_numbers(payload),
+        version=change.version,
+        type=change.type,
+        recorded_at=change.recorded_at.isoformat(),
+        actor=change.actor,
+        reason=change.reason,
+        payload=plain_numbers(change.payload),
     )

@@ -11,10 +11,8 @@ from api.auth import require
 from api.context import command_context, one_hop, platform
 from api.models import SchemeOut, SchemeRevisionIn
 from domain.access import Action
-from domain.errors import InvalidCommand
-from domain.inputs import NUL_WORDS, nul_path
 from domain.scheme import usual_rules
-from domain.scheme_reading import parse_scheme
+from domain.scheme_reading import parse_scheme, read_published_document
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/schemes", tags=["评估方案 schemes"])
@@ -62,10 +60,7 @@ def publish_scheme(
     document: dict[str, Any] = Body(examples=[EXAMPLE]),
     service: Platform = Depends(platform),
 ) -> SchemeOut:
-    inside = nul_path(document)
-    if inside is not None:
-        raise InvalidCommand.of(inside, "no_nul", f"{inside} {NUL_WORDS}")
-    scheme = parse_scheme(document)
+    scheme = read_published_document(document)
     service.ledger.publish_scheme(scheme, command_context(request))
     return SchemeOut(id=scheme.id, revision=1, scheme=plain_numbers(scheme.to_document()))
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.decimals import HUNDRED, ONE, ZERO, plain
 from domain.errors import Collector, InvalidCommand
+from domain.inputs import NUL_WORDS, nul_path
 from domain.monitoring_rules import read_checks, read_warning_rules
 from domain.scheme import (
     AGGREGATES,
@@ -37,6 +38,15 @@ from domain.scheme import (
     default_authorities,
 )
 from domain.scheme_rules import adjustable_problems, composite_problems, tree_problems
+
+
+def read_published_document(document: Any) -> Scheme:
+    """A document sent to be published (API body or uploaded file): no text holds U+0000
+    (ADR 17), then ``parse_scheme``. One rule for every door a scheme comes in by."""
+    inside = nul_path(document)
+    if inside is not None:
+        raise InvalidCommand.of(inside, "no_nul", f"{inside} {NUL_WORDS}")
+    return parse_scheme(document)
 
 
 def parse_scheme(document: Any) -> Scheme:

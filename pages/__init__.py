@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import docs, errors, leader, signin, views
+from pages import audit, centre, docs, errors, leader, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -15,4 +15,6 @@ def install(app: FastAPI) -> None:
     app.include_router(signin.router)
     app.include_router(views.router)
     app.include_router(leader.router)
+    app.include_router(audit.router)
+    app.include_router(centre.router)
     errors.install(app)

@@ -60,17 +60,6 @@ EVALUATOR_LATER = [
     "调整得分和加减分（注明理由和权限层级）",
     "关账和重新开启期间",
 ]
-AUDITOR_LATER = [
-    "得分变化时间线：每一次变化的数值、原因、事件、操作人、理由和权限层级",
-    "两个时刻之间某县发生了哪些变化",
-    "哈希链校验和摘要，结果以文字说明",
-]
-CENTRE_LATER = [
-    "上传评估方案（JSON），逐条列出不符合规则之处",
-    "县入选登记",
-    "用户、角色和授权及其历史",
-    "评估组及其负责的县",
-]
 RANKING_LINK = Link("各县得分排名", "/rankings", "各县总分、等级、全国排名和分区排名")
 
 
@@ -91,17 +80,3 @@ def evaluation_home(request: Request, who: Signed) -> HTMLResponse:
         for row in team
     ]  # fmt: skip
     return _role_home(request, "评估组工作台", now, EVALUATOR_LATER)
-
-
-@router.get("/audit", response_class=HTMLResponse)
-def audit_home(request: Request, who: Signed) -> HTMLResponse:
-    require(who, Action.READ_AUDIT)
-    docs = Link("接口文档：审计接口", "/docs", "事件流、哈希链校验、摘要和组织变更记录（/api/v1/audit/…）")
-    return _role_home(request, "审计工作台", [RANKING_LINK, docs], AUDITOR_LATER)
-
-
-@router.get("/centre", response_class=HTMLResponse)
-def centre_home(request: Request, who: Signed) -> HTMLResponse:
-    require(who, Action.MANAGE_ORGANISATION)
-    docs = Link("接口文档", "/docs", "发布评估方案、县入选登记、用户和评估组管理的接口")
-    return _role_home(request, "中心专班工作台", [RANKING_LINK, docs], CENTRE_LATER)

@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from domain import commands as c
 from domain.access import Action
 from domain.organisation import Organisation
+from domain.scheme import Scheme
 from projections.progress import unavailable
 from ruraleval.platform import Platform
 from ruraleval.writer import Outcome
@@ -73,4 +74,16 @@ async def organisation_change(
     """Applies ``change`` to the organisation (users, grants, teams) as the signed-in admin."""
     service = _service(request)
     outcome = await run_in_threadpool(service.ledger.organise, change, context(request), label)
+    return await settled(request, outcome, reads)
+
+
+async def publish_scheme(request: Request, scheme: Scheme) -> Outcome:
+    """Publishes a scheme (its own stream) as the signed-in admin; no read model holds schemes."""
+    outcome = await run_in_threadpool(_service(request).ledger.publish_scheme, scheme, context(request))
+    return await settled(request, outcome, ())
+
+
+async def enrol_county(request: Request, command: c.EnrolCounty, *, reads: tuple[str, ...] = ()) -> Outcome:
+    """Enrols a county (a new county stream) as the signed-in admin."""
+    outcome = await run_in_threadpool(_service(request).ledger.enrol, command, context(request))
     return await settled(request, outcome, reads)

@@ -1,0 +1,189 @@
+"""The auditor's pages (审计): a score's timeline, what changed between two instants, the
+hash chains and their digest, the organisation's change record.
+
+Each page checks ``READ_AUDIT`` (the API's audit routes), and a county's pages also the
+county itself, as the API's history route does. Instants travel in the URL (``from``,
+``to``: a date, meaning the end of that day in Beijing, or an instant with its offset), so
+a view can be shared; they are shown in Beijing time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from domain.access import Action
+from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.inputs import county_code_refusal, normalise
+from domain.recorded_time import CHINA, parse_as_of
+from pages import reads, reads_audit
+from pages.formats import day
+from pages.render import page
+from pages.session import Viewer, platform_of, require, viewer
+from projections.temporal import TOTAL
+from ruraleval.audit import InvalidDigest
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Signed = Annotated[Viewer, Depends(viewer)]
+YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
+Text = Annotated[str | None, Query(max_length=100)]
+# A time without its offset, as a browser's date-and-time field sends it: Beijing time.
+LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+INSTANT_LABELS = {"from": "起始时刻", "to": "截止时刻"}
+
+
+def _county(request: Request, who: Viewer, code: str) -> dict[str, Any]:
+    require(who, Action.READ_AUDIT, code)
+    if county_code_refusal(code) is not None:
+        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
+    meta = reads.county(platform_of(request), code)
+    if meta is None:
+        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
+    return meta
+
+
+def _year(meta: dict[str, Any], asked: int | None) -> int:
+    years = sorted((int(year) for year in meta["schemes"]), reverse=True)
+    if asked is None and years:
+        return years[0]
+    if asked is None or asked not in years:
+        taken = "、".join(str(year) for year in years) or "无"
+        words = f"{meta['name']}没有 {asked or ''} 年度的评估方案（已采用年度：{taken}）"
+        raise NotFound.of("year", "scheme_year", words)
+    return asked
+
+
+@router.get("/audit", response_class=HTMLResponse, response_model=None)
+def audit_home(request: Request, who: Signed, county: Text = None) -> HTMLResponse | RedirectResponse:
+    require(who, Action.READ_AUDIT)
+    service = platform_of(request)
+    counties = reads.counties(service, who.principal)
+    if county:
+        code = normalise(county)
+        if any(row["code"] == code for row in counties):
+            return RedirectResponse(f"/audit/counties/{code}/history", status_code=303)
+    return page(request, "audit/home.html", {"counties": counties, "chosen": county or ""})
+
+
+@router.get("/audit/counties/{code}/history", response_class=HTMLResponse)
+def score_timeline(
+    request: Request,
+    code: str,
+    who: Signed,
+    year: YearParam = None,
+    node: Text = None,
+    order: Literal["asc", "desc"] = "asc",
+) -> HTMLResponse:
+    meta = _county(request, who, code)
+    chosen = _year(meta, year)
+    shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node) if node else TOTAL)
+    if shown is None:
+        raise NotFound.of("node", "known_node", f"{chosen} 年度没有得分节点“{(node or '')[:20]}”")
+    if order == "desc":
+        shown.entries.reverse()
+    return page(request, "audit/history.html", {"timeline": shown, "years": _years(meta), "order": order,
+                                                "changes_link": _changes_link})  # fmt: skip
+
+
+def _years(meta: dict[str, Any]) -> list[int]:
+    return sorted((int(year) for year in meta["schemes"]), reverse=True)
+
+
+def _changes_link(code: str, year: int, recorded_at: str) -> str:
+    """What else changed in the county at the moment of one entry of a timeline."""
+    moment = datetime.fromisoformat(recorded_at)
+    start = moment - timedelta(microseconds=1)  # "after from": the entry's own instant is included
+    query = urlencode({"year": year, "from": start.astimezone(CHINA).isoformat(),
+                       "to": moment.astimezone(CHINA).isoformat()})  # fmt: skip
+    return f"/audit/counties/{code}/changes?{query}"
+
+
+@router.get("/audit/counties/{code}/changes", response_class=HTMLResponse)
+async def county_changes(
+    request: Request,
+    code: str,
+    who: Signed,
+    year: YearParam = None,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+) -> HTMLResponse:
+    meta = await run_in_threadpool(_county, request, who, code)
+    chosen = _year(meta, year)
+    service = platform_of(request)
+    form = {"from": start or "", "to": end or ""}
+    now = service.ledger.clock()
+    context: dict[str, Any] = {"county": meta, "year": chosen, "years": _years(meta), "form": form, "errors": {},
+                               "found": None, "suggestions": _suggestions(code, chosen, now)}  # fmt: skip
+    if not start and not end:
+        return page(request, "audit/changes.html", context)
+    instants, errors = {}, {}
+    for name, text in form.items():
+        try:
+            instants[name] = _instant(text, now, name)
+        except DomainError as error:
+            errors[name] = error.problems[0].message
+    if not errors and instants["from"] >= instants["to"]:
+        errors["to"] = "截止时刻须晚于起始时刻"
+    if errors:
+        return page(request, "audit/changes.html", context | {"errors": errors}, status=422)
+    await reads_audit.settle(service, instants["to"], reads_audit.TIMELINE)
+    found = await run_in_threadpool(reads_audit.changes_between, service, meta, chosen, instants["from"],
+                                    instants["to"])  # fmt: skip
+    return page(request, "audit/changes.html", context | {"found": found})
+
+
+def _suggestions(code: str, year: int, now: datetime) -> list[tuple[str, str]]:
+    """Comparisons an auditor often makes: the year's second half, and the months after its end
+    (late data, corrections, overrides); only those already past."""
+    base = f"/audit/counties/{code}/changes?year={year}"
+    spans = [
+        (date(year, 6, 30), date(year, 12, 31), "下半年"),
+        (date(year, 12, 31), date(year + 1, 3, 31), "年度截止之后的补报、更正和调整"),
+    ]
+    today = now.astimezone(CHINA).date()
+    return [
+        (f"{day(start)} → {day(end)}（{words}）", f"{base}&from={start.isoformat()}&to={end.isoformat()}")
+        for start, end, words in spans
+        if end <= today
+    ]
+
+
+def _instant(text: str, now: datetime, name: str) -> datetime:
+    label = INSTANT_LABELS[name]
+    value = normalise(text)
+    if not value:
+        raise InvalidCommand.of(name, "required", f"请填写{label}")
+    if LOCAL_TIME.match(value):
+        value += "+08:00"
+    return parse_as_of(value, now, label)
+
+
+@router.get("/audit/chains", response_class=HTMLResponse)
+async def chains(
+    request: Request, who: Signed, expected: Annotated[str | None, Query(alias="digest", max_length=200)] = None
+) -> HTMLResponse:
+    require(who, Action.READ_AUDIT)
+    service = platform_of(request)
+    written = normalise(expected) if expected else None
+    try:
+        found = await run_in_threadpool(reads_audit.chains, service, written or None)
+    except InvalidDigest as error:
+        context = {"found": None, "digest_error": str(error), "expected": written}
+        return page(request, "audit/chains.html", context, status=422)
+    return page(request, "audit/chains.html", {"found": found, "digest_error": None, "expected": written})
+
+
+@router.get("/audit/organisation", response_class=HTMLResponse)
+def organisation_record(request: Request, who: Signed, username: Text = None) -> HTMLResponse:
+    require(who, Action.READ_AUDIT)
+    service = platform_of(request)
+    chosen = normalise(username) if username else None
+    rows = reads_audit.organisation_record(service, chosen or None)
+    users = sorted(reads_audit.organisation(service).users)
+    return page(request, "audit/organisation.html", {"rows": rows, "users": users, "chosen": chosen or ""})
