@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import docs, errors, signin, views
+from pages import clerk, docs, errors, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -14,4 +14,5 @@ def install(app: FastAPI) -> None:
     app.include_router(docs.router)
     app.include_router(signin.router)
     app.include_router(views.router)
+    app.include_router(clerk.router)
     errors.install(app)
