@@ -279,3 +279,20 @@ def test_the_home_links_what_is_owed_to_its_entry_form(site: Site) -> None:
     home = site.client.get(f"/counties/{CODE}/tasks").text
     assert f'href="/counties/{CODE}/entry?period={cells[0].period}"' in home
     assert f'href="/counties/{CODE}/entry"' in home  # the navigation's 在线填报
+
+
+def test_a_returned_value_shows_the_evaluators_comment_and_where_to_answer(site: Site) -> None:
+    site.sign_in("dept.130425")
+    cell = rows(site.client.get(f"/counties/{CODE}/entry?period=2023-06").text)[-1]
+    comment = "与统计年报口径不一致，请核实"
+    review = c.ReviewSubmission(cell.indicator, cell.period, "return", comment)
+    site.platform.ledger.execute(CODE, review, c.Context("evaluator.east", "test-return"))
+    page = site.client.get(f"/counties/{CODE}/entry?period=2023-06").text
+    assert "已退回，待答复" in page and f"评估组意见：{comment}" in page
+    assert f'href="/counties/{CODE}/feedback"' in page
+
+
+def test_a_period_that_is_not_one_is_refused_in_words(site: Site) -> None:
+    site.sign_in("dept.130425")
+    refused = site.client.get(f"/counties/{CODE}/entry?period=2023-13")
+    assert refused.status_code == 422 and "2023-13" in refused.text and "<table" not in refused.text
