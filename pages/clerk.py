@@ -35,6 +35,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
 TEMPLATE = "clerk/entry.html"
 MAX_TEXT = 2000
+MAX_NUMBER = 64  # characters of a typed number
 # What a save answers with (the row, the import's counts) is read from the county's stream,
 # current once the command is stored: no read model to wait for. The home's lists (read
 # models) follow within the projections' interval.
@@ -46,12 +47,12 @@ def _text(form: Any, name: str, limit: int = MAX_TEXT) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _wanted(request: Request, code: str, who: Viewer, year: int | None, period: str | None) -> Period:
+def _wanted(request: Request, meta: dict[str, Any], who: Viewer, year: int | None, period: str | None) -> Period:
     """The period asked for, else the first month of the year the user still owes."""
     if period:
         return parse_period(period.strip(), "period")
     service = platform_of(request)
-    meta = _known_county(request, code)
+    code = meta["code"]
     chosen = year or max((int(y) for y in meta["schemes"]), default=None)
     if chosen is None or str(chosen) not in meta["schemes"]:
         raise NotFound.of("year", "scheme_year", f"该县没有 {chosen or ''} 年度的评估方案")
@@ -80,7 +81,7 @@ def entry(
     require(who, Action.SUBMIT_DATA, code)
     meta = _known_county(request, code)
     service = platform_of(request)
-    wanted = _wanted(request, code, who, year, period)
+    wanted = _wanted(request, meta, who, year, period)
     sheet = reads_clerk.entry_sheet(service, who.principal, meta, wanted, reads.today(service))
     return page(request, TEMPLATE, _context(sheet, None))
 
@@ -115,6 +116,8 @@ async def _current(request: Request, who: Viewer, code: str, indicator: str, per
 def _refusal(row: reads_clerk.Row, error: DomainError, typed: str) -> tuple[reads_clerk.Row, str]:
     """The row with why the value was not stored, in the clerk's words where the API's name a route."""
     rules = {problem.rule for problem in error.problems}
+    if row.read_only:  # a closed period stays read-only, with the rule that keeps it so
+        return reads_clerk.refused(row, "closed", "；".join(p.message for p in error.problems), ""), ""
     if "reason_required" in rules and row.value is not None:
         message = f"已报送 {plain(row.value)}，改为 {typed} 属于更正：请填写更正理由后按“保存更正”"
         return reads_clerk.refused(row, "reason", message, typed), "reason"
@@ -131,8 +134,11 @@ async def save_value(request: Request, code: str, who: Signed) -> HTMLResponse:
     require(who, Action.SUBMIT_DATA, code)
     form = await request.form()
     indicator, period = _text(form, "indicator", 64), _text(form, "period", 16)
-    typed, reason = _text(form, "value", 64), _text(form, "reason")
+    typed, reason = _text(form, "value", MAX_TEXT), _text(form, "reason")
     row = await _current(request, who, code, indicator, period)
+    if len(typed) > MAX_NUMBER:
+        message = f"数值超过 {MAX_NUMBER} 个字符，无法读取"
+        return _row_answer(request, reads_clerk.refused(row, "invalid", message, ""), status=422, focus="value")
     if not typed:
         if row.value is None:
             return _row_answer(request, row)
@@ -189,8 +195,7 @@ def template(
 ) -> Response:
     """The API's template (``GET /api/v1/counties/{code}/template.xlsx``), for the signed-in user."""
     require(who, Action.READ, code)
-    _known_county(request, code)
-    wanted = _wanted(request, code, who, None, period)
+    wanted = _wanted(request, _known_county(request, code), who, None, period)
     made = imports.template(platform_of(request).ledger.county(code), str(wanted), who.principal)
     return Response(made.content, media_type=imports.XLSX, headers=attachment(made.filename, made.chinese))
 
@@ -209,7 +214,7 @@ async def upload(request: Request, code: str, who: Signed) -> HTMLResponse:
     if request.headers.get("HX-Request"):
         return fragment(request, "import_result", {"result": result, "sheet": None}, status=status)
     service = platform_of(request)
-    wanted = parse_period(period) if period else await run_in_threadpool(_wanted, request, code, who, None, None)
+    wanted = parse_period(period) if period else await run_in_threadpool(_wanted, request, meta, who, None, None)
     sheet = await run_in_threadpool(reads_clerk.entry_sheet, service, who.principal, meta, wanted, reads.today(service))
     return page(request, TEMPLATE, _context(sheet, result), status=status)
 
