@@ -58,6 +58,7 @@ class Row:
     returned: str = ""  # the evaluator's comment, while a return waits for the county
     message: str = ""  # why a value was not stored (invalid, reason)
     typed: str = ""  # what the user typed, kept in the cell when it was not stored
+    note: str = ""  # the county's word on a jump it confirmed
 
     @property
     def key(self) -> str:
@@ -146,6 +147,7 @@ def _row(county: County, book: CountyYear, line: TemplateLine, today: date) -> R
         high=line.high, department=line.department, value=line.value,
         corrected=bool(submission and submission.corrected), history=_history(county, line.indicator, line.period),
         state=state, due=due, flag=flag, returned=returned or ("评估组已退回" if state == "returned" else ""),
+        note=f"异常波动已说明：{anomaly.comment}" if anomaly is not None and anomaly.confirmed else "",
     )  # fmt: skip
 
 

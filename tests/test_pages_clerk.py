@@ -157,7 +157,9 @@ def test_a_steady_value_is_saved_and_a_jump_is_flagged_until_confirmed_with_a_co
     comment = "本月举办丰收节，接待量核实无误"
     confirmed = site.client.post(url, data={"indicator": second.indicator, "period": second.period,
                                             "comment": comment}, headers=token)  # fmt: skip
-    assert confirmed.status_code == 200 and "已保存" in confirmed.text
+    assert (
+        confirmed.status_code == 200 and "已保存" in confirmed.text and f"异常波动已说明：{comment}" in confirmed.text
+    )
     anomaly = book(site).anomalies[thread_key(second.indicator, second.period)]
     assert anomaly.confirmed and anomaly.comment == comment
 
