@@ -30,6 +30,7 @@ from pages.writes import county_command
 from ruraleval import imports
 from ruraleval import spreadsheets as sheets
 from ruraleval.files import attachment
+from ruraleval.platform import Platform
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
@@ -207,16 +208,22 @@ async def upload(request: Request, code: str, who: Signed) -> HTMLResponse:
     meta = await run_in_threadpool(_known_county, request, code)
     form = await request.form()
     period = _text(form, "period", 16)
+    service = platform_of(request)
+    # The form to show after it, judged before anything is stored: a bad period refuses the upload.
+    wanted = await run_in_threadpool(_wanted, request, meta, who, None, period)
+    await run_in_threadpool(_has_year, service, code, wanted)
     sent = form.get("file")
     result = await _import(request, code, sent if isinstance(sent, UploadFile) else None)
-    result.update(code=code, period=period)
+    result.update(code=code, period=str(wanted))
     status = 200 if result["ok"] else result["status"]
     if request.headers.get("HX-Request"):
         return fragment(request, "import_result", {"result": result, "sheet": None}, status=status)
-    service = platform_of(request)
-    wanted = parse_period(period) if period else await run_in_threadpool(_wanted, request, meta, who, None, None)
     sheet = await run_in_threadpool(reads_clerk.entry_sheet, service, who.principal, meta, wanted, reads.today(service))
     return page(request, TEMPLATE, _context(sheet, result), status=status)
+
+
+def _has_year(service: Platform, code: str, wanted: Period) -> None:
+    service.ledger.county(code).book(wanted.year, "period")  # refused (422) when the county has no such year
 
 
 async def _import(request: Request, code: str, sent: UploadFile | None) -> dict[str, Any]:

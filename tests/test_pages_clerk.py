@@ -272,6 +272,11 @@ def test_an_upload_without_a_file_or_of_another_county_is_refused_in_words(site:
     data = {"csrf_token": site.csrf()}
     refused = site.client.post(f"/counties/{CODE}/entry/imports", data=data, files={"file": ("b.xlsx", other, XLSX)})
     assert refused.status_code == 422 and f"该模板属于县 {OUT_OF_SCOPE}" in refused.text
+    mine = site.client.get(f"/counties/{CODE}/entry/template.xlsx?period=2023-05").content
+    version = site.platform.ledger.county(CODE).version
+    data = {"csrf_token": site.csrf(), "period": "2023-13"}
+    bad_period = site.client.post(f"/counties/{CODE}/entry/imports", data=data, files={"file": ("m.xlsx", mine, XLSX)})
+    assert bad_period.status_code == 422 and site.platform.ledger.county(CODE).version == version
 
 
 def test_the_home_links_what_is_owed_to_its_entry_form(site: Site) -> None:
