@@ -272,11 +272,24 @@ def test_an_upload_without_a_file_or_of_another_county_is_refused_in_words(site:
     data = {"csrf_token": site.csrf()}
     refused = site.client.post(f"/counties/{CODE}/entry/imports", data=data, files={"file": ("b.xlsx", other, XLSX)})
     assert refused.status_code == 422 and f"该模板属于县 {OUT_OF_SCOPE}" in refused.text
-    mine = site.client.get(f"/counties/{CODE}/entry/template.xlsx?period=2023-05").content
-    version = site.platform.ledger.county(CODE).version
+
+    cell = emptied_month(site, "2023-03")[0]  # a file that would store a value, sent with a bad period
+    workbook, table = template_rows(site.client.get(f"/counties/{CODE}/entry/template.xlsx?period=2023-03").content)
+    header = table[0]
+    number = 2 + [(str(r[header.index("指标编号")]), r[header.index("期间")]) for r in table[1:]].index(
+        (cell.indicator, cell.period)
+    )
+    workbook.active.cell(row=number, column=header.index("数值") + 1).value = float(steady_for(site, cell))  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
     data = {"csrf_token": site.csrf(), "period": "2023-13"}
-    bad_period = site.client.post(f"/counties/{CODE}/entry/imports", data=data, files={"file": ("m.xlsx", mine, XLSX)})
-    assert bad_period.status_code == 422 and site.platform.ledger.county(CODE).version == version
+    files = {"file": ("m.xlsx", buffer.getvalue(), XLSX)}
+    bad_period = site.client.post(f"/counties/{CODE}/entry/imports", data=data, files=files)
+    assert bad_period.status_code == 422 and standing(site, cell) is None
+    data["period"] = "2023-03"
+    files = {"file": ("m.xlsx", buffer.getvalue(), XLSX)}
+    assert site.client.post(f"/counties/{CODE}/entry/imports", data=data, files=files).status_code == 200
+    assert standing(site, cell) is not None  # the same file, with the form's period, is stored
 
 
 def test_the_home_links_what_is_owed_to_its_entry_form(site: Site) -> None:
