@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
-from urllib.parse import quote
 
 import structlog
 from fastapi import Request
@@ -20,6 +19,7 @@ from domain.access import Action
 from domain.commands import Context
 from domain.errors import InvalidCommand
 from domain.inputs import county_code_refusal, normalise
+from ruraleval.files import attachment as attachment  # shared with the pages' downloads
 from ruraleval.platform import Platform
 
 log = structlog.get_logger("ruraleval.api")
@@ -74,11 +74,6 @@ def county_in_path(code: str) -> str:
     if refusal is not None:
         raise InvalidCommand.of("code", *refusal)
     return code
-
-
-def attachment(ascii_name: str, name: str) -> dict[str, str]:
-    """The download header: an ASCII file name for old clients, the real (Chinese) one for the rest (RFC 6266)."""
-    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}
 
 
 def command_context(request: Request, action: Action | None = None, county: str | None = None) -> Context:

@@ -9,7 +9,6 @@ rows with the bad cells marked (错误报告).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -27,17 +26,16 @@ from api.problems import PROBLEM_TYPE, ProblemDetail
 from api.problems import problem as problem_json
 from domain import commands as c
 from domain.access import Action, Principal
-from domain.collection import template_lines
 from domain.errors import ConflictError, InvalidCommand, Problem
 from domain.intake import batch_fingerprint
-from domain.periods import parse_period, period_text
+from ruraleval import imports
 from ruraleval import spreadsheets as sheets
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["批量报送 imports"])
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = sheets.MAX_ROWS
-XLSX = sheets.XLSX_MEDIA_TYPE
+MAX_FILE_BYTES = imports.MAX_FILE_BYTES
+MAX_ROWS = imports.MAX_ROWS
+XLSX = imports.XLSX
 DETAIL_MESSAGES = 10  # problems named in ``detail``; ``errors`` lists them all
 _ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
 
@@ -161,16 +159,9 @@ def template(
     ),
     service: Platform = Depends(platform),
 ) -> Response:
-    wanted = parse_period(period_text(period), "period")
-    county = service.ledger.county(code)
-    book = county.book(wanted.year, "period")
     principal: Principal | None = getattr(request.state, "principal", None)
-    scope = principal.data_scope(Action.SUBMIT_DATA, code) if principal else None
-    lines = template_lines(book, wanted, scope)
-    content = sheets.template_workbook(code, county.name, str(wanted), lines)
-    filename = f"{code}-{wanted}-template.xlsx"
-    chinese = f"{county.name}（{code}）{wanted}数据报送模板.xlsx"
-    return Response(content, media_type=XLSX, headers=attachment(filename, chinese))
+    made = imports.template(service.ledger.county(code), period, principal)
+    return Response(made.content, media_type=XLSX, headers=attachment(made.filename, made.chinese))
 
 
 # ------------------------------------------------------------------------------------ imports
@@ -192,54 +183,27 @@ async def import_file(
     service: Platform = Depends(platform),
 ) -> Response:
     data = await file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        problem = sheets.RowProblem(None, "", "file", "max_size", "文件超过 5 MB，请分成几个文件上传")
-        return _problem_response(413, [problem])
-    filename = file.filename or ""
-    upload = await run_in_threadpool(sheets.read_upload, data, filename, max_rows=MAX_ROWS)
-    if upload.county is not None and upload.county != code:
-        message = f"该模板属于县 {upload.county}，不能上传到县 {code}；请下载本县的模板"
-        raise InvalidCommand.of("file", "same_county", message)
+    large = imports.too_large(data)
+    if large is not None:
+        return _problem_response(413, [large])
+    prepared = await run_in_threadpool(
+        imports.prepare, data, file.filename or "", code, dry_run=dry_run, may_correct=may_correct(request, code)
+    )
     wants_workbook = _prefers_workbook(request.headers.get("accept", ""))
-    rows = tuple(
-        c.BatchRow(row.row, row.indicator, row.period, row.value, row.comment, row.reason) for row in upload.rows
-    )
-    problems = list(upload.problems)
-    command = c.SubmitBatch(
-        rows=rows,
-        channel="import",
-        key=hashlib.sha256(data).hexdigest(),
-        fingerprint=batch_fingerprint(rows),
-        filename=filename[:255],
-        dry_run=dry_run or bool(problems),  # with bad cells, the rest is only checked, for one full report
-        may_correct=may_correct(request, code),
-    )
     outcome = None
-    status = 422
-    if rows or not problems:
+    if prepared.runnable:
         try:
-            outcome = await _run(service, request, code, command)
+            outcome = await _run(service, request, code, prepared.command)
         except (InvalidCommand, ConflictError) as error:
-            # Refused only for changing standing values without the right or a reason: a conflict (409).
-            status = 409 if isinstance(error, ConflictError) and not problems else 422
-            problems += [_import_problem(problem) for problem in error.problems]
-    if problems:
+            prepared.refused(error)
+    if prepared.problems:
         if wants_workbook:
-            report = await run_in_threadpool(sheets.error_report, upload, problems)
-            return _report_response(report, code, status)
-        return _problem_response(status, problems)
+            report = await run_in_threadpool(sheets.error_report, prepared.upload, prepared.problems)
+            return _report_response(report, code, prepared.status)
+        return _problem_response(prepared.status, prepared.problems)
     assert outcome is not None
-    body = _batch_out(code, outcome, upload.skipped)
+    body = _batch_out(code, outcome, prepared.upload.skipped)
     return _json(body, _status(body))
-
-
-def _import_problem(problem: Any) -> sheets.RowProblem:
-    match = _ROW_FIELD.match(problem.field)
-    if match is None:
-        field = "file" if problem.field == "rows" else problem.field
-        return sheets.RowProblem(None, "", field, problem.rule, problem.message)
-    row, name = int(match.group(1)), match.group(2)
-    return sheets.RowProblem(row, sheets.HEADERS.get(name, name), problem.field, problem.rule, problem.message)
 
 
 def _prefers_workbook(accept: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import audit, centre, docs, errors, leader, signin, views
+from pages import audit, centre, clerk, docs, errors, leader, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -17,4 +17,5 @@ def install(app: FastAPI) -> None:
     app.include_router(leader.router)
     app.include_router(audit.router)
     app.include_router(centre.router)
+    app.include_router(clerk.router)
     errors.install(app)

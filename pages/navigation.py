@@ -39,6 +39,8 @@ def navigation(viewer: Viewer) -> list[Link]:
     county = viewer.home_county()
     if county is not None:
         links += [Link("本县待办", f"/counties/{county}/tasks"), Link("本县得分", f"/counties/{county}")]
+        if principal.may(Action.SUBMIT_DATA, county):
+            links.insert(-1, Link("在线填报", f"/counties/{county}/entry"))
     if principal.may(Action.READ):
         links += [Link("得分排名", "/rankings"), Link("网格化预警", "/warnings/grid")]
     if "evaluator" in viewer.roles:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from domain.access import Action
 from domain.errors import NotFound
 from domain.inputs import county_code_refusal
-from pages import reads
+from pages import reads, reads_clerk
 from pages.navigation import Link, home_for
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
@@ -49,7 +49,11 @@ def county_tasks(request: Request, code: str, who: Signed, year: YearParam = Non
         raise NotFound.of("year", "scheme_year", f"该县没有 {chosen or ''} 年度的评估方案")
     owed = reads.owed(service, who.principal, meta, chosen, reads.today(service))
     may_submit = who.principal.may(Action.SUBMIT_DATA, code)
-    return page(request, "tasks.html", {"owed": owed, "may_submit": may_submit})
+
+    def entry_href(period: str) -> str:  # the clerk's form of the month that asks for ``period``
+        return f"/counties/{code}/entry?period={reads_clerk.entry_period(period)}" if period else ""
+
+    return page(request, "tasks.html", {"owed": owed, "may_submit": may_submit, "entry_href": entry_href})
 
 
 # Homes of the roles whose own pages come in later steps: what they can open today, and

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from domain.errors import InvalidCommand, NotFound
 from domain.state import AttachedFile
@@ -16,6 +17,11 @@ from projections.store import ReadStore
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 BLOB_TYPES = {"sqlite": "BLOB", "postgresql": "BYTEA"}
+
+
+def attachment(ascii_name: str, name: str) -> dict[str, str]:
+    """The download header: an ASCII file name for old clients, the real (Chinese) one for the rest (RFC 6266)."""
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}
 
 
 @dataclass(frozen=True)
