@@ -4,12 +4,6 @@
 (function () {
   "use strict";
 
-  // htmx copies a swapped element's style attribute onto its replacement while settling; under
-  // our CSP (no inline style) that write is refused and reported. Nothing here is styled inline.
-  if (window.htmx) {
-    window.htmx.config.attributesToSettle = ["class", "width", "height"];
-  }
-
   function cells() {
     return Array.prototype.slice.call(document.querySelectorAll("input[data-entry-cell]:not([readonly])"));
   }
