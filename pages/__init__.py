@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import docs, errors, signin, views
+from pages import coordinator, docs, errors, review, review_desk, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -14,4 +14,7 @@ def install(app: FastAPI) -> None:
     app.include_router(docs.router)
     app.include_router(signin.router)
     app.include_router(views.router)
+    app.include_router(review.router)  # the evaluator's queue, feedback threads
+    app.include_router(review_desk.router)  # an evaluator's decisions for one county
+    app.include_router(coordinator.router)  # the county coordinator's indicators page
     errors.install(app)

@@ -39,6 +39,9 @@ def navigation(viewer: Viewer) -> list[Link]:
     county = viewer.home_county()
     if county is not None:
         links += [Link("本县待办", f"/counties/{county}/tasks"), Link("本县得分", f"/counties/{county}")]
+        links.append(Link("在线反馈", f"/counties/{county}/feedback"))
+        if principal.may(Action.ORGANISE_WORK, county):
+            links.append(Link("指标与分工", f"/counties/{county}/indicators"))
     if principal.may(Action.READ):
         links.append(Link("得分排名", "/rankings"))
     if "evaluator" in viewer.roles:

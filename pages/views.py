@@ -87,12 +87,6 @@ def county_scores(request: Request, code: str, who: Signed, year: YearParam = No
 
 # Homes of the roles whose own pages come in later steps: what they can open today, and
 # what their workbench will hold (the API already does all of it).
-EVALUATOR_LATER = [
-    "审核队列：各县已报送、已答复、异常波动待审的数据，通过或退回并填写意见",
-    "审批县里提交的指标和权重变更申请",
-    "调整得分和加减分（注明理由和权限层级）",
-    "关账和重新开启期间",
-]
 AUDITOR_LATER = [
     "得分变化时间线：每一次变化的数值、原因、事件、操作人、理由和权限层级",
     "两个时刻之间某县发生了哪些变化",
@@ -109,21 +103,6 @@ RANKING_LINK = Link("各县得分排名", "/rankings", "各县总分、等级、
 
 def _role_home(request: Request, title: str, now: list[Link], later: list[str]) -> HTMLResponse:
     return page(request, "role_home.html", {"title": title, "now": now, "later": later})
-
-
-@router.get("/evaluation", response_class=HTMLResponse)
-def evaluation_home(request: Request, who: Signed) -> HTMLResponse:
-    require(who, Action.READ)
-    service = platform_of(request)
-    team = [row for row in reads.counties(service, who.principal) if who.principal.may(Action.REVIEW_DATA, row["code"])]
-    if not team:
-        require(who, Action.REVIEW_DATA)  # refuses, saying which roles may
-    now = [RANKING_LINK] + [
-        Link(f"{row['name']}（{row['code']}）得分", f"/counties/{row['code']}",
-             f"{row['province']} · {row['region_label']}：各级指标得分")
-        for row in team
-    ]  # fmt: skip
-    return _role_home(request, "评估组工作台", now, EVALUATOR_LATER)
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -21,8 +21,11 @@ from ruraleval.platform import Platform
 class Upload(Protocol):
     """What both FastAPI's and Starlette's uploaded files offer."""
 
-    filename: str | None
-    content_type: str | None
+    @property
+    def filename(self) -> str | None: ...
+
+    @property
+    def content_type(self) -> str | None: ...
 
     async def read(self, size: int = -1) -> bytes: ...
 
