@@ -35,7 +35,8 @@ NOTICES = {
     "withdrawn": "变更申请已撤回。",
     "revoked": "接口密钥已撤销，此后用它报送的数据一律拒收。",
 }
-ACTIONS = {"organise": Action.ORGANISE_WORK, "propose": Action.PROPOSE_CHANGES, "keys": Action.MANAGE_API_KEYS}
+ACTIONS = {"organise": Action.ORGANISE_WORK, "propose": Action.PROPOSE_CHANGES,
+           "api_keys": Action.MANAGE_API_KEYS}  # fmt: skip
 
 
 def _page(
@@ -47,7 +48,7 @@ def _page(
     service = platform_of(request)
     tree = rr.tree(service, code, year_of(meta, year))
     may = {name: who.principal.may(action, code) for name, action in ACTIONS.items()}
-    keys = rr.api_keys(service, code) if may["keys"] else []
+    keys = rr.api_keys(service, code) if may["api_keys"] else []
     context = {"county": meta, "tree": tree, "failed": failed, "notice": NOTICES.get(notice, ""), "may": may,
                "keys": keys, "new_key": new_key, "plain": rr.plain}  # fmt: skip
     status = failed.status if failed.form else (201 if new_key else 200)

@@ -69,7 +69,7 @@ def _queue_status(book: CountyYear, indicator: str, period: str) -> str | None:
         return "returned"
     if status == "answered":
         return "answered"
-    if anomaly is not None and anomaly.resolved_at is None:
+    if anomaly is not None:  # flagged at entry, confirmed by the county or not: the evaluators look
         return "flagged"
     return "submitted"
 
@@ -117,7 +117,9 @@ def queue(
     counts["todo"] = sum(counts[name] for name in TODO)
     wanted = TODO if status == "todo" else (status,)
     rows = [row for row in found if row["status"] in wanted]
-    rows.sort(key=lambda r: (ORDER[r["status"]], r["county"], r["period"], r["indicator"]))
+    rows.sort(key=lambda r: (r["county"], r["indicator"]))
+    rows.sort(key=lambda r: r["period"], reverse=True)  # the latest periods first
+    rows.sort(key=lambda r: ORDER[r["status"]])  # stable: answers first, then flags, then the rest
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]

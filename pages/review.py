@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain import commands as c
 from domain.access import Action
@@ -165,9 +165,12 @@ def _thread_page(
 
 @router.get("/counties/{code}/feedback/thread", response_class=HTMLResponse)
 def feedback_thread(
-    request: Request, code: str, who: Signed, indicator: str = Query(max_length=32),
+    request: Request, code: str, who: Signed, indicator: str = Query("", max_length=32),
     period: str = Query("", max_length=16), year: YearParam = None, done: str = "",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
+    if not indicator:  # no thread named: the county's list of them
+        require(who, Action.READ, code)
+        return RedirectResponse(f"/counties/{code}/feedback", status_code=303)
     return _thread_page(request, who, code, indicator, period, year, notice=done)
 
 

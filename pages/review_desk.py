@@ -23,7 +23,6 @@ from pages.review import YearParam, known_county, year_of
 from pages.review_forms import NOTHING_FAILED, Failed, done, number, posted, refused
 from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command
-from projections.catalog import SCORES
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
@@ -59,14 +58,18 @@ def evaluation_desk(request: Request, code: str, who: Signed, year: YearParam = 
 
 async def _write(
     request: Request, who: Viewer, code: str, action: Action, form: str, fields: tuple[str, ...],
-    build: Callable[[dict[str, str]], c.CountyCommand], notice: str, *, reads: tuple[str, ...] = SCORES,
+    build: Callable[[dict[str, str]], c.CountyCommand], notice: str,
 ) -> Response:  # fmt: skip
-    """Checks ``action``, builds the command from the form, records it; the refusal beside its field."""
+    """Checks ``action``, builds the command from the form, records it; the refusal beside its field.
+
+    The desk reads the county's own stream, which holds the change once it is recorded: no
+    read model needs to be waited for before the page shown next.
+    """
     require(who, action, code)
     values = await posted(request)
     year = int(values["year"]) if values.get("year", "").isdigit() else None
     try:
-        await county_command(request, code, build(values), None, reads=reads)
+        await county_command(request, code, build(values), None)
     except DomainError as error:
         return _desk(request, who, code, year, refused(form, fields, error, values))
     return done(f"/counties/{code}/evaluation", notice, year=year)
