@@ -55,7 +55,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/counties/{code}/reviews"): EVALUATORS,
     ("GET", "/counties/{code}/feedback"): USERS,
     ("GET", "/counties/{code}/feedback/thread"): USERS,
-    ("POST", "/counties/{code}/feedback"): ("admin", "evaluator.east") + COUNTY_USERS,
+    ("POST", "/counties/{code}/feedback"): (*EVALUATORS, *COUNTY_USERS),
     ("POST", "/counties/{code}/feedback/close"): EVALUATORS,
     ("GET", "/counties/{code}/evaluation"): EVALUATORS,
     ("POST", "/counties/{code}/proposals/{proposal_id}/decide"): EVALUATORS,
