@@ -169,6 +169,34 @@ def test_an_evaluator_approves_and_rejects_county_proposals(site: Site) -> None:
     assert "已驳回" in mine and "与方案导向不符" in mine and "已批准" in mine
 
 
+def test_the_coordinator_withdraws_a_pending_proposal_with_a_reason(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    page = site.client.get(f"/counties/{OURS}/indicators").text
+    branch = re.search(r'name="parent" value="([^"]+)"', page)
+    assert branch
+    weights = dict(re.findall(r'name="(weight:[^"]+)" inputmode="decimal" value="([^"]*)"', page))
+    before = {p.id for p in book(site).proposals.values()}
+    unchanged = post(site, f"/counties/{OURS}/proposals", {"parent": branch.group(1), "reason": "", **weights})
+    assert unchanged.status_code == 422 and {p.id for p in book(site).proposals.values()} == before
+    bad = post(site, f"/counties/{OURS}/proposals", {"parent": branch.group(1), "reason": "试",
+                                                      **dict.fromkeys(weights, "六")})  # fmt: skip
+    assert bad.status_code == 422 and "权重必须是数字" in bad.text
+    highest = max(weights, key=lambda k: Decimal(weights[k]))
+    lowest = min(weights, key=lambda k: Decimal(weights[k]))
+    step = Decimal("0.5")
+    moved = weights | {highest: str(Decimal(weights[highest]) - step), lowest: str(Decimal(weights[lowest]) + step)}
+    proposed = post(site, f"/counties/{OURS}/proposals", {"parent": branch.group(1), "reason": "试行", **moved})
+    assert proposed.status_code == 303
+    made = next(p.id for p in book(site).proposals.values() if p.id not in before)
+    listed = site.client.get(f"/counties/{OURS}/indicators").text
+    assert f'action="/counties/{OURS}/proposals/{made}/withdraw"' in listed and "待审核" in listed
+    no_reason = post(site, f"/counties/{OURS}/proposals/{made}/withdraw", {"reason": ""})
+    assert no_reason.status_code == 422 and f'id="withdraw-{made}-reason-error"' in no_reason.text
+    withdrawn = post(site, f"/counties/{OURS}/proposals/{made}/withdraw", {"reason": "与评估组沟通后暂缓"})
+    assert withdrawn.status_code == 303 and book(site).proposals[made].status == "withdrawn"
+    assert "已撤回" in text_of(site.client.get(withdrawn.headers["location"]).text)
+
+
 def test_an_override_needs_a_reason_shows_its_authority_and_can_be_revoked(site: Site) -> None:
     site.sign_in("evaluator.east")
     desk = site.client.get(f"/counties/{OURS}/evaluation").text
