@@ -28,6 +28,7 @@ QUEUE_LABELS = {
     "submitted": "已报送，待审核",
     "returned": "已退回，待县里答复",
 }
+ROW_LABELS = QUEUE_LABELS | {"accepted": "审核通过", "closed": "反馈已结束"}
 TODO = ("answered", "flagged", "submitted")
 QUEUE_FILTERS = {"todo": "全部待审核", **QUEUE_LABELS}
 PAGE_SIZE = 50
@@ -58,44 +59,49 @@ class Queue:
     counties: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _queue_status(book: CountyYear, indicator: str, period: str) -> str | None:
+def _queue_status(book: CountyYear, indicator: str, period: str) -> str:
     key = thread_key(indicator, period)
     thread = book.threads.get(key)
-    anomaly = book.anomalies.get(key)
     status = thread.status if thread else "open"
-    if status in ("accepted", "closed"):
-        return None
-    if status == "returned":
-        return "returned"
-    if status == "answered":
-        return "answered"
-    if anomaly is not None:  # flagged at entry, confirmed by the county or not: the evaluators look
+    if status in ("accepted", "closed", "returned", "answered"):
+        return status
+    if key in book.anomalies:  # flagged at entry, confirmed by the county or not: the evaluators look
         return "flagged"
     return "submitted"
+
+
+def _row(meta: dict[str, Any], book: CountyYear, indicator: str, period: str, status: str) -> dict[str, Any]:
+    definition = book.indicators.get(indicator)
+    submission = book.data[indicator][period]
+    key = thread_key(indicator, period)
+    thread, anomaly = book.threads.get(key), book.anomalies.get(key)
+    return {
+        "county": meta["code"], "county_name": meta["name"], "indicator": indicator,
+        "name": definition.name if definition else "", "unit": definition.unit if definition else "",
+        "period": period, "value": submission.value, "corrected": submission.corrected,
+        "received_at": submission.received_at, "status": status, "status_label": ROW_LABELS[status],
+        "flag": anomaly.message if anomaly is not None else None,
+        "flag_confirmed": bool(anomaly and anomaly.confirmed), "flag_comment": anomaly.comment if anomaly else "",
+        "last": thread.comments[-1] if thread and thread.comments else None,
+    }  # fmt: skip
 
 
 def _queue_rows(meta: dict[str, Any], book: CountyYear) -> list[dict[str, Any]]:
     rows = []
     for indicator, values in book.data.items():
-        definition = book.indicators.get(indicator)
-        for period, submission in values.items():
+        for period in values:
             status = _queue_status(book, indicator, period)
-            if status is None:
-                continue
-            key = thread_key(indicator, period)
-            thread, anomaly = book.threads.get(key), book.anomalies.get(key)
-            last = thread.comments[-1] if thread and thread.comments else None
-            rows.append({
-                "county": meta["code"], "county_name": meta["name"], "indicator": indicator,
-                "name": definition.name if definition else "", "unit": definition.unit if definition else "",
-                "period": period, "value": submission.value, "corrected": submission.corrected,
-                "received_at": submission.received_at, "status": status, "status_label": QUEUE_LABELS[status],
-                "flag": anomaly.message if anomaly is not None else None,
-                "flag_confirmed": bool(anomaly and anomaly.confirmed),
-                "flag_comment": anomaly.comment if anomaly else "",
-                "last": last,
-            })  # fmt: skip
+            if status in QUEUE_LABELS:
+                rows.append(_row(meta, book, indicator, period, status))
     return rows
+
+
+def queue_row(service: Platform, meta: dict[str, Any], indicator: str, period: str) -> dict[str, Any] | None:
+    """One value as its queue row shows it now (after a decision: accepted, or returned)."""
+    book = book_of(service, meta["code"], int(period[:4]) if period[:4].isdigit() else None)
+    if period not in book.data.get(indicator, {}):
+        return None
+    return _row(meta, book, indicator, period, _queue_status(book, indicator, period))
 
 
 ORDER = {"answered": 0, "flagged": 1, "submitted": 2, "returned": 3}

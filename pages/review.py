@@ -20,7 +20,7 @@ from domain.review import THREAD_STATUS_LABELS, speaking_side
 from pages import reads
 from pages import reads_review as rr
 from pages.render import page
-from pages.review_forms import NOTHING_FAILED, Failed, done, posted, refused
+from pages.review_forms import NOTHING_FAILED, Failed, done, fragment, posted, refused
 from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command
 
@@ -101,20 +101,40 @@ async def review(request: Request, code: str, who: Signed) -> Response:
     values = await posted(request)
     indicator, period = values.get("indicator", ""), values.get("period", "")
     decision = values.get("decision", "")
+    row = request.headers.get("HX-Request") == "true" and values.get("back") != "thread"
     try:
         command = c.ReviewSubmission(indicator, period, decision, values.get("comment", ""))
         await county_command(request, code, command, Action.REVIEW_DATA)
     except DomainError as error:
         failed = refused(form_id(code, indicator, period), REVIEW_FIELDS, error, values)
+        if row:
+            return _row(request, who, code, indicator, period, values, failed)
         if values.get("back") == "thread":
             return _thread_page(request, who, code, indicator, period, None, failed)
         status = values.get("status", "todo")
         status = status if status in rr.QUEUE_FILTERS else "todo"
         return _queue_page(request, who, status, values.get("county") or None, None, _int(values.get("page")), failed)
+    if row:
+        return _row(request, who, code, indicator, period, values, NOTHING_FAILED, NOTICES[decision])
     if values.get("back") == "thread":
         return done(f"/counties/{code}/feedback/thread", decision, indicator=indicator, period=period)
     return done("/evaluation", decision, status=values.get("status"), county=values.get("county"),
                 page=values.get("page"))  # fmt: skip
+
+
+def _row(
+    request: Request, who: Viewer, code: str, indicator: str, period: str, values: dict[str, str], failed: Failed,
+    notice: str = "",
+) -> HTMLResponse:  # fmt: skip
+    """The queue row alone (htmx swaps it): after a decision its new state, after a refusal the message."""
+    found = rr.queue_row(platform_of(request), known_county(request, code), indicator, period)
+    if found is None:
+        raise NotFound.of("period", "existing_submission", f"指标“{indicator}”在“{period}”没有数据")
+    status = values.get("status", "todo")
+    queue = rr.Queue(status if status in rr.QUEUE_FILTERS else "todo", values.get("county") or None, None, [], {},
+                     _int(values.get("page")), 1, 0)  # fmt: skip
+    context = {"row": found, "queue": queue, "failed": failed, "notice": notice}
+    return fragment(request, "review/queue_row.html", context, status=failed.status if failed.form else 200)
 
 
 def form_id(code: str, indicator: str, period: str) -> str:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
 from domain.errors import DomainError, InvalidCommand
+from pages.render import environment
 
 FORM_LEVEL = "form"
 # Field names the API speaks of, which the page's labels already say in Chinese.
@@ -88,3 +90,11 @@ def done(path: str, notice: str, **query: str | int | None) -> RedirectResponse:
     """Back to ``path`` (with its filters) after a stored change, saying which one."""
     kept = {key: value for key, value in query.items() if value not in (None, "")}
     return RedirectResponse(f"{path}?{urlencode(kept | {'done': notice})}", status_code=303)
+
+
+def fragment(request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
+    """A part of a page (no layout) for htmx to swap in, rendered for the signed-in viewer."""
+    body = environment.get_template(template).render(request=request, viewer=request.state.viewer, **context)
+    response = HTMLResponse(body, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response

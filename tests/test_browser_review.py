@@ -48,12 +48,15 @@ def test_the_evaluator_returns_a_value_and_sees_the_countys_answer(tab: Page) ->
     row = tab.locator("table.queue tbody tr").first
     expect(row.locator(".field__error")).to_have_text("退回须填写意见")
     expect(row.get_by_role("textbox")).to_have_attribute("aria-invalid", "true")
+    expect(row.get_by_role("textbox")).to_be_focused()
     check_accessibility(tab)
     photograph(tab, "51-review-return-needs-a-comment")
 
     row.get_by_role("textbox").fill("数值与上期相比变化较大，请核实并说明原因")
-    row.get_by_role("button", name="退回").click()
-    expect(tab.get_by_role("status")).to_have_text("已退回，并把意见发给县里。")
+    row.get_by_role("button", name="退回").click()  # the row alone is answered (htmx), the queue stays
+    expect(row.get_by_role("status")).to_have_text("已退回，并把意见发给县里。")
+    expect(row).to_contain_text("已退回，待县里答复")
+    expect(row.get_by_role("status")).to_be_focused()
     sign_out(tab)
 
     signed_in(tab, "coordinator.130425")

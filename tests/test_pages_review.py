@@ -106,6 +106,19 @@ def test_returning_without_a_comment_is_refused_beside_the_field_and_stores_noth
     assert version(site, code) == before
 
 
+def test_an_htmx_decision_answers_its_queue_row_alone(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    code, indicator, period = first_in_queue(site.client.get(f"/evaluation?county={THEIRS}").text)
+    data = {"indicator": indicator, "period": period, "status": "todo", "county": THEIRS}
+    refused = post(site, f"/counties/{code}/reviews", data | {"decision": "return"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and refused.text.lstrip().startswith("<tr") and "<html" not in refused.text
+    assert "退回须填写意见" in refused.text and 'aria-invalid="true"' in refused.text
+    accepted = post(site, f"/counties/{code}/reviews", data | {"decision": "accept"}, headers={"HX-Request": "true"})
+    assert accepted.status_code == 200 and accepted.text.lstrip().startswith("<tr")
+    assert "已审核通过。" in accepted.text and "审核通过" in accepted.text and "<form" not in accepted.text
+    assert book(site, code).threads[thread_key(indicator, period)].status == "accepted"
+
+
 def test_a_return_answered_by_the_clerk_shows_the_answer_to_the_evaluator(site: Site) -> None:
     site.sign_in("evaluator.east")
     code, indicator, period = first_in_queue(site.client.get(f"/evaluation?county={OURS}").text)
