@@ -135,10 +135,11 @@ def queue(
 # ------------------------------------------------------------------------------ feedback threads
 
 
-def threads(service: Platform, code: str, year: int | None, status: str) -> tuple[int, list[dict[str, Any]]]:
+def threads(service: Platform, code: str, year: int | None, status: str) -> dict[str, Any]:
+    """The county's threads that match, latest first, and the indicators a new question may be about."""
     book = book_of(service, code, year)
     found = [_shown(book, thread) for thread in threads_in_order(book, status)]
-    return book.scheme.year, found
+    return {"year": book.scheme.year, "threads": found, "leaves": leaves(book)}
 
 
 def _shown(book: CountyYear, thread: Thread) -> dict[str, Any]:

@@ -152,12 +152,19 @@ def _int(text: str | None) -> int:
 def feedback(
     request: Request, code: str, who: Signed, status: ThreadStatus = "open", year: YearParam = None, done: str = ""
 ) -> HTMLResponse:
+    return _threads_page(request, who, code, status, year, notice=done)
+
+
+def _threads_page(
+    request: Request, who: Viewer, code: str, status: str, year: int | None, failed: Failed = NOTHING_FAILED,
+    notice: str = "",
+) -> HTMLResponse:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
-    chosen, threads = rr.threads(platform_of(request), code, year_of(meta, year), status)
-    context = {"county": meta, "year": chosen, "threads": threads, "status": status, "filters": THREAD_FILTERS,
-               "notice": NOTICES.get(done, "")}  # fmt: skip
-    return page(request, "review/threads.html", context)
+    found = rr.threads(platform_of(request), code, year_of(meta, year), status)
+    context = {"county": meta, **found, "status": status, "filters": THREAD_FILTERS, "failed": failed,
+               "notice": NOTICES.get(notice, ""), "may_discuss": who.principal.may(Action.DISCUSS, code)}  # fmt: skip
+    return page(request, "review/threads.html", context, status=failed.status if failed.form else 200)
 
 
 def _thread_page(
@@ -206,6 +213,9 @@ async def comment(request: Request, code: str, who: Signed) -> Response:
         command = c.PostFeedback(indicator, period, side, values.get("comment", ""), year)
         await county_command(request, code, command, Action.DISCUSS)
     except DomainError as error:
+        if values.get("back") == "list":  # a new question, asked on the list of threads
+            failed = refused("question", ("indicator", "comment"), error, values)
+            return _threads_page(request, who, code, "open", year, failed)
         failed = refused("comment-" + form_id(code, indicator, period), ("comment",), error, values)
         return _thread_page(request, who, code, indicator, period, year, failed)
     return done(f"/counties/{code}/feedback/thread", "comment", indicator=indicator, period=period, year=year)

@@ -142,6 +142,28 @@ def test_a_return_answered_by_the_clerk_shows_the_answer_to_the_evaluator(site: 
     assert "县里已答复，待审核" in listed and "等待评估组审核" in listed
 
 
+def test_a_department_asks_a_question_about_one_of_its_indicators_and_not_about_others(site: Site) -> None:
+    current = book(site)
+    department = {"县农业农村局"}
+    ours = next(code for code, duty in current.responsibility.items() if duty.department in department)
+    others = next(code for code in current.indicators if code not in current.responsibility
+                  and current.indicators[code].weighted and code != ours)  # fmt: skip
+    site.sign_in("dept.130425")
+    listed = site.client.get(f"/counties/{OURS}/feedback").text
+    assert "就某项指标提出问题或说明" in listed
+    empty = post(site, f"/counties/{OURS}/feedback", {"indicator": ours, "period": "", "comment": "", "back": "list"})
+    assert empty.status_code == 422 and 'id="question-comment-error"' in empty.text
+    before = version(site)
+    theirs = post(site, f"/counties/{OURS}/feedback", {"indicator": others, "period": "", "comment": "请问口径？",
+                                                        "back": "list"})  # fmt: skip
+    assert theirs.status_code in (403, 422) and version(site) == before
+    asked = post(site, f"/counties/{OURS}/feedback", {"indicator": ours, "period": "", "comment": "请问统计口径？",
+                                                       "back": "list"})  # fmt: skip
+    assert asked.status_code == 303 and f"indicator={ours}" in asked.headers["location"]
+    thread = text_of(site.client.get(asked.headers["location"]).text)
+    assert "请问统计口径？" in thread and "等待评估组审核" in thread
+
+
 # ------------------------------------------------------------------------------ the desk
 
 
