@@ -7,6 +7,7 @@ once, so the rows of one answer belong together. None holds SQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -38,7 +39,7 @@ def book_of(service: Platform, code: str, year: int | None) -> CountyYear:
     return service.ledger.county(code).book(year)
 
 
-def reviewable(service: Platform, principal: Principal, may: Any) -> list[dict[str, Any]]:
+def reviewable(service: Platform, principal: Principal, may: Callable[[str], bool]) -> list[dict[str, Any]]:
     """The readable counties for which ``may(code)`` holds (e.g. the team's, for an evaluator)."""
     return [row for row in reads.counties(service, principal) if may(row["code"])]
 
