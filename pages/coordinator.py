@@ -117,7 +117,7 @@ async def propose_weights(request: Request, code: str, who: Signed) -> Response:
         command = c.ProposeChange("adjust_weights", change, values.get("reason", ""), year)
         await county_command(request, code, command, None)
     except DomainError as error:
-        failed = refused(form, ("reason", "weight", "change", "parent"), error, values)
+        failed = refused(form, ("reason", "weight", "change"), error, values)
         return _page(request, who, code, year, failed)
     return done(f"/counties/{code}/indicators", "proposal", year=year)
 
@@ -160,5 +160,5 @@ async def revoke_key(request: Request, code: str, key_id: str, who: Signed) -> R
         change = api_keys.revocation(current, code, key_id, values.get("reason", ""))
         await organisation_change(request, change, "RevokeApiKey")  # type: ignore[arg-type]
     except DomainError as error:
-        return _page(request, who, code, year, refused(f"revoke-{key_id}", ("reason", "key_id"), error, values))
+        return _page(request, who, code, year, refused(f"revoke-{key_id}", ("reason",), error, values))
     return done(f"/counties/{code}/indicators", "revoked", year=year)

@@ -38,7 +38,7 @@ NOTICES = {
     "comment": "留言已发出。",
     "close": "反馈已结束。",
 }
-REVIEW_FIELDS = ("comment", "decision", "indicator", "period")
+REVIEW_FIELDS = ("comment",)  # the form shows the rest above it
 
 
 def known_county(request: Request, code: str) -> dict[str, Any]:

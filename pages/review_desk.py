@@ -97,7 +97,7 @@ async def override(request: Request, code: str, who: Signed) -> Response:
         return c.OverrideScore(year, node, score, authority, reason, uuid.uuid4().hex)
 
     return await _write(request, who, code, Action.OVERRIDE_SCORE, "override", ("node", "score", "authority",
-                        "reason", "year"), build, "override")  # fmt: skip
+                        "reason"), build, "override")  # fmt: skip
 
 
 @router.post("/counties/{code}/overrides/{override_id}/revoke", response_class=HTMLResponse)
@@ -116,7 +116,7 @@ async def adjust_points(request: Request, code: str, who: Signed) -> Response:
         year = int(values["year"]) if values.get("year", "").isdigit() else 0
         return c.AdjustPoints(year, points, values.get("category", ""), values.get("reason", ""), uuid.uuid4().hex)
 
-    return await _write(request, who, code, Action.ADJUST_POINTS, "points", ("points", "category", "reason", "year"),
+    return await _write(request, who, code, Action.ADJUST_POINTS, "points", ("points", "category", "reason"),
                         build, "points")  # fmt: skip
 
 
@@ -145,4 +145,4 @@ async def reopen_period(request: Request, code: str, who: Signed) -> Response:
     def build(values: dict[str, str]) -> c.CountyCommand:
         return c.ReopenPeriod(values.get("period", ""), values.get("reason", ""))
 
-    return await _write(request, who, code, Action.CLOSE_PERIOD, form, ("period", "reason"), build, "reopen")
+    return await _write(request, who, code, Action.CLOSE_PERIOD, form, ("reason",), build, "reopen")

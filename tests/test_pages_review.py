@@ -204,6 +204,15 @@ def test_an_evaluator_approves_and_rejects_county_proposals(site: Site) -> None:
     assert "已驳回" in mine and "与方案导向不符" in mine and "已批准" in mine
 
 
+def test_a_refusal_about_no_field_of_the_form_is_shown_above_it(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    code, indicator, period = first_in_queue(site.client.get(f"/evaluation?county={OURS}").text)
+    data = {"indicator": indicator, "period": period, "decision": "accept", "back": "thread"}
+    assert post(site, f"/counties/{code}/reviews", data).status_code == 303
+    again = post(site, f"/counties/{code}/reviews", data)  # accepted already: the decision itself is refused
+    assert again.status_code == 409 and '<p class="alert alert--error" role="alert">该数据已审核通过</p>' in again.text
+
+
 def test_the_coordinator_withdraws_a_pending_proposal_with_a_reason(site: Site) -> None:
     site.sign_in("coordinator.130425")
     page = site.client.get(f"/counties/{OURS}/indicators").text
