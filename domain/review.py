@@ -44,7 +44,6 @@ def waiting_on(thread: Thread) -> str | None:
 
 
 WAITING_LABELS = {"county": "等待县里答复", "evaluator": "等待评估组审核", None: "无需办理"}
-THREAD_FILTERS = ("open", "returned", "answered", "accepted", "closed", "all")
 
 
 def speaking_side(principal: Principal, county: str) -> str:

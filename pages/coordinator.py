@@ -144,7 +144,7 @@ async def issue_key(request: Request, code: str, who: Signed) -> Response:
     try:
         known_county(request, code)
         issued = api_keys.issue(code, values.get("label", ""), chosen)
-        await organisation_change(request, issued.change, "IssueApiKey")  # type: ignore[arg-type]
+        await organisation_change(request, issued.change, "IssueApiKey")
     except DomainError as error:
         return _page(request, who, code, year, refused("key", ("label", "indicators"), error, values))
     return _page(request, who, code, year, new_key={"id": issued.key_id, "token": issued.token})
@@ -158,7 +158,7 @@ async def revoke_key(request: Request, code: str, key_id: str, who: Signed) -> R
     try:
         current = platform_of(request).organisation.current()
         change = api_keys.revocation(current, code, key_id, values.get("reason", ""))
-        await organisation_change(request, change, "RevokeApiKey")  # type: ignore[arg-type]
+        await organisation_change(request, change, "RevokeApiKey")
     except DomainError as error:
         return _page(request, who, code, year, refused(f"revoke-{key_id}", ("reason",), error, values))
     return done(f"/counties/{code}/indicators", "revoked", year=year)
