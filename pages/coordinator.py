@@ -99,27 +99,47 @@ async def action_plan(request: Request, code: str, who: Signed) -> Response:
     return done(f"/counties/{code}/indicators", "plan", year=year)
 
 
-WEIGHT_FIELD = re.compile(r"^weight:([0-9A-Za-z._-]{1,32})$")
+WEIGHT_FIELD = re.compile(r"^(?:weight|sibling):([0-9A-Za-z._-]{1,32})$")
+DEFINITION_FIELDS = ("code", "name", "unit", "direction", "weight", "frequency", "aggregate")
+DEFINE_FIELDS = (*(f"indicator.{name}" for name in (*DEFINITION_FIELDS, "method", "range")),
+                 "sibling_weights", "sibling", "reason", "indicator", "change")  # fmt: skip
 
 
 @router.post("/counties/{code}/proposals", response_class=HTMLResponse)
-async def propose_weights(request: Request, code: str, who: Signed) -> Response:
-    """A proposal to shift weights inside a branch the scheme leaves to the county (ADR 20)."""
+async def propose(request: Request, code: str, who: Signed) -> Response:
+    """A proposal of what the scheme leaves to the county (ADR 20): weights shifted inside an
+    adjustable branch, or a county-specific indicator added to it (with its siblings' weights)."""
     require(who, Action.PROPOSE_CHANGES, code)
     values = await posted(request)
     year = _year(values)
     parent = values.get("parent", "")
-    form = "propose-" + parent.replace(".", "_")
+    defining = values.get("kind") == "define_indicator"
+    form = ("define-" if defining else "propose-") + parent.replace(".", "_")
     try:
         weights = {found.group(1): number(values, name, f"指标 {found.group(1)} 的权重")
                    for name in values if (found := WEIGHT_FIELD.match(name))}  # fmt: skip
-        change = {"parent": parent, "weights": weights}
-        command = c.ProposeChange("adjust_weights", change, values.get("reason", ""), year)
-        await county_command(request, code, command, None)
+        change: dict[str, Any]
+        if defining:
+            change = {"indicator": _definition(values, parent), "sibling_weights": weights}
+        else:
+            change = {"parent": parent, "weights": weights}
+        kind = "define_indicator" if defining else "adjust_weights"
+        await county_command(request, code, c.ProposeChange(kind, change, values.get("reason", ""), year), None)
     except DomainError as error:
-        failed = refused(form, ("reason", "weight", "change"), error, values)
-        return _page(request, who, code, year, failed)
+        fields = DEFINE_FIELDS if defining else ("reason", "weight", "change")
+        return _page(request, who, code, year, refused(form, fields, error, values, strip="change."))
     return done(f"/counties/{code}/indicators", "proposal", year=year)
+
+
+def _definition(values: dict[str, str], parent: str) -> dict[str, Any]:
+    """A county-specific indicator as the scheme writes one, from the form's fields (numbers as text)."""
+    definition: dict[str, Any] = {name: values.get(f"indicator.{name}", "") for name in DEFINITION_FIELDS}
+    definition |= {"parent": parent, "kind": "specific",
+                   "method": {"type": "attainment", "target": values.get("indicator.target", "")}}  # fmt: skip
+    low, high = values.get("indicator.range_min", ""), values.get("indicator.range_max", "")
+    if low or high:
+        definition["range"] = [low, high]
+    return definition
 
 
 @router.post("/counties/{code}/proposals/{proposal_id}/withdraw", response_class=HTMLResponse)

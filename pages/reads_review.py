@@ -222,7 +222,8 @@ def tree(service: Platform, code: str, year: int | None) -> dict[str, Any]:
     branches = [
         {"code": node.code, "name": node.name, "weight": node.weight,
          "min_share": node.county_adjustable.min_share, "max_share": node.county_adjustable.max_share,
-         "children": [child for _, child in ordered(book) if child.parent == node.code and child.weighted]}
+         "children": [child for _, child in ordered(book) if child.parent == node.code and child.weighted],
+         "next_code": _next_code(book, node.code)}
         for _, node in ordered(book)
         if node.county_adjustable is not None and node.weighted
     ]  # fmt: skip
@@ -235,6 +236,16 @@ def tree(service: Platform, code: str, year: int | None) -> dict[str, Any]:
         "proposals": proposals(book),
         "branches": branches,
     }
+
+
+def _next_code(book: CountyYear, parent: str) -> str:
+    """The code a new child of ``parent`` would take: one after the highest in use (retired ones, and
+    those proposed and waiting, too)."""
+    used = [node.code.rpartition(".")[2] for node in book.indicators.values() if node.parent == parent]
+    used += [str(p.change["indicator"].get("code", "")).rpartition(".")[2] for p in book.proposals.values()
+             if p.status == "pending" and p.kind == "define_indicator"
+             and p.change["indicator"].get("parent") == parent]  # fmt: skip
+    return f"{parent}.{max((int(part) for part in used if part.isdigit()), default=0) + 1}"
 
 
 def proposals(book: CountyYear, status: str | None = None) -> list[dict[str, Any]]:

@@ -58,11 +58,15 @@ async def uploads(request: Request, name: str) -> list[UploadFile]:
     return [item for item in form.getlist(name) if isinstance(item, UploadFile) and item.filename]
 
 
-def refused(form: str, fields: tuple[str, ...], error: DomainError, values: dict[str, str]) -> Failed:
-    """Each problem beside the field it names (the first field its path starts with), else above the form."""
+def refused(
+    form: str, fields: tuple[str, ...], error: DomainError, values: dict[str, str], *, strip: str = ""
+) -> Failed:
+    """Each problem beside the field it names (the first field its path starts with), else above the form;
+    ``strip``: a prefix of the command's paths that the form's names leave out (``change.``)."""
     failed = Failed(form, values=values, status=error.status)
     for problem in error.problems:
-        target = next((name for name in fields if _about(problem.field, name)), FORM_LEVEL)
+        path = problem.field.removeprefix(strip) if strip else problem.field
+        target = next((name for name in fields if _about(path, name)), FORM_LEVEL)
         message = _ASCII_ASIDE.sub("", problem.message)
         failed.errors[target] = f"{failed.errors[target]}；{message}" if target in failed.errors else message
     return failed

@@ -213,6 +213,43 @@ def test_a_refusal_about_no_field_of_the_form_is_shown_above_it(site: Site) -> N
     assert again.status_code == 409 and '<p class="alert alert--error" role="alert">该数据已审核通过</p>' in again.text
 
 
+def test_the_coordinator_proposes_a_county_specific_indicator(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    page = site.client.get(f"/counties/{OURS}/indicators").text
+    start = page.index('name="kind" value="define_indicator"')
+    form = page[start:page.index("</form>", start)]
+    parent = re.findall(r'name="parent" value="([^"]+)"', page[:start])[-1]
+    suggested = re.search(r'name="indicator.code" value="([^"]+)"', form)
+    assert suggested and suggested.group(1) not in book(site).indicators
+    siblings = {name: Decimal(value) for name, value in re.findall(r'name="(sibling:[^"]+)" inputmode="decimal" '
+                                                                    r'value="([^"]*)"', form)}  # fmt: skip
+    node = book(site).indicators[parent]
+    assert node.county_adjustable is not None
+    floor = node.weight * node.county_adjustable.min_share
+    weight, owed = floor, floor  # the new indicator takes the least it may; its siblings give it up
+    for name in sorted(siblings, key=lambda k: -siblings[k]):
+        given = min(owed, siblings[name] - floor)
+        siblings[name] -= given
+        owed -= given
+    assert owed == 0
+    fields = {"parent": parent, "kind": "define_indicator", "indicator.code": suggested.group(1),
+              "indicator.name": "乡村文艺团队数", "indicator.unit": "支", "indicator.target": "30",
+              "indicator.weight": str(weight), "indicator.direction": "higher_better", "indicator.frequency": "annual",
+              "indicator.aggregate": "latest", "reason": "本县文艺团队是乡风文明建设的特色",
+              **{k: str(v) for k, v in siblings.items()}}  # fmt: skip
+    before = version(site)
+    no_target = post(site, f"/counties/{OURS}/proposals", fields | {"indicator.target": "三十"})
+    assert no_target.status_code == 422 and re.search(r'-indicator.method-error">[^<]*target', no_target.text)
+    assert version(site) == before
+    proposed = post(site, f"/counties/{OURS}/proposals", fields)
+    assert proposed.status_code == 303, text_of(proposed.text)[:2000]
+    made = list(book(site).proposals.values())[-1]
+    assert made.kind == "define_indicator" and made.status == "pending"
+    assert made.change["indicator"]["code"] == suggested.group(1)
+    listed = text_of(site.client.get(f"/counties/{OURS}/indicators").text)
+    assert f"新增个性指标“{suggested.group(1)} 乡村文艺团队数”" in listed
+
+
 def test_the_coordinator_withdraws_a_pending_proposal_with_a_reason(site: Site) -> None:
     site.sign_in("coordinator.130425")
     page = site.client.get(f"/counties/{OURS}/indicators").text
