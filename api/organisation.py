@@ -212,7 +212,7 @@ def issue_api_key(code: str, body: ApiKeyIn, request: Request, service: Platform
 def revoke_api_key(
     code: str, key_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> ApiKeyOut:
-    change = api_keys.revocation(service.organisation.current(), code, key_id, body.reason)
+    change = api_keys.revocation(code, key_id, body.reason)
     service.ledger.organise(change, command_context(request), "RevokeApiKey")
     return key_out(service.organisation.current().api_keys[key_id])
 

@@ -176,8 +176,7 @@ async def revoke_key(request: Request, code: str, key_id: str, who: Signed) -> R
     values = await posted(request)
     year = _year(values)
     try:
-        current = platform_of(request).organisation.current()
-        change = api_keys.revocation(current, code, key_id, values.get("reason", ""))
+        change = api_keys.revocation(code, key_id, values.get("reason", ""))
         await organisation_change(request, change, "RevokeApiKey")
     except DomainError as error:
         return _page(request, who, code, year, refused(f"revoke-{key_id}", ("reason",), error, values))

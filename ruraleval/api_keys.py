@@ -35,13 +35,13 @@ def issue(county: str, label: str, indicators: list[str]) -> Issue:
     return Issue(secret.key_id, secret.token, change)
 
 
-def revocation(organisation: Organisation, county: str, key_id: str, reason: str) -> Change:
-    """The change that revokes ``key_id``; refused if the key is not one of ``county``'s."""
-    current = organisation.api_keys.get(key_id)
-    if current is None or current.county != county:
-        raise InvalidCommand.of("key_id", "known_api_key", f"县 {county} 没有编号为 {key_id} 的接口密钥")
+def revocation(county: str, key_id: str, reason: str) -> Change:
+    """The change that revokes ``key_id``; refused, as the change is applied, if the key is not ``county``'s."""
 
-    def change(found: Organisation, context: Context) -> None:
-        found.revoke_api_key(key_id, reason, context)
+    def change(organisation: Organisation, context: Context) -> None:
+        current = organisation.api_keys.get(key_id)
+        if current is None or current.county != county:
+            raise InvalidCommand.of("key_id", "known_api_key", f"县 {county} 没有编号为 {key_id} 的接口密钥")
+        organisation.revoke_api_key(key_id, reason, context)
 
     return change
