@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
-from fastapi.concurrency import run_in_threadpool
 from pydantic import AfterValidator, BaseModel, Field
 
 from api.auth import require
@@ -15,10 +14,10 @@ from api.counties import allowed, record
 from api.models import Body, Period, Recorded, Text, Year, no_nul
 from domain import commands as c
 from domain.access import Action, Principal
-from domain.errors import InvalidCommand, NotFound
-from domain.review import MAX_PLAN_FILES, THREAD_STATUS_LABELS, UNFINISHED, waiting_on
-from domain.state import ActionPlan, CountyYear, Thread, thread_key
-from ruraleval.files import MAX_FILE_BYTES
+from domain.errors import NotFound
+from domain.review import describe_thread, speaking_side, threads_in_order
+from domain.state import ActionPlan
+from ruraleval.action_plans import plan_with_files
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["反馈 feedback"])
@@ -127,8 +126,7 @@ async def post_feedback(
     principal: Principal = Depends(require(Action.DISCUSS)),
     service: Platform = Depends(platform),
 ) -> Recorded:
-    side = "evaluator" if principal.may(Action.REVIEW_DATA, code) else "county"
-    command = c.PostFeedback(body.indicator, body.period, side, body.comment, body.year)
+    command = c.PostFeedback(body.indicator, body.period, speaking_side(principal, code), body.comment, body.year)
     return await record(service, request, code, command, Action.DISCUSS)
 
 
@@ -152,38 +150,8 @@ def list_feedback(
     service: Platform = Depends(platform),
 ) -> FeedbackOut:
     book = service.ledger.county(code).book(year)
-    threads = [
-        _thread_out(book, thread)
-        for thread in sorted(book.threads.values(), key=lambda t: (t.updated_at is None, t.updated_at), reverse=True)
-        if _matches(thread, status) and (indicator is None or thread.indicator == indicator)
-    ]
+    threads = [ThreadOut(**describe_thread(book, thread)) for thread in threads_in_order(book, status, indicator)]
     return FeedbackOut(county=code, year=book.scheme.year, threads=threads)
-
-
-def _matches(thread: Thread, status: str) -> bool:
-    if status == "all":
-        return True
-    if status == "open":
-        return thread.status in UNFINISHED
-    return thread.status == status
-
-
-def _thread_out(book: CountyYear, thread: Thread) -> ThreadOut:
-    anomaly = book.anomalies.get(thread_key(thread.indicator, thread.period))
-    definition = book.indicators.get(thread.indicator)
-    return ThreadOut(
-        indicator=thread.indicator,
-        indicator_name=definition.name if definition else "",
-        period=thread.period,
-        status=thread.status,
-        status_label=THREAD_STATUS_LABELS[thread.status],
-        waiting_on=waiting_on(thread),
-        returned_at=thread.returned_at,
-        answered_at=thread.answered_at,
-        updated_at=thread.updated_at,
-        flag=anomaly.message if anomaly is not None and not anomaly.confirmed else None,
-        comments=[CommentOut(**vars(comment)) for comment in thread.comments],
-    )
 
 
 @router.put("/{code}/indicators/{indicator}/action-plan", response_model=Recorded,
@@ -197,17 +165,10 @@ async def record_action_plan(
     year: Year | None = Query(None, ge=2000, le=2100),
     service: Platform = Depends(platform),
 ) -> Recorded:
-    # Checked first, so that a refused plan leaves no file behind.
-    await record(service, request, code, c.RecordActionPlan(indicator, text, (), year, dry_run=True))
-    if len(files or []) > MAX_PLAN_FILES:
-        raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
-    attached = []
-    for upload in files or []:
-        content = await upload.read(MAX_FILE_BYTES + 1)
-        # A blocking write of up to 20 MB: off the event loop.
-        stored = await run_in_threadpool(service.files.put, upload.filename or "", upload.content_type or "", content)
-        attached.append(stored)
-    command = c.RecordActionPlan(indicator, text, tuple(attached), year)
+    async def run(command: c.RecordActionPlan) -> Recorded:
+        return await record(service, request, code, command)
+
+    command = await plan_with_files(service, run, indicator, text, files or [], year)
     return await record(service, request, code, command)
 
 

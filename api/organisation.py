@@ -26,12 +26,12 @@ from api.models import (
 from api.schemes import plain_numbers
 from domain.access import Action
 from domain.commands import Context
-from domain.errors import InvalidCommand
 from domain.organisation import ROLE_LABELS, ApiKey, Grant, Organisation, User
 from domain.recorded_time import parse_as_of
+from ruraleval import api_keys
 from ruraleval.organisation_record import OrganisationChange, changes
 from ruraleval.platform import Platform
-from ruraleval.security import hash_api_secret, hash_password, new_api_key
+from ruraleval.security import hash_password
 
 router = APIRouter(prefix="/api/v1", tags=["用户与权限 access"])
 MANAGE = Depends(require(Action.MANAGE_ORGANISATION, county_param=None))
@@ -199,15 +199,10 @@ def list_api_keys(code: str, service: Platform = Depends(platform)) -> list[ApiK
 )
 @one_hop
 def issue_api_key(code: str, body: ApiKeyIn, request: Request, service: Platform = Depends(platform)) -> NewApiKeyOut:
-    secret = new_api_key()
-
-    def change(organisation: Organisation, context: Context) -> None:
-        secret_hash = hash_api_secret(secret.secret)
-        organisation.issue_api_key(secret.key_id, code, body.label, secret_hash, body.indicators, context)
-
-    service.ledger.organise(change, command_context(request), "IssueApiKey")
-    key = service.organisation.current().api_keys[secret.key_id]
-    return NewApiKeyOut(key=secret.token, **key_out(key).model_dump())
+    issued = api_keys.issue(code, body.label, body.indicators)
+    service.ledger.organise(issued.change, command_context(request), "IssueApiKey")
+    key = service.organisation.current().api_keys[issued.key_id]
+    return NewApiKeyOut(key=issued.token, **key_out(key).model_dump())
 
 
 @router.post(
@@ -217,13 +212,7 @@ def issue_api_key(code: str, body: ApiKeyIn, request: Request, service: Platform
 def revoke_api_key(
     code: str, key_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> ApiKeyOut:
-    current = service.organisation.current().api_keys.get(key_id)
-    if current is None or current.county != code:
-        raise InvalidCommand.of("key_id", "known_api_key", f"县 {code} 没有编号为 {key_id} 的接口密钥")
-
-    def change(organisation: Organisation, context: Context) -> None:
-        organisation.revoke_api_key(key_id, body.reason, context)
-
+    change = api_keys.revocation(code, key_id, body.reason)
     service.ledger.organise(change, command_context(request), "RevokeApiKey")
     return key_out(service.organisation.current().api_keys[key_id])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain.access import Action, Principal
 from domain.errors import ConflictError, InvalidCommand
 from domain.state import ActionPlan, Comment, CountyYear, Thread, thread_key
 
@@ -40,6 +41,51 @@ def waiting_on(thread: Thread) -> str | None:
         last = thread.comments[-1].side if thread.comments else "county"
         return "county" if last == "evaluator" else "evaluator"
     return None
+
+
+WAITING_LABELS = {"county": "等待县里答复", "evaluator": "等待评估组审核", None: "无需办理"}
+
+
+def speaking_side(principal: Principal, county: str) -> str:
+    """The side a comment speaks for: the evaluators' if the author may review the county's data."""
+    return "evaluator" if principal.may(Action.REVIEW_DATA, county) else "county"
+
+
+def thread_matches(thread: Thread, status: str) -> bool:
+    """``open`` means unfinished (open, returned, answered); ``all`` every thread; else that status."""
+    if status == "all":
+        return True
+    if status == "open":
+        return thread.status in UNFINISHED
+    return thread.status == status
+
+
+def threads_in_order(book: CountyYear, status: str, indicator: str | None = None) -> list[Thread]:
+    """The book's threads that match, the latest changed first."""
+    return [
+        thread
+        for thread in sorted(book.threads.values(), key=lambda t: (t.updated_at is None, t.updated_at), reverse=True)
+        if thread_matches(thread, status) and (indicator is None or thread.indicator == indicator)
+    ]
+
+
+def describe_thread(book: CountyYear, thread: Thread) -> dict[str, Any]:
+    """A thread as the API and the pages show it: status in words, whose turn, the unconfirmed flag."""
+    anomaly = book.anomalies.get(thread_key(thread.indicator, thread.period))
+    definition = book.indicators.get(thread.indicator)
+    return {
+        "indicator": thread.indicator,
+        "indicator_name": definition.name if definition else "",
+        "period": thread.period,
+        "status": thread.status,
+        "status_label": THREAD_STATUS_LABELS[thread.status],
+        "waiting_on": waiting_on(thread),
+        "returned_at": thread.returned_at,
+        "answered_at": thread.answered_at,
+        "updated_at": thread.updated_at,
+        "flag": anomaly.message if anomaly is not None and not anomaly.confirmed else None,
+        "comments": [vars(comment) for comment in thread.comments],
+    }
 
 
 def _comment(text: str, *, required: bool, what: str) -> str:

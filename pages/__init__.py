@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import audit, centre, clerk, docs, errors, leader, signin, views
+from pages import audit, centre, clerk, coordinator, docs, errors, leader, review, review_desk, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -18,4 +18,7 @@ def install(app: FastAPI) -> None:
     app.include_router(audit.router)
     app.include_router(centre.router)
     app.include_router(clerk.router)
+    app.include_router(review.router)  # the evaluator's queue, feedback threads
+    app.include_router(review_desk.router)  # an evaluator's decisions for one county
+    app.include_router(coordinator.router)  # the county coordinator's indicators page
     errors.install(app)

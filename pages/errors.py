@@ -25,7 +25,8 @@ NOT_PAGES = ("/api/", "/openapi.json", "/docs", "/static/", "/healthz", "/readyz
 TITLES = {400: "请求有误", 403: "无权查看", 404: "页面不存在", 405: "不支持的操作", 409: "与已有记录冲突",
           422: "填写的内容不符合规则", 429: "操作过于频繁", 500: "服务器内部错误",
           503: "数据正在更新，请稍后刷新"}  # fmt: skip
-FIELD_LABELS = {"year": "年度", "region": "分区", "code": "县级行政区划代码", "next": "跳转地址"}
+FIELD_LABELS = {"year": "年度", "region": "分区", "code": "县级行政区划代码", "next": "跳转地址", "status": "状态",
+                "page": "页码", "county": "县", "indicator": "指标", "period": "期间"}  # fmt: skip
 
 
 def is_page(request: Request) -> bool:

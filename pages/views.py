@@ -1,4 +1,4 @@
-"""The pages of this step: each role's home and the clerk's "what I owe" (the ranking and a
+"""The root (each user to their home) and the clerk's "what I owe" (the ranking and a
 county's scores are the leader's: ``pages.leader``).
 
 Each handler checks the permission of the API route that serves the same data, reads
@@ -16,7 +16,7 @@ from domain.access import Action
 from domain.errors import NotFound
 from domain.inputs import county_code_refusal
 from pages import reads, reads_clerk
-from pages.navigation import Link, home_for
+from pages.navigation import home_for
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
 
@@ -54,33 +54,3 @@ def county_tasks(request: Request, code: str, who: Signed, year: YearParam = Non
         return f"/counties/{code}/entry?period={reads_clerk.entry_period(period)}" if period else ""
 
     return page(request, "tasks.html", {"owed": owed, "may_submit": may_submit, "entry_href": entry_href})
-
-
-# Homes of the roles whose own pages come in later steps: what they can open today, and
-# what their workbench will hold (the API already does all of it).
-EVALUATOR_LATER = [
-    "审核队列：各县已报送、已答复、异常波动待审的数据，通过或退回并填写意见",
-    "审批县里提交的指标和权重变更申请",
-    "调整得分和加减分（注明理由和权限层级）",
-    "关账和重新开启期间",
-]
-RANKING_LINK = Link("各县得分排名", "/rankings", "各县总分、等级、全国排名和分区排名")
-
-
-def _role_home(request: Request, title: str, now: list[Link], later: list[str]) -> HTMLResponse:
-    return page(request, "role_home.html", {"title": title, "now": now, "later": later})
-
-
-@router.get("/evaluation", response_class=HTMLResponse)
-def evaluation_home(request: Request, who: Signed) -> HTMLResponse:
-    require(who, Action.READ)
-    service = platform_of(request)
-    team = [row for row in reads.counties(service, who.principal) if who.principal.may(Action.REVIEW_DATA, row["code"])]
-    if not team:
-        require(who, Action.REVIEW_DATA)  # refuses, saying which roles may
-    now = [RANKING_LINK] + [
-        Link(f"{row['name']}（{row['code']}）得分", f"/counties/{row['code']}",
-             f"{row['province']} · {row['region_label']}：各级指标得分")
-        for row in team
-    ]  # fmt: skip
-    return _role_home(request, "评估组工作台", now, EVALUATOR_LATER)

@@ -32,6 +32,8 @@ USERS = tuple(PASSWORDS)
 IN_SCOPE, OUT_OF_SCOPE = "130425", "320583"  # 320583 (昆山市) is team east-1's, not the county users'
 COUNTY_USERS = ("coordinator.130425", "dept.130425")
 EVERY_COUNTY = ("admin", "leader", "auditor")
+EVALUATORS = ("admin", "evaluator.east")  # review, decide, override, points, close: the team's counties
+COORDINATORS = ("admin", "coordinator.130425")  # responsibility, plans, proposals, API keys: one county
 HOMES = {
     "admin": "/centre",
     "evaluator.east": "/evaluation",
@@ -58,6 +60,26 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/counties/{code}/entry/template.xlsx"): USERS,
     ("POST", "/counties/{code}/entry/imports"): ("admin", *COUNTY_USERS),
     ("GET", "/evaluation"): ("admin", "evaluator.east"),
+    ("POST", "/counties/{code}/reviews"): EVALUATORS,
+    ("GET", "/counties/{code}/feedback"): USERS,
+    ("GET", "/counties/{code}/feedback/thread"): USERS,
+    ("POST", "/counties/{code}/feedback"): (*EVALUATORS, *COUNTY_USERS),
+    ("POST", "/counties/{code}/feedback/close"): EVALUATORS,
+    ("GET", "/counties/{code}/evaluation"): EVALUATORS,
+    ("POST", "/counties/{code}/proposals/{proposal_id}/decide"): EVALUATORS,
+    ("POST", "/counties/{code}/overrides"): EVALUATORS,
+    ("POST", "/counties/{code}/overrides/{override_id}/revoke"): EVALUATORS,
+    ("POST", "/counties/{code}/adjustments"): EVALUATORS,
+    ("POST", "/counties/{code}/adjustments/{adjustment_id}/revoke"): EVALUATORS,
+    ("POST", "/counties/{code}/periods/close"): EVALUATORS,
+    ("POST", "/counties/{code}/periods/reopen"): EVALUATORS,
+    ("GET", "/counties/{code}/indicators"): USERS,
+    ("POST", "/counties/{code}/responsibility"): COORDINATORS,
+    ("POST", "/counties/{code}/action-plans"): COORDINATORS,
+    ("POST", "/counties/{code}/proposals"): COORDINATORS,
+    ("POST", "/counties/{code}/proposals/{proposal_id}/withdraw"): COORDINATORS,
+    ("POST", "/counties/{code}/api-keys"): COORDINATORS,
+    ("POST", "/counties/{code}/api-keys/{key_id}/revoke"): COORDINATORS,
     ("GET", "/audit"): ("admin", "auditor"),
     ("GET", "/audit/counties/{code}/history"): ("admin", "auditor"),
     ("GET", "/audit/counties/{code}/changes"): ("admin", "auditor"),
