@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, NotFound
@@ -60,7 +60,7 @@ def _year(meta: dict[str, Any], asked: int | None) -> int:
 
 
 @router.get("/audit", response_class=HTMLResponse, response_model=None)
-def audit_home(request: Request, who: Signed, county: Text = None) -> HTMLResponse | RedirectResponse:
+def audit_home(request: Request, who: Signed, county: Text = None) -> Response:
     require(who, Action.READ_AUDIT)
     service = platform_of(request)
     counties = reads.counties(service, who.principal)
@@ -79,7 +79,7 @@ def score_timeline(
     year: YearParam = None,
     node: Text = None,
     order: Literal["asc", "desc"] = "asc",
-) -> HTMLResponse:
+) -> Response:
     meta = _county(request, who, code)
     chosen = _year(meta, year)
     shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node) if node else TOTAL)
@@ -112,7 +112,7 @@ async def county_changes(
     year: YearParam = None,
     start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-) -> HTMLResponse:
+) -> Response:
     meta = await run_in_threadpool(_county, request, who, code)
     chosen = _year(meta, year)
     service = platform_of(request)
@@ -167,7 +167,7 @@ def _instant(text: str, now: datetime, name: str) -> datetime:
 @router.get("/audit/chains", response_class=HTMLResponse)
 async def chains(
     request: Request, who: Signed, expected: Annotated[str | None, Query(alias="digest", max_length=200)] = None
-) -> HTMLResponse:
+) -> Response:
     require(who, Action.READ_AUDIT)
     service = platform_of(request)
     written = normalise(expected) if expected else None
@@ -180,7 +180,7 @@ async def chains(
 
 
 @router.get("/audit/organisation", response_class=HTMLResponse)
-def organisation_record(request: Request, who: Signed, username: Text = None) -> HTMLResponse:
+def organisation_record(request: Request, who: Signed, username: Text = None) -> Response:
     require(who, Action.READ_AUDIT)
     service = platform_of(request)
     chosen = normalise(username) if username else None

@@ -42,7 +42,7 @@ ASSIGN_FIELDS = ("counties", "reason", "region_override", "region_override_reaso
 
 
 @router.get("/centre", response_class=HTMLResponse)
-def centre_home(request: Request, who: Signed) -> HTMLResponse:
+def centre_home(request: Request, who: Signed) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
     service = platform_of(request)
     organisation = reads_audit.organisation(service)

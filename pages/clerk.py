@@ -61,7 +61,7 @@ def _wanted(request: Request, meta: dict[str, Any], who: Viewer, year: int | Non
     return parse_period(reads_clerk.default_period(county, who.principal, chosen, reads.today(service)))
 
 
-def fragment(request: Request, block: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
+def fragment(request: Request, block: str, context: dict[str, Any], *, status: int = 200) -> Response:
     """One block of the entry template (an htmx answer), with the page's globals."""
     template = environment.get_template(TEMPLATE)
     viewer_ = getattr(request.state, "viewer", None)
@@ -78,7 +78,7 @@ def entry(
     who: Signed,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     period: Annotated[str | None, Query(max_length=16)] = None,
-) -> HTMLResponse:
+) -> Response:
     require(who, Action.SUBMIT_DATA, code)
     meta = _known_county(request, code)
     service = platform_of(request)
@@ -95,7 +95,7 @@ def _context(sheet: reads_clerk.EntrySheet, result: dict[str, Any] | None) -> di
 # --------------------------------------------------------------------------------- one cell
 
 
-def _row_answer(request: Request, row: reads_clerk.Row, *, status: int = 200, focus: str = "") -> HTMLResponse:
+def _row_answer(request: Request, row: reads_clerk.Row, *, status: int = 200, focus: str = "") -> Response:
     context = {"row": row, "code": request.path_params["code"], "focus": focus, "announce": True,
                "history_text": reads_clerk.history_text}  # fmt: skip
     return fragment(request, "row", context, status=status)
@@ -130,7 +130,7 @@ def _refusal(row: reads_clerk.Row, error: DomainError, typed: str) -> tuple[read
 
 
 @router.post("/counties/{code}/entry/values", response_class=HTMLResponse)
-async def save_value(request: Request, code: str, who: Signed) -> HTMLResponse:
+async def save_value(request: Request, code: str, who: Signed) -> Response:
     """One cell: checked by the county's rules and stored, or refused with nothing stored."""
     require(who, Action.SUBMIT_DATA, code)
     form = await request.form()
@@ -166,7 +166,7 @@ async def save_value(request: Request, code: str, who: Signed) -> HTMLResponse:
 
 
 @router.post("/counties/{code}/entry/confirmations", response_class=HTMLResponse)
-async def confirm_value(request: Request, code: str, who: Signed) -> HTMLResponse:
+async def confirm_value(request: Request, code: str, who: Signed) -> Response:
     """A flagged value confirmed with a comment: the command of the API's ``/confirmations``."""
     require(who, Action.SUBMIT_DATA, code)
     form = await request.form()
@@ -202,7 +202,7 @@ def template(
 
 
 @router.post("/counties/{code}/entry/imports", response_class=HTMLResponse)
-async def upload(request: Request, code: str, who: Signed) -> HTMLResponse:
+async def upload(request: Request, code: str, who: Signed) -> Response:
     """A workbook, all rows or none (the API's import rule); the refused cells listed on the page."""
     require(who, Action.SUBMIT_DATA, code)
     meta = await run_in_threadpool(_known_county, request, code)

@@ -42,7 +42,7 @@ ACTIONS = {"organise": Action.ORGANISE_WORK, "propose": Action.PROPOSE_CHANGES,
 def _page(
     request: Request, who: Viewer, code: str, year: int | None, failed: Failed = NOTHING_FAILED, notice: str = "",
     new_key: dict[str, Any] | None = None,
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
     service = platform_of(request)
@@ -56,7 +56,7 @@ def _page(
 
 
 @router.get("/counties/{code}/indicators", response_class=HTMLResponse)
-def indicators(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> HTMLResponse:
+def indicators(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> Response:
     return _page(request, who, code, year, notice=done)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from domain.errors import DomainError
@@ -40,7 +40,7 @@ def is_page(request: Request) -> bool:
     return wants_html and not request.url.path.startswith(NOT_PAGES)
 
 
-def error_page(request: Request, status: int, messages: list[str]) -> HTMLResponse:
+def error_page(request: Request, status: int, messages: list[str]) -> Response:
     return page(request, "error.html", {"status": status, "title": TITLES.get(status, "出错了"),
                                         "messages": messages}, status=status)  # fmt: skip
 

@@ -72,7 +72,7 @@ def _team(request: Request, who: Viewer) -> list[dict[str, Any]]:
 def _queue_page(
     request: Request, who: Viewer, status: str, county: str | None, year: int | None, number: int,
     failed: Failed = NOTHING_FAILED, notice: str = "",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     team = _team(request, who)
     if county is not None:
         require(who, Action.REVIEW_DATA, county)
@@ -88,7 +88,7 @@ def _queue_page(
 def evaluation_home(
     request: Request, who: Signed, status: QueueStatus = "todo", county: str = Query("", max_length=12),
     year: str = Query("", max_length=4), page: int = Query(1, ge=1, le=10_000), done: str = "",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     """The queue; an empty filter (the form's "all") means none, so a shared URL keeps its filters."""
     chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
     return _queue_page(request, who, status, county or None, chosen, page, notice=done)
@@ -125,7 +125,7 @@ async def review(request: Request, code: str, who: Signed) -> Response:
 def _row(
     request: Request, who: Viewer, code: str, indicator: str, period: str, values: dict[str, str], failed: Failed,
     notice: str = "",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     """The queue row alone (htmx swaps it): after a decision its new state, after a refusal the message."""
     found = rr.queue_row(platform_of(request), known_county(request, code), indicator, period)
     if found is None:
@@ -151,14 +151,14 @@ def _int(text: str | None) -> int:
 @router.get("/counties/{code}/feedback", response_class=HTMLResponse)
 def feedback(
     request: Request, code: str, who: Signed, status: ThreadStatus = "open", year: YearParam = None, done: str = ""
-) -> HTMLResponse:
+) -> Response:
     return _threads_page(request, who, code, status, year, notice=done)
 
 
 def _threads_page(
     request: Request, who: Viewer, code: str, status: str, year: int | None, failed: Failed = NOTHING_FAILED,
     notice: str = "",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
     found = rr.threads(platform_of(request), code, year_of(meta, year), status)
@@ -170,7 +170,7 @@ def _threads_page(
 def _thread_page(
     request: Request, who: Viewer, code: str, indicator: str, period: str, year: int | None,
     failed: Failed = NOTHING_FAILED, notice: str = "",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
     found = rr.thread(platform_of(request), code, year_of(meta, year) if year else None, indicator, period)

@@ -41,7 +41,7 @@ ACTIONS = {"proposals": Action.DECIDE_PROPOSALS, "overrides": Action.OVERRIDE_SC
 
 
 def _desk(request: Request, who: Viewer, code: str, year: int | None, failed: Failed = NOTHING_FAILED,
-          notice: str = "") -> HTMLResponse:  # fmt: skip
+          notice: str = "") -> Response:  # fmt: skip
     require(who, Action.REVIEW_DATA, code)
     meta = known_county(request, code)
     chosen = year_of(meta, year)
@@ -52,7 +52,7 @@ def _desk(request: Request, who: Viewer, code: str, year: int | None, failed: Fa
 
 
 @router.get("/counties/{code}/evaluation", response_class=HTMLResponse)
-def evaluation_desk(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> HTMLResponse:
+def evaluation_desk(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> Response:
     return _desk(request, who, code, year, notice=done)
 
 

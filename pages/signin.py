@@ -30,7 +30,7 @@ def safe_next(target: str | None) -> str:
 def signin_form(
     request: Request, *, status: int = 200, errors: dict[str, str] | None = None, username: str = "",
     notice: str = "", next_url: str = "/",
-) -> HTMLResponse:  # fmt: skip
+) -> Response:  # fmt: skip
     nonce, token = s.sessions(request).signin_nonce()
     response = page(
         request,
@@ -50,7 +50,7 @@ def signin_form(
 
 
 @router.get("/signin", response_class=HTMLResponse)
-async def signin_page(request: Request, next: str = "/", notice: str = "") -> HTMLResponse:
+async def signin_page(request: Request, next: str = "/", notice: str = "") -> Response:
     return signin_form(request, next_url=next, notice=s.NOTICES.get(notice, ""))
 
 

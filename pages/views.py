@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Action
 from domain.errors import NotFound
@@ -40,7 +40,7 @@ def _known_county(request: Request, code: str) -> dict[str, Any]:
 
 
 @router.get("/counties/{code}/tasks", response_class=HTMLResponse)
-def county_tasks(request: Request, code: str, who: Signed, year: YearParam = None) -> HTMLResponse:
+def county_tasks(request: Request, code: str, who: Signed, year: YearParam = None) -> Response:
     require(who, Action.READ, code)
     meta = _known_county(request, code)
     service = platform_of(request)
