@@ -79,7 +79,8 @@ def server() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        # The browser's own words (file picker, date fields) in Chinese, as on a user's machine.
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--lang=zh-CN"])
         yield launched
         launched.close()
 
