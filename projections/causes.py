@@ -18,6 +18,7 @@ from typing import Any
 from domain.commands import AUTHORITY_LABELS
 from domain.decimals import plain
 from domain.periods import FREQUENCY_LABELS
+from domain.proposals import KIND_LABELS as PROPOSAL_KINDS
 from domain.scheme import IndicatorDef, Scheme, indicator_document
 
 # The event's fields a cause carries, beside its type, version, actor and reason.
@@ -83,6 +84,8 @@ FIELD_LABELS = {
     "children": "变动的下级节点",
 }
 _NOT_DETAILS = ("event", "label", "version", "actor", "reason")
+METHOD_LABELS = {"attainment": "达成率法", "threshold": "阈值分档法", "manual": "人工评分"}
+KIND_LABELS = {"common": "共性指标", "specific": "个性指标", "satisfaction": "认可度指标", "bonus_penalty": "加减分项"}
 
 
 def plain_data(value: Any) -> Any:
@@ -149,6 +152,10 @@ def _words(key: str, value: Any) -> str:
         return f"{value.get('summary', '')}（{value.get('id', '')}，{value.get('status_label', '')}）"
     if key == "scheme" and isinstance(value, Mapping):
         return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
+    if key == "kind" and value in PROPOSAL_KINDS:
+        return PROPOSAL_KINDS[value]
+    if key == "change" and isinstance(value, Mapping) and value.get("name"):
+        return _proposed_indicator_words(value)
     if isinstance(value, Mapping):
         return "、".join(f"{item}={_words(item, entry)}" for item, entry in value.items()) or "无"
     if isinstance(value, list):
@@ -156,6 +163,25 @@ def _words(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def _proposed_indicator_words(change: Mapping[str, Any]) -> str:
+    """A proposed indicator in words (its method's terms may sit beside its other fields)."""
+    method = dict(change["method"]) if isinstance(change.get("method"), Mapping) else {}
+    for name in ("type", "target", "baseline"):
+        if change.get(name) is not None:
+            method.setdefault(name, change[name])
+    words = [_definition_words({**change, "method": method})]
+    if change.get("kind") in KIND_LABELS:
+        words.insert(0, KIND_LABELS[change["kind"]])
+    if change.get("parent"):
+        words.append(f"上级指标 {change['parent']}")
+    siblings = change.get("sibling_weights")
+    if isinstance(siblings, Mapping) and siblings:
+        words.append("同级权重 " + "、".join(f"{code} 为 {weight}" for code, weight in siblings.items()))
+    if change.get("retired"):
+        words.append("停用")
+    return "，".join(words)
 
 
 def _definition_words(definition: Mapping[str, Any]) -> str:
@@ -166,7 +192,7 @@ def _definition_words(definition: Mapping[str, Any]) -> str:
         words.append(f"权重 {definition['weight']}")
     method = definition.get("method")
     if isinstance(method, Mapping):
-        terms = [str(method.get("type", ""))]
+        terms = [METHOD_LABELS.get(str(method.get("type", "")), str(method.get("type", "")))]
         terms += [f"{label} {method[name]}" for name, label in (("target", "目标"), ("baseline", "基期")) if
                   method.get(name) is not None]  # fmt: skip
         words.append("评分 " + " ".join(terms))
