@@ -63,9 +63,19 @@ class Progress:
     # ---------------------------------------------------------------- reports
 
     def wrote(self, head: int) -> None:
-        """The log's head moved to ``head`` (a commit of this process)."""
+        """The log's head moved to ``head`` (a commit of this process).
+
+        A read model that was caught up starts its stall clock now: it had nothing to do while
+        the log stood still, and idling is not stalling (a write after a quiet spell would
+        otherwise be answered "stalled" before the projection thread even woke).
+        """
+        now = time.monotonic()
         with self._lock:
-            self._head = max(self._head, head)
+            if head > self._head:
+                for state in self._states.values():
+                    if state.position >= self._head:
+                        state.moved_at = now
+                self._head = head
 
     def advanced(self, positions: dict[str, int]) -> None:
         """Read models committed up to these positions."""

@@ -141,6 +141,18 @@ def test_a_stalled_projection_says_so(county_client: TestClient) -> None:
     assert stalled.json()["errors"][0]["rule"] == "projection_stalled"
 
 
+def test_a_write_after_a_quiet_spell_is_not_taken_for_a_stall(county_client: TestClient) -> None:
+    """Read models idle (caught up) for longer than the stall time are not stalled when a write
+    comes: the read right after it answers from what is projected, as it would after a busy spell."""
+    service = platform_of(county_client)
+    service.progress.stall_seconds = 0.3
+    time.sleep(0.6)  # nothing written: every read model caught up and idle past the stall time
+    with service.projections._lock:  # the write's events not yet projected when the read comes
+        submit(county_client, 1)
+        read = county_client.get(f"/api/v1/counties/{COUNTY}/scores?year=2023", headers={"X-Log-Position": ""})
+    assert read.status_code == 200, read.text
+
+
 def test_many_concurrent_readers_each_see_their_own_write(county_client: TestClient) -> None:
     """Writers to one county, each reading its own month back at once with its position."""
 
