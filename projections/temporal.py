@@ -88,6 +88,9 @@ class ScoreHistoryProjection(Projection):
         "CREATE INDEX IF NOT EXISTS score_history_as_of ON score_history (year, code, from_us)",
         # Closing a node's open row finds it here, however large the history grows.
         "CREATE INDEX IF NOT EXISTS score_history_current ON score_history (county, year, code) WHERE to_us IS NULL",
+        # The overridden figures as of an instant (the ranking's marks, each step of the leader's
+        # slider) are a few rows among the whole history: without this a step scanned the year.
+        "CREATE INDEX IF NOT EXISTS score_history_overridden ON score_history (year, from_us) WHERE overridden = 1",
     )
     clear = ("DELETE FROM score_history",)
 
