@@ -20,7 +20,7 @@ from domain.errors import DomainError
 from pages import reads_review as rr
 from pages.render import page
 from pages.review import YearParam, known_county, year_of
-from pages.review_forms import NOTHING_FAILED, Failed, done, number, posted, refused, uploads
+from pages.review_forms import NOTHING_FAILED, Failed, done, number, posted, refused, uploads, year_field
 from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command, organisation_change
 from ruraleval import api_keys
@@ -61,7 +61,7 @@ def indicators(request: Request, code: str, who: Signed, year: YearParam = None,
 
 
 def _year(values: dict[str, str]) -> int | None:
-    return int(values["year"]) if values.get("year", "").isdigit() else None
+    return year_field(values)
 
 
 @router.post("/counties/{code}/responsibility", response_class=HTMLResponse)
@@ -70,6 +70,7 @@ async def responsibility(request: Request, code: str, who: Signed) -> Response:
     values = await posted(request)
     year = _year(values)
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         command = c.AssignResponsibility(values.get("indicator", ""), values.get("department", ""),
                                          values.get("person", ""), year)  # fmt: skip
         await county_command(request, code, command, None)
@@ -91,6 +92,7 @@ async def action_plan(request: Request, code: str, who: Signed) -> Response:
         return await county_command(request, code, command, None)
 
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         command = await plan_with_files(platform_of(request), run, values.get("indicator", ""),
                                         values.get("text", ""), files, year)  # fmt: skip
         await run(command)
@@ -101,6 +103,9 @@ async def action_plan(request: Request, code: str, who: Signed) -> Response:
 
 WEIGHT_FIELD = re.compile(r"^(?:weight|sibling):([0-9A-Za-z._-]{1,32})$")
 DEFINITION_FIELDS = ("code", "name", "unit", "direction", "weight", "frequency", "aggregate")
+# The proposal form's numbers (weights, target, range), read as the API reads its Number fields.
+NUMBER_FIELDS = ("weight:", "sibling:", "indicator.weight", "indicator.target", "indicator.range_min",
+                 "indicator.range_max")  # fmt: skip
 DEFINE_FIELDS = (*(f"indicator.{name}" for name in (*DEFINITION_FIELDS, "method", "range")),
                  "sibling_weights", "sibling", "reason", "indicator", "change")  # fmt: skip
 
@@ -110,12 +115,13 @@ async def propose(request: Request, code: str, who: Signed) -> Response:
     """A proposal of what the scheme leaves to the county (ADR 20): weights shifted inside an
     adjustable branch, or a county-specific indicator added to it (with its siblings' weights)."""
     require(who, Action.PROPOSE_CHANGES, code)
-    values = await posted(request)
+    values = await posted(request, NUMBER_FIELDS)
     year = _year(values)
     parent = values.get("parent", "")
     defining = values.get("kind") == "define_indicator"
     form = ("define-" if defining else "propose-") + parent.replace(".", "_")
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         weights = {found.group(1): number(values, name, f"指标 {found.group(1)} 的权重")
                    for name in values if (found := WEIGHT_FIELD.match(name))}  # fmt: skip
         change: dict[str, Any]
@@ -145,9 +151,10 @@ def _definition(values: dict[str, str], parent: str) -> dict[str, Any]:
 @router.post("/counties/{code}/proposals/{proposal_id}/withdraw", response_class=HTMLResponse)
 async def withdraw(request: Request, code: str, proposal_id: str, who: Signed) -> Response:
     require(who, Action.PROPOSE_CHANGES, code)
-    values = await posted(request)
+    values = await posted(request, NUMBER_FIELDS)
     year = _year(values)
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         await county_command(request, code, c.WithdrawProposal(proposal_id, values.get("reason", "")), None)
     except DomainError as error:
         return _page(request, who, code, year, refused(f"withdraw-{proposal_id}", ("reason",), error, values))
@@ -162,6 +169,7 @@ async def issue_key(request: Request, code: str, who: Signed) -> Response:
     year = _year(values)
     chosen = [part for part in re.split(r"[,，、\s]+", values.get("indicators", "")) if part]
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         known_county(request, code)
         issued = api_keys.issue(code, values.get("label", ""), chosen)
         await organisation_change(request, issued.change, "IssueApiKey")
@@ -176,6 +184,7 @@ async def revoke_key(request: Request, code: str, key_id: str, who: Signed) -> R
     values = await posted(request)
     year = _year(values)
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         change = api_keys.revocation(code, key_id, values.get("reason", ""))
         await organisation_change(request, change, "RevokeApiKey")
     except DomainError as error:

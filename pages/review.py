@@ -103,6 +103,7 @@ async def review(request: Request, code: str, who: Signed) -> Response:
     decision = values.get("decision", "")
     row = request.headers.get("HX-Request") == "true" and values.get("back") != "thread"
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         command = c.ReviewSubmission(indicator, period, decision, values.get("comment", ""))
         await county_command(request, code, command, Action.REVIEW_DATA)
     except DomainError as error:
@@ -142,7 +143,7 @@ def form_id(code: str, indicator: str, period: str) -> str:
 
 
 def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 6 else 1
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 6 else 1
 
 
 # ------------------------------------------------------------------------------ the threads
@@ -209,6 +210,7 @@ async def comment(request: Request, code: str, who: Signed) -> Response:
     indicator, period = values.get("indicator", ""), values.get("period", "")
     year = _int(values.get("year")) if values.get("year") else None
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         side = speaking_side(who.principal, code)
         command = c.PostFeedback(indicator, period, side, values.get("comment", ""), year)
         await county_command(request, code, command, Action.DISCUSS)
@@ -228,6 +230,7 @@ async def close(request: Request, code: str, who: Signed) -> Response:
     indicator, period = values.get("indicator", ""), values.get("period", "")
     year = _int(values.get("year")) if values.get("year") else None
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         command = c.CloseThread(indicator, period, values.get("comment", ""), year)
         await county_command(request, code, command, Action.REVIEW_DATA)
     except DomainError as error:

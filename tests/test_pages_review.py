@@ -261,7 +261,7 @@ def test_the_coordinator_withdraws_a_pending_proposal_with_a_reason(site: Site) 
     assert unchanged.status_code == 422 and {p.id for p in book(site).proposals.values()} == before
     bad = post(site, f"/counties/{OURS}/proposals", {"parent": branch.group(1), "reason": "试",
                                                       **dict.fromkeys(weights, "六")})  # fmt: skip
-    assert bad.status_code == 422 and "权重必须是数字" in bad.text
+    assert bad.status_code == 422 and "的权重：“六”不是数字" in bad.text
     highest = max(weights, key=lambda k: Decimal(weights[k]))
     lowest = min(weights, key=lambda k: Decimal(weights[k]))
     step = Decimal("0.5")
@@ -285,7 +285,7 @@ def test_an_override_needs_a_reason_shows_its_authority_and_can_be_revoked(site:
                      r'<option value="([^"]+)">', desk, re.S)  # fmt: skip
     assert node  # the first indicator after the total
     before = version(site)
-    for data, field, message in (({"score": "abc", "reason": "复核"}, "score", "必须是数字"),
+    for data, field, message in (({"score": "abc", "reason": "复核"}, "score", "不是数字"),
                                  ({"score": "0.5", "reason": ""}, "reason", "理由")):  # fmt: skip
         refused = post(site, f"/counties/{OURS}/overrides", {"node": node.group(1), "authority": "centre",
                                                               "year": "2023", **data})  # fmt: skip

@@ -1,0 +1,105 @@
+"""The review and coordinator forms read their fields by the API's input rules (ADR 17).
+
+No text holds NUL; numbers and years are NFKC-normalised and then written in ASCII digits only;
+a period is normalised (２０２３-11 is 2023-11). A refusal is shown beside its field and stores
+nothing. Indicators and periods come from the running demo.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from domain.inputs import NUL_WORDS
+from tests.test_pages import Site
+from tests.test_pages import site as demo_site  # noqa: F401  (the demo, once for this module)
+from tests.test_pages_review import OURS, book, first_in_queue, post, version
+
+
+@pytest.fixture
+def site(demo_site: Site) -> Site:  # noqa: F811
+    return demo_site
+
+
+def organisation_version(site: Site) -> object:
+    return site.platform.organisation.current()
+
+
+def beside(answer_text: str, field_id: str, words: str) -> bool:
+    return re.search(rf'id="{re.escape(field_id)}-error">[^<]*{re.escape(words)}', answer_text) is not None
+
+
+def leaf(site: Site) -> str:
+    """The county's first indicator without children, as the coordinator's form offers it."""
+    current = book(site)
+    parents = {node.parent for node in current.indicators.values()}
+    return next(code for code, node in current.indicators.items() if node.weighted and code not in parents)
+
+
+def test_nul_in_any_form_field_is_refused_beside_it_and_nothing_is_stored(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    code, indicator, period = first_in_queue(site.client.get(f"/evaluation?county={OURS}").text)
+    before = version(site)
+    answer = post(site, f"/counties/{code}/feedback", {"indicator": indicator, "period": period,
+                                                        "comment": "统计口径\x00说明"})  # fmt: skip
+    assert answer.status_code == 422 and "-comment-error" in answer.text and NUL_WORDS in answer.text
+    assert "\x00" not in answer.text
+    override = post(site, f"/counties/{OURS}/overrides", {"node": "total", "authority": "centre", "year": "2023",
+                                                           "score": "1", "reason": "理由\x00"})  # fmt: skip
+    assert override.status_code == 422 and beside(override.text, "override-reason", NUL_WORDS)
+    assert version(site) == before
+    site.sign_in("coordinator.130425")
+    chosen = leaf(site)
+    duty = post(site, f"/counties/{OURS}/responsibility", {"indicator": chosen, "department": "县农业\x00农村局"})
+    assert duty.status_code == 422 and beside(duty.text, "duty-department", NUL_WORDS)
+    plan = post(site, f"/counties/{OURS}/action-plans", {"indicator": chosen, "text": "分三步\x00推进"})
+    assert plan.status_code == 422 and beside(plan.text, "plan-text", NUL_WORDS)
+    assert version(site) == before
+    keys = dict(organisation_version(site).api_keys)  # type: ignore[attr-defined]
+    key = post(site, f"/counties/{OURS}/api-keys", {"label": "数据中台\x00", "indicators": ""})
+    assert key.status_code == 422 and beside(key.text, "key-label", NUL_WORDS) and "rek_" not in key.text
+    assert dict(organisation_version(site).api_keys) == keys  # type: ignore[attr-defined]
+
+
+def test_digits_of_another_script_are_refused_on_evaluator_and_coordinator_forms(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    before = version(site)
+    override = post(site, f"/counties/{OURS}/overrides", {"node": "total", "authority": "centre", "year": "2023",
+                                                           "score": "٣", "reason": "复核"})  # fmt: skip
+    assert override.status_code == 422 and beside(override.text, "override-score", "0–9 以外的数字字符")
+    desk = site.client.get(f"/counties/{OURS}/evaluation").text
+    category = re.search(r'<select id="points-category" name="category"[^>]*>\s*<option value="([^"]+)">', desk)
+    assert category
+    points = post(site, f"/counties/{OURS}/adjustments", {"category": category.group(1), "points": "١",
+                                                           "reason": "推广", "year": "2023"})  # fmt: skip
+    assert points.status_code == 422 and beside(points.text, "points-points", "0–9 以外的数字字符")
+    year = post(site, f"/counties/{OURS}/adjustments", {"category": category.group(1), "points": "1",
+                                                         "reason": "推广", "year": "٢٠٢٣"})  # fmt: skip
+    assert year.status_code == 422 and "0–9 以外的数字字符" in year.text
+    assert version(site) == before
+    site.sign_in("coordinator.130425")
+    current = book(site)
+    parent = next(code for code, node in current.indicators.items() if node.county_adjustable and node.weighted)
+    children = [code for code, node in current.indicators.items() if node.parent == parent]
+    weights = {f"weight:{code}": "٦" for code in children}
+    proposal = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "调整", **weights})
+    assert proposal.status_code == 422 and "0–9 以外的数字字符" in proposal.text
+    assert version(site) == before
+
+
+def test_full_width_digits_are_read_as_the_api_reads_them(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    period = f"{book(site).scheme.year}-11"
+    wide = period.translate(str.maketrans("0123456789-", "０１２３４５６７８９－"))
+    closed = post(site, f"/counties/{OURS}/periods/close", {"period": wide, "reason": "年度数据截止"})
+    assert closed.status_code == 303, closed.text[-2000:]
+    assert period in book(site).closed and wide not in book(site).closed
+    reopened = post(site, f"/counties/{OURS}/periods/reopen", {"period": period, "reason": "补报"})
+    assert reopened.status_code == 303
+    stored = post(site, f"/counties/{OURS}/overrides", {"node": "total", "authority": "centre", "year": "２０２３",
+                                                         "score": "１", "reason": "全角复核"})  # fmt: skip
+    assert stored.status_code == 303, stored.text[-2000:]
+    made = [o for o in book(site).overrides.values() if o.reason == "全角复核"]
+    assert len(made) == 1 and str(made[0].score) == "1"
+    post(site, f"/counties/{OURS}/overrides/{made[0].id}/revoke", {"reason": "测试", "year": "2023"})
