@@ -162,7 +162,8 @@ def _threads_page(
 ) -> Response:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
-    found = rr.threads(platform_of(request), code, year_of(meta, year), status)
+    scope = who.principal.data_scope(Action.DISCUSS, code)  # a department asks about its own indicators
+    found = rr.threads(platform_of(request), code, year_of(meta, year), status, scope)
     context = {"county": meta, **found, "status": status, "filters": THREAD_FILTERS, "failed": failed,
                "notice": NOTICES.get(notice, ""), "may_discuss": who.principal.may(Action.DISCUSS, code)}  # fmt: skip
     return page(request, "review/threads.html", context, status=failed.status if failed.form else 200)

@@ -103,3 +103,18 @@ def test_full_width_digits_are_read_as_the_api_reads_them(site: Site) -> None:
     made = [o for o in book(site).overrides.values() if o.reason == "全角复核"]
     assert len(made) == 1 and str(made[0].score) == "1"
     post(site, f"/counties/{OURS}/overrides/{made[0].id}/revoke", {"reason": "测试", "year": "2023"})
+
+
+def test_the_feedback_page_title_is_words_and_a_department_is_offered_only_its_indicators(site: Site) -> None:
+    current = book(site)
+    site.sign_in("dept.130425")
+    listed = site.client.get(f"/counties/{OURS}/feedback").text
+    title = re.search(r"<title>([^<]*)</title>", listed)
+    assert title and title.group(1).startswith("大名县在线反馈") and "<form" not in listed.split("</head>")[0]
+    form = listed[listed.index('id="question-indicator"') :]
+    offered = re.findall(r'<option value="([^"]+)"', form[: form.index("</select>")])
+    grants = site.platform.organisation.current().users["dept.130425"].grants
+    departments = {grant.department for grant in grants}
+    ours = {code for code, duty in current.responsibility.items() if duty.department in departments}
+    assert offered and set(offered) <= ours
+    assert len(offered) < sum(1 for node in current.indicators.values() if node.weighted)
