@@ -47,6 +47,9 @@ def _page(
     meta = known_county(request, code)
     service = platform_of(request)
     tree = rr.tree(service, code, year_of(meta, year))
+    kinds = ("propose-", "define-")  # the proposal forms: one pair per branch the county may adjust
+    branches = {kind + branch["code"].replace(".", "_") for branch in tree["branches"] for kind in kinds}
+    failed = failed.placed(lambda form: not form.startswith(kinds) or form in branches)
     may = {name: who.principal.may(action, code) for name, action in ACTIONS.items()}
     keys = rr.api_keys(service, code) if may["api_keys"] else []
     context = {"county": meta, "tree": tree, "failed": failed, "notice": NOTICES.get(notice, ""), "may": may,

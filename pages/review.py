@@ -220,8 +220,24 @@ async def comment(request: Request, code: str, who: Signed) -> Response:
             failed = refused("question", ("indicator", "comment"), error, values)
             return _threads_page(request, who, code, "open", year, failed)
         failed = refused("comment-" + form_id(code, indicator, period), ("comment",), error, values)
-        return _thread_page(request, who, code, indicator, period, year, failed)
+        return _thread_or_list(request, who, code, indicator, period, year, failed, error)
     return done(f"/counties/{code}/feedback/thread", "comment", indicator=indicator, period=period, year=year)
+
+
+def _thread_or_list(
+    request: Request, who: Viewer, code: str, indicator: str, period: str, year: int | None, failed: Failed,
+    error: DomainError,
+) -> Response:  # fmt: skip
+    """The thread with the refusal beside its form; when the indicator or period names no thread
+    (missing, unknown, malformed), the list of threads with the words beside the question form."""
+    try:
+        return _thread_page(request, who, code, indicator, period, year, failed)
+    except NotFound:
+        question = refused("question", ("indicator", "comment"), error, failed.values)
+        if not indicator:
+            question.errors["indicator"] = "请选择指标"
+        question.status = 422  # the form named no thread: a bad input, not a missing page
+        return _threads_page(request, who, code, "open", year, question)
 
 
 @router.post("/counties/{code}/feedback/close", response_class=HTMLResponse)
@@ -236,5 +252,5 @@ async def close(request: Request, code: str, who: Signed) -> Response:
         await county_command(request, code, command, Action.REVIEW_DATA)
     except DomainError as error:
         failed = refused("close-" + form_id(code, indicator, period), ("comment",), error, values)
-        return _thread_page(request, who, code, indicator, period, year, failed)
+        return _thread_or_list(request, who, code, indicator, period, year, failed, error)
     return done(f"/counties/{code}/feedback/thread", "close", indicator=indicator, period=period, year=year)

@@ -46,6 +46,7 @@ def _desk(request: Request, who: Viewer, code: str, year: int | None, failed: Fa
     meta = known_county(request, code)
     chosen = year_of(meta, year)
     desk = rr.desk(platform_of(request), code, chosen)
+    failed = failed.placed(lambda form: not form.startswith("reopen-") or form[7:] in desk["closed"])
     may = {name: who.principal.may(action, code) for name, action in ACTIONS.items()}
     context = {"county": meta, "desk": desk, "failed": failed, "notice": NOTICES.get(notice, ""), "may": may}
     return page(request, "review/desk.html", context, status=failed.status if failed.form else 200)

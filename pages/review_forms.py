@@ -9,6 +9,7 @@ key: the page shows only our own words for it, never text taken from the URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from pages.form_input import FormValues, form_values
 from pages.render import environment
 
 FORM_LEVEL = "form"
+PAGE = "page"  # a refusal whose form is not on the page is shown at its top
 # Field names the API speaks of, which the page's labels already say in Chinese.
 _ASCII_ASIDE = re.compile(r"（[A-Za-z_ .]+）")
 
@@ -43,6 +45,14 @@ class Failed:
 
     def value(self, form: str, name: str, default: str = "") -> str:
         return self.values.get(name, default) if form == self.form else default
+
+    def placed(self, shown: Callable[[str], bool]) -> Failed:
+        """This refusal, or, when the page does not show its form (a reopen of an open period, a
+        proposal for a branch the county may not adjust), the same words above the page (``PAGE``)."""
+        if not self.form or shown(self.form):
+            return self
+        words = "；".join(dict.fromkeys(self.errors.values()))
+        return Failed(PAGE, {FORM_LEVEL: words}, {}, self.status)
 
 
 NOTHING_FAILED = Failed("")

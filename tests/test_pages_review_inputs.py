@@ -118,3 +118,27 @@ def test_the_feedback_page_title_is_words_and_a_department_is_offered_only_its_i
     ours = {code for code, duty in current.responsibility.items() if duty.department in departments}
     assert offered and set(offered) <= ours
     assert len(offered) < sum(1 for node in current.indicators.values() if node.weighted)
+
+
+def test_refusals_whose_form_is_not_on_the_page_are_shown_at_its_top(site: Site) -> None:
+    current = book(site)
+    before = version(site)
+    site.sign_in("coordinator.130425")
+    fixed = next(code for code, node in current.indicators.items() if node.weighted and not node.county_adjustable
+                 and any(child.parent == code for child in current.indicators.values()))  # fmt: skip
+    for parent in (fixed, "no-such-node"):
+        refused = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "调整", "weight:x": "1"})
+        assert refused.status_code in (403, 422)
+        alert = re.search(r'<p class="alert alert--error" role="alert">([^<]+)</p>', refused.text)
+        assert alert and alert.group(1).strip(), refused.text[-1500:]
+    site.sign_in("evaluator.east")
+    open_period = f"{current.scheme.year}-10"
+    assert open_period not in current.closed
+    reopen = post(site, f"/counties/{OURS}/periods/reopen", {"period": open_period, "reason": "补报"})
+    assert reopen.status_code == 409 and 'class="alert alert--error" role="alert"' in reopen.text
+    for indicator, period in (("", ""), ("no.such", ""), (leaf(site), "2023-13")):
+        data = {"indicator": indicator, "period": period, "comment": "问"}
+        answer = post(site, f"/counties/{OURS}/feedback", data)
+        assert answer.status_code == 422, (data, answer.status_code)
+        assert re.search(r'id="question-(indicator|form)-error"|role="alert"', answer.text), data
+    assert version(site) == before
