@@ -8,6 +8,8 @@ each form checks its API route's permission: ``organise_work`` (responsibility, 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Annotated, Any
 
@@ -21,7 +23,7 @@ from pages import reads_review as rr
 from pages.render import page
 from pages.review import YearParam, known_county, year_of
 from pages.review_forms import NOTHING_FAILED, Failed, done, number, posted, refused, uploads, year_field
-from pages.session import Viewer, platform_of, require, viewer
+from pages.session import Viewer, platform_of, require, secure_cookies, sessions, viewer
 from pages.writes import county_command, organisation_change
 from ruraleval import api_keys
 from ruraleval.action_plans import plan_with_files
@@ -34,6 +36,7 @@ NOTICES = {
     "proposal": "变更申请已提交，等待本县评估组审批。",
     "withdrawn": "变更申请已撤回。",
     "revoked": "接口密钥已撤销，此后用它报送的数据一律拒收。",
+    "key": "接口密钥已生成。",
 }
 ACTIONS = {"organise": Action.ORGANISE_WORK, "propose": Action.PROPOSE_CHANGES,
            "api_keys": Action.MANAGE_API_KEYS}  # fmt: skip
@@ -54,13 +57,38 @@ def _page(
     keys = rr.api_keys(service, code) if may["api_keys"] else []
     context = {"county": meta, "tree": tree, "failed": failed, "notice": NOTICES.get(notice, ""), "may": may,
                "keys": keys, "new_key": new_key, "plain": rr.plain}  # fmt: skip
-    status = failed.status if failed.form else (201 if new_key else 200)
+    status = failed.status if failed.form else 200
     return page(request, "review/indicators.html", context, status=status)
 
 
 @router.get("/counties/{code}/indicators", response_class=HTMLResponse)
 def indicators(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> Response:
-    return _page(request, who, code, year, notice=done)
+    """The page; just after a key was issued, its secret once (the one-time cookie, then deleted)."""
+    new_key = _new_key(request, who, code)
+    response = _page(request, who, code, year, notice=done, new_key=new_key)
+    if NEW_KEY_COOKIE in request.cookies:
+        response.delete_cookie(NEW_KEY_COOKIE, path=f"/counties/{code}/indicators")
+    return response
+
+
+# A new key's secret crosses the redirect after its POST (so that reloading the page issues no
+# second key) in a cookie that lives for one page view: HttpOnly, only for this page's path,
+# signed and bound to the session, deleted by the page that shows it.
+NEW_KEY_COOKIE = "ruraleval_new_key"
+NEW_KEY_SECONDS = 120
+
+
+def _key_mac(request: Request, who: Viewer, code: str, key_id: str, token: str) -> str:
+    message = f"new-key:{who.csrf}:{code}:{key_id}:{token}".encode()
+    return hmac.new(sessions(request).secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _new_key(request: Request, who: Viewer, code: str) -> dict[str, Any] | None:
+    key_id, _, rest = request.cookies.get(NEW_KEY_COOKIE, "").partition(".")
+    token, _, mac = rest.rpartition(".")
+    if not key_id or not token or not hmac.compare_digest(mac, _key_mac(request, who, code, key_id, token)):
+        return None
+    return {"id": key_id, "token": token}
 
 
 def _year(values: dict[str, str]) -> int | None:
@@ -178,7 +206,12 @@ async def issue_key(request: Request, code: str, who: Signed) -> Response:
         await organisation_change(request, issued.change, "IssueApiKey")
     except DomainError as error:
         return _page(request, who, code, year, refused("key", ("label", "indicators"), error, values))
-    return _page(request, who, code, year, new_key={"id": issued.key_id, "token": issued.token})
+    response = done(f"/counties/{code}/indicators", "key", year=year)
+    mac = _key_mac(request, who, code, issued.key_id, issued.token)
+    response.set_cookie(NEW_KEY_COOKIE, f"{issued.key_id}.{issued.token}.{mac}", max_age=NEW_KEY_SECONDS,
+                        path=f"/counties/{code}/indicators", httponly=True, samesite="strict",
+                        secure=secure_cookies(request))  # fmt: skip
+    return response
 
 
 @router.post("/counties/{code}/api-keys/{key_id}/revoke", response_class=HTMLResponse)

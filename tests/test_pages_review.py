@@ -375,10 +375,15 @@ def test_the_coordinator_assigns_a_department_and_uploads_an_action_plan(site: S
 
 def test_an_api_key_is_shown_once_and_can_be_revoked(site: Site) -> None:
     site.sign_in("coordinator.130425")
-    created = post(site, f"/counties/{OURS}/api-keys", {"label": "县农业农村局数据中台", "indicators": ""})
-    assert created.status_code == 201 and "只显示这一次" in created.text
+    keys_before = len(site.platform.organisation.current().api_keys)
+    issued = post(site, f"/counties/{OURS}/api-keys", {"label": "县农业农村局数据中台", "indicators": ""})
+    assert issued.status_code == 303 and "rek_" not in issued.headers["location"]  # reloading posts nothing
+    created = site.client.get(issued.headers["location"])
+    assert created.status_code == 200 and "只显示这一次" in created.text
     token = re.search(r'id="new-key" class="key-secret" readonly value="(rek_[^"]+)"', created.text)
-    assert token
+    assert token and len(site.platform.organisation.current().api_keys) == keys_before + 1
+    reloaded = site.client.get(issued.headers["location"]).text
+    assert token.group(1) not in reloaded and len(site.platform.organisation.current().api_keys) == keys_before + 1
     assert site.client.get("/api/v1/counties/130425/feedback", headers={"X-API-Key": token.group(1)}).status_code == 200
     again = site.client.get(f"/counties/{OURS}/indicators").text
     assert token.group(1) not in again and "县农业农村局数据中台" in again
