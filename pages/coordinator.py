@@ -198,11 +198,12 @@ async def issue_key(request: Request, code: str, who: Signed) -> Response:
     require(who, Action.MANAGE_API_KEYS, code)
     values = await posted(request)
     year = _year(values)
-    chosen = [part for part in re.split(r"[,，、\s]+", values.get("indicators", "")) if part]
+    # Codes separated as people separate them; each is then judged by the API's rule (api_keys.checked).
+    chosen = [part for part in re.split(r"[,，、;；\s]+", values.get("indicators", "")) if part]
     try:
         values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         known_county(request, code)
-        issued = api_keys.issue(code, values.get("label", ""), chosen)
+        issued = api_keys.issue(code, values.get("label", ""), chosen, rr.key_indicators(platform_of(request), code))
         await organisation_change(request, issued.change, "IssueApiKey")
     except DomainError as error:
         return _page(request, who, code, year, refused("key", ("label", "indicators"), error, values))

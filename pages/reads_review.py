@@ -21,6 +21,7 @@ from domain.review import WAITING_LABELS, describe_thread, threads_in_order
 from domain.scheme import AUTHORITY_LABELS, TOTAL, IndicatorDef
 from domain.state import CountyYear, Thread, thread_key
 from pages import reads
+from ruraleval.api_keys import known_indicators
 from ruraleval.platform import Platform
 
 # The queue's statuses: what an evaluator acts on (the first three), and what waits on the county.
@@ -38,6 +39,11 @@ PAGE_SIZE = 50
 
 def book_of(service: Platform, code: str, year: int | None) -> CountyYear:
     return service.ledger.county(code).book(year)
+
+
+def key_indicators(service: Platform, code: str) -> frozenset[str]:
+    """The indicator codes an API key of the county may be limited to (the API's rule)."""
+    return known_indicators(service.ledger.county(code))
 
 
 def reviewable(service: Platform, principal: Principal, may: Callable[[str], bool]) -> list[dict[str, Any]]:

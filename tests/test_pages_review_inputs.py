@@ -142,3 +142,29 @@ def test_refusals_whose_form_is_not_on_the_page_are_shown_at_its_top(site: Site)
         assert answer.status_code == 422, (data, answer.status_code)
         assert re.search(r'id="question-(indicator|form)-error"|role="alert"', answer.text), data
     assert version(site) == before
+
+
+def test_an_api_keys_indicators_are_known_codes_read_by_one_rule_on_the_page_and_the_api(site: Site) -> None:
+    from tests.conftest import login
+    from tests.test_pages import PASSWORDS
+
+    current = book(site)
+    first, second = sorted(code for code, node in current.indicators.items() if node.weighted)[:2]
+    wide = first.translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    keys = site.platform.organisation.current().api_keys
+    count = len(keys)
+    site.sign_in("coordinator.130425")
+    unknown = post(site, f"/counties/{OURS}/api-keys", {"label": "中台", "indicators": f"9.9.9, {first}"})
+    assert unknown.status_code == 422 and beside(unknown.text, "key-indicators", "“9.9.9”")
+    long = post(site, f"/counties/{OURS}/api-keys", {"label": "中" * 5000, "indicators": ""})
+    assert long.status_code == 422 and beside(long.text, "key-label", "不能超过 100 个字")
+    assert len(site.platform.organisation.current().api_keys) == count
+    made = post(site, f"/counties/{OURS}/api-keys", {"label": "限定指标", "indicators": f"{wide}，{second};{first}"})
+    assert made.status_code == 303, made.text[-2000:]
+    stored = [key for key in site.platform.organisation.current().api_keys.values() if key.label == "限定指标"]
+    assert len(stored) == 1 and stored[0].indicators == sorted({first, second})
+    headers = login(site.client, "coordinator.130425", PASSWORDS["coordinator.130425"])
+    api = site.client.post(f"/api/v1/counties/{OURS}/api-keys", json={"label": "接口", "indicators": ["9.9.9"]},
+                           headers=headers)  # fmt: skip
+    assert api.status_code == 422 and "“9.9.9”" in api.text
+    assert len(site.platform.organisation.current().api_keys) == count + 1
