@@ -168,3 +168,35 @@ def test_an_api_keys_indicators_are_known_codes_read_by_one_rule_on_the_page_and
                            headers=headers)  # fmt: skip
     assert api.status_code == 422 and "“9.9.9”" in api.text
     assert len(site.platform.organisation.current().api_keys) == count + 1
+
+
+def test_weak_checks_are_refused_by_the_domain_for_page_and_api_alike(site: Site) -> None:
+    current = book(site)
+    before = version(site)
+    site.sign_in("coordinator.130425")
+    parent = next(code for code, node in current.indicators.items() if node.county_adjustable and node.weighted)
+    children = {code: node.weight for code, node in current.indicators.items() if node.parent == parent}
+    same = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "不变",
+                                                       **{f"weight:{k}": str(v) for k, v in children.items()}})  # fmt: skip
+    assert same.status_code == 422 and "完全相同" in same.text
+    first, *rest = children
+    seven = {f"weight:{k}": str(v) for k, v in children.items()} | {f"weight:{first}": f"{children[first]}.0000001"}
+    decimals = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "小数", **seven})
+    assert decimals.status_code == 422 and "最多两位小数" in decimals.text
+    branch = next(code for code, node in current.indicators.items()
+                  if node.weighted and any(child.parent == code for child in current.indicators.values()))  # fmt: skip
+    plan = post(site, f"/counties/{OURS}/action-plans", {"indicator": branch, "text": "分三步推进"})
+    assert plan.status_code == 422 and beside(plan.text, "plan-indicator", "不是末级指标")
+    category = next(code for code, node in current.indicators.items() if node.kind == "bonus_penalty")
+    duty = post(site, f"/counties/{OURS}/responsibility", {"indicator": category, "department": "县农业农村局"})
+    assert duty.status_code == 422 and beside(duty.text, "duty-indicator", "加减分类别")
+    upload = {"files": ("setup.exe", b"MZ", "application/octet-stream")}
+    exe = site.client.post(f"/counties/{OURS}/action-plans", files=upload,
+                           data={"csrf_token": site.csrf(), "indicator": leaf(site), "text": "分三步推进"})  # fmt: skip
+    assert exe.status_code == 422 and beside(exe.text, "plan-files", "类型不允许")
+    assert version(site) == before
+    site.sign_in("evaluator.east")
+    override = post(site, f"/counties/{OURS}/overrides", {"node": "total", "authority": "centre", "year": "2023",
+                                                           "score": "3.123456789", "reason": "复核"})  # fmt: skip
+    assert override.status_code == 422 and beside(override.text, "override-score", "最多两位小数")
+    assert version(site) == before
