@@ -100,7 +100,7 @@ def check_authority(scheme: Scheme, authority: str) -> None:
             "scheme_authority",
             f"{scheme.year} 年度方案的权限中没有{label(authority)}（{authority}），可用：{order_text(scheme)}",
         )
-    raise InvalidCommand.of("authority", "one_of", f"authority 只能是 {order_text(scheme)} 之一，收到 {authority!r}")
+    raise InvalidCommand.of("authority", "one_of", f"权限只能是 {order_text(scheme)} 之一，收到“{authority[:40]}”")
 
 
 def check_results_open(book: CountyYear, authority: str) -> None:
@@ -155,7 +155,8 @@ def label(authority: str) -> str:
 
 
 def order_text(scheme: Scheme) -> str:
-    return " > ".join(f"{label(a)} {a}" for a in scheme.authorities)
+    # The code in brackets is for API clients; a page drops it (its labels already say it in Chinese).
+    return " > ".join(f"{label(a)}（{a}）" for a in scheme.authorities)
 
 
 def when(instant: datetime | None) -> str:

@@ -38,6 +38,8 @@ def checked(label: str, indicators: Collection[str], known: Collection[str]) -> 
     """The label and the indicator codes (NFKC, trimmed, each once) of a new key, or a refusal naming
     each unknown code: a key limited to a code of no indicator would be refused everything."""
     problems: list[Problem] = []
+    if not label.strip():  # the organisation refuses it too, naming the API's field
+        problems.append(Problem("label", "required", "请填写用途说明（如“县农业农村局数据中台”）"))
     if len(label.strip()) > LABEL_MAX:
         words = f"用途说明不能超过 {LABEL_MAX} 个字（现有 {len(label.strip())} 个）"
         problems.append(Problem("label", "max_length", words))

@@ -8,6 +8,7 @@ nothing. Indicators and periods come from the running demo.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -176,11 +177,11 @@ def test_weak_checks_are_refused_by_the_domain_for_page_and_api_alike(site: Site
     site.sign_in("coordinator.130425")
     parent = next(code for code, node in current.indicators.items() if node.county_adjustable and node.weighted)
     children = {code: node.weight for code, node in current.indicators.items() if node.parent == parent}
-    same = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "不变",
-                                                       **{f"weight:{k}": str(v) for k, v in children.items()}})  # fmt: skip
+    current_weights = {f"weight:{k}": str(v) for k, v in children.items()}
+    same = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "不变", **current_weights})
     assert same.status_code == 422 and "完全相同" in same.text
-    first, *rest = children
-    seven = {f"weight:{k}": str(v) for k, v in children.items()} | {f"weight:{first}": f"{children[first]}.0000001"}
+    first = next(iter(children))
+    seven = current_weights | {f"weight:{first}": str(children[first] + Decimal("0.0000001"))}
     decimals = post(site, f"/counties/{OURS}/proposals", {"parent": parent, "reason": "小数", **seven})
     assert decimals.status_code == 422 and "最多两位小数" in decimals.text
     branch = next(code for code, node in current.indicators.items()
@@ -200,3 +201,20 @@ def test_weak_checks_are_refused_by_the_domain_for_page_and_api_alike(site: Site
                                                            "score": "3.123456789", "reason": "复核"})  # fmt: skip
     assert override.status_code == 422 and beside(override.text, "override-score", "最多两位小数")
     assert version(site) == before
+
+
+def test_refusals_on_the_review_pages_are_in_chinese_only(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    authority = post(site, f"/counties/{OURS}/overrides", {"node": "total", "authority": "mayor", "year": "2023",
+                                                            "score": "1", "reason": "复核"})  # fmt: skip
+    words = re.search(r'id="override-authority-error">([^<]*)<', authority.text)
+    assert authority.status_code == 422 and words and "省级" in words.group(1)
+    assert not re.search(r"authority|province|centre", words.group(1)), words.group(1)
+    site.sign_in("coordinator.130425")
+    for data, field in (({"indicator": leaf(site), "department": ""}, "duty-department"),):
+        refused = post(site, f"/counties/{OURS}/responsibility", data)
+        found = re.search(rf'id="{field}-error">([^<]*)<', refused.text)
+        assert refused.status_code == 422 and found and not re.search(r"[A-Za-z]", found.group(1)), found
+    key = post(site, f"/counties/{OURS}/api-keys", {"label": "", "indicators": ""})
+    found = re.search(r'id="key-label-error">([^<]*)<', key.text)
+    assert key.status_code == 422 and found and "用途说明" in found.group(1) and "label" not in found.group(1)
