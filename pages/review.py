@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain import commands as c
 from domain.access import Action
-from domain.errors import DomainError, NotFound
-from domain.inputs import county_code_refusal
+from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.inputs import county_code_refusal, normalise, shown
 from domain.review import THREAD_STATUS_LABELS, speaking_side
 from pages import reads
 from pages import reads_review as rr
@@ -90,8 +90,18 @@ def evaluation_home(
     year: str = Query("", max_length=4), page: int = Query(1, ge=1, le=10_000), done: str = "",
 ) -> Response:  # fmt: skip
     """The queue; an empty filter (the form's "all") means none, so a shared URL keeps its filters."""
-    chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
-    return _queue_page(request, who, status, county or None, chosen, page, notice=done)
+    return _queue_page(request, who, status, county or None, _year_filter(year), page, notice=done)
+
+
+def _year_filter(text: str) -> int | None:
+    """The queue's year filter read as the API reads a year (NFKC, digits 0–9); empty for all years,
+    anything else refused (422) rather than silently ignored."""
+    year = normalise(text)
+    if not year:
+        return None
+    if not (year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100):
+        raise InvalidCommand.of("year", "year", f"年度须为 2000–2100 之间的年份，如 2023；收到“{shown(year)}”")
+    return int(year)
 
 
 @router.post("/counties/{code}/reviews", response_class=HTMLResponse)

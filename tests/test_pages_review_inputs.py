@@ -218,3 +218,18 @@ def test_refusals_on_the_review_pages_are_in_chinese_only(site: Site) -> None:
     key = post(site, f"/counties/{OURS}/api-keys", {"label": "", "indicators": ""})
     found = re.search(r'id="key-label-error">([^<]*)<', key.text)
     assert key.status_code == 422 and found and "用途说明" in found.group(1) and "label" not in found.group(1)
+
+
+def test_an_accepted_thread_offers_no_answer_and_a_bad_year_filter_is_refused(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    bad = site.client.get("/evaluation?year=abc")
+    assert bad.status_code == 422 and "年度须为 2000–2100 之间的年份" in bad.text and "“abc”" in bad.text
+    assert site.client.get("/evaluation?year=２０２３").status_code == 200
+    code, indicator, period = first_in_queue(site.client.get(f"/evaluation?county={OURS}").text)
+    accepted = post(site, f"/counties/{code}/reviews", {"indicator": indicator, "period": period,
+                                                         "decision": "accept", "back": "thread"})  # fmt: skip
+    assert accepted.status_code == 303
+    site.sign_in("coordinator.130425")
+    thread = site.client.get(f"/counties/{code}/feedback/thread?indicator={indicator}&period={period}").text
+    assert "审核通过" in thread and "答复评估组" not in thread and "提交答复" not in thread
+    assert "无需办理" in thread
