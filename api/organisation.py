@@ -199,7 +199,8 @@ def list_api_keys(code: str, service: Platform = Depends(platform)) -> list[ApiK
 )
 @one_hop
 def issue_api_key(code: str, body: ApiKeyIn, request: Request, service: Platform = Depends(platform)) -> NewApiKeyOut:
-    issued = api_keys.issue(code, body.label, body.indicators)
+    known = api_keys.known_indicators(service.ledger.county(code))
+    issued = api_keys.issue(code, body.label, body.indicators, known)
     service.ledger.organise(issued.change, command_context(request), "IssueApiKey")
     key = service.organisation.current().api_keys[issued.key_id]
     return NewApiKeyOut(key=issued.token, **key_out(key).model_dump())

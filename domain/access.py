@@ -107,7 +107,7 @@ class Scope:
     @property
     def label(self) -> str:
         where = "" if self.counties is None else f"（{'、'.join(sorted(self.counties)) or '未分配县'}）"
-        return f"{ROLE_LABELS.get(self.role, self.role)}{where}"
+        return f"{SCOPE_LABELS.get(self.role) or ROLE_LABELS.get(self.role, self.role)}{where}"
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,9 @@ def principal_for_user(organisation: Organisation, user: User) -> Principal:
             counties = None
         scopes.append(Scope(grant.role, counties, grant.department))
     return Principal(user.username, tuple(scopes))
+
+
+SCOPE_LABELS = {"api_key": "县数据接口密钥"}  # a key is no role a user holds: named here, in Chinese
 
 
 def principal_for_key(key: ApiKey) -> Principal:

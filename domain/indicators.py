@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain.decimals import plain
+from domain.decimals import CENT, plain
 from domain.errors import Collector, ConflictError, InvalidCommand, Problem, require_reason
 from domain.scheme import IndicatorDef, indicator_document
 from domain.scheme_reading import read_indicator
@@ -155,6 +155,8 @@ def plan_weights(county: County, command: c.AdjustWeights) -> Planned:
         county.active_indicator(book, command.parent, "parent")
     previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
     check_weights(book, dict(book.indicators), command.parent, command.weights, "weights")
+    if previous == dict(command.weights):  # approving it would record a change of nothing
+        raise InvalidCommand.of("weights", "changed", "所填权重与现行权重完全相同，没有需要调整的内容")
     fields = {
         "year": book.scheme.year,
         "parent": command.parent,
@@ -169,13 +171,16 @@ def assign_responsibility(county: County, command: c.AssignResponsibility, conte
     book = county.book(command.year)
     county.check_year_open(book)
     indicator = county.active_indicator(book, command.indicator)
+    if not indicator.weighted:
+        words = f"“{indicator.code} {indicator.name}”是加减分类别，不报送数据，无需分配责任部门"
+        raise InvalidCommand.of("indicator", "weighted_indicator", words)
     if any(node.parent == indicator.code and node.weighted for node in book.indicators.values()):
         raise InvalidCommand.of(
             "indicator", "leaf_indicator", f"指标“{indicator.code}”由下级汇总，请为其下级指标分配责任"
         )
     department = command.department.strip()
     if not department:
-        raise InvalidCommand.of("department", "required", "必须填写责任部门 department")
+        raise InvalidCommand.of("department", "required", "必须填写责任部门")
     county.record(
         county.ResponsibilityAssigned,
         context,
@@ -204,6 +209,8 @@ def check_weights(
             problems.append(Problem(f"{field}.{code}", "under_parent", f"指标“{code}”不在“{parent}”之下"))
         elif weight < 0:
             problems.append(Problem(f"{field}.{code}", "non_negative", f"指标“{code}”的权重不能为负数"))
+        elif weight != weight.quantize(CENT):  # weights are shown, summed and checked to two places
+            problems.append(Problem(f"{field}.{code}", "two_decimals", f"指标“{code}”的权重最多两位小数"))
         else:
             tree[code] = replace(node, weight=weight)
     if problems:

@@ -48,6 +48,8 @@ def override_score(county: County, command: c.OverrideScore, context: c.Context)
             "within_node_maximum",
             f"“{command.node}”的得分必须在 0 到 {plain(maximum)} 之间，收到 {plain(command.score)}",
         )
+    if command.score != command.score.quantize(CENT):  # scores are kept and shown to two places
+        raise InvalidCommand.of("score", "two_decimals", f"调整后的得分最多两位小数，收到 {shown(command.score)}")
     if command.override_id in book.overrides:
         raise ConflictError.of("override_id", "unique_id", "分数调整编号重复")
     standing = book.active_overrides().get(command.node)
@@ -98,7 +100,7 @@ def check_authority(scheme: Scheme, authority: str) -> None:
             "scheme_authority",
             f"{scheme.year} 年度方案的权限中没有{label(authority)}（{authority}），可用：{order_text(scheme)}",
         )
-    raise InvalidCommand.of("authority", "one_of", f"authority 只能是 {order_text(scheme)} 之一，收到 {authority!r}")
+    raise InvalidCommand.of("authority", "one_of", f"权限只能是 {order_text(scheme)} 之一，收到“{authority[:40]}”")
 
 
 def check_results_open(book: CountyYear, authority: str) -> None:
@@ -153,7 +155,8 @@ def label(authority: str) -> str:
 
 
 def order_text(scheme: Scheme) -> str:
-    return " > ".join(f"{label(a)} {a}" for a in scheme.authorities)
+    # The code in brackets is for API clients; a page drops it (its labels already say it in Chinese).
+    return " > ".join(f"{label(a)}（{a}）" for a in scheme.authorities)
 
 
 def when(instant: datetime | None) -> str:

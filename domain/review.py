@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import ConflictError, InvalidCommand
+from domain.inputs import shown
 from domain.state import ActionPlan, Comment, CountyYear, Thread, thread_key
 
 if TYPE_CHECKING:
@@ -144,9 +145,25 @@ def _thread_year(county: County, indicator: str, period: str, year: int | None, 
     return book.scheme.year
 
 
+# The documents an action plan may attach: office documents, PDF/OFD, plain text and pictures.
+PLAN_FILE_TYPES = (".pdf", ".ofd", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ppt", ".pptx", ".txt", ".csv",
+                   ".jpg", ".jpeg", ".png")  # fmt: skip
+
+
+def check_plan_file(name: str) -> None:
+    """Refuses an attachment whose name does not end in one of ``PLAN_FILE_TYPES`` (e.g. ``.exe``)."""
+    if not name.strip().lower().endswith(PLAN_FILE_TYPES):
+        kinds = "、".join(kind[1:] for kind in PLAN_FILE_TYPES)
+        raise InvalidCommand.of("files", "file_type", f"附件“{shown(name.strip())}”的类型不允许：只能上传 {kinds} 文件")
+
+
 def record_action_plan(county: County, command: c.RecordActionPlan, context: c.Context) -> None:
     book: CountyYear = county.book(command.year)
-    county.active_indicator(book, command.indicator)
+    indicator = county.active_indicator(book, command.indicator)
+    parents = {node.parent for node in book.indicators.values() if node.weighted}
+    if not indicator.weighted or indicator.code in parents:
+        raise InvalidCommand.of("indicator", "leaf_indicator",
+                                f"“{indicator.code} {indicator.name}”不是末级指标：行动方案按末级指标上传")  # fmt: skip
     text = command.text.strip()
     if not text:
         raise InvalidCommand.of("text", "required", "行动方案须填写内容（text）")
@@ -154,6 +171,8 @@ def record_action_plan(county: County, command: c.RecordActionPlan, context: c.C
         raise InvalidCommand.of("text", "max_length", "行动方案内容不能超过 20000 字")
     if len(command.files) > MAX_PLAN_FILES:
         raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
+    for attached in command.files:
+        check_plan_file(attached.name)
     if command.dry_run:
         return
     county.record(county.ActionPlanRecorded, context, year=book.scheme.year, indicator=command.indicator,

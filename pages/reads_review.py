@@ -14,12 +14,14 @@ from typing import Any
 
 from domain import proposals as proposal_rules
 from domain.access import Principal
+from domain.commands import DataScope
 from domain.county_decides import INDICATOR_KIND_LABELS
 from domain.periods import FREQUENCY_LABELS
 from domain.review import WAITING_LABELS, describe_thread, threads_in_order
 from domain.scheme import AUTHORITY_LABELS, TOTAL, IndicatorDef
 from domain.state import CountyYear, Thread, thread_key
 from pages import reads
+from ruraleval.api_keys import known_indicators
 from ruraleval.platform import Platform
 
 # The queue's statuses: what an evaluator acts on (the first three), and what waits on the county.
@@ -37,6 +39,11 @@ PAGE_SIZE = 50
 
 def book_of(service: Platform, code: str, year: int | None) -> CountyYear:
     return service.ledger.county(code).book(year)
+
+
+def key_indicators(service: Platform, code: str) -> frozenset[str]:
+    """The indicator codes an API key of the county may be limited to (the API's rule)."""
+    return known_indicators(service.ledger.county(code))
 
 
 def reviewable(service: Platform, principal: Principal, may: Callable[[str], bool]) -> list[dict[str, Any]]:
@@ -136,11 +143,20 @@ def queue(
 # ------------------------------------------------------------------------------ feedback threads
 
 
-def threads(service: Platform, code: str, year: int | None, status: str) -> dict[str, Any]:
-    """The county's threads that match, latest first, and the indicators a new question may be about."""
+def threads(
+    service: Platform, code: str, year: int | None, status: str, scope: DataScope | None = None
+) -> dict[str, Any]:
+    """The county's threads that match, latest first, and the indicators a new question may be
+    about: within ``scope`` (a department's own indicators), as the command checks."""
     book = book_of(service, code, year)
     found = [_shown(book, thread) for thread in threads_in_order(book, status)]
-    return {"year": book.scheme.year, "threads": found, "leaves": leaves(book)}
+    allowed = [node for node in leaves(book) if scope is None or scope.allows(node.code, _department(book, node.code))]
+    return {"year": book.scheme.year, "threads": found, "leaves": allowed}
+
+
+def _department(book: CountyYear, indicator: str) -> str | None:
+    duty = book.responsibility.get(indicator)
+    return duty.department if duty is not None else None
 
 
 def _shown(book: CountyYear, thread: Thread) -> dict[str, Any]:

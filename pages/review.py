@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain import commands as c
 from domain.access import Action
-from domain.errors import DomainError, NotFound
-from domain.inputs import county_code_refusal
+from domain.errors import DomainError, InvalidCommand, NotFound
+from domain.inputs import county_code_refusal, normalise, shown
 from domain.review import THREAD_STATUS_LABELS, speaking_side
 from pages import reads
 from pages import reads_review as rr
@@ -90,8 +90,18 @@ def evaluation_home(
     year: str = Query("", max_length=4), page: int = Query(1, ge=1, le=10_000), done: str = "",
 ) -> Response:  # fmt: skip
     """The queue; an empty filter (the form's "all") means none, so a shared URL keeps its filters."""
-    chosen = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None
-    return _queue_page(request, who, status, county or None, chosen, page, notice=done)
+    return _queue_page(request, who, status, county or None, _year_filter(year), page, notice=done)
+
+
+def _year_filter(text: str) -> int | None:
+    """The queue's year filter read as the API reads a year (NFKC, digits 0–9); empty for all years,
+    anything else refused (422) rather than silently ignored."""
+    year = normalise(text)
+    if not year:
+        return None
+    if not (year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100):
+        raise InvalidCommand.of("year", "year", f"年度须为 2000–2100 之间的年份，如 2023；收到“{shown(year)}”")
+    return int(year)
 
 
 @router.post("/counties/{code}/reviews", response_class=HTMLResponse)
@@ -103,6 +113,7 @@ async def review(request: Request, code: str, who: Signed) -> Response:
     decision = values.get("decision", "")
     row = request.headers.get("HX-Request") == "true" and values.get("back") != "thread"
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         command = c.ReviewSubmission(indicator, period, decision, values.get("comment", ""))
         await county_command(request, code, command, Action.REVIEW_DATA)
     except DomainError as error:
@@ -142,7 +153,7 @@ def form_id(code: str, indicator: str, period: str) -> str:
 
 
 def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 6 else 1
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 6 else 1
 
 
 # ------------------------------------------------------------------------------ the threads
@@ -161,7 +172,8 @@ def _threads_page(
 ) -> Response:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
-    found = rr.threads(platform_of(request), code, year_of(meta, year), status)
+    scope = who.principal.data_scope(Action.DISCUSS, code)  # a department asks about its own indicators
+    found = rr.threads(platform_of(request), code, year_of(meta, year), status, scope)
     context = {"county": meta, **found, "status": status, "filters": THREAD_FILTERS, "failed": failed,
                "notice": NOTICES.get(notice, ""), "may_discuss": who.principal.may(Action.DISCUSS, code)}  # fmt: skip
     return page(request, "review/threads.html", context, status=failed.status if failed.form else 200)
@@ -209,6 +221,7 @@ async def comment(request: Request, code: str, who: Signed) -> Response:
     indicator, period = values.get("indicator", ""), values.get("period", "")
     year = _int(values.get("year")) if values.get("year") else None
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         side = speaking_side(who.principal, code)
         command = c.PostFeedback(indicator, period, side, values.get("comment", ""), year)
         await county_command(request, code, command, Action.DISCUSS)
@@ -217,8 +230,24 @@ async def comment(request: Request, code: str, who: Signed) -> Response:
             failed = refused("question", ("indicator", "comment"), error, values)
             return _threads_page(request, who, code, "open", year, failed)
         failed = refused("comment-" + form_id(code, indicator, period), ("comment",), error, values)
-        return _thread_page(request, who, code, indicator, period, year, failed)
+        return _thread_or_list(request, who, code, indicator, period, year, failed, error)
     return done(f"/counties/{code}/feedback/thread", "comment", indicator=indicator, period=period, year=year)
+
+
+def _thread_or_list(
+    request: Request, who: Viewer, code: str, indicator: str, period: str, year: int | None, failed: Failed,
+    error: DomainError,
+) -> Response:  # fmt: skip
+    """The thread with the refusal beside its form; when the indicator or period names no thread
+    (missing, unknown, malformed), the list of threads with the words beside the question form."""
+    try:
+        return _thread_page(request, who, code, indicator, period, year, failed)
+    except NotFound:
+        question = refused("question", ("indicator", "comment"), error, failed.values)
+        if not indicator:
+            question.errors["indicator"] = "请选择指标"
+        question.status = 422  # the form named no thread: a bad input, not a missing page
+        return _threads_page(request, who, code, "open", year, question)
 
 
 @router.post("/counties/{code}/feedback/close", response_class=HTMLResponse)
@@ -228,9 +257,10 @@ async def close(request: Request, code: str, who: Signed) -> Response:
     indicator, period = values.get("indicator", ""), values.get("period", "")
     year = _int(values.get("year")) if values.get("year") else None
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         command = c.CloseThread(indicator, period, values.get("comment", ""), year)
         await county_command(request, code, command, Action.REVIEW_DATA)
     except DomainError as error:
         failed = refused("close-" + form_id(code, indicator, period), ("comment",), error, values)
-        return _thread_page(request, who, code, indicator, period, year, failed)
+        return _thread_or_list(request, who, code, indicator, period, year, failed, error)
     return done(f"/counties/{code}/feedback/thread", "close", indicator=indicator, period=period, year=year)

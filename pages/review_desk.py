@@ -20,7 +20,7 @@ from domain.errors import DomainError
 from pages import reads_review as rr
 from pages.render import page
 from pages.review import YearParam, known_county, year_of
-from pages.review_forms import NOTHING_FAILED, Failed, done, number, posted, refused
+from pages.review_forms import NOTHING_FAILED, Failed, done, number, posted, refused, year_field
 from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command
 
@@ -46,6 +46,7 @@ def _desk(request: Request, who: Viewer, code: str, year: int | None, failed: Fa
     meta = known_county(request, code)
     chosen = year_of(meta, year)
     desk = rr.desk(platform_of(request), code, chosen)
+    failed = failed.placed(lambda form: not form.startswith("reopen-") or form[7:] in desk["closed"])
     may = {name: who.principal.may(action, code) for name, action in ACTIONS.items()}
     context = {"county": meta, "desk": desk, "failed": failed, "notice": NOTICES.get(notice, ""), "may": may}
     return page(request, "review/desk.html", context, status=failed.status if failed.form else 200)
@@ -58,7 +59,7 @@ def evaluation_desk(request: Request, code: str, who: Signed, year: YearParam = 
 
 async def _write(
     request: Request, who: Viewer, code: str, action: Action, form: str, fields: tuple[str, ...],
-    build: Callable[[dict[str, str]], c.CountyCommand], notice: str,
+    build: Callable[[dict[str, str]], c.CountyCommand], notice: str, digits: tuple[str, ...] = (),
 ) -> Response:  # fmt: skip
     """Checks ``action``, builds the command from the form, records it; the refusal beside its field.
 
@@ -66,9 +67,10 @@ async def _write(
     read model needs to be waited for before the page shown next.
     """
     require(who, action, code)
-    values = await posted(request)
-    year = int(values["year"]) if values.get("year", "").isdigit() else None
+    values = await posted(request, digits)
+    year = year_field(values)
     try:
+        values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         await county_command(request, code, build(values), None)
     except DomainError as error:
         return _desk(request, who, code, year, refused(form, fields, error, values))
@@ -92,12 +94,12 @@ async def decide_proposal(request: Request, code: str, proposal_id: str, who: Si
 async def override(request: Request, code: str, who: Signed) -> Response:
     def build(values: dict[str, str]) -> c.CountyCommand:
         score = number(values, "score", "调整后的得分")
-        year = int(values["year"]) if values.get("year", "").isdigit() else 0
+        year = year_field(values, 0) or 0
         node, authority, reason = values.get("node", ""), values.get("authority", ""), values.get("reason", "")
         return c.OverrideScore(year, node, score, authority, reason, uuid.uuid4().hex)
 
     return await _write(request, who, code, Action.OVERRIDE_SCORE, "override", ("node", "score", "authority",
-                        "reason"), build, "override")  # fmt: skip
+                        "reason"), build, "override", ("score",))  # fmt: skip
 
 
 @router.post("/counties/{code}/overrides/{override_id}/revoke", response_class=HTMLResponse)
@@ -113,11 +115,11 @@ async def revoke_override(request: Request, code: str, override_id: str, who: Si
 async def adjust_points(request: Request, code: str, who: Signed) -> Response:
     def build(values: dict[str, str]) -> c.CountyCommand:
         points = number(values, "points", "分值")
-        year = int(values["year"]) if values.get("year", "").isdigit() else 0
+        year = year_field(values, 0) or 0
         return c.AdjustPoints(year, points, values.get("category", ""), values.get("reason", ""), uuid.uuid4().hex)
 
     return await _write(request, who, code, Action.ADJUST_POINTS, "points", ("points", "category", "reason"),
-                        build, "points")  # fmt: skip
+                        build, "points", ("points",))  # fmt: skip
 
 
 @router.post("/counties/{code}/adjustments/{adjustment_id}/revoke", response_class=HTMLResponse)

@@ -9,8 +9,9 @@ key: the page shows only our own words for it, never text taken from the URL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,10 +19,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 
+from domain.decimals import ZERO, NotANumber, read_number, within_reach
 from domain.errors import DomainError, InvalidCommand
+from pages.form_input import FormValues, form_values
 from pages.render import environment
 
 FORM_LEVEL = "form"
+PAGE = "page"  # a refusal whose form is not on the page is shown at its top
 # Field names the API speaks of, which the page's labels already say in Chinese.
 _ASCII_ASIDE = re.compile(r"（[A-Za-z_ .]+）")
 
@@ -42,14 +46,22 @@ class Failed:
     def value(self, form: str, name: str, default: str = "") -> str:
         return self.values.get(name, default) if form == self.form else default
 
+    def placed(self, shown: Callable[[str], bool]) -> Failed:
+        """This refusal, or, when the page does not show its form (a reopen of an open period, a
+        proposal for a branch the county may not adjust), the same words above the page (``PAGE``)."""
+        if not self.form or shown(self.form):
+            return self
+        words = "；".join(dict.fromkeys(self.errors.values()))
+        return Failed(PAGE, {FORM_LEVEL: words}, {}, self.status)
+
 
 NOTHING_FAILED = Failed("")
 
 
-async def posted(request: Request) -> dict[str, str]:
-    """The text fields of the posted form (files are read by the handler that takes them)."""
-    form = await request.form()
-    return {key: value.strip() for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
+async def posted(request: Request, digits: tuple[str, ...] = ()) -> FormValues:
+    """The text fields of the posted form by the API's input rules (``pages.form_input``; files are
+    read by the handler that takes them). The handler calls ``values.check()`` in its ``try``."""
+    return form_values(await request.form(), digits=digits)
 
 
 async def uploads(request: Request, name: str) -> list[UploadFile]:
@@ -63,7 +75,8 @@ def refused(
 ) -> Failed:
     """Each problem beside the field it names (the first field its path starts with), else above the form;
     ``strip``: a prefix of the command's paths that the form's names leave out (``change.``)."""
-    failed = Failed(form, values=values, status=error.status)
+    shown = values.shown() if isinstance(values, FormValues) else values
+    failed = Failed(form, values=shown, status=error.status)
     for problem in error.problems:
         path = problem.field.removeprefix(strip) if strip else problem.field
         target = next((name for name in fields if _about(path, name)), FORM_LEVEL)
@@ -77,17 +90,24 @@ def _about(path: str, name: str) -> bool:
 
 
 def number(values: dict[str, str], name: str, label: str) -> Decimal:
-    """A number typed in a field, or a refusal naming the field (nothing is sent to the ledger)."""
-    text = values.get(name, "").replace(",", "").replace("，", "")
+    """A number typed in a field, read by the API's rule (``read_number``: ASCII digits after NFKC),
+    or a refusal naming the field (nothing is sent to the ledger)."""
+    text = values.get(name, "")
     if not text:
         raise InvalidCommand.of(name, "required", f"请填写{label}")
     try:
-        found = Decimal(text)
-    except InvalidOperation:
-        raise InvalidCommand.of(name, "number", f"{label}必须是数字，如 3.5；收到“{text[:20]}”") from None
-    if not found.is_finite():
-        raise InvalidCommand.of(name, "number", f"{label}必须是有限的数字")
-    return found
+        found = read_number(text)
+    except NotANumber as error:
+        raise InvalidCommand.of(name, error.rule, f"{label}：{error.words}") from None
+    if not within_reach(found):
+        raise InvalidCommand.of(name, "number_size", f"{label}过大或过小，无法计算（指数须在 ±999 以内）")
+    return ZERO if found.is_zero() else found
+
+
+def year_field(values: dict[str, str], default: int | None = None) -> int | None:
+    """The form's ``year`` (already normalised; ``isdigit()`` alone would take ٢٠٢٣ for a year)."""
+    text = values.get("year", "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else default
 
 
 def done(path: str, notice: str, **query: str | int | None) -> RedirectResponse:

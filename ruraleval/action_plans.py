@@ -12,7 +12,7 @@ from typing import Protocol
 
 from domain import commands as c
 from domain.errors import InvalidCommand
-from domain.review import MAX_PLAN_FILES
+from domain.review import MAX_PLAN_FILES, check_plan_file
 from domain.state import AttachedFile
 from ruraleval.files import MAX_FILE_BYTES
 from ruraleval.platform import Platform
@@ -42,6 +42,8 @@ async def plan_with_files(
     await run(c.RecordActionPlan(indicator, text, (), year, dry_run=True))
     if len(uploads) > MAX_PLAN_FILES:
         raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
+    for upload in uploads:  # every name judged before any file is stored
+        check_plan_file(upload.filename or "")
     attached: list[AttachedFile] = []
     for upload in uploads:
         content = await upload.read(MAX_FILE_BYTES + 1)

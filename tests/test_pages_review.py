@@ -261,7 +261,7 @@ def test_the_coordinator_withdraws_a_pending_proposal_with_a_reason(site: Site) 
     assert unchanged.status_code == 422 and {p.id for p in book(site).proposals.values()} == before
     bad = post(site, f"/counties/{OURS}/proposals", {"parent": branch.group(1), "reason": "试",
                                                       **dict.fromkeys(weights, "六")})  # fmt: skip
-    assert bad.status_code == 422 and "权重必须是数字" in bad.text
+    assert bad.status_code == 422 and "的权重：“六”不是数字" in bad.text
     highest = max(weights, key=lambda k: Decimal(weights[k]))
     lowest = min(weights, key=lambda k: Decimal(weights[k]))
     step = Decimal("0.5")
@@ -285,7 +285,7 @@ def test_an_override_needs_a_reason_shows_its_authority_and_can_be_revoked(site:
                      r'<option value="([^"]+)">', desk, re.S)  # fmt: skip
     assert node  # the first indicator after the total
     before = version(site)
-    for data, field, message in (({"score": "abc", "reason": "复核"}, "score", "必须是数字"),
+    for data, field, message in (({"score": "abc", "reason": "复核"}, "score", "不是数字"),
                                  ({"score": "0.5", "reason": ""}, "reason", "理由")):  # fmt: skip
         refused = post(site, f"/counties/{OURS}/overrides", {"node": node.group(1), "authority": "centre",
                                                               "year": "2023", **data})  # fmt: skip
@@ -375,10 +375,15 @@ def test_the_coordinator_assigns_a_department_and_uploads_an_action_plan(site: S
 
 def test_an_api_key_is_shown_once_and_can_be_revoked(site: Site) -> None:
     site.sign_in("coordinator.130425")
-    created = post(site, f"/counties/{OURS}/api-keys", {"label": "县农业农村局数据中台", "indicators": ""})
-    assert created.status_code == 201 and "只显示这一次" in created.text
+    keys_before = len(site.platform.organisation.current().api_keys)
+    issued = post(site, f"/counties/{OURS}/api-keys", {"label": "县农业农村局数据中台", "indicators": ""})
+    assert issued.status_code == 303 and "rek_" not in issued.headers["location"]  # reloading posts nothing
+    created = site.client.get(issued.headers["location"])
+    assert created.status_code == 200 and "只显示这一次" in created.text
     token = re.search(r'id="new-key" class="key-secret" readonly value="(rek_[^"]+)"', created.text)
-    assert token
+    assert token and len(site.platform.organisation.current().api_keys) == keys_before + 1
+    reloaded = site.client.get(issued.headers["location"]).text
+    assert token.group(1) not in reloaded and len(site.platform.organisation.current().api_keys) == keys_before + 1
     assert site.client.get("/api/v1/counties/130425/feedback", headers={"X-API-Key": token.group(1)}).status_code == 200
     again = site.client.get(f"/counties/{OURS}/indicators").text
     assert token.group(1) not in again and "县农业农村局数据中台" in again
