@@ -44,7 +44,8 @@ def as_of_instant(service: Platform, text: str | None) -> datetime | None:
         return parse_as_of(text.strip(), service.ledger.clock())
     except InvalidCommand as refused:  # the same rules as the API's, in the page's words
         problem = refused.problems[0]
-        message = "查询日期" + problem.message.removeprefix("as_of").lstrip()
+        words = problem.message.removeprefix("as_of").lstrip()
+        message = "查询日期" + (" " if words[:1].isascii() else "") + words  # 查询日期 2023-02-30 不是…
         raise InvalidCommand.of("as_of", problem.rule, message) from None
 
 

@@ -245,17 +245,39 @@ def test_a_county_user_sees_only_its_own_county(site: Site) -> None:  # noqa: F8
 
 
 @pytest.mark.parametrize(
-    ("url", "words"),
+    ("url", "field", "words"),
     [
-        ("/rankings?as_of=2023-13-40", "查询日期应为日期"),
-        ("/rankings?as_of=2999-01-01", "查询日期不能晚于今天"),
-        ("/warnings/grid?region=north", "分区只能是东部、中部或西部"),
-        ("/rankings?format=pdf", "下载格式只能是 xlsx"),
-        ("/rankings/replay?unit=week", "unit"),
-        ("/counties/130425?as_of=yesterday", "查询日期"),
+        ("/rankings?as_of=2023-02-30", "as_of", "查询日期 2023-02-30 不是实际存在的日期：2023年2月只有 28 天"),
+        ("/rankings?as_of=hello", "as_of", "查询日期应为日期"),
+        ("/rankings?as_of=2999-01-01", "as_of", "查询日期不能晚于今天"),
+        ("/rankings?year=abc", "year", "年度应为 2000 至 2100 之间的年份"),
+        ("/rankings?region=north", "region", "分区只能是东部、中部或西部"),
+        ("/rankings?unit=week", "unit", "回放步长只能是按月或按日"),
+        ("/warnings/grid?region=north", "region", "分区只能是东部、中部或西部"),
+        ("/warnings/grid?as_of=2023-02-30", "as_of", "2023年2月只有 28 天"),
+        ("/counties/130425?as_of=yesterday", "as_of", "查询日期应为日期"),
+        ("/counties/130425?year=abc", "year", "年度应为"),
     ],
 )
-def test_bad_filters_answer_a_page_naming_the_field(leader: Site, url: str, words: str) -> None:
+def test_a_bad_filter_shows_the_page_again_with_the_message_beside_its_field(
+    leader: Site, url: str, field: str, words: str
+) -> None:
+    answer = leader.client.get(url)
+    page = answer.text
+    assert answer.status_code == 422 and '<form method="get"' in page and 'role="alert"' in page
+    beside = re.search(rf'<p class="field__error" id="{field}-error">([^<]*)</p>', page)
+    assert beside is not None and words in html.unescape(beside.group(1)), page
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page) or re.search(
+        rf'aria-invalid="true"[^>]*id="{field}"', page
+    )
+    assert "<table" not in page  # no figures shown for filters other than those asked
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [("/rankings?format=pdf", "下载格式只能是 xlsx"), ("/rankings/replay?unit=week", "回放步长只能是按月或按日")],
+)
+def test_bad_parameters_without_a_field_answer_a_page_naming_them(leader: Site, url: str, words: str) -> None:
     answer = leader.client.get(url)
     assert answer.status_code == 422 and words in answer.text and "<html" in answer.text
 
