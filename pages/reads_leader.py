@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.access import Principal
-from domain.collection import beijing_date
+from domain.collection import beijing_date, judged_on
 from domain.commands import REGION_LABELS
 from domain.decimals import round2
 from domain.errors import InvalidCommand
@@ -168,7 +168,7 @@ def warning_grid(
     """网格化预警 as the API's ``/warnings/grid`` answers it, judged on the Beijing day of
     ``instant`` (or today) with the facts standing then; only ``region``'s rows if given."""
     at_us = _settled(service, instant, WARNINGS, WARNINGS)
-    day = beijing_date(instant or service.ledger.clock())
+    day = judged_on(instant, service.ledger.clock())
     visible = principal.readable_counties()
     with service.reads.snapshot() as view:
         grid = monitoring.grid_by_region(view, year, day, at_us, visible)

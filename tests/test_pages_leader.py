@@ -125,8 +125,6 @@ def cells_of_api(grid: dict[str, Any]) -> dict[tuple[str, str], int]:
 def test_the_heat_map_and_its_table_count_what_the_api_grid_counts(leader: Site) -> None:
     for query in ({"year": YEAR}, {"year": YEAR, "as_of": f"{YEAR}-09-30"}):
         expected = cells_of_api(api(leader, "leader", "/api/v1/warnings/grid", **query))
-        if "as_of" in query:  # the page judges deadlines on the day asked for: so does this API call
-            expected = cells_of_api(api(leader, "leader", "/api/v1/warnings/grid", **query, at=query["as_of"]))
         page = leader.client.get("/warnings/grid", params=query).text
         option = json.loads(html.unescape(re.search(r"data-chart='([^']+)'", page).group(1)))  # type: ignore[union-attr]
         columns = [label.split(" ")[0] for label in option["xAxis"]["data"]]
@@ -143,6 +141,21 @@ def test_the_heat_map_and_its_table_count_what_the_api_grid_counts(leader: Site)
         from_sheet = {(row[1], code): row[index] for row in rows[2:] for index, code in enumerate(headers)
                       if index >= 3 and index < len(headers) - 2}  # fmt: skip
         assert from_sheet == expected
+
+
+def test_the_api_grid_judges_deadlines_on_the_day_of_as_of_unless_told_otherwise(leader: Site) -> None:
+    day = f"{YEAR}-09-30"
+    by_default = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR, as_of=day)
+    assert by_default["at"] == day  # as the page: the warnings standing on that day
+    named = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR, as_of=day, at=day)
+    assert named["levels"] == by_default["levels"]
+    today = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR)["at"]
+    later = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR, as_of=day, at=today)
+    assert later["at"] == today and later["levels"] != by_default["levels"]  # an explicit at still counts
+    listed = api(leader, "leader", "/api/v1/warnings", year=YEAR, as_of=day)
+    assert listed["at"] == day and listed["levels"] == by_default["levels"]
+    page = text_of(leader.client.get("/warnings/grid", params={"year": YEAR, "as_of": day}).text)
+    assert f"{by_default['levels']['red']} 红色预警" in page
 
 
 def test_as_of_before_a_correction_shows_the_earlier_total_and_rank(leader: Site) -> None:
