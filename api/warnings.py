@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.consistency import in_snapshot, reading, reading_as_of
 from api.models import CountyCode, Year
-from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county
+from api.reads import AS_OF, READ_ALL, READ_COUNTY, Region, YearQuery, as_of_micros, known_county
 from domain.access import Principal
 from domain.collection import STATUS_LABELS, judged_on
 from domain.commands import REGION_LABELS
@@ -28,7 +28,6 @@ router = APIRouter(prefix="/api/v1", tags=["采集与预警 collection and warni
 
 Kind = Literal["overdue", "off_track", "anomaly", "unanswered"]
 Level = Literal["red", "orange", "yellow"]
-Region = Literal["east", "central", "west"]
 AT = Query(
     None,
     description="判断截止日期的日期（北京时间），如 2023-06-11；省略时为 as_of 所在的日期，无 as_of 时为今天",

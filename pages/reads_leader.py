@@ -100,11 +100,8 @@ def ranking_as_of(
         marks = leader.result_marks(view, year, at_us)
         before = queries.rankings_as_of(view, year, since_us) if since_us is not None else None
     earlier = {row["county"]: row["rank"] for row in before} if before is not None else {}
-    visible = principal.readable_counties()
     rows = []
-    for row in found:
-        if (visible is not None and row["county"] not in visible) or (region is not None and row["region"] != region):
-            continue
+    for row in queries.in_scope(found, principal.readable_counties(), region):
         was = earlier.get(row["county"])
         rows.append(row | {"region_label": REGION_LABELS.get(row["region"], row["region"]),
                            "marks": marks.get(row["county"], []),

@@ -81,6 +81,21 @@ def test_filters_stay_in_the_url_and_in_the_form(leader: Site) -> None:
     assert "截至 2023年12月31日日终" in page  # the caption says which day the figures are of
 
 
+def test_the_api_ranking_lists_one_region_as_the_page_does(leader: Site) -> None:
+    every = api(leader, "leader", "/api/v1/rankings", year=YEAR)
+    east = api(leader, "leader", "/api/v1/rankings", year=YEAR, region="east")
+    expected = [entry for entry in every["counties"] if entry["region"] == "east"]
+    assert east["region"] == "east" and east["counties"] == expected and 0 < len(expected) < len(every["counties"])
+    assert set(east["regions"]) == {"east"}  # ranks stay those among all counties
+    assert set(ranking_rows(leader.client.get(f"/rankings?year={YEAR}&region=east").text)) == {
+        entry["county"] for entry in expected
+    }
+    token = leader.client.post("/api/v1/auth/token", data={"username": "leader", "password": PASSWORDS["leader"]})
+    refused = leader.client.get("/api/v1/rankings", params={"year": YEAR, "region": "north"},
+                                headers={"Authorization": f"Bearer {token.json()['access_token']}"})  # fmt: skip
+    assert refused.status_code == 422 and "region" in refused.text
+
+
 def test_the_ranking_shows_totals_grades_and_both_ranks_as_the_api(leader: Site) -> None:
     expected = api(leader, "leader", "/api/v1/rankings", year=YEAR)["counties"]
     rows = ranking_rows(leader.client.get(f"/rankings?year={YEAR}").text)
