@@ -60,6 +60,10 @@ def _year(text: str | None, years: list[int], errors: dict[str, str]) -> int | N
     if not (value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100):
         errors["year"] = f"年度应为 2000 至 2100 之间的年份，如 2023；收到“{value[:12]}”"
         return None
+    if int(value) not in years:  # the 年度 list could not show it: 查看 would silently go to another year
+        offered = "、".join(f"{year}年" for year in years)
+        errors["year"] = f"没有 {value} 年度的评估方案可查" + (f"；可选年度：{offered}" if offered else "")
+        return None
     return int(value)
 
 

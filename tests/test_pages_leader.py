@@ -285,6 +285,9 @@ def test_a_county_user_sees_only_its_own_county(site: Site) -> None:  # noqa: F8
         ("/warnings/grid?as_of=2023-02-30", "as_of", "2023年2月只有 28 天"),
         ("/counties/130425?as_of=yesterday", "as_of", "查询日期应为日期"),
         ("/counties/130425?year=abc", "year", "年度应为"),
+        (f"/rankings?year={YEAR - 1}", "year", f"没有 {YEAR - 1} 年度的评估方案可查；可选年度："),
+        (f"/warnings/grid?year={YEAR + 8}", "year", f"没有 {YEAR + 8} 年度的评估方案可查"),
+        (f"/counties/130425?year={YEAR - 1}", "year", "可选年度："),
     ],
 )
 def test_a_bad_filter_shows_the_page_again_with_the_message_beside_its_field(
@@ -303,7 +306,8 @@ def test_a_bad_filter_shows_the_page_again_with_the_message_beside_its_field(
 
 @pytest.mark.parametrize(
     ("url", "words"),
-    [("/rankings?format=pdf", "下载格式只能是 xlsx"), ("/rankings/replay?unit=week", "回放步长只能是按月或按日")],
+    [("/rankings?format=pdf", "下载格式只能是 xlsx"), ("/rankings/replay?unit=week", "回放步长只能是按月或按日"),
+     (f"/rankings/replay?year={YEAR - 1}", f"没有 {YEAR - 1} 年度的评估方案可查")],
 )
 def test_bad_parameters_without_a_field_answer_a_page_naming_them(leader: Site, url: str, words: str) -> None:
     answer = leader.client.get(url)
