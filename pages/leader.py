@@ -81,7 +81,8 @@ def rankings(
     if wants_xlsx(request):
         return xlsx(context["table"])
     plan = replay(service, asked.year, asked.unit)
-    context |= {"replay": plan, "step": plan.index_of(beijing_date(asked.at) if asked.at else None)}
+    shown_day = beijing_date(asked.at) if asked.at else None
+    context |= {"replay": plan, "step": plan.index_of(shown_day), "step_label": plan.label_of(shown_day)}
     return page(request, "leader/rankings.html", context)
 
 

@@ -131,6 +131,14 @@ class Replay:
             return len(self.days) - 1
         return next((index for index, step in enumerate(self.days) if step >= day), len(self.days) - 1)
 
+    def label_of(self, day: date | None) -> str:
+        """The slider's words for ``day``: its step's label if it is a step's day, else the day
+        itself (2020年1月1日), so the slider never names another day than the table shows."""
+        index = self.index_of(day)
+        if day is None or self.days[index] == day:
+            return self.labels()[index]
+        return f"{day.year}年{day.month}月{day.day}日"
+
 
 def replay(service: Platform, year: int, unit: str) -> Replay:
     """The steps of the year's replay: each month's end (or each day) from the first change of

@@ -212,6 +212,17 @@ def test_each_replay_step_is_the_ranking_as_of_that_day(leader: Site) -> None:
     assert len(json.loads(html.unescape(re.search(r"data-labels='([^']+)'", days).group(1)))) > 200  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("day", [date(2020, 1, 1), date(YEAR, 6, 15), date(YEAR, 6, 30)])
+def test_the_replay_slider_names_the_day_the_table_shows(leader: Site, day: date) -> None:
+    page = leader.client.get(f"/rankings?year={YEAR}&as_of={day.isoformat()}").text
+    labels = json.loads(html.unescape(re.search(r"data-labels='([^']+)'", page).group(1)))  # type: ignore[union-attr]
+    shown = re.search(r'<output id="replay-label"[^>]*>([^<]*)</output>', page).group(1)  # type: ignore[union-attr]
+    assert f"截至 {day.year}年{day.month}月{day.day}日日终" in page
+    month_end = f"{day.year}年{day.month}月"
+    expected = month_end if month_end in labels and (day + timedelta(days=1)).day == 1 else f"{month_end}{day.day}日"
+    assert shown == expected and f'aria-valuetext="{expected}"' in page
+
+
 def test_a_ranking_downloads_as_a_workbook_with_chinese_headers_and_name(leader: Site) -> None:
     expected = api(leader, "leader", "/api/v1/rankings", year=YEAR)["counties"]
     answer = leader.client.get(f"/rankings?year={YEAR}&format=xlsx")
