@@ -13,7 +13,7 @@ from datetime import datetime
 
 from domain.commands import REGION_LABELS
 from domain.errors import DomainError
-from domain.inputs import normalise
+from domain.inputs import ascii_digits_words, normalise
 from pages.reads_leader import as_of_instant
 from ruraleval.platform import Platform
 
@@ -57,6 +57,10 @@ def _year(text: str | None, years: list[int], errors: dict[str, str]) -> int | N
     value = normalise(text or "")
     if not value:
         return years[0] if years else None
+    foreign = ascii_digits_words(value, "年度")  # ٢٠٢٣: refused as the API refuses it (２０２３ is normalised)
+    if foreign is not None:
+        errors["year"] = foreign
+        return None
     if not (value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100):
         errors["year"] = f"年度应为 2000 至 2100 之间的年份，如 2023；收到“{value[:12]}”"
         return None

@@ -325,6 +325,18 @@ def test_bad_parameters_without_a_field_answer_a_page_naming_them(leader: Site, 
     assert answer.status_code == 422 and words in answer.text and "<html" in answer.text
 
 
+def test_a_year_in_full_width_digits_is_read_as_the_api_reads_it(leader: Site) -> None:
+    wide = "".join(chr(ord(digit) + 0xFEE0) for digit in str(YEAR))  # ２０２３
+    expected = api(leader, "leader", "/api/v1/rankings", year=wide)["counties"]
+    for url in (f"/rankings?year={wide}", f"/warnings/grid?year={wide}", f"/counties/130425?year={wide}"):
+        answer = leader.client.get(url)
+        assert answer.status_code == 200 and f'<option value="{YEAR}" selected>' in answer.text, url
+    assert set(ranking_rows(leader.client.get(f"/rankings?year={wide}").text)) == {e["county"] for e in expected}
+    arabic = "".join(chr(ord(digit) - ord("0") + 0x0660) for digit in str(YEAR))  # ٢٠٢٣
+    refused = leader.client.get(f"/rankings?year={arabic}")
+    assert refused.status_code == 422 and "含有 0–9 以外的数字字符" in refused.text
+
+
 def test_an_empty_filter_means_all(leader: Site) -> None:
     every = ranking_rows(leader.client.get(f"/rankings?year={YEAR}&region=&as_of=").text)
     assert len(every) == len(api(leader, "leader", "/api/v1/counties"))
