@@ -31,6 +31,7 @@ from projections.progress import unavailable
 from projections.temporal import instant as from_micros
 from projections.temporal import micros
 from ruraleval.platform import Platform
+from ruraleval.replay import county_as_of
 
 # Now: the current scores, and the temporal model for the months and whose result stands.
 SERIES = (*SCORES, "score_history")
@@ -192,6 +193,7 @@ class CountyScores:
     dimensions: list[dict[str, Any]]  # code, name of each dimension, in order
     comparison: list[dict[str, Any]]  # per dimension: the county, its region's mean and best, the maximum
     region_counties: int
+    units: dict[str, str] = field(default_factory=dict)  # indicator → its unit ("" when it has none)
 
 
 def county_scores(service: Platform, code: str, year: int, instant: datetime | None) -> CountyScores | None:
@@ -210,7 +212,15 @@ def county_scores(service: Platform, code: str, year: int, instant: datetime | N
     dims = [{"code": n["code"], "name": n["name"]} for n in card["nodes"] if n["level"] == 1]
     months = _months(service, history, dims, instant)
     comparison, counted = _comparison(card, everyone, dims)
-    return CountyScores(card, months, dims, comparison, counted)
+    return CountyScores(card, months, dims, comparison, counted, _units(service, code, year, instant))
+
+
+def _units(service: Platform, code: str, year: int, instant: datetime | None) -> dict[str, str]:
+    """Each indicator's unit (%, 元, 万人 …) as the county's scheme defined it at ``instant``:
+    the score models keep values, not units, so they are read from the county's own record."""
+    county = service.ledger.county(code) if instant is None else county_as_of(service.ledger, code, instant)
+    book = None if county is None else county.years.get(str(year))
+    return {} if book is None else {indicator: definition.unit for indicator, definition in book.indicators.items()}
 
 
 def _months(

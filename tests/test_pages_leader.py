@@ -223,6 +223,32 @@ def test_the_replay_slider_names_the_day_the_table_shows(leader: Site, day: date
     assert shown == expected and f'aria-valuetext="{expected}"' in page
 
 
+def test_a_countys_values_show_the_units_of_its_scheme(leader: Site) -> None:
+    units = {item["code"]: item["unit"] for item in
+             api(leader, "leader", "/api/v1/counties/130425/indicators", year=YEAR)["indicators"]}  # fmt: skip
+    card = api(leader, "leader", "/api/v1/counties/130425/scores", year=YEAR)
+    valued = [node for node in card["nodes"] if node["value"] is not None and units.get(node["code"])]
+    assert valued, "the demo's county has values with units"
+    page = text_of(leader.client.get(f"/counties/130425?year={YEAR}").text)
+    for node in valued:
+        assert f"{node['code']} {node['name']} {Decimal(str(node['value'])):,.2f} {units[node['code']]}" in page
+    workbook = leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=scores").content
+    rows = list(load_workbook(io.BytesIO(workbook)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    unit_at = rows[1].index("单位")
+    assert rows[1][unit_at - 1] == "数值"
+    assert {row[0]: row[unit_at] for row in rows[2:] if row[0] in units and row[unit_at - 1] is not None} == {
+        node["code"]: units[node["code"]] for node in card["nodes"] if node["value"] is not None
+    }
+
+
+def test_an_instant_is_shown_to_the_second_asked(leader: Site) -> None:
+    instant = f"{YEAR}-06-30T10:59:59+08:00"
+    page = leader.client.get("/counties/130425", params={"year": YEAR, "as_of": instant}).text
+    assert f"截至 {YEAR}年6月30日 10:59:59（记录时间）" in page
+    ranking = leader.client.get("/rankings", params={"year": YEAR, "as_of": instant}).text
+    assert f"截至 {YEAR}年6月30日 10:59:59（记录时间）" in ranking
+
+
 def test_a_ranking_downloads_as_a_workbook_with_chinese_headers_and_name(leader: Site) -> None:
     expected = api(leader, "leader", "/api/v1/rankings", year=YEAR)["counties"]
     answer = leader.client.get(f"/rankings?year={YEAR}&format=xlsx")
