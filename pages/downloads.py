@@ -71,12 +71,13 @@ def download_url(request: Request, name: str | None = None) -> str:
     return f"{request.url.path}?{query}"
 
 
-def xlsx(table: Table, filename: str | None = None) -> Response:
-    """The table as an .xlsx download named ``filename`` (default: its title) in Chinese."""
+def xlsx(table: Table, filename: str | None = None, *, key: str = "table") -> Response:
+    """The table as an .xlsx download named ``filename`` (default: its title) in Chinese; for
+    clients that ignore RFC 5987, an ASCII name made of ``key`` (ruraleval-ranking-2023.xlsx)."""
     body = table_workbook(table.title, table.headers, table.rows)
     name = _UNSAFE_NAME.sub("_", filename or table.title).strip(" ._") or "数据"
     name = name[:100] + ".xlsx"
-    disposition = f"attachment; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    disposition = f"attachment; filename=\"{_ascii_fallback(name, key)}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
         body,
         media_type=XLSX_MEDIA_TYPE,
@@ -84,7 +85,9 @@ def xlsx(table: Table, filename: str | None = None) -> Response:
     )
 
 
-def _ascii_fallback(name: str) -> str:
-    """For clients that ignore ``filename*``: the ASCII part of the name, or a plain one."""
-    kept = "".join(char for char in name if char.isascii() and char not in '"\\').strip()
-    return kept if kept.removesuffix(".xlsx").strip("_ -") else "ruraleval.xlsx"
+def _ascii_fallback(name: str, key: str) -> str:
+    """For clients that ignore ``filename*``: the name itself if it is plain ASCII, else
+    ``ruraleval-<key>.xlsx`` (the ASCII left of a Chinese name is noise: "2023 2023630.xlsx")."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._()-]*\.xlsx", name):
+        return name
+    return f"ruraleval-{re.sub(r'[^A-Za-z0-9.]+', '-', key).strip('-.') or 'table'}.xlsx"

@@ -79,7 +79,7 @@ def rankings(
     ranking = ranking_as_of(service, who.principal, asked.year, asked.at, asked.region)
     context |= _ranking_context(request, ranking, asked.region, asked.unit)
     if wants_xlsx(request):
-        return xlsx(context["table"])
+        return xlsx(context["table"], key=f"ranking-{asked.year}")
     plan = replay(service, asked.year, asked.unit)
     shown_day = beijing_date(asked.at) if asked.at else None
     context |= {"replay": plan, "step": plan.index_of(shown_day), "step_label": plan.label_of(shown_day)}
@@ -131,7 +131,7 @@ def grid(
     found = warning_grid(service, who.principal, asked.year, asked.at, asked.region)
     table = tables.grid_table(found, asked.at)
     if wants_xlsx(request):
-        return xlsx(table)
+        return xlsx(table, key=f"warnings-grid-{asked.year}")
     context |= {"grid": found, "table": table, "columns": tables.grid_columns(found), "when": tables.when(asked.at),
                 "chart": charts.grid_heatmap(found), "download": download_url(request)}  # fmt: skip
     return page(request, "leader/grid.html", context)
@@ -175,7 +175,7 @@ def county(request: Request, code: str, who: Signed, year: TextParam = None, as_
     check_table(request, list(shown))
     for name, table in shown.items():
         if wants_xlsx(request, name):
-            return xlsx(table)
+            return xlsx(table, key=f"{code}-{name}-{chosen}")
     return page(request, "leader/county.html", context | {
         "card": scores.card, "scores": scores,
         "when": tables.when(at), "tables": shown, "downloads": {name: download_url(request, name) for name in shown},

@@ -67,4 +67,4 @@ def _workbook(request: Request, body: str) -> Response:
         raise InvalidCommand.of(FORMAT, "known_format", "本页没有可下载的表格")
     check_table(request, sorted(tables))
     name = request.query_params.get(TABLE) or next(iter(tables))
-    return xlsx(tables[name])
+    return xlsx(tables[name], key=name)

@@ -256,6 +256,7 @@ def test_a_ranking_downloads_as_a_workbook_with_chinese_headers_and_name(leader:
     disposition = answer.headers["content-disposition"]
     name = unquote(disposition.split("filename*=UTF-8''")[1])
     assert disposition.startswith("attachment;") and name == f"{YEAR}年度得分排名（当前）.xlsx"
+    assert f'filename="ruraleval-ranking-{YEAR}.xlsx";' in disposition  # for clients ignoring filename*
     sheet = load_workbook(io.BytesIO(answer.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
@@ -273,6 +274,16 @@ def test_each_table_of_a_county_downloads(leader: Site, table: str) -> None:
     rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert "大名县" in str(rows[0][0]) and len(rows) > 2
     assert leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=nope").status_code == 422
+
+
+def test_a_long_title_names_its_sheet_without_an_open_bracket(leader: Site) -> None:
+    answer = leader.client.get(f"/rankings?year={YEAR}&as_of={YEAR}-06-30&region=east&format=xlsx")
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None and len(sheet.title) <= 31
+    assert sheet.title.count("（") == sheet.title.count("）") and sheet.title == f"{YEAR}年度得分排名"
+    assert str(sheet["A1"].value).endswith("，东部）")  # the whole title stays in the first row
+    county = leader.client.get(f"/counties/130425?year={YEAR}&as_of={YEAR}-06-30&format=xlsx&table=months")
+    assert f'filename="ruraleval-130425-months-{YEAR}.xlsx"' in county.headers["content-disposition"]
 
 
 def test_formula_like_text_is_written_as_text() -> None:
