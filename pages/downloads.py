@@ -16,7 +16,7 @@ formula). The file is named after the table, in Chinese (RFC 5987 ``filename*``)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -51,14 +51,18 @@ def wants_xlsx(request: Request, name: str | None = None) -> bool:
     return name is None or request.query_params.get(TABLE, "") == name
 
 
-def check_table(request: Request, names: Sequence[str]) -> None:
-    """422 naming the field, when ``format`` or ``table`` asks for something the page has not."""
+def check_table(request: Request, titles: Mapping[str, str]) -> None:
+    """422 naming the field, when ``format`` or ``table`` asks for something the page has not.
+
+    ``titles``: each table's name in the URL → its caption, which the message names (people
+    know a table by its caption, not by ``scores``)."""
     asked = request.query_params.get(FORMAT)
     if asked not in (None, "", "html", "xlsx"):
         raise InvalidCommand.of(FORMAT, "known_format", "下载格式只能是 xlsx（Excel 工作簿）")
     table = request.query_params.get(TABLE)
-    if asked == "xlsx" and len(names) > 1 and table not in names:
-        raise InvalidCommand.of(TABLE, "known_table", f"本页可下载的表格为：{'、'.join(names)}")
+    if asked == "xlsx" and len(titles) > 1 and table not in titles:
+        named = "、".join(f"“{title}”" for title in titles.values())
+        raise InvalidCommand.of(TABLE, "known_table", f"没有要下载的这张表格；本页可下载的表格为：{named}")
 
 
 def download_url(request: Request, name: str | None = None) -> str:

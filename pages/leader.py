@@ -69,7 +69,7 @@ def rankings(
     unit: TextParam = None,
 ) -> Response:  # fmt: skip
     require(who, Action.READ)
-    check_table(request, ["ranking"])
+    check_table(request, {"ranking": "得分排名"})
     service = platform_of(request)
     years = _years(service)
     asked = read_filters(service, years, year=year, region=region, as_of=as_of, unit=unit)
@@ -121,7 +121,7 @@ def grid(
     request: Request, who: Signed, year: TextParam = None, region: TextParam = None, as_of: TextParam = None
 ) -> Response:
     require(who, Action.READ)
-    check_table(request, ["grid"])
+    check_table(request, {"grid": "网格化预警"})
     service = platform_of(request)
     years = _years(service)
     asked = read_filters(service, years, year=year, region=region, as_of=as_of)
@@ -172,7 +172,7 @@ def county(request: Request, code: str, who: Signed, year: TextParam = None, as_
         "months": tables.months_table(meta, scores, at),
         "compare": tables.comparison_table(meta, scores, at),
     }
-    check_table(request, list(shown))
+    check_table(request, {name: table.title for name, table in shown.items()})
     for name, table in shown.items():
         if wants_xlsx(request, name):
             return xlsx(table, key=f"{code}-{name}-{chosen}")

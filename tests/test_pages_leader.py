@@ -273,7 +273,9 @@ def test_each_table_of_a_county_downloads(leader: Site, table: str) -> None:
     answer = leader.client.get(html.unescape(link))
     rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert "大名县" in str(rows[0][0]) and len(rows) > 2
-    assert leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=nope").status_code == 422
+    refused = leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=nope")
+    assert refused.status_code == 422 and "本页可下载的表格为：“大名县" in refused.text  # by caption
+    assert not re.search(r"scores|months|compare", text_of(refused.text))
 
 
 def test_a_long_title_names_its_sheet_without_an_open_bracket(leader: Site) -> None:
@@ -355,11 +357,15 @@ def test_a_bad_filter_shows_the_page_again_with_the_message_beside_its_field(
 @pytest.mark.parametrize(
     ("url", "words"),
     [("/rankings?format=pdf", "下载格式只能是 xlsx"), ("/rankings/replay?unit=week", "回放步长只能是按月或按日"),
-     (f"/rankings/replay?year={YEAR - 1}", f"没有 {YEAR - 1} 年度的评估方案可查")],
+     (f"/rankings/replay?year={YEAR - 1}", f"没有 {YEAR - 1} 年度的评估方案可查"),
+     ("/rankings/replay?step=abc", "回放步：应为整数"), ("/rankings/replay?step=-1", "回放步：不能小于 0"),
+     ("/audit/counties/130425/history?order=up", "排序：不是可选的取值")],
 )
-def test_bad_parameters_without_a_field_answer_a_page_naming_them(leader: Site, url: str, words: str) -> None:
-    answer = leader.client.get(url)
+def test_bad_parameters_without_a_field_answer_a_page_naming_them(site: Site, url: str, words: str) -> None:  # noqa: F811
+    site.sign_in("auditor" if url.startswith("/audit") else "leader")
+    answer = site.client.get(url)
     assert answer.status_code == 422 and words in answer.text and "<html" in answer.text
+    assert not re.search(r"\b(unit|step|order|table)\b", text_of(answer.text))  # no name of the URL's
 
 
 def test_a_year_in_full_width_digits_is_read_as_the_api_reads_it(leader: Site) -> None:
