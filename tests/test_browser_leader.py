@@ -159,3 +159,16 @@ def test_the_daily_replay_jumps_a_month_with_page_up_and_down(page: Page) -> Non
         page.keyboard.press("PageUp")
     expect(page.locator("#replay-label")).to_have_text(f"{YEAR}年6月15日")
     expect(page).to_have_url(re.compile(rf"as_of={YEAR}-06-15"))
+
+
+def test_a_date_that_does_not_exist_is_refused_beside_the_date(page: Page) -> None:  # noqa: F811
+    sign_in(page, "leader")
+    answer = page.goto(f"/rankings?year={YEAR}&as_of={YEAR}-02-30")
+    assert answer is not None and answer.status == 422
+    field = page.get_by_label("查询日期")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    words = f"查询日期 {YEAR}-02-30 不是实际存在的日期：{YEAR}年2月只有 28 天"
+    expect(page.locator("#as_of-error")).to_have_text(words)
+    expect(page.get_by_role("alert")).to_contain_text("查询条件有误")
+    check_accessibility(page)
+    photograph(page, "60-leader-bad-date")
