@@ -353,6 +353,7 @@ class RankingOut(BaseModel):
 class RankingsOut(BaseModel):
     as_of: str | None = Field(default=None, description="实际采用的记录时刻（有 as_of 时）")
     year: int
+    region: str | None = Field(default=None, description="只列出的分区（有 region 时）；排名仍为全部县中的名次")
     counties: list[RankingOut]
     regions: dict[str, list[RankingOut]]
 

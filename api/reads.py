@@ -39,6 +39,7 @@ from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["查询 reads"])
 YearQuery = Annotated[Year, Query(ge=2000, le=2100, description="评估年度，如 2023")]
+Region = Literal["east", "central", "west"]
 
 
 READ_ALL = Depends(require(Action.READ, county_param=None))
@@ -159,22 +160,23 @@ async def county_scores(
 async def rankings(
     year: YearQuery,
     as_of: str | None = AS_OF,
+    region: Region | None = Query(None, description="只列该分区的县：east / central / west；省略为全部分区"),
     principal: Principal = READ_ALL,
     service: Platform = Depends(reading_as_of(SCORES, SCORES_AS_OF)),
 ) -> RankingsOut:
-    """Ranks are among all counties; a scoped reader sees only the rows of its counties."""
+    """Ranks are among all counties; a scoped reader sees only the rows of its counties, and
+    with ``region`` only those of that region (as the page 得分排名 does)."""
     at_us = as_of_micros(service, as_of)
     found = await in_snapshot(
         service,
         lambda view: queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us),
     )
-    visible = principal.readable_counties()
-    entries = [RankingOut(**entry) for entry in found if visible is None or entry["county"] in visible]
+    entries = [RankingOut(**entry) for entry in queries.in_scope(found, principal.readable_counties(), region)]
     regions: dict[str, list[RankingOut]] = {}
     for entry in sorted(entries, key=lambda e: (e.region, e.region_rank, e.county)):
         regions.setdefault(entry.region, []).append(entry)
     effective = None if at_us is None else instant(at_us).isoformat()
-    return RankingsOut(as_of=effective, year=year, counties=entries, regions=regions)
+    return RankingsOut(as_of=effective, year=year, region=region, counties=entries, regions=regions)
 
 
 @router.get(

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from api.consistency import in_snapshot, reading, reading_as_of
 from api.models import CountyCode, Year
-from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county
+from api.reads import AS_OF, READ_ALL, READ_COUNTY, Region, YearQuery, as_of_micros, known_county
 from domain.access import Principal
-from domain.collection import STATUS_LABELS, beijing_date
+from domain.collection import STATUS_LABELS, judged_on
 from domain.commands import REGION_LABELS
 from domain.errors import InvalidCommand, NotFound
 from domain.inputs import normalise
@@ -28,8 +28,11 @@ router = APIRouter(prefix="/api/v1", tags=["采集与预警 collection and warni
 
 Kind = Literal["overdue", "off_track", "anomaly", "unanswered"]
 Level = Literal["red", "orange", "yellow"]
-Region = Literal["east", "central", "west"]
-AT = Query(None, description="判断截止日期的日期（北京时间），如 2023-06-11；省略为今天", examples=["2023-06-11"])
+AT = Query(
+    None,
+    description="判断截止日期的日期（北京时间），如 2023-06-11；省略时为 as_of 所在的日期，无 as_of 时为今天",
+    examples=["2023-06-11"],
+)
 
 
 class WarningOut(BaseModel):
@@ -127,10 +130,10 @@ class ScheduleOut(BaseModel):
     submissions: list[ScheduleEntryOut]
 
 
-def judging_day(service: Platform, at: str | None) -> date:
-    """The Beijing day deadlines are judged on: ``at``, or today."""
+def judging_day(service: Platform, at: str | None, at_us: int | None = None) -> date:
+    """The Beijing day deadlines are judged on: ``at``, or the day of ``as_of`` (``at_us``), or today."""
     if at is None:
-        return beijing_date(service.ledger.clock())
+        return judged_on(None if at_us is None else instant(at_us), service.ledger.clock())
     text = normalise(at)  # ２０２３-06-11 is 2023-06-11 (ADR 17); fromisoformat takes ASCII digits only
     try:
         day = date.fromisoformat(text) if len(text) == 10 else None
@@ -178,8 +181,8 @@ async def list_warnings(
     service: Platform = Depends(reading_as_of(WARNINGS, WARNINGS)),
 ) -> dict[str, Any]:
     """Only the counties within the caller's scope; red first, then county, indicator, period."""
-    day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
+    day = judging_day(service, at, at_us)
     filters = monitoring.Filters(county=county, region=region, year=year, kind=kind, level=level,
                                  visible=principal.readable_counties())  # fmt: skip
     page = await in_snapshot(service, lambda view: monitoring.warning_page(view, day, at_us, filters, offset, limit))
@@ -219,8 +222,8 @@ async def warning_grid(
     principal: Principal = READ_ALL,
     service: Platform = Depends(reading_as_of(WARNINGS, WARNINGS)),
 ) -> dict[str, Any]:
-    day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
+    day = judging_day(service, at, at_us)
     visible = principal.readable_counties()
     found = await in_snapshot(service, lambda view: monitoring.grid_by_region(view, year, day, at_us, visible))
     return found | {"as_of": _effective(at_us)}
@@ -239,8 +242,8 @@ async def county_schedule(
     as_of: str | None = AS_OF,
     service: Platform = Depends(reading_as_of(WARNINGS, WARNINGS)),
 ) -> dict[str, Any]:
-    day = judging_day(service, at)
     at_us = as_of_micros(service, as_of)
+    day = judging_day(service, at, at_us)
     def read(view: View) -> list[dict[str, Any]]:
         known_county(view, code, at_us)
         if not monitoring.has_year(view, code, year, at_us):

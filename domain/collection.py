@@ -56,6 +56,13 @@ def beijing_date(instant: datetime) -> date:
     return instant.astimezone(CHINA).date()
 
 
+def judged_on(as_of: datetime | None, now: datetime) -> date:
+    """The Beijing day deadlines are judged on when no day is named: the day of the instant
+    read (``as_of``), else today. Warnings "as of D" are then those standing on day D, not
+    today's deadlines applied to what was known on D."""
+    return beijing_date(as_of if as_of is not None else now)
+
+
 def periods_of(frequency: str, year: int) -> list[Period]:
     if frequency == "monthly":
         return [Period(year, month, 1) for month in range(1, 13)]

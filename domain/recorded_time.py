@@ -9,6 +9,7 @@ cannot know what it has not yet recorded.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date, datetime, time, timedelta, timezone
 
 from domain.errors import InvalidCommand
@@ -32,6 +33,9 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        missing = _missing_day(value)
+        if missing is not None:  # well written, but no such day: say so, not "write a date"
+            raise InvalidCommand.of(field, "real_date", f"{field} {value} 不是实际存在的日期：{missing}") from None
         raise InvalidCommand.of(
             field, "iso_instant", f"{field} 应为日期（2024-01-15）或带时区的时刻（2024-01-15T08:00:00+08:00）"
         ) from None
@@ -44,3 +48,17 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
     if _DATE.match(value) and moment.date() > now.astimezone(CHINA).date():
         raise InvalidCommand.of(field, "not_future", f"{field} 不能晚于今天：平台不知道尚未记录的事")
     return min(moment, now)
+
+
+def _missing_day(value: str) -> str | None:
+    """Why a date written as YYYY-MM-DD names no day (2023-02-30), or None if it is not that case."""
+    found = re.match(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
+    if found is None:
+        return None
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        return "月份应在 1 至 12 之间"
+    days = monthrange(year, month)[1] if year >= 1 else 31
+    if day == 0:
+        return f"日应在 1 至 {days} 之间"
+    return f"{year}年{month}月只有 {days} 天" if day > days else None

@@ -16,7 +16,7 @@ formula). The file is named after the table, in Chinese (RFC 5987 ``filename*``)
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -51,14 +51,18 @@ def wants_xlsx(request: Request, name: str | None = None) -> bool:
     return name is None or request.query_params.get(TABLE, "") == name
 
 
-def check_table(request: Request, names: Sequence[str]) -> None:
-    """422 naming the field, when ``format`` or ``table`` asks for something the page has not."""
+def check_table(request: Request, titles: Mapping[str, str]) -> None:
+    """422 naming the field, when ``format`` or ``table`` asks for something the page has not.
+
+    ``titles``: each table's name in the URL → its caption, which the message names (people
+    know a table by its caption, not by ``scores``)."""
     asked = request.query_params.get(FORMAT)
     if asked not in (None, "", "html", "xlsx"):
         raise InvalidCommand.of(FORMAT, "known_format", "下载格式只能是 xlsx（Excel 工作簿）")
     table = request.query_params.get(TABLE)
-    if asked == "xlsx" and len(names) > 1 and table not in names:
-        raise InvalidCommand.of(TABLE, "known_table", f"本页可下载的表格为：{'、'.join(names)}")
+    if asked == "xlsx" and len(titles) > 1 and table not in titles:
+        named = "、".join(f"“{title}”" for title in titles.values())
+        raise InvalidCommand.of(TABLE, "known_table", f"没有要下载的这张表格；本页可下载的表格为：{named}")
 
 
 def download_url(request: Request, name: str | None = None) -> str:
@@ -71,12 +75,13 @@ def download_url(request: Request, name: str | None = None) -> str:
     return f"{request.url.path}?{query}"
 
 
-def xlsx(table: Table, filename: str | None = None) -> Response:
-    """The table as an .xlsx download named ``filename`` (default: its title) in Chinese."""
+def xlsx(table: Table, filename: str | None = None, *, key: str = "table") -> Response:
+    """The table as an .xlsx download named ``filename`` (default: its title) in Chinese; for
+    clients that ignore RFC 5987, an ASCII name made of ``key`` (ruraleval-ranking-2023.xlsx)."""
     body = table_workbook(table.title, table.headers, table.rows)
     name = _UNSAFE_NAME.sub("_", filename or table.title).strip(" ._") or "数据"
     name = name[:100] + ".xlsx"
-    disposition = f"attachment; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    disposition = f"attachment; filename=\"{_ascii_fallback(name, key)}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(
         body,
         media_type=XLSX_MEDIA_TYPE,
@@ -84,7 +89,9 @@ def xlsx(table: Table, filename: str | None = None) -> Response:
     )
 
 
-def _ascii_fallback(name: str) -> str:
-    """For clients that ignore ``filename*``: the ASCII part of the name, or a plain one."""
-    kept = "".join(char for char in name if char.isascii() and char not in '"\\').strip()
-    return kept if kept.removesuffix(".xlsx").strip("_ -") else "ruraleval.xlsx"
+def _ascii_fallback(name: str, key: str) -> str:
+    """For clients that ignore ``filename*``: the name itself if it is plain ASCII, else
+    ``ruraleval-<key>.xlsx`` (the ASCII left of a Chinese name is noise: "2023 2023630.xlsx")."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._()-]*\.xlsx", name):
+        return name
+    return f"ruraleval-{re.sub(r'[^A-Za-z0-9.]+', '-', key).strip('-.') or 'table'}.xlsx"

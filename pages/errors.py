@@ -26,7 +26,14 @@ TITLES = {400: "请求有误", 403: "无权查看", 404: "页面不存在", 405:
           422: "填写的内容不符合规则", 429: "操作过于频繁", 500: "服务器内部错误",
           503: "数据正在更新，请稍后刷新"}  # fmt: skip
 FIELD_LABELS = {"year": "年度", "region": "分区", "code": "县级行政区划代码", "next": "跳转地址", "status": "状态",
-                "page": "页码", "county": "县", "indicator": "指标", "period": "期间"}  # fmt: skip
+                "page": "页码", "county": "县", "indicator": "指标", "period": "期间", "unit": "回放步长",
+                "step": "回放步", "order": "排序", "as_of": "查询日期", "format": "下载格式", "table": "表格",
+                "from": "起始时刻", "to": "截止时刻", "digest": "摘要", "username": "用户名",
+                "node": "得分节点"}  # fmt: skip
+# A rule of a URL's parameter in words (pydantic's error types); any other: 取值不符合要求.
+RULE_WORDS = {"int_parsing": "应为整数", "int_type": "应为整数", "greater_than_equal": "不能小于 {ge}",
+              "less_than_equal": "不能大于 {le}", "string_too_long": "不能超过 {max_length} 个字符",
+              "missing": "必须填写", "literal_error": "不是可选的取值"}  # fmt: skip
 
 
 def is_page(request: Request) -> bool:
@@ -38,6 +45,14 @@ def is_page(request: Request) -> bool:
         )
     wants_html = "text/html" in request.headers.get("accept", "")
     return wants_html and not request.url.path.startswith(NOT_PAGES)
+
+
+def _invalid_words(item: Any) -> str:
+    """One refused parameter in Chinese: its label (never its name in the URL) and the rule."""
+    name = str(item["loc"][-1])
+    label = FIELD_LABELS.get(name, "请求中的一项参数")
+    rule = RULE_WORDS.get(item.get("type", ""), "取值不符合要求")
+    return f"{label}：{rule.format(**(item.get('ctx') or {}))}"
 
 
 def error_page(request: Request, status: int, messages: list[str]) -> Response:
@@ -78,9 +93,7 @@ def install(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         if not is_page(request):
             return await _delegate(api_validation, request, error)
-        messages = [
-            f"{FIELD_LABELS.get(str(item['loc'][-1]), str(item['loc'][-1]))}：取值不符合要求" for item in error.errors()
-        ]
+        messages = [_invalid_words(item) for item in error.errors()]
         return error_page(request, 422, messages)
 
     async def http_error(request: Request, error: HTTPException) -> Response:

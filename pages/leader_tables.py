@@ -14,7 +14,7 @@ from typing import Any
 from domain.recorded_time import CHINA
 from domain.warnings import LEVEL_LABELS
 from pages.downloads import Table
-from pages.formats import day, moment, number
+from pages.formats import day, number
 from pages.reads_leader import CountyScores, LeaderRanking
 
 
@@ -25,7 +25,8 @@ def when(as_of: datetime | None) -> str:
     local = as_of.astimezone(CHINA)
     if local.time() == time.max:  # a date was asked for: the end of that Beijing day
         return f"截至 {day(local)}日终（记录时间）"
-    return f"截至 {moment(as_of)}（记录时间）"
+    fraction = f".{local.microsecond:06d}".rstrip("0") if local.microsecond else ""
+    return f"截至 {day(local)} {local:%H:%M:%S}{fraction}（记录时间）"  # to the second asked: 10:59:59, not 10:59
 
 
 def result_text(result: dict[str, Any] | None) -> str:
@@ -82,12 +83,13 @@ def grid_table(grid: dict[str, Any], as_of: datetime | None) -> Table:
 
 def scores_table(county: dict[str, Any], scores: CountyScores, as_of: datetime | None) -> Table:
     card = scores.card
-    headers = ["指标编号", "指标", "层级", "数值", "得分（分）", "计算得分（分）", "满分（分）", "调整情况"]
+    headers = ["指标编号", "指标", "层级", "数值", "单位", "得分（分）", "计算得分（分）", "满分（分）", "调整情况"]
     rows: list[list[Any]] = []
     for node in card["nodes"]:
-        rows.append([node["code"], node["name"], node["level"], node["value"], node["score"], node["computed"],
+        unit = scores.units.get(node["code"], "") if node["value"] is not None else ""
+        rows.append([node["code"], node["name"], node["level"], node["value"], unit, node["score"], node["computed"],
                      node["max"], node_mark(node)])  # fmt: skip
-    rows.append(["total", "总分", 0, None, card["total"], card["computed_total"], Decimal(100), total_mark(card)])
+    rows.append(["total", "总分", 0, None, "", card["total"], card["computed_total"], Decimal(100), total_mark(card)])
     return Table(f"{county['name']}{card['year']}年度各级指标得分（{when(as_of)}）", headers, rows)
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.access import Principal
-from domain.collection import beijing_date
+from domain.collection import beijing_date, judged_on
 from domain.commands import REGION_LABELS
 from domain.decimals import round2
 from domain.errors import InvalidCommand
@@ -31,6 +31,7 @@ from projections.progress import unavailable
 from projections.temporal import instant as from_micros
 from projections.temporal import micros
 from ruraleval.platform import Platform
+from ruraleval.replay import county_as_of
 
 # Now: the current scores, and the temporal model for the months and whose result stands.
 SERIES = (*SCORES, "score_history")
@@ -44,7 +45,8 @@ def as_of_instant(service: Platform, text: str | None) -> datetime | None:
         return parse_as_of(text.strip(), service.ledger.clock())
     except InvalidCommand as refused:  # the same rules as the API's, in the page's words
         problem = refused.problems[0]
-        message = "查询日期" + problem.message.removeprefix("as_of").lstrip()
+        words = problem.message.removeprefix("as_of").lstrip()
+        message = "查询日期" + (" " if words[:1].isascii() else "") + words  # 查询日期 2023-02-30 不是…
         raise InvalidCommand.of("as_of", problem.rule, message) from None
 
 
@@ -99,11 +101,8 @@ def ranking_as_of(
         marks = leader.result_marks(view, year, at_us)
         before = queries.rankings_as_of(view, year, since_us) if since_us is not None else None
     earlier = {row["county"]: row["rank"] for row in before} if before is not None else {}
-    visible = principal.readable_counties()
     rows = []
-    for row in found:
-        if (visible is not None and row["county"] not in visible) or (region is not None and row["region"] != region):
-            continue
+    for row in queries.in_scope(found, principal.readable_counties(), region):
         was = earlier.get(row["county"])
         rows.append(row | {"region_label": REGION_LABELS.get(row["region"], row["region"]),
                            "marks": marks.get(row["county"], []),
@@ -132,6 +131,14 @@ class Replay:
         if day is None:
             return len(self.days) - 1
         return next((index for index, step in enumerate(self.days) if step >= day), len(self.days) - 1)
+
+    def label_of(self, day: date | None) -> str:
+        """The slider's words for ``day``: its step's label if it is a step's day, else the day
+        itself (2020年1月1日), so the slider never names another day than the table shows."""
+        index = self.index_of(day)
+        if day is None or self.days[index] == day:
+            return self.labels()[index]
+        return f"{day.year}年{day.month}月{day.day}日"
 
 
 def replay(service: Platform, year: int, unit: str) -> Replay:
@@ -167,7 +174,7 @@ def warning_grid(
     """网格化预警 as the API's ``/warnings/grid`` answers it, judged on the Beijing day of
     ``instant`` (or today) with the facts standing then; only ``region``'s rows if given."""
     at_us = _settled(service, instant, WARNINGS, WARNINGS)
-    day = beijing_date(instant or service.ledger.clock())
+    day = judged_on(instant, service.ledger.clock())
     visible = principal.readable_counties()
     with service.reads.snapshot() as view:
         grid = monitoring.grid_by_region(view, year, day, at_us, visible)
@@ -186,6 +193,7 @@ class CountyScores:
     dimensions: list[dict[str, Any]]  # code, name of each dimension, in order
     comparison: list[dict[str, Any]]  # per dimension: the county, its region's mean and best, the maximum
     region_counties: int
+    units: dict[str, str] = field(default_factory=dict)  # indicator → its unit ("" when it has none)
 
 
 def county_scores(service: Platform, code: str, year: int, instant: datetime | None) -> CountyScores | None:
@@ -204,7 +212,15 @@ def county_scores(service: Platform, code: str, year: int, instant: datetime | N
     dims = [{"code": n["code"], "name": n["name"]} for n in card["nodes"] if n["level"] == 1]
     months = _months(service, history, dims, instant)
     comparison, counted = _comparison(card, everyone, dims)
-    return CountyScores(card, months, dims, comparison, counted)
+    return CountyScores(card, months, dims, comparison, counted, _units(service, code, year, instant))
+
+
+def _units(service: Platform, code: str, year: int, instant: datetime | None) -> dict[str, str]:
+    """Each indicator's unit (%, 元, 万人 …) as the county's scheme defined it at ``instant``:
+    the score models keep values, not units, so they are read from the county's own record."""
+    county = service.ledger.county(code) if instant is None else county_as_of(service.ledger, code, instant)
+    book = None if county is None else county.years.get(str(year))
+    return {} if book is None else {indicator: definition.unit for indicator, definition in book.indicators.items()}
 
 
 def _months(

@@ -65,6 +65,6 @@ def _workbook(request: Request, body: str) -> Response:
     tables = page_tables(body)
     if not tables:
         raise InvalidCommand.of(FORMAT, "known_format", "本页没有可下载的表格")
-    check_table(request, sorted(tables))
+    check_table(request, {name: tables[name].title for name in sorted(tables)})
     name = request.query_params.get(TABLE) or next(iter(tables))
-    return xlsx(tables[name])
+    return xlsx(tables[name], key=name)

@@ -279,6 +279,18 @@ def rank(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return entries
 
 
+def in_scope(
+    entries: Sequence[dict[str, Any]], visible: frozenset[str] | None, region: str | None
+) -> list[dict[str, Any]]:
+    """The ranked entries a reader is shown: its counties (``visible`` None: every county) of
+    ``region`` (None: every region). Ranks stay those among all counties."""
+    return [
+        entry
+        for entry in entries
+        if (visible is None or entry["county"] in visible) and (region is None or entry["region"] == region)
+    ]
+
+
 def _rank(ordered: list[dict[str, Any]], key: str) -> None:
     """Standard competition ranking on the two-place totals people see: 1, 2, 2, 4."""
     previous: Decimal | None = None

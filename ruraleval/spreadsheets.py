@@ -656,7 +656,23 @@ def _text_or_number(sheet: Worksheet, row: int, column: int, value: Any) -> None
 def _sheet_title(title: str) -> str:
     """Excel's rules for a sheet's name: at most 31 characters, none of ``[]:*?/\\``."""
     cleaned = re.sub(r"[\[\]:*?/\\]", "", title).strip() or "数据"
-    return cleaned[:31]
+    if len(cleaned) <= 31:
+        return cleaned
+    cut, opened = cleaned[:31], []
+    for index, char in enumerate(cleaned[:31]):  # brackets the cut would leave open
+        if char in "（(":
+            opened.append(index)
+        elif char in "）)" and opened:
+            opened.pop()
+    if not opened:
+        return cut
+    # The whole title stays in the first row: the sheet keeps what precedes the first bracket
+    # left open ("2023年度得分排名"), or, if that is nothing, closes the brackets it cut.
+    before = cut[: opened[0]].rstrip()
+    if before:
+        return before
+    closing = "".join("）" if cut[index] == "（" else ")" for index in reversed(opened))
+    return cut[: 31 - len(closing)] + closing
 
 
 # ---------------------------------------------------------------------------------------- shared

@@ -113,3 +113,62 @@ def test_the_grid_draws_its_heat_map_beside_its_table(page: Page) -> None:  # no
     photograph(page, "54-leader-grid")
     page.get_by_role("heading", name="热力图").evaluate("heading => heading.scrollIntoView()")
     photograph(page, "57-leader-grid-heatmap")
+
+
+TABLET = {"width": 768, "height": 1024}
+
+
+def test_on_a_tablet_every_column_shows_and_names_wrap_little(page: Page) -> None:  # noqa: F811
+    page.set_viewport_size(TABLET)
+    sign_in(page, "leader")
+    page.goto(f"/rankings?year={YEAR}")
+    table = page.locator(".ranking .table-scroll")
+    overflow = table.evaluate("box => box.scrollWidth - box.clientWidth")
+    header = page.get_by_role("columnheader", name="调整情况")
+    right = header.evaluate("cell => cell.getBoundingClientRect().right")
+    header.evaluate("cell => cell.scrollIntoView()")
+    photograph(page, "58-leader-ranking-tablet")
+    assert overflow <= 1 and right <= TABLET["width"], f"the ranking overflows by {overflow}px"
+    check_accessibility(page)
+
+    adjusted = next(county["code"] for county in api(page, "leader", "/api/v1/counties")
+                    if any(node["override"] for node in api(page, "leader", f"/api/v1/counties/{county['code']}/scores",
+                                                            year=str(YEAR))["nodes"]))  # fmt: skip
+    page.goto(f"/counties/{adjusted}?year={YEAR}")  # a county with 调整情况 beside its names
+    names = page.locator("section[aria-labelledby=scores-title] tbody th")
+    heights = names.evaluate_all(
+        "cells => cells.map(cell => { const words = document.createRange(); words.selectNodeContents(cell);"
+        " return words.getBoundingClientRect().height / parseFloat(getComputedStyle(cell).lineHeight); })"
+    )
+    assert max(heights) < 2.5, f"an indicator name wraps to {max(heights):.1f} lines"
+    page.locator("#scores-title").evaluate("heading => heading.scrollIntoView()")
+    check_accessibility(page)
+    photograph(page, "59-leader-county-tablet")
+
+
+def test_the_daily_replay_jumps_a_month_with_page_up_and_down(page: Page) -> None:  # noqa: F811
+    sign_in(page, "leader")
+    page.goto(f"/rankings?year={YEAR}&unit=day&as_of={YEAR}-06-15")
+    slider = page.get_by_label("记录时间（按日")
+    expect(page.locator("#replay-label")).to_have_text(f"{YEAR}年6月15日")
+    slider.focus()
+    with page.expect_response(lambda answer: "/rankings/replay" in answer.url):
+        page.keyboard.press("PageDown")
+    expect(page.locator("#replay-label")).to_have_text(f"{YEAR}年7月15日")
+    with page.expect_response(lambda answer: "/rankings/replay" in answer.url):
+        page.keyboard.press("PageUp")
+    expect(page.locator("#replay-label")).to_have_text(f"{YEAR}年6月15日")
+    expect(page).to_have_url(re.compile(rf"as_of={YEAR}-06-15"))
+
+
+def test_a_date_that_does_not_exist_is_refused_beside_the_date(page: Page) -> None:  # noqa: F811
+    sign_in(page, "leader")
+    answer = page.goto(f"/rankings?year={YEAR}&as_of={YEAR}-02-30")
+    assert answer is not None and answer.status == 422
+    field = page.get_by_label("查询日期")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    words = f"查询日期 {YEAR}-02-30 不是实际存在的日期：{YEAR}年2月只有 28 天"
+    expect(page.locator("#as_of-error")).to_have_text(words)
+    expect(page.get_by_role("alert")).to_contain_text("查询条件有误")
+    check_accessibility(page)
+    photograph(page, "60-leader-bad-date")

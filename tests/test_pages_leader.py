@@ -81,6 +81,21 @@ def test_filters_stay_in_the_url_and_in_the_form(leader: Site) -> None:
     assert "截至 2023年12月31日日终" in page  # the caption says which day the figures are of
 
 
+def test_the_api_ranking_lists_one_region_as_the_page_does(leader: Site) -> None:
+    every = api(leader, "leader", "/api/v1/rankings", year=YEAR)
+    east = api(leader, "leader", "/api/v1/rankings", year=YEAR, region="east")
+    expected = [entry for entry in every["counties"] if entry["region"] == "east"]
+    assert east["region"] == "east" and east["counties"] == expected and 0 < len(expected) < len(every["counties"])
+    assert set(east["regions"]) == {"east"}  # ranks stay those among all counties
+    assert set(ranking_rows(leader.client.get(f"/rankings?year={YEAR}&region=east").text)) == {
+        entry["county"] for entry in expected
+    }
+    token = leader.client.post("/api/v1/auth/token", data={"username": "leader", "password": PASSWORDS["leader"]})
+    refused = leader.client.get("/api/v1/rankings", params={"year": YEAR, "region": "north"},
+                                headers={"Authorization": f"Bearer {token.json()['access_token']}"})  # fmt: skip
+    assert refused.status_code == 422 and "region" in refused.text
+
+
 def test_the_ranking_shows_totals_grades_and_both_ranks_as_the_api(leader: Site) -> None:
     expected = api(leader, "leader", "/api/v1/rankings", year=YEAR)["counties"]
     rows = ranking_rows(leader.client.get(f"/rankings?year={YEAR}").text)
@@ -125,8 +140,6 @@ def cells_of_api(grid: dict[str, Any]) -> dict[tuple[str, str], int]:
 def test_the_heat_map_and_its_table_count_what_the_api_grid_counts(leader: Site) -> None:
     for query in ({"year": YEAR}, {"year": YEAR, "as_of": f"{YEAR}-09-30"}):
         expected = cells_of_api(api(leader, "leader", "/api/v1/warnings/grid", **query))
-        if "as_of" in query:  # the page judges deadlines on the day asked for: so does this API call
-            expected = cells_of_api(api(leader, "leader", "/api/v1/warnings/grid", **query, at=query["as_of"]))
         page = leader.client.get("/warnings/grid", params=query).text
         option = json.loads(html.unescape(re.search(r"data-chart='([^']+)'", page).group(1)))  # type: ignore[union-attr]
         columns = [label.split(" ")[0] for label in option["xAxis"]["data"]]
@@ -143,6 +156,21 @@ def test_the_heat_map_and_its_table_count_what_the_api_grid_counts(leader: Site)
         from_sheet = {(row[1], code): row[index] for row in rows[2:] for index, code in enumerate(headers)
                       if index >= 3 and index < len(headers) - 2}  # fmt: skip
         assert from_sheet == expected
+
+
+def test_the_api_grid_judges_deadlines_on_the_day_of_as_of_unless_told_otherwise(leader: Site) -> None:
+    day = f"{YEAR}-09-30"
+    by_default = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR, as_of=day)
+    assert by_default["at"] == day  # as the page: the warnings standing on that day
+    named = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR, as_of=day, at=day)
+    assert named["levels"] == by_default["levels"]
+    today = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR)["at"]
+    later = api(leader, "leader", "/api/v1/warnings/grid", year=YEAR, as_of=day, at=today)
+    assert later["at"] == today and later["levels"] != by_default["levels"]  # an explicit at still counts
+    listed = api(leader, "leader", "/api/v1/warnings", year=YEAR, as_of=day)
+    assert listed["at"] == day and listed["levels"] == by_default["levels"]
+    page = text_of(leader.client.get("/warnings/grid", params={"year": YEAR, "as_of": day}).text)
+    assert f"{by_default['levels']['red']} 红色预警" in page
 
 
 def test_as_of_before_a_correction_shows_the_earlier_total_and_rank(leader: Site) -> None:
@@ -184,6 +212,43 @@ def test_each_replay_step_is_the_ranking_as_of_that_day(leader: Site) -> None:
     assert len(json.loads(html.unescape(re.search(r"data-labels='([^']+)'", days).group(1)))) > 200  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("day", [date(2020, 1, 1), date(YEAR, 6, 15), date(YEAR, 6, 30)])
+def test_the_replay_slider_names_the_day_the_table_shows(leader: Site, day: date) -> None:
+    page = leader.client.get(f"/rankings?year={YEAR}&as_of={day.isoformat()}").text
+    labels = json.loads(html.unescape(re.search(r"data-labels='([^']+)'", page).group(1)))  # type: ignore[union-attr]
+    shown = re.search(r'<output id="replay-label"[^>]*>([^<]*)</output>', page).group(1)  # type: ignore[union-attr]
+    assert f"截至 {day.year}年{day.month}月{day.day}日日终" in page
+    month_end = f"{day.year}年{day.month}月"
+    expected = month_end if month_end in labels and (day + timedelta(days=1)).day == 1 else f"{month_end}{day.day}日"
+    assert shown == expected and f'aria-valuetext="{expected}"' in page
+
+
+def test_a_countys_values_show_the_units_of_its_scheme(leader: Site) -> None:
+    units = {item["code"]: item["unit"] for item in
+             api(leader, "leader", "/api/v1/counties/130425/indicators", year=YEAR)["indicators"]}  # fmt: skip
+    card = api(leader, "leader", "/api/v1/counties/130425/scores", year=YEAR)
+    valued = [node for node in card["nodes"] if node["value"] is not None and units.get(node["code"])]
+    assert valued, "the demo's county has values with units"
+    page = text_of(leader.client.get(f"/counties/130425?year={YEAR}").text)
+    for node in valued:
+        assert f"{node['code']} {node['name']} {Decimal(str(node['value'])):,.2f} {units[node['code']]}" in page
+    workbook = leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=scores").content
+    rows = list(load_workbook(io.BytesIO(workbook)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    unit_at = rows[1].index("单位")
+    assert rows[1][unit_at - 1] == "数值"
+    assert {row[0]: row[unit_at] for row in rows[2:] if row[0] in units and row[unit_at - 1] is not None} == {
+        node["code"]: units[node["code"]] for node in card["nodes"] if node["value"] is not None
+    }
+
+
+def test_an_instant_is_shown_to_the_second_asked(leader: Site) -> None:
+    instant = f"{YEAR}-06-30T10:59:59+08:00"
+    page = leader.client.get("/counties/130425", params={"year": YEAR, "as_of": instant}).text
+    assert f"截至 {YEAR}年6月30日 10:59:59（记录时间）" in page
+    ranking = leader.client.get("/rankings", params={"year": YEAR, "as_of": instant}).text
+    assert f"截至 {YEAR}年6月30日 10:59:59（记录时间）" in ranking
+
+
 def test_a_ranking_downloads_as_a_workbook_with_chinese_headers_and_name(leader: Site) -> None:
     expected = api(leader, "leader", "/api/v1/rankings", year=YEAR)["counties"]
     answer = leader.client.get(f"/rankings?year={YEAR}&format=xlsx")
@@ -191,6 +256,7 @@ def test_a_ranking_downloads_as_a_workbook_with_chinese_headers_and_name(leader:
     disposition = answer.headers["content-disposition"]
     name = unquote(disposition.split("filename*=UTF-8''")[1])
     assert disposition.startswith("attachment;") and name == f"{YEAR}年度得分排名（当前）.xlsx"
+    assert f'filename="ruraleval-ranking-{YEAR}.xlsx";' in disposition  # for clients ignoring filename*
     sheet = load_workbook(io.BytesIO(answer.content)).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
@@ -207,7 +273,19 @@ def test_each_table_of_a_county_downloads(leader: Site, table: str) -> None:
     answer = leader.client.get(html.unescape(link))
     rows = list(load_workbook(io.BytesIO(answer.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
     assert "大名县" in str(rows[0][0]) and len(rows) > 2
-    assert leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=nope").status_code == 422
+    refused = leader.client.get(f"/counties/130425?year={YEAR}&format=xlsx&table=nope")
+    assert refused.status_code == 422 and "本页可下载的表格为：“大名县" in refused.text  # by caption
+    assert not re.search(r"scores|months|compare", text_of(refused.text))
+
+
+def test_a_long_title_names_its_sheet_without_an_open_bracket(leader: Site) -> None:
+    answer = leader.client.get(f"/rankings?year={YEAR}&as_of={YEAR}-06-30&region=east&format=xlsx")
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert sheet is not None and len(sheet.title) <= 31
+    assert sheet.title.count("（") == sheet.title.count("）") and sheet.title == f"{YEAR}年度得分排名"
+    assert str(sheet["A1"].value).endswith("，东部）")  # the whole title stays in the first row
+    county = leader.client.get(f"/counties/130425?year={YEAR}&as_of={YEAR}-06-30&format=xlsx&table=months")
+    assert f'filename="ruraleval-130425-months-{YEAR}.xlsx"' in county.headers["content-disposition"]
 
 
 def test_formula_like_text_is_written_as_text() -> None:
@@ -245,19 +323,61 @@ def test_a_county_user_sees_only_its_own_county(site: Site) -> None:  # noqa: F8
 
 
 @pytest.mark.parametrize(
-    ("url", "words"),
+    ("url", "field", "words"),
     [
-        ("/rankings?as_of=2023-13-40", "查询日期应为日期"),
-        ("/rankings?as_of=2999-01-01", "查询日期不能晚于今天"),
-        ("/warnings/grid?region=north", "分区只能是东部、中部或西部"),
-        ("/rankings?format=pdf", "下载格式只能是 xlsx"),
-        ("/rankings/replay?unit=week", "unit"),
-        ("/counties/130425?as_of=yesterday", "查询日期"),
+        ("/rankings?as_of=2023-02-30", "as_of", "查询日期 2023-02-30 不是实际存在的日期：2023年2月只有 28 天"),
+        ("/rankings?as_of=hello", "as_of", "查询日期应为日期"),
+        ("/rankings?as_of=2999-01-01", "as_of", "查询日期不能晚于今天"),
+        ("/rankings?year=abc", "year", "年度应为 2000 至 2100 之间的年份"),
+        ("/rankings?region=north", "region", "分区只能是东部、中部或西部"),
+        ("/rankings?unit=week", "unit", "回放步长只能是按月或按日"),
+        ("/warnings/grid?region=north", "region", "分区只能是东部、中部或西部"),
+        ("/warnings/grid?as_of=2023-02-30", "as_of", "2023年2月只有 28 天"),
+        ("/counties/130425?as_of=yesterday", "as_of", "查询日期应为日期"),
+        ("/counties/130425?year=abc", "year", "年度应为"),
+        (f"/rankings?year={YEAR - 1}", "year", f"没有 {YEAR - 1} 年度的评估方案可查；可选年度："),
+        (f"/warnings/grid?year={YEAR + 8}", "year", f"没有 {YEAR + 8} 年度的评估方案可查"),
+        (f"/counties/130425?year={YEAR - 1}", "year", "可选年度："),
     ],
 )
-def test_bad_filters_answer_a_page_naming_the_field(leader: Site, url: str, words: str) -> None:
+def test_a_bad_filter_shows_the_page_again_with_the_message_beside_its_field(
+    leader: Site, url: str, field: str, words: str
+) -> None:
     answer = leader.client.get(url)
+    page = answer.text
+    assert answer.status_code == 422 and '<form method="get"' in page and 'role="alert"' in page
+    beside = re.search(rf'<p class="field__error" id="{field}-error">([^<]*)</p>', page)
+    assert beside is not None and words in html.unescape(beside.group(1)), page
+    assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page) or re.search(
+        rf'aria-invalid="true"[^>]*id="{field}"', page
+    )
+    assert "<table" not in page  # no figures shown for filters other than those asked
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [("/rankings?format=pdf", "下载格式只能是 xlsx"), ("/rankings/replay?unit=week", "回放步长只能是按月或按日"),
+     (f"/rankings/replay?year={YEAR - 1}", f"没有 {YEAR - 1} 年度的评估方案可查"),
+     ("/rankings/replay?step=abc", "回放步：应为整数"), ("/rankings/replay?step=-1", "回放步：不能小于 0"),
+     ("/audit/counties/130425/history?order=up", "排序：不是可选的取值")],
+)
+def test_bad_parameters_without_a_field_answer_a_page_naming_them(site: Site, url: str, words: str) -> None:  # noqa: F811
+    site.sign_in("auditor" if url.startswith("/audit") else "leader")
+    answer = site.client.get(url)
     assert answer.status_code == 422 and words in answer.text and "<html" in answer.text
+    assert not re.search(r"\b(unit|step|order|table)\b", text_of(answer.text))  # no name of the URL's
+
+
+def test_a_year_in_full_width_digits_is_read_as_the_api_reads_it(leader: Site) -> None:
+    wide = "".join(chr(ord(digit) + 0xFEE0) for digit in str(YEAR))  # ２０２３
+    expected = api(leader, "leader", "/api/v1/rankings", year=wide)["counties"]
+    for url in (f"/rankings?year={wide}", f"/warnings/grid?year={wide}", f"/counties/130425?year={wide}"):
+        answer = leader.client.get(url)
+        assert answer.status_code == 200 and f'<option value="{YEAR}" selected>' in answer.text, url
+    assert set(ranking_rows(leader.client.get(f"/rankings?year={wide}").text)) == {e["county"] for e in expected}
+    arabic = "".join(chr(ord(digit) - ord("0") + 0x0660) for digit in str(YEAR))  # ٢٠٢٣
+    refused = leader.client.get(f"/rankings?year={arabic}")
+    assert refused.status_code == 422 and "含有 0–9 以外的数字字符" in refused.text
 
 
 def test_an_empty_filter_means_all(leader: Site) -> None:

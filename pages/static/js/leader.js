@@ -46,6 +46,32 @@
       label(event.target);
     }
   });
+  // The daily replay has hundreds of steps: PageUp / PageDown jump to the same day of the month
+  // before / after (the arrow keys still move one day).
+  var DAY = /^(\d+)年(\d+)月(\d+)日$/;
+  document.addEventListener("keydown", function (event) {
+    var slider = event.target;
+    if (!(slider.matches && slider.matches("input[data-labels]")) ||
+        (event.key !== "PageUp" && event.key !== "PageDown")) {
+      return;
+    }
+    var labels = JSON.parse(slider.getAttribute("data-labels") || "[]");
+    var now = DAY.exec(labels[Number(slider.value)] || "");
+    if (!now) {
+      return; // month steps: the browser's own PageUp / PageDown
+    }
+    event.preventDefault();
+    var year = Number(now[1]), month = Number(now[2]) - 1, day = Number(now[3]);
+    var target = month + (event.key === "PageDown" ? 1 : -1);
+    var last = new Date(Date.UTC(year, target + 1, 0)).getUTCDate();
+    var days = (Date.UTC(year, target, Math.min(day, last)) - Date.UTC(year, month, day)) / 86400000;
+    var next = Math.max(Number(slider.min), Math.min(Number(slider.max), Number(slider.value) + days));
+    if (next !== Number(slider.value)) {
+      slider.value = next;
+      label(slider);
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  });
   // 自动播放: one step forward every 1.5 s (each step an htmx read), until the end or pressed again.
   var playing = null;
   function stop(button) {
