@@ -167,6 +167,23 @@ def test_verification_says_in_words_that_the_chains_are_intact_and_checks_a_dige
     assert malformed.status_code == 422 and 'id="expected-error">摘要格式不正确' in malformed.text
 
 
+def test_a_digest_in_capitals_not_yet_recorded_or_not_matching_is_not_called_tampering(site: Site) -> None:
+    site.sign_in("auditor")
+    prefix, position, hashed = digest(site.platform.ledger).split("-")
+    upper = text_of(site.client.get("/audit/chains", params={"digest": f"{prefix}-{position}-{hashed.upper()}"}).text)
+    assert "与您提供的摘要一致" in upper and "处问题" not in upper
+    beyond = site.platform.ledger.head() + 1000
+    unrecorded = site.client.get("/audit/chains", params={"digest": f"{prefix}-{beyond}-{'0' * 64}"})
+    assert unrecorded.status_code == 422
+    assert re.search(rf'id="expected-error">该摘要所记位置为第 {beyond} 条记录.*尚未记录', unrecorded.text)
+    assert "已被改动、删除或重排" not in text_of(unrecorded.text).split("该摘要所记位置")[0]
+    other = "0" * 64 if hashed != "0" * 64 else "1" * 64
+    differs = site.client.get("/audit/chains", params={"digest": f"{prefix}-{position}-{other}"})
+    shown = text_of(differs.text)
+    assert differs.status_code == 200 and "摘要不符：各县哈希链本身完整" in shown
+    assert "处问题" not in shown and "全部县" not in shown and 'data-table="problems"' not in differs.text
+
+
 def test_the_organisation_record_shows_who_granted_what_and_no_secret(site: Site) -> None:
     site.sign_in("auditor")
     answer = site.client.get("/audit/organisation", params={"username": "dept.130425"})
