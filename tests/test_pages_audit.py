@@ -184,6 +184,27 @@ def test_a_digest_in_capitals_not_yet_recorded_or_not_matching_is_not_called_tam
     assert "处问题" not in shown and "全部县" not in shown and 'data-table="problems"' not in differs.text
 
 
+def test_odd_audit_parameters_are_refused_beside_their_fields_in_chinese(site: Site) -> None:
+    """No parameter's English name (order, digest, from, to) reaches the auditor."""
+    site.sign_in("auditor")
+    order = site.client.get("/audit/counties/130425/history", params={"order": "sideways"})
+    assert order.status_code == 422
+    assert re.search(r'id="order-error">排列顺序只能是“从早到晚”或“最新的在前”', order.text)
+    long_from = site.client.get("/audit/counties/130425/changes", params={"from": "2" * 60, "to": "2024-01-01"})
+    assert long_from.status_code == 422 and 'id="instant-from-error">起始时刻过长' in long_from.text
+    long_digest = site.client.get("/audit/chains", params={"digest": "a" * 300})
+    assert long_digest.status_code == 422 and 'id="expected-error">摘要格式不正确' in long_digest.text
+    for url, params in (("/audit/organisation", {"username": "u" * 200}), ("/audit", {"county": "c" * 200})):
+        assert site.client.get(url, params=params).status_code == 200
+    for answer in (order, long_from, long_digest):
+        shown = text_of(answer.text)
+        assert "取值不符合要求" not in shown and not re.search(r"\b(order|digest|from|to)\b", shown), shown
+    same = {"from": "2024-01-12T10:00:00+08:00", "to": "2024-01-12T02:00:00Z"}  # one instant written two ways
+    for params in (same, {"from": "2024-01-12", "to": "2024-01-12"}):
+        answer = site.client.get("/audit/counties/130425/changes", params=params)
+        assert answer.status_code == 422 and 'id="instant-to-error">截止时刻须晚于起始时刻' in answer.text
+
+
 def test_the_organisation_record_shows_who_granted_what_and_no_secret(site: Site) -> None:
     site.sign_in("auditor")
     answer = site.client.get("/audit/organisation", params={"username": "dept.130425"})
