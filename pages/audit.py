@@ -10,7 +10,7 @@ a view can be shared; they are shown in Beijing time.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -23,7 +23,7 @@ from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.inputs import county_code_refusal, normalise
 from domain.recorded_time import CHINA, parse_as_of
 from pages import reads, reads_audit
-from pages.formats import day
+from pages.formats import day, moment
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
 from projections.temporal import TOTAL
@@ -146,7 +146,16 @@ async def county_changes(
     await reads_audit.settle(service, instants["to"], reads_audit.TIMELINE)
     found = await run_in_threadpool(reads_audit.changes_between, service, meta, chosen, instants["from"],
                                     instants["to"])  # fmt: skip
-    return page(request, "audit/changes.html", context | {"found": found})
+    return page(request, "audit/changes.html", context | {"found": found, "instant_words": _instant_words})
+
+
+def _instant_words(instant: datetime) -> str:
+    """An instant compared to the second: a date's end of day as 日终, seconds when there are some
+    (10:59:59 is not 10:59, and what happened between them may be the point)."""
+    local = instant.astimezone(CHINA)
+    if local.time() == time.max:
+        return f"{day(local)}日终"
+    return moment(local) + (f":{local:%S}" if local.second or local.microsecond else "")
 
 
 def _suggestions(code: str, year: int, now: datetime) -> list[tuple[str, str]]:

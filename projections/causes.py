@@ -4,7 +4,8 @@ A cause is stored with each row of the score history and answered as JSON, so it
 Python object: an indicator definition becomes its document (``indicator_document``), a
 scheme its id, name and year, a Decimal the decimal string people write (``61.5``, never
 ``Decimal('61.50')`` nor ``6.15E+1``), an instant its ISO text. ``describe`` puts a cause
-into Chinese words for the command line.
+into Chinese words for the command line and the auditor's pages: its amounts to two places,
+with their unit (a value in its indicator's, a score or points in 分).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from domain.commands import AUTHORITY_LABELS
@@ -84,6 +85,10 @@ FIELD_LABELS = {
     "children": "变动的下级节点",
 }
 _NOT_DETAILS = ("event", "label", "version", "actor", "reason")
+# Amounts shown to two places: a value in its indicator's unit, a score and points in 分.
+VALUE_AMOUNTS = ("value", "previous")
+SCORE_AMOUNTS = ("score", "points")
+CENT = Decimal("0.01")
 METHOD_LABELS = {"attainment": "达成率法", "threshold": "阈值分档法", "manual": "人工评分"}
 KIND_LABELS = {"common": "共性指标", "specific": "个性指标", "satisfaction": "认可度指标", "bonus_penalty": "加减分项"}
 
@@ -131,16 +136,31 @@ def cause_of(event: Any) -> dict[str, Any]:
     return cause
 
 
-def describe(cause: Mapping[str, Any]) -> str:
-    """The data of a cause in words, in FIELD_LABELS' order: ``指标 1.2；期间 2023-05；数值 61.5``."""
+def describe(cause: Mapping[str, Any], units: Mapping[str, str] | None = None) -> str:
+    """The data of a cause in words, in FIELD_LABELS' order: ``指标 1.2；期间 2023-05；数值 61.50 万元``
+    (``units``: each indicator's unit by its code, when the caller knows them)."""
     order = {key: index for index, key in enumerate(FIELD_LABELS)}
+    unit = (units or {}).get(str(cause.get("indicator") or ""), "")
     parts = []
     for key in sorted(cause, key=lambda key: (order.get(key, len(order)), key)):
         value = cause[key]
         if key in _NOT_DETAILS or value is None or value == "" or value == [] or value == {}:
             continue
-        parts.append(f"{FIELD_LABELS.get(key, key)} {_words(key, value)}")
+        if (key in VALUE_AMOUNTS or key in SCORE_AMOUNTS) and not isinstance(value, Mapping | list):
+            words = amount(value, unit if key in VALUE_AMOUNTS else "分")
+        else:
+            words = _words(key, value)
+        parts.append(f"{FIELD_LABELS.get(key, key)} {words}")
     return "；".join(parts)
+
+
+def amount(value: Any, unit: str = "") -> str:
+    """A decimal amount to two places (``41.3`` → ``41.30``), with its unit if known."""
+    try:
+        shown = f"{Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    except (InvalidOperation, ValueError):  # not a finite decimal: as it was written
+        return str(value)
+    return f"{shown} {unit}" if unit else shown
 
 
 def _words(key: str, value: Any) -> str:

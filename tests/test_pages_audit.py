@@ -90,6 +90,29 @@ def test_the_auditor_finds_the_correction_and_its_reason_on_the_node_timeline(si
     assert f"{value:,.2f}" in shown
 
 
+def test_values_carry_their_unit_and_amounts_in_details_two_places(site: Site) -> None:
+    correction = correction_with_reason(site.platform)
+    code, indicator = correction["county"], correction["payload"]["indicator"]
+    unit = site.platform.ledger.county(code).years[str(YEAR)].indicators[indicator].unit
+    assert unit, "the scheme defines the corrected indicator's unit"
+    value = f"{Decimal(correction['payload']['value']).quantize(Decimal('0.01')):,.2f} {unit}"
+    site.sign_in("auditor")
+    timeline = site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR, "node": indicator}).text
+    assert f"→ {value}" in text_of(timeline)  # 数值 previous → corrected, both with the unit
+    moment = datetime.fromisoformat(correction["recorded_at"])
+    changes = site.client.get(f"/audit/counties/{code}/changes", params={
+        "year": YEAR, "from": (moment - timedelta(seconds=1)).isoformat(), "to": moment.isoformat()}).text  # fmt: skip
+    row = re.search(rf'node={re.escape(indicator)}".*?</tr>', changes, re.S)
+    assert row and f"<td>{unit}</td>" in row.group(0)
+    assert f"数值 {value}" in text_of(changes)
+    for page_text in (text_of(timeline), text_of(changes)):
+        amounts = re.findall(r"(?:得分|分值|原值|数值) (-?[\d,]+(?:\.\d+)?)", page_text)
+        assert amounts and all(re.fullmatch(r"-?[\d,]+\.\d\d", amount) for amount in amounts), amounts
+    exact = site.client.get(f"/audit/counties/{code}/changes",
+                            params={"year": YEAR, "from": "2024-01-01", "to": "2024-01-12T10:59:59+08:00"})  # fmt: skip
+    assert "到 2024年1月12日 10:59:59" in text_of(exact.text) and "从 2024年1月1日日终" in text_of(exact.text)
+
+
 def test_the_total_timeline_lists_every_change_of_the_score_in_order(site: Site) -> None:
     code = "130425"
     with site.platform.reads.snapshot() as view:
