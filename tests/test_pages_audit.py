@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain.errors import InvalidCommand
 from domain.scheme_reading import parse_scheme
+from pages.page_tables import page_tables
 from projections import queries
 from projections.temporal import TOTAL, micros
 from ruraleval.audit import digest, verify
@@ -120,6 +121,8 @@ def test_the_total_timeline_lists_every_change_of_the_score_in_order(site: Site)
     site.sign_in("auditor")
     shown = text_of(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR}).text)
     assert f"时间线（共 {len(changes)} 项" in shown
+    listed = page_tables(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR}).text)
+    assert len(listed["timeline"].rows) == len(changes)  # the same entries as a table, to download
     last = changes[-1]
     assert f"{last['before']:,.2f} → {last['after']:,.2f} 分" in shown
     latest = text_of(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR, "order": "desc"}).text)
