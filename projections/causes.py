@@ -90,6 +90,11 @@ VALUE_AMOUNTS = ("value", "previous")
 SCORE_AMOUNTS = ("score", "points")
 CENT = Decimal("0.01")
 METHOD_LABELS = {"attainment": "达成率法", "threshold": "阈值分档法", "manual": "人工评分"}
+# The fields of a definition or a proposal's change, when one is shown as a mapping.
+MAPPING_LABELS = {"name": "名称", "unit": "单位", "weight": "权重", "target": "目标", "baseline": "基期",
+                  "method": "评分方法", "direction": "方向", "frequency": "报送频次", "range": "有效范围",
+                  "aggregate": "汇总方式", "retired": "停用", "parent": "上级指标", "weights": "权重",
+                  "sibling_weights": "同级权重", "code": "编号", "kind": "类别", "type": "方法"}  # fmt: skip
 KIND_LABELS = {"common": "共性指标", "specific": "个性指标", "satisfaction": "认可度指标", "bonus_penalty": "加减分项"}
 
 
@@ -164,7 +169,7 @@ def amount(value: Any, unit: str = "") -> str:
 
 
 def _words(key: str, value: Any) -> str:
-    if key == "definition" and isinstance(value, Mapping):
+    if key in ("definition", "indicator") and isinstance(value, Mapping):  # an event's stored definition
         return _definition_words(value)
     if key == "authority" and value in AUTHORITY_LABELS:
         return AUTHORITY_LABELS[value]
@@ -174,15 +179,38 @@ def _words(key: str, value: Any) -> str:
         return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
     if key == "kind" and value in PROPOSAL_KINDS:
         return PROPOSAL_KINDS[value]
-    if key == "change" and isinstance(value, Mapping) and value.get("name"):
-        return _proposed_indicator_words(value)
-    if isinstance(value, Mapping):
-        return "、".join(f"{item}={_words(item, entry)}" for item, entry in value.items()) or "无"
+    if key == "change" and isinstance(value, Mapping):
+        return _change_words(value)
+    if isinstance(value, Mapping):  # fields by their label; codes (of weights) as "3.1 为 6"
+        return "、".join(_entry_words(str(item), entry) for item, entry in value.items()) or "无"
     if isinstance(value, list):
         return "、".join(_words(key, item) for item in value)
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def _entry_words(item: str, entry: Any) -> str:
+    if item in MAPPING_LABELS:
+        return f"{MAPPING_LABELS[item]} {_words(item, entry)}"
+    return f"{item} 为 {_words(item, entry)}"
+
+
+def _change_words(change: Mapping[str, Any]) -> str:
+    """A proposal's change in words, by its shape: a new indicator, weights, or an indicator's code."""
+    if isinstance(change.get("indicator"), Mapping):
+        extra = {"sibling_weights": change["sibling_weights"]} if change.get("sibling_weights") else {}
+        return _proposed_indicator_words({**change["indicator"], **extra})
+    if change.get("name"):
+        return _proposed_indicator_words(change)
+    if isinstance(change.get("weights"), Mapping):
+        where = f"“{change['parent']}”下" if change.get("parent") else "一级指标"
+        return f"{where}的权重 {_words('weights', change['weights'])}"
+    if change.get("code") and change.get("changes"):
+        return f"指标 {change['code']}：{_words('changes', change['changes'])}"
+    if change.get("code"):
+        return f"指标 {change['code']}"
+    return _words("", dict(change))
 
 
 def _proposed_indicator_words(change: Mapping[str, Any]) -> str:

@@ -114,6 +114,16 @@ def test_values_carry_their_unit_and_amounts_in_details_two_places(site: Site) -
     assert "到 2024年1月12日 10:59:59" in text_of(exact.text) and "从 2024年1月1日日终" in text_of(exact.text)
 
 
+def test_event_details_are_words_never_key_equals_value(site: Site) -> None:
+    """Revised definitions, proposals and weights in the year's events, as the auditor reads them."""
+    site.sign_in("auditor")
+    answer = site.client.get("/audit/counties/130425/changes", params={"year": YEAR, "from": f"{YEAR}-01-01",
+                                                                      "to": f"{YEAR + 1}-12-31"})  # fmt: skip
+    details = [row[-1] for row in page_tables(answer.text)["events"].rows if isinstance(row[-1], str)]
+    assert any("权重" in words for words in details), "the demo adjusts or proposes weights"
+    assert not [words for words in details if "=" in words or re.search(r"\b[a-z_]{3,}\b", words)]
+
+
 def test_the_total_timeline_lists_every_change_of_the_score_in_order(site: Site) -> None:
     code = "130425"
     with site.platform.reads.snapshot() as view:
