@@ -212,6 +212,7 @@ def test_a_digest_in_capitals_not_yet_recorded_or_not_matching_is_not_called_tam
     unrecorded = site.client.get("/audit/chains", params={"digest": f"{prefix}-{beyond}-{'0' * 64}"})
     assert unrecorded.status_code == 422
     assert re.search(rf'id="expected-error">该摘要所记位置为第 {beyond} 条记录.*尚未记录', unrecorded.text)
+    assert "哈希链完整" in text_of(unrecorded.text)  # the chains themselves, checked without the digest
     assert "已被改动、删除或重排" not in text_of(unrecorded.text).split("该摘要所记位置")[0]
     other = "0" * 64 if hashed != "0" * 64 else "1" * 64
     differs = site.client.get("/audit/chains", params={"digest": f"{prefix}-{position}-{other}"})
