@@ -11,7 +11,7 @@ from api.context import one_hop, platform
 from api.models import DigestOut, VerificationOut
 from domain.access import Action
 from domain.errors import InvalidCommand
-from ruraleval.audit import InvalidDigest, digest, verify
+from ruraleval.audit import DigestNotRecorded, InvalidDigest, digest, verify
 from ruraleval.platform import Platform
 
 router = APIRouter(
@@ -29,6 +29,8 @@ def verify_chains(
 ) -> VerificationOut:
     try:
         result = verify(service.ledger, expected)
+    except DigestNotRecorded as error:
+        raise InvalidCommand.of("digest", "digest_not_recorded", str(error)) from None
     except InvalidDigest as error:
         raise InvalidCommand.of("digest", "digest_format", str(error)) from None
     return VerificationOut(**asdict(result))

@@ -10,8 +10,8 @@ a view can be shared; they are shown in Beijing time.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Literal
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,7 +23,7 @@ from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.inputs import county_code_refusal, normalise
 from domain.recorded_time import CHINA, parse_as_of
 from pages import reads, reads_audit
-from pages.formats import day
+from pages.formats import day, moment
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
 from projections.temporal import TOTAL
@@ -32,10 +32,16 @@ from ruraleval.audit import InvalidDigest
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
 YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
-Text = Annotated[str | None, Query(max_length=100)]
+# No length rule of FastAPI's here: its refusal would name the parameter in English; a text is
+# cut to TEXT_LIMIT before use, and an instant or a digest too long is refused beside its field.
+Text = Annotated[str | None, Query()]
+TEXT_LIMIT = 100
+ORDER_LABELS = {"asc": "从早到晚", "desc": "最新的在前"}
 # A time without its offset, as a browser's date-and-time field sends it: Beijing time.
 LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
 INSTANT_LABELS = {"from": "起始时刻", "to": "截止时刻"}
+INSTANT_LIMIT = 40
+DIGEST_LIMIT = 200
 
 
 def _county(request: Request, who: Viewer, code: str) -> dict[str, Any]:
@@ -65,10 +71,10 @@ def audit_home(request: Request, who: Signed, county: Text = None) -> Response:
     service = platform_of(request)
     counties = reads.counties(service, who.principal)
     if county:
-        code = normalise(county)
+        code = normalise(county[:TEXT_LIMIT])
         if any(row["code"] == code for row in counties):
             return RedirectResponse(f"/audit/counties/{code}/history", status_code=303)
-    return page(request, "audit/home.html", {"counties": counties, "chosen": county or ""})
+    return page(request, "audit/home.html", {"counties": counties, "chosen": (county or "")[:TEXT_LIMIT]})
 
 
 @router.get("/audit/counties/{code}/history", response_class=HTMLResponse)
@@ -78,17 +84,22 @@ def score_timeline(
     who: Signed,
     year: YearParam = None,
     node: Text = None,
-    order: Literal["asc", "desc"] = "asc",
+    order: Text = None,
 ) -> Response:
     meta = _county(request, who, code)
     chosen = _year(meta, year)
-    shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node) if node else TOTAL)
+    shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node[:TEXT_LIMIT]) if node else TOTAL)
     if shown is None:
         raise NotFound.of("node", "known_node", f"{chosen} 年度没有得分节点“{(node or '')[:20]}”")
+    errors, order = {}, normalise(order[:TEXT_LIMIT]) if order else "asc"
+    if order not in ORDER_LABELS:
+        errors["order"] = "排列顺序只能是" + "或".join(f"“{label}”" for label in ORDER_LABELS.values())
+        order = "asc"
     if order == "desc":
         shown.entries.reverse()
     return page(request, "audit/history.html", {"timeline": shown, "years": _years(meta), "order": order,
-                                                "changes_link": _changes_link})  # fmt: skip
+                                                "errors": errors, "changes_link": _changes_link},
+                status=422 if errors else 200)  # fmt: skip
 
 
 def _years(meta: dict[str, Any]) -> list[int]:
@@ -110,8 +121,8 @@ async def county_changes(
     code: str,
     who: Signed,
     year: YearParam = None,
-    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    end: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+    start: Annotated[str | None, Query(alias="from")] = None,
+    end: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:
     meta = await run_in_threadpool(_county, request, who, code)
     chosen = _year(meta, year)
@@ -135,7 +146,16 @@ async def county_changes(
     await reads_audit.settle(service, instants["to"], reads_audit.TIMELINE)
     found = await run_in_threadpool(reads_audit.changes_between, service, meta, chosen, instants["from"],
                                     instants["to"])  # fmt: skip
-    return page(request, "audit/changes.html", context | {"found": found})
+    return page(request, "audit/changes.html", context | {"found": found, "instant_words": _instant_words})
+
+
+def _instant_words(instant: datetime) -> str:
+    """An instant compared to the second: a date's end of day as 日终, seconds when there are some
+    (10:59:59 is not 10:59, and what happened between them may be the point)."""
+    local = instant.astimezone(CHINA)
+    if local.time() == time.max:
+        return f"{day(local)}日终"
+    return moment(local) + (f":{local:%S}" if local.second or local.microsecond else "")
 
 
 def _suggestions(code: str, year: int, now: datetime) -> list[tuple[str, str]]:
@@ -159,6 +179,9 @@ def _instant(text: str, now: datetime, name: str) -> datetime:
     value = normalise(text)
     if not value:
         raise InvalidCommand.of(name, "required", f"请填写{label}")
+    if len(value) > INSTANT_LIMIT:
+        words = f"{label}过长：应为日期（如 2024-01-15）或带时区的时刻，不超过 {INSTANT_LIMIT} 个字符"
+        raise InvalidCommand.of(name, "too_long", words)
     if LOCAL_TIME.match(value):
         value += "+08:00"
     return parse_as_of(value, now, label)
@@ -166,15 +189,16 @@ def _instant(text: str, now: datetime, name: str) -> datetime:
 
 @router.get("/audit/chains", response_class=HTMLResponse)
 async def chains(
-    request: Request, who: Signed, expected: Annotated[str | None, Query(alias="digest", max_length=200)] = None
+    request: Request, who: Signed, expected: Annotated[str | None, Query(alias="digest")] = None
 ) -> Response:
     require(who, Action.READ_AUDIT)
     service = platform_of(request)
-    written = normalise(expected) if expected else None
+    written = normalise(expected[:DIGEST_LIMIT]) if expected else None  # a longer one is malformed anyway
     try:
         found = await run_in_threadpool(reads_audit.chains, service, written or None)
-    except InvalidDigest as error:
-        context = {"found": None, "digest_error": str(error), "expected": written}
+    except InvalidDigest as error:  # refused before any chain was walked: the chains are still checked and shown
+        found = await run_in_threadpool(reads_audit.chains, service, None)
+        context = {"found": found, "digest_error": str(error), "expected": written}
         return page(request, "audit/chains.html", context, status=422)
     return page(request, "audit/chains.html", {"found": found, "digest_error": None, "expected": written})
 
@@ -183,7 +207,7 @@ async def chains(
 def organisation_record(request: Request, who: Signed, username: Text = None) -> Response:
     require(who, Action.READ_AUDIT)
     service = platform_of(request)
-    chosen = normalise(username) if username else None
+    chosen = normalise(username[:TEXT_LIMIT]) if username else None
     rows = reads_audit.organisation_record(service, chosen or None)
     users = sorted(reads_audit.organisation(service).users)
     return page(request, "audit/organisation.html", {"rows": rows, "users": users, "chosen": chosen or ""})

@@ -82,10 +82,11 @@ def timeline(service: Platform, meta: dict[str, Any], year: int, node: str) -> T
     if node not in named:
         return None
     names = _names(service.organisation.current())
-    entries = [_moved(change, named, names) for change in moves]
+    units = indicator_units(service, code, year)
+    entries = [_moved(change, named, names, units) for change in moves]
     seen = {entry["version"] for entry in entries}
     entries += [
-        _unmoved(row, names)
+        _unmoved(row, names, units)
         for row in data
         if row["payload"].get("indicator") == node
         and str(row["payload"].get("period", "")).startswith(str(year))
@@ -95,9 +96,17 @@ def timeline(service: Platform, meta: dict[str, Any], year: int, node: str) -> T
     return Timeline(meta, year, node, named[node], nodes, entries)
 
 
-def _moved(change: dict[str, Any], named: dict[str, str], names: dict[str, str]) -> dict[str, Any]:
+def indicator_units(service: Platform, code: str, year: int) -> dict[str, str]:
+    """Each indicator's unit by its code, as the county's scheme of the year defines it now."""
+    book = service.ledger.county(code).years.get(str(year))
+    return {key: node.unit for key, node in book.indicators.items() if node.unit} if book else {}
+
+
+def _moved(change: dict[str, Any], named: dict[str, str], names: dict[str, str],
+           units: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     cause = change["cause"]
     standing = change["standing"]
+    shown = {key: cause[key] for key in cause if key in CAUSE_FIELDS and key not in ("value", "previous")}
     return {
         "recorded_at": change["recorded_at"],
         "version": int(cause.get("version", 0)),
@@ -116,11 +125,12 @@ def _moved(change: dict[str, Any], named: dict[str, str], names: dict[str, str])
         "standing": standing,
         "standing_label": _standing_words(standing),
         "revoked": change["revoked"],
-        "details": describe({key: cause[key] for key in cause if key in CAUSE_FIELDS and key != "value"}),
+        "unit": units.get(str(cause.get("indicator") or ""), ""),
+        "details": describe(shown, units),  # the value and the one it replaced are shown beside, with their unit
     }
 
 
-def _unmoved(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+def _unmoved(row: dict[str, Any], names: dict[str, str], units: dict[str, str]) -> dict[str, Any]:
     payload = row["payload"]
     return {
         "recorded_at": row["recorded_at"],
@@ -140,6 +150,7 @@ def _unmoved(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         "standing": None,
         "standing_label": "得分未变（该期数值不计入年度值，或计入后得分相同）",
         "revoked": None,
+        "unit": units.get(str(payload.get("indicator") or ""), ""),
         "details": "",
     }
 
@@ -189,14 +200,18 @@ def changes_between(service: Platform, meta: dict[str, Any], year: int, start: d
         after = queries.scorecard_as_of(view, meta["code"], year, high)
         total, rows = queries.county_events(view, _stream(view, meta["code"]), (), low + 1, high, 0, MOST_EVENTS)
     names = _names(service.organisation.current())
-    found = Changes(meta, year, start, end, _differing(before, after), [_event(row, names) for row in rows], total)
+    units = indicator_units(service, meta["code"], year)
+    events = [_event(row, names, units) for row in rows]
+    found = Changes(meta, year, start, end, _differing(before, after, units), events, total)
     found.total_before = before["total"] if before else None
     found.total_after = after["total"] if after else None
     found.known_before, found.known_after = before is not None, after is not None
     return found
 
 
-def _differing(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _differing(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, units: dict[str, str]
+) -> list[dict[str, Any]]:
     def nodes(card: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         if card is None:
             return {}
@@ -214,7 +229,7 @@ def _differing(before: dict[str, Any] | None, after: dict[str, Any] | None) -> l
             continue
         shown = b or a or {}
         differing.append({
-            "code": code, "name": shown.get("name", ""), "level": shown.get("level", 0),
+            "code": code, "name": shown.get("name", ""), "level": shown.get("level", 0), "unit": units.get(code, ""),
             "value_before": a["value"] if a else None, "value_after": b["value"] if b else None,
             "score_before": a["score"] if a else None, "score_after": b["score"] if b else None,
             "standing_changed": bool(a and b and (a["overridden"], a["authority"]) != (b["overridden"],
@@ -223,7 +238,7 @@ def _differing(before: dict[str, Any] | None, after: dict[str, Any] | None) -> l
     return sorted(differing, key=lambda row: (row["code"] != TOTAL, row["code"]))
 
 
-def _event(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+def _event(row: dict[str, Any], names: dict[str, str], units: dict[str, str]) -> dict[str, Any]:
     payload = row["payload"]
     return {
         "recorded_at": row["recorded_at"],
@@ -231,7 +246,7 @@ def _event(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
         "label": EVENT_LABELS.get(row["type"], row["type"]),
         "actor": who(names, row["actor"]),
         "reason": row["reason"],
-        "details": describe({key: payload[key] for key in CAUSE_FIELDS if key in payload and key != "scheme"}),
+        "details": describe({key: payload[key] for key in CAUSE_FIELDS if key in payload and key != "scheme"}, units),
     }
 
 

@@ -4,7 +4,8 @@ A cause is stored with each row of the score history and answered as JSON, so it
 Python object: an indicator definition becomes its document (``indicator_document``), a
 scheme its id, name and year, a Decimal the decimal string people write (``61.5``, never
 ``Decimal('61.50')`` nor ``6.15E+1``), an instant its ISO text. ``describe`` puts a cause
-into Chinese words for the command line.
+into Chinese words for the command line and the auditor's pages: its amounts to two places,
+with their unit (a value in its indicator's, a score or points in 分).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from domain.commands import AUTHORITY_LABELS
@@ -84,7 +85,16 @@ FIELD_LABELS = {
     "children": "变动的下级节点",
 }
 _NOT_DETAILS = ("event", "label", "version", "actor", "reason")
+# Amounts shown to two places: a value in its indicator's unit, a score and points in 分.
+VALUE_AMOUNTS = ("value", "previous")
+SCORE_AMOUNTS = ("score", "points")
+CENT = Decimal("0.01")
 METHOD_LABELS = {"attainment": "达成率法", "threshold": "阈值分档法", "manual": "人工评分"}
+# The fields of a definition or a proposal's change, when one is shown as a mapping.
+MAPPING_LABELS = {"name": "名称", "unit": "单位", "weight": "权重", "target": "目标", "baseline": "基期",
+                  "method": "评分方法", "direction": "方向", "frequency": "报送频次", "range": "有效范围",
+                  "aggregate": "汇总方式", "retired": "停用", "parent": "上级指标", "weights": "权重",
+                  "sibling_weights": "同级权重", "code": "编号", "kind": "类别", "type": "方法"}  # fmt: skip
 KIND_LABELS = {"common": "共性指标", "specific": "个性指标", "satisfaction": "认可度指标", "bonus_penalty": "加减分项"}
 
 
@@ -131,20 +141,35 @@ def cause_of(event: Any) -> dict[str, Any]:
     return cause
 
 
-def describe(cause: Mapping[str, Any]) -> str:
-    """The data of a cause in words, in FIELD_LABELS' order: ``指标 1.2；期间 2023-05；数值 61.5``."""
+def describe(cause: Mapping[str, Any], units: Mapping[str, str] | None = None) -> str:
+    """The data of a cause in words, in FIELD_LABELS' order: ``指标 1.2；期间 2023-05；数值 61.50 万元``
+    (``units``: each indicator's unit by its code, when the caller knows them)."""
     order = {key: index for index, key in enumerate(FIELD_LABELS)}
+    unit = (units or {}).get(str(cause.get("indicator") or ""), "")
     parts = []
     for key in sorted(cause, key=lambda key: (order.get(key, len(order)), key)):
         value = cause[key]
         if key in _NOT_DETAILS or value is None or value == "" or value == [] or value == {}:
             continue
-        parts.append(f"{FIELD_LABELS.get(key, key)} {_words(key, value)}")
+        if (key in VALUE_AMOUNTS or key in SCORE_AMOUNTS) and not isinstance(value, Mapping | list):
+            words = amount(value, unit if key in VALUE_AMOUNTS else "分")
+        else:
+            words = _words(key, value)
+        parts.append(f"{FIELD_LABELS.get(key, key)} {words}")
     return "；".join(parts)
 
 
+def amount(value: Any, unit: str = "") -> str:
+    """A decimal amount to two places (``41.3`` → ``41.30``), with its unit if known."""
+    try:
+        shown = f"{Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    except (InvalidOperation, ValueError):  # not a finite decimal: as it was written
+        return str(value)
+    return f"{shown} {unit}" if unit else shown
+
+
 def _words(key: str, value: Any) -> str:
-    if key == "definition" and isinstance(value, Mapping):
+    if key in ("definition", "indicator") and isinstance(value, Mapping):  # an event's stored definition
         return _definition_words(value)
     if key == "authority" and value in AUTHORITY_LABELS:
         return AUTHORITY_LABELS[value]
@@ -154,15 +179,38 @@ def _words(key: str, value: Any) -> str:
         return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
     if key == "kind" and value in PROPOSAL_KINDS:
         return PROPOSAL_KINDS[value]
-    if key == "change" and isinstance(value, Mapping) and value.get("name"):
-        return _proposed_indicator_words(value)
-    if isinstance(value, Mapping):
-        return "、".join(f"{item}={_words(item, entry)}" for item, entry in value.items()) or "无"
+    if key == "change" and isinstance(value, Mapping):
+        return _change_words(value)
+    if isinstance(value, Mapping):  # fields by their label; codes (of weights) as "3.1 为 6"
+        return "、".join(_entry_words(str(item), entry) for item, entry in value.items()) or "无"
     if isinstance(value, list):
         return "、".join(_words(key, item) for item in value)
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def _entry_words(item: str, entry: Any) -> str:
+    if item in MAPPING_LABELS:
+        return f"{MAPPING_LABELS[item]} {_words(item, entry)}"
+    return f"{item} 为 {_words(item, entry)}"
+
+
+def _change_words(change: Mapping[str, Any]) -> str:
+    """A proposal's change in words, by its shape: a new indicator, weights, or an indicator's code."""
+    if isinstance(change.get("indicator"), Mapping):
+        extra = {"sibling_weights": change["sibling_weights"]} if change.get("sibling_weights") else {}
+        return _proposed_indicator_words({**change["indicator"], **extra})
+    if change.get("name"):
+        return _proposed_indicator_words(change)
+    if isinstance(change.get("weights"), Mapping):
+        where = f"“{change['parent']}”下" if change.get("parent") else "一级指标"
+        return f"{where}的权重 {_words('weights', change['weights'])}"
+    if change.get("code") and change.get("changes"):
+        return f"指标 {change['code']}：{_words('changes', change['changes'])}"
+    if change.get("code"):
+        return f"指标 {change['code']}"
+    return _words("", dict(change))
 
 
 def _proposed_indicator_words(change: Mapping[str, Any]) -> str:

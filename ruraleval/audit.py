@@ -4,11 +4,18 @@ A digest names a log position and hashes the head (version and event hash) of ev
 county stream at that position. An auditor writes it down outside the system; later,
 ``verify --digest`` proves that the history behind it is unchanged, while events
 appended since are allowed.
+
+A digest is read in either case of its hex (it is copied by hand). One naming a position the
+log has not reached is refused (``DigestNotRecorded``): it cannot be checked, which is not the
+same as a history found changed. One whose hash differs is reported apart from the chains
+(``digest_matches`` false): the chains may be intact while the heads they end in are not the
+ones written down.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -20,6 +27,7 @@ from ruraleval.ledger import Ledger
 DIGEST_PREFIX = "re1"
 COUNTY_TOPIC = "domain.county:County."
 BATCH = 2000
+DIGEST_FORM = re.compile(rf"^{DIGEST_PREFIX}-([0-9]+)-([0-9a-f]{{64}})$")
 
 
 @dataclass
@@ -49,9 +57,18 @@ class InvalidDigest(ValueError):
     pass
 
 
+class DigestNotRecorded(InvalidDigest):
+    """A well-formed digest naming a log position beyond the log's head."""
+
+
 def verify(ledger: Ledger, expected_digest: str | None = None) -> Verification:
     """Checks every county chain; with a digest, also the heads at its position."""
+    if expected_digest:
+        expected_digest = expected_digest.strip().lower()
     position = _digest_position(expected_digest) if expected_digest else None
+    if position is not None:
+        # Read before the walk: every event up to a position at or below it is then walked.
+        _require_recorded(position, ledger.head())
     streams: dict[UUID, _Stream] = {}
     problems: list[Break] = []
     heads_at_position: str | None = None
@@ -76,9 +93,15 @@ def verify(ledger: Ledger, expected_digest: str | None = None) -> Verification:
         actual = heads_at_position or _heads_digest(streams, position)
         result.digest_matches = actual == expected_digest
         result.ok = result.ok and result.digest_matches
-        if not result.digest_matches:
-            problems.append(Break("*", position, "记录的摘要与现存历史不符：摘要之前的事件已被改动、删除或重排"))
     return result
+
+
+def _require_recorded(position: int, head: int) -> None:
+    if position > head:
+        raise DigestNotRecorded(
+            f"该摘要所记位置为第 {position} 条记录，而日志目前只记录到第 {head} 条：此位置尚未记录，"
+            "无法据此核对。请确认摘要抄写无误；若它确由本平台给出，则其后的记录已被删除"
+        )
 
 
 def _check(state: _Stream, version: int, event: Any) -> str | None:
@@ -112,10 +135,10 @@ def _heads_digest(streams: dict[UUID, _Stream], position: int) -> str:
 
 
 def _digest_position(text: str) -> int:
-    parts = text.strip().split("-")
-    if len(parts) != 3 or parts[0] != DIGEST_PREFIX or not parts[1].isdigit() or len(parts[2]) != 64:
+    form = DIGEST_FORM.match(text)
+    if form is None:
         raise InvalidDigest(f"摘要格式不正确：应为 {DIGEST_PREFIX}-<位置>-<64 位十六进制>")
-    return int(parts[1])
+    return int(form.group(1))
 
 
 def _county_notifications(ledger: Ledger) -> Any:

@@ -14,7 +14,7 @@ import psycopg
 from domain import commands as c
 from domain.county import county_id
 from domain.scheme import Scheme
-from ruraleval.audit import InvalidDigest, digest, verify
+from ruraleval.audit import DigestNotRecorded, InvalidDigest, digest, verify
 from ruraleval.platform import Platform
 from tests.test_cli import ruraleval
 from tests.test_projections import COUNTIES, load_history
@@ -171,6 +171,33 @@ def test_a_malformed_digest_is_refused(memory_platform: Platform) -> None:
         raise AssertionError("a malformed digest was accepted")
 
 
+def test_a_digest_is_read_in_either_case_and_one_beyond_the_log_is_not_taken_for_tampering(
+    memory_platform: Platform, scheme: Scheme
+) -> None:
+    load_history(memory_platform, scheme)
+    written = digest(memory_platform.ledger)
+    prefix, position, hashed = written.split("-")
+    assert verify(memory_platform.ledger, f"{prefix}-{position}-{hashed.upper()}").digest_matches is True
+    beyond = memory_platform.ledger.head() + 1
+    try:
+        verify(memory_platform.ledger, f"{prefix}-{beyond}-{hashed}")
+    except DigestNotRecorded as error:
+        assert f"第 {beyond} 条" in str(error) and "尚未记录" in str(error)
+    else:
+        raise AssertionError("a digest naming a position not yet recorded was checked")
+
+
+def test_a_digest_whose_hash_differs_is_told_apart_from_a_broken_chain(
+    memory_platform: Platform, scheme: Scheme
+) -> None:
+    load_history(memory_platform, scheme)
+    prefix, position, hashed = digest(memory_platform.ledger).split("-")
+    other = "0" * 64 if hashed != "0" * 64 else "1" * 64
+    result = verify(memory_platform.ledger, f"{prefix}-{position}-{other}")
+    assert result.digest_matches is False and not result.ok
+    assert result.problems == []  # every chain is intact: only the heads differ from the digest
+
+
 def test_verify_over_http(memory_client: Any) -> None:
     clean = memory_client.get("/api/v1/audit/verify")
     assert clean.status_code == 200 and clean.json()["ok"] is True
@@ -178,6 +205,15 @@ def test_verify_over_http(memory_client: Any) -> None:
     assert memory_client.get("/api/v1/audit/verify", params={"digest": written}).json()["digest_matches"] is True
     bad = memory_client.get("/api/v1/audit/verify", params={"digest": "x"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "digest"
+    prefix, position, hashed = written.split("-")
+    upper = memory_client.get("/api/v1/audit/verify", params={"digest": f"{prefix}-{position}-{hashed.upper()}"})
+    assert upper.json()["ok"] is True and upper.json()["digest_matches"] is True
+    beyond = memory_client.get("/api/v1/audit/verify", params={"digest": f"{prefix}-{int(position) + 10**6}-{hashed}"})
+    assert beyond.status_code == 422
+    assert [(e["field"], e["rule"]) for e in beyond.json()["errors"]] == [("digest", "digest_not_recorded")]
+    other = "0" * 64 if hashed != "0" * 64 else "1" * 64
+    differs = memory_client.get("/api/v1/audit/verify", params={"digest": f"{prefix}-{position}-{other}"}).json()
+    assert differs["ok"] is False and differs["digest_matches"] is False and differs["problems"] == []
 
 
 def test_a_field_added_later_leaves_the_hashes_of_stored_events_unchanged(scheme: Scheme) -> None:

@@ -86,6 +86,12 @@ def test_the_auditor_opens_a_node_timeline_and_finds_the_correction_reason(
     entry.scroll_into_view_if_needed()
     check_accessibility(page)
     photograph(page, "52-audit-timeline-correction")
+    page.get_by_text("以表格查看时间线").click()  # the same entries as a table, the one that downloads
+    table = page.get_by_role("table", name="得分变化时间线")
+    expect(table).to_contain_text(correction["reason"])
+    table.scroll_into_view_if_needed()
+    check_accessibility(page)
+    photograph(page, "52b-audit-timeline-table")
 
     entry.get_by_role("link", name="这一时刻该县的全部变化").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("两个时刻之间的变化")

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain.errors import InvalidCommand
 from domain.scheme_reading import parse_scheme
+from pages.page_tables import page_tables
 from projections import queries
 from projections.temporal import TOTAL, micros
 from ruraleval.audit import digest, verify
@@ -90,6 +91,39 @@ def test_the_auditor_finds_the_correction_and_its_reason_on_the_node_timeline(si
     assert f"{value:,.2f}" in shown
 
 
+def test_values_carry_their_unit_and_amounts_in_details_two_places(site: Site) -> None:
+    correction = correction_with_reason(site.platform)
+    code, indicator = correction["county"], correction["payload"]["indicator"]
+    unit = site.platform.ledger.county(code).years[str(YEAR)].indicators[indicator].unit
+    assert unit, "the scheme defines the corrected indicator's unit"
+    value = f"{Decimal(correction['payload']['value']).quantize(Decimal('0.01')):,.2f} {unit}"
+    site.sign_in("auditor")
+    timeline = site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR, "node": indicator}).text
+    assert f"→ {value}" in text_of(timeline)  # 数值 previous → corrected, both with the unit
+    moment = datetime.fromisoformat(correction["recorded_at"])
+    changes = site.client.get(f"/audit/counties/{code}/changes", params={
+        "year": YEAR, "from": (moment - timedelta(seconds=1)).isoformat(), "to": moment.isoformat()}).text  # fmt: skip
+    row = re.search(rf'node={re.escape(indicator)}".*?</tr>', changes, re.S)
+    assert row and f"<td>{unit}</td>" in row.group(0)
+    assert f"数值 {value}" in text_of(changes)
+    for page_text in (text_of(timeline), text_of(changes)):
+        amounts = re.findall(r"(?:得分|分值|原值|数值) (-?[\d,]+(?:\.\d+)?)", page_text)
+        assert amounts and all(re.fullmatch(r"-?[\d,]+\.\d\d", amount) for amount in amounts), amounts
+    exact = site.client.get(f"/audit/counties/{code}/changes",
+                            params={"year": YEAR, "from": "2024-01-01", "to": "2024-01-12T10:59:59+08:00"})  # fmt: skip
+    assert "到 2024年1月12日 10:59:59" in text_of(exact.text) and "从 2024年1月1日日终" in text_of(exact.text)
+
+
+def test_event_details_are_words_never_key_equals_value(site: Site) -> None:
+    """Revised definitions, proposals and weights in the year's events, as the auditor reads them."""
+    site.sign_in("auditor")
+    answer = site.client.get("/audit/counties/130425/changes", params={"year": YEAR, "from": f"{YEAR}-01-01",
+                                                                      "to": f"{YEAR + 1}-12-31"})  # fmt: skip
+    details = [row[-1] for row in page_tables(answer.text)["events"].rows if isinstance(row[-1], str)]
+    assert any("权重" in words for words in details), "the demo adjusts or proposes weights"
+    assert not [words for words in details if "=" in words or re.search(r"\b[a-z_]{3,}\b", words)]
+
+
 def test_the_total_timeline_lists_every_change_of_the_score_in_order(site: Site) -> None:
     code = "130425"
     with site.platform.reads.snapshot() as view:
@@ -97,6 +131,8 @@ def test_the_total_timeline_lists_every_change_of_the_score_in_order(site: Site)
     site.sign_in("auditor")
     shown = text_of(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR}).text)
     assert f"时间线（共 {len(changes)} 项" in shown
+    listed = page_tables(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR}).text)
+    assert len(listed["timeline"].rows) == len(changes)  # the same entries as a table, to download
     last = changes[-1]
     assert f"{last['before']:,.2f} → {last['after']:,.2f} 分" in shown
     latest = text_of(site.client.get(f"/audit/counties/{code}/history", params={"year": YEAR, "order": "desc"}).text)
@@ -165,6 +201,45 @@ def test_verification_says_in_words_that_the_chains_are_intact_and_checks_a_dige
     assert "与您提供的摘要一致" in checked
     malformed = site.client.get("/audit/chains", params={"digest": "not-a-digest"})
     assert malformed.status_code == 422 and 'id="expected-error">摘要格式不正确' in malformed.text
+
+
+def test_a_digest_in_capitals_not_yet_recorded_or_not_matching_is_not_called_tampering(site: Site) -> None:
+    site.sign_in("auditor")
+    prefix, position, hashed = digest(site.platform.ledger).split("-")
+    upper = text_of(site.client.get("/audit/chains", params={"digest": f"{prefix}-{position}-{hashed.upper()}"}).text)
+    assert "与您提供的摘要一致" in upper and "处问题" not in upper
+    beyond = site.platform.ledger.head() + 1000
+    unrecorded = site.client.get("/audit/chains", params={"digest": f"{prefix}-{beyond}-{'0' * 64}"})
+    assert unrecorded.status_code == 422
+    assert re.search(rf'id="expected-error">该摘要所记位置为第 {beyond} 条记录.*尚未记录', unrecorded.text)
+    assert "哈希链完整" in text_of(unrecorded.text)  # the chains themselves, checked without the digest
+    assert "已被改动、删除或重排" not in text_of(unrecorded.text).split("该摘要所记位置")[0]
+    other = "0" * 64 if hashed != "0" * 64 else "1" * 64
+    differs = site.client.get("/audit/chains", params={"digest": f"{prefix}-{position}-{other}"})
+    shown = text_of(differs.text)
+    assert differs.status_code == 200 and "摘要不符：各县哈希链本身完整" in shown
+    assert "处问题" not in shown and "全部县" not in shown and 'data-table="problems"' not in differs.text
+
+
+def test_odd_audit_parameters_are_refused_beside_their_fields_in_chinese(site: Site) -> None:
+    """No parameter's English name (order, digest, from, to) reaches the auditor."""
+    site.sign_in("auditor")
+    order = site.client.get("/audit/counties/130425/history", params={"order": "sideways"})
+    assert order.status_code == 422
+    assert re.search(r'id="order-error">排列顺序只能是“从早到晚”或“最新的在前”', order.text)
+    long_from = site.client.get("/audit/counties/130425/changes", params={"from": "2" * 60, "to": "2024-01-01"})
+    assert long_from.status_code == 422 and 'id="instant-from-error">起始时刻过长' in long_from.text
+    long_digest = site.client.get("/audit/chains", params={"digest": "a" * 300})
+    assert long_digest.status_code == 422 and 'id="expected-error">摘要格式不正确' in long_digest.text
+    for url, params in (("/audit/organisation", {"username": "u" * 200}), ("/audit", {"county": "c" * 200})):
+        assert site.client.get(url, params=params).status_code == 200
+    for answer in (order, long_from, long_digest):
+        shown = text_of(answer.text)
+        assert "取值不符合要求" not in shown and not re.search(r"\b(order|digest|from|to)\b", shown), shown
+    same = {"from": "2024-01-12T10:00:00+08:00", "to": "2024-01-12T02:00:00Z"}  # one instant written two ways
+    for params in (same, {"from": "2024-01-12", "to": "2024-01-12"}):
+        answer = site.client.get("/audit/counties/130425/changes", params=params)
+        assert answer.status_code == 422 and 'id="instant-to-error">截止时刻须晚于起始时刻' in answer.text
 
 
 def test_the_organisation_record_shows_who_granted_what_and_no_secret(site: Site) -> None:

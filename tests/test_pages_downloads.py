@@ -29,6 +29,7 @@ PAGES = [
     ("evaluator.east", "/counties/130425/evaluation"),
     ("auditor", "/audit"),
     ("auditor", "/audit/organisation"),
+    ("auditor", "/audit/counties/130425/history?year=2023"),
     ("auditor", "/audit/counties/130425/changes?year=2023&from=2023-03-01&to=2024-03-01"),
     ("admin", "/centre/schemes"),
     ("admin", "/centre/counties"),

@@ -285,6 +285,6 @@ def test_ruraleval_history_prints_chinese_lines(life: Life) -> None:
                            for line in changes), changes  # fmt: skip
     text = printed.stdout
     for words in ("县入选评估", "报送数据", "新增指标", "修订指标", "停用指标", "调整权重", "调整得分", "撤销得分调整",
-                  "理由：县里新增", "指标定义 1.3 特色产业产值，单位 亿元，权重 10，评分 attainment 目标 10，季度报送",
-                  "同级权重 1.1=10", "指标 1.2；期间 2023-05；数值 12.5；原值 11", "调整权限 省级"):  # fmt: skip
+                  "理由：县里新增", "指标定义 1.3 特色产业产值，单位 亿元，权重 10，评分 达成率法 目标 10，季度报送",
+                  "同级权重 1.1 为 10", "指标 1.2；期间 2023-05；数值 12.50；原值 11.00", "调整权限 省级"):  # fmt: skip
         assert words in text, words
