@@ -24,7 +24,7 @@ from projections.catalog import HISTORY
 from projections.causes import CAUSE_FIELDS, EVENT_LABELS, describe
 from projections.progress import unavailable
 from projections.temporal import TOTAL, micros
-from ruraleval.audit import Verification, digest, verify
+from ruraleval.audit import Verification, verify
 from ruraleval.organisation_record import OrganisationChange, changes
 from ruraleval.platform import Platform
 from ruraleval.scheme_catalogue import SchemeEntry, published_schemes
@@ -263,8 +263,8 @@ class Chains:
 def chains(service: Platform, expected: str | None) -> Chains:
     """Every county's hash chain recomputed (against a digest written down earlier, if given),
     and the digest of the stream heads now. ``InvalidDigest`` for a malformed digest."""
-    checked = verify(service.ledger, expected)
-    return Chains(checked, digest(service.ledger), expected)
+    checked = verify(service.ledger, expected)  # one walk of the log gives the current digest too
+    return Chains(checked, checked.digest, expected)
 
 
 # ------------------------------------------------------------ the organisation

@@ -43,6 +43,7 @@ class Verification:
     events_checked: int
     problems: list[Break] = field(default_factory=list)
     digest_matches: bool | None = None
+    digest: str = ""  # the digest of the heads at the end of the walk (as ``digest`` gives it)
 
 
 @dataclass
@@ -72,12 +73,14 @@ def verify(ledger: Ledger, expected_digest: str | None = None) -> Verification:
     streams: dict[UUID, _Stream] = {}
     problems: list[Break] = []
     heads_at_position: str | None = None
-    checked = 0
+    ends: dict[UUID, _Stream] = {}  # every stream's last event, broken or not: the current digest
+    checked = last = 0
     for notification_id, stream, version, event in _county_notifications(ledger):
         if position is not None and heads_at_position is None and notification_id > position:
             heads_at_position = _heads_digest(streams, position)
         state = streams.setdefault(stream, _Stream(stream.hex))
-        checked += 1
+        ends[stream] = _Stream(stream.hex, version, getattr(event, "event_hash", ""))
+        checked, last = checked + 1, notification_id
         if state.broken:
             continue
         problem = _check(state, version, event)
@@ -88,7 +91,7 @@ def verify(ledger: Ledger, expected_digest: str | None = None) -> Verification:
         if isinstance(event, County.Enrolled):
             state.name = event.code
         state.version, state.head = version, event.event_hash
-    result = Verification(ok=not problems, events_checked=checked, problems=problems)
+    result = Verification(ok=not problems, events_checked=checked, problems=problems, digest=_heads_digest(ends, last))
     if expected_digest is not None and position is not None:
         actual = heads_at_position or _heads_digest(streams, position)
         result.digest_matches = actual == expected_digest

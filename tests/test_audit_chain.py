@@ -68,6 +68,7 @@ def test_untouched_history_verifies_clean(
     result = verify(platform.ledger)
     assert result.ok and result.problems == []
     assert result.events_checked == platform.ledger.head() - 1  # all but the scheme's own event
+    assert result.digest == digest(platform.ledger)  # the one walk gives the digest the auditor writes down
     cli = ruraleval(store_url, "verify")
     assert cli.returncode == 0, cli.stdout + cli.stderr
 
@@ -83,6 +84,7 @@ def test_a_changed_payload_is_named(store_url: str, make_platform: Callable[...,
     result = verify(platform.ledger)
     assert not result.ok
     assert [(p.county, p.version) for p in result.problems] == [(TARGET, 5)]
+    assert result.digest == digest(platform.ledger)  # a broken chain's end still counts in the digest
     cli = ruraleval(store_url, "verify")
     assert cli.returncode == 1 and TARGET in cli.stdout
 
