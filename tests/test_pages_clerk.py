@@ -316,3 +316,26 @@ def test_a_period_that_is_not_one_is_refused_in_words(site: Site) -> None:
     site.sign_in("dept.130425")
     refused = site.client.get(f"/counties/{CODE}/entry?period=2023-13")
     assert refused.status_code == 422 and "2023-13" in refused.text and "<table" not in refused.text
+
+
+def test_a_number_with_an_exponent_is_refused_in_the_form_and_in_a_workbook(site: Site) -> None:
+    """The hint says digits, sign and decimal point: ``1e1`` is a typo, not 10, on the form and in a file."""
+    cell = emptied_month(site, "2023-02")[0]
+    version = site.platform.ledger.county(CODE).version
+    for typed in ("1e1", "1E0", "٣"):
+        refused = post_value(site, cell, typed)
+        assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text, typed
+    assert "科学计数法" in post_value(site, cell, "1e1").text
+    workbook, table = template_rows(site.client.get(f"/counties/{CODE}/entry/template.xlsx?period=2023-02").content)
+    header = table[0]
+    number = 2 + [(str(r[header.index("指标编号")]), r[header.index("期间")]) for r in table[1:]].index(
+        (cell.indicator, cell.period)
+    )
+    workbook.active.cell(row=number, column=header.index("数值") + 1).value = "1e1"  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
+    files = {"file": ("e.xlsx", buffer.getvalue(), XLSX)}
+    upload = site.client.post(f"/counties/{CODE}/entry/imports", data={"csrf_token": site.csrf(), "period": "2023-02"},
+                              files=files)  # fmt: skip
+    assert upload.status_code == 422 and f"第 {number} 行</th><td>数值</td>" in upload.text, upload.text[-3000:]
+    assert standing(site, cell) is None and site.platform.ledger.county(CODE).version == version
