@@ -98,6 +98,13 @@ def round2(value: Decimal | None) -> Decimal | None:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def figure(value: Decimal, unit: str = "") -> str:
+    """A figure as people read it (pages and messages alike): two places, thousands grouped,
+    a space before the unit: ``92.875`` → ``92.88``, with 万吨 ``1,234.50 万吨``."""
+    shown = f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return f"{shown} {unit}" if unit else shown
+
+
 def plain(value: Decimal) -> str:
     """A decimal as people write it: 30, 12.5, never 3E+1 nor -0."""
     text = format(value.normalize(), "f")

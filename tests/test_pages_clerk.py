@@ -339,3 +339,21 @@ def test_a_number_with_an_exponent_is_refused_in_the_form_and_in_a_workbook(site
                               files=files)  # fmt: skip
     assert upload.status_code == 422 and f"第 {number} 行</th><td>数值</td>" in upload.text, upload.text[-3000:]
     assert standing(site, cell) is None and site.platform.ledger.county(CODE).version == version
+
+
+def test_the_tasks_warnings_speak_in_chinese_dates_and_two_place_figures(site: Site) -> None:
+    """Periods as 2023年5月, days as 2023年10月20日, figures to two places: never 2023-Q3 or 2023-10-20;
+    a level held to its target (no baseline) is not said to go 'from the target to the target'."""
+    site.platform.projections.catch_up()
+    site.sign_in("coordinator.130425")
+    home = site.client.get(f"/counties/{CODE}/tasks").text
+    section = home[home.index('id="warnings-title"'):]
+    section = section[: section.index("</table>")]
+    reasons = re.findall(r"<td>([^<]*(?:截至|应于|被退回|报送值)[^<]*)</td>", section)
+    assert reasons, section[:2000]
+    for reason in reasons:
+        assert not re.search(r"\d{4}-(?:\d{2}|Q\d)", reason), reason
+        assert not re.search(r"预警线 \d+%", reason), reason  # the margin to two places: 20.00%
+        start_target = re.search(r"从\S* ([\d,.]+) \S+ 到目标 ([\d,.]+) ", reason)
+        assert start_target is None or start_target.group(1) != start_target.group(2), reason
+    assert any(re.search(r"年度\S+为 [\d,]+\.\d\d \S", reason) for reason in reasons)
