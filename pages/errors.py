@@ -30,13 +30,18 @@ FIELD_LABELS = {"year": "年度", "region": "分区", "code": "县级行政区�
 
 
 def is_page(request: Request) -> bool:
-    """A page route, or a browser asking for an unknown path outside the API."""
+    """A page route, or an unknown path outside the API not asked for as JSON.
+
+    Outside the API's prefixes every address is a page's: a download link or a typed
+    address may come with ``Accept: */*`` (or none), and a person should still read the
+    Chinese 404 page; only a client that asks for JSON gets the API's problem."""
     endpoint = request.scope.get("endpoint")
     if endpoint is not None:
         return str(getattr(endpoint, "__module__", "")).startswith("pages.") and not request.url.path.startswith(
             NOT_PAGES
         )
-    wants_html = "text/html" in request.headers.get("accept", "")
+    accept = request.headers.get("accept", "")
+    wants_html = "text/html" in accept or "json" not in accept
     return wants_html and not request.url.path.startswith(NOT_PAGES)
 
 

@@ -323,7 +323,13 @@ def test_error_pages_are_html_for_browsers_and_problems_for_the_api(site: Site) 
     site.sign_in("leader")
     missing = site.client.get("/no/such/page", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "页面不存在" in missing.text
-    assert site.client.get("/no/such/page").headers["content-type"] == "application/problem+json"
+    for address in ("/no/such/page", f"/counties/{OUT_OF_SCOPE}/template.xlsx"):  # a typed or downloaded address
+        for accept in ("*/*", ""):
+            answer = site.client.get(address, headers={"Accept": accept})
+            assert answer.status_code == 404 and "页面不存在" in answer.text, (address, accept)
+            assert answer.headers["content-type"].startswith("text/html")
+    json = site.client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert json.headers["content-type"] == "application/problem+json"
     assert site.client.get("/api/v1/nothing").headers["content-type"] == "application/problem+json"
     unknown = site.client.get("/counties/999999")
     assert unknown.status_code == 404 and "尚未入选评估" in unknown.text
