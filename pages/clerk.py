@@ -21,6 +21,7 @@ from domain import commands as c
 from domain.access import Action
 from domain.decimals import NotANumber, plain, read_number, within_reach
 from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
+from domain.inputs import NUL_WORDS
 from domain.periods import Period, parse_period
 from pages import reads, reads_clerk
 from pages.render import environment, page
@@ -145,10 +146,14 @@ async def save_value(request: Request, code: str, who: Signed) -> Response:
             return _row_answer(request, row)
         message = f"已报送 {plain(row.value)}：清空单元格不会撤回数值，如需撤回请联系县级管理员或评估组"
         return _row_answer(request, reads_clerk.refused(row, "invalid", message, ""), status=422, focus="value")
+    if "\x00" in typed:  # never echoed into the cell nor a message (ADR 17)
+        refused = reads_clerk.refused(row, "invalid", f"数值{NUL_WORDS}", typed.replace("\x00", ""))
+        return _row_answer(request, refused, status=422, focus="value")
     try:
         value = read_number(typed)
     except NotANumber as error:
         return _row_answer(request, reads_clerk.refused(row, "invalid", error.words, typed), status=422, focus="value")
+    typed = plain(value)  # echoed as the platform reads it: ４.５ → 4.5
     if not within_reach(value):
         message = "数值过大或过小，无法计算"
         return _row_answer(request, reads_clerk.refused(row, "invalid", message, typed), status=422, focus="value")

@@ -357,3 +357,22 @@ def test_the_tasks_warnings_speak_in_chinese_dates_and_two_place_figures(site: S
         start_target = re.search(r"从\S* ([\d,.]+) \S+ 到目标 ([\d,.]+) ", reason)
         assert start_target is None or start_target.group(1) != start_target.group(2), reason
     assert any(re.search(r"年度\S+为 [\d,]+\.\d\d \S", reason) for reason in reasons)
+
+
+def test_refusals_name_only_the_broken_rule_and_echo_the_value_as_read(site: Site) -> None:
+    """Seven decimals are not 'too large'; a full-width ４.５ is echoed as 4.5; a NUL never comes back."""
+    site.sign_in("dept.130425")
+    cell = rows(site.client.get(f"/counties/{CODE}/entry?period=2023-06").text)[-1]
+    before = standing(site, cell)
+    assert before is not None
+    low = book(site).indicators[cell.indicator].range[0]  # type: ignore[index]
+    places = post_value(site, cell, plain(low) + ".0000001" if "." not in plain(low) else plain(low) + "0000001")
+    assert places.status_code == 422 and "小数不超过 6 位" in places.text and "10¹⁵" not in places.text
+    other = before + Decimal("0.01")
+    wide = plain(other).translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    asked = post_value(site, cell, wide)
+    assert asked.status_code == 409 and f"改为 {plain(other)} 属于更正" in asked.text and wide not in asked.text
+    nul = post_value(site, cell, "4\x00.5")
+    assert nul.status_code == 422 and "\x00" not in nul.text and "空字符" in nul.text
+    assert "\x00" not in post_value(site, cell, "x\x00y").text
+    assert standing(site, cell) == before
