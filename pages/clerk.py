@@ -10,6 +10,7 @@ refused value is answered with its row, the message beside the cell, and nothing
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -227,6 +228,17 @@ async def upload(request: Request, code: str, who: Signed) -> Response:
     return page(request, TEMPLATE, _context(sheet, result), status=status)
 
 
+def _in_page_words(problem: sheets.RowProblem) -> sheets.RowProblem:
+    """A row's refusal in the workbook's words: the API's names a field and a route
+    (``reason``, ``POST /api/v1/…/corrections``); a clerk has a column to fill."""
+    if problem.rule == "reason_required":
+        already = problem.message.partition("属于更正")[0]
+        return replace(problem, column=sheets.HEADERS["reason"], message=f"{already}属于更正：请在“更正理由”列填写理由")
+    if problem.rule == "correction_allowed":
+        return replace(problem, message=problem.message.partition("（更正接口")[0])
+    return problem
+
+
 def _has_year(service: Platform, code: str, wanted: Period) -> None:
     service.ledger.county(code).book(wanted.year, "period")  # refused (422) when the county has no such year
 
@@ -255,6 +267,7 @@ async def _import(request: Request, code: str, sent: UploadFile | None) -> dict[
         except (InvalidCommand, ConflictError) as error:
             prepared.refused(error)
     if prepared.problems:
+        prepared.problems = [_in_page_words(problem) for problem in prepared.problems]
         report = await run_in_threadpool(sheets.error_report, prepared.upload, prepared.problems)
         href = f"data:{imports.XLSX};base64,{base64.b64encode(report).decode()}"
         return {"ok": False, "status": prepared.status, "problems": prepared.problems, "report": href,

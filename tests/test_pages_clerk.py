@@ -376,3 +376,26 @@ def test_refusals_name_only_the_broken_rule_and_echo_the_value_as_read(site: Sit
     assert nul.status_code == 422 and "\x00" not in nul.text and "空字符" in nul.text
     assert "\x00" not in post_value(site, cell, "x\x00y").text
     assert standing(site, cell) == before
+
+
+def test_an_upload_changing_a_standing_value_asks_for_the_reason_column_in_page_words(site: Site) -> None:
+    site.sign_in("dept.130425")
+    month = "2023-05"
+    cell = rows(site.client.get(f"/counties/{CODE}/entry?period={month}").text)[-1]
+    before = standing(site, cell)
+    assert before is not None
+    workbook, table = template_rows(site.client.get(f"/counties/{CODE}/entry/template.xlsx?period={month}").content)
+    header = table[0]
+    number = 2 + [(str(r[header.index("指标编号")]), r[header.index("期间")]) for r in table[1:]].index(
+        (cell.indicator, cell.period)
+    )
+    workbook.active.cell(row=number, column=header.index("数值") + 1).value = float(before + Decimal("0.01"))  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
+    files = {"file": ("c.xlsx", buffer.getvalue(), XLSX)}
+    refused = site.client.post(f"/counties/{CODE}/entry/imports", data={"csrf_token": site.csrf(), "period": month},
+                               files=files)  # fmt: skip
+    assert refused.status_code == 409, refused.text[-2000:]
+    assert f"第 {number} 行</th><td>更正理由</td>" in refused.text and "请在“更正理由”列填写理由" in refused.text
+    assert "/api/v1" not in refused.text and "理由 reason" not in refused.text
+    assert standing(site, cell) == before
