@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from domain.errors import DomainError
+from domain.inputs import shown as shown_input
 from pages.render import page
 from pages.session import CsrfRefused, SignInRequired
 
@@ -43,6 +44,39 @@ def is_page(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     wants_html = "text/html" in accept or "json" not in accept
     return wants_html and not request.url.path.startswith(NOT_PAGES)
+
+
+def _bounds(request: Request, name: str) -> tuple[Any, Any]:
+    """The (ge, le) the route declares for its parameter ``name``, None where it declares none."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    for param in getattr(dependant, "query_params", []) + getattr(dependant, "path_params", []):
+        if param.alias == name:
+            metadata = param.field_info.metadata
+            return (next((m.ge for m in metadata if hasattr(m, "ge")), None),
+                    next((m.le for m in metadata if hasattr(m, "le")), None))  # fmt: skip
+    return None, None
+
+
+def _invalid_words(request: Request, item: Any) -> str:
+    """A bad query value in words, with the rule it breaks: «年度：须为 2000 至 2100 之间的整数，收到“abc”»."""
+    name = str(item["loc"][-1])
+    label = FIELD_LABELS.get(name, name)
+    low, high = _bounds(request, name)
+    context = item.get("ctx") or {}
+    if low is not None and high is not None:
+        rule = f"须为 {low} 至 {high} 之间的整数"
+    elif low is not None:
+        rule = f"须为不小于 {low} 的整数"
+    elif item["type"] == "string_too_long":
+        rule = f"不能超过 {context.get('max_length')} 个字符"
+    elif item["type"] == "int_parsing":
+        rule = "须为整数"
+    else:
+        rule = "取值不符合要求"
+    received = item.get("input")
+    shown = f"，收到“{shown_input(str(received))}”" if isinstance(received, str | int) else ""
+    return f"{label}：{rule}{shown}"
 
 
 def error_page(request: Request, status: int, messages: list[str]) -> Response:
@@ -83,10 +117,7 @@ def install(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         if not is_page(request):
             return await _delegate(api_validation, request, error)
-        messages = [
-            f"{FIELD_LABELS.get(str(item['loc'][-1]), str(item['loc'][-1]))}：取值不符合要求" for item in error.errors()
-        ]
-        return error_page(request, 422, messages)
+        return error_page(request, 422, [_invalid_words(request, item) for item in error.errors()])
 
     async def http_error(request: Request, error: HTTPException) -> Response:
         if not is_page(request):

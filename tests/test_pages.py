@@ -334,7 +334,9 @@ def test_error_pages_are_html_for_browsers_and_problems_for_the_api(site: Site) 
     unknown = site.client.get("/counties/999999")
     assert unknown.status_code == 404 and "尚未入选评估" in unknown.text
     invalid = site.client.get("/rankings?year=twenty")
-    assert invalid.status_code == 422 and "年度" in invalid.text
+    assert invalid.status_code == 422 and "年度：须为 2000 至 2100 之间的整数，收到“twenty”" in invalid.text
+    tasks = site.client.get(f"/counties/{IN_SCOPE}/tasks?year=1999")
+    assert tasks.status_code == 422 and "年度：须为 2000 至 2100 之间的整数，收到“1999”" in tasks.text
 
 
 def test_pages_carry_the_strict_page_policy_and_the_api_keeps_its_own(site: Site) -> None:
