@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from statistics import median
 
-from domain.decimals import CENT, plain
+from domain.decimals import CENT, figure, plain
 from domain.monitoring_rules import Checks
 
 HISTORY_LIMIT = 24  # two years of months is plenty for a robust centre and spread
@@ -51,7 +51,7 @@ def check_jump(value: Decimal, history: list[Decimal], checks: Checks) -> Flag |
             return Flag(
                 "robust_z",
                 z,
-                f"数值 {plain(value)} 较上期 {plain(recent[-1])} 变化 {_signed(change)}，明显偏离此前 {len(steps)} 次"
+                f"数值 {figure(value)} 较上期 {figure(recent[-1])} 变化 {_signed(change)}，明显偏离此前 {len(steps)} 次"
                 f"变动的一般幅度（中位变动 {_signed(centre)}，稳健 z 值 {plain(z)}，阈值 ±{plain(checks.robust_z)}），"
                 "请核实后填写说明确认",
             )
@@ -71,7 +71,8 @@ def _material(change: Decimal, previous: Decimal, checks: Checks) -> bool:
 
 
 def _signed(number: Decimal) -> str:
-    return ("+" if number > 0 else "") + plain(number)
+    """Two places, as every figure a person reads: +39.00."""
+    return ("+" if number > 0 else "") + figure(number)
 
 
 def _change_flag(value: Decimal, recent: list[Decimal], checks: Checks) -> Flag | None:
@@ -84,6 +85,6 @@ def _change_flag(value: Decimal, recent: list[Decimal], checks: Checks) -> Flag 
     return Flag(
         "change",
         change,
-        f"数值 {plain(value)} 较上期 {plain(previous)} 变化 {_signed(change)}%"
+        f"数值 {figure(value)} 较上期 {figure(previous)} 变化 {_signed(change)}%"
         f"（阈值 ±{plain(checks.change_pct)}%），请核实后填写说明确认",
     )

@@ -13,10 +13,13 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-# A number sent as text, after normalisation (ADR 17): ASCII digits, an optional sign, decimal point
-# and exponent. Three exponent digits at most: Decimal("1e1000000") is a valid Decimal that
-# overflows the first sum it takes part in.
-NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+# A number written as text, after normalisation (ADR 17): ASCII digits, an optional sign and decimal
+# point, as the forms' hint says. No exponent: a clerk's "1e1" is a typo, not 10 (JSON's own
+# numbers, 1e3 included, are JSON's grammar and read by the API's body models).
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# A number in a JSON document's text (a scheme, a proposal's change): JSON's grammar, exponent
+# included, three digits at most: Decimal("1e1000000") overflows the first sum it takes part in.
+DOCUMENT_NUMBER_TEXT = re.compile(NUMBER_TEXT.pattern + r"(?:[eE][+-]?[0-9]{1,3})?")
 # The exponents a person's number may have: far beyond what any rule of the domain lets through
 # (values below 10^15, scores within their node, points within their cap), and far inside what
 # the arithmetic holds (Decimal("1e1000000") overflows the first sum it enters).
@@ -32,19 +35,20 @@ class NotANumber(ValueError):
         self.words = words
 
 
-def read_number(text: str) -> Decimal:
+def read_number(text: str, *, exponent: bool = False) -> Decimal:
     """A number written as text, by the platform's one rule: NFKC, trimmed, then ASCII digits only.
 
     ``Decimal()`` alone would read ٣ as 3 and "1_000" as 1000; here either is refused
-    (``NotANumber``, a ValueError naming the rule).
+    (``NotANumber``, a ValueError naming the rule). A person's number (a form field, a
+    spreadsheet cell) has no exponent; ``exponent`` admits JSON's, for a document's text.
     """
     normal = normalise(text)
-    if NUMBER_TEXT.fullmatch(normal):
+    if (DOCUMENT_NUMBER_TEXT if exponent else NUMBER_TEXT).fullmatch(normal):
         return Decimal(normal)
     foreign = ascii_digits_words(normal, "数值")
     if foreign is not None:
         raise NotANumber("ascii_digits", foreign)
-    words = "只填阿拉伯数字，可带正负号、小数点（不带单位、千分位或百分号）"
+    words = "只填阿拉伯数字，可带正负号、小数点（不带单位、千分位、百分号或科学计数法的 e）"
     raise NotANumber("number", f"“{shown(text)}”不是数字：{words}")
 
 
@@ -59,14 +63,14 @@ def within_reach(value: Decimal) -> bool:
 def to_decimal(value: object) -> Decimal:
     """Converts an int, str or Decimal (never a float's binary noise) to Decimal.
 
-    Text is read by ``read_number`` (ADR 17), whose refusal is a ValueError too.
+    Text is read by ``read_number`` (ADR 17) with JSON's exponent, whose refusal is a ValueError too.
     """
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
         raise ValueError("a boolean is not a number")
     if isinstance(value, str):
-        return read_number(value)
+        return read_number(value, exponent=True)
     if isinstance(value, float):
         # repr() gives the shortest string that round-trips: 0.1 stays 0.1.
         value = repr(value)
@@ -92,6 +96,13 @@ def round2(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def figure(value: Decimal, unit: str = "") -> str:
+    """A figure as people read it (pages and messages alike): two places, thousands grouped,
+    a space before the unit: ``92.875`` → ``92.88``, with 万吨 ``1,234.50 万吨``."""
+    shown = f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return f"{shown} {unit}" if unit else shown
 
 
 def plain(value: Decimal) -> str:

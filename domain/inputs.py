@@ -41,8 +41,10 @@ def foreign_digits(text: str) -> list[str]:
 
 
 def shown(text: str) -> str:
-    """A refused input as a message repeats it: at most SHOWN characters."""
-    return text if len(text) <= SHOWN else text[:SHOWN] + "…"
+    """A refused input as a message repeats it: at most SHOWN characters, control characters as
+    their visible symbols (NUL as ␀), never raw: a message is text that is stored and shown too."""
+    visible = "".join(chr(0x2400 + ord(char)) if ord(char) < 0x20 else char for char in text)
+    return visible if len(visible) <= SHOWN else visible[:SHOWN] + "…"
 
 
 def ascii_digits_words(text: str, what: str) -> str | None:

@@ -103,10 +103,12 @@ def change_of(
 
 def check_value(indicator: IndicatorDef, value: Decimal) -> None:
     where = f"指标“{indicator.code} {indicator.name}”"
-    if abs(value) >= MAX_MAGNITUDE or value.normalize().as_tuple().exponent < -MAX_PLACES:  # type: ignore[operator]
-        raise InvalidCommand.of(
-            "value", "number_size", f"{where}的取值 {value} 不合理：绝对值须小于 10¹⁵，小数不超过 {MAX_PLACES} 位"
-        )
+    if abs(value) >= MAX_MAGNITUDE:
+        raise InvalidCommand.of("value", "number_size", f"{where}的取值 {value} 不合理：绝对值须小于 10¹⁵")
+    places = -value.normalize().as_tuple().exponent  # type: ignore[operator]
+    if places > MAX_PLACES:  # the words name only the rule broken: a 0.0000001 is not too large
+        message = f"{where}的取值 {plain(value)} 有 {places} 位小数：小数不超过 {MAX_PLACES} 位"
+        raise InvalidCommand.of("value", "number_size", message)
     bounds = indicator.range
     if indicator.method is not None and indicator.method.type == "manual":
         bounds = [ZERO, Decimal(1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from domain.errors import InvalidCommand
 from domain.inputs import ascii_digits_words, normalise, shown
@@ -17,6 +18,7 @@ _PATTERNS = {
     "annual": re.compile(r"([0-9]{4})"),
 }
 FREQUENCY_LABELS = {"monthly": "月度", "quarterly": "季度", "annual": "年度"}
+QUARTER_WORDS = {"1": "一", "2": "二", "3": "三", "4": "四"}
 
 
 @dataclass(frozen=True, order=True)
@@ -91,3 +93,21 @@ def periods_asked_with(wanted: Period, frequency: str) -> list[Period]:
         if wanted.contains(candidate) or candidate.last_month == wanted.last_month:
             found.append(candidate)
     return found
+
+
+def period_words(text: str | None) -> str:
+    """A period as people read it (pages and the API's messages alike): ``2023-05`` → 2023年5月,
+    ``2023-Q2`` → 2023年第二季度, ``2023`` → 2023年; text of another form as it is."""
+    if not text:
+        return "整个指标"
+    year, _, rest = text.partition("-")
+    if not rest:
+        return f"{year}年"
+    if rest.startswith("Q") and rest[1:] in QUARTER_WORDS:
+        return f"{year}年第{QUARTER_WORDS[rest[1:]]}季度"
+    return f"{year}年{int(rest)}月" if rest.isascii() and rest.isdigit() else text
+
+
+def day_words(day: date) -> str:
+    """A day as people read it: 2023年10月20日."""
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -26,9 +26,9 @@ from domain.collection import (
     start_of_day,
     takes_data,
 )
-from domain.decimals import HUNDRED, ZERO, divide, plain, round2
+from domain.decimals import HUNDRED, ZERO, divide, figure, plain, round2
 from domain.monitoring_rules import WarningRules
-from domain.periods import FREQUENCY_LABELS, parse_period
+from domain.periods import FREQUENCY_LABELS, day_words, parse_period, period_words
 from domain.scheme import IndicatorDef
 from domain.scoring import year_value
 from domain.state import CountyYear, thread_key
@@ -292,28 +292,22 @@ def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
     if fact.kind == "expected":
         due = date.fromisoformat(str(data["due"]))
         days = days_late(due, at)
-        reason = (f"{fact.indicator} {name} {fact.period} 的{FREQUENCY_LABELS[str(data['frequency'])]}数据"
-                  f"应于 {due.isoformat()} 前报送，截至 {at.isoformat()} 仍未收到，已逾期 {days} 天{who}")  # fmt: skip
+        reason = (f"{fact.indicator} {name} {period_words(fact.period)}的{FREQUENCY_LABELS[str(data['frequency'])]}数据"
+                  f"应于 {day_words(due)}前报送，截至 {day_words(at)}仍未收到，已逾期 {days} 天{who}")  # fmt: skip
     elif fact.kind == "returned":
         returned = beijing_date(datetime.fromisoformat(str(data["returned_at"])))
         days = (at - returned).days
         answer_days = int(str(data["answer_days"]))
         comment = f"（退回意见：{data['comment']}）" if data.get("comment") else ""
-        reason = (f"{fact.indicator} {name} {fact.period or '指标'} 的数据于 {returned.isoformat()} 被退回{comment}，"
+        what = period_words(fact.period) if fact.period else "指标"
+        reason = (f"{fact.indicator} {name} {what}的数据于 {day_words(returned)}被退回{comment}，"
                   f"已 {days} 天未答复（应在 {answer_days} 天内答复）{who}")  # fmt: skip
     elif fact.kind == "anomaly":
         days = max((at - beijing_date(since)).days, 0)
-        reason = (f"{fact.indicator} {name} {fact.period} 报送值 {data['value']} 波动异常：{data['message']}；"
-                  f"已 {days} 天尚未确认或审核{who}")  # fmt: skip
+        reason = (f"{fact.indicator} {name} {period_words(fact.period)}报送值 {_figure(data['value'])} 波动异常："
+                  f"{data['message']}；已 {days} 天尚未确认或审核{who}")  # fmt: skip
     else:
-        percent = round2(Decimal(str(data["shortfall_pct"])))
-        unit = data.get("unit") or ""
-        what = AGGREGATE_LABELS.get(str(data["aggregate"]), "值")
-        behind = "低于" if data["direction"] == "higher_better" else "高于"
-        reason = (f"{fact.indicator} {name} 截至 {data['latest']} 的年度{what}为 {_figure(data['actual'])}{unit}，"
-                  f"按从 {_figure(data['start'])}{unit} 到目标 {_figure(data['target'])}{unit} 的直线进度应为 "
-                  f"{_figure(data['expected'])}{unit}，{behind}进度 {percent}%（占路径跨度），"
-                  f"达到{LEVEL_LABELS[level]}预警线 {data['margin']}%{who}")  # fmt: skip
+        reason = f"{fact.indicator} {name} {_off_track_words(data, level)}{who}"
     return Warning(
         county=county,
         indicator=fact.indicator,
@@ -329,9 +323,34 @@ def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
     )
 
 
-def _figure(text: str | None) -> str:
-    """A figure as shown: two places at most, no trailing zeros."""
-    return plain(round2(Decimal(str(text))) or ZERO)
+def _figure(text: str | None, unit: str = "") -> str:
+    """A figure as the pages show it: two places, a space before the unit."""
+    return figure(Decimal(str(text)), unit)
+
+
+def _off_track_words(data: dict[str, str | None], level: str) -> str:
+    """Why an indicator is behind its path. The percentage is of the year's planned change
+    (start to target), so it exceeds 100% when the value moved away from the target, or
+    fell short by more than the whole year's change: the shortfall itself is said too, so
+    a 1033.33% reads as what it is. Without a baseline a level is held to the target all
+    year (start = target): then the path is the target and the percentage is of it."""
+    unit = data.get("unit") or ""
+    what = AGGREGATE_LABELS.get(str(data["aggregate"]), "值")
+    behind = "低于" if data["direction"] == "higher_better" else "高于"
+    actual, expected = Decimal(str(data["actual"])), Decimal(str(data["expected"]))
+    start, target = Decimal(str(data["start"])), Decimal(str(data["target"]))
+    shortfall = abs(expected - actual)
+    percent, margin = _figure(data["shortfall_pct"]), _figure(data["margin"])
+    reached = f"达到{LEVEL_LABELS[level]}预警线 {margin}%"
+    head = f"截至 {period_words(str(data['latest']))}的年度{what}为 {_figure(data['actual'], unit)}"
+    if start == target:
+        return (f"{head}，未设基期值，全年按目标 {_figure(data['target'], unit)} 衡量，"
+                f"{behind}目标 {_figure(str(shortfall), unit)}（目标值的 {percent}%），{reached}")  # fmt: skip
+    origin = "年初" if data["aggregate"] == "sum" else "基期值"
+    change = _figure(str(abs(target - start)), unit)
+    return (f"{head}；按从{origin} {_figure(data['start'], unit)} 到目标 {_figure(data['target'], unit)} 的直线进度，"
+            f"此时应为 {_figure(data['expected'], unit)}，{behind}进度 {_figure(str(shortfall), unit)}，"
+            f"为全年计划变动幅度 {change} 的 {percent}%，{reached}")  # fmt: skip
 
 
 def _responsible(data: dict[str, str | None]) -> str:

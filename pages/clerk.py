@@ -10,6 +10,7 @@ refused value is answered with its row, the message beside the cell, and nothing
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +22,7 @@ from domain import commands as c
 from domain.access import Action
 from domain.decimals import NotANumber, plain, read_number, within_reach
 from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
+from domain.inputs import NUL_WORDS
 from domain.periods import Period, parse_period
 from pages import reads, reads_clerk
 from pages.render import environment, page
@@ -145,10 +147,14 @@ async def save_value(request: Request, code: str, who: Signed) -> Response:
             return _row_answer(request, row)
         message = f"已报送 {plain(row.value)}：清空单元格不会撤回数值，如需撤回请联系县级管理员或评估组"
         return _row_answer(request, reads_clerk.refused(row, "invalid", message, ""), status=422, focus="value")
+    if "\x00" in typed:  # never echoed into the cell nor a message (ADR 17)
+        refused = reads_clerk.refused(row, "invalid", f"数值{NUL_WORDS}", typed.replace("\x00", ""))
+        return _row_answer(request, refused, status=422, focus="value")
     try:
         value = read_number(typed)
     except NotANumber as error:
         return _row_answer(request, reads_clerk.refused(row, "invalid", error.words, typed), status=422, focus="value")
+    typed = plain(value)  # echoed as the platform reads it: ４.５ → 4.5
     if not within_reach(value):
         message = "数值过大或过小，无法计算"
         return _row_answer(request, reads_clerk.refused(row, "invalid", message, typed), status=422, focus="value")
@@ -222,6 +228,17 @@ async def upload(request: Request, code: str, who: Signed) -> Response:
     return page(request, TEMPLATE, _context(sheet, result), status=status)
 
 
+def _in_page_words(problem: sheets.RowProblem) -> sheets.RowProblem:
+    """A row's refusal in the workbook's words: the API's names a field and a route
+    (``reason``, ``POST /api/v1/…/corrections``); a clerk has a column to fill."""
+    if problem.rule == "reason_required":
+        already = problem.message.partition("属于更正")[0]
+        return replace(problem, column=sheets.HEADERS["reason"], message=f"{already}属于更正：请在“更正理由”列填写理由")
+    if problem.rule == "correction_allowed":
+        return replace(problem, message=problem.message.partition("（更正接口")[0])
+    return problem
+
+
 def _has_year(service: Platform, code: str, wanted: Period) -> None:
     service.ledger.county(code).book(wanted.year, "period")  # refused (422) when the county has no such year
 
@@ -250,6 +267,7 @@ async def _import(request: Request, code: str, sent: UploadFile | None) -> dict[
         except (InvalidCommand, ConflictError) as error:
             prepared.refused(error)
     if prepared.problems:
+        prepared.problems = [_in_page_words(problem) for problem in prepared.problems]
         report = await run_in_threadpool(sheets.error_report, prepared.upload, prepared.problems)
         href = f"data:{imports.XLSX};base64,{base64.b64encode(report).decode()}"
         return {"ok": False, "status": prepared.status, "problems": prepared.problems, "report": href,

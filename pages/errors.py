@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from domain.errors import DomainError
+from domain.inputs import shown as shown_input
 from pages.render import page
 from pages.session import CsrfRefused, SignInRequired
 
@@ -37,22 +38,48 @@ RULE_WORDS = {"int_parsing": "应为整数", "int_type": "应为整数", "greate
 
 
 def is_page(request: Request) -> bool:
-    """A page route, or a browser asking for an unknown path outside the API."""
+    """A page route, or an unknown path outside the API not asked for as JSON.
+
+    Outside the API's prefixes every address is a page's: a download link or a typed
+    address may come with ``Accept: */*`` (or none), and a person should still read the
+    Chinese 404 page; only a client that asks for JSON gets the API's problem."""
     endpoint = request.scope.get("endpoint")
     if endpoint is not None:
         return str(getattr(endpoint, "__module__", "")).startswith("pages.") and not request.url.path.startswith(
             NOT_PAGES
         )
-    wants_html = "text/html" in request.headers.get("accept", "")
+    accept = request.headers.get("accept", "")
+    wants_html = "text/html" in accept or "json" not in accept
     return wants_html and not request.url.path.startswith(NOT_PAGES)
 
 
-def _invalid_words(item: Any) -> str:
-    """One refused parameter in Chinese: its label (never its name in the URL) and the rule."""
+def _bounds(request: Request, name: str) -> tuple[Any, Any]:
+    """The (ge, le) the route declares for its parameter ``name``, None where it declares none."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    for param in getattr(dependant, "query_params", []) + getattr(dependant, "path_params", []):
+        if param.alias == name:
+            metadata = param.field_info.metadata
+            return (next((m.ge for m in metadata if hasattr(m, "ge")), None),
+                    next((m.le for m in metadata if hasattr(m, "le")), None))  # fmt: skip
+    return None, None
+
+
+def _invalid_words(request: Request, item: Any) -> str:
+    """A bad query value in words, with the rule it breaks: «年度：须为 2000 至 2100 之间的整数，收到“abc”»."""
     name = str(item["loc"][-1])
-    label = FIELD_LABELS.get(name, "请求中的一项参数")
-    rule = RULE_WORDS.get(item.get("type", ""), "取值不符合要求")
-    return f"{label}：{rule.format(**(item.get('ctx') or {}))}"
+    label = FIELD_LABELS.get(name, "请求中的一项参数")  # never its name in the URL
+    low, high = _bounds(request, name)
+    context = item.get("ctx") or {}
+    if low is not None and high is not None:
+        rule = f"须为 {low} 至 {high} 之间的整数"
+    elif low is not None:
+        rule = f"须为不小于 {low} 的整数"
+    else:
+        rule = RULE_WORDS.get(item.get("type", ""), "取值不符合要求").format(**context)
+    received = item.get("input")
+    shown = f"，收到“{shown_input(str(received))}”" if isinstance(received, str | int) else ""
+    return f"{label}：{rule}{shown}"
 
 
 def error_page(request: Request, status: int, messages: list[str]) -> Response:
@@ -93,8 +120,7 @@ def install(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         if not is_page(request):
             return await _delegate(api_validation, request, error)
-        messages = [_invalid_words(item) for item in error.errors()]
-        return error_page(request, 422, messages)
+        return error_page(request, 422, [_invalid_words(request, item) for item in error.errors()])
 
     async def http_error(request: Request, error: HTTPException) -> Response:
         if not is_page(request):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
+from domain.decimals import figure
+from domain.periods import day_words, period_words
 from domain.recorded_time import CHINA
-
-QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
 
 
 def number(value: object, unit: str = "") -> str:
@@ -18,20 +18,12 @@ def number(value: object, unit: str = "") -> str:
         exact = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    shown = f"{exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
-    return f"{shown} {unit}" if unit else shown
+    return figure(exact, unit) if exact.is_finite() else str(value)
 
 
 def period(text: str | None) -> str:
     """``2023-05`` → 2023年5月, ``2023-Q2`` → 2023年第二季度, ``2023`` → 2023年."""
-    if not text:
-        return "整个指标"
-    year, _, rest = text.partition("-")
-    if not rest:
-        return f"{year}年"
-    if rest.startswith("Q") and rest[1:] in QUARTERS:
-        return f"{year}年第{QUARTERS[rest[1:]]}季度"
-    return f"{year}年{int(rest)}月" if rest.isdigit() else text
+    return period_words(text)
 
 
 def day(value: date | datetime | str | None) -> str:
@@ -42,7 +34,7 @@ def day(value: date | datetime | str | None) -> str:
         value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.astimezone(CHINA).date() if value.tzinfo else value.date()
-    return f"{value.year}年{value.month}月{value.day}日"
+    return day_words(value)
 
 
 def moment(value: datetime | str | None) -> str:

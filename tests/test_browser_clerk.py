@@ -209,3 +209,26 @@ def test_the_clerk_uploads_a_workbook_with_one_bad_row_and_sees_its_row_and_colu
         page.get_by_role("link", name="下载标出错误的工作簿").click()
     report = load_workbook(io.BytesIO(Path(marked.value.path()).read_bytes()))
     assert "错误报告" in report.sheetnames
+
+
+def test_on_a_tablet_the_error_beside_a_cell_is_seen_without_scrolling_sideways(
+    page: Page,  # noqa: F811 (the fixture of test_browser)
+    platform: Platform,
+) -> None:
+    month = "2023-09"
+    (first, period), *_ = emptied(platform, month)
+    high = book(platform).indicators[first].range[1]  # type: ignore[index]
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, CLERK, f"/counties/{CODE}/entry?period={month}")
+    one = row(page, first, period)
+    one.locator("input[data-entry-cell]").fill(plain(high + 1))
+    one.locator("input[data-entry-cell]").press("Enter")
+    message = one.locator(".entry__message")
+    expect(message).to_contain_text("超出有效范围")
+    sideways = page.locator(".entry-scroll").evaluate("box => box.scrollWidth - box.clientWidth")
+    assert sideways <= 1, f"the entry table scrolls {sideways}px sideways at 768 px"
+    shown = message.bounding_box()
+    assert shown is not None and shown["x"] >= 0 and shown["x"] + shown["width"] <= 768, shown
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    check_accessibility(page)
+    page.screenshot(path="tests/screenshots/54-clerk-tablet-error.png")

@@ -67,7 +67,7 @@ def errors(response: Any) -> set[tuple[str, str]]:
 def test_a_jump_is_accepted_flagged_and_confirmed_with_a_comment(county: TestClient) -> None:
     jumped = post(county, "/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50})
     assert jumped["events"] == ["DataSubmitted", "AnomalyFlagged"]
-    assert "较上期 11 变化 +39" in jumped["flag"] and "稳健 z 值 26.31" in jumped["flag"]  # 0.6745 × 39 / 1
+    assert "较上期 11.00 变化 +39.00" in jumped["flag"] and "稳健 z 值 26.31" in jumped["flag"]  # 0.6745 × 39 / 1
     scores = county.get(f"/api/v1/counties/{COUNTY}/scores", params={"year": 2023}).json()
     assert next(n for n in scores["nodes"] if n["code"] == "1.2")["value"] == 104.0  # counted, though flagged
 

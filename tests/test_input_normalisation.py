@@ -72,9 +72,8 @@ def test_edges_normalise_a_period_before_the_domain_reads_it() -> None:
 def test_numbers_written_as_text() -> None:
     assert read_number("１２．５") == Decimal("12.5")
     assert read_number(" -61.50 ") == Decimal("-61.50")
-    assert read_number("1e3") == Decimal("1E+3")
     for text, rule in [("٣", "ascii_digits"), ("١٢.٥", "ascii_digits"), ("1_000", "number"), ("1,5", "number"),
-                       ("1e1000000", "number"), ("NaN", "number"), ("", "number")]:  # fmt: skip
+                       ("1e3", "number"), ("1e1000000", "number"), ("NaN", "number"), ("", "number")]:  # fmt: skip
         with pytest.raises(NotANumber) as refused:
             read_number(text)
         assert refused.value.rule == rule, text

@@ -323,12 +323,20 @@ def test_error_pages_are_html_for_browsers_and_problems_for_the_api(site: Site) 
     site.sign_in("leader")
     missing = site.client.get("/no/such/page", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and "页面不存在" in missing.text
-    assert site.client.get("/no/such/page").headers["content-type"] == "application/problem+json"
+    for address in ("/no/such/page", f"/counties/{OUT_OF_SCOPE}/template.xlsx"):  # a typed or downloaded address
+        for accept in ("*/*", ""):
+            answer = site.client.get(address, headers={"Accept": accept})
+            assert answer.status_code == 404 and "页面不存在" in answer.text, (address, accept)
+            assert answer.headers["content-type"].startswith("text/html")
+    json = site.client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert json.headers["content-type"] == "application/problem+json"
     assert site.client.get("/api/v1/nothing").headers["content-type"] == "application/problem+json"
     unknown = site.client.get("/counties/999999")
     assert unknown.status_code == 404 and "尚未入选评估" in unknown.text
     invalid = site.client.get("/rankings?year=twenty")
-    assert invalid.status_code == 422 and "年度" in invalid.text
+    assert invalid.status_code == 422 and "年度：须为 2000 至 2100 之间的整数，收到“twenty”" in invalid.text
+    tasks = site.client.get(f"/counties/{IN_SCOPE}/tasks?year=1999")
+    assert tasks.status_code == 422 and "年度：须为 2000 至 2100 之间的整数，收到“1999”" in tasks.text
 
 
 def test_pages_carry_the_strict_page_policy_and_the_api_keeps_its_own(site: Site) -> None:

@@ -316,3 +316,86 @@ def test_a_period_that_is_not_one_is_refused_in_words(site: Site) -> None:
     site.sign_in("dept.130425")
     refused = site.client.get(f"/counties/{CODE}/entry?period=2023-13")
     assert refused.status_code == 422 and "2023-13" in refused.text and "<table" not in refused.text
+
+
+def test_a_number_with_an_exponent_is_refused_in_the_form_and_in_a_workbook(site: Site) -> None:
+    """The hint says digits, sign and decimal point: ``1e1`` is a typo, not 10, on the form and in a file."""
+    cell = emptied_month(site, "2023-02")[0]
+    version = site.platform.ledger.county(CODE).version
+    for typed in ("1e1", "1E0", "٣"):
+        refused = post_value(site, cell, typed)
+        assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text, typed
+    assert "科学计数法" in post_value(site, cell, "1e1").text
+    workbook, table = template_rows(site.client.get(f"/counties/{CODE}/entry/template.xlsx?period=2023-02").content)
+    header = table[0]
+    number = 2 + [(str(r[header.index("指标编号")]), r[header.index("期间")]) for r in table[1:]].index(
+        (cell.indicator, cell.period)
+    )
+    workbook.active.cell(row=number, column=header.index("数值") + 1).value = "1e1"  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
+    files = {"file": ("e.xlsx", buffer.getvalue(), XLSX)}
+    upload = site.client.post(f"/counties/{CODE}/entry/imports", data={"csrf_token": site.csrf(), "period": "2023-02"},
+                              files=files)  # fmt: skip
+    assert upload.status_code == 422 and f"第 {number} 行</th><td>数值</td>" in upload.text, upload.text[-3000:]
+    assert standing(site, cell) is None and site.platform.ledger.county(CODE).version == version
+
+
+def test_the_tasks_warnings_speak_in_chinese_dates_and_two_place_figures(site: Site) -> None:
+    """Periods as 2023年5月, days as 2023年10月20日, figures to two places: never 2023-Q3 or 2023-10-20;
+    a level held to its target (no baseline) is not said to go 'from the target to the target'."""
+    site.platform.projections.catch_up()
+    site.sign_in("coordinator.130425")
+    home = site.client.get(f"/counties/{CODE}/tasks").text
+    section = home[home.index('id="warnings-title"'):]
+    section = section[: section.index("</table>")]
+    reasons = re.findall(r"<td>([^<]*(?:截至|应于|被退回|报送值)[^<]*)</td>", section)
+    assert reasons, section[:2000]
+    for reason in reasons:
+        assert not re.search(r"\d{4}-(?:\d{2}|Q\d)", reason), reason
+        assert not re.search(r"预警线 \d+%", reason), reason  # the margin to two places: 20.00%
+        start_target = re.search(r"从\S* ([\d,.]+) \S+ 到目标 ([\d,.]+) ", reason)
+        assert start_target is None or start_target.group(1) != start_target.group(2), reason
+    assert any(re.search(r"年度\S+为 [\d,]+\.\d\d \S", reason) for reason in reasons)
+
+
+def test_refusals_name_only_the_broken_rule_and_echo_the_value_as_read(site: Site) -> None:
+    """Seven decimals are not 'too large'; a full-width ４.５ is echoed as 4.5; a NUL never comes back."""
+    site.sign_in("dept.130425")
+    cell = rows(site.client.get(f"/counties/{CODE}/entry?period=2023-06").text)[-1]
+    before = standing(site, cell)
+    assert before is not None
+    low = book(site).indicators[cell.indicator].range[0]  # type: ignore[index]
+    places = post_value(site, cell, plain(low) + ".0000001" if "." not in plain(low) else plain(low) + "0000001")
+    assert places.status_code == 422 and "小数不超过 6 位" in places.text and "10¹⁵" not in places.text
+    other = before + Decimal("0.01")
+    wide = plain(other).translate(str.maketrans("0123456789.", "０１２３４５６７８９．"))
+    asked = post_value(site, cell, wide)
+    assert asked.status_code == 409 and f"改为 {plain(other)} 属于更正" in asked.text and wide not in asked.text
+    nul = post_value(site, cell, "4\x00.5")
+    assert nul.status_code == 422 and "\x00" not in nul.text and "空字符" in nul.text
+    assert "\x00" not in post_value(site, cell, "x\x00y").text
+    assert standing(site, cell) == before
+
+
+def test_an_upload_changing_a_standing_value_asks_for_the_reason_column_in_page_words(site: Site) -> None:
+    site.sign_in("dept.130425")
+    month = "2023-05"
+    cell = rows(site.client.get(f"/counties/{CODE}/entry?period={month}").text)[-1]
+    before = standing(site, cell)
+    assert before is not None
+    workbook, table = template_rows(site.client.get(f"/counties/{CODE}/entry/template.xlsx?period={month}").content)
+    header = table[0]
+    number = 2 + [(str(r[header.index("指标编号")]), r[header.index("期间")]) for r in table[1:]].index(
+        (cell.indicator, cell.period)
+    )
+    workbook.active.cell(row=number, column=header.index("数值") + 1).value = float(before + Decimal("0.01"))  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    workbook.save(buffer)  # type: ignore[attr-defined]
+    files = {"file": ("c.xlsx", buffer.getvalue(), XLSX)}
+    refused = site.client.post(f"/counties/{CODE}/entry/imports", data={"csrf_token": site.csrf(), "period": month},
+                               files=files)  # fmt: skip
+    assert refused.status_code == 409, refused.text[-2000:]
+    assert f"第 {number} 行</th><td>更正理由</td>" in refused.text and "请在“更正理由”列填写理由" in refused.text
+    assert "/api/v1" not in refused.text and "理由 reason" not in refused.text
+    assert standing(site, cell) == before

@@ -123,7 +123,7 @@ def test_a_late_month_is_overdue_from_the_day_after_the_deadline_and_clears_when
     [yellow] = of(walk.warnings(at="2023-06-11"), "overdue", "1.2", "2023-05")
     assert (yellow["level"], yellow["county"], yellow["region"], yellow["dimension"]) == ("yellow", CODE, "east", "1")
     assert instant_of(yellow["raised_at"]) == bj("2023-06-11 00:00")  # the start of day 11, Beijing
-    assert "2023-06-10" in yellow["reason"] and "逾期 1 天" in yellow["reason"]
+    assert "2023年6月10日" in yellow["reason"] and "逾期 1 天" in yellow["reason"]
     levels = {day: of(walk.warnings(at=day), "overdue", "1.2", "2023-05")[0]["level"]
               for day in ("2023-06-17", "2023-06-18", "2023-07-10", "2023-07-11")}  # fmt: skip
     assert levels == {"2023-06-17": "yellow", "2023-06-18": "orange", "2023-07-10": "orange", "2023-07-11": "red"}
@@ -160,7 +160,7 @@ def test_an_indicator_behind_its_path_is_off_track_at_the_level_its_shortfall_gi
     [warning] = of(walk.warnings(at="2023-07-20"), "off_track", "2.1")
     assert warning["level"] == "orange"
     assert instant_of(warning["raised_at"]) == bj("2023-07-10 10:00")
-    assert "32.5" in warning["reason"] and "29.2" in warning["reason"] and "11.3" in warning["reason"]
+    assert "32.50" in warning["reason"] and "29.20" in warning["reason"] and "11.30%" in warning["reason"]
     walk.do("2023-07-12 10:00", c.CorrectData("2.1", "2023-Q2", Decimal("38.2"), "更正"))  # mean 33.6: 15.07 %
     [worse] = of(walk.warnings(at="2023-07-20"), "off_track", "2.1")
     assert worse["level"] == "orange" and worse["raised_at"] == warning["raised_at"]  # still the same warning
@@ -206,7 +206,7 @@ def test_a_county_enrolled_late_owes_earlier_months_from_its_enrolment(store_url
         late.clock.now = bj("2023-06-01 12:00")
         assert of(late.warnings(at="2023-05-30"), "overdue", "1.2", "2023-01") == []
         [january] = of(late.warnings(at="2023-05-31"), "overdue", "1.2", "2023-01")
-        assert january["level"] == "yellow" and "2023-05-30" in january["reason"]
+        assert january["level"] == "yellow" and "2023年5月30日" in january["reason"]
         schedule = late.client.get(f"/api/v1/counties/{CODE}/schedule", params={"year": 2023, "at": "2023-05-31"})
         dues = {(e["indicator"], e["period"]): e["due"] for e in schedule.json()["submissions"]}
         assert dues[("1.2", "2023-01")] == "2023-05-30" and dues[("1.2", "2023-04")] == "2023-05-30"
