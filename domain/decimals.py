@@ -52,6 +52,13 @@ def read_number(text: str, *, exponent: bool = False) -> Decimal:
     raise NotANumber("number", f"“{shown(text)}”不是数字：{words}")
 
 
+def at_most_two_places(value: Decimal) -> bool:
+    """Whether ``value`` has no more than two decimal places (``quantize`` would raise for a
+    number too large for the context, and such a number is refused by its bounds anyway)."""
+    exponent = value.normalize().as_tuple().exponent
+    return not isinstance(exponent, int) or exponent >= -2
+
+
 def within_reach(value: Decimal) -> bool:
     """Finite, and its magnitude 10^-999 to 10^999 (zero aside): judged on the digits as written,
     without arithmetic, which would itself overflow on 1E+1000000."""

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain.decimals import CENT, plain
+from domain.decimals import at_most_two_places, plain
 from domain.errors import Collector, ConflictError, InvalidCommand, Problem, require_reason
 from domain.scheme import IndicatorDef, indicator_document
 from domain.scheme_reading import read_indicator
@@ -209,7 +209,7 @@ def check_weights(
             problems.append(Problem(f"{field}.{code}", "under_parent", f"指标“{code}”不在“{parent}”之下"))
         elif weight < 0:
             problems.append(Problem(f"{field}.{code}", "non_negative", f"指标“{code}”的权重不能为负数"))
-        elif weight != weight.quantize(CENT):  # weights are shown, summed and checked to two places
+        elif not at_most_two_places(weight):  # weights are shown, summed and checked to two places
             problems.append(Problem(f"{field}.{code}", "two_decimals", f"指标“{code}”的权重最多两位小数"))
         else:
             tree[code] = replace(node, weight=weight)

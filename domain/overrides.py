@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain.decimals import CENT, ZERO, plain
+from domain.decimals import CENT, ZERO, at_most_two_places, plain
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem, require_reason
 from domain.periods import Period, parse_period
 from domain.recorded_time import CHINA
@@ -48,7 +48,7 @@ def override_score(county: County, command: c.OverrideScore, context: c.Context)
             "within_node_maximum",
             f"“{command.node}”的得分必须在 0 到 {plain(maximum)} 之间，收到 {plain(command.score)}",
         )
-    if command.score != command.score.quantize(CENT):  # scores are kept and shown to two places
+    if not at_most_two_places(command.score):  # scores are kept and shown to two places
         raise InvalidCommand.of("score", "two_decimals", f"调整后的得分最多两位小数，收到 {shown(command.score)}")
     if command.override_id in book.overrides:
         raise ConflictError.of("override_id", "unique_id", "分数调整编号重复")

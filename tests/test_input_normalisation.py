@@ -265,7 +265,7 @@ def test_weights_and_years_sent_as_text(county: TestClient) -> None:
         assert ("weights.1.1", "number_size") in refused(
             county, "PUT", f"{BASE}/weights", json=body | {"weights": {"1.1": absurd, "1.2": "30"}}
         )
-    adjusted = county.put(f"{BASE}/weights", json=body | {"weights": {"1.1": "２０", "1.2": "３０"}})
+    adjusted = county.put(f"{BASE}/weights", json=body | {"weights": {"1.1": "３０", "1.2": "２０"}})
     assert adjusted.status_code == 200, adjusted.text
     points = {"points": 1, "category": "bonus", "reason": "推广"}
     assert ("year", "ascii_digits") in refused(county, "POST", f"{BASE}/adjustments",

@@ -333,8 +333,10 @@ def test_error_pages_are_html_for_browsers_and_problems_for_the_api(site: Site) 
     assert site.client.get("/api/v1/nothing").headers["content-type"] == "application/problem+json"
     unknown = site.client.get("/counties/999999")
     assert unknown.status_code == 404 and "尚未入选评估" in unknown.text
-    invalid = site.client.get("/rankings?year=twenty")
+    invalid = site.client.get(f"/counties/{IN_SCOPE}/tasks?year=twenty")
     assert invalid.status_code == 422 and "年度：须为 2000 至 2100 之间的整数，收到“twenty”" in invalid.text
+    ranking = site.client.get("/rankings?year=twenty")  # the ranking shows it beside its own filter
+    assert ranking.status_code == 422 and "年度应为 2000 至 2100 之间的年份" in ranking.text
     tasks = site.client.get(f"/counties/{IN_SCOPE}/tasks?year=1999")
     assert tasks.status_code == 422 and "年度：须为 2000 至 2100 之间的整数，收到“1999”" in tasks.text
 

@@ -167,8 +167,9 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         service: Platform = client.app.state.platform  # type: ignore[attr-defined]
         add_user(service, "coordinator", Grant("g-co", "county_coordinator", county=COUNTY))
         county_side = login(client, "coordinator")
-        for decision in ("approve", "reject", "withdraw"):  # the county proposes; the centre (or the county) decides
-            change = {"parent": "1", "weights": {"1.1": 30, "1.2": 20}}
+        # the county proposes, the centre (or the county) decides; each proposal a change of what stands
+        for shift, decision in enumerate(("approve", "reject", "withdraw")):
+            change = {"parent": "1", "weights": {"1.1": 30 - shift, "1.2": 20 + shift}}
             proposal = post("/proposals", {"kind": "adjust_weights", "change": change, "reason": "本县以科技为重点",
                                            "year": 2023}, headers=county_side)["proposal_id"]  # fmt: skip
             decider = county_side if decision == "withdraw" else {}
