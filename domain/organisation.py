@@ -7,7 +7,7 @@ replay of it up to D. Secrets never enter it: passwords and API keys arrive hash
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -158,8 +158,11 @@ class Organisation(Aggregate):
         grants: list[Grant],
         context: Context,
         *,
+        enrolled: Container[str],
         demo: bool = False,
     ) -> None:
+        """``enrolled`` holds (at least) the grants' counties that are enrolled, read from the
+        counties' streams by the caller, as for ``assign_counties`` (ADR 18)."""
         problems = []
         if not USERNAME.match(username):
             problems.append(
@@ -168,7 +171,7 @@ class Organisation(Aggregate):
         if username in self.users:
             raise ConflictError.of("username", "unique_username", f"用户名“{username}”已被使用")
         for index, grant in enumerate(grants):
-            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant)))
+            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant, enrolled)))
         if problems:
             raise InvalidCommand(problems)
         newcomer = User(username, display_name, password_hash, list(grants))
@@ -184,15 +187,22 @@ class Organisation(Aggregate):
         for grant in grants:
             self._record(self.RoleGranted, context, username=username, grant=grant, reason="创建用户时授予")
 
-    def _grant_problems(self, grant: Grant) -> list[Problem]:
+    def _grant_problems(self, grant: Grant, enrolled: Container[str]) -> list[Problem]:
         problems = check_grant(grant.role, grant.county, grant.team, grant.department)
+        if grant.county is not None and is_county_code(grant.county) and grant.county not in enrolled:
+            # A role over a county not (yet) enrolled would scope nothing, or the wrong county.
+            problems.append(Problem("county", "enrolled_county",
+                                    f"行政区划代码为 {grant.county} 的县尚未入选评估，不能授予该县的角色"))  # fmt: skip
         if grant.team and grant.team not in self.teams:
             problems.append(Problem("team", "known_team", f"评估组“{grant.team}”不存在"))
         return problems
 
-    def grant_role(self, username: str, grant: Grant, reason: str, context: Context) -> None:
+    def grant_role(
+        self, username: str, grant: Grant, reason: str, context: Context, *, enrolled: Container[str]
+    ) -> None:
+        """``enrolled``: as for ``register_user``."""
         user = self.user(username)
-        problems = self._grant_problems(grant)
+        problems = self._grant_problems(grant, enrolled)
         if problems:
             raise InvalidCommand(problems)
         if any(_same_scope(existing, grant) for existing in user.active_grants()):

@@ -79,6 +79,11 @@ def users(request: Request, who: Signed, saved: Notice = None) -> Response:
     return _users_page(request, Form(), notice=saved)
 
 
+async def _enrolled(request: Request, county: str) -> dict[str, str]:
+    """The county of the form if it is enrolled (the organisation refuses a role over one that is not)."""
+    return await run_in_threadpool(reads_audit.enrolled_regions, platform_of(request), [county] if county else [])
+
+
 def _grant(values: dict[str, str]) -> Grant:
     return Grant(uuid.uuid4().hex[:12], values["role"], values["county"] or None, values["team"] or None,
                  values["department"] or None)  # fmt: skip
@@ -94,9 +99,11 @@ async def create_user(request: Request, who: Signed) -> Response:
     try:
         _check_password(values["password"])
         password_hash = await run_in_threadpool(hash_password, values["password"])
+        enrolled = await _enrolled(request, values["county"])
 
         def change(organisation: Organisation, context: c.Context) -> None:
-            organisation.register_user(values["username"], values["display_name"], password_hash, grants, context)
+            organisation.register_user(values["username"], values["display_name"], password_hash, grants, context,
+                                       enrolled=enrolled)  # fmt: skip
 
         await writes.organisation_change(request, change, "RegisterUser")
     except DomainError as error:
@@ -139,9 +146,10 @@ async def grant_role(request: Request, username: str, who: Signed) -> Response:
     values = {name: text(form, name) for name in GRANT_FIELDS}
     values["county"] = normalise(values["county"])
     grant = _grant(values)
+    enrolled = await _enrolled(request, values["county"])
 
     def change(organisation: Organisation, context: c.Context) -> None:
-        organisation.grant_role(username, grant, values["reason"], context)
+        organisation.grant_role(username, grant, values["reason"], context, enrolled=enrolled)
 
     return await _change(request, username, "grant", GRANT_FIELDS, values, change, "GrantRole", "granted")
 

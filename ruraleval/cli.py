@@ -152,9 +152,12 @@ def _add_user(args: argparse.Namespace, store: Store) -> int:
         return 2
     grant = Grant(uuid.uuid4().hex[:12], args.role, args.county, args.team, args.department)
     password_hash = hash_password(password)
+    with opened(store) as platform:  # a county's role only for an enrolled county
+        enrolled = platform.ledger.enrolled_regions([args.county] if args.county else [])
 
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.register_user(args.username, args.display_name, password_hash, [grant], context)
+        organisation.register_user(args.username, args.display_name, password_hash, [grant], context,
+                                   enrolled=enrolled)  # fmt: skip
 
     if _organise(store, change, "RegisterUser") is None:
         return 1

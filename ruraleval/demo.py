@@ -168,7 +168,7 @@ def _load_organisation(platform: Platform, start: datetime) -> None:
         organisation.assign_counties("east-1", east, "演示：东部评估组负责东部各县", context, regions=regions)
         for username, _, display_name, grant in DEMO_USERS:
             organisation.register_user(
-                username, display_name, DEMO_PASSWORD_HASHES[username], [grant], context, demo=True
+                username, display_name, DEMO_PASSWORD_HASHES[username], [grant], context, enrolled=regions, demo=True
             )
 
     platform.ledger.organise(change, c.Context(ACTOR_CENTRE, "demo-organisation", start), "DemoOrganisation")
