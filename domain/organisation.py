@@ -28,6 +28,7 @@ ROLE_LABELS = {
     "auditor": "审计",
 }
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{2,31}$")
+MAX_DISPLAY_NAME = 50  # characters: a name or a unit, shown in every list of users and every timeline
 TEAM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 
 
@@ -168,6 +169,9 @@ class Organisation(Aggregate):
             problems.append(
                 Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
             )
+        if len(display_name.strip()) > MAX_DISPLAY_NAME:
+            problems.append(Problem("display_name", "max_length", f"姓名或单位不能超过 {MAX_DISPLAY_NAME} 个字，"
+                                    f"收到 {len(display_name.strip())} 个字"))  # fmt: skip
         if username in self.users:
             raise ConflictError.of("username", "unique_username", f"用户名“{username}”已被使用")
         for index, grant in enumerate(grants):
@@ -248,9 +252,15 @@ class Organisation(Aggregate):
                 field_name, "last_admin", "不能停用最后一名管理员或撤销其管理员角色：请先为他人授予管理员角色"
             )
 
-    def change_password(self, username: str, password_hash: str, context: Context) -> None:
+    def change_password(
+        self, username: str, password_hash: str, context: Context, *, reason: str | None = None
+    ) -> None:
+        """One's own change needs no reason; a reset of someone else's password does (an
+        administrator or an operator acting on another's account says why, for the audit)."""
         self.user(username)
-        self._record(self.PasswordChanged, context, username=username, password_hash=password_hash)
+        own = context.actor == username and not (reason and reason.strip())
+        self._record(self.PasswordChanged, context, username=username, password_hash=password_hash,
+                     reason=None if own else _reason(reason or ""))  # fmt: skip
 
     def deactivate_user(self, username: str, reason: str, context: Context) -> None:
         if not self.user(username).active:
@@ -263,11 +273,9 @@ class Organisation(Aggregate):
         if not TEAM_CODE.match(code):
             problems.append(Problem("code", "pattern", "评估组编号只能由字母、数字、下划线和连字符组成"))
         if not name.strip():
-            problems.append(Problem("name", "required", "评估组名称 name 必须填写"))
+            problems.append(Problem("name", "required", "评估组名称必须填写"))
         if region not in REGIONS:
-            problems.append(
-                Problem("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一")
-            )
+            problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
         if problems:
             raise InvalidCommand(problems)
         if code in self.teams:
@@ -385,8 +393,17 @@ class Organisation(Aggregate):
                     grant.revoked = True
 
     class PasswordChanged(Event):
+        """A new password hash; ``reason`` is required for a reset of another's password."""
+
+        class_version = 2
         username: str
         password_hash: str
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Changes recorded before resets needed a reason: none was given."""
+            state["reason"] = None
 
         def apply(self, organisation: Organisation) -> None:
             organisation.users[self.username].password_hash = self.password_hash
@@ -452,7 +469,7 @@ def _same_scope(a: Grant, b: Grant) -> bool:
 
 def _reason(reason: str) -> str:
     if not reason or not reason.strip():
-        raise InvalidCommand.of("reason", "reason_required", "必须填写理由（reason），不能为空")
+        raise InvalidCommand.of("reason", "reason_required", "必须填写理由，不能为空")
     return reason.strip()
 
 

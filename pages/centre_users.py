@@ -20,7 +20,7 @@ from domain import commands as c
 from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, Problem
 from domain.inputs import normalise
-from domain.organisation import ROLE_LABELS, ROLES, Grant, Organisation
+from domain.organisation import ROLE_LABELS, ROLES, Grant, Organisation, User
 from domain.passwords import password_problems
 from pages import reads, reads_audit, writes
 from pages.centre_forms import Form, field_errors, text
@@ -119,7 +119,8 @@ def _user_page(request: Request, username: str, forms: dict[str, Form], status: 
     user = reads_audit.organisation(service).user(username)
     grants = [{"id": g.id, "words": reads_audit.grant_words(g), "revoked": g.revoked} for g in user.grants]
     context = {"user": user, "grants": grants, "history": reads_audit.grant_history(service, username),
-               "forms": forms, "blank": Form(), "notice": NOTICES.get(notice or "")} | _choices(request)  # fmt: skip
+               "forms": forms, "blank": Form(), "notice": NOTICES.get(notice or ""),
+               "refusal": _unshown_refusal(user, forms)} | _choices(request)  # fmt: skip
     return page(request, "centre/user.html", context, status=status)
 
 
@@ -127,6 +128,16 @@ def _user_page(request: Request, username: str, forms: dict[str, Form], status: 
 def user(request: Request, username: str, who: Signed, saved: Notice = None) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
     return _user_page(request, username, {}, notice=saved)
+
+
+def _unshown_refusal(user: User, forms: dict[str, Form]) -> str | None:
+    """The messages of a refused form the page does not show (a revoked grant's, a deactivated
+    user's, an unknown grant's): said at the top of the page, so no refusal goes unexplained."""
+    shown = {"grant", "password", "deactivate"} | {f"revoke-{g.id}" for g in user.grants if not g.revoked}
+    visible = shown if user.active else set()
+    messages = [message for name, form in forms.items() if name not in visible
+                for found in form.errors.values() for message in found]  # fmt: skip
+    return "；".join(messages) or None
 
 
 async def _change(request: Request, username: str, form_name: str, fields: tuple[str, ...], values: dict[str, str],
@@ -181,15 +192,23 @@ async def deactivate_user(request: Request, username: str, who: Signed) -> Respo
 @router.post("/centre/users/{username}/password", response_class=HTMLResponse, response_model=None)
 async def reset_password(request: Request, username: str, who: Signed) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
-    password = text(await request.form(), "password")
+    form = await request.form()
+    password, values = text(form, "password"), {"reason": text(form, "reason")}
     try:
-        _check_password(password)
+        problems = [] if values["reason"] else [Problem("reason", "reason_required", "必须填写重设理由")]
+        try:
+            _check_password(password)
+        except InvalidCommand as error:
+            problems = [*error.problems, *problems]
+        if problems:
+            raise InvalidCommand(problems)
     except InvalidCommand as error:
-        failed = Form({}, field_errors(error, ("password",), "password"))
+        failed = Form(values, field_errors(error, ("password", "reason"), "password"))
         return await run_in_threadpool(_user_page, request, username, {"password": failed}, error.status)
     password_hash = await run_in_threadpool(hash_password, password)
 
     def change(organisation: Organisation, context: c.Context) -> None:
-        organisation.change_password(username, password_hash, context)
+        organisation.change_password(username, password_hash, context, reason=values["reason"])
 
-    return await _change(request, username, "password", ("password",), {}, change, "ChangePassword", "password")
+    return await _change(request, username, "password", ("password", "reason"), values, change, "ChangePassword",
+                         "password")  # fmt: skip

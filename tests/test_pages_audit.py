@@ -241,8 +241,8 @@ def test_a_bad_enrolment_shows_the_field_messages_and_stores_nothing(site: Site)
         "csrf_token": form_token(site, "/centre/counties"), "code": "12345", "name": " ", "province": "河北省",
         "region": "north", "scheme": ""})  # fmt: skip
     assert answer.status_code == 422
-    for field, words in (("code", "县级行政区划代码必须是 6 位数字"), ("name", "县名称 name 必须填写"),
-                         ("region", "region 只能是"), ("scheme", "请选择该县采用的评估方案")):  # fmt: skip
+    for field, words in (("code", "县级行政区划代码必须是 6 位数字"), ("name", "县名称必须填写"),
+                         ("region", "分区只能是"), ("scheme", "请选择该县采用的评估方案")):  # fmt: skip
         assert re.search(rf'id="enrol-{field}-error">[^<]*{words}', answer.text), field
     assert 'value="河北省"' in answer.text  # what was typed stays
     assert site.platform.ledger.head() == head
@@ -342,7 +342,8 @@ def test_the_admin_resets_a_password_and_deactivates_a_user_with_a_reason(site: 
     short = site.client.post("/centre/users/wang.wu/password", data={"csrf_token": token, "password": "short"})
     assert short.status_code == 422 and re.search(r'id="reset-password-error">密码：密码至少 10 个字符', short.text)
     reset = site.client.post("/centre/users/wang.wu/password",
-                             data={"csrf_token": token, "password": "second-password-2"})  # fmt: skip
+                             data={"csrf_token": token, "password": "second-password-2",
+                                   "reason": "本人遗忘密码"})  # fmt: skip
     assert reset.status_code == 200 and "密码已重设" in reset.text and "修改或重设密码" in text_of(reset.text)
     silent = site.client.post("/centre/users/wang.wu/deactivate", data={"csrf_token": token, "reason": " "})
     assert silent.status_code == 422 and 'id="deactivate-reason-error">必须填写理由' in silent.text

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
+from ruraleval.scheme_catalogue import published_schemes
 from ruraleval.settings import parse_database_url
 from tests.conftest import login
 from tests.test_pages import PASSWORDS, Site
@@ -74,3 +75,95 @@ def test_the_api_refuses_a_role_over_a_county_not_enrolled(site: Site) -> None:
         "username": "zhao.liu", "display_name": "赵六", "password": "a-long-password-1",
         "roles": [role | {"county": "130425"}]})  # fmt: skip
     assert enrolled.status_code == 201, enrolled.text
+
+
+# ------------------------------------------------------- 4: enrolment and name limits
+
+
+def enrolment_form(site: Site, **values: str) -> dict[str, str]:
+    scheme = published_schemes(site.platform.ledger)[0].id
+    form = {"csrf_token": form_token(site, "/centre/counties"), "code": "130426", "name": "涉县（测试）",
+            "province": "河北省", "region": "east", "scheme": scheme}  # fmt: skip
+    return form | values
+
+
+@pytest.mark.parametrize(("values", "field", "words"), [
+    ({"code": "000000"}, "code", "前两位不是省级代码"),
+    ({"name": "县" * 31}, "name", "县名称不能超过 30 个字"),
+    ({"province": "山西省"}, "province", "所属省份与行政区划代码不符：代码 130426 属于河北省"),
+    ({"province": "火星"}, "province", "属于河北省"),
+])  # fmt: skip
+def test_the_page_refuses_a_bad_enrolment_beside_its_field(site: Site, values: dict[str, str], field: str,
+                                                           words: str) -> None:  # fmt: skip
+    site.sign_in("admin")
+    head = site.platform.ledger.head()
+    answer = site.client.post("/centre/counties", data=enrolment_form(site, **values))
+    assert answer.status_code == 422
+    assert re.search(rf'id="enrol-{field}-error">[^<]*{words}', answer.text), text_of(answer.text)
+    assert site.platform.ledger.head() == head
+
+
+def test_the_api_refuses_the_same_enrolments(site: Site) -> None:
+    headers = api_headers(site)
+    scheme = published_schemes(site.platform.ledger)[0].id
+    good = {"code": "130426", "name": "涉县（测试）", "province": "河北", "region": "east", "scheme": scheme}
+    head = site.platform.ledger.head()
+    for field, bad in (("code", "000000"), ("name", "县" * 31), ("province", "山西省")):
+        answer = site.client.post("/api/v1/counties", headers=headers, json=good | {field: bad})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, answer.text
+    assert site.platform.ledger.head() == head
+    assert site.client.post("/api/v1/counties", headers=headers, json=good).status_code == 201
+
+
+def test_a_display_name_longer_than_50_characters_is_refused(site: Site) -> None:
+    site.sign_in("admin")
+    before = len(site.platform.organisation.events())
+    answer = site.client.post("/centre/users", data=user_form(
+        site, username="long.name", display_name="名" * 51, role="leader"))
+    assert answer.status_code == 422
+    assert re.search(r'id="user-display-name-error">[^<]*姓名或单位不能超过 50 个字', answer.text), text_of(answer.text)
+    api = site.client.post("/api/v1/users", headers=api_headers(site), json={
+        "username": "long.name", "display_name": "名" * 51, "password": "a-long-password-1"})
+    assert api.status_code == 422
+    assert len(site.platform.organisation.events()) == before
+
+
+# ------------------------------------------------- 7, 8: refusals said, reasons required
+
+
+def new_user(site: Site, username: str, role: str = "leader") -> None:
+    site.sign_in("admin")
+    created = site.client.post("/centre/users", data=user_form(site, username=username, display_name="测试用户",
+                                                               role=role), follow_redirects=False)  # fmt: skip
+    assert created.status_code == 303, text_of(created.text)
+
+
+def test_a_password_reset_needs_a_reason_kept_in_the_history(site: Site) -> None:
+    new_user(site, "reset.me")
+    url = "/centre/users/reset.me"
+    before = len(site.platform.organisation.events())
+    missing = site.client.post(f"{url}/password", data={"csrf_token": form_token(site, url),
+                                                        "password": "another-long-password", "reason": ""})  # fmt: skip
+    assert missing.status_code == 422 and 'id="reset-reason-error">必须填写重设理由' in missing.text
+    assert len(site.platform.organisation.events()) == before
+    reset = site.client.post(f"{url}/password", data={"csrf_token": form_token(site, url),
+                             "password": "another-long-password", "reason": "本人遗忘密码"})  # fmt: skip
+    assert reset.status_code == 200 and "密码已重设" in reset.text
+    assert re.search(r"修改或重设密码 .*本人遗忘密码", text_of(reset.text))
+
+
+def test_a_refusal_of_a_form_the_page_no_longer_shows_is_said_at_the_top(site: Site) -> None:
+    new_user(site, "twice.over", role="auditor")
+    url = "/centre/users/twice.over"
+    user = site.platform.organisation.current().user("twice.over")
+    grant = user.grants[0].id
+    token = form_token(site, url)
+    first = site.client.post(f"{url}/grants/{grant}/revoke", data={"csrf_token": token, "reason": "调岗"})
+    assert first.status_code == 200
+    again = site.client.post(f"{url}/grants/{grant}/revoke", data={"csrf_token": token, "reason": "调岗"})
+    assert again.status_code == 409 and re.search(r'role="alert">未执行：该授权已撤销', again.text)
+    unknown = site.client.post(f"{url}/grants/nope/revoke", data={"csrf_token": token, "reason": "调岗"})
+    assert unknown.status_code == 404 and "没有编号为 nope 的授权" in text_of(unknown.text)
+    assert site.client.post(f"{url}/deactivate", data={"csrf_token": token, "reason": "离职"}).status_code == 200
+    twice = site.client.post(f"{url}/deactivate", data={"csrf_token": token, "reason": "离职"})
+    assert twice.status_code == 409 and re.search(r'role="alert">未执行：用户“twice.over”已停用', twice.text)
