@@ -164,18 +164,9 @@ class Organisation(Aggregate):
     ) -> None:
         """``enrolled`` holds (at least) the grants' counties that are enrolled, read from the
         counties' streams by the caller, as for ``assign_counties`` (ADR 18)."""
-        problems = []
-        if not USERNAME.match(username):
-            problems.append(
-                Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
-            )
-        if len(display_name.strip()) > MAX_DISPLAY_NAME:
-            problems.append(Problem("display_name", "max_length", f"姓名或单位不能超过 {MAX_DISPLAY_NAME} 个字，"
-                                    f"收到 {len(display_name.strip())} 个字"))  # fmt: skip
         if username in self.users:
             raise ConflictError.of("username", "unique_username", f"用户名“{username}”已被使用")
-        for index, grant in enumerate(grants):
-            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant, enrolled)))
+        problems = self.registration_problems(username, display_name, grants, enrolled)
         if problems:
             raise InvalidCommand(problems)
         newcomer = User(username, display_name, password_hash, list(grants))
@@ -190,6 +181,22 @@ class Organisation(Aggregate):
         )
         for grant in grants:
             self._record(self.RoleGranted, context, username=username, grant=grant, reason="创建用户时授予")
+
+    def registration_problems(
+        self, username: str, display_name: str, grants: list[Grant], enrolled: Container[str]
+    ) -> list[Problem]:
+        """Every problem of a new user's fields at once (a form shows them all beside their fields)."""
+        problems = []
+        if not USERNAME.match(username):
+            problems.append(
+                Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
+            )
+        if len(display_name.strip()) > MAX_DISPLAY_NAME:
+            problems.append(Problem("display_name", "max_length", f"姓名或单位不能超过 {MAX_DISPLAY_NAME} 个字，"
+                                    f"收到 {len(display_name.strip())} 个字"))  # fmt: skip
+        for index, grant in enumerate(grants):
+            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant, enrolled)))
+        return problems
 
     def _grant_problems(self, grant: Grant, enrolled: Container[str]) -> list[Problem]:
         problems = check_grant(grant.role, grant.county, grant.team, grant.department)

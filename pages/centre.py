@@ -26,7 +26,7 @@ from domain.organisation import Organisation
 from domain.scheme import Scheme
 from domain.scheme_reading import read_published_document
 from pages import centre_users, reads, reads_audit, writes
-from pages.centre_forms import Form, field_errors, text
+from pages.centre_forms import Form, field_errors, read, refuse
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
 from projections.catalog import COUNTIES
@@ -36,9 +36,13 @@ router.include_router(centre_users.router)
 Signed = Annotated[Viewer, Depends(viewer)]
 Notice = Annotated[str | None, Query(max_length=64)]
 MAX_SCHEME_BYTES = 2 * 1024 * 1024
-ENROLMENT_FIELDS = ("code", "name", "province", "region", "scheme")
-TEAM_FIELDS = ("code", "name", "region")
-ASSIGN_FIELDS = ("counties", "reason", "region_override", "region_override_reason")
+ENROLMENT_LABELS = {"code": "县级行政区划代码", "name": "县名称", "province": "所属省份", "region": "分区",
+                    "scheme": "评估方案"}  # fmt: skip
+ENROLMENT_FIELDS = tuple(ENROLMENT_LABELS)
+TEAM_LABELS = {"code": "评估组编号", "name": "评估组名称", "region": "分区"}
+TEAM_FIELDS = tuple(TEAM_LABELS)
+ASSIGN_LABELS = {"reason": "调整理由", "region_override": "跨区域分配", "region_override_reason": "跨区域分配的理由"}
+ASSIGN_FIELDS = ("counties", *ASSIGN_LABELS)
 
 
 @router.get("/centre", response_class=HTMLResponse)
@@ -138,9 +142,10 @@ def counties(request: Request, who: Signed, enrolled: Notice = None) -> Response
 @router.post("/centre/counties", response_class=HTMLResponse, response_model=None)
 async def enrol(request: Request, who: Signed) -> Response:
     require(who, Action.ENROL_COUNTY)
-    values = {name: text(await request.form(), name) for name in ENROLMENT_FIELDS}
+    values, unreadable = read(await request.form(), ENROLMENT_LABELS)
     values["code"] = normalise(values["code"])
     try:
+        refuse(unreadable)
         command = await run_in_threadpool(_enrolment, request, values)
         await writes.enrol_county(request, command, reads=COUNTIES)
     except DomainError as error:
@@ -219,12 +224,13 @@ def teams(request: Request, who: Signed, saved: Notice = None) -> Response:
 @router.post("/centre/teams", response_class=HTMLResponse, response_model=None)
 async def form_team(request: Request, who: Signed) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
-    values = {name: text(await request.form(), name) for name in TEAM_FIELDS}
+    values, unreadable = read(await request.form(), TEAM_LABELS)
 
     def change(organisation: Organisation, context: c.Context) -> None:
         organisation.form_team(values["code"], values["name"], values["region"], context)
 
     try:
+        refuse(unreadable)
         await writes.organisation_change(request, change, "FormTeam")
     except DomainError as error:
         refused = InvalidCommand(_region_chosen(list(error.problems), values["region"]))
@@ -238,8 +244,8 @@ async def assign_counties(request: Request, team: str, who: Signed) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
     form = await request.form()
     chosen = [normalise(value) for value in form.getlist("counties") if isinstance(value, str)]
-    values = {"reason": text(form, "reason"), "region_override": text(form, "region_override"),
-              "region_override_reason": text(form, "region_override_reason"), "counties": ",".join(chosen)}  # fmt: skip
+    values, unreadable = read(form, ASSIGN_LABELS)
+    values["counties"] = ",".join(chosen)
     override = values["region_override"] == "on"
     regions = await run_in_threadpool(reads_audit.enrolled_regions, platform_of(request), chosen)
 
@@ -249,6 +255,7 @@ async def assign_counties(request: Request, team: str, who: Signed) -> Response:
                                      region_override_reason=values["region_override_reason"] or None)  # fmt: skip
 
     try:
+        refuse(unreadable)
         await writes.organisation_change(request, change, "AssignCounties")
     except DomainError as error:
         if isinstance(error, NotFound) and any(problem.field == "team" for problem in error.problems):

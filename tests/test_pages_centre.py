@@ -167,3 +167,36 @@ def test_a_refusal_of_a_form_the_page_no_longer_shows_is_said_at_the_top(site: S
     assert site.client.post(f"{url}/deactivate", data={"csrf_token": token, "reason": "离职"}).status_code == 200
     twice = site.client.post(f"{url}/deactivate", data={"csrf_token": token, "reason": "离职"})
     assert twice.status_code == 409 and re.search(r'role="alert">未执行：用户“twice.over”已停用', twice.text)
+
+
+# --------------------------------------------- 6, 15: NUL in Chinese, every problem at once
+
+
+def test_a_nul_in_a_county_or_user_name_is_refused_beside_its_field_in_chinese(site: Site) -> None:
+    site.sign_in("admin")
+    head = site.platform.ledger.head()
+    county = site.client.post("/centre/counties", data=enrolment_form(site, name="涉\x00县"))
+    assert county.status_code == 422
+    assert re.search(r'id="enrol-name-error">县名称含有空字符（U\+0000）', county.text), text_of(county.text)
+    assert 'value="河北省"' in county.text  # the form stays
+    user = site.client.post("/centre/users", data=user_form(site, username="nul.name", display_name="王\x00五",
+                                                            role="leader"))  # fmt: skip
+    assert user.status_code == 422
+    assert re.search(r'id="user-display-name-error">姓名或单位含有空字符', user.text), text_of(user.text)
+    assert 'value="nul.name"' in user.text
+    assert site.platform.ledger.head() == head
+
+
+def test_the_new_user_form_shows_every_problem_at_once(site: Site) -> None:
+    site.sign_in("admin")
+    before = len(site.platform.organisation.events())
+    answer = site.client.post("/centre/users", data=user_form(site, username="", display_name="", password="",
+                                                              role="county_coordinator"))  # fmt: skip
+    assert answer.status_code == 422
+    for field, words in (("username", "用户名须为"), ("display-name", "姓名或单位必须填写"),
+                         ("password", "密码"), ("county", "县级管理员必须指定所属县")):  # fmt: skip
+        assert re.search(rf'id="user-{field}-error">[^<]*{words}', answer.text), field
+    named = site.client.post("/centre/users", data=user_form(site, username="no.name", display_name=" ",
+                                                             role="leader"))  # fmt: skip
+    assert named.status_code == 422 and 'id="user-display-name-error">姓名或单位必须填写' in named.text
+    assert len(site.platform.organisation.events()) == before
