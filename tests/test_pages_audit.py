@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain import commands as c
 from domain.errors import InvalidCommand
 from domain.scheme_reading import parse_scheme
 from projections import queries
@@ -321,8 +322,11 @@ def test_the_admin_forms_a_team_and_assigns_counties(site: Site) -> None:
     formed = site.client.post("/centre/teams", data={"csrf_token": token, "code": "west-9", "name": "西部第九评估组",
                                                      "region": "west"}, follow_redirects=False)  # fmt: skip
     assert formed.status_code == 303
-    with site.platform.reads.snapshot() as view:
-        west = [row["code"] for row in queries.list_counties(view, "west")][:2]
+    # Counties no team holds yet (the demo's west-1 holds the demo's west counties).
+    scheme = site.platform.ledger.scheme(published_schemes(site.platform.ledger)[0].id).scheme
+    west = ["510181", "510182"]
+    for code, name in zip(west, ("都江堰市", "彭州市"), strict=True):
+        site.platform.ledger.enrol(c.EnrolCounty(code, name, "四川省", "west", scheme), c.Context("admin", "test"))
     assigned = site.client.post("/centre/teams/west-9/counties",
                                 data={"csrf_token": token, "counties": west, "reason": "按区域分工"},
                                 follow_redirects=False)  # fmt: skip

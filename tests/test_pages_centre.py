@@ -13,7 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ruraleval.demo import load_demo
+from domain.county import county_id
+from ruraleval.demo import COUNTIES, load_demo
 from ruraleval.platform import Platform
 from ruraleval.scheme_catalogue import published_schemes
 from ruraleval.settings import parse_database_url
@@ -200,3 +201,26 @@ def test_the_new_user_form_shows_every_problem_at_once(site: Site) -> None:
                                                              role="leader"))  # fmt: skip
     assert named.status_code == 422 and 'id="user-display-name-error">姓名或单位必须填写' in named.text
     assert len(site.platform.organisation.events()) == before
+
+
+# ------------------------------------------------------- 11: every actor is a user
+
+
+def test_every_author_of_a_demo_event_is_a_registered_user_with_a_name(site: Site) -> None:
+    users = site.platform.organisation.current().users
+    actors = {event.actor for _, event in site.platform.ledger.read(0, 100_000)}
+    assert actors <= set(users), actors - set(users)
+    assert all(users[actor].display_name != actor and users[actor].active_grants() for actor in actors)
+
+
+def test_a_timeline_names_each_actor_as_name_and_username(site: Site) -> None:
+    site.sign_in("auditor")
+    users = site.platform.organisation.current().users
+    streams = {county_id(code): code for code, *_ in COUNTIES}
+    event = next(event for _, event in site.platform.ledger.read(0, 100_000)
+                 if type(event).__name__ == "ScoreOverridden" and event.originator_id in streams)  # fmt: skip
+    code = streams[event.originator_id]
+    shown = text_of(site.client.get(f"/audit/counties/{code}/history").text)
+    assert f"{users[event.actor].display_name}（{event.actor}）" in shown
+    actors = set(re.findall(r"[a-z]+\.[a-z0-9]+", shown)) & set(users)
+    assert actors and all(f"（{actor}）" in shown for actor in actors)
