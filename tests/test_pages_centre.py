@@ -224,3 +224,13 @@ def test_a_timeline_names_each_actor_as_name_and_username(site: Site) -> None:
     assert f"{users[event.actor].display_name}（{event.actor}）" in shown
     actors = set(re.findall(r"[a-z]+\.[a-z0-9]+", shown)) & set(users)
     assert actors and all(f"（{actor}）" in shown for actor in actors)
+
+
+def test_the_evaluation_desk_names_who_overrode_as_name_and_username(site: Site) -> None:
+    site.sign_in("admin")
+    users = site.platform.organisation.current().users
+    streams = {county_id(code): code for code, *_ in COUNTIES}
+    event = next(event for _, event in site.platform.ledger.read(0, 100_000)
+                 if type(event).__name__ == "ScoreOverridden" and event.originator_id in streams)  # fmt: skip
+    shown = text_of(site.client.get(f"/counties/{streams[event.originator_id]}/evaluation").text)
+    assert f"{users[event.actor].display_name}（{event.actor}）" in shown
