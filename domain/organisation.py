@@ -81,21 +81,22 @@ def check_grant(role: str, county: str | None, team: str | None, department: str
     """Each role's scope: what it needs, and nothing it does not."""
     problems = []
     if role not in ROLES:
-        problems.append(Problem("role", "one_of", f"角色只能是 {'、'.join(ROLES)} 之一，收到“{role}”"))
+        roles = "、".join(ROLE_LABELS.values())
+        problems.append(Problem("role", "one_of", f"角色只能是{roles}之一，收到“{role[:40]}”"))
         return problems
     needs_county = role in ("county_coordinator", "department_user")
     if needs_county and not is_county_code(county):
         problems.append(Problem("county", "required", f"{ROLE_LABELS[role]}必须指定所属县（6 位行政区划代码）"))
     if not needs_county and county:
-        problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定 county"))
+        problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定所属县"))
     if role == "evaluator" and not team:
-        problems.append(Problem("team", "required", "评估组成员必须指定所属评估组 team"))
+        problems.append(Problem("team", "required", "评估组成员必须指定所属评估组"))
     if role != "evaluator" and team:
-        problems.append(Problem("team", "not_applicable", f"{ROLE_LABELS[role]}不属于评估组，不能指定 team"))
+        problems.append(Problem("team", "not_applicable", f"{ROLE_LABELS[role]}不属于评估组，不能指定所属评估组"))
     if role == "department_user" and not (department and department.strip()):
-        problems.append(Problem("department", "required", "责任部门用户必须指定部门 department"))
+        problems.append(Problem("department", "required", "责任部门用户必须指定部门"))
     if role != "department_user" and department:
-        problems.append(Problem("department", "not_applicable", f"{ROLE_LABELS[role]}不能指定 department"))
+        problems.append(Problem("department", "not_applicable", f"{ROLE_LABELS[role]}不能指定部门"))
     return problems
 
 
@@ -349,7 +350,7 @@ class Organisation(Aggregate):
         if not is_county_code(county):
             raise InvalidCommand.of("county", "admin_code", "县级行政区划代码必须是 6 位数字")
         if not label.strip():
-            raise InvalidCommand.of("label", "required", "接口密钥必须填写用途说明 label")
+            raise InvalidCommand.of("label", "required", "接口密钥必须填写用途说明")
         self._record(
             self.ApiKeyIssued,
             context,

@@ -234,3 +234,23 @@ def test_the_evaluation_desk_names_who_overrode_as_name_and_username(site: Site)
                  if type(event).__name__ == "ScoreOverridden" and event.originator_id in streams)  # fmt: skip
     shown = text_of(site.client.get(f"/counties/{streams[event.originator_id]}/evaluation").text)
     assert f"{users[event.actor].display_name}（{event.actor}）" in shown
+
+
+# ------------------------------------------------------- 9: messages name fields in Chinese
+
+
+def test_organisation_refusals_on_the_pages_use_no_field_names(site: Site) -> None:
+    site.sign_in("admin")
+    west = next(code for code, *_, region in COUNTIES if region == "west")
+    held = site.platform.organisation.current().teams["east-1"].counties
+    token = form_token(site, "/centre/teams")
+    outside = site.client.post("/centre/teams/east-1/counties", data={
+        "csrf_token": token, "counties": [*held, west], "reason": "试一试"})  # fmt: skip
+    team = site.client.post("/centre/teams", data={"csrf_token": token, "code": "t-9", "name": " ", "region": "north"})
+    role = site.client.post("/centre/users", data=user_form(site, username="odd.role", display_name="某人",
+                                                            role="evaluator"))  # fmt: skip
+    expected = ((outside, "跨区域分配"), (team, "评估组名称必须填写"), (role, "评估组成员必须指定所属评估组"))
+    for answer, words in expected:
+        assert answer.status_code in (409, 422) and words in text_of(answer.text), words
+        shown = text_of(answer.text)
+        assert not re.search(r"region_override|\bname\b|\bteam\b|\breason\b|\bregion\b", shown), words
