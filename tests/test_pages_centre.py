@@ -254,3 +254,18 @@ def test_organisation_refusals_on_the_pages_use_no_field_names(site: Site) -> No
         assert answer.status_code in (409, 422) and words in text_of(answer.text), words
         shown = text_of(answer.text)
         assert not re.search(r"region_override|\bname\b|\bteam\b|\breason\b|\bregion\b", shown), words
+
+
+# ------------------------------------------------------- 20: a refused write says so
+
+
+def test_a_refused_centre_write_is_titled_as_an_action_and_names_no_county(site: Site) -> None:
+    site.sign_in("auditor")
+    before = len(site.platform.organisation.events())
+    refused = site.client.post("/centre/teams", data={"csrf_token": site.csrf(), "code": "rogue", "name": "某组",
+                                                      "region": "east"})  # fmt: skip
+    assert refused.status_code == 403
+    assert re.search(r"<h1[^>]*>无权操作</h1>", refused.text), text_of(refused.text)
+    assert "该县" not in text_of(refused.text)
+    assert "无权查看" in site.client.get("/centre/teams").text  # a refused view is still a view
+    assert len(site.platform.organisation.events()) == before
