@@ -41,7 +41,8 @@ ENROLMENT_LABELS = {"code": "县级行政区划代码", "name": "县名称", "pr
 ENROLMENT_FIELDS = tuple(ENROLMENT_LABELS)
 TEAM_LABELS = {"code": "评估组编号", "name": "评估组名称", "region": "分区"}
 TEAM_FIELDS = tuple(TEAM_LABELS)
-ASSIGN_LABELS = {"reason": "调整理由", "region_override": "跨区域分配", "region_override_reason": "跨区域分配的理由"}
+ASSIGN_LABELS = {"reason": "调整理由", "region_override": "跨区域分配", "region_override_reason": "跨区域分配的理由",
+                 "confirm_empty": "确认清空"}  # fmt: skip
 ASSIGN_FIELDS = ("counties", *ASSIGN_LABELS)
 
 
@@ -246,6 +247,12 @@ async def assign_counties(request: Request, team: str, who: Signed) -> Response:
     chosen = [normalise(value) for value in form.getlist("counties") if isinstance(value, str)]
     values, unreadable = read(form, ASSIGN_LABELS)
     values["counties"] = ",".join(chosen)
+    held = await run_in_threadpool(lambda: reads_audit.organisation(platform_of(request)).team_counties(team))
+    if not chosen and held and values["confirm_empty"] != "on":
+        # Nothing ticked would empty the team: said first, and done only once confirmed.
+        words = f"未勾选任何县：保存将清空该评估组负责的全部 {len(held)} 个县。如确需清空，请勾选下方“确认清空”后再保存"
+        unreadable.append(Problem("counties", "confirm_empty", words))
+        values["ask_confirm"] = "1"
     override = values["region_override"] == "on"
     regions = await run_in_threadpool(reads_audit.enrolled_regions, platform_of(request), chosen)
 

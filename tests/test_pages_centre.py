@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain import commands as c
 from domain.county import county_id
 from ruraleval.demo import COUNTIES, load_demo
 from ruraleval.platform import Platform
@@ -269,3 +270,28 @@ def test_a_refused_centre_write_is_titled_as_an_action_and_names_no_county(site:
     assert "该县" not in text_of(refused.text)
     assert "无权查看" in site.client.get("/centre/teams").text  # a refused view is still a view
     assert len(site.platform.organisation.events()) == before
+
+
+# ------------------------------------------------------- 14: emptying a team is confirmed
+
+
+def test_assigning_no_county_asks_before_emptying_the_team(site: Site) -> None:
+    site.sign_in("admin")
+    token = form_token(site, "/centre/teams")
+    formed = site.client.post("/centre/teams", data={"csrf_token": token, "code": "east-9", "name": "东部第九评估组",
+                                                     "region": "east"}, follow_redirects=False)  # fmt: skip
+    assert formed.status_code == 303
+    scheme = site.platform.ledger.scheme(published_schemes(site.platform.ledger)[0].id).scheme
+    site.platform.ledger.enrol(c.EnrolCounty("130427", "磁县", "河北省", "east", scheme), c.Context("admin", "test"))
+    given = site.client.post("/centre/teams/east-9/counties", follow_redirects=False,
+                             data={"csrf_token": token, "counties": ["130427"], "reason": "分工"})  # fmt: skip
+    assert given.status_code == 303
+    emptied = site.client.post("/centre/teams/east-9/counties", data={"csrf_token": token, "reason": "调整"})
+    assert emptied.status_code == 422
+    assert re.search(r'id="assign-east-9-counties-error">未勾选任何县：保存将清空', emptied.text)
+    assert 'id="assign-east-9-confirm-empty"' in emptied.text
+    assert site.platform.organisation.current().teams["east-9"].counties == ["130427"]
+    confirmed = site.client.post("/centre/teams/east-9/counties", data={
+        "csrf_token": token, "reason": "调整", "confirm_empty": "on"}, follow_redirects=False)  # fmt: skip
+    assert confirmed.status_code == 303
+    assert site.platform.organisation.current().teams["east-9"].counties == []
