@@ -28,6 +28,7 @@ from domain.scheme_reading import read_published_document
 from pages import centre_users, reads, reads_audit, writes
 from pages.centre_forms import Form, field_errors, read, refuse
 from pages.render import page
+from pages.scheme_places import place
 from pages.session import Viewer, platform_of, require, viewer
 from projections.catalog import COUNTIES
 
@@ -63,7 +64,8 @@ def centre_home(request: Request, who: Signed) -> Response:
 # ------------------------------------------------------------------------ schemes
 
 
-def _schemes_page(request: Request, problems: list[Problem], published: str | None, status: int = 200) -> Response:
+def _schemes_page(request: Request, problems: list[Problem], published: str | None, status: int = 200,
+                  document: Any = None) -> Response:  # fmt: skip
     service = platform_of(request)
     schemes = reads_audit.schemes(service)
     counties = reads.counties(service, request.state.principal)
@@ -72,7 +74,9 @@ def _schemes_page(request: Request, problems: list[Problem], published: str | No
         for scheme_id in row["schemes"].values():
             taken.setdefault(scheme_id, []).append(row["name"])
     shown = published if any(scheme.id == published for scheme in schemes) else None
-    context = {"schemes": schemes, "taken": taken, "problems": problems, "published": shown}
+    listed = [{"place": "" if problem.field in ("document", "scheme", "") else place(problem.field, document),
+               "message": problem.message} for problem in problems]  # fmt: skip
+    context = {"schemes": schemes, "taken": taken, "problems": listed, "published": shown}
     return page(request, "centre/schemes.html", context, status=status)
 
 
@@ -86,11 +90,13 @@ def schemes(request: Request, who: Signed, published: Notice = None) -> Response
 async def publish_scheme(request: Request, who: Signed) -> Response:
     require(who, Action.PUBLISH_SCHEME)
     form = await request.form()
+    document: Any = None
     try:
-        scheme = _readable(await _uploaded_document(form))
+        document = await _uploaded_document(form)
+        scheme = _readable(document)
         await writes.publish_scheme(request, scheme)
     except DomainError as error:
-        return await run_in_threadpool(_schemes_page, request, list(error.problems), None, error.status)
+        return await run_in_threadpool(_schemes_page, request, list(error.problems), None, error.status, document)
     return RedirectResponse(f"/centre/schemes?published={scheme.id}", status_code=303)
 
 

@@ -6,6 +6,7 @@ the API does the same change, on the API (422, nothing stored).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -15,13 +16,14 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain import commands as c
 from domain.county import county_id
+from pages.scheme_places import place
 from ruraleval.demo import COUNTIES, load_demo
 from ruraleval.platform import Platform
 from ruraleval.scheme_catalogue import published_schemes
 from ruraleval.settings import parse_database_url
 from tests.conftest import login
 from tests.test_pages import PASSWORDS, Site
-from tests.test_pages_audit import form_token, text_of
+from tests.test_pages_audit import _broken_scheme, form_token, text_of
 
 NOT_ENROLLED = "999999"
 
@@ -295,3 +297,26 @@ def test_assigning_no_county_asks_before_emptying_the_team(site: Site) -> None:
         "csrf_token": token, "reason": "调整", "confirm_empty": "on"}, follow_redirects=False)  # fmt: skip
     assert confirmed.status_code == 303
     assert site.platform.organisation.current().teams["east-9"].counties == []
+
+
+# ------------------------------------------------ 9: a scheme's problems placed in one way
+
+
+def test_both_spellings_of_a_scheme_path_are_said_the_same_way() -> None:
+    document = {"indicators": [{"code": "1"}, {"code": "1.1"}]}
+    assert place("indicators[1].method", document) == place("indicators.1.1.method", document) == "指标“1.1”的评分方法"
+    assert place("indicators[0].weight", document) == "指标“1”的权重"
+    assert place("indicators[5].weight", document) == "第 6 个指标的权重"
+    assert place("weights.1", document) == "指标“1”的下级指标权重" and place("weights", document) == "一级指标权重"
+
+
+def test_the_scheme_page_places_each_problem_by_indicator_code(site: Site) -> None:
+    site.sign_in("admin")
+    document = _broken_scheme(site.platform)
+    upload = {"document": ("方案.json", json.dumps(document, ensure_ascii=False).encode(), "application/json")}
+    answer = site.client.post("/centre/schemes", data={"csrf_token": form_token(site, "/centre/schemes")},
+                              files=upload)  # fmt: skip
+    assert answer.status_code == 422
+    items = re.findall(r"<li><strong>([^<]+)</strong>：", answer.text)
+    assert items and all(item.startswith(("指标“", "一级指标", "年度")) for item in items), items
+    assert "<code>indicators" not in answer.text
