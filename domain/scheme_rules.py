@@ -107,7 +107,7 @@ def _shape_problems(by_code: dict[str, IndicatorDef]) -> list[Problem]:
                 )
             )
         if code not in parents and node.method is None:
-            problems.append(Problem(f"{field_path}.method", "required", f"末级指标“{code}”缺少评分方法 method"))
+            problems.append(Problem(f"{field_path}.method", "required", f"末级指标“{code}”缺少评分方法"))
     return problems
 
 
