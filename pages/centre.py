@@ -27,6 +27,7 @@ from domain.scheme import Scheme
 from domain.scheme_reading import read_published_document
 from pages import centre_users, reads, reads_audit, writes
 from pages.centre_forms import Form, field_errors, read, refuse
+from pages.people import who
 from pages.render import page
 from pages.scheme_places import place
 from pages.session import Viewer, platform_of, require, viewer
@@ -210,7 +211,7 @@ def _teams_page(request: Request, forms: dict[str, Form], status: int = 200, sav
     for user in organisation.users.values():
         for grant in user.active_grants():
             if grant.team:
-                members.setdefault(grant.team, []).append(user.display_name)
+                members.setdefault(grant.team, []).append(who({user.username: user.display_name}, user.username))
     teams = [
         {"code": team.code, "name": team.name, "region": team.region,
          "region_label": c.REGION_LABELS.get(team.region, team.region),

@@ -320,3 +320,11 @@ def test_the_scheme_page_places_each_problem_by_indicator_code(site: Site) -> No
     items = re.findall(r"<li><strong>([^<]+)</strong>：", answer.text)
     assert items and all(item.startswith(("指标“", "一级指标", "年度")) for item in items), items
     assert "<code>indicators" not in answer.text
+
+
+def test_a_team_lists_its_members_as_name_and_username(site: Site) -> None:
+    site.sign_in("admin")
+    users = site.platform.organisation.current().users
+    shown = text_of(site.client.get("/centre/teams").text)
+    members = [user for user in users.values() for grant in user.active_grants() if grant.team]
+    assert members and all(f"{user.display_name}（{user.username}）" in shown for user in members)
