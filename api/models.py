@@ -396,6 +396,7 @@ class PasswordIn(Body):
         max_length=passwords.MAX_LENGTH,
         description=f"新密码，至少 {passwords.MIN_LENGTH} 个字符",
     )
+    reason: str | None = Field(default=None, max_length=2000, description="管理员为他人重设密码时必填：重设理由")
 
 
 class GrantIn(Body):

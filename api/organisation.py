@@ -89,9 +89,10 @@ def list_users(as_of: str | None = AS_OF, service: Platform = Depends(platform))
 def add_user(body: UserIn, request: Request, service: Platform = Depends(platform)) -> UserOut:
     grants = [Grant(uuid.uuid4().hex[:12], g.role, g.county, g.team, g.department) for g in body.roles]
     password_hash = hash_password(body.password)
+    enrolled = service.ledger.enrolled_regions(grant.county for grant in grants if grant.county)
 
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.register_user(body.username, body.display_name, password_hash, grants, context)
+        organisation.register_user(body.username, body.display_name, password_hash, grants, context, enrolled=enrolled)
 
     service.ledger.organise(change, command_context(request), "RegisterUser")
     return user_out(service.organisation.current().user(body.username))
@@ -109,9 +110,10 @@ def get_user(username: str, as_of: str | None = AS_OF, service: Platform = Depen
 @one_hop
 def grant_role(username: str, body: GrantChangeIn, request: Request, service: Platform = Depends(platform)) -> UserOut:
     grant = Grant(uuid.uuid4().hex[:12], body.role, body.county, body.team, body.department)
+    enrolled = service.ledger.enrolled_regions([body.county] if body.county else [])
 
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.grant_role(username, grant, body.reason, context)
+        organisation.grant_role(username, grant, body.reason, context, enrolled=enrolled)
 
     service.ledger.organise(change, command_context(request), "GrantRole")
     return user_out(service.organisation.current().user(username))

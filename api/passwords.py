@@ -62,7 +62,7 @@ async def change_password(
     password_hash = await run_in_threadpool(hash_password, body.new_password)
 
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.change_password(username, password_hash, context)
+        organisation.change_password(username, password_hash, context, reason=body.reason)
 
     await run_in_threadpool(service.ledger.organise, change, command_context(request), "ChangePassword")
     log.info("password_changed", username=username, by=principal.name, how="own" if own else "reset")

@@ -40,7 +40,7 @@ def bootstrap_admin(database_url: str) -> str:
     grant = Grant(uuid.uuid4().hex[:12], "admin")
 
     def register(organisation: Organisation, context: c.Context) -> None:
-        organisation.register_user(ADMIN, "基准测试管理员", password_hash, [grant], context)
+        organisation.register_user(ADMIN, "基准测试管理员", password_hash, [grant], context, enrolled=())
 
     ledger = Ledger(parse_database_url(database_url))
     try:

@@ -191,7 +191,8 @@ def refusal_message(principal: Principal, action: Action, county: str | None) ->
     """Says what is missing, in the words of the people refused."""
     allowed = [ROLE_LABELS[role] for role, actions in ROLE_ACTIONS.items() if action in actions]
     where = f"（县 {county}）" if county else ""
+    scope = "（且范围包含该县）" if county else ""  # a centre-wide action concerns no county
     return (
         f"无权{ACTION_LABELS[action]}：您当前的角色为 {principal.describe()}，"
-        f"不能{ACTION_LABELS[action]}{where}；需要以下角色之一（且范围包含该县）：{'、'.join(allowed)}"
+        f"不能{ACTION_LABELS[action]}{where}；需要以下角色之一{scope}：{'、'.join(allowed)}"
     )

@@ -157,19 +157,19 @@ def region_problems(
                 "counties",
                 "team_region",
                 f"评估组“{team}”属于{REGION_LABELS.get(team_region, team_region)}，这些县不在该区域：{where}；"
-                "如确需跨区域分配，请将 region_override 设为 true 并在 region_override_reason 中说明理由",
+                "如确需跨区域分配，请勾选“跨区域分配”并填写跨区域分配的理由",
             )
         )
     if override and not (override_reason and override_reason.strip()):
         problems.append(
-            Problem("region_override_reason", "reason_required", "跨区域分配（region_override）必须填写理由")
+            Problem("region_override_reason", "reason_required", "跨区域分配必须填写理由")
         )
     if not override and override_reason:
         problems.append(
             Problem(
                 "region_override_reason",
                 "not_applicable",
-                "只有 region_override 为 true（跨区域分配）时才能填写 region_override_reason",
+                "只有勾选“跨区域分配”时才能填写跨区域分配的理由",
             )
         )
     return problems, outside

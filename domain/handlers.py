@@ -15,9 +15,12 @@ from domain import commands as c
 from domain import indicators, intake, overrides, proposals, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
+from domain.provinces import names_of, province_of
 
 if TYPE_CHECKING:
     from domain.county import County
+
+MAX_COUNTY_NAME = 30  # characters of a county's name (a long one breaks every table it is shown in)
 
 def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> None:
     if str(command.scheme.year) in county.years:
@@ -78,11 +81,20 @@ def check_enrolment(command: c.EnrolCounty) -> None:
     problems = []
     if not c.is_county_code(command.code):
         problems.append(Problem("code", "admin_code", f"县级行政区划代码必须是 6 位数字，收到“{command.code}”"))
-    if not command.name.strip():
-        problems.append(Problem("name", "required", "县名称 name 必须填写"))
-    if not command.province.strip():
-        problems.append(Problem("province", "required", "所属省份 province 必须填写"))
+    elif province_of(command.code) is None:
+        problems.append(Problem("code", "province_code", f"行政区划代码“{command.code}”的前两位不是省级代码"
+                                "（如 13 河北省、14 山西省）"))  # fmt: skip
+    name, province = command.name.strip(), command.province.strip()
+    if not name:
+        problems.append(Problem("name", "required", "县名称必须填写"))
+    elif len(name) > MAX_COUNTY_NAME:
+        problems.append(Problem("name", "max_length", f"县名称不能超过 {MAX_COUNTY_NAME} 个字，收到 {len(name)} 个字"))
+    if not province:
+        problems.append(Problem("province", "required", "所属省份必须填写"))
+    elif province_of(command.code) is not None and province not in names_of(command.code):
+        problems.append(Problem("province", "code_province", f"所属省份与行政区划代码不符：代码 {command.code} "
+                                f"属于{province_of(command.code)}，收到“{province[:MAX_COUNTY_NAME]}”"))  # fmt: skip
     if command.region not in c.REGIONS:
-        problems.append(Problem("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一"))
+        problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
     if problems:
         raise InvalidCommand(problems)

@@ -7,7 +7,7 @@ replay of it up to D. Secrets never enter it: passwords and API keys arrive hash
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -28,6 +28,7 @@ ROLE_LABELS = {
     "auditor": "审计",
 }
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{2,31}$")
+MAX_DISPLAY_NAME = 50  # characters: a name or a unit, shown in every list of users and every timeline
 TEAM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 
 
@@ -80,21 +81,22 @@ def check_grant(role: str, county: str | None, team: str | None, department: str
     """Each role's scope: what it needs, and nothing it does not."""
     problems = []
     if role not in ROLES:
-        problems.append(Problem("role", "one_of", f"角色只能是 {'、'.join(ROLES)} 之一，收到“{role}”"))
+        roles = "、".join(ROLE_LABELS.values())
+        problems.append(Problem("role", "one_of", f"角色只能是{roles}之一，收到“{role[:40]}”"))
         return problems
     needs_county = role in ("county_coordinator", "department_user")
     if needs_county and not is_county_code(county):
         problems.append(Problem("county", "required", f"{ROLE_LABELS[role]}必须指定所属县（6 位行政区划代码）"))
     if not needs_county and county:
-        problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定 county"))
+        problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定所属县"))
     if role == "evaluator" and not team:
-        problems.append(Problem("team", "required", "评估组成员必须指定所属评估组 team"))
+        problems.append(Problem("team", "required", "评估组成员必须指定所属评估组"))
     if role != "evaluator" and team:
-        problems.append(Problem("team", "not_applicable", f"{ROLE_LABELS[role]}不属于评估组，不能指定 team"))
+        problems.append(Problem("team", "not_applicable", f"{ROLE_LABELS[role]}不属于评估组，不能指定所属评估组"))
     if role == "department_user" and not (department and department.strip()):
-        problems.append(Problem("department", "required", "责任部门用户必须指定部门 department"))
+        problems.append(Problem("department", "required", "责任部门用户必须指定部门"))
     if role != "department_user" and department:
-        problems.append(Problem("department", "not_applicable", f"{ROLE_LABELS[role]}不能指定 department"))
+        problems.append(Problem("department", "not_applicable", f"{ROLE_LABELS[role]}不能指定部门"))
     return problems
 
 
@@ -158,17 +160,14 @@ class Organisation(Aggregate):
         grants: list[Grant],
         context: Context,
         *,
+        enrolled: Container[str],
         demo: bool = False,
     ) -> None:
-        problems = []
-        if not USERNAME.match(username):
-            problems.append(
-                Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
-            )
+        """``enrolled`` holds (at least) the grants' counties that are enrolled, read from the
+        counties' streams by the caller, as for ``assign_counties`` (ADR 18)."""
         if username in self.users:
             raise ConflictError.of("username", "unique_username", f"用户名“{username}”已被使用")
-        for index, grant in enumerate(grants):
-            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant)))
+        problems = self.registration_problems(username, display_name, grants, enrolled)
         if problems:
             raise InvalidCommand(problems)
         newcomer = User(username, display_name, password_hash, list(grants))
@@ -184,15 +183,38 @@ class Organisation(Aggregate):
         for grant in grants:
             self._record(self.RoleGranted, context, username=username, grant=grant, reason="创建用户时授予")
 
-    def _grant_problems(self, grant: Grant) -> list[Problem]:
+    def registration_problems(
+        self, username: str, display_name: str, grants: list[Grant], enrolled: Container[str]
+    ) -> list[Problem]:
+        """Every problem of a new user's fields at once (a form shows them all beside their fields)."""
+        problems = []
+        if not USERNAME.match(username):
+            problems.append(
+                Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
+            )
+        if len(display_name.strip()) > MAX_DISPLAY_NAME:
+            problems.append(Problem("display_name", "max_length", f"姓名或单位不能超过 {MAX_DISPLAY_NAME} 个字，"
+                                    f"收到 {len(display_name.strip())} 个字"))  # fmt: skip
+        for index, grant in enumerate(grants):
+            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant, enrolled)))
+        return problems
+
+    def _grant_problems(self, grant: Grant, enrolled: Container[str]) -> list[Problem]:
         problems = check_grant(grant.role, grant.county, grant.team, grant.department)
+        if grant.county is not None and is_county_code(grant.county) and grant.county not in enrolled:
+            # A role over a county not (yet) enrolled would scope nothing, or the wrong county.
+            problems.append(Problem("county", "enrolled_county",
+                                    f"行政区划代码为 {grant.county} 的县尚未入选评估，不能授予该县的角色"))  # fmt: skip
         if grant.team and grant.team not in self.teams:
             problems.append(Problem("team", "known_team", f"评估组“{grant.team}”不存在"))
         return problems
 
-    def grant_role(self, username: str, grant: Grant, reason: str, context: Context) -> None:
+    def grant_role(
+        self, username: str, grant: Grant, reason: str, context: Context, *, enrolled: Container[str]
+    ) -> None:
+        """``enrolled``: as for ``register_user``."""
         user = self.user(username)
-        problems = self._grant_problems(grant)
+        problems = self._grant_problems(grant, enrolled)
         if problems:
             raise InvalidCommand(problems)
         if any(_same_scope(existing, grant) for existing in user.active_grants()):
@@ -238,9 +260,15 @@ class Organisation(Aggregate):
                 field_name, "last_admin", "不能停用最后一名管理员或撤销其管理员角色：请先为他人授予管理员角色"
             )
 
-    def change_password(self, username: str, password_hash: str, context: Context) -> None:
+    def change_password(
+        self, username: str, password_hash: str, context: Context, *, reason: str | None = None
+    ) -> None:
+        """One's own change needs no reason; a reset of someone else's password does (an
+        administrator or an operator acting on another's account says why, for the audit)."""
         self.user(username)
-        self._record(self.PasswordChanged, context, username=username, password_hash=password_hash)
+        own = context.actor == username and not (reason and reason.strip())
+        self._record(self.PasswordChanged, context, username=username, password_hash=password_hash,
+                     reason=None if own else _reason(reason or ""))  # fmt: skip
 
     def deactivate_user(self, username: str, reason: str, context: Context) -> None:
         if not self.user(username).active:
@@ -253,11 +281,9 @@ class Organisation(Aggregate):
         if not TEAM_CODE.match(code):
             problems.append(Problem("code", "pattern", "评估组编号只能由字母、数字、下划线和连字符组成"))
         if not name.strip():
-            problems.append(Problem("name", "required", "评估组名称 name 必须填写"))
+            problems.append(Problem("name", "required", "评估组名称必须填写"))
         if region not in REGIONS:
-            problems.append(
-                Problem("region", "one_of", "region 只能是 east（东部）、central（中部）、west（西部）之一")
-            )
+            problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
         if problems:
             raise InvalidCommand(problems)
         if code in self.teams:
@@ -324,7 +350,7 @@ class Organisation(Aggregate):
         if not is_county_code(county):
             raise InvalidCommand.of("county", "admin_code", "县级行政区划代码必须是 6 位数字")
         if not label.strip():
-            raise InvalidCommand.of("label", "required", "接口密钥必须填写用途说明 label")
+            raise InvalidCommand.of("label", "required", "接口密钥必须填写用途说明")
         self._record(
             self.ApiKeyIssued,
             context,
@@ -375,8 +401,17 @@ class Organisation(Aggregate):
                     grant.revoked = True
 
     class PasswordChanged(Event):
+        """A new password hash; ``reason`` is required for a reset of another's password."""
+
+        class_version = 2
         username: str
         password_hash: str
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            """Changes recorded before resets needed a reason: none was given."""
+            state["reason"] = None
 
         def apply(self, organisation: Organisation) -> None:
             organisation.users[self.username].password_hash = self.password_hash
@@ -442,7 +477,7 @@ def _same_scope(a: Grant, b: Grant) -> bool:
 
 def _reason(reason: str) -> str:
     if not reason or not reason.strip():
-        raise InvalidCommand.of("reason", "reason_required", "必须填写理由（reason），不能为空")
+        raise InvalidCommand.of("reason", "reason_required", "必须填写理由，不能为空")
     return reason.strip()
 
 

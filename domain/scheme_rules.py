@@ -107,7 +107,7 @@ def _shape_problems(by_code: dict[str, IndicatorDef]) -> list[Problem]:
                 )
             )
         if code not in parents and node.method is None:
-            problems.append(Problem(f"{field_path}.method", "required", f"末级指标“{code}”缺少评分方法 method"))
+            problems.append(Problem(f"{field_path}.method", "required", f"末级指标“{code}”缺少评分方法"))
     return problems
 
 
@@ -120,7 +120,8 @@ def weight_problems(by_code: dict[str, IndicatorDef]) -> list[Problem]:
             groups[node.parent] = groups.get(node.parent, ZERO) + node.weight
     for parent, total in groups.items():
         expected = HUNDRED if parent is None else by_code[parent].weight
-        if total != expected:
+        # A negative parent weight is refused on its own (non_negative): no sum could match it.
+        if total != expected and expected >= ZERO:
             where = "一级指标" if parent is None else f"“{parent}”的下级指标"
             problems.append(
                 Problem(

@@ -26,8 +26,10 @@ from domain.organisation import Organisation
 from domain.scheme import Scheme
 from domain.scheme_reading import read_published_document
 from pages import centre_users, reads, reads_audit, writes
-from pages.centre_forms import Form, field_errors, text
+from pages.centre_forms import Form, field_errors, read, refuse
+from pages.people import who
 from pages.render import page
+from pages.scheme_places import place
 from pages.session import Viewer, platform_of, require, viewer
 from projections.catalog import COUNTIES
 
@@ -36,9 +38,14 @@ router.include_router(centre_users.router)
 Signed = Annotated[Viewer, Depends(viewer)]
 Notice = Annotated[str | None, Query(max_length=64)]
 MAX_SCHEME_BYTES = 2 * 1024 * 1024
-ENROLMENT_FIELDS = ("code", "name", "province", "region", "scheme")
-TEAM_FIELDS = ("code", "name", "region")
-ASSIGN_FIELDS = ("counties", "reason", "region_override", "region_override_reason")
+ENROLMENT_LABELS = {"code": "县级行政区划代码", "name": "县名称", "province": "所属省份", "region": "分区",
+                    "scheme": "评估方案"}  # fmt: skip
+ENROLMENT_FIELDS = tuple(ENROLMENT_LABELS)
+TEAM_LABELS = {"code": "评估组编号", "name": "评估组名称", "region": "分区"}
+TEAM_FIELDS = tuple(TEAM_LABELS)
+ASSIGN_LABELS = {"reason": "调整理由", "region_override": "跨区域分配", "region_override_reason": "跨区域分配的理由",
+                 "confirm_empty": "确认清空"}  # fmt: skip
+ASSIGN_FIELDS = ("counties", *ASSIGN_LABELS)
 
 
 @router.get("/centre", response_class=HTMLResponse)
@@ -58,7 +65,8 @@ def centre_home(request: Request, who: Signed) -> Response:
 # ------------------------------------------------------------------------ schemes
 
 
-def _schemes_page(request: Request, problems: list[Problem], published: str | None, status: int = 200) -> Response:
+def _schemes_page(request: Request, problems: list[Problem], published: str | None, status: int = 200,
+                  document: Any = None) -> Response:  # fmt: skip
     service = platform_of(request)
     schemes = reads_audit.schemes(service)
     counties = reads.counties(service, request.state.principal)
@@ -67,7 +75,10 @@ def _schemes_page(request: Request, problems: list[Problem], published: str | No
         for scheme_id in row["schemes"].values():
             taken.setdefault(scheme_id, []).append(row["name"])
     shown = published if any(scheme.id == published for scheme in schemes) else None
-    context = {"schemes": schemes, "taken": taken, "problems": problems, "published": shown}
+    # A reader's message that begins with its path would say it again after the place: left out.
+    listed = [{"place": "" if problem.field in ("document", "scheme", "") else place(problem.field, document),
+               "message": problem.message.removeprefix(f"{problem.field} ")} for problem in problems]  # fmt: skip
+    context = {"schemes": schemes, "taken": taken, "problems": listed, "published": shown}
     return page(request, "centre/schemes.html", context, status=status)
 
 
@@ -81,11 +92,13 @@ def schemes(request: Request, who: Signed, published: Notice = None) -> Response
 async def publish_scheme(request: Request, who: Signed) -> Response:
     require(who, Action.PUBLISH_SCHEME)
     form = await request.form()
+    document: Any = None
     try:
-        scheme = _readable(await _uploaded_document(form))
+        document = await _uploaded_document(form)
+        scheme = _readable(document)
         await writes.publish_scheme(request, scheme)
     except DomainError as error:
-        return await run_in_threadpool(_schemes_page, request, list(error.problems), None, error.status)
+        return await run_in_threadpool(_schemes_page, request, list(error.problems), None, error.status, document)
     return RedirectResponse(f"/centre/schemes?published={scheme.id}", status_code=303)
 
 
@@ -138,9 +151,10 @@ def counties(request: Request, who: Signed, enrolled: Notice = None) -> Response
 @router.post("/centre/counties", response_class=HTMLResponse, response_model=None)
 async def enrol(request: Request, who: Signed) -> Response:
     require(who, Action.ENROL_COUNTY)
-    values = {name: text(await request.form(), name) for name in ENROLMENT_FIELDS}
+    values, unreadable = read(await request.form(), ENROLMENT_LABELS)
     values["code"] = normalise(values["code"])
     try:
+        refuse(unreadable)
         command = await run_in_threadpool(_enrolment, request, values)
         await writes.enrol_county(request, command, reads=COUNTIES)
     except DomainError as error:
@@ -197,7 +211,7 @@ def _teams_page(request: Request, forms: dict[str, Form], status: int = 200, sav
     for user in organisation.users.values():
         for grant in user.active_grants():
             if grant.team:
-                members.setdefault(grant.team, []).append(user.display_name)
+                members.setdefault(grant.team, []).append(who({user.username: user.display_name}, user.username))
     teams = [
         {"code": team.code, "name": team.name, "region": team.region,
          "region_label": c.REGION_LABELS.get(team.region, team.region),
@@ -219,12 +233,13 @@ def teams(request: Request, who: Signed, saved: Notice = None) -> Response:
 @router.post("/centre/teams", response_class=HTMLResponse, response_model=None)
 async def form_team(request: Request, who: Signed) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
-    values = {name: text(await request.form(), name) for name in TEAM_FIELDS}
+    values, unreadable = read(await request.form(), TEAM_LABELS)
 
     def change(organisation: Organisation, context: c.Context) -> None:
         organisation.form_team(values["code"], values["name"], values["region"], context)
 
     try:
+        refuse(unreadable)
         await writes.organisation_change(request, change, "FormTeam")
     except DomainError as error:
         refused = InvalidCommand(_region_chosen(list(error.problems), values["region"]))
@@ -238,8 +253,14 @@ async def assign_counties(request: Request, team: str, who: Signed) -> Response:
     require(who, Action.MANAGE_ORGANISATION)
     form = await request.form()
     chosen = [normalise(value) for value in form.getlist("counties") if isinstance(value, str)]
-    values = {"reason": text(form, "reason"), "region_override": text(form, "region_override"),
-              "region_override_reason": text(form, "region_override_reason"), "counties": ",".join(chosen)}  # fmt: skip
+    values, unreadable = read(form, ASSIGN_LABELS)
+    values["counties"] = ",".join(chosen)
+    held = await run_in_threadpool(lambda: reads_audit.organisation(platform_of(request)).team_counties(team))
+    if not chosen and held and values["confirm_empty"] != "on":
+        # Nothing ticked would empty the team: said first, and done only once confirmed.
+        words = f"未勾选任何县：保存将清空该评估组负责的全部 {len(held)} 个县。如确需清空，请勾选下方“确认清空”后再保存"
+        unreadable.append(Problem("counties", "confirm_empty", words))
+        values["ask_confirm"] = "1"
     override = values["region_override"] == "on"
     regions = await run_in_threadpool(reads_audit.enrolled_regions, platform_of(request), chosen)
 
@@ -249,6 +270,7 @@ async def assign_counties(request: Request, team: str, who: Signed) -> Response:
                                      region_override_reason=values["region_override_reason"] or None)  # fmt: skip
 
     try:
+        refuse(unreadable)
         await writes.organisation_change(request, change, "AssignCounties")
     except DomainError as error:
         if isinstance(error, NotFound) and any(problem.field == "team" for problem in error.problems):

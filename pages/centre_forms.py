@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
-from domain.errors import DomainError, InvalidCommand
+from domain.errors import DomainError, InvalidCommand, Problem
 from domain.inputs import NUL_WORDS
 
 
@@ -29,15 +29,26 @@ class Form:
         return bool(self.errors)
 
 
-def text(form: FormData, name: str) -> str:
-    """A text field as typed, surrounding spaces trimmed ('' when absent or a file); one holding
-    U+0000 is refused (ADR 17: no store can hold it), with a 422 page naming the field."""
-    value = form.get(name)
-    if not isinstance(value, str):
-        return ""
-    if "\x00" in value:
-        raise InvalidCommand.of(name, "no_nul", f"{name} {NUL_WORDS}")
-    return value.strip()
+def read(form: FormData, labels: Mapping[str, str]) -> tuple[dict[str, str], list[Problem]]:
+    """The text fields named in ``labels`` as typed, surrounding spaces trimmed ('' when absent
+    or a file), and a problem for each holding U+0000 (ADR 17: no store can hold it), named by
+    its label. The value kept for the form has the character removed, so what was typed stays."""
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    for name, label in labels.items():
+        value = form.get(name)
+        value = value if isinstance(value, str) else ""
+        if "\x00" in value:
+            problems.append(Problem(name, "no_nul", f"{label}{NUL_WORDS}"))
+            value = value.replace("\x00", "")
+        values[name] = value.strip()
+    return values, problems
+
+
+def refuse(problems: list[Problem]) -> None:
+    """Raises the problems found while reading a form (or by the page's own rules), if any."""
+    if problems:
+        raise InvalidCommand(problems)
 
 
 def field_errors(error: DomainError, fields: Iterable[str], fallback: str) -> dict[str, list[str]]:

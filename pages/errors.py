@@ -83,8 +83,11 @@ def _invalid_words(request: Request, item: Any) -> str:
 
 
 def error_page(request: Request, status: int, messages: list[str]) -> Response:
-    return page(request, "error.html", {"status": status, "title": TITLES.get(status, "出错了"),
-                                        "messages": messages}, status=status)  # fmt: skip
+    title = TITLES.get(status, "出错了")
+    if status == 403 and request.method not in ("GET", "HEAD"):
+        title = "无权操作"  # a refused form changes nothing; "无权查看" would say it was a view
+    return page(request, "error.html", {"status": status, "title": title, "messages": messages},
+                status=status)  # fmt: skip
 
 
 def sign_in_again(request: Request, error: SignInRequired) -> Response:

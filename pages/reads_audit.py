@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from domain.commands import REGION_LABELS
 from domain.organisation import ROLE_LABELS, Grant, Organisation
 from domain.scheme import AUTHORITY_LABELS
+from pages.people import display_names, who
 from pages.writes import READ_WAIT_SECONDS
 from projections import queries
 from projections.catalog import HISTORY
@@ -34,20 +35,10 @@ DATA_EVENTS = ("DataSubmitted", "DataCorrected", "SubmissionWithdrawn")
 MOST_EVENTS = 500  # events listed between two instants (the count says how many there were)
 
 
-def _names(organisation: Organisation) -> dict[str, str]:
-    return {user.username: user.display_name for user in organisation.users.values()}
-
-
 def _stream(view: Any, code: str) -> str:
     """The county's stream id, by which the events read model keys its rows."""
     found = queries.county(view, code)
     return str(found["stream"]) if found else ""
-
-
-def who(names: dict[str, str], actor: str) -> str:
-    """An actor as people know them: 东部评估组成员（evaluator.east）."""
-    shown = names.get(actor)
-    return f"{shown}（{actor}）" if shown and shown != actor else actor
 
 
 # ---------------------------------------------------------------- a node's timeline
@@ -81,7 +72,7 @@ def timeline(service: Platform, meta: dict[str, Any], year: int, node: str) -> T
     named = {n["code"]: n["name"] for n in nodes}
     if node not in named:
         return None
-    names = _names(service.organisation.current())
+    names = display_names(service.organisation.current())
     units = indicator_units(service, code, year)
     entries = [_moved(change, named, names, units) for change in moves]
     seen = {entry["version"] for entry in entries}
@@ -199,7 +190,7 @@ def changes_between(service: Platform, meta: dict[str, Any], year: int, start: d
         before = queries.scorecard_as_of(view, meta["code"], year, low)
         after = queries.scorecard_as_of(view, meta["code"], year, high)
         total, rows = queries.county_events(view, _stream(view, meta["code"]), (), low + 1, high, 0, MOST_EVENTS)
-    names = _names(service.organisation.current())
+    names = display_names(service.organisation.current())
     units = indicator_units(service, meta["code"], year)
     events = [_event(row, names, units) for row in rows]
     found = Changes(meta, year, start, end, _differing(before, after, units), events, total)
@@ -273,7 +264,7 @@ def chains(service: Platform, expected: str | None) -> Chains:
 def organisation_record(service: Platform, username: str | None) -> list[dict[str, Any]]:
     """The organisation's changes in words, latest first; with ``username``, about that user."""
     organisation = service.organisation.current()
-    names = _names(organisation)
+    names = display_names(organisation)
     return [_change(change, names) for change in reversed(changes(service.organisation.events(), username))]
 
 

@@ -21,6 +21,7 @@ from domain.review import WAITING_LABELS, describe_thread, threads_in_order
 from domain.scheme import AUTHORITY_LABELS, TOTAL, IndicatorDef
 from domain.state import CountyYear, Thread, thread_key
 from pages import reads
+from pages.people import display_names, who
 from ruraleval.api_keys import known_indicators
 from ruraleval.platform import Platform
 
@@ -283,16 +284,18 @@ def desk(service: Platform, code: str, year: int | None) -> dict[str, Any]:
     book = book_of(service, code, year)
     standing = book.active_overrides()
     names = {node.code: node.name for node in book.indicators.values()} | {TOTAL: "总分"}
+    people = display_names(service.organisation.current())
     overrides = [
         {"id": o.id, "node": o.node, "name": names.get(o.node, ""), "score": o.score,
-         "authority_label": AUTHORITY_LABELS.get(o.authority, o.authority), "reason": o.reason, "actor": o.actor,
+         "authority_label": AUTHORITY_LABELS.get(o.authority, o.authority), "reason": o.reason,
+         "actor": who(people, o.actor),
          "recorded_at": o.recorded_at, "standing": standing.get(o.node) is o}
         for o in book.overrides.values()
         if not o.revoked
     ]  # fmt: skip
     adjustments = [
         {"id": a.id, "points": a.points, "category": a.category, "name": names.get(a.category, ""),
-         "reason": a.reason, "actor": a.actor, "recorded_at": a.recorded_at}
+         "reason": a.reason, "actor": who(people, a.actor), "recorded_at": a.recorded_at}
         for a in book.adjustments
         if not a.revoked
     ]  # fmt: skip

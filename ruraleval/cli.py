@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     passwd = users.add_parser("passwd", help="set a user's password (ends the user's earlier sign-ins)")
     passwd.add_argument("--username", required=True)
     passwd.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    passwd.add_argument("--reason", default="经命令行重设", help="why the password is reset (kept in the audit trail)")
     passwd.set_defaults(handler=_set_password)
 
     history = commands.add_parser("history", help="every change of a node's score, and why")
@@ -152,9 +153,12 @@ def _add_user(args: argparse.Namespace, store: Store) -> int:
         return 2
     grant = Grant(uuid.uuid4().hex[:12], args.role, args.county, args.team, args.department)
     password_hash = hash_password(password)
+    with opened(store) as platform:  # a county's role only for an enrolled county
+        enrolled = platform.ledger.enrolled_regions([args.county] if args.county else [])
 
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.register_user(args.username, args.display_name, password_hash, [grant], context)
+        organisation.register_user(args.username, args.display_name, password_hash, [grant], context,
+                                   enrolled=enrolled)  # fmt: skip
 
     if _organise(store, change, "RegisterUser") is None:
         return 1
@@ -196,7 +200,7 @@ def _set_password(args: argparse.Namespace, store: Store) -> int:
     password_hash = hash_password(password)
 
     def change(organisation: Organisation, context: Context) -> None:
-        organisation.change_password(args.username, password_hash, context)
+        organisation.change_password(args.username, password_hash, context, reason=args.reason)
 
     context = _organise(store, change, "ChangePassword")
     if context is None:

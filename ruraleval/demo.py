@@ -24,12 +24,20 @@ from ruraleval.platform import Platform
 
 SCHEME_ID = "demo-2023"
 YEAR = story.YEAR
-ACTOR_CENTRE = "centre.admin"
+ACTOR_CENTRE = "admin"  # the centre acts as its registered administrator, so its events name a user
 SEED = story.SEED
 
 # (code, name, province, region)
 COUNTIES = [(p.code, p.name, p.province, p.region) for p in story.PROFILES]
 TEAMS = {"east": "evaluator.east", "central": "evaluator.central", "west": "evaluator.west"}
+# Each region's team (code, name) and its evaluator's name; east-1's evaluator is a sign-in user.
+TEAM_OF = {"east": ("east-1", "东部第一评估组"), "central": ("central-1", "中部第一评估组"),
+           "west": ("west-1", "西部第一评估组")}  # fmt: skip
+EVALUATOR_NAMES = {"central": "中部评估组成员", "west": "西部评估组成员"}
+# The demo's other actors (each county's coordinator and department, two more evaluators) are
+# registered too, so every author of an event is a user with a name and a role; they cannot
+# sign in (no password verifies against this hash), and, marked demo, a production start refuses them.
+NO_SIGN_IN = "!demo-staff-no-sign-in"
 
 # Branches whose children's weights a county may shift, by a proposal its evaluators approve:
 # each child keeps 15–35 % of the dimension's 20 points (3 to 7).
@@ -159,19 +167,37 @@ def load_demo(platform: Platform) -> bool:
 
 
 def _load_organisation(platform: Platform, start: datetime) -> None:
-    """Demo users, the east team and its counties."""
-    east = [code for code, *_, region in COUNTIES if region == "east"]
+    """Demo users, a team per region with its counties, and every other user the demo acts as."""
+    regions = {code: region for code, *_, region in COUNTIES}
 
     def change(organisation: Organisation, context: c.Context) -> None:
-        organisation.form_team("east-1", "东部第一评估组", "east", context)
-        regions = {code: region for code, *_, region in COUNTIES}
-        organisation.assign_counties("east-1", east, "演示：东部评估组负责东部各县", context, regions=regions)
+        for region, (team, name) in TEAM_OF.items():
+            organisation.form_team(team, name, region, context)
+            held = [code for code, in_region in regions.items() if in_region == region]
+            organisation.assign_counties(team, held, f"演示：{name}负责该区域各县", context, regions=regions)
         for username, _, display_name, grant in DEMO_USERS:
             organisation.register_user(
-                username, display_name, DEMO_PASSWORD_HASHES[username], [grant], context, demo=True
+                username, display_name, DEMO_PASSWORD_HASHES[username], [grant], context, enrolled=regions, demo=True
+            )
+        for username, display_name, grant in _staff():
+            organisation.register_user(
+                username, display_name, NO_SIGN_IN, [grant], context, enrolled=regions, demo=True
             )
 
     platform.ledger.organise(change, c.Context(ACTOR_CENTRE, "demo-organisation", start), "DemoOrganisation")
+
+
+def _staff() -> list[tuple[str, str, Grant]]:
+    """The users the demo acts as beside the sign-in users: (username, display name, grant)."""
+    signing_in = {username for username, *_ in DEMO_USERS}
+    staff = [(TEAMS[region], words, Grant(f"demo-{TEAMS[region]}", "evaluator", team=TEAM_OF[region][0]))
+             for region, words in EVALUATOR_NAMES.items()]  # fmt: skip
+    for code, name, *_ in COUNTIES:
+        staff.append((f"coordinator.{code}", f"{name}县级管理员",
+                      Grant(f"demo-coordinator-{code}", "county_coordinator", county=code)))  # fmt: skip
+        department = Grant(f"demo-department-{code}", "department_user", county=code, department="县农业农村局")
+        staff.append((f"dept.{code}", f"{name}农业农村局", department))
+    return [member for member in staff if member[0] not in signing_in]
 
 
 def demo_credentials() -> str:

@@ -24,6 +24,7 @@ from domain import commands as c
 from domain.county import county_id
 from domain.decimals import round2
 from domain.errors import DomainError
+from domain.provinces import province_of
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
@@ -66,7 +67,7 @@ def _enrol(platform: Platform, *codes: str) -> None:
     context = c.Context("tester", "setup")
     platform.ledger.publish_scheme(SCHEME, context)
     for code in codes:
-        platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", "east", SCHEME), context)
+        platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", province_of(code), "east", SCHEME), context)
         platform.ledger.execute(code, c.SubmitData("1.1", "2023", Decimal(58)), context)
         platform.ledger.execute(code, c.SubmitData("2.2", "2023", Decimal(80)), context)
 
@@ -153,7 +154,7 @@ def _ranking_by_replay(platform: Platform, codes: list[str], instants: list[date
             if folded[code] is None:
                 continue
             card = score_year(folded[code].years["2023"])
-            rows.append({"county": code, "name": f"县{code}", "region": "east", "province": "省",
+            rows.append({"county": code, "name": f"县{code}", "region": "east", "province": province_of(code),
                          "total": str(card.total), "grade": card.grade})  # fmt: skip
         yield [_shown(entry) for entry in queries.rank(rows)]
 

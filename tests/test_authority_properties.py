@@ -29,6 +29,7 @@ from domain import commands as c
 from domain.county import County
 from domain.decimals import CENT, ZERO, round2
 from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
+from domain.provinces import province_of
 from domain.scheme import AUTHORITIES, Scheme
 from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
@@ -314,7 +315,7 @@ def run_on(
     context = c.Context("centre", "setup", START)
     with contextlib.suppress(DomainError):  # published by an earlier example
         platform.ledger.publish_scheme(scheme, context)
-    platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", "east", scheme), context)
+    platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", province_of(code), "east", scheme), context)
     now, instants = START, [START]
     for index, (command, minutes) in enumerate(commands):
         now += timedelta(minutes=minutes)

@@ -238,7 +238,8 @@ REQUESTS: dict[tuple[str, str], Call] = {
         path={"username": "fuzz.user", "grant_id": "$grant"}, body={"reason": "撤销"}
     ),
     ("POST", "/api/v1/users/{username}/password"): Call(
-        path={"username": "fuzz.user"}, body={"old_password": None, "new_password": "another horse battery"}
+        path={"username": "fuzz.user"},
+        body={"old_password": None, "new_password": "another horse battery", "reason": "本人遗忘密码"},
     ),
     ("POST", "/api/v1/users/{username}/deactivate"): Call(path={"username": "fuzz.leaver"}, body={"reason": "离职"}),
     ("POST", "/api/v1/teams"): Call(body={"code": "fuzz-2", "name": "第二评估组", "region": "east"}),

@@ -48,8 +48,8 @@ VALUE = HEADERS.index("数值") + 1
 def county(client: TestClient, scheme_document: dict[str, Any]) -> TestClient:
     """Two counties enrolled in the example scheme."""
     assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
-    for code, name in ((COUNTY, "大名县"), (OTHER, "张家港市")):
-        enrol_over_http(client, code, name)
+    for code, name, province in ((COUNTY, "大名县", "河北省"), (OTHER, "张家港市", "江苏省")):
+        enrol_over_http(client, code, name, province)
     return client
 
 

@@ -15,7 +15,7 @@ CONTEXT = Context("setup", "c")
 def organisation_with_admins(*names: str) -> Organisation:
     organisation = Organisation.found(CONTEXT)
     for index, name in enumerate(names):
-        organisation.register_user(name, name, "hash", [Grant(f"g{index}", "admin")], CONTEXT)
+        organisation.register_user(name, name, "hash", [Grant(f"g{index}", "admin")], CONTEXT, enrolled=())
     return organisation
 
 

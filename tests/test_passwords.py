@@ -115,13 +115,15 @@ def test_an_admin_resets_another_users_password_with_the_new_one_only(client: Te
     assert unknown.status_code == 404 and refusal(unknown) == [("username", "known_user")]
     assert organisation_version(client) == before
 
-    reset = change(client, USER, {"new_password": NEW_PASSWORD}, {})  # the client's admin token
+    reason = change(client, USER, {"new_password": NEW_PASSWORD}, {})
+    assert reason.status_code == 422 and refusal(reason) == [("reason", "reason_required")]
+    reset = change(client, USER, {"new_password": NEW_PASSWORD, "reason": "本人遗忘密码"}, {})  # the admin's token
     assert reset.status_code == 204, reset.text
     assert me(client, users_token).status_code == 401
     assert me(client, {}).json()["name"] == ADMIN  # the admin's own token is untouched
     assert sign_in(client, USER, NEW_PASSWORD) == 200
     event = list(platform_of(client).ledger.app.events.get(ORGANISATION_ID))[-1]
-    assert (type(event).__name__, event.actor) == ("PasswordChanged", ADMIN)
+    assert (type(event).__name__, event.actor, event.reason) == ("PasswordChanged", ADMIN, "本人遗忘密码")
 
 
 def test_only_an_admin_changes_someone_elses_password(client: TestClient) -> None:

@@ -684,7 +684,7 @@ def add_demo_user(url: str) -> None:
         def change(organisation: Organisation, context: Context) -> None:
             grant = Grant("demo-leader", "leader")
             organisation.register_user(
-                LEADER, "领导小组", hash_password(PASSWORDS[LEADER]), [grant], context, demo=True
+                LEADER, "领导小组", hash_password(PASSWORDS[LEADER]), [grant], context, enrolled=(), demo=True
             )
 
         platform.ledger.organise(change, Context("setup", "setup"), "RegisterUser")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from domain import commands as c
+from domain.provinces import province_of
 from domain.scheme import Scheme
 from projections import queries
 from ruraleval.platform import Platform
@@ -43,7 +44,7 @@ def load_history(platform: Platform, scheme: Scheme) -> None:
     context = c.Context("tester", "history")
     platform.ledger.publish_scheme(scheme, context)
     for code, region in zip(COUNTIES, REGIONS, strict=True):
-        platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", region, scheme), context)
+        platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", province_of(code), region, scheme), context)
     futures = []
     for index, code in enumerate(COUNTIES):
         for month in range(1, 13):
@@ -136,7 +137,7 @@ def test_read_your_writes_by_position(store_url: str, scheme_document: dict[str,
     with client_for(store_url, follow_store=False) as client:
         client.post("/api/v1/schemes", json={**scheme_document, "id": "s-1"})
         code = "620421"
-        enrolment = {"code": code, "name": "县", "province": "省", "region": "west", "scheme": "s-1"}
+        enrolment = {"code": code, "name": "县", "province": "甘肃省", "region": "west", "scheme": "s-1"}
         enrolled = client.post("/api/v1/counties", json=enrolment)
         assert enrolled.status_code == 201
         assert int(enrolled.headers["x-log-position"]) == enrolled.json()["position"]

@@ -572,3 +572,11 @@ def test_the_schemes_own_weights_must_lie_within_its_bounds(scheme_document: dic
         ("indicators.1.2.weight", "within_county_bounds"),
     }
     assert "22.5–27.5" in found[("indicators.1.1.weight", "within_county_bounds")]
+
+
+def test_a_negative_parent_weight_is_not_also_a_sum_the_children_should_reach(scheme_document: dict[str, Any]) -> None:
+    indicator(scheme_document, "1")["weight"] = -5
+    found = problems_of(scheme_document)
+    assert any(problem.rule == "non_negative" for problem in found)
+    assert not any(problem.field == "weights.1" for problem in found)
+    assert not any("应等于 -5" in problem.message for problem in found)

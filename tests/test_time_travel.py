@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from domain import commands as c
 from domain.decimals import round2
 from domain.errors import DomainError
+from domain.provinces import province_of
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from projections import queries
@@ -79,7 +80,7 @@ class World:
         with contextlib.suppress(DomainError):  # published by an earlier example
             self.platform.ledger.publish_scheme(SCHEME, context)
         for code, region in zip(codes, REGIONS, strict=True):
-            self.platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", region, SCHEME), context)
+            self.platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", province_of(code), region, SCHEME), context)
             self.regions[code] = region
         self.codes += codes
         return codes
@@ -120,7 +121,8 @@ def assert_as_of_equals_replay(world: World, instant: datetime) -> None:
             (n.code, round2(n.score), round2(n.max), round2(n.value), n.overridden) for n in oracle.nodes
         ]
         expected_ranking.append({"county": code, "name": f"县{code}", "region": world.regions[code],
-                                 "province": "省", "total": str(oracle.total), "grade": oracle.grade})  # fmt: skip
+                                 "province": province_of(code), "total": str(oracle.total),
+                                 "grade": oracle.grade})  # fmt: skip
     with platform.reads.snapshot() as view:
         assert queries.rankings_as_of(view, 2023, at) == queries.rank(expected_ranking)
 

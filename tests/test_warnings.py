@@ -21,6 +21,7 @@ from api.app import create_app
 from domain import commands as c
 from domain.county import County, county_id
 from domain.errors import DomainError
+from domain.provinces import province_of
 from domain.recorded_time import CHINA
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
@@ -317,7 +318,7 @@ def test_warnings_come_in_pages_with_their_totals(walk: Walk) -> None:
 
 def book_with(values: dict[str, Decimal], code: str = "1.2", document: dict[str, Any] | None = None) -> Any:
     scheme = parse_scheme(document or example_document())
-    county = County.enrol(c.EnrolCounty(CODE, "县", "省", "east", scheme), c.Context("t", "t"))
+    county = County.enrol(c.EnrolCounty(CODE, "县", "河北省", "east", scheme), c.Context("t", "t"))
     book = county.years["2023"]
     book.data[code] = {period: Submission(value, "form", 1) for period, value in values.items()}
     return book
@@ -486,7 +487,8 @@ class Counties:
     def check(self, steps: list[tuple[tuple[Any, ...], int]], probes: list[tuple[int, int, int]]) -> None:
         code = self.new_code()
         now = START
-        self.platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", "west", SCHEME), c.Context("c", "s", now))
+        enrolment = c.EnrolCounty(code, f"县{code}", province_of(code) or "", "west", SCHEME)
+        self.platform.ledger.enrol(enrolment, c.Context("c", "s", now))
         instants = [now]
         for index, (action, minutes) in enumerate(steps):
             now += timedelta(minutes=minutes)
@@ -508,7 +510,8 @@ class Counties:
         within the last second, settled as the API settles them. Asked again at the end, each
         gets the same answer, and it is what a replay up to that instant gives."""
         code = self.new_code()
-        self.platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", "省", "west", SCHEME), c.Context("c", "live"))
+        enrolment = c.EnrolCounty(code, f"县{code}", province_of(code) or "", "west", SCHEME)
+        self.platform.ledger.enrol(enrolment, c.Context("c", "live"))
         given: list[tuple[datetime, date, tuple[Any, ...]]] = []
         for index in range(len(steps) + 1):
             for after, before, days in asks:
