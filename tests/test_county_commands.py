@@ -35,6 +35,7 @@ from domain.commands import (
 )
 from domain.county import County, county_id
 from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
+from domain.provinces import province_of
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from domain.scheme_rules import weight_problems
@@ -48,7 +49,7 @@ D = Decimal
 
 
 def enrol(scheme: Scheme, code: str = "110101") -> County:
-    county = County.enrol(EnrolCounty(code, "示范县", "北京市", "east", scheme), CTX)
+    county = County.enrol(EnrolCounty(code, "示范县", province_of(code) or "北京市", "east", scheme), CTX)
     county.collect_events()
     return county
 

@@ -136,7 +136,7 @@ REQUESTS: dict[tuple[str, str], Call] = {
         path=THERE | {"indicator": "2.2"}, body={"sibling_weights": {"2.1": 50}, "reason": "停用", "year": 2023}
     ),
     ("PUT", C + "/weights"): Call(
-        path=HERE, body={"parent": "1", "weights": {"1.1": 20, "1.2": 30}, "reason": "调整", "year": 2023}
+        path=HERE, body={"parent": "1", "weights": {"1.1": 22, "1.2": 28}, "reason": "调整", "year": 2023}
     ),
     ("PUT", C + "/indicators/{indicator}/responsibility"): Call(
         path=HERE | {"indicator": "1.2"}, body={"department": "县农业农村局", "person": "李四", "year": 2023}

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.headers import STRICT_POLICY
+from api.headers import PAGE_POLICY, STRICT_POLICY
 from ruraleval.platform import Platform
 from tests.conftest import PASSWORD, enrol_over_http
 
@@ -61,8 +61,9 @@ def test_a_200_an_authenticated_answer_and_the_token_carry_the_headers(memory_cl
 def test_errors_carry_the_headers(memory_client: TestClient, method: str, path: str, body: Any, status: int) -> None:
     response = memory_client.request(method, path, json=body)
     assert response.status_code == status, response.text
-    assert_secured(response)
-    assert no_store(response) == path.startswith("/api/")
+    # an unknown address outside the API is a page's 404 (ADR 23), under the pages' policy
+    assert_secured(response, STRICT_POLICY if path.startswith("/api/") else PAGE_POLICY)
+    assert no_store(response)  # an API answer, or a page: either may be about the user
 
 
 def test_refusals_without_credentials_carry_the_headers(memory_client: TestClient) -> None:
@@ -137,8 +138,10 @@ def county_with_a_plan(client: TestClient, scheme_document: dict[str, Any]) -> I
 
 def test_a_file_is_served_as_an_opaque_attachment_whatever_was_uploaded(county_with_a_plan: TestClient) -> None:
     page = b"<html><script>alert(document.cookie)</script></html>"
-    files = [("files", ("方案.html", page, "text/html"))]
     url = f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan"
+    as_html = [("files", ("方案.html", page, "text/html"))]
+    assert county_with_a_plan.put(url, data={"text": "方案"}, files=as_html).status_code == 422  # not a document
+    files = [("files", ("方案.pdf", page, "text/html"))]  # a page under a document's name
     assert county_with_a_plan.put(url, data={"text": "方案"}, files=files).status_code == 200
     plan = county_with_a_plan.get(url).json()
     assert plan["files"][0]["media_type"] == "text/html"  # what the uploader said is kept …
