@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, NotFound
-from domain.inputs import county_code_refusal, normalise
+from domain.inputs import normalise
 from domain.recorded_time import CHINA, parse_as_of
 from pages import reads, reads_audit
 from pages.formats import day, moment
@@ -46,12 +46,7 @@ DIGEST_LIMIT = 200
 
 def _county(request: Request, who: Viewer, code: str) -> dict[str, Any]:
     require(who, Action.READ_AUDIT, code)
-    if county_code_refusal(code) is not None:
-        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
-    meta = reads.county(platform_of(request), code)
-    if meta is None:
-        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
-    return meta
+    return reads.enrolled_county(platform_of(request), code)
 
 
 def _year(meta: dict[str, Any], asked: int | None) -> int:

@@ -27,7 +27,6 @@ from domain.periods import Period, parse_period
 from pages import reads, reads_clerk
 from pages.render import environment, page
 from pages.session import Viewer, platform_of, require, viewer
-from pages.views import _known_county
 from pages.writes import county_command
 from ruraleval import imports
 from ruraleval import spreadsheets as sheets
@@ -82,7 +81,7 @@ def entry(
     period: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     require(who, Action.SUBMIT_DATA, code)
-    meta = _known_county(request, code)
+    meta = reads.enrolled_county(platform_of(request), code)
     service = platform_of(request)
     wanted = _wanted(request, meta, who, year, period)
     sheet = reads_clerk.entry_sheet(service, who.principal, meta, wanted, reads.today(service))
@@ -202,7 +201,7 @@ def template(
 ) -> Response:
     """The API's template (``GET /api/v1/counties/{code}/template.xlsx``), for the signed-in user."""
     require(who, Action.READ, code)
-    wanted = _wanted(request, _known_county(request, code), who, None, period)
+    wanted = _wanted(request, reads.enrolled_county(platform_of(request), code), who, None, period)
     made = imports.template(platform_of(request).ledger.county(code), str(wanted), who.principal)
     return Response(made.content, media_type=imports.XLSX, headers=attachment(made.filename, made.chinese))
 
@@ -211,7 +210,7 @@ def template(
 async def upload(request: Request, code: str, who: Signed) -> Response:
     """A workbook, all rows or none (the API's import rule); the refused cells listed on the page."""
     require(who, Action.SUBMIT_DATA, code)
-    meta = await run_in_threadpool(_known_county, request, code)
+    meta = await run_in_threadpool(reads.enrolled_county, platform_of(request), code)
     form = await request.form()
     period = _text(form, "period", 16)
     service = platform_of(request)

@@ -19,7 +19,6 @@ from domain.access import Action
 from domain.collection import beijing_date
 from domain.commands import REGION_LABELS
 from domain.errors import InvalidCommand, NotFound, Problem
-from domain.inputs import county_code_refusal
 from pages import leader_charts as charts
 from pages import leader_tables as tables
 from pages import reads
@@ -144,20 +143,12 @@ def _filter_context(service: Platform, years: list[int], asked: Filters) -> dict
             "unit": asked.unit, "as_of_day": as_of_day, "today": _today(service), "errors": asked.errors}  # fmt: skip
 
 
-def _known_county(service: Platform, code: str) -> dict[str, Any]:
-    if county_code_refusal(code) is not None:
-        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
-    meta = reads.county(service, code)
-    if meta is None:
-        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
-    return meta
-
 
 @router.get("/counties/{code}", response_class=HTMLResponse)
 def county(request: Request, code: str, who: Signed, year: TextParam = None, as_of: TextParam = None) -> Response:
     require(who, Action.READ, code)
     service = platform_of(request)
-    meta = _known_county(service, code)
+    meta = reads.enrolled_county(service, code)
     years = sorted((int(y) for y in meta["schemes"]), reverse=True)
     asked = read_filters(service, years, year=year, as_of=as_of)
     context = _filter_context(service, years, asked) | {"county": meta, "card": None}

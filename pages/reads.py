@@ -14,6 +14,8 @@ from typing import Any
 from domain.access import Action, Principal
 from domain.collection import STATUS_LABELS, beijing_date
 from domain.commands import REGION_LABELS
+from domain.errors import NotFound
+from domain.inputs import county_code_refusal
 from domain.review import THREAD_STATUS_LABELS, waiting_on
 from domain.warnings import KIND_LABELS, LEVEL_LABELS
 from projections import monitoring_queries as monitoring
@@ -47,6 +49,17 @@ def county(service: Platform, code: str) -> dict[str, Any] | None:
     if found is None:
         return None
     return {**found, "region_label": REGION_LABELS.get(found["region"], found["region"])}
+
+
+def enrolled_county(service: Platform, code: str) -> dict[str, Any]:
+    """The enrolled county of a page's path; a 404 naming the code otherwise (asked after the
+    permission, so a county outside the user's scope is refused before it is looked up)."""
+    if county_code_refusal(code) is not None:
+        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
+    meta = county(service, code)
+    if meta is None:
+        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
+    return meta
 
 
 def counties(service: Platform, principal: Principal) -> list[dict[str, Any]]:

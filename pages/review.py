@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from domain import commands as c
 from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, NotFound
-from domain.inputs import county_code_refusal, normalise, shown
+from domain.inputs import normalise, shown
 from domain.review import THREAD_STATUS_LABELS, speaking_side
 from pages import reads
 from pages import reads_review as rr
@@ -43,12 +43,7 @@ REVIEW_FIELDS = ("comment",)  # the form shows the rest above it
 
 def known_county(request: Request, code: str) -> dict[str, Any]:
     """The enrolled county (404 page otherwise), checked after the permission."""
-    if county_code_refusal(code) is not None:
-        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
-    meta = reads.county(platform_of(request), code)
-    if meta is None:
-        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
-    return meta
+    return reads.enrolled_county(platform_of(request), code)
 
 
 def year_of(meta: dict[str, Any], asked: int | None) -> int:

@@ -7,14 +7,13 @@ through ``pages.reads`` and renders one template.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Action
 from domain.errors import NotFound
-from domain.inputs import county_code_refusal
 from pages import reads, reads_clerk
 from pages.navigation import home_for
 from pages.render import page
@@ -30,19 +29,11 @@ async def home(who: Signed) -> RedirectResponse:
     return RedirectResponse(home_for(who), status_code=303)
 
 
-def _known_county(request: Request, code: str) -> dict[str, Any]:
-    if county_code_refusal(code) is not None:
-        raise NotFound.of("code", "known_county", f"“{code[:12]}”不是县级行政区划代码")
-    meta = reads.county(platform_of(request), code)
-    if meta is None:
-        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县尚未入选评估")
-    return meta
-
 
 @router.get("/counties/{code}/tasks", response_class=HTMLResponse)
 def county_tasks(request: Request, code: str, who: Signed, year: YearParam = None) -> Response:
     require(who, Action.READ, code)
-    meta = _known_county(request, code)
+    meta = reads.enrolled_county(platform_of(request), code)
     service = platform_of(request)
     chosen = year or max((int(y) for y in meta["schemes"]), default=None)
     if chosen is None or str(chosen) not in meta["schemes"]:

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """The application with the demo, behind uvicorn in a thread."""
-    app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
+@contextmanager
+def demo_server(*, background: bool = False) -> Iterator[tuple[str, Platform]]:
+    """The application with the demo behind uvicorn in a thread: its address and its platform
+    (``background``: projections in their own thread, as ``ruraleval serve`` runs them)."""
+    app = create_app(lambda: Platform(parse_database_url("memory://")), background=background)
     port = _free_port()
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
@@ -71,9 +73,17 @@ def server() -> Iterator[str]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     load_demo(app.state.platform)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}", app.state.platform
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with demo_server() as (address, _):
+        yield address
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,15 @@ found from the running platform's data: this module's ``server`` keeps the platf
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
-from api.app import create_app
 from domain.errors import InvalidCommand
 from domain.scheme_reading import parse_scheme
-from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
-from ruraleval.settings import parse_database_url
-from tests.test_browser import _free_port, browser, check_accessibility, page, photograph, sign_in  # noqa: F401
+from tests.test_browser import browser, check_accessibility, demo_server, page, photograph, sign_in  # noqa: F401
 from tests.test_pages_audit import YEAR, _broken_scheme, correction_with_reason
 
 pytestmark = pytest.mark.slow
@@ -32,20 +26,8 @@ from playwright.sync_api import Page, expect  # noqa: E402
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[tuple[str, Platform]]:
-    """The application with the demo behind uvicorn, and its platform to read the data from."""
-    app = create_app(lambda: Platform(parse_database_url("memory://")), background=True)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    load_demo(app.state.platform)
-    yield f"http://127.0.0.1:{port}", app.state.platform
-    server.should_exit = True
-    thread.join(timeout=10)
+    with demo_server(background=True) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

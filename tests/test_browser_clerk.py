@@ -8,17 +8,13 @@ are ``test_browser``'s. Indicators, ranges and values come from the platform's d
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 
-from api.app import create_app
 from domain import commands as c
 from domain.access import Action
 from domain.collection import template_lines
@@ -26,10 +22,8 @@ from domain.decimals import plain
 from domain.intake import flag_for
 from domain.periods import parse_period
 from domain.state import CountyYear, thread_key
-from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
-from ruraleval.settings import parse_database_url
-from tests.test_browser import _free_port, browser, check_accessibility, page, photograph, sign_in  # noqa: F401
+from tests.test_browser import browser, check_accessibility, demo_server, page, photograph, sign_in  # noqa: F401
 
 from playwright.sync_api import Page, expect  # isort: skip  (after test_browser, which skips without chromium)
 
@@ -40,19 +34,8 @@ CLERK = "dept.130425"
 
 @pytest.fixture(scope="module")
 def demo() -> Iterator[tuple[str, Platform]]:
-    app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
-    port = _free_port()
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    load_demo(app.state.platform)
-    yield f"http://127.0.0.1:{port}", app.state.platform
-    running.should_exit = True
-    thread.join(timeout=10)
+    with demo_server(background=False) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
