@@ -269,8 +269,11 @@ def time_pages(config: BenchConfig, kind: str) -> dict[str, Any]:
                 samples.append(clock.last)
                 statuses[str(answered)] = statuses.get(str(answered), 0) + 1
             ms = Summary.of(samples).scaled(1000)
+            # A workbook download is a file built on request, not a page a user waits to read: timed, no goal.
+            download = template.endswith(".xlsx")
             pages.append({"path": template, "url": url, "user": username or "anonymous", "statuses": statuses,
-                          "ms": ms.to_json(), "meets_goal": ms.p95 <= GOAL_P95_MS})  # fmt: skip
+                          "ms": ms.to_json(), "download": download,
+                          "meets_goal": download or ms.p95 <= GOAL_P95_MS})  # fmt: skip
             progress(f"{kind}: page {url} as {username or '-'}: p50 {ms.median:.1f} ms, p95 {ms.p95:.1f} ms")
     worst = max((page["ms"]["p95"] for page in pages), default=float("nan"))
     return {"pages": pages, "skipped": skipped, "goal_p95_ms": GOAL_P95_MS, "worst_p95_ms": worst,

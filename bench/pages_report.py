@@ -21,7 +21,7 @@ def _pages(name: str, part: dict[str, Any]) -> list[str]:
     body = [
         [page["url"], page["user"], ", ".join(f"{k}×{v}" for k, v in page["statuses"].items()),
          number(page["ms"]["median"], 1), number(page["ms"]["p95"], 1), number(page["ms"]["max"], 1),
-         "yes" if page["meets_goal"] else "NO"]
+         "(download)" if page.get("download") else "yes" if page["meets_goal"] else "NO"]
         for page in figures.get("pages", [])
     ]  # fmt: skip
     lines = [f"{name}: server time per page (in-process, the demo), ms — goal p95 ≤ {number(goal)} ms", ""]
