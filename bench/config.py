@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.scheme import INDICATOR_COUNT
+from domain.provinces import PROVINCES
 
 STORES = ("sqlite", "postgres")
 SECTIONS = ("main", "time_travel", "collection", "request_path", "pages")
@@ -171,8 +172,8 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         parser.error(f"--stores: unknown store(s) {unknown}; choose from {', '.join(STORES)}")
     if not 1 <= args.months <= 12:
         parser.error("--months must be between 1 and 12")
-    if not 1 <= args.counties <= 899_999:
-        parser.error("--counties must be between 1 and 899999 (codes are 100000 + i)")
+    if not 1 <= args.counties <= 9_999 * len(PROVINCES):
+        parser.error(f"--counties must be between 1 and {9_999 * len(PROVINCES)} (a province's digits + 4)")
     if args.clients < 1 or args.rounds < 1:
         parser.error("--clients and --rounds must be at least 1")
     if not 1 <= args.tt_months <= MAX_TT_MONTHS:

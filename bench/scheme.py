@@ -6,13 +6,13 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from domain.provinces import PROVINCES
 from domain.scheme import usual_rules
 
 YEAR = 2023
 SCHEME_ID = f"bench-{YEAR}"
 DIMENSIONS = 5
 INDICATOR_COUNT = 22
-FIRST_CODE = 100_000
 REGIONS = ("east", "central", "west")
 
 # Odd indicators accumulate a monthly flow ("sum" of 12 months against an annual
@@ -79,16 +79,25 @@ def _indicator(code: str, weight: Decimal) -> dict[str, Any]:
     }
 
 
+# Codes a county could have: a province's two digits, then four more (enrolment checks the
+# province against the code's digits), spread over the provinces in turn.
+PREFIXES = sorted(PROVINCES)
+
+
+def county_code(index: int) -> str:
+    return f"{PREFIXES[index % len(PREFIXES)]}{index // len(PREFIXES) + 1:04d}"
+
+
 def county_codes(count: int) -> list[str]:
-    return [str(FIRST_CODE + index) for index in range(count)]
+    return [county_code(index) for index in range(count)]
 
 
 def county_body(code: str) -> dict[str, str]:
-    index = int(code) - FIRST_CODE
+    index = (int(code[2:]) - 1) * len(PREFIXES) + PREFIXES.index(code[:2])
     return {
         "code": code,
         "name": f"基准县{index:03d}",
-        "province": f"测试省{index % 7}",
+        "province": PROVINCES[code[:2]],
         "region": REGIONS[index % len(REGIONS)],
         "scheme": SCHEME_ID,
     }
