@@ -7,7 +7,7 @@ function returns plain data shaped for its page; none holds SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,7 @@ from domain.review import THREAD_STATUS_LABELS, waiting_on
 from domain.warnings import KIND_LABELS, LEVEL_LABELS
 from projections import monitoring_queries as monitoring
 from projections import queries
-from projections.catalog import COUNTIES, SCORES, WARNINGS
+from projections.catalog import COUNTIES, WARNINGS
 from ruraleval.platform import Platform
 
 OWED = ("missing", "due")  # what a county still has to send
@@ -82,38 +82,6 @@ def years(service: Platform) -> list[int]:
         rows = queries.list_counties(view)
     found = {int(year) for row in rows for year in row["schemes"]}
     return sorted(found, reverse=True)
-
-
-@dataclass
-class Ranking:
-    year: int
-    region: str | None
-    rows: list[dict[str, Any]]
-    total: int  # counties ranked (all of them: ranks are among all)
-    grades: dict[str, int] = field(default_factory=dict)
-
-
-def ranking(service: Platform, principal: Principal, year: int, region: str | None) -> Ranking:
-    """Every visible county's total, grade, rank and region rank (ranks among all counties)."""
-    _ready(service, SCORES)
-    with service.reads.snapshot() as view:
-        found = queries.rankings(view, year)
-    visible = principal.readable_counties()
-    rows = [
-        {**row, "region_label": REGION_LABELS.get(row["region"], row["region"])}
-        for row in found
-        if (visible is None or row["county"] in visible) and (region is None or row["region"] == region)
-    ]
-    grades: dict[str, int] = {}
-    for row in rows:
-        grades[row["grade"]] = grades.get(row["grade"], 0) + 1
-    return Ranking(year, region, rows, len(found), grades)
-
-
-def scorecard(service: Platform, code: str, year: int) -> dict[str, Any] | None:
-    _ready(service, SCORES)
-    with service.reads.snapshot() as view:
-        return queries.scorecard(view, code, year)
 
 
 @dataclass
