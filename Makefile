@@ -24,7 +24,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check domain projections api pages ruraleval tests bench tools
+	$(BIN)/ruff check domain projections api pages ruraleval reports tests bench tools
 	$(BIN)/mypy
 
 test: lint

@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain import commands as c
-from domain import indicators, intake, overrides, proposals, review
+from domain import consequences, indicators, intake, overrides, proposals, rectification, reports, review
 from domain.chain import GENESIS, digest
 from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound
 from domain.handlers import COMMAND_HANDLERS, check_enrolment
@@ -446,6 +446,96 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             proposals.apply_decided(county.years[str(self.year)], self, "withdrawn")
 
+    # The annual report, rectification and consequences (数据分析及应用; ADR 25, 26).
+
+    class ReportIssued(Event):
+        year: int
+        report_id: str
+        as_of: datetime
+        content_sha256: str
+        files: dict[str, str]
+        total: Decimal
+        grade: str
+        rank: int | None
+        region_rank: int | None
+        highlights: list[dict[str, Any]]
+        problems: list[dict[str, Any]]
+
+        def apply(self, county: County) -> None:
+            reports.apply_issued(county.years[str(self.year)], self)
+
+    class RectificationRaised(Event):
+        year: int
+        item_id: str
+        source: str
+        report_id: str | None
+        problem_id: str | None
+        indicator: str | None
+        problem: str
+        requirement: str
+        deadline: str
+        answerer: str
+
+        def apply(self, county: County) -> None:
+            rectification.apply_raised(county.years[str(self.year)], self)
+
+    class RectificationPlanFiled(Event):
+        year: int
+        item_id: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, county: County) -> None:
+            rectification.apply_step(county.years[str(self.year)], self, "plan")
+
+    class RectificationProgressReported(Event):
+        year: int
+        item_id: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, county: County) -> None:
+            rectification.apply_step(county.years[str(self.year)], self, "progress")
+
+    class RectificationDeclaredDone(Event):
+        year: int
+        item_id: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, county: County) -> None:
+            rectification.apply_step(county.years[str(self.year)], self, "done")
+
+    class RectificationVerified(Event):
+        year: int
+        item_id: str
+        comment: str
+        verified_on: str
+
+        def apply(self, county: County) -> None:
+            rectification.apply_verified(county.years[str(self.year)], self)
+
+    class RectificationRejected(Event):
+        year: int
+        item_id: str
+        reason: str
+
+        def apply(self, county: County) -> None:
+            rectification.apply_step(county.years[str(self.year)], self, "rejected")
+
+    class ConsequenceDecided(Event):
+        year: int
+        consequence_id: str
+        kind: str
+        rule: str
+        causes: dict[str, Any]
+        points: Decimal | None
+        points_year: int | None
+        adjustment_id: str | None
+
+        def apply(self, county: County) -> None:
+            consequences.apply_decided(county.years[str(self.year)], self)
+
 
 # Events about the conversation around data, not the data: no score moves with them.
 SCORELESS_EVENTS: tuple[type[County.Event], ...] = (
@@ -461,6 +551,14 @@ SCORELESS_EVENTS: tuple[type[County.Event], ...] = (
     County.ProposalApproved,  # the approved change follows as its own event
     County.ProposalRejected,
     County.ProposalWithdrawn,
+    County.ReportIssued,
+    County.RectificationRaised,
+    County.RectificationPlanFiled,
+    County.RectificationProgressReported,
+    County.RectificationDeclaredDone,
+    County.RectificationVerified,
+    County.RectificationRejected,
+    County.ConsequenceDecided,  # its points follow as their own PointsAdjusted in the next year
 )
 # Events about proposals: shown in the score history of the nodes they concern.
 PROPOSAL_EVENTS: tuple[type[County.Event], ...] = (

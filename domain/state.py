@@ -143,6 +143,71 @@ def thread_key(indicator: str, period: str = "") -> str:
 
 
 @dataclass
+class IssuedReport:
+    """An annual report as issued (评估报告, ReportIssued): the instant it reflects, the hash of
+    each file issued, the summary it printed and the problems it found, so that rectification
+    items and consequences can name it as their cause."""
+
+    id: str
+    as_of: datetime
+    content_sha256: str  # of the report's content (what the PDF prints as its own hash)
+    files: dict[str, str]  # file name (report.pdf, notice.pdf, table.xlsx, ledger.xlsx) -> SHA-256
+    total: Decimal
+    grade: str
+    rank: int | None
+    region_rank: int | None
+    highlights: list[dict[str, Any]]
+    problems: list[dict[str, Any]]  # each: id, rule, indicator, title, serious, advice, numbers
+    actor: str
+    recorded_at: datetime
+
+
+@dataclass
+class RectificationStep:
+    """One step of an item's life: raised, planned, progress, done, verified, rejected."""
+
+    kind: str
+    text: str
+    files: list[AttachedFile]
+    actor: str
+    recorded_at: datetime
+    version: int  # of the county stream: the event an auditor can open
+
+
+@dataclass
+class RectificationItem:
+    """A rectification item (整改事项): from a report's problem or raised by an evaluator."""
+
+    id: str
+    source: str  # "report" or "evaluator"
+    report_id: str | None
+    problem_id: str | None
+    indicator: str | None
+    problem: str
+    requirement: str
+    deadline: str  # ISO date, Beijing day: the last day to have it verified
+    answerer: str  # who answers for it (责任单位/责任人)
+    status: str  # raised, in_progress, awaiting_inspection, verified
+    steps: list[RectificationStep] = field(default_factory=list)
+    verified_on: str | None = None  # ISO Beijing day of the verification
+
+
+@dataclass
+class Consequence:
+    """A decided consequence (一挂钩): its kind, the rule that gave it and the facts behind it."""
+
+    id: str
+    kind: str  # commendation, interview_deputy, interview_principal, penalty_points, bonus_points
+    rule: str
+    causes: dict[str, Any]  # report id, as_of, grade, item ids, the stream versions of the inspections
+    points: Decimal | None
+    points_year: int | None
+    adjustment_id: str | None
+    actor: str
+    recorded_at: datetime
+
+
+@dataclass
 class CountyYear:
     scheme: Scheme
     indicators: dict[str, IndicatorDef]
@@ -157,6 +222,9 @@ class CountyYear:
     opened_at: datetime | None = None  # when the county took on this year's scheme
     defined_at: dict[str, datetime] = field(default_factory=dict)  # county-specific indicators added later
     proposals: dict[str, Proposal] = field(default_factory=dict)  # the county's change proposals, in order
+    reports: dict[str, IssuedReport] = field(default_factory=dict)  # issued annual reports, in order
+    rectification: dict[str, RectificationItem] = field(default_factory=dict)  # 整改事项, in order raised
+    consequences: dict[str, Consequence] = field(default_factory=dict)  # decided consequences, in order
 
     def node_maximum(self, node: str) -> Decimal | None:
         """The highest score a node can have: its weight, or 100 for the total; None if it
