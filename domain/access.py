@@ -34,6 +34,10 @@ class Action(StrEnum):
     MANAGE_ORGANISATION = "manage_organisation"  # users, grants, teams
     READ_ORGANISATION = "read_organisation"  # users, grants and their history
     READ_AUDIT = "read_audit"
+    ISSUE_REPORT = "issue_report"  # issue a county's annual report (评估报告)
+    INSPECT_RECTIFICATION = "inspect_rectification"  # raise rectification items, verify or reject them
+    RECTIFY = "rectify"  # the county's side: plans, progress, declaring an item done
+    DECIDE_CONSEQUENCES = "decide_consequences"  # apply the scheme's reward-and-penalty rules (一挂钩)
 
 
 ACTION_LABELS = {
@@ -55,6 +59,10 @@ ACTION_LABELS = {
     Action.MANAGE_ORGANISATION: "管理用户、角色和评估组",
     Action.READ_ORGANISATION: "查看用户和授权记录",
     Action.READ_AUDIT: "查看审计记录",
+    Action.ISSUE_REPORT: "出具评估报告",
+    Action.INSPECT_RECTIFICATION: "下达和核验整改事项",
+    Action.RECTIFY: "制定整改方案、报告整改进展",
+    Action.DECIDE_CONSEQUENCES: "认定整改与奖惩挂钩结果",
 }
 
 # What each role may do. Scope: "all" counties, the evaluator's "team", or "own" county.
@@ -70,6 +78,9 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
         Action.CLOSE_PERIOD: "team",
         Action.REVIEW_DATA: "team",
         Action.DISCUSS: "team",
+        Action.ISSUE_REPORT: "team",
+        Action.INSPECT_RECTIFICATION: "team",
+        Action.DECIDE_CONSEQUENCES: "team",
     },
     "county_coordinator": {
         Action.READ: "own",
@@ -79,6 +90,7 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
         Action.CORRECT_DATA: "own",
         Action.MANAGE_API_KEYS: "own",
         Action.DISCUSS: "own",
+        Action.RECTIFY: "own",
     },
     "department_user": {
         Action.READ: "own",
