@@ -13,6 +13,7 @@ import pages.docs
 from api import (
     audit,
     auth,
+    consequences,
     counties,
     feedback,
     health,
@@ -77,8 +78,8 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings):
-        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings) else {})
+                   warnings, consequences):
+        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings, consequences) else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)
     pages.install(app)

@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "ProposalApproved": "批准变更申请",
     "ProposalRejected": "驳回变更申请",
     "ProposalWithdrawn": "撤回变更申请",
+    "ConsequenceDecided": "认定挂钩结果",
 }
 
 FIELD_LABELS = {

@@ -161,6 +161,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/counties/{code}/indicators"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/scores"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/scores/{node}/history"): county(*EVERYONE),
+    # the link to reward and penalty (一挂钩) and the findings it follows from
+    ("POST", "/api/v1/counties/{code}/consequences"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/consequences"): county(*EVERYONE),
+    ("GET", "/api/v1/consequences"): platform_wide(*EVERYONE),
+    ("GET", "/api/v1/counties/{code}/findings"): county(*EVERYONE),
     ("GET", "/api/v1/rankings"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/warnings"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/warnings/grid"): platform_wide(*EVERYONE),
