@@ -46,6 +46,7 @@ def navigation(viewer: Viewer) -> list[Link]:
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
     if principal.may(Action.READ):
         links += [Link("得分排名", "/rankings"), Link("网格化预警", "/warnings/grid")]
+        links.append(Link("挂钩结果", "/consequences"))
     if "evaluator" in viewer.roles:
         links.append(Link("评估组工作台", "/evaluation"))
     if principal.may(Action.READ_AUDIT):

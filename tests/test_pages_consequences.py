@@ -1,0 +1,93 @@
+"""The consequence pages (一挂钩): an evaluator decides a county's consequences from its
+latest report and its overdue item; the county and the leader see each consequence with its
+rule, its causes and where its points are recorded; refusals are shown beside the field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from domain import commands as c
+from domain.recorded_time import CHINA
+from domain.scheme_reading import parse_scheme
+from ruraleval.demo import demo_scheme_document, load_demo
+from ruraleval.platform import Platform
+from ruraleval.settings import parse_database_url
+from tests.consequence_story import issue_report, raise_item
+from tests.test_pages import Site
+
+COUNTY = "130425"
+PAGE = f"/counties/{COUNTY}/consequences"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
+    with TestClient(app) as client:
+        service: Platform = app.state.platform
+        load_demo(service)
+        next_year = demo_scheme_document() | {"id": "demo-2024", "year": 2024, "name": "示范方案（2024年度）"}
+        setup = c.Context("setup", "setup")
+        service.ledger.execute(COUNTY, c.AdoptScheme(parse_scheme(next_year)), setup)
+        now = datetime.now(CHINA)
+        issue_report(service, now, "较差", serious=True, code=COUNTY)
+        raise_item(service, now, "2023-Z1", "2024-05-31", code=COUNTY)
+        yield Site(client, service)
+
+
+def decide(site: Site, **data: str) -> object:
+    form = {"csrf_token": site.csrf(), "year": "2023", **data}
+    return site.client.post(PAGE, data=form, follow_redirects=False)
+
+
+def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
+    site.sign_in("evaluator.east")
+    before = site.client.get(PAGE, params={"year": 2023}).text
+    assert "认定挂钩结果" in before and "尚未认定挂钩结果" in before and 'name="on"' in before
+
+    refused = decide(site, on="2999-01-01")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "不能晚于今天" in refused.text and 'aria-invalid="true"' in refused.text  # type: ignore[attr-defined]
+
+    decided = decide(site)
+    assert decided.status_code == 303  # type: ignore[attr-defined]
+    assert decided.headers["location"] == f"{PAGE}?year=2023&done=decided"  # type: ignore[attr-defined]
+    shown = site.client.get(decided.headers["location"]).text  # type: ignore[attr-defined]
+    assert "已按方案规则认定挂钩结果。" in shown
+    assert "约谈主要负责同志" in shown and "G1：报告等级为较差且有突出问题" in shown
+    assert "下一年度扣分" in shown and "整改事项 2023-Z1 逾期（期限 2024-05-31" in shown
+    assert f'href="/counties/{COUNTY}/reports?year=2023#2023-R1"' in shown
+    assert f'href="/counties/{COUNTY}/rectification?year=2023#2023-Z1"' in shown
+    assert f'href="/counties/{COUNTY}?year=2024"' in shown  # where 2024's total shows the points
+
+    again = decide(site)
+    assert again.headers["location"].endswith("done=unchanged")  # type: ignore[attr-defined]
+
+    site.sign_in("coordinator.130425")
+    own = site.client.get(PAGE, params={"year": 2023}).text
+    assert "约谈主要负责同志" in own and 'name="on"' not in own  # reads, but decides nothing
+
+    site.sign_in("auditor")
+    audited = site.client.get(PAGE, params={"year": 2023}).text
+    assert f'href="/audit/counties/{COUNTY}/history?year=2024"' in audited
+
+    site.sign_in("leader")
+    every = site.client.get("/consequences", params={"year": 2023}).text
+    assert "大名县" in every and "约谈主要负责同志" in every and "下一年度扣分" in every
+    praised = site.client.get("/consequences", params={"year": 2023, "kind": "commendation"}).text
+    assert "没有“通报表扬”的挂钩结果" in praised
+    wrong = site.client.get("/consequences", params={"year": 2023, "kind": "praise"})
+    assert wrong.status_code == 422 and "种类只能是" in wrong.text
+    workbook = site.client.get("/consequences", params={"year": 2023, "format": "xlsx", "table": "consequences"})
+    assert workbook.status_code == 200
+    assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_leader_cannot_decide(site: Site) -> None:
+    site.sign_in("leader")
+    refused = decide(site)
+    assert refused.status_code == 403  # type: ignore[attr-defined]
