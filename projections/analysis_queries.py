@@ -78,3 +78,13 @@ def regions(view: View) -> dict[str, dict[str, str]]:
     """Every enrolled county's name and region, by code."""
     rows = view.execute("SELECT code, name, region FROM county_list ORDER BY code")
     return {row["code"]: {"name": row["name"], "region": row["region"]} for row in rows}
+
+
+def year_node_names(view: View, year: int) -> list[dict[str, Any]]:
+    """The nodes any county has in ``year`` now (code, name, level), in the scheme's order:
+    the choices of the analysis page's node field."""
+    return view.execute(
+        "SELECT code, MIN(name) AS name, MIN(level) AS level, MIN(ordinal) AS ordinal FROM score_history"
+        " WHERE year = %s AND to_us IS NULL AND code <> %s GROUP BY code ORDER BY MIN(ordinal), code",
+        [year, TOTAL],
+    )
