@@ -30,7 +30,8 @@ def _base(description: str) -> dict[str, Any]:
 def _line(name: str, value: Decimal | None, colour: str, dashed: bool) -> dict[str, Any] | None:
     if value is None:
         return None
-    return {"name": name, "yAxis": _plain(value), "label": {"formatter": f"{name} {{c}}", "position": "insideEndTop"},
+    position = "insideEndBottom" if dashed else "insideEndTop"  # a mean and median close together stay legible
+    return {"name": name, "yAxis": _plain(value), "label": {"formatter": f"{name} {{c}}", "position": position},
             "lineStyle": {"color": colour, "type": "dashed" if dashed else "solid", "width": 2}}  # fmt: skip
 
 
