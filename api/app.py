@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 import pages
 import pages.docs
 from api import (
+    analysis,
     audit,
     auth,
     consequences,
@@ -78,8 +79,9 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, consequences):
-        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings, consequences) else {})
+                   warnings, analysis, consequences):
+        reading_modules = (reads, warnings, analysis, consequences)
+        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reading_modules else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)
     pages.install(app)
