@@ -23,14 +23,15 @@ from domain.collection import beijing_date
 from domain.errors import InvalidCommand
 from domain.inputs import normalise
 from domain.recorded_time import parse_as_of
-from projections.catalog import COUNTIES, SCORES, SCORES_AS_OF, WARNINGS
+from projections.catalog import COUNTIES
 from reports import consequences as read
+from reports.analysis import ANALYSIS_FACTS
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["一挂钩 consequences"])
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-# The read models the findings' facts come from: scores and ranks, and the warnings.
-FACTS = (SCORES + WARNINGS, SCORES_AS_OF + WARNINGS)
+# The read models the findings' facts come from (the analysis').
+FACTS = (ANALYSIS_FACTS, ANALYSIS_FACTS)
 Kind = Literal["commendation", "interview_deputy", "interview_principal", "penalty_points", "bonus_points"]
 
 

@@ -9,7 +9,6 @@ consequences are few, and the answer must be what the stream says.
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import import_module
 from typing import Any
 
 from domain.consequence_rules import OUTCOME_LABELS, describe_report_rule
@@ -21,6 +20,7 @@ from domain.findings import Selection, select
 from domain.rectification import STATUS_LABELS
 from domain.state import Consequence, CountyYear
 from projections import queries
+from reports.analysis import indicator_facts
 from ruraleval.platform import Platform
 from ruraleval.replay import county_as_of
 
@@ -48,8 +48,7 @@ def county_book(service: Platform, code: str, year: int, at: datetime | None) ->
 def county_findings(service: Platform, code: str, year: int, at: datetime | None) -> Selection:
     """The highlights and problems the year's scheme rules choose from the analysis' facts."""
     _, book = county_book(service, code, year, at)
-    analysis: Any = import_module("reports.analysis")  # the analysis of issue 12 (its own module)
-    return select(analysis.indicator_facts(service, code, year, at), book.scheme.report)
+    return select(indicator_facts(service, code, year, at), book.scheme.report)
 
 
 def county_consequences(service: Platform, code: str, year: int, at: datetime | None) -> dict[str, Any]:

@@ -3,8 +3,10 @@ them per county and for every county, and tracing 2024's lost points back to the
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+from domain import commands as c
 from domain.organisation import Grant
 from ruraleval.platform import Platform
 from tests.conftest import add_user, client_for, login
@@ -112,3 +114,32 @@ def test_refusals_leave_no_trace(store_url: str) -> None:
         refused({"year": 2023, "on": "2999-01-01"}, 422, "not_future")
         refused({"year": 2023, "on": "June"}, 422, "iso_date")
         assert service.ledger.county(CODE).version == version
+
+
+def test_findings_follow_the_schemes_rules_now_and_as_of_an_instant(store_url: str) -> None:
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service, next_year=False)
+        enrol(service, next_year=False, code="130426")
+        on_the_tenth = c.Context("setup", "setup", recorded_at=beijing("2024-01-10"))
+        service.ledger.execute(CODE, c.SubmitData("1.1", "2023", Decimal("61.5")), on_the_tenth)  # its target
+        service.ledger.execute("130426", c.SubmitData("1.1", "2023", Decimal("59.1")), on_the_tenth)
+        found = client.get(f"{BASE}/findings", params={"year": 2023})
+        assert found.status_code == 200, found.text
+        now = found.json()
+        # 1.1 scores 20 of 20 (100 % ≥ 95 %: H2); no other rule finds a highlight among 2 counties
+        [highlight] = now["highlights"]
+        assert (highlight["rule"], highlight["indicator"]) == ("H2", "1.1")
+        assert highlight["title"] == "农业科技进步贡献率得分率达 100.00%（20.00/20.00 分）"
+        assert now["notes"] == ["按方案规则只找到 1 个亮点（方案要求至少 3 个）"]
+        # nothing else was reported: every month of 1.2 (weight 30), every quarter of 2.1 and the year
+        # of 2.2 (25 each) is more than 31 days late today, each a red warning; P1 takes them by weight, code
+        problems = [(p["rule"], p["indicator"], p["numbers"]["count"], p["serious"]) for p in now["problems"]]
+        assert problems == [("P1", "1.2", "12", True), ("P1", "2.1", "4", True), ("P1", "2.2", "1", True)]
+        # as of 9 January 2024: 1.1 not yet reported; November's 1.2 (due 10 December) and the fourth
+        # quarter's 2.1 (due 15 January) not yet 31 days late, 2.2 not yet due (31 January): P1 finds
+        # 1.2 and 2.1; P2 (得分率 ≤ 60 %) then 2.2 (weight 25) and 1.1 (weight 20), both scoring 0
+        before = client.get(f"{BASE}/findings", params={"year": 2023, "as_of": "2024-01-09"}).json()
+        assert before["highlights"] == [] and before["as_of"] == "2024-01-09T23:59:59.999999+08:00"
+        shown = [(p["rule"], p["indicator"], p["numbers"].get("count")) for p in before["problems"]]
+        assert shown == [("P1", "1.2", "10"), ("P1", "2.1", "3"), ("P2", "2.2", None), ("P2", "1.1", None)]
