@@ -13,7 +13,7 @@ from domain.decimals import HUNDRED, ONE, ZERO, plain
 from domain.errors import Collector, InvalidCommand
 from domain.inputs import NUL_WORDS, nul_path
 from domain.monitoring_rules import read_checks, read_warning_rules
-from domain.report_rules import read_report_rules
+from domain.report_rules_reading import read_report_rules
 from domain.scheme import (
     AGGREGATES,
     AUTHORITIES,
