@@ -5,7 +5,8 @@ list of rules. Each rule has a code, a side (``highlight`` or ``problem``), a ki
 threshold, a title template and, for a problem, an advice template and whether it counts
 as a serious problem (突出问题, which the consequence rules act on). Templates name their
 figures (``{name}``, ``{value}``, ``{rank}`` …); a placeholder the kind does not know is
-refused when the scheme is read. Choosing is in ``domain.findings.select``; reading the section in ``domain.report_rules_reading``.
+refused when the scheme is read (``domain.report_rules_reading``). Choosing is in
+``domain.findings.select``.
 
 Kinds and their thresholds (document keys):
 
