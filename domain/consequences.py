@@ -160,7 +160,7 @@ def plan_consequences(book: CountyYear, report: IssuedReport, on: date) -> list[
 
 def overdue(item: RectificationItem, on: date) -> bool:
     """Not verified by its deadline, and the deadline has passed on ``on``."""
-    return on > date.fromisoformat(item.deadline) and not verified_on_time(item)
+    return on.isoformat() > item.deadline and not verified_on_time(item)  # ISO days compare as text
 
 
 def verified_on_time(item: RectificationItem) -> bool:
