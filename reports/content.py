@@ -284,13 +284,37 @@ def ledger_rows(book: CountyYear) -> list[LedgerRow]:
     return rows
 
 
+KIND_WORDS = {
+    "commendation": "予以通报表扬",
+    "interview_deputy": "约谈分管负责同志",
+    "interview_principal": "约谈主要负责同志",
+    "penalty_points": "在下一年度评估中扣分",
+    "bonus_points": "在下一年度评估中加分",
+}
+OUTCOME_WORDS = {"overdue": "整改事项逾期未核验销号", "all_verified_on_time": "整改事项全部按期核验销号"}
+
+
 def consequence_words(book: CountyYear) -> list[str]:
     """The scheme's link from results and rectification to reward and penalty (一挂钩), in words."""
     rules = getattr(book.scheme, "consequences", None)
-    describe = getattr(rules, "describe", None)
-    if callable(describe):
-        return [str(line) for line in describe()]
-    return list(DEFAULT_CONSEQUENCE_WORDS)
+    if rules is None:
+        return list(DEFAULT_CONSEQUENCE_WORDS)
+    lines = []
+    for rule in getattr(rules, "by_report", []):
+        grades = "、".join(f"“{g}”" for g in rule.grades) if rule.grades else "任何等次"
+        condition = f"评估等次为{grades}" + ("且存在突出问题" if rule.serious_problem else "")
+        lines.append(f"{condition}的，{_consequence(rule)}（规则 {rule.code}）；")
+    for rule in getattr(rules, "by_rectification", []):
+        lines.append(f"{OUTCOME_WORDS.get(rule.outcome, rule.outcome)}的，{_consequence(rule)}（规则 {rule.code}）；")
+    return lines or list(DEFAULT_CONSEQUENCE_WORDS)
+
+
+def _consequence(rule: Any) -> str:
+    words = KIND_WORDS.get(rule.kind, rule.kind)
+    points = getattr(rule, "points", None)
+    if points is not None and points != 0:
+        words = f"{'在下一年度评估中扣' if points < 0 else '在下一年度评估中加'} {abs(points).normalize():f} 分"
+    return words
 
 
 def problem_records(report: Report) -> list[dict[str, Any]]:

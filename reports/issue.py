@@ -1,0 +1,129 @@
+"""Issuing a report: build it as of an instant, render its four files, store them by hash,
+then record ``IssueReport`` (ADR 25). Regenerating later, as of the recorded ``as_of``,
+gives the same bytes: ``check`` says whether it does.
+
+The caller makes the read models hold everything recorded up to the instant first
+(``service.settle`` in the CLI and tests; the API and pages wait for ``ledger.settle``'s
+position), as for every read as of an instant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import commands as c
+from domain.reports import FILE_NAMES
+from domain.state import IssuedReport
+from reports import pdf, workbooks
+from reports.content import Report, build_report, content_sha256, file_stem, highlight_records, problem_records
+from ruraleval.platform import Platform
+from ruraleval.writer import Outcome
+
+MEDIA_TYPES = {
+    "report.pdf": "application/pdf",
+    "notice.pdf": "application/pdf",
+    "table.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ledger.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+TITLES = {"report.pdf": "评估报告", "notice.pdf": "整改通知书", "table.xlsx": "指标表", "ledger.xlsx": "整改台账"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    report: Report
+    content_sha256: str
+    files: dict[str, bytes]  # report.pdf, notice.pdf, table.xlsx, ledger.xlsx
+
+    def hashes(self) -> dict[str, str]:
+        return {name: hashlib.sha256(content).hexdigest() for name, content in self.files.items()}
+
+
+def render(report: Report) -> Rendered:
+    files = {
+        "report.pdf": pdf.report_pdf(report),
+        "notice.pdf": pdf.notice_pdf(report),
+        "table.xlsx": workbooks.indicator_table(report),
+        "ledger.xlsx": workbooks.ledger(report),
+    }
+    return Rendered(report, content_sha256(report), files)
+
+
+def rendered_at(service: Platform, code: str, year: int, at: datetime) -> Rendered:
+    return render(build_report(service, code, year, at))
+
+
+def file_name(report: Report, name: str) -> str:
+    """``130425-2023-report.pdf``: the county code and year, then the file."""
+    return f"{file_stem(report)}-{name}"
+
+
+def download_name(county_name: str, code: str, year: int, report_id: str, name: str) -> str:
+    """The Chinese file name a download carries: 大名县-2023年度评估报告-2023-R1.pdf."""
+    extension = name.rsplit(".", 1)[1]
+    return f"{county_name}-{year}年度{TITLES[name]}-{report_id}.{extension}"
+
+
+def prepare(service: Platform, code: str, year: int, at: datetime) -> tuple[Rendered, c.IssueReport]:
+    """Builds and renders the report as of ``at`` and stores its files; the command that issues it."""
+    rendered = rendered_at(service, code, year, at)
+    for name in FILE_NAMES:
+        service.files.put(file_name(rendered.report, name), MEDIA_TYPES[name], rendered.files[name])
+    summary = rendered.report.summary
+    command = c.IssueReport(
+        year=year,
+        as_of=at,
+        content_sha256=rendered.content_sha256,
+        files=rendered.hashes(),
+        total=summary.total,
+        grade=summary.grade,
+        rank=summary.rank,
+        region_rank=summary.region_rank,
+        highlights=highlight_records(rendered.report),
+        problems=problem_records(rendered.report),
+    )
+    return rendered, command
+
+
+def issue_report(service: Platform, context: c.Context, code: str, year: int, at: datetime) -> tuple[IssuedReport, Outcome]:
+    """Issues the report of county ``code``'s year as of ``at`` (for the CLI and tests: blocking)."""
+    _, command = prepare(service, code, year, at)
+    outcome = service.ledger.execute(code, command, context)
+    return issued(service, code, year, str(outcome.result["report_id"])), outcome
+
+
+def issued(service: Platform, code: str, year: int, report_id: str) -> IssuedReport:
+    from domain.errors import NotFound
+
+    book = service.ledger.county(code).book(year)
+    found = book.reports.get(report_id)
+    if found is None:
+        raise NotFound.of("report_id", "known_report", f"{year} 年度没有编号为 {report_id} 的评估报告")
+    return found
+
+
+@dataclass(frozen=True)
+class Check:
+    """A regenerated report against the one issued."""
+
+    report_id: str
+    as_of: datetime
+    content_matches: bool
+    files: dict[str, tuple[str, str]]  # name -> (issued SHA-256, regenerated SHA-256)
+
+    @property
+    def matches(self) -> bool:
+        return self.content_matches and all(a == b for a, b in self.files.values())
+
+
+def check(service: Platform, code: str, year: int, report: IssuedReport) -> Check:
+    """Rebuilds the report as of its recorded ``as_of`` and compares every hash."""
+    rendered = rendered_at(service, code, year, report.as_of)
+    again = rendered.hashes()
+    return Check(
+        report_id=report.id,
+        as_of=report.as_of,
+        content_matches=rendered.content_sha256 == report.content_sha256,
+        files={name: (report.files.get(name, ""), again[name]) for name in FILE_NAMES},
+    )
