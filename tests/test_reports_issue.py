@@ -1,0 +1,171 @@
+"""Issuing reports through the HTTP API, on SQLite and PostgreSQL (ADR 25).
+
+The example scheme; county 130425 with data 1.1 = 59.1 (10 of 20), 1.2 = 60 (15 of 30),
+2.1 = 29 (25), 2.2 = 90 (20): total 70, 一般. Correcting 1.2 to 90 (22.5 of 30) makes it 77.5.
+
+The report's analysis is stood in for by ``fake_report`` (the sample report with this
+county's name, total, grade and ledger as of the instant), so these tests are about
+issuing: files stored before the event, the event's hashes, downloads, regenerate and
+compare, permissions. ``test_reports_content`` builds the real report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from domain.organisation import Grant
+from domain.recorded_time import CHINA
+from domain.reports import FILE_NAMES
+from domain.scoring import score_year
+from reports import issue
+from reports.content import CountyInfo, Report, ledger_rows
+from ruraleval.platform import Platform
+from ruraleval.replay import county_as_of
+from tests.conftest import add_user, enrol_over_http, login
+from tests.report_fixture import sample_report
+
+COUNTY, ELSEWHERE = "130425", "510129"
+EVALUATOR, STRANGER, COORDINATOR, OTHER = "evaluator.east", "evaluator.west", "coordinator.130425", "coordinator.510129"
+DATA = [("1.1", "2023", 59.1), ("1.2", "2023-01", 60), ("2.1", "2023-Q1", 29), ("2.2", "2023", 90)]
+
+
+def fake_report(service: Platform, code: str, year: int, at: datetime) -> Report:
+    county = county_as_of(service.ledger, code, at)
+    assert county is not None
+    book = county.book(year)
+    card = score_year(book)
+    base = sample_report(total=str(card.total))
+    return replace(
+        base, county=CountyInfo(code, county.name, county.province, county.region, "东部"), year=year, as_of=at,
+        summary=replace(base.summary, total=card.total, grade=card.grade), ledger=ledger_rows(book),
+    )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def stand_in_for_the_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(issue, "build_report", fake_report)
+
+
+@dataclass
+class Api:
+    client: TestClient
+    platform: Platform
+    as_user: dict[str, dict[str, str]]
+
+    def call(self, user: str, method: str, path: str, body: Any = None) -> httpx.Response:
+        headers = self.client.headers if user == "admin" else self.as_user[user]
+        return self.client.request(method, path, json=body, headers=dict(headers))
+
+    def ok(self, user: str, method: str, path: str, body: Any = None, status: int = 200) -> dict[str, Any]:
+        response = self.call(user, method, path, body)
+        assert response.status_code == status, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def issue(self, body: dict[str, Any], user: str = EVALUATOR) -> dict[str, Any]:
+        return self.ok(user, "POST", f"/api/v1/counties/{COUNTY}/reports", body, 201)
+
+
+@pytest.fixture
+def api(client: TestClient, scheme_document: dict[str, Any]) -> Iterator[Api]:
+    service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+    assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
+    enrol_over_http(client, COUNTY)
+    enrol_over_http(client, ELSEWHERE, "大邑县", "四川省", "west")
+    for team, region, county in (("east-1", "east", COUNTY), ("west-1", "west", ELSEWHERE)):
+        assert client.post("/api/v1/teams", json={"code": team, "name": team, "region": region}).status_code == 201
+        assigned = client.put(f"/api/v1/teams/{team}/counties", json={"counties": [county], "reason": "分组"})
+        assert assigned.status_code == 200, assigned.text
+    add_user(service, EVALUATOR, Grant("g-east", "evaluator", team="east-1"))
+    add_user(service, STRANGER, Grant("g-west", "evaluator", team="west-1"))
+    add_user(service, COORDINATOR, Grant("g-co", "county_coordinator", county=COUNTY))
+    add_user(service, OTHER, Grant("g-other", "county_coordinator", county=ELSEWHERE))
+    found = Api(client, service, {u: login(client, u) for u in (EVALUATOR, STRANGER, COORDINATOR, OTHER)})
+    for indicator, period, value in DATA:
+        found.ok(COORDINATOR, "POST", f"/api/v1/counties/{COUNTY}/submissions",
+                 {"indicator": indicator, "period": period, "value": value}, 201)  # fmt: skip
+    yield found
+
+
+def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_are_recorded(api: Api) -> None:
+    response = api.call(EVALUATOR, "POST", f"/api/v1/counties/{COUNTY}/reports", {"year": 2023})
+    assert response.status_code == 201, response.text
+    assert int(response.headers["x-log-position"]) > 0
+    body = response.json()
+    assert (body["id"], body["total"], body["grade"]) == ("2023-R1", 70.0, "一般")
+    assert [f["name"] for f in body["files"]] == list(FILE_NAMES)
+    assert [p["id"] for p in body["problems"]] == ["P1", "P2", "P3"]
+    recorded = api.platform.ledger.county(COUNTY).book(2023).reports["2023-R1"]
+    assert recorded.actor == EVALUATOR and recorded.content_sha256 == body["content_sha256"]
+    for file in body["files"]:
+        assert recorded.files[file["name"]] == file["sha256"]
+        download = api.call(COORDINATOR, "GET", file["href"])  # the county reads its own report
+        assert download.status_code == 200, download.text
+        assert hashlib.sha256(download.content).hexdigest() == file["sha256"]  # the stored bytes
+        assert "filename*=UTF-8''" in download.headers["content-disposition"]
+    assert download.content.startswith(b"PK")  # ledger.xlsx, the last
+    check = api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")
+    assert check["matches"] is True and check["message"] == "重新生成的报告与出具时逐字节一致"
+
+
+def test_the_same_as_of_gives_the_same_bytes_and_a_correction_after_it_different_ones(api: Api) -> None:
+    at = datetime.now(CHINA).replace(microsecond=0).isoformat()
+    first = api.issue({"year": 2023, "as_of": at})
+    second = api.issue({"year": 2023, "as_of": at})
+    assert second["id"] == "2023-R2"
+    assert [f["sha256"] for f in first["files"]] == [f["sha256"] for f in second["files"]]
+    assert first["content_sha256"] == second["content_sha256"]
+    api.ok(COORDINATOR, "POST", f"/api/v1/counties/{COUNTY}/corrections",
+           {"indicator": "1.2", "period": "2023-01", "value": 90, "reason": "更正录入错误"})  # fmt: skip
+    third = api.issue({"year": 2023})
+    assert third["total"] == 77.5
+    assert all(a["sha256"] != b["sha256"] for a, b in zip(first["files"], third["files"], strict=True))
+    # The first report, regenerated as of its instant, is still the same: the correction came after.
+    assert api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")["matches"] is True
+    listed = api.ok(COORDINATOR, "GET", f"/api/v1/counties/{COUNTY}/reports?year=2023")["reports"]
+    assert [r["id"] for r in listed] == ["2023-R1", "2023-R2", "2023-R3"]
+
+
+@pytest.mark.parametrize("user", [COORDINATOR, STRANGER])
+def test_a_county_user_or_another_teams_evaluator_cannot_issue_and_nothing_is_stored(api: Api, user: str) -> None:
+    version = api.platform.ledger.county(COUNTY).version
+    response = api.call(user, "POST", f"/api/v1/counties/{COUNTY}/reports", {"year": 2023})
+    assert response.status_code == 403, response.text
+    assert response.json()["errors"][0]["rule"] == "permission:issue_report"
+    assert api.platform.ledger.county(COUNTY).version == version
+
+
+def test_another_county_cannot_download_or_list_the_report(api: Api) -> None:
+    body = api.issue({"year": 2023})
+    assert api.call(OTHER, "GET", body["files"][0]["href"]).status_code == 403
+    assert api.call(OTHER, "GET", f"/api/v1/counties/{COUNTY}/reports").status_code == 403
+    assert api.ok(OTHER, "GET", "/api/v1/reports?year=2023")["reports"] == []
+    assert [r["id"] for r in api.ok(EVALUATOR, "GET", "/api/v1/reports?year=2023")["reports"]] == ["2023-R1"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "rule"),
+    [({"year": 2031}, "year", "scheme_year"), ({"year": 2023, "as_of": "2999-01-01"}, "as_of", "not_future"),
+     ({"year": 2023, "as_of": "2024-01-15T08:00:00"}, "as_of", "offset_required")],
+)  # fmt: skip
+def test_bad_input_is_refused_in_chinese_naming_the_field(api: Api, body: dict[str, Any], field: str, rule: str) -> None:
+    version = api.platform.ledger.county(COUNTY).version
+    response = api.call(EVALUATOR, "POST", f"/api/v1/counties/{COUNTY}/reports", body)
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert (error["field"], error["rule"]) == (field, rule)
+    assert api.platform.ledger.county(COUNTY).version == version
+
+
+def test_an_unknown_report_or_file_is_a_404(api: Api) -> None:
+    api.issue({"year": 2023})
+    assert api.call(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R9/files/report.pdf").status_code == 404
+    assert api.call(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/files/x.exe").status_code == 404
