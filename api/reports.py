@@ -16,7 +16,6 @@ from api.context import attachment, command_context, county_in_path, one_hop, pl
 from api.counties import allowed
 from api.models import Body, Year
 from domain.access import Action, Principal
-from domain.errors import NotFound
 from domain.recorded_time import parse_as_of
 from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
@@ -131,47 +130,16 @@ def all_reports(
     principal: Principal = Depends(require(Action.READ, county_param=None)),
     service: Platform = Depends(platform),
 ) -> ReportsOut:
-    return ReportsOut(year=year, reports=[report_out(code, year, r) for code, r in issued_reports(service, principal, year)])
-
-
-def issued_reports(service: Platform, principal: Principal, year: int) -> list[tuple[str, IssuedReport]]:
-    """Every report of the year in the counties the caller may read, by county code then order issued."""
-    visible = principal.readable_counties()
-    found = []
-    for code in sorted(service.ledger.enrolled_regions(visible) if visible is not None else _all_codes(service)):
-        book = service.ledger.county(code).years.get(str(year))
-        if book is not None:
-            found += [(code, report) for report in book.reports.values()]
-    return found
-
-
-def _all_codes(service: Platform) -> list[str]:
-    from projections.queries import list_counties
-
-    with service.reads.snapshot() as view:
-        return [row["code"] for row in list_counties(view)]
-
-
-def _report(service: Platform, code: str, report_id: str) -> tuple[int, IssuedReport]:
-    county = service.ledger.county(code)
-    for year, book in county.years.items():
-        if report_id in book.reports:
-            return int(year), book.reports[report_id]
-    raise NotFound.of("report_id", "known_report", f"{county.name}没有编号为 {report_id} 的评估报告")
+    return ReportsOut(year=year, reports=[report_out(code, year, r) for code, r in issue.issued_reports(service, principal.readable_counties(), year)])
 
 
 @router.get("/counties/{code}/reports/{report_id}/files/{name}", dependencies=allowed(Action.READ),
             summary="下载报告文件（出具时存储的字节）：report.pdf / notice.pdf / table.xlsx / ledger.xlsx")  # fmt: skip
 @one_hop
 def download(code: str, report_id: str, name: str, service: Platform = Depends(platform)) -> Response:
-    year, report = _report(service, county_in_path(code), report_id)
-    if name not in report.files:
-        raise NotFound.of("name", "report_file", f"报告文件只有 {'、'.join(FILE_NAMES)}，收到“{name}”")
-    stored = service.files.get(report.files[name])
-    county = service.ledger.county(code)
-    chinese = issue.download_name(county.name, code, year, report_id, name)
-    headers = attachment(f"{code}-{year}-{report_id}-{name}", chinese) | {"ETag": f'"{stored.sha256}"'}
-    return Response(stored.content, media_type=stored.media_type, headers=headers)
+    found = issue.stored_file(service, county_in_path(code), report_id, name)
+    headers = attachment(found.ascii_name, found.name) | {"ETag": f'"{found.stored.sha256}"'}
+    return Response(found.stored.content, media_type=found.stored.media_type, headers=headers)
 
 
 @router.get("/counties/{code}/reports/{report_id}/check", response_model=CheckOut, dependencies=allowed(Action.READ),
@@ -187,7 +155,6 @@ def check_out(result: issue.Check) -> CheckOut:
     files: dict[str, dict[str, str | bool]] = {
         name: {"issued": a, "regenerated": b, "matches": a == b} for name, (a, b) in result.files.items()
     }
-    message = ("重新生成的报告与出具时逐字节一致" if result.matches
-               else "重新生成的报告与出具时不一致：" + "、".join(n for n, f in files.items() if not f["matches"]))  # fmt: skip
+    message = result.message()
     return CheckOut(report_id=result.report_id, as_of=result.as_of, matches=result.matches,
                     content_matches=result.content_matches, files=files, message=message)  # fmt: skip

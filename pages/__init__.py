@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import audit, centre, clerk, coordinator, docs, errors, leader, review, review_desk, signin, views
+from pages import audit, centre, clerk, coordinator, docs, errors, leader, reports, review, review_desk, signin, views
 from pages.assets import PREFIX, static_files
 
 
@@ -20,5 +20,6 @@ def install(app: FastAPI) -> None:
     app.include_router(clerk.router)
     app.include_router(review.router)  # the evaluator's queue, feedback threads
     app.include_router(review_desk.router)  # an evaluator's decisions for one county
-    app.include_router(coordinator.router)  # the county coordinator's indicators page
+    app.include_router(coordinator.router)
+    app.include_router(reports.router)  # the annual reports: list, issue, download, check  # the county coordinator's indicators page
     errors.install(app)

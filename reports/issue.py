@@ -18,6 +18,7 @@ from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
 from reports import pdf, workbooks
 from reports.content import Report, build_report, content_sha256, file_stem, highlight_records, problem_records
+from ruraleval.files import StoredFile
 from ruraleval.platform import Platform
 from ruraleval.writer import Outcome
 
@@ -93,6 +94,53 @@ def issue_report(service: Platform, context: c.Context, code: str, year: int, at
     return issued(service, code, year, str(outcome.result["report_id"])), outcome
 
 
+def find(service: Platform, code: str, report_id: str) -> tuple[int, IssuedReport]:
+    """A county's issued report by id, and its year."""
+    from domain.errors import NotFound
+
+    county = service.ledger.county(code)
+    for year, book in county.years.items():
+        if report_id in book.reports:
+            return int(year), book.reports[report_id]
+    raise NotFound.of("report_id", "known_report", f"{county.name}没有编号为 {report_id} 的评估报告")
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str  # the Chinese file name
+    ascii_name: str
+    stored: StoredFile
+
+
+def stored_file(service: Platform, code: str, report_id: str, name: str) -> Download:
+    """A file of an issued report: the bytes stored when it was issued."""
+    from domain.errors import NotFound
+
+    year, report = find(service, code, report_id)
+    if name not in report.files:
+        raise NotFound.of("name", "report_file", f"报告文件只有 {'、'.join(FILE_NAMES)}，收到“{name}”")
+    county = service.ledger.county(code)
+    return Download(download_name(county.name, code, year, report_id, name), f"{code}-{year}-{report_id}-{name}",
+                    service.files.get(report.files[name]))  # fmt: skip
+
+
+def issued_reports(service: Platform, visible: frozenset[str] | None, year: int) -> list[tuple[str, IssuedReport]]:
+    """Every report of the year in the counties ``visible`` (None: all), by county code then order issued."""
+    found = []
+    for code in sorted(service.ledger.enrolled_regions(visible) if visible is not None else enrolled(service)):
+        book = service.ledger.county(code).years.get(str(year))
+        if book is not None:
+            found += [(code, report) for report in book.reports.values()]
+    return found
+
+
+def enrolled(service: Platform) -> list[str]:
+    from projections.queries import list_counties
+
+    with service.reads.snapshot() as view:
+        return [row["code"] for row in list_counties(view)]
+
+
 def issued(service: Platform, code: str, year: int, report_id: str) -> IssuedReport:
     from domain.errors import NotFound
 
@@ -115,6 +163,12 @@ class Check:
     @property
     def matches(self) -> bool:
         return self.content_matches and all(a == b for a, b in self.files.values())
+
+    def message(self) -> str:
+        if self.matches:
+            return "重新生成的报告与出具时逐字节一致"
+        differ = [TITLES[name] for name, (a, b) in self.files.items() if a != b]
+        return "重新生成的报告与出具时不一致：" + ("、".join(differ) or "报告内容")
 
 
 def check(service: Platform, code: str, year: int, report: IssuedReport) -> Check:

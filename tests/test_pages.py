@@ -18,13 +18,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain.commands import Context
 from pages.assets import STATIC, manifest
 from projections import queries
+from reports import issue
 from ruraleval import sessions as session_rules
 from ruraleval.demo import DEMO_USERS, load_demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
 from ruraleval.throttle import Limit, Limits, LoginThrottle
+from tests.report_fixture import AS_OF, sample_report
 from tests.test_permissions import iter_route_contexts
 
 PASSWORDS = {username: password for username, password, *_ in DEMO_USERS}
@@ -85,6 +88,11 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/audit/counties/{code}/changes"): ("admin", "auditor"),
     ("GET", "/audit/chains"): ("admin", "auditor"),
     ("GET", "/audit/organisation"): ("admin", "auditor"),
+    ("GET", "/reports"): USERS,
+    ("GET", "/counties/{code}/reports"): USERS,
+    ("POST", "/counties/{code}/reports"): EVALUATORS,
+    ("GET", "/counties/{code}/reports/{report_id}/files/{name}"): USERS,
+    ("GET", "/counties/{code}/reports/{report_id}/check"): USERS,
     ("GET", "/centre"): ("admin",),
     ("GET", "/centre/schemes"): ("admin",),
     ("POST", "/centre/schemes"): ("admin",),
@@ -102,7 +110,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/centre/teams/{team}/counties"): ("admin",),
 }
 # The other path parameters of page routes, filled in by the permission test.
-SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1"}
+SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1", "report_id": "2023-R1", "name": "report.pdf"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -138,9 +146,19 @@ class Site:
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
     app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
-    with TestClient(app) as client:
+    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
         load_demo(app.state.platform)
+        patch.setattr(issue, "build_report", lambda *_: sample_report())  # the report's analysis: test_reports_*
+        for code in (IN_SCOPE, OUT_OF_SCOPE):
+            issue_sample_report(app.state.platform, code)
+        app.state.platform.projections.ensure_fresh()
         yield Site(client, app.state.platform)
+
+
+def issue_sample_report(service: Platform, code: str) -> None:
+    """Report 2023-R1 of ``code``: the sample report's files, issued as of its instant."""
+    _, command = issue.prepare(service, code, 2023, AS_OF)
+    service.ledger.execute(code, command, Context("evaluator.east", f"report-{code}"))
 
 
 def test_every_page_route_has_a_rule(site: Site) -> None:
