@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 import pages
 import pages.docs
 from api import (
+    analysis,
     audit,
     auth,
     counties,
@@ -78,8 +79,8 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, reports):
-        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings) else {})
+                   warnings, analysis, reports):
+        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings, analysis) else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)
     pages.install(app)
