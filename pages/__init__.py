@@ -35,6 +35,6 @@ def install(app: FastAPI) -> None:
     app.include_router(clerk.router)
     app.include_router(review.router)  # the evaluator's queue, feedback threads
     app.include_router(review_desk.router)  # an evaluator's decisions for one county
-    app.include_router(coordinator.router)
-    app.include_router(reports.router)  # the annual reports: list, issue, download, check  # the county coordinator's indicators page
+    app.include_router(coordinator.router)  # the county coordinator's indicators page
+    app.include_router(reports.router)  # the annual reports: list, issue, download, check
     errors.install(app)
