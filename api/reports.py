@@ -130,7 +130,12 @@ def all_reports(
     principal: Principal = Depends(require(Action.READ, county_param=None)),
     service: Platform = Depends(platform),
 ) -> ReportsOut:
-    return ReportsOut(year=year, reports=[report_out(code, year, r) for code, r in issue.issued_reports(service, principal.readable_counties(), year)])
+    return ReportsOut(
+        year=year,
+        reports=[
+            report_out(code, year, r) for code, r in issue.issued_reports(service, principal.readable_counties(), year)
+        ],
+    )
 
 
 @router.get("/counties/{code}/reports/{report_id}/files/{name}", dependencies=allowed(Action.READ),
@@ -145,7 +150,7 @@ def download(code: str, report_id: str, name: str, service: Platform = Depends(p
 @router.get("/counties/{code}/reports/{report_id}/check", response_model=CheckOut, dependencies=allowed(Action.READ),
             summary="按出具时的数据截止时刻重新生成报告，与出具的文件逐一比对哈希")  # fmt: skip
 async def check_report(code: str, report_id: str, service: Platform = Depends(platform)) -> CheckOut:
-    year, report = await run_in_threadpool(_report, service, county_in_path(code), report_id)
+    year, report = await run_in_threadpool(issue.find, service, county_in_path(code), report_id)
     await settled_at(service, report.as_of)
     result = await run_in_threadpool(issue.check, service, code, year, report)
     return check_out(result)

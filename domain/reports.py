@@ -118,6 +118,7 @@ def _check_findings(check: Collector, field: str, items: list[Any], prefix: str 
         if not isinstance(title, str) or not title.strip():
             check.add(f"{where}.title", "required", f"第 {number} 个{label}必须有标题（title）")
         if prefix is not None and item.get("id") != f"{prefix}{number}":
-            check.add(f"{where}.id", "problem_id", f"第 {number} 个问题的编号必须是 {prefix}{number}，收到“{item.get('id')}”")
+            wanted = f"{prefix}{number}"
+            check.add(f"{where}.id", "problem_id", f"第 {number} 个问题的编号必须是 {wanted}，收到“{item.get('id')}”")
         elif prefix is not None and not _PROBLEM_ID.match(str(item.get("id"))):
             check.add(f"{where}.id", "problem_id", f"问题编号必须形如 P1，收到“{item.get('id')}”")

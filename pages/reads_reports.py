@@ -50,7 +50,9 @@ def report_row(code: str, report: IssuedReport) -> ReportRow:
     )
 
 
-def counties_with_reports(service: Platform, principal: Principal, year: int, only: str | None = None) -> list[CountyReports]:
+def counties_with_reports(
+    service: Platform, principal: Principal, year: int, only: str | None = None
+) -> list[CountyReports]:
     """The counties the principal may read (or just ``only``), each with its reports of the year."""
     visible = principal.readable_counties()
     issued: dict[str, list[ReportRow]] = {}

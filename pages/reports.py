@@ -60,7 +60,8 @@ async def issue_from_page(request: Request, code: str, who: Signed) -> Response:
     require(who, Action.ISSUE_REPORT, code)
     values = await posted(request, ("year",))
     service = platform_of(request)
-    back = values.get("back") if values.get("back") in ("/reports", f"/counties/{code}/reports") else "/reports"
+    asked = values.get("back") or ""
+    back = asked if asked in ("/reports", f"/counties/{code}/reports") else "/reports"
     try:
         values.check()
         year_text = values.get("year", "")

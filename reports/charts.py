@@ -16,11 +16,11 @@ import matplotlib
 
 matplotlib.use("svg")
 
-from matplotlib import font_manager  # noqa: E402  (after choosing the backend)
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib import font_manager
+from matplotlib.figure import Figure
 
-from reports.content import Report  # noqa: E402
-from ruraleval.settings import report_font  # noqa: E402
+from reports.content import Report
+from ruraleval.settings import report_font
 
 FAMILY = "Noto Sans CJK SC"
 COUNTY, REGION, ALL, BEST = "#2f6db5", "#e39b3b", "#8c8c8c", "#3a9a5b"

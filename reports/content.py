@@ -183,10 +183,14 @@ def build_report(service: Any, code: str, year: int, at: datetime) -> Report:
         raise NotFound.of("code", "known_county", f"截至 {at.astimezone(CHINA):%Y-%m-%d %H:%M} 没有代码为 {code} 的县")
     book = county.book(year)
     card = score_year(book)
-    info = CountyInfo(code, county.name, county.province, county.region, REGION_LABELS.get(county.region, county.region))
+    info = CountyInfo(
+        code, county.name, county.province, county.region, REGION_LABELS.get(county.region, county.region)
+    )
     dimensions = [node for node in card.nodes if node.parent is None and node.kind != "bonus_penalty"]
     mine = frozenset({code})
-    horizontals = [analysis.horizontal(service, year, node, at, mine) for node in ["total", *(d.code for d in dimensions)]]
+    horizontals = [
+        analysis.horizontal(service, year, node, at, mine) for node in ["total", *(d.code for d in dimensions)]
+    ]
     comparisons = [comparison(horizontal, code, county.region) for horizontal in horizontals]
     region = horizontals[0].region_scores.get(county.region)
     selection = select(analysis.indicator_facts(service, code, year, at), book.scheme.report)  # type: ignore[attr-defined]

@@ -87,7 +87,9 @@ def prepare(service: Platform, code: str, year: int, at: datetime) -> tuple[Rend
     return rendered, command
 
 
-def issue_report(service: Platform, context: c.Context, code: str, year: int, at: datetime) -> tuple[IssuedReport, Outcome]:
+def issue_report(
+    service: Platform, context: c.Context, code: str, year: int, at: datetime
+) -> tuple[IssuedReport, Outcome]:
     """Issues the report of county ``code``'s year as of ``at`` (for the CLI and tests: blocking)."""
     _, command = prepare(service, code, year, at)
     outcome = service.ledger.execute(code, command, context)

@@ -46,9 +46,7 @@ def fonts() -> typst.Fonts:
 
 def _compile(template: str, inputs: dict[str, str], report: Report) -> bytes:
     compiler = typst.Compiler(root=str(TEMPLATES), font_paths=fonts(), ignore_system_fonts=True)
-    output = compiler.compile(
-        str(TEMPLATES / template), sys_inputs=inputs, timestamp=int(report.as_of.timestamp())
-    )
+    output = compiler.compile(str(TEMPLATES / template), sys_inputs=inputs, timestamp=int(report.as_of.timestamp()))
     assert isinstance(output, bytes)
     return output
 
@@ -124,14 +122,26 @@ def view(report: Report) -> dict[str, Any]:
             ),
         },
         "dimensions": [
-            {"code": d.code, "name": d.name, "score": score(d.score), "max": score(d.max),
-             "share": f"{d.score / d.max * 100:.1f}%" if d.max else "—"}  # fmt: skip
+            {
+                "code": d.code,
+                "name": d.name,
+                "score": score(d.score),
+                "max": score(d.max),
+                "share": f"{d.score / d.max * 100:.1f}%" if d.max else "—",
+            }
             for d in report.dimensions
         ],
         "horizontal": [
-            {"name": "总分" if c.node == "total" else f"{c.node} {c.name}", "max": score(c.max), "score": score(c.score),
-             "rank": rank(c.rank, s.count), "region_rank": rank(c.region_rank, s.region_count),
-             "region_mean": score(c.region_mean), "all_mean": score(c.all_mean), "all_best": score(c.all_best)}  # fmt: skip
+            {
+                "name": "总分" if c.node == "total" else f"{c.node} {c.name}",
+                "max": score(c.max),
+                "score": score(c.score),
+                "rank": rank(c.rank, s.count),
+                "region_rank": rank(c.region_rank, s.region_count),
+                "region_mean": score(c.region_mean),
+                "all_mean": score(c.all_mean),
+                "all_best": score(c.all_best),
+            }
             for c in report.horizontal
         ],
         "years": [
@@ -139,9 +149,16 @@ def view(report: Report) -> dict[str, Any]:
             for p in report.vertical.years
         ],
         "gap": [
-            {"code": g.code, "name": g.name, "value": _with_unit(g.value, g.unit), "target": _with_unit(g.target, g.unit),
-             "score": f"{score(g.score)} / {score(g.max)}", "lost": score(g.lost),
-             "to_target": number(g.to_target), "to_region_best": number(g.to_region_best)}  # fmt: skip
+            {
+                "code": g.code,
+                "name": g.name,
+                "value": _with_unit(g.value, g.unit),
+                "target": _with_unit(g.target, g.unit),
+                "score": f"{score(g.score)} / {score(g.max)}",
+                "lost": score(g.lost),
+                "to_target": number(g.to_target),
+                "to_region_best": number(g.to_region_best),
+            }
             for g in report.gap
         ],
         "highlights": [
@@ -149,15 +166,28 @@ def view(report: Report) -> dict[str, Any]:
             for n, h in enumerate(report.highlights, start=1)
         ],
         "problems": [
-            {"id": p.id, "title": p.finding.title, "numbers": numbers_text(p.finding.numbers),
-             "advice": p.finding.advice or "—", "requirement": p.requirement, "deadline": p.deadline,
-             "answerer": p.answerer, "serious": p.finding.serious}  # fmt: skip
+            {
+                "id": p.id,
+                "title": p.finding.title,
+                "numbers": numbers_text(p.finding.numbers),
+                "advice": p.finding.advice or "—",
+                "requirement": p.requirement,
+                "deadline": p.deadline,
+                "answerer": p.answerer,
+                "serious": p.finding.serious,
+            }
             for p in report.problems
         ],
         "notes": list(report.notes),
         "ledger": [
-            {"id": r.id, "problem": r.problem or "—", "requirement": r.requirement, "deadline": r.deadline,
-             "answerer": r.answerer, "status_label": r.status_label}  # fmt: skip
+            {
+                "id": r.id,
+                "problem": r.problem or "—",
+                "requirement": r.requirement,
+                "deadline": r.deadline,
+                "answerer": r.answerer,
+                "status_label": r.status_label,
+            }
             for r in report.ledger
         ],
         "files": {"notice": f"{stem}-notice.pdf", "table": f"{stem}-table.xlsx", "ledger": f"{stem}-ledger.xlsx"},

@@ -37,7 +37,9 @@ def _workbook(report: Report, title: str) -> tuple[io.BytesIO, Any]:
     return buffer, book
 
 
-def _sheet(book: Any, name: str, heading: str, columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Cell]]) -> None:
+def _sheet(
+    book: Any, name: str, heading: str, columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Cell]]
+) -> None:
     sheet = book.add_worksheet(name)
     bold = book.add_format({"bold": True, "bg_color": "#dde6f2", "border": 1, "text_wrap": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -76,19 +78,34 @@ DIRECTIONS = {"higher_better": "越高越好", "lower_better": "越低越好"}
 def indicator_table(report: Report) -> bytes:
     """一表: every data indicator's value, target, score and loss; then the summary of the year."""
     buffer, book = _workbook(report, f"{report.county.name}{report.year}年度指标表")
-    heading = f"{report.county.name}（{report.county.code}）{report.year} 年度指标表 · 数据截至 {report.as_of.astimezone(CHINA):%Y-%m-%d %H:%M}"
+    when = report.as_of.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    heading = f"{report.county.name}（{report.county.code}）{report.year} 年度指标表 · 数据截至 {when}"
     rows = [
-        [g.code, g.name, g.dimension, g.unit, DIRECTIONS.get(g.direction, g.direction), g.value, g.target,
-         g.max, g.score, g.lost, g.to_target, g.region_best, g.region_median, g.to_region_best]  # fmt: skip
+        [
+            g.code,
+            g.name,
+            g.dimension,
+            g.unit,
+            DIRECTIONS.get(g.direction, g.direction),
+            g.value,
+            g.target,
+            g.max,
+            g.score,
+            g.lost,
+            g.to_target,
+            g.region_best,
+            g.region_median,
+            g.to_region_best,
+        ]
         for g in report.gap
     ]
     _sheet(book, "指标表", heading, INDICATOR_COLUMNS, rows)
     s = report.summary
-    summary = [
+    summary: list[list[Cell]] = [
         ["总分", s.total], ["等次", s.grade], ["全部县排名", f"{s.rank or '—'} / {s.count}"],
         [f"{report.county.region_label}排名", f"{s.region_rank or '—'} / {s.region_count}"],
-        *([f"{d.code} {d.name}", d.score] for d in report.dimensions),
     ]  # fmt: skip
+    summary += [[f"{d.code} {d.name}", d.score] for d in report.dimensions]
     _sheet(book, "汇总", f"{report.county.name} {report.year} 年度评估结果", [("项目", 24), ("结果", 16)], summary)
     return _close(buffer, book)
 
@@ -105,8 +122,21 @@ def ledger(report: Report) -> bytes:
     buffer, book = _workbook(report, f"{report.county.name}{report.year}年度整改台账")
     when = report.as_of.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     rows = [
-        [r.id, r.source, r.report_id, r.problem_id, r.indicator, r.problem, r.requirement, r.deadline, r.answerer,
-         r.status_label, r.last_step, r.last_step_at, r.verified_on]  # fmt: skip
+        [
+            r.id,
+            r.source,
+            r.report_id,
+            r.problem_id,
+            r.indicator,
+            r.problem,
+            r.requirement,
+            r.deadline,
+            r.answerer,
+            r.status_label,
+            r.last_step,
+            r.last_step_at,
+            r.verified_on,
+        ]
         for r in report.ledger
     ]
     _sheet(book, "整改台账", f"{report.county.name}（{report.county.code}）{report.year} 年度整改台账 · 截至 {when}",

@@ -89,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_verify)
     commands.add_parser("digest", help="one digest over all stream heads, to write down").set_defaults(handler=_digest)
 
-    reports = commands.add_parser("reports", help="annual reports (评估报告)").add_subparsers(dest="action", required=True)
+    report_parser = commands.add_parser("reports", help="annual reports (评估报告)")
+    reports = report_parser.add_subparsers(dest="action", required=True)
     build = reports.add_parser("build", help="write each county's report.pdf, notice.pdf, table.xlsx and ledger.xlsx")
     build.add_argument("--year", type=int, required=True)
     build.add_argument("--as-of", help="date (end of day, Beijing) or ISO instant with offset; default now")

@@ -5,7 +5,7 @@ free texts carry Typst markup and spreadsheet formulas that must stay text."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal as D
+from decimal import Decimal as D  # noqa: N817  (short: many figures)
 
 from domain.findings import Finding
 from reports.content import (
@@ -30,7 +30,7 @@ def gap_row(code: str, name: str, value: str, target: str, weight: str, score: s
                   lost, D(target) - D(value), D(target), D(value), D(target) - D(value))  # fmt: skip
 
 
-def sample_report(total: str = "70", answerer: str = "=HYPERLINK(\"http://x\",\"点我\")") -> Report:
+def sample_report(total: str = "70", answerer: str = '=HYPERLINK("http://x","点我")') -> Report:
     dims = [DimensionScore("1", "产业振兴", D("25"), D("50")), DimensionScore("2", "生态振兴", D("45"), D("50"))]
     horizontal = [
         Comparison("total", "总分", D(100), D(total), 2, 1, D("65.5"), D("80"), D("62.25"), D("88")),
@@ -55,17 +55,62 @@ def sample_report(total: str = "70", answerer: str = "=HYPERLINK(\"http://x\",\"
         Finding("highlight", "H-region", "region_best", "2", f"生态振兴领先{INJECTED}", {"区域排名": "1 / 2"}),
     ]
     problems = [
-        Problem("P1", Finding("problem", "P-attain", "attainment", "1.2", "农村居民人均可支配收入增速得分率仅 50%",
-                              {"得分率": "50%", "失分": "15.00"}, "=SUM(A1:A9) 加快发展乡村产业", True),
-                "+制定增收专项方案", "2024-04-14", answerer),  # fmt: skip
-        Problem("P2", Finding("problem", "P-gap", "gap_region_best", "1.1", "粮食综合生产能力距区域最优差 40.9",
-                              {"距区域最优": "40.9"}, "稳定粮食播种面积"), "-稳定粮食播种面积", "2024-04-14", "县农业农村局（张三）"),  # fmt: skip
-        Problem("P3", Finding("problem", "P-bottom", "rank_bottom", "1", "产业振兴排名靠后", {"排名": "3 / 3"}, "补齐产业短板"),
-                "@补齐产业短板", "2024-04-14", "大名县人民政府"),  # fmt: skip
+        Problem(
+            "P1",
+            Finding(
+                "problem",
+                "P-attain",
+                "attainment",
+                "1.2",
+                "农村居民人均可支配收入增速得分率仅 50%",
+                {"得分率": "50%", "失分": "15.00"},
+                "=SUM(A1:A9) 加快发展乡村产业",
+                True,
+            ),
+            "+制定增收专项方案",
+            "2024-04-14",
+            answerer,
+        ),
+        Problem(
+            "P2",
+            Finding(
+                "problem",
+                "P-gap",
+                "gap_region_best",
+                "1.1",
+                "粮食综合生产能力距区域最优差 40.9",
+                {"距区域最优": "40.9"},
+                "稳定粮食播种面积",
+            ),
+            "-稳定粮食播种面积",
+            "2024-04-14",
+            "县农业农村局（张三）",
+        ),
+        Problem(
+            "P3",
+            Finding("problem", "P-bottom", "rank_bottom", "1", "产业振兴排名靠后", {"排名": "3 / 3"}, "补齐产业短板"),
+            "@补齐产业短板",
+            "2024-04-14",
+            "大名县人民政府",
+        ),
     ]
     ledger = [
-        LedgerRow("2023-Z1", "评估组下达", "", "", "1.1", "=1+1 粮食数据报送不及时", "-按月报送", "2024-03-31",
-                  "@县农业农村局", "in_progress", "整改中", "制定整改方案", "2024-01-10", ""),  # fmt: skip
+        LedgerRow(
+            "2023-Z1",
+            "评估组下达",
+            "",
+            "",
+            "1.1",
+            "=1+1 粮食数据报送不及时",
+            "-按月报送",
+            "2024-03-31",
+            "@县农业农村局",
+            "in_progress",
+            "整改中",
+            "制定整改方案",
+            "2024-01-10",
+            "",
+        ),
     ]
     summary = Summary(D(total), "一般", 2, 3, 1, 2, 4, 3, 3, 1)
     return Report(

@@ -187,8 +187,8 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
 def issue_sample_report(service: Platform) -> None:
     """ReportIssued: the sample report's files stored and issued as of now (the report's own
     content is tested in test_reports_*; here the event and its words)."""
-    from reports.issue import FILE_NAMES, MEDIA_TYPES, render
     from reports.content import highlight_records, problem_records
+    from reports.issue import FILE_NAMES, MEDIA_TYPES, render
     from tests.report_fixture import sample_report
 
     rendered = render(sample_report())

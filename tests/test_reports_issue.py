@@ -156,7 +156,9 @@ def test_another_county_cannot_download_or_list_the_report(api: Api) -> None:
     [({"year": 2031}, "year", "scheme_year"), ({"year": 2023, "as_of": "2999-01-01"}, "as_of", "not_future"),
      ({"year": 2023, "as_of": "2024-01-15T08:00:00"}, "as_of", "offset_required")],
 )  # fmt: skip
-def test_bad_input_is_refused_in_chinese_naming_the_field(api: Api, body: dict[str, Any], field: str, rule: str) -> None:
+def test_bad_input_is_refused_in_chinese_naming_the_field(
+    api: Api, body: dict[str, Any], field: str, rule: str
+) -> None:
     version = api.platform.ledger.county(COUNTY).version
     response = api.call(EVALUATOR, "POST", f"/api/v1/counties/{COUNTY}/reports", body)
     assert response.status_code == 422, response.text

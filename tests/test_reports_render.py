@@ -82,7 +82,13 @@ def test_the_indicator_table_reads_back_with_values_targets_and_scores() -> None
     assert [row[0] for row in rows] == ["1.2", "1.1", "2.2", "2.1"]
     first = rows[0]
     assert first[1] == "农村居民人均可支配收入增速"
-    assert (first[5], first[6], first[7], first[8], first[9]) == (60, 100, 30, 15, 15)  # value, target, max, score, lost
+    assert (first[5], first[6], first[7], first[8], first[9]) == (
+        60,
+        100,
+        30,
+        15,
+        15,
+    )  # value, target, max, score, lost
     summary = {row[0].value: row[1].value for row in book["汇总"].iter_rows(min_row=4)}
     assert summary["总分"] == 70 and summary["等次"] == "一般"
 
