@@ -84,8 +84,29 @@ def rank(value: int | None, count: int) -> str:
     return "—" if value is None else f"{value} / {count}"
 
 
+# The figures a rule compared (``Finding.numbers``), named in Chinese; "%" after shares.
+NUMBER_LABELS = {
+    "value": "实际值",
+    "target": "目标值",
+    "score": "得分",
+    "weight": "满分",
+    "attainment": "得分率（%）",
+    "threshold": "规则阈值",
+    "rank": "排名",
+    "counties": "参评县数",
+    "k": "前/后名次数",
+    "last_rank": "上年排名",
+    "places": "名次变化",
+    "region_best": "区域最优值",
+    "gap": "与区域最优之差",
+    "gap_pct": "差距（%）",
+    "count": "条数",
+}
+
+
 def numbers_text(numbers: dict[str, str]) -> str:
-    return "；".join(f"{key}：{value}" for key, value in numbers.items())
+    """The numbers behind a finding in words: 实际值：78.88；目标值：82.00…"""
+    return "；".join(f"{NUMBER_LABELS.get(key, key)}：{value}" for key, value in numbers.items())
 
 
 def view(report: Report) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from ruraleval.demo import DEMO_USERS, load_demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
 from ruraleval.throttle import Limit, Limits, LoginThrottle
-from tests.report_fixture import AS_OF, sample_report
 from tests.test_permissions import iter_route_contexts
 
 PASSWORDS = {username: password for username, password, *_ in DEMO_USERS}
@@ -148,19 +147,15 @@ class Site:
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
     app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
-    with TestClient(app) as client, pytest.MonkeyPatch.context() as patch:
-        load_demo(app.state.platform)
-        patch.setattr(issue, "build_report", lambda *_: sample_report())  # the report's analysis: test_reports_*
-        for code in (IN_SCOPE, OUT_OF_SCOPE):
-            issue_sample_report(app.state.platform, code)
-        app.state.platform.projections.ensure_fresh()
-        yield Site(client, app.state.platform)
-
-
-def issue_sample_report(service: Platform, code: str) -> None:
-    """Report 2023-R1 of ``code``: the sample report's files, issued as of its instant."""
-    _, command = issue.prepare(service, code, 2023, AS_OF)
-    service.ledger.execute(code, command, Context("evaluator.east", f"report-{code}"))
+    with TestClient(app) as client:
+        service = app.state.platform
+        load_demo(service)
+        at = service.ledger.clock()
+        service.settle(at)
+        for code in (IN_SCOPE, OUT_OF_SCOPE):  # report 2023-R1 of each, for the report pages
+            issue.issue_report(service, Context("evaluator.east", f"report-{code}"), code, 2023, at)
+        service.projections.ensure_fresh()
+        yield Site(client, service)
 
 
 def test_every_page_route_has_a_rule(site: Site) -> None:

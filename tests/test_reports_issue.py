@@ -3,17 +3,17 @@
 The example scheme; county 130425 with data 1.1 = 59.1 (10 of 20), 1.2 = 60 (15 of 30),
 2.1 = 29 (25), 2.2 = 90 (20): total 70, 一般. Correcting 1.2 to 90 (22.5 of 30) makes it 77.5.
 
-The report's analysis is stood in for by ``fake_report`` (the sample report with this
-county's name, total, grade and ledger as of the instant), so these tests are about
-issuing: files stored before the event, the event's hashes, downloads, regenerate and
-compare, permissions. ``test_reports_content`` builds the real report.
+County 510129 (west) has no data: 130425 ranks 1st of 2, and 1st of 1 in the east. The report
+is the real one (analysis, the scheme's usual rules, Typst): files stored before the event, the
+event's hashes, downloads of the stored bytes, the PDF's text, regenerate and compare,
+permissions, bad input.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,34 +24,13 @@ from fastapi.testclient import TestClient
 from domain.organisation import Grant
 from domain.recorded_time import CHINA
 from domain.reports import FILE_NAMES
-from domain.scoring import score_year
-from reports import issue
-from reports.content import CountyInfo, Report, ledger_rows
 from ruraleval.platform import Platform
-from ruraleval.replay import county_as_of
 from tests.conftest import add_user, enrol_over_http, login
-from tests.report_fixture import sample_report
+from tests.test_reports_render import pdf_text, squeezed
 
 COUNTY, ELSEWHERE = "130425", "510129"
 EVALUATOR, STRANGER, COORDINATOR, OTHER = "evaluator.east", "evaluator.west", "coordinator.130425", "coordinator.510129"
 DATA = [("1.1", "2023", 59.1), ("1.2", "2023-01", 60), ("2.1", "2023-Q1", 29), ("2.2", "2023", 90)]
-
-
-def fake_report(service: Platform, code: str, year: int, at: datetime) -> Report:
-    county = county_as_of(service.ledger, code, at)
-    assert county is not None
-    book = county.book(year)
-    card = score_year(book)
-    base = sample_report(total=str(card.total))
-    return replace(
-        base, county=CountyInfo(code, county.name, county.province, county.region, "东部"), year=year, as_of=at,
-        summary=replace(base.summary, total=card.total, grade=card.grade), ledger=ledger_rows(book),
-    )  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def stand_in_for_the_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(issue, "build_report", fake_report)
 
 
 @dataclass
@@ -75,7 +54,12 @@ class Api:
 
 
 @pytest.fixture
-def api(client: TestClient, scheme_document: dict[str, Any]) -> Iterator[Api]:
+def api(client: TestClient, scheme_document: dict[str, Any]) -> Api:
+    return setup(client, scheme_document)
+
+
+def setup(client: TestClient, scheme_document: dict[str, Any]) -> Api:
+    """The scheme, the two counties in their teams, the users, and 130425's data."""
     service: Platform = client.app.state.platform  # type: ignore[attr-defined]
     assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
     enrol_over_http(client, COUNTY)
@@ -92,7 +76,7 @@ def api(client: TestClient, scheme_document: dict[str, Any]) -> Iterator[Api]:
     for indicator, period, value in DATA:
         found.ok(COORDINATOR, "POST", f"/api/v1/counties/{COUNTY}/submissions",
                  {"indicator": indicator, "period": period, "value": value}, 201)  # fmt: skip
-    yield found
+    return found
 
 
 def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_are_recorded(api: Api) -> None:
@@ -101,6 +85,7 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
     assert int(response.headers["x-log-position"]) > 0
     body = response.json()
     assert (body["id"], body["total"], body["grade"]) == ("2023-R1", 70.0, "一般")
+    assert (body["rank"], body["region_rank"]) == (1, 1)
     assert [f["name"] for f in body["files"]] == list(FILE_NAMES)
     assert [p["id"] for p in body["problems"]] == ["P1", "P2", "P3"]
     recorded = api.platform.ledger.county(COUNTY).book(2023).reports["2023-R1"]
@@ -112,6 +97,13 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
         assert hashlib.sha256(download.content).hexdigest() == file["sha256"]  # the stored bytes
         assert "filename*=UTF-8''" in download.headers["content-disposition"]
     assert download.content.startswith(b"PK")  # ledger.xlsx, the last
+    report = api.call(EVALUATOR, "GET", body["files"][0]["href"]).content
+    if shutil.which("pdftotext"):
+        text = pdf_text(report)
+        assert "大名县" in text and "70.00" in text and "等次为“一般”" in text
+        assert body["content_sha256"] in text  # the report prints the hash ReportIssued records
+        for finding in body["highlights"] + body["problems"]:
+            assert squeezed(finding["title"]) in text, finding["title"]
     check = api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")
     assert check["matches"] is True and check["message"] == "重新生成的报告与出具时逐字节一致"
 
