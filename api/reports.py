@@ -72,6 +72,7 @@ class CheckOut(BaseModel):
     as_of: datetime
     matches: bool = Field(description="按原数据截止时刻重新生成的报告与出具时逐字节一致")
     content_matches: bool
+    content_sha256: dict[str, str] = Field(description="issued 出具时 / regenerated 重新生成的报告内容哈希")
     files: dict[str, dict[str, str | bool]]
     message: str
 
@@ -162,4 +163,6 @@ def check_out(result: issue.Check) -> CheckOut:
     }
     message = result.message()
     return CheckOut(report_id=result.report_id, as_of=result.as_of, matches=result.matches,
-                    content_matches=result.content_matches, files=files, message=message)  # fmt: skip
+                    content_matches=result.content_matches, files=files, message=message,
+                    content_sha256={"issued": result.issued_content_sha256,
+                                    "regenerated": result.regenerated_content_sha256})  # fmt: skip

@@ -15,6 +15,7 @@ from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, NotFound
 from domain.recorded_time import parse_as_of
 from pages import reads
+from pages.downloads import check_table
 from pages.reads_reports import counties_with_reports
 from pages.render import page
 from pages.review_forms import done, posted
@@ -26,6 +27,7 @@ from ruraleval.files import attachment
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
 YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
+TABLES = {"reports": "已出具的评估报告"}
 
 
 def _year(request: Request, year: int | None) -> int:
@@ -38,6 +40,7 @@ def _year(request: Request, year: int | None) -> int:
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(request: Request, who: Signed, year: YearParam = None) -> Response:
     require(who, Action.READ)
+    check_table(request, TABLES)
     chosen = _year(request, year)
     rows = counties_with_reports(platform_of(request), who.principal, chosen)
     return page(request, "reports/list.html", {"year": chosen, "years": reads.years(platform_of(request)),
@@ -47,6 +50,7 @@ def reports_page(request: Request, who: Signed, year: YearParam = None) -> Respo
 @router.get("/counties/{code}/reports", response_class=HTMLResponse)
 def county_reports_page(request: Request, code: str, who: Signed, year: YearParam = None) -> Response:
     require(who, Action.READ, code)
+    check_table(request, TABLES)
     meta = reads.enrolled_county(platform_of(request), code)
     chosen = _year(request, year)
     rows = counties_with_reports(platform_of(request), who.principal, chosen, only=code)

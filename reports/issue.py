@@ -160,6 +160,8 @@ class Check:
     report_id: str
     as_of: datetime
     content_matches: bool
+    issued_content_sha256: str
+    regenerated_content_sha256: str
     files: dict[str, tuple[str, str]]  # name -> (issued SHA-256, regenerated SHA-256)
 
     @property
@@ -181,5 +183,7 @@ def check(service: Platform, code: str, year: int, report: IssuedReport) -> Chec
         report_id=report.id,
         as_of=report.as_of,
         content_matches=rendered.content_sha256 == report.content_sha256,
+        issued_content_sha256=report.content_sha256,
+        regenerated_content_sha256=rendered.content_sha256,
         files={name: (report.files.get(name, ""), again[name]) for name in FILE_NAMES},
     )

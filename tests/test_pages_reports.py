@@ -16,6 +16,8 @@ def test_an_evaluator_sees_the_issue_form_for_the_teams_counties_only(site: Site
     assert 'action="/counties/130425/reports"' in page.text and 'action="/counties/320583/reports"' in page.text
     assert 'action="/counties/510129/reports"' not in page.text  # the west team's county
     assert "出具报告" in page.text and "2023-R1" in page.text
+    workbook = site.client.get("/reports?year=2023&format=xlsx&table=reports")
+    assert workbook.status_code == 200 and workbook.content.startswith(b"PK")
 
 
 def test_a_county_sees_its_reports_and_downloads_the_stored_bytes_but_cannot_issue(site: Site) -> None:  # noqa: F811

@@ -106,6 +106,8 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
             assert squeezed(finding["title"]) in text, finding["title"]
     check = api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")
     assert check["matches"] is True and check["message"] == "重新生成的报告与出具时逐字节一致"
+    assert check["content_sha256"] == {"issued": body["content_sha256"], "regenerated": body["content_sha256"]}
+    assert all(f["issued"] == f["regenerated"] == recorded.files[n] for n, f in check["files"].items())
 
 
 def test_the_same_as_of_gives_the_same_bytes_and_a_correction_after_it_different_ones(api: Api) -> None:
