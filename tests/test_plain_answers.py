@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from domain import commands as c
 from domain.county import PROPOSAL_EVENTS, SCORELESS_EVENTS, County
 from domain.organisation import Grant
 from projections.causes import EVENT_LABELS, cause_of
@@ -180,25 +179,8 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         post(f"/adjustments/{points['adjustment_id']}/revoke", {"reason": "重复，撤销"})
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
-        issue_sample_report(service)
+        post("/reports", {"year": 2023})  # ReportIssued (the evaluator's, as admin here)
         yield Life(client, url)
-
-
-def issue_sample_report(service: Platform) -> None:
-    """ReportIssued: the sample report's files stored and issued as of now (the report's own
-    content is tested in test_reports_*; here the event and its words)."""
-    from reports.content import highlight_records, problem_records
-    from reports.issue import FILE_NAMES, MEDIA_TYPES, render
-    from tests.report_fixture import sample_report
-
-    rendered = render(sample_report())
-    for name in FILE_NAMES:
-        service.files.put(name, MEDIA_TYPES[name], rendered.files[name])
-    report, summary = rendered.report, rendered.report.summary
-    command = c.IssueReport(2023, service.ledger.clock(), rendered.content_sha256, rendered.hashes(), summary.total,
-                            summary.grade, summary.rank, summary.region_rank, highlight_records(report),
-                            problem_records(report))  # fmt: skip
-    service.ledger.execute(COUNTY, command, c.Context("evaluator.east", "report-1"))
 
 
 def stored_events(life: Life) -> list[Any]:

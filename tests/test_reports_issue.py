@@ -15,6 +15,7 @@ import hashlib
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -165,3 +166,67 @@ def test_an_unknown_report_or_file_is_a_404(api: Api) -> None:
     api.issue({"year": 2023})
     assert api.call(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R9/files/report.pdf").status_code == 404
     assert api.call(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/files/x.exe").status_code == 404
+
+
+# ------------------------------------------------------------- the handler's own checks
+
+
+def issue_command(**changes: Any) -> Any:
+    from domain import commands as c
+
+    fields: dict[str, Any] = {
+        "year": 2023, "as_of": datetime(2024, 1, 15, tzinfo=CHINA), "content_sha256": "a" * 64,
+        "files": dict.fromkeys(FILE_NAMES, "b" * 64), "total": Decimal(70), "grade": "一般", "rank": 1,
+        "region_rank": 1, "highlights": [{"id": "H1", "title": "亮点"}],
+        "problems": [{"id": "P1", "title": "问题一"}, {"id": "P2", "title": "问题二"}],
+    }  # fmt: skip
+    return c.IssueReport(**(fields | changes))
+
+
+@pytest.fixture
+def enrolled(memory_platform: Platform, scheme: Any) -> Platform:
+    from domain import commands as c
+
+    context = c.Context("setup", "setup")
+    memory_platform.ledger.publish_scheme(scheme, context)
+    memory_platform.ledger.enrol(c.EnrolCounty(COUNTY, "大名县", "河北省", "east", scheme), context)
+    return memory_platform
+
+
+def test_the_handler_records_report_ids_in_order(enrolled: Platform) -> None:
+    from domain import commands as c
+
+    for number in (1, 2):
+        outcome = enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", f"r{number}"))
+        assert outcome.result == {"report_id": f"2023-R{number}"}
+    report = enrolled.ledger.county(COUNTY).book(2023).reports["2023-R2"]
+    assert report.problems[1] == {"id": "P2", "title": "问题二"} and report.actor == "evaluator.east"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"content_sha256": "XYZ"}, "content_sha256", "sha256"),
+        ({"files": {"report.pdf": "b" * 64}}, "files", "report_files"),
+        ({"grade": "优秀"}, "grade", "scheme_grade"),
+        ({"total": Decimal(101)}, "total", "range"),
+        ({"problems": [{"id": "P2", "title": "问题"}]}, "problems[0].id", "problem_id"),
+        ({"problems": [{"id": "P1", "title": " "}]}, "problems[0].title", "required"),
+        ({"highlights": ["亮点"]}, "highlights[0]", "object"),
+        ({"as_of": datetime(2024, 1, 15)}, "as_of", "offset_required"),
+        ({"as_of": datetime(2999, 1, 1, tzinfo=CHINA)}, "as_of", "not_future"),
+        ({"year": 2031}, "year", "scheme_year"),
+    ],
+)  # fmt: skip
+def test_the_handler_refuses_a_malformed_report_and_records_nothing(
+    enrolled: Platform, changes: dict[str, Any], field: str, rule: str
+) -> None:
+    from domain import commands as c
+    from domain.errors import DomainError
+
+    version = enrolled.ledger.county(COUNTY).version
+    with pytest.raises(DomainError) as refused:
+        enrolled.ledger.execute(COUNTY, issue_command(**changes), c.Context("evaluator.east", "bad"))
+    assert (field, rule) in [(p.field, p.rule) for p in refused.value.problems]
+    assert all(p.message and not p.message.isascii() for p in refused.value.problems)  # in Chinese
+    assert enrolled.ledger.county(COUNTY).version == version
