@@ -3,7 +3,7 @@
 Text is drawn as outlines (``svg.fonttype = "path"``) in the report's CJK font, so the SVG
 needs no font downstream and Typst embeds it as drawn; ``svg.hashsalt`` fixes the ids and
 ``metadata={"Date": None}`` leaves out the clock. Figures are built without pyplot (no
-global figure registry), so two threads may draw at once.
+global figure registry); saving them (where text is laid out) takes a lock.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ FAMILY = "Noto Sans CJK SC"
 COUNTY, REGION, ALL, BEST = "#2f6db5", "#e39b3b", "#8c8c8c", "#3a9a5b"
 _lock = threading.Lock()
 _ready: set[str] = set()
+# matplotlib shares its FreeType font objects between threads (``font_manager.get_font`` caches
+# them): drawing, where text is laid out, is one thread at a time.
+_drawing = threading.Lock()
 
 
 def _prepare() -> None:
@@ -51,7 +54,8 @@ def _prepare() -> None:
 
 def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    with _drawing:
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return buffer.getvalue()
 
 
