@@ -36,9 +36,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
-from domain.recorded_time import CHINA
 from domain.inputs import foreign_digits, normalise
 from domain.organisation import Grant
+from domain.recorded_time import CHINA
 from ruraleval.platform import Platform
 from ruraleval.throttle import Limits, LoginThrottle
 from tests.conftest import (
