@@ -18,21 +18,20 @@ from typing import Any
 import orjson
 
 from domain.commands import REGION_LABELS
-from domain.findings import Finding
+from domain.consequence_rules import RectificationConsequenceRule, ReportConsequenceRule
+from domain.errors import NotFound
+from domain.findings import Finding, select
 from domain.recorded_time import CHINA
 from domain.rectification import STATUS_LABELS, STEP_LABELS
+from domain.scoring import score_year
 from domain.state import CountyYear
-from reports.model import GapRow, Vertical
+from reports import analysis
+from reports.model import GapRow, Horizontal, Vertical
+from ruraleval.platform import Platform
+from ruraleval.replay import county_as_of
 
-# The notice's deadline when the scheme names none: this many days after the report's day.
+# The notice's deadline, this many days after the report's day (the scheme's rules name none).
 RECTIFICATION_DAYS = 90
-# The link to reward and penalty in words when the scheme states no rules of its own (004 八–九).
-DEFAULT_CONSEQUENCE_WORDS = (
-    "评估等次为“好”或“较好”的，予以通报表扬；",
-    "评估等次为“一般”或存在突出问题的，约谈分管负责同志；",
-    "评估等次为“较差”且存在突出问题的，约谈主要负责同志；",
-    "整改事项未在期限内核验销号的，在下一年度评估中扣分；全部按期销号的，予以通报表扬。",
-)
 
 
 @dataclass(frozen=True)
@@ -144,12 +143,6 @@ def _plain(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def document(report: Report) -> dict[str, Any]:
-    """The report as JSON-ready plain values: decimals as exact text, instants in Beijing time."""
-    plain: dict[str, Any] = orjson.loads(canonical(report))
-    return plain
-
-
 def canonical(report: Report) -> bytes:
     """The report's canonical bytes: sorted keys, no spaces; what ``content_sha256`` hashes."""
     return orjson.dumps(asdict(report), default=_plain, option=orjson.OPT_SORT_KEYS)
@@ -167,17 +160,11 @@ def file_stem(report: Report) -> str:
 # ------------------------------------------------------------------------- building
 
 
-def build_report(service: Any, code: str, year: int, at: datetime) -> Report:
+def build_report(service: Platform, code: str, year: int, at: datetime) -> Report:
     """The report of county ``code``'s year as the platform knew it at ``at``.
 
     The read models must already hold everything recorded up to ``at`` (``service.settle``
     in the CLI and tests; the API waits for the position ``ledger.settle`` gives)."""
-    from domain.errors import NotFound
-    from domain.findings import select
-    from domain.scoring import score_year
-    from reports import analysis
-    from ruraleval.replay import county_as_of
-
     county = county_as_of(service.ledger, code, at)
     if county is None:
         raise NotFound.of("code", "known_county", f"截至 {at.astimezone(CHINA):%Y-%m-%d %H:%M} 没有代码为 {code} 的县")
@@ -193,7 +180,7 @@ def build_report(service: Any, code: str, year: int, at: datetime) -> Report:
     ]
     comparisons = [comparison(horizontal, code, county.region) for horizontal in horizontals]
     region = horizontals[0].region_scores.get(county.region)
-    selection = select(analysis.indicator_facts(service, code, year, at), book.scheme.report)  # type: ignore[attr-defined]
+    selection = select(analysis.indicator_facts(service, code, year, at), book.scheme.report)
     gap = analysis.gap(service, code, year, at).rows
     problems = numbered_problems(selection.problems, book, info.name, at)
     ledger = ledger_rows(book)
@@ -228,7 +215,7 @@ def build_report(service: Any, code: str, year: int, at: datetime) -> Report:
     )
 
 
-def comparison(horizontal: Any, code: str, region: str) -> Comparison:
+def comparison(horizontal: Horizontal, code: str, region: str) -> Comparison:
     """A node's county figures beside its region's and everyone's (from ``analysis.horizontal``)."""
     point = next((p for p in horizontal.counties if p.county == code), None)
     regional = horizontal.region_scores.get(region)
@@ -248,8 +235,7 @@ def comparison(horizontal: Any, code: str, region: str) -> Comparison:
 
 def numbered_problems(found: list[Finding], book: CountyYear, county_name: str, at: datetime) -> list[Problem]:
     """P1, P2…: each problem with the requirement (its advice), the deadline and who answers."""
-    days = int(getattr(getattr(book.scheme, "report", None), "rectification_days", RECTIFICATION_DAYS))
-    deadline = (at.astimezone(CHINA).date() + timedelta(days=days)).isoformat()
+    deadline = (at.astimezone(CHINA).date() + timedelta(days=RECTIFICATION_DAYS)).isoformat()
     problems = []
     for number, finding in enumerate(found, start=1):
         responsible = book.responsibility.get(finding.indicator)
@@ -300,22 +286,21 @@ OUTCOME_WORDS = {"overdue": "整改事项逾期未核验销号", "all_verified_o
 
 def consequence_words(book: CountyYear) -> list[str]:
     """The scheme's link from results and rectification to reward and penalty (一挂钩), in words."""
-    rules = getattr(book.scheme, "consequences", None)
-    if rules is None:
-        return list(DEFAULT_CONSEQUENCE_WORDS)
+    rules = book.scheme.consequences
     lines = []
-    for rule in getattr(rules, "by_report", []):
+    for rule in rules.by_report:
         grades = "、".join(f"“{g}”" for g in rule.grades) if rule.grades else "任何等次"
         condition = f"评估等次为{grades}" + ("且存在突出问题" if rule.serious_problem else "")
         lines.append(f"{condition}的，{_consequence(rule)}（规则 {rule.code}）；")
-    for rule in getattr(rules, "by_rectification", []):
-        lines.append(f"{OUTCOME_WORDS.get(rule.outcome, rule.outcome)}的，{_consequence(rule)}（规则 {rule.code}）；")
-    return lines or list(DEFAULT_CONSEQUENCE_WORDS)
+    for outcome_rule in rules.by_rectification:
+        outcome = OUTCOME_WORDS.get(outcome_rule.outcome, outcome_rule.outcome)
+        lines.append(f"{outcome}的，{_consequence(outcome_rule)}（规则 {outcome_rule.code}）；")
+    return lines or ["本年度评估方案未规定整改与奖惩挂钩规则。"]
 
 
-def _consequence(rule: Any) -> str:
+def _consequence(rule: ReportConsequenceRule | RectificationConsequenceRule) -> str:
     words = KIND_WORDS.get(rule.kind, rule.kind)
-    points = getattr(rule, "points", None)
+    points = rule.points
     if points is not None and points != 0:
         words = f"{'在下一年度评估中扣' if points < 0 else '在下一年度评估中加'} {abs(points).normalize():f} 分"
     return words

@@ -9,7 +9,6 @@ from decimal import Decimal as D  # noqa: N817  (short: many figures)
 
 from domain.findings import Finding
 from reports.content import (
-    DEFAULT_CONSEQUENCE_WORDS,
     Comparison,
     CountyInfo,
     DimensionScore,
@@ -21,6 +20,12 @@ from reports.content import (
 from reports.model import GapRow, MonthPoint, Vertical, YearPoint
 
 AS_OF = datetime(2024, 1, 15, 4, 0, tzinfo=UTC)  # 12:00 Beijing
+CONSEQUENCE_WORDS = [
+    "评估等次为“好”或“较好”的，予以通报表扬；",
+    "评估等次为“一般”或存在突出问题的，约谈分管负责同志；",
+    "评估等次为“较差”且存在突出问题的，约谈主要负责同志；",
+    "整改事项未在期限内核验销号的，在下一年度评估中扣分；全部按期销号的，予以通报表扬。",
+]
 INJECTED = "#set page(width: 1cm) *粗* $x$ \\ ]"
 
 
@@ -117,5 +122,5 @@ def sample_report(total: str = "70", answerer: str = '=HYPERLINK("http://x","点
         county=CountyInfo("130425", f"大名县{INJECTED}", "河北省", "east", "东部"), year=2023,
         scheme="2023 年度评估方案", as_of=AS_OF, summary=summary, dimensions=dims, horizontal=horizontal,
         vertical=vertical, gap=gap, highlights=highlights, problems=problems,
-        notes=["只找到 3 个亮点"], ledger=ledger, consequence_rules=list(DEFAULT_CONSEQUENCE_WORDS),
+        notes=["只找到 3 个亮点"], ledger=ledger, consequence_rules=CONSEQUENCE_WORDS,
     )  # fmt: skip
