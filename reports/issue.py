@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import commands as c
+from domain.errors import NotFound
 from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
+from projections.queries import list_counties
 from reports import pdf, workbooks
 from reports.content import Report, build_report, content_sha256, file_stem, highlight_records, problem_records
 from ruraleval.files import StoredFile
@@ -98,8 +100,6 @@ def issue_report(
 
 def find(service: Platform, code: str, report_id: str) -> tuple[int, IssuedReport]:
     """A county's issued report by id, and its year."""
-    from domain.errors import NotFound
-
     county = service.ledger.county(code)
     for year, book in county.years.items():
         if report_id in book.reports:
@@ -116,8 +116,6 @@ class Download:
 
 def stored_file(service: Platform, code: str, report_id: str, name: str) -> Download:
     """A file of an issued report: the bytes stored when it was issued."""
-    from domain.errors import NotFound
-
     year, report = find(service, code, report_id)
     if name not in report.files:
         raise NotFound.of("name", "report_file", f"报告文件只有 {'、'.join(FILE_NAMES)}，收到“{name}”")
@@ -137,15 +135,11 @@ def issued_reports(service: Platform, visible: frozenset[str] | None, year: int)
 
 
 def enrolled(service: Platform) -> list[str]:
-    from projections.queries import list_counties
-
     with service.reads.snapshot() as view:
         return [row["code"] for row in list_counties(view)]
 
 
 def issued(service: Platform, code: str, year: int, report_id: str) -> IssuedReport:
-    from domain.errors import NotFound
-
     book = service.ledger.county(code).book(year)
     found = book.reports.get(report_id)
     if found is None:
