@@ -22,7 +22,6 @@ from reports import pdf, workbooks
 from reports.content import Report, build_report, content_sha256, file_stem, highlight_records, problem_records
 from ruraleval.files import StoredFile
 from ruraleval.platform import Platform
-from ruraleval.writer import Outcome
 
 MEDIA_TYPES = {
     "report.pdf": "application/pdf",
@@ -89,13 +88,13 @@ def prepare(service: Platform, code: str, year: int, at: datetime) -> tuple[Rend
     return rendered, command
 
 
-def issue_report(
-    service: Platform, context: c.Context, code: str, year: int, at: datetime
-) -> tuple[IssuedReport, Outcome]:
-    """Issues the report of county ``code``'s year as of ``at`` (for the CLI and tests: blocking)."""
+def issue_report(service: Platform, context: c.Context, code: str, year: int, at: datetime) -> IssuedReport:
+    """Issues the report of county ``code``'s year as of ``at``, blocking (tests, scripts): the
+    read models must hold everything up to ``at`` (``service.settle(at)``). The API and pages
+    run ``prepare`` in a worker thread and submit its command through the writer."""
     _, command = prepare(service, code, year, at)
     outcome = service.ledger.execute(code, command, context)
-    return issued(service, code, year, str(outcome.result["report_id"])), outcome
+    return issued(service, code, year, str(outcome.result["report_id"]))
 
 
 def find(service: Platform, code: str, report_id: str) -> tuple[int, IssuedReport]:
