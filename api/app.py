@@ -24,6 +24,7 @@ from api import (
     problems,
     proposals,
     reads,
+    reports,
     schemes,
     warnings,
 )
@@ -79,7 +80,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis, consequences):
+                   warnings, analysis, reports, consequences):
         reading_modules = (reads, warnings, analysis, consequences)
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reading_modules else {})
         app.include_router(module.router, responses=answers)

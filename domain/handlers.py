@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import consequences, indicators, intake, overrides, proposals, review
+from domain import consequences, indicators, intake, overrides, proposals, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of
@@ -75,6 +75,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RejectProposal: proposals.reject_proposal,
     c.WithdrawProposal: proposals.withdraw_proposal,
     c.DecideConsequences: consequences.decide_consequences,
+    c.IssueReport: reports.issue_report,
 }
 
 

@@ -14,6 +14,7 @@ from pages import (
     docs,
     errors,
     leader,
+    reports,
     review,
     review_desk,
     signin,
@@ -37,4 +38,5 @@ def install(app: FastAPI) -> None:
     app.include_router(review_desk.router)  # an evaluator's decisions for one county
     app.include_router(coordinator.router)  # the county coordinator's indicators page
     app.include_router(consequences.router)  # the link to reward and penalty (一挂钩)
+    app.include_router(reports.router)  # the annual reports: list, issue, download, check
     errors.install(app)

@@ -25,7 +25,7 @@ from domain.scheme import IndicatorDef, Scheme, indicator_document
 # The event's fields a cause carries, beside its type, version, actor and reason.
 CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
                 "parent", "weights", "sibling_weights", "department", "code", "override_id", "adjustment_id",
-                "scheme", "proposal_id", "kind", "change")  # fmt: skip
+                "scheme", "proposal_id", "kind", "change", "report_id")  # fmt: skip
 
 # Every county event in words (a test checks that each one has its label).
 EVENT_LABELS = {
@@ -58,6 +58,7 @@ EVENT_LABELS = {
     "ProposalRejected": "驳回变更申请",
     "ProposalWithdrawn": "撤回变更申请",
     "ConsequenceDecided": "认定挂钩结果",
+    "ReportIssued": "出具评估报告",
 }
 
 FIELD_LABELS = {
@@ -84,6 +85,7 @@ FIELD_LABELS = {
     "change": "申请内容",
     "proposal": "变更申请",
     "children": "变动的下级节点",
+    "report_id": "报告编号",
 }
 _NOT_DETAILS = ("event", "label", "version", "actor", "reason")
 # Amounts shown to two places: a value in its indicator's unit, a score and points in 分.

@@ -25,6 +25,7 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ from hypothesis import strategies as st
 from api.app import create_app
 from domain.inputs import foreign_digits, normalise
 from domain.organisation import Grant
+from domain.recorded_time import CHINA
 from ruraleval.platform import Platform
 from ruraleval.throttle import Limits, LoginThrottle
 from tests.conftest import (
@@ -181,6 +183,8 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", C + "/adjustments/{adjustment_id}/revoke"): Call(
         path=HERE | {"adjustment_id": "$points"}, body={"reason": "撤回"}
     ),
+    # the report as of today (Beijing): today's date means now (ADR 25)
+    ("POST", C + "/reports"): Call(path=HERE, body={"year": 2023, "as_of": datetime.now(CHINA).date().isoformat()}),
     ("POST", C + "/proposals"): Call(
         path=HERE,
         body={

@@ -179,6 +179,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         post(f"/adjustments/{points['adjustment_id']}/revoke", {"reason": "重复，撤销"})
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
+        post("/reports", {"year": 2023})  # ReportIssued (the evaluator's, as admin here)
         yield Life(client, url)
 
 
