@@ -12,7 +12,7 @@ from reports import consequences as read
 from ruraleval.platform import Platform
 
 # Where a cause is shown: the report's and the rectification items' pages (issue 12).
-REPORT_PAGE = "/counties/{code}/reports?year={year}#{id}"
+REPORT_PAGE = "/counties/{code}/reports?year={year}"
 ITEM_PAGE = "/counties/{code}/rectification?year={year}#{id}"
 
 
@@ -23,7 +23,7 @@ def county_page(service: Platform, code: str, year: int, at: datetime | None, au
     for consequence in found["consequences"]:
         consequence["links"] = cause_links(code, year, consequence, audit)
     for report in found["reports"]:
-        report["link"] = REPORT_PAGE.format(code=code, year=year, id=report["id"])
+        report["link"] = REPORT_PAGE.format(code=code, year=year)
     for item in found["items"]:
         item["link"] = ITEM_PAGE.format(code=code, year=year, id=item["id"])
     return found
@@ -35,7 +35,7 @@ def cause_links(code: str, year: int, consequence: dict[str, Any], audit: bool) 
     links = []
     if "report_id" in causes:
         words = f"评估报告 {causes['report_id']}（等级{causes['grade']}，总分 {causes['total']}）"
-        links.append((words, REPORT_PAGE.format(code=code, year=year, id=causes["report_id"])))
+        links.append((words, REPORT_PAGE.format(code=code, year=year)))
     for item in causes.get("items", []):
         words = f"整改事项 {item['id']}（期限 {item['deadline']}）"
         links.append((words, ITEM_PAGE.format(code=code, year=year, id=item["id"])))

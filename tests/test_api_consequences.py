@@ -3,6 +3,7 @@ them per county and for every county, and tracing 2024's lost points back to the
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -143,3 +144,28 @@ def test_findings_follow_the_schemes_rules_now_and_as_of_an_instant(store_url: s
         assert before["highlights"] == [] and before["as_of"] == "2024-01-09T23:59:59.999999+08:00"
         shown = [(p["rule"], p["indicator"], p["numbers"].get("count")) for p in before["problems"]]
         assert shown == [("P1", "1.2", "10"), ("P1", "2.1", "3"), ("P2", "2.2", None), ("P2", "1.1", None)]
+
+
+def test_a_consequence_of_a_report_issued_through_the_api_names_it(store_url: str) -> None:
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service, next_year=False)
+        enrol(service, next_year=False, code="130426")
+        on_the_tenth = c.Context("setup", "setup", recorded_at=beijing("2024-01-10"))
+        service.ledger.execute(CODE, c.SubmitData("1.1", "2023", Decimal("61.5")), on_the_tenth)
+        issued = client.post(f"{BASE}/reports", json={"year": 2023})
+        assert issued.status_code == 201, issued.text
+        report = issued.json()
+        # 1.1 at its target is 20 of 100 points: 较差; the other indicators' red warnings are serious problems
+        assert (report["total"], report["grade"]) == (20, "较差")
+        serious = [p["title"] for p in report["problems"] if p["serious"]]
+        assert serious
+        decided = client.post(f"{BASE}/consequences", json={"year": 2023})
+        assert decided.status_code == 201, decided.text
+        [consequence] = decided.json()["consequences"]
+        assert (consequence["rule"], consequence["kind"]) == ("G1", "interview_principal")
+        causes = consequence["causes"]
+        assert (causes["report_id"], causes["grade"], causes["total"]) == (report["id"], "较差", "20")
+        assert causes["as_of"] == datetime.fromisoformat(report["as_of"]).isoformat()
+        assert [p["title"] for p in causes["serious_problems"]] == serious
+        assert consequence["cause_words"].startswith(f"{report['id']} 号评估报告")

@@ -60,7 +60,7 @@ def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
     assert "已按方案规则认定挂钩结果。" in shown
     assert "约谈主要负责同志" in shown and "G1：报告等级为较差且有突出问题" in shown
     assert "下一年度扣分" in shown and "整改事项 2023-Z1 逾期（期限 2024-05-31" in shown
-    assert f'href="/counties/{COUNTY}/reports?year=2023#2023-R1"' in shown
+    assert f'href="/counties/{COUNTY}/reports?year=2023"' in shown
     assert f'href="/counties/{COUNTY}/rectification?year=2023#2023-Z1"' in shown
     assert f'href="/counties/{COUNTY}?year=2024"' in shown  # where 2024's total shows the points
 

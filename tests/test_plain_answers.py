@@ -180,6 +180,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
         post("/reports", {"year": 2023})  # ReportIssued (the evaluator's, as admin here)
+        post("/consequences", {"year": 2023})  # ConsequenceDecided: the report's grade decides one
         yield Life(client, url)
 
 
@@ -268,6 +269,9 @@ def test_every_stored_event_renders_as_a_plain_cause(life: Life) -> None:
         "/api/v1/warnings/grid?year=2023&at=2024-02-01",
         "/api/v1/schemes/example-2023",
         "/api/v1/audit/organisation",
+        f"/api/v1/counties/{COUNTY}/consequences?year=2023",
+        f"/api/v1/counties/{COUNTY}/findings?year=2023",
+        "/api/v1/consequences?year=2023",
     ],
 )
 def test_reads_answer_plain_json(life: Life, path: str) -> None:
