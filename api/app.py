@@ -22,6 +22,7 @@ from api import (
     problems,
     proposals,
     reads,
+    rectification,
     schemes,
     warnings,
 )
@@ -77,7 +78,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings):
+                   warnings, rectification):
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings) else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)

@@ -310,6 +310,7 @@ class FileRectificationPlan:
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
+    dry_run: bool = False  # checks the step before its evidence files are stored
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,7 @@ class ReportRectificationProgress:
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
+    dry_run: bool = False  # checks the step before its evidence files are stored
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,7 @@ class DeclareRectificationDone:
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
+    dry_run: bool = False  # checks the step before its evidence files are stored
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 ``County.handle`` looks the command up here (cosmicpython's ``COMMAND_HANDLERS``): grep a
 command's name to find what it does. The handlers of a topic live in its own module:
 the indicator tree in ``indicators``, data in ``intake``, review in ``review``, overrides
-and points in ``overrides``, proposals in ``proposals``; the county's calendar and enrolment are here.
+and points in ``overrides``, proposals in ``proposals``, rectification (整改) in ``rectification``; the county's calendar and enrolment are here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import indicators, intake, overrides, proposals, review
+from domain import indicators, intake, overrides, proposals, rectification, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of
@@ -74,6 +74,12 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.ApproveProposal: proposals.approve_proposal,
     c.RejectProposal: proposals.reject_proposal,
     c.WithdrawProposal: proposals.withdraw_proposal,
+    c.RaiseRectification: rectification.raise_rectification,
+    c.FileRectificationPlan: rectification.file_plan,
+    c.ReportRectificationProgress: rectification.report_progress,
+    c.DeclareRectificationDone: rectification.declare_done,
+    c.VerifyRectification: rectification.verify,
+    c.RejectRectification: rectification.reject,
 }
 
 
