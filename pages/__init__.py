@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import audit, centre, clerk, coordinator, docs, errors, leader, review, review_desk, signin, views
+from pages import (
+    audit,
+    centre,
+    clerk,
+    coordinator,
+    docs,
+    errors,
+    leader,
+    rectification,
+    review,
+    review_desk,
+    signin,
+    views,
+)
 from pages.assets import PREFIX, static_files
 
 
@@ -21,4 +34,5 @@ def install(app: FastAPI) -> None:
     app.include_router(review.router)  # the evaluator's queue, feedback threads
     app.include_router(review_desk.router)  # an evaluator's decisions for one county
     app.include_router(coordinator.router)  # the county coordinator's indicators page
+    app.include_router(rectification.router)  # rectification: a county's ledger, the inspection queue
     errors.install(app)

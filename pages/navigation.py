@@ -44,10 +44,13 @@ def navigation(viewer: Viewer) -> list[Link]:
         links.append(Link("在线反馈", f"/counties/{county}/feedback"))
         if principal.may(Action.ORGANISE_WORK, county):
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
+        links.append(Link("整改台账", f"/counties/{county}/rectification"))
     if principal.may(Action.READ):
         links += [Link("得分排名", "/rankings"), Link("网格化预警", "/warnings/grid")]
     if "evaluator" in viewer.roles:
         links.append(Link("评估组工作台", "/evaluation"))
+    if county is None and principal.may(Action.READ):
+        links.append(Link("整改核验", "/rectification"))
     if principal.may(Action.READ_AUDIT):
         links.append(Link("审计", "/audit"))
     if principal.may(Action.MANAGE_ORGANISATION):

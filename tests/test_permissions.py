@@ -156,6 +156,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/counties/{code}/indicators/{indicator}/action-plan"): county(ADMIN_USER, COORDINATOR),
     ("GET", "/api/v1/counties/{code}/indicators/{indicator}/action-plan"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/files/{sha256}"): county(*EVERYONE),
+    # rectification: the evaluators raise and inspect, the county plans, reports and declares done
+    ("POST", "/api/v1/counties/{code}/rectification"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/plan"): county(ADMIN_USER, COORDINATOR),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/progress"): county(ADMIN_USER, COORDINATOR),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/done"): county(ADMIN_USER, COORDINATOR),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/verify"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/reject"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/rectification"): county(*EVERYONE),
+    ("GET", "/api/v1/rectification/queue"): platform_wide(*EVERYONE),
     # reads (lists are filtered by scope, see the tests below)
     ("GET", "/api/v1/counties"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/indicators"): county(*EVERYONE),
@@ -203,6 +212,7 @@ PATH_VALUES = {
     "key_id": "no-such-key",
     "sha256": "0" * 64,
     "proposal_id": "P2023-404",
+    "item_id": "2023-Z404",
 }
 QUERY = {"year": "2023"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,15 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         post(f"/adjustments/{points['adjustment_id']}/revoke", {"reason": "重复，撤销"})
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
+        # rectification: the evaluators raise and inspect, the county plans, reports and declares done
+        deadline = (date.today() + timedelta(days=60)).isoformat()
+        item = post("/rectification", {"year": 2023, "problem": "台账不全", "requirement": "补齐台账",
+                                       "deadline": deadline, "answerer": "县农业农村局"})["item_id"]  # fmt: skip
+        for step, text in (("plan", "逐村核对"), ("progress", "已核对一半"), ("done", "已补齐")):
+            post(f"/rectification/{item}/{step}", None, data={"text": text}, headers=county_side)
+        post(f"/rectification/{item}/reject", {"reason": "仍缺两个村"})
+        post(f"/rectification/{item}/done", None, data={"text": "两个村已补"}, headers=county_side)
+        post(f"/rectification/{item}/verify", {"comment": "材料齐全"})
         yield Life(client, url)
 
 
@@ -260,6 +270,8 @@ def test_every_stored_event_renders_as_a_plain_cause(life: Life) -> None:
         f"/api/v1/counties/{COUNTY}/feedback?status=all",
         f"/api/v1/counties/{COUNTY}/schedule?year=2023&at=2024-02-01",
         f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan",
+        f"/api/v1/counties/{COUNTY}/rectification?year=2023",
+        "/api/v1/rectification/queue",
         "/api/v1/counties",
         "/api/v1/rankings?year=2023",
         "/api/v1/warnings?at=2024-02-01",
