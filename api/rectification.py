@@ -19,8 +19,8 @@ from domain import commands as c
 from domain.access import Action, Principal
 from domain.collection import judged_on
 from domain.commands import REGION_LABELS
-from domain.rectification import MAX_STEP_TEXT, STATUS_LABELS, STEP_LABELS, year_of_item
 from domain.recorded_time import CHINA
+from domain.rectification import MAX_STEP_TEXT, STATUS_LABELS, STEP_LABELS, year_of_item
 from projections import rectification_queries as rectification
 from projections.catalog import RECTIFICATION
 from projections.store import View
@@ -137,9 +137,11 @@ def _item(code: str, row: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+RAISE_SUMMARY = "下达整改事项：来自评估报告的问题（report_id、problem_id），或评估组自行下达（problem）"
+
+
 @router.post("/counties/{code}/rectification", status_code=201, response_model=Recorded,
-             dependencies=allowed(Action.INSPECT_RECTIFICATION),
-             summary="下达整改事项：来自评估报告的问题（report_id、problem_id），或评估组自行下达（problem）")  # fmt: skip
+             dependencies=allowed(Action.INSPECT_RECTIFICATION), summary=RAISE_SUMMARY)  # fmt: skip
 async def raise_item(code: str, body: RaiseIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
     command = c.RaiseRectification(body.year, body.requirement, body.deadline, body.answerer, body.report_id,
                                    body.problem_id, body.indicator, body.problem)  # fmt: skip
@@ -172,7 +174,8 @@ async def report_progress(code: str, item_id: str, request: Request, text: StepT
 
 
 @router.post("/counties/{code}/rectification/{item_id}/done", response_model=Recorded,
-             dependencies=allowed(Action.RECTIFY), summary="县里申报整改完成（须已有整改方案），待评估组核验")  # fmt: skip
+             dependencies=allowed(Action.RECTIFY),
+             summary="县里申报整改完成（须已有整改方案），待评估组核验")  # fmt: skip
 async def declare_done(code: str, item_id: str, request: Request, text: StepText, files: Evidence = None,
                        year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
     command = c.DeclareRectificationDone(year_of_item(item_id, year), item_id, text)
@@ -188,7 +191,8 @@ async def verify(code: str, item_id: str, body: VerifyIn, request: Request, year
 
 
 @router.post("/counties/{code}/rectification/{item_id}/reject", response_model=Recorded,
-             dependencies=allowed(Action.INSPECT_RECTIFICATION), summary="评估组核验未通过（须填写理由），退回继续整改")  # fmt: skip
+             dependencies=allowed(Action.INSPECT_RECTIFICATION),
+             summary="评估组核验未通过（须填写理由），退回继续整改")  # fmt: skip
 async def reject(code: str, item_id: str, body: RejectIn, request: Request, year: ItemYear = None,
                  service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
     command = c.RejectRectification(year_of_item(item_id, year), item_id, body.reason)
@@ -231,9 +235,10 @@ async def queue(
     found = await in_snapshot(service, lambda view: rectification.queue(view, year, day, at_us, visible))
 
     def out(row: dict[str, Any]) -> dict[str, Any]:
-        return _item(row["county"], row) | {"county": row["county"], "county_name": row["county_name"],
-                                            "region": row["region"], "year": row["year"],
-                                            "region_label": REGION_LABELS.get(row["region"], row["region"])}  # fmt: skip
+        where = {"county": row["county"], "county_name": row["county_name"], "region": row["region"],
+                 "year": row["year"], "region_label": REGION_LABELS.get(row["region"], row["region"])}  # fmt: skip
+        return _item(row["county"], row) | where
 
     return {"at": day.isoformat(), "as_of": None if at_us is None else _beijing(instant(at_us)),
-            "awaiting": [out(row) for row in found["awaiting"]], "overdue": [out(row) for row in found["overdue"]]}  # fmt: skip
+            "awaiting": [out(row) for row in found["awaiting"]],
+            "overdue": [out(row) for row in found["overdue"]]}  # fmt: skip

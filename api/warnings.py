@@ -166,7 +166,8 @@ def _warning(found: monitoring.Found) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/warnings", response_model=WarningsOut, summary="预警：逾期未报、进度滞后、异常待确认、退回未答复、整改逾期")
+@router.get("/warnings", response_model=WarningsOut,
+            summary="预警：逾期未报、进度滞后、异常待确认、退回未答复、整改逾期")  # fmt: skip
 async def list_warnings(
     county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     region: Region | None = Query(None, description="east / central / west"),

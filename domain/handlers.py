@@ -3,7 +3,8 @@
 ``County.handle`` looks the command up here (cosmicpython's ``COMMAND_HANDLERS``): grep a
 command's name to find what it does. The handlers of a topic live in its own module:
 the indicator tree in ``indicators``, data in ``intake``, review in ``review``, overrides
-and points in ``overrides``, proposals in ``proposals``, rectification (整改) in ``rectification``; the county's calendar and enrolment are here.
+and points in ``overrides``, proposals in ``proposals``,
+rectification (整改) in ``rectification``; the county's calendar and enrolment are here.
 """
 
 from __future__ import annotations

@@ -139,15 +139,16 @@ def _deadline(problems: list[Problem], raw: str, today: date) -> str:
     except ValueError:
         day = None
     if day is None:
-        problems.append(Problem("deadline", "date", f"整改期限（deadline）应为日期，如 2025-06-30，收到“{shown(text)}”"))
+        message = f"整改期限（deadline）应为日期，如 2025-06-30，收到“{shown(text)}”"
+        problems.append(Problem("deadline", "date", message))
         return text
     if day < today:
-        problems.append(Problem("deadline", "not_past",
-                                f"整改期限（deadline）不能早于今天（{day_words(today)}），收到 {day_words(day)}"))  # fmt: skip
+        message = f"整改期限（deadline）不能早于今天（{day_words(today)}），收到 {day_words(day)}"
+        problems.append(Problem("deadline", "not_past", message))
     elif day > today + timedelta(days=MAX_DEADLINE_DAYS):
         latest = today + timedelta(days=MAX_DEADLINE_DAYS)
-        problems.append(Problem("deadline", "within_two_years",
-                                f"整改期限（deadline）最晚为两年内（{day_words(latest)}），收到 {day_words(day)}"))  # fmt: skip
+        message = f"整改期限（deadline）最晚为两年内（{day_words(latest)}），收到 {day_words(day)}"
+        problems.append(Problem("deadline", "within_two_years", message))
     return day.isoformat()
 
 
@@ -156,17 +157,17 @@ def _from_report(book: CountyYear, report_id: str, problem_id: str) -> tuple[str
     report = book.reports.get(report_id)
     if report is None:
         issued = "、".join(book.reports) or "无"
-        raise NotFound.of("report_id", "issued_report",
-                          f"{book.scheme.year} 年度没有编号为“{shown(report_id)}”的评估报告（已出具：{issued}）")  # fmt: skip
+        message = f"{book.scheme.year} 年度没有编号为“{shown(report_id)}”的评估报告（已出具：{issued}）"
+        raise NotFound.of("report_id", "issued_report", message)
     found = next((item for item in report.problems if str(item.get("id")) == problem_id), None)
     if found is None:
         known = "、".join(str(item.get("id")) for item in report.problems) or "无"
-        raise NotFound.of("problem_id", "report_problem",
-                          f"评估报告 {report_id} 中没有编号为“{shown(problem_id)}”的问题（报告列出的问题：{known}）")  # fmt: skip
+        message = f"评估报告 {report_id} 中没有编号为“{shown(problem_id)}”的问题（报告列出的问题：{known}）"
+        raise NotFound.of("problem_id", "report_problem", message)
     for item in book.rectification.values():
         if item.report_id == report_id and item.problem_id == problem_id:
-            raise ConflictError.of("problem_id", "raised_once",
-                                   f"评估报告 {report_id} 的问题 {problem_id} 已下达为整改事项 {item.id}，不能重复下达")  # fmt: skip
+            message = f"评估报告 {report_id} 的问题 {problem_id} 已下达为整改事项 {item.id}，不能重复下达"
+            raise ConflictError.of("problem_id", "raised_once", message)
     indicator = found.get("indicator")
     words = str(found.get("title") or found.get("advice") or "").strip()
     return (str(indicator) if indicator else None), words or f"评估报告 {report_id} 的问题 {problem_id}"
@@ -181,8 +182,8 @@ def raise_rectification(county: County, command: c.RaiseRectification, context: 
     report_id, problem_id = (command.report_id or "").strip(), (command.problem_id or "").strip()
     if bool(report_id) != bool(problem_id):
         missing = "problem_id" if report_id else "report_id"
-        problems.append(Problem(missing, "both_or_neither",
-                                "从评估报告下达整改事项须同时填写报告编号（report_id）和问题编号（problem_id）"))  # fmt: skip
+        message = "从评估报告下达整改事项须同时填写报告编号（report_id）和问题编号（problem_id）"
+        problems.append(Problem(missing, "both_or_neither", message))
     requirement = _text(problems, command.requirement, "requirement", "整改要求", MAX_TEXT)
     deadline = _deadline(problems, command.deadline, recorded_day(county, context))
     answerer = _text(problems, command.answerer, "answerer", "责任单位或责任人", MAX_ANSWERER)
@@ -217,8 +218,8 @@ def item_of(county: County, year: int, item_id: str) -> tuple[CountyYear, Rectif
 def _in_status(item: RectificationItem, allowed: tuple[str, ...], doing: str) -> None:
     if item.status not in allowed:
         wanted = "或".join(f"“{STATUS_LABELS[status]}”" for status in allowed)
-        raise ConflictError.of("item_id", "item_status",
-                               f"整改事项 {item.id} 当前为“{STATUS_LABELS[item.status]}”，只有{wanted}的事项才能{doing}")  # fmt: skip
+        message = f"整改事项 {item.id} 当前为“{STATUS_LABELS[item.status]}”，只有{wanted}的事项才能{doing}"
+        raise ConflictError.of("item_id", "item_status", message)
 
 
 def _evidence(command: Any, label: str) -> str:
@@ -268,8 +269,8 @@ def _inspector(item: RectificationItem, context: c.Context) -> None:
     """Whoever declared the item done does not inspect it (an administrator holds both rights)."""
     declared = next((step for step in reversed(item.steps) if step.kind == "done"), None)
     if declared is not None and declared.actor == context.actor:
-        raise Forbidden.of("item_id", "separation_of_duties",
-                           f"整改事项 {item.id} 由“{context.actor}”申报完成，核验须由另一人进行（职责分离）")  # fmt: skip
+        message = f"整改事项 {item.id} 由“{context.actor}”申报完成，核验须由另一人进行（职责分离）"
+        raise Forbidden.of("item_id", "separation_of_duties", message)
 
 
 def verify(county: County, command: c.VerifyRectification, context: c.Context) -> None:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from domain import rectification_warnings
 from domain.collection import (
     beijing_date,
     data_indicators,
@@ -26,7 +27,6 @@ from domain.collection import (
     start_of_day,
     takes_data,
 )
-from domain import rectification_warnings
 from domain.decimals import HUNDRED, ZERO, divide, figure, plain, round2
 from domain.monitoring_rules import WarningRules
 from domain.periods import FREQUENCY_LABELS, day_words, parse_period, period_words

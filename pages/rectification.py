@@ -40,7 +40,7 @@ NOTICES = {
     "reject": "核验未通过，已退回县里继续整改。",
 }
 RAISE_FIELDS = ("source", "report_id", "problem_id", "problem", "indicator", "requirement", "deadline", "answerer")
-STEPS: dict[str, type[Step]] = {
+STEPS: dict[str, type[c.FileRectificationPlan | c.ReportRectificationProgress | c.DeclareRectificationDone]] = {
     "plan": c.FileRectificationPlan,
     "progress": c.ReportRectificationProgress,
     "done": c.DeclareRectificationDone,

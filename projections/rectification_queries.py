@@ -57,11 +57,12 @@ def queue(
 ) -> dict[str, list[dict[str, Any]]]:
     """The inspection queue judged on ``day``: items awaiting inspection (longest waiting first),
     and items not verified past their deadline (most overdue first), of the ``visible`` counties."""
-    where, params = ["r.status <> %s"], ["verified"]
+    where: list[str] = ["r.status <> %s"]
+    values: list[Any] = ["verified"]
     if year is not None:
         where.append("r.year = %s")
-        params.append(year)
-    rows = [row for row in _standing(view, at_us, where, params) if visible is None or row["county"] in visible]
+        values.append(year)
+    rows = [row for row in _standing(view, at_us, where, values) if visible is None or row["county"] in visible]
     for row in rows:
         row["overdue_days"] = overdue_days(row, day)
     awaiting = sorted((r for r in rows if r["status"] == "awaiting_inspection"), key=lambda r: r["last_at_us"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import TypeVar
 
 from domain import commands as c
 from domain.errors import InvalidCommand
@@ -20,7 +19,7 @@ from ruraleval.action_plans import Upload
 from ruraleval.files import MAX_FILE_BYTES
 from ruraleval.platform import Platform
 
-Step = TypeVar("Step", c.FileRectificationPlan, c.ReportRectificationProgress, c.DeclareRectificationDone)
+Step = c.FileRectificationPlan | c.ReportRectificationProgress | c.DeclareRectificationDone
 
 
 async def step_with_files(
