@@ -11,6 +11,7 @@ from starlette.types import ASGIApp
 import pages
 import pages.docs
 from api import (
+    analysis,
     audit,
     auth,
     counties,
@@ -78,8 +79,9 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, rectification):
-        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings) else {})
+                   warnings, analysis, rectification):
+        reads_of = (reads, warnings, analysis, rectification)
+        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reads_of else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)
     pages.install(app)

@@ -13,12 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from domain.chain import ADDED_LATER
+from domain.consequence_rules import ConsequenceRules, consequence_rules_document
 from domain.monitoring_rules import (
     Checks,
     WarningRules,
     checks_document,
     warning_rules_document,
 )
+from domain.report_rules import ReportRules, report_rules_document
 
 KINDS = ("common", "specific", "satisfaction", "bonus_penalty")
 DIRECTIONS = ("higher_better", "lower_better")
@@ -170,6 +172,10 @@ class Scheme:
     checks: Checks = field(default_factory=Checks)
     warnings: WarningRules = field(default_factory=WarningRules)
     authorities: list[str] = field(default_factory=default_authorities, metadata=ADDED_LATER)  # highest first
+    # The rules of the annual report's highlights and problems, and of the link to reward
+    # and penalty (ADR 26); schemes stored before them read as the usual rules.
+    report: ReportRules = field(default_factory=ReportRules, metadata=ADDED_LATER)
+    consequences: ConsequenceRules = field(default_factory=ConsequenceRules, metadata=ADDED_LATER)
 
     def rank(self, authority: str) -> int:
         """Where an authority stands in the order, 0 the highest; unlisted ones stand last."""
@@ -200,6 +206,8 @@ def scheme_document(scheme: Scheme) -> dict[str, Any]:
         },
         "checks": checks_document(scheme.checks),
         "warnings": warning_rules_document(scheme.warnings),
+        "report": report_rules_document(scheme.report),
+        "consequences": consequence_rules_document(scheme.consequences),
         "indicators": [indicator_document(indicator) for indicator in scheme.indicators],
         "composite_inputs": [
             {"code": item.code, "name": item.name, "many": item.many} for item in scheme.composite_inputs

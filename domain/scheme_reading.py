@@ -8,10 +8,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from domain.consequence_rules import read_consequence_rules
 from domain.decimals import HUNDRED, ONE, ZERO, plain
 from domain.errors import Collector, InvalidCommand
 from domain.inputs import NUL_WORDS, nul_path
 from domain.monitoring_rules import read_checks, read_warning_rules
+from domain.report_rules import read_report_rules
 from domain.scheme import (
     AGGREGATES,
     AUTHORITIES,
@@ -73,6 +75,9 @@ def parse_scheme(document: Any) -> Scheme:
         authorities=_read_authorities(check, document.get("authorities")),
     )
     scheme.composites = _read_composites(check, document.get("composites"))
+    scheme.report = read_report_rules(check, document.get("report"))
+    grades = [grade.label for grade in scheme.grades]
+    scheme.consequences = read_consequence_rules(check, document.get("consequences"), grades)
     check.problems.extend(tree_problems(scheme.indicators))
     check.problems.extend(composite_problems(scheme))
     check.problems.extend(adjustable_problems(scheme.indicators))

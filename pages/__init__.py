@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from pages import (
+    analysis,
     audit,
     centre,
     clerk,
@@ -28,6 +29,7 @@ def install(app: FastAPI) -> None:
     app.include_router(signin.router)
     app.include_router(views.router)
     app.include_router(leader.router)
+    app.include_router(analysis.router)  # 数据分析: across counties, one county across years
     app.include_router(audit.router)
     app.include_router(centre.router)
     app.include_router(clerk.router)

@@ -41,12 +41,14 @@ def navigation(viewer: Viewer) -> list[Link]:
         links += [Link("本县待办", f"/counties/{county}/tasks"), Link("本县得分", f"/counties/{county}")]
         if principal.may(Action.SUBMIT_DATA, county):
             links.insert(-1, Link("在线填报", f"/counties/{county}/entry"))
+        if principal.may(Action.READ, county):
+            links.append(Link("本县分析", f"/counties/{county}/analysis"))
         links.append(Link("在线反馈", f"/counties/{county}/feedback"))
         if principal.may(Action.ORGANISE_WORK, county):
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
         links.append(Link("整改台账", f"/counties/{county}/rectification"))
     if principal.may(Action.READ):
-        links += [Link("得分排名", "/rankings"), Link("网格化预警", "/warnings/grid")]
+        links += [Link("得分排名", "/rankings"), Link("数据分析", "/analysis"), Link("网格化预警", "/warnings/grid")]
     if "evaluator" in viewer.roles:
         links.append(Link("评估组工作台", "/evaluation"))
     if county is None and principal.may(Action.READ):

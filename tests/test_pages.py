@@ -53,6 +53,8 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/rankings/replay"): USERS,
     ("GET", "/warnings/grid"): USERS,
     ("GET", "/counties/{code}"): USERS,
+    ("GET", "/analysis"): USERS,
+    ("GET", "/counties/{code}/analysis"): USERS,
     ("GET", "/counties/{code}/tasks"): USERS,
     ("GET", "/counties/{code}/entry"): ("admin", *COUNTY_USERS),
     ("POST", "/counties/{code}/entry/values"): ("admin", *COUNTY_USERS),

@@ -1,0 +1,312 @@
+"""The analysis (数据分析): a node across counties, a county's node across years and months,
+its indicators against their targets and region, and the facts the report's rules read.
+
+Scores, values and ranks come from the temporal scores model (``score_history``), one
+snapshot per answer; targets, units, directions and names from the county's scheme book as
+it stood at the instant (``at`` None: as it stands now). The caller has made the read
+models hold everything recorded up to ``at`` (``service.settle`` in the CLI and tests, the
+as-of wait of the API and pages); ``horizontal``, ``vertical`` and ``gap`` read the models
+``ANALYSIS`` names, ``indicator_facts`` also the warnings (``ANALYSIS_FACTS``).
+
+Statistics and ranks are over every county with the node in the year; ``visible`` and
+``region`` only choose which counties are listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from domain.analysis import (
+    HIGHER,
+    Statistics,
+    best_of,
+    code_key,
+    loss_order,
+    lost,
+    order_by_rank,
+    ranks,
+    shortfall,
+    statistics,
+)
+from domain.collection import data_indicators, dimension_of, judged_on, start_of_day
+from domain.county import County
+from domain.errors import NotFound
+from domain.findings import IndicatorFacts
+from domain.state import CountyYear
+from projections import analysis_queries as queries
+from projections import monitoring_queries as monitoring
+from projections.store import View
+from projections.temporal import TOTAL, micros
+from reports.model import CountyPoint, Gap, GapRow, Horizontal, MonthPoint, Spread, Vertical, YearPoint
+from ruraleval.platform import Platform
+from ruraleval.replay import county_as_of
+
+ANALYSIS = ("counties", "score_history")
+ANALYSIS_FACTS = ("counties", "score_history", "monitoring")
+TOTAL_NAME = "总分"
+
+
+# ------------------------------------------------------------------------------ horizontal
+
+
+def horizontal(
+    service: Platform,
+    year: int,
+    node: str,
+    at: datetime | None,
+    visible: frozenset[str] | None = None,
+    region: str | None = None,
+) -> Horizontal:
+    """``node`` (an indicator's code, or ``total``) of every county in ``year``: the visible
+    counties of ``region`` best first, with ranks and the statistics of all counties."""
+    at_us = None if at is None else micros(at)
+    with service.reads.snapshot() as view:
+        rows = queries.node_across_counties(view, year, node, at_us)
+        if not rows:
+            _refuse_unknown(view, year, node, at_us)
+    direction = _direction(service, rows[0]["county"], year, node, at)
+    scores = {row["county"]: Decimal(row["score"]) for row in rows}
+    values = {row["county"]: Decimal(row["value"]) for row in rows if row["value"] is not None}
+    members: dict[str, list[str]] = {}
+    for row in rows:
+        members.setdefault(row["region"], []).append(row["county"])
+    overall = ranks(scores)
+    in_region: dict[str, int] = {}
+    for counties in members.values():
+        in_region |= ranks({county: scores[county] for county in counties})
+    by_county = {row["county"]: row for row in rows}
+    points = []
+    for county in order_by_rank(scores):
+        row = by_county[county]
+        if (visible is not None and county not in visible) or (region is not None and row["region"] != region):
+            continue
+        points.append(CountyPoint(
+            county=county, name=row["county_name"], region=row["region"],
+            value=values.get(county) if node != TOTAL else None, score=scores[county], max=Decimal(row["max"]),
+            rank=overall[county], count=len(scores),
+            region_rank=in_region[county], region_count=len(members[row["region"]]),
+        ))  # fmt: skip
+    return Horizontal(
+        year=year,
+        node=node,
+        node_name=TOTAL_NAME if node == TOTAL else rows[0]["name"],
+        as_of=at,
+        counties=points,
+        scores=spread(scores.values()),
+        values=spread(values.values(), direction),
+        region_scores={name: spread(scores[c] for c in counties) for name, counties in sorted(members.items())},
+        region_values={
+            name: spread((values[c] for c in counties if c in values), direction)
+            for name, counties in sorted(members.items())
+        },
+    )
+
+
+def spread(values: Iterable[Decimal], direction: str = HIGHER) -> Spread:
+    found: Statistics = statistics(values, direction)
+    return Spread(found.count, found.mean, found.median, found.best, found.q1, found.q3)
+
+
+def _refuse_unknown(view: View, year: int, node: str, at_us: int | None) -> None:
+    if not queries.has_year(view, year, at_us):
+        raise NotFound.of(
+            "year", "scheme_year", f"年度 {year} 在所查时刻没有任何县的得分：该年度没有评估方案或尚未入选县"
+        )
+    raise NotFound.of(
+        "node", "known_node", f"指标 node“{node}”在 {year} 年度没有得分：请填写该年度评估方案中的指标代码或 total"
+    )
+
+
+def _direction(service: Platform, code: str, year: int, node: str, at: datetime | None) -> str:
+    """The node's direction as ``code``'s book defines it (scores and parents: higher is better)."""
+    county = _county(service, code, at)
+    book = county.years.get(str(year))
+    definition = None if book is None else book.indicators.get(node)
+    return HIGHER if definition is None else definition.direction
+
+
+def _county(service: Platform, code: str, at: datetime | None) -> County:
+    county = service.ledger.county(code) if at is None else county_as_of(service.ledger, code, at)
+    if county is None:
+        raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县在所查时刻尚未入选评估")
+    return county
+
+
+def _known_node(book: CountyYear, node: str, year: int) -> str:
+    """The node's name in the book; NotFound if the year has no such weighted node."""
+    if node == TOTAL:
+        return TOTAL_NAME
+    definition = book.indicators.get(node)
+    if definition is None or not definition.weighted:
+        raise NotFound.of(
+            "node", "known_node", f"该县 {year} 年度的评估方案中没有指标 node“{node}”（可填指标代码或 total）"
+        )
+    return definition.name
+
+
+# -------------------------------------------------------------------------------- vertical
+
+
+def vertical(service: Platform, code: str, node: str, year: int, at: datetime | None) -> Vertical:
+    """The county's ``node`` in each of its scheme years (matched by code), with its rank among
+    all counties that year, and in ``year`` at the end of each Beijing month."""
+    county = _county(service, code, at)
+    book = county.book(year)
+    name = _known_node(book, node, year)
+    at_us = None if at is None else micros(at)
+    with service.reads.snapshot() as view:
+        own = {int(row["year"]): row for row in queries.node_across_years(view, code, node, at_us)}
+        ranked = {
+            other: ranks(
+                {r["county"]: Decimal(r["score"]) for r in queries.node_across_counties(view, other, node, at_us)}
+            )
+            for other in own
+        }
+        versions = queries.node_versions(view, code, year, node, at_us)
+    years = []
+    for each in sorted({int(y) for y in county.years} | set(own)):
+        row = own.get(each)
+        years.append(YearPoint(
+            year=each,
+            score=None if row is None else Decimal(row["score"]),
+            max=None if row is None else Decimal(row["max"]),
+            value=None if row is None or row["value"] is None or node == TOTAL else Decimal(row["value"]),
+            rank=None if row is None else ranked[each].get(code),
+            grade=orjson.loads(row["detail"])["grade"] if row is not None and node == TOTAL else None,
+        ))  # fmt: skip
+    cap = at if at is not None else service.ledger.clock()
+    return Vertical(code, node, name, at, years, _months(book, node, year, versions, cap))
+
+
+def month_ends(year: int, cap: datetime) -> list[tuple[str, datetime]]:
+    """Each month of ``year`` begun by ``cap``, with the last instant of it (Beijing time),
+    ``cap`` itself for a month not yet over."""
+    found = []
+    for month in range(1, 13):
+        if start_of_day(date(year, month, 1)) > cap:
+            break
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        end = start_of_day(following) - timedelta(microseconds=1)
+        found.append((f"{year}-{month:02d}", min(end, cap)))
+    return found
+
+
+def _months(
+    book: CountyYear, node: str, year: int, versions: Sequence[dict[str, Any]], cap: datetime
+) -> list[MonthPoint]:
+    definition = book.indicators.get(node)
+    monthly = definition is not None and definition.frequency == "monthly"
+    submitted = book.data.get(node, {})
+    points = []
+    for month, end in month_ends(year, cap):
+        standing = _standing(versions, micros(end))
+        entry = submitted.get(month) if monthly else None
+        points.append(MonthPoint(month, standing, None if entry is None else entry.value))
+    return points
+
+
+def _standing(versions: Sequence[dict[str, Any]], at_us: int) -> Decimal | None:
+    for row in versions:
+        if int(row["from_us"]) <= at_us and (row["to_us"] is None or int(row["to_us"]) > at_us):
+            return Decimal(row["score"])
+    return None
+
+
+# ------------------------------------------------------------------------------------ gap
+
+
+class _Year:
+    """Every county's nodes of a year at an instant, grouped for the gap and the facts."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.scores: dict[str, dict[str, Decimal]] = {}  # node → county → score
+        self.values: dict[str, dict[str, Decimal]] = {}
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}  # (county, node) → row
+        self.region: dict[str, str] = {}
+        for row in rows:
+            county, node = row["county"], row["code"]
+            self.rows[(county, node)] = row
+            self.region[county] = row["region"]
+            self.scores.setdefault(node, {})[county] = Decimal(row["score"])
+            if row["value"] is not None:
+                self.values.setdefault(node, {})[county] = Decimal(row["value"])
+
+    def peers(self, node: str, region: str, measure: dict[str, dict[str, Decimal]]) -> dict[str, Decimal]:
+        return {county: figure for county, figure in measure.get(node, {}).items() if self.region[county] == region}
+
+
+def gap(service: Platform, code: str, year: int, at: datetime | None) -> Gap:
+    """Each data indicator of the county's year against its target and the best and median
+    values of its region: what it lost (weight − score), by the loss, largest first."""
+    county = _county(service, code, at)
+    book = county.book(year)
+    at_us = None if at is None else micros(at)
+    with service.reads.snapshot() as view:
+        known = _Year(queries.year_nodes(view, year, at_us))
+    rows = []
+    for definition in data_indicators(book):
+        row = known.rows.get((code, definition.code))
+        if row is None:
+            continue
+        value = None if row["value"] is None else Decimal(row["value"])
+        target = definition.method.target if definition.method is not None else None
+        peers = known.peers(definition.code, county.region, known.values)
+        region_best = best_of(peers.values(), definition.direction)
+        score, maximum = Decimal(row["score"]), Decimal(row["max"])
+        dimension = book.indicators[dimension_of(book, definition.code)].name
+        rows.append(GapRow(
+            code=definition.code, name=definition.name, dimension=dimension,
+            unit=definition.unit, direction=definition.direction, max=maximum, value=value, target=target,
+            score=score, lost=lost(maximum, score), to_target=shortfall(value, target, definition.direction),
+            region_best=region_best, region_median=statistics(peers.values()).median,
+            to_region_best=shortfall(value, region_best, definition.direction),
+        ))  # fmt: skip
+    rows.sort(key=lambda r: loss_order(r.lost, r.max, r.code))
+    return Gap(code, year, at, rows)
+
+
+# ---------------------------------------------------------------------- the rules' facts
+
+
+def indicator_facts(service: Platform, code: str, year: int, at: datetime | None) -> list[IndicatorFacts]:
+    """What the report's rules read of each data indicator of the county's year, in code order:
+    value, target, score, weight, ranks by the indicator's score (overall and in the region),
+    last year's rank of the same code, the region's best value, the open red warnings on it
+    (judged on the Beijing day of ``at``, or today) and its submissions returned unanswered."""
+    county = _county(service, code, at)
+    book = county.book(year)
+    at_us = None if at is None else micros(at)
+    day = judged_on(at, service.ledger.clock())
+    with service.reads.snapshot() as view:
+        known = _Year(queries.year_nodes(view, year, at_us))
+        before = _Year(queries.year_nodes(view, year - 1, at_us))
+        red = monitoring.warnings(view, day, at_us, monitoring.Filters(county=code, year=year, level="red"))
+    red_count: dict[str, int] = {}
+    for found in red:
+        red_count[found.warning.indicator] = red_count.get(found.warning.indicator, 0) + 1
+    facts = []
+    for definition in sorted(data_indicators(book), key=lambda d: code_key(d.code)):
+        row = known.rows.get((code, definition.code))
+        if row is None:
+            continue
+        everyone = known.scores.get(definition.code, {})
+        region = known.peers(definition.code, county.region, known.scores)
+        earlier = ranks(before.scores.get(definition.code, {}))
+        values = known.peers(definition.code, county.region, known.values)
+        facts.append(IndicatorFacts(
+            code=definition.code, name=definition.name, unit=definition.unit, direction=definition.direction,
+            weight=Decimal(row["max"]), value=None if row["value"] is None else Decimal(row["value"]),
+            target=definition.method.target if definition.method is not None else None,
+            score=Decimal(row["score"]), rank=ranks(everyone).get(code), count=len(everyone),
+            region_rank=ranks(region).get(code), region_count=len(region), last_year_rank=earlier.get(code),
+            region_best=best_of(values.values(), definition.direction),
+            red_warnings=red_count.get(definition.code, 0),
+            returned=sum(1 for thread in book.threads.values()
+                         if thread.indicator == definition.code and thread.period and thread.status == "returned"),
+        ))  # fmt: skip
+    return facts
