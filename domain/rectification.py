@@ -191,7 +191,7 @@ def raise_rectification(county: County, command: c.RaiseRectification, context: 
     problem = ""
     if report_id and problem_id:
         indicator, problem = _from_report(book, report_id, problem_id)
-    else:
+    elif not report_id and not problem_id:
         problem = _text(problems, command.problem, "problem", "问题", MAX_TEXT)
         if indicator is not None and indicator not in book.indicators:
             problems.append(Problem("indicator", "known_indicator",

@@ -6,21 +6,25 @@ refusals; the ledger as of an instant; the inspection queue; rebuild = increment
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
 from domain import commands as c
+from domain.chain import canonical
 from domain.county import County
-from domain.errors import ConflictError, DomainError, InvalidCommand, NotFound
+from domain.errors import Collector, ConflictError, DomainError, InvalidCommand, NotFound
 from domain.handlers import COMMAND_HANDLERS
-from domain.state import AttachedFile
+from domain.monitoring_rules import WarningRules, read_warning_rules
+from domain.state import AttachedFile, RectificationItem
+from domain.warnings import facts, judge
 from projections import rectification_queries
 from projections.temporal import micros
-from tests.test_warnings import CODE, Walk, bj, forget, walking
+from tests.test_warnings import CODE, SCHEME, Walk, bj, forget, walking
 
 EVALUATOR = "evaluator.east"
 COORDINATOR = "coordinator.130425"
@@ -267,3 +271,23 @@ def test_rebuild_equals_incremental(desk: Desk) -> None:
     desk.walk.platform.projections.rebuild()
     assert dump(desk) == incremental
     assert desk.walk.platform.reads.query(facts) == warnings
+
+
+def test_the_schemes_thresholds_set_the_levels_and_old_schemes_keep_their_hash() -> None:
+    check = Collector()
+    rules = read_warning_rules(check, {"rectification": {"orange_days": 3, "red_days": 10}})
+    assert check.problems == [] and (rules.rectification_orange_days, rules.rectification_red_days) == (3, 10)
+    read_warning_rules(check, {"rectification": {"orange_days": 10, "red_days": 3}})
+    assert [(p.field, p.rule) for p in check.problems] == [("warnings.rectification", "ascending")]
+    # A scheme without the section is encoded (and hashed) as before the section existed.
+    assert b"rectification" not in canonical("k", uuid4(), 1, bj("2024-01-01 00:00"), {"warnings": WarningRules()})
+    scheme = replace(SCHEME, warnings=rules)
+    book = County.enrol(c.EnrolCounty(CODE, "大名县", "河北省", "east", scheme), c.Context("t", "t")).book(2023)
+    book.rectification["2023-Z1"] = RectificationItem("2023-Z1", "evaluator", None, None, None, "问题", "要求",
+                                                      "2024-02-29", "县委组织部", "in_progress")  # fmt: skip
+    [fact] = [fact for key, fact in facts(book).items() if key[0] == "rectification"]
+    days = ("2024-02-29", "2024-03-01", "2024-03-02", "2024-03-03", "2024-03-09", "2024-03-10")
+    levels = {day: getattr(judge(CODE, fact, bj("2024-01-15 10:00"), date.fromisoformat(day)), "level", None)
+              for day in days}  # fmt: skip
+    assert levels == {"2024-02-29": None, "2024-03-01": "yellow", "2024-03-02": "yellow", "2024-03-03": "orange",
+                      "2024-03-09": "orange", "2024-03-10": "red"}  # fmt: skip
