@@ -19,6 +19,7 @@ from domain import commands as c
 from domain.access import Action, Principal
 from domain.collection import judged_on
 from domain.commands import REGION_LABELS
+from domain.errors import NotFound
 from domain.recorded_time import CHINA
 from domain.rectification import MAX_STEP_TEXT, STATUS_LABELS, STEP_LABELS, year_of_item
 from projections import rectification_queries as rectification
@@ -211,7 +212,10 @@ async def ledger(
     day = judged_on(None if at_us is None else instant(at_us), service.ledger.clock())
 
     def read(view: View) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return known_county(view, code, at_us), rectification.ledger(view, code, year, at_us)
+        meta = known_county(view, code, at_us)
+        if str(year) not in service.ledger.county(code).years:
+            raise NotFound.of("year", "scheme_year", f"{meta['name']}没有 {year} 年度的评估方案")
+        return meta, rectification.ledger(view, code, year, at_us)
 
     meta, rows = await in_snapshot(service, read)
     for row in rows:

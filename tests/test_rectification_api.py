@@ -145,6 +145,7 @@ def test_refusals_name_the_field_and_store_nothing(api: Api) -> None:
     refused(api.call(EVALUATOR, "POST", base, raise_body(deadline="明天")), 422, "deadline", "date")
     refused(api.call(EVALUATOR, "POST", base, raise_body(problem_id="P9")), 404, "problem_id", "report_problem")
     refused(api.call(COORDINATOR, "POST", f"{base}/2023-Z9/plan", data={"text": "方案"}), 404, "item_id", "known_item")
+    refused(api.call(LEADER, "GET", base, params={"year": 2031}), 404, "year", "scheme_year")
     assert api.version() == version
     item = api.ok(EVALUATOR, "POST", base, raise_body(), 201)["item_id"]
     refused(api.call(EVALUATOR, "POST", base, raise_body()), 409, "problem_id", "raised_once")
