@@ -15,11 +15,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain import commands as c
 from domain.collection import beijing_date
 from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
-from tests.test_pages import Site
+from tests.test_pages import PASSWORDS, Site
 from tests.test_pages_review import post, text_of
 
 OURS, THEIRS = "130425", "320583"
@@ -34,6 +35,12 @@ def demo_site() -> Iterator[Site]:
     with TestClient(app) as client:
         load_demo(app.state.platform)
         yield Site(client, app.state.platform)
+
+
+def api_token(site: Site) -> str:
+    token = site.client.post("/api/v1/auth/token", data={"username": "leader", "password": PASSWORDS["leader"]})
+    assert token.status_code == 200, token.text
+    return str(token.json()["access_token"])
 
 
 def deadline(days: int) -> str:
@@ -129,3 +136,24 @@ def test_the_ledger_as_of_a_day_is_read_only_and_a_bad_day_is_refused_beside_its
     bad = site.client.get(PAGE, params={"as_of": "2023-02-30"})
     assert bad.status_code == 422 and 'id="as_of-error"' in bad.text
     assert re.search(r"<h1>.*整改台账</h1>", site.client.get(PAGE).text)
+
+
+def test_an_overdue_item_shows_on_the_grid_and_the_countys_tasks(demo_site: Site) -> None:
+    """On a county no other test of this module writes to, raised just after the demo's last event."""
+    site = demo_site
+    county = site.platform.ledger.county(THEIRS)
+    raised_at = county.modified_on  # recorded time never runs backwards in a stream
+    due = beijing_date(raised_at) + timedelta(days=1)
+    command = c.RaiseRectification(county.latest_year, "补齐村级台账", due.isoformat(), "市委组织部",
+                                   problem="村级台账缺页（逾期检查）")  # fmt: skip
+    site.platform.ledger.execute(THEIRS, command, c.Context("evaluator.east", "overdue-item", raised_at))
+    site.platform.projections.catch_up()
+    site.sign_in("leader")
+    grid = site.client.get("/warnings/grid", params={"year": county.latest_year})
+    assert grid.status_code == 200 and "其他整改事项" in grid.text and "整改逾期" in grid.text
+    site.sign_in("admin")
+    tasks = text_of(site.client.get(f"/counties/{THEIRS}/tasks").text)
+    assert "整改逾期" in tasks and "村级台账缺页（逾期检查）" in tasks and "已逾期" in tasks
+    listed = site.client.get("/api/v1/warnings", params={"kind": "rectification_overdue", "county": THEIRS},
+                             headers={"Authorization": "Bearer " + api_token(site)})  # fmt: skip
+    assert listed.status_code == 200 and listed.json()["warnings"][0]["level"] == "red"  # long past the deadline
