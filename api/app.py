@@ -24,6 +24,7 @@ from api import (
     proposals,
     reads,
     rectification,
+    reports,
     schemes,
     warnings,
 )
@@ -79,7 +80,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis, rectification):
+                   warnings, analysis, reports, rectification):
         reads_of = (reads, warnings, analysis, rectification)
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reads_of else {})
         app.include_router(module.router, responses=answers)

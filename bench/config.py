@@ -11,7 +11,7 @@ from bench.scheme import INDICATOR_COUNT
 from domain.provinces import PROVINCES
 
 STORES = ("sqlite", "postgres")
-SECTIONS = ("main", "time_travel", "collection", "request_path", "pages")
+SECTIONS = ("main", "time_travel", "collection", "request_path", "pages", "reports")
 MAX_TT_MONTHS = 36  # three scheme years, 2023-2025
 DEFAULT_OUTPUT = str(Path(__file__).resolve().parent / "results" / "latest.json")
 

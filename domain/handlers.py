@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import indicators, intake, overrides, proposals, rectification, review
+from domain import indicators, intake, overrides, proposals, rectification, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of
@@ -75,6 +75,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.ApproveProposal: proposals.approve_proposal,
     c.RejectProposal: proposals.reject_proposal,
     c.WithdrawProposal: proposals.withdraw_proposal,
+    c.IssueReport: reports.issue_report,
     c.RaiseRectification: rectification.raise_rectification,
     c.FileRectificationPlan: rectification.file_plan,
     c.ReportRectificationProgress: rectification.report_progress,

@@ -14,6 +14,7 @@ from pages import (
     errors,
     leader,
     rectification,
+    reports,
     review,
     review_desk,
     signin,
@@ -36,5 +37,6 @@ def install(app: FastAPI) -> None:
     app.include_router(review.router)  # the evaluator's queue, feedback threads
     app.include_router(review_desk.router)  # an evaluator's decisions for one county
     app.include_router(coordinator.router)  # the county coordinator's indicators page
+    app.include_router(reports.router)  # the annual reports: list, issue, download, check
     app.include_router(rectification.router)  # rectification: a county's ledger, the inspection queue
     errors.install(app)

@@ -46,9 +46,11 @@ def navigation(viewer: Viewer) -> list[Link]:
         links.append(Link("在线反馈", f"/counties/{county}/feedback"))
         if principal.may(Action.ORGANISE_WORK, county):
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
+        links.append(Link("本县评估报告", f"/counties/{county}/reports"))
         links.append(Link("整改台账", f"/counties/{county}/rectification"))
     if principal.may(Action.READ):
-        links += [Link("得分排名", "/rankings"), Link("数据分析", "/analysis"), Link("网格化预警", "/warnings/grid")]
+        links += [Link("得分排名", "/rankings"), Link("数据分析", "/analysis"), Link("网格化预警", "/warnings/grid"),
+                  Link("评估报告", "/reports")]  # fmt: skip
     if "evaluator" in viewer.roles:
         links.append(Link("评估组工作台", "/evaluation"))
     if county is None and principal.may(Action.READ):

@@ -87,3 +87,13 @@ async def enrol_county(request: Request, command: c.EnrolCounty, *, reads: tuple
     """Enrols a county (a new county stream) as the signed-in admin."""
     outcome = await run_in_threadpool(_service(request).ledger.enrol, command, context(request))
     return await settled(request, outcome, reads)
+
+
+async def settled_instant(request: Request, at: Any) -> None:
+    """Makes the instant ``at`` final and waits until every read model holds what was recorded
+    up to it (ADR 16, 24): a report as of ``at`` then reads everything known at ``at``."""
+    service = _service(request)
+    position = await run_in_threadpool(service.ledger.settle, at)
+    reason = await service.progress.wait(position, tuple(service.progress.positions()), READ_WAIT_SECONDS)
+    if reason is not None:
+        raise unavailable(reason)

@@ -25,7 +25,7 @@ from domain.scheme import IndicatorDef, Scheme, indicator_document
 # The event's fields a cause carries, beside its type, version, actor and reason.
 CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
                 "parent", "weights", "sibling_weights", "department", "code", "override_id", "adjustment_id",
-                "scheme", "proposal_id", "kind", "change", "item_id", "deadline")  # fmt: skip
+                "scheme", "proposal_id", "kind", "change", "report_id", "item_id", "deadline")  # fmt: skip
 
 # Every county event in words (a test checks that each one has its label).
 EVENT_LABELS = {
@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "ProposalApproved": "批准变更申请",
     "ProposalRejected": "驳回变更申请",
     "ProposalWithdrawn": "撤回变更申请",
+    "ReportIssued": "出具评估报告",
     "RectificationRaised": "下达整改事项",
     "RectificationPlanFiled": "制定整改方案",
     "RectificationProgressReported": "报告整改进展",
@@ -89,6 +90,7 @@ FIELD_LABELS = {
     "change": "申请内容",
     "proposal": "变更申请",
     "children": "变动的下级节点",
+    "report_id": "报告编号",
     "item_id": "整改事项编号",
     "deadline": "整改期限",
 }

@@ -89,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=_verify)
     commands.add_parser("digest", help="one digest over all stream heads, to write down").set_defaults(handler=_digest)
 
+    report_parser = commands.add_parser("reports", help="annual reports (评估报告)")
+    reports = report_parser.add_subparsers(dest="action", required=True)
+    build = reports.add_parser("build", help="write each county's report.pdf, notice.pdf, table.xlsx and ledger.xlsx")
+    build.add_argument("--year", type=int, required=True)
+    build.add_argument("--as-of", help="date (end of day, Beijing) or ISO instant with offset; default now")
+    build.add_argument("--county", help="one county's 6-digit code; default every enrolled county")
+    build.add_argument("--out", default=".", help="directory to write into (created if missing); default here")
+    build.set_defaults(handler=_build_reports)
+
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(handler=_rebuild)
     projections.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
@@ -336,6 +345,53 @@ def _digest(args: argparse.Namespace, store: Store) -> int:
     with opened(store) as platform:
         print(digest(platform.ledger))
     return 0
+
+
+def _build_reports(args: argparse.Namespace, store: Store) -> int:
+    """Writes the reports as of one instant, each file's path on stdout, a progress bar on stderr."""
+    from pathlib import Path
+
+    from domain.recorded_time import parse_as_of
+    from projections.queries import list_counties
+    from reports.issue import file_name, rendered_at
+
+    out = Path(args.out)
+    with opened(store) as platform:
+        now = platform.ledger.clock()
+        try:
+            moment = parse_as_of(args.as_of, now) if args.as_of else now
+        except DomainError as error:
+            print(error, file=sys.stderr)
+            return 2
+        platform.settle(moment)  # the read models hold everything recorded up to the instant
+        with platform.reads.snapshot() as view:
+            codes = [row["code"] for row in list_counties(view) if args.county in (None, row["code"])]
+        if not codes:
+            print(f"没有代码为 {args.county} 的县" if args.county else "平台上还没有县", file=sys.stderr)
+            return 1
+        out.mkdir(parents=True, exist_ok=True)
+        failed = 0
+        for done, code in enumerate(codes):
+            _progress(done, len(codes), code)
+            try:
+                rendered = rendered_at(platform, code, args.year, moment)
+            except DomainError as error:
+                failed += 1
+                print(f"\r{code}：{error}", file=sys.stderr)
+                continue
+            for name, content in rendered.files.items():
+                path = out / file_name(rendered.report, name)
+                path.write_bytes(content)
+                print(path)
+        _progress(len(codes), len(codes), "")
+        print(file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _progress(done: int, total: int, label: str, width: int = 30) -> None:
+    """A one-line progress bar on stderr (stdout holds only the paths written)."""
+    filled = width * done // total if total else width
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label:<8}", end="", file=sys.stderr, flush=True)
 
 
 def _rebuild(args: argparse.Namespace, store: Store) -> int:

@@ -102,3 +102,20 @@ def database_url() -> str:
 
 def production() -> bool:
     return os.environ.get("RURALEVAL_ENV", "development") == "production"
+
+
+# The CJK font the reports embed (ADR 25): Debian's fonts-noto-cjk, installed by `.ci/run`.
+DEFAULT_REPORT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def report_font() -> str:
+    """The Noto Sans CJK file the reports' PDFs and charts embed (``RURALEVAL_REPORT_FONT``);
+    refused with a message in Chinese and English when it is not there."""
+    path = os.environ.get("RURALEVAL_REPORT_FONT", DEFAULT_REPORT_FONT)
+    if not os.path.isfile(path):
+        raise ConfigurationError(
+            f"找不到报告所用的中文字体 {path}：请安装 fonts-noto-cjk（apt-get install fonts-noto-cjk），"
+            f"或用 RURALEVAL_REPORT_FONT 指向 NotoSansCJK-Regular.ttc / "
+            f"the report font {path} is missing: install fonts-noto-cjk or set RURALEVAL_REPORT_FONT"
+        )
+    return path

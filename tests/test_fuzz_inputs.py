@@ -39,6 +39,7 @@ from api.app import create_app
 from domain.collection import beijing_date
 from domain.inputs import foreign_digits, normalise
 from domain.organisation import Grant
+from domain.recorded_time import CHINA
 from ruraleval.platform import Platform
 from ruraleval.throttle import Limits, LoginThrottle
 from tests.conftest import (
@@ -184,6 +185,8 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", C + "/adjustments/{adjustment_id}/revoke"): Call(
         path=HERE | {"adjustment_id": "$points"}, body={"reason": "撤回"}
     ),
+    # the report as of today (Beijing): today's date means now (ADR 25)
+    ("POST", C + "/reports"): Call(path=HERE, body={"year": 2023, "as_of": datetime.now(CHINA).date().isoformat()}),
     ("POST", C + "/proposals"): Call(
         path=HERE,
         body={

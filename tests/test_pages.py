@@ -18,8 +18,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from domain.commands import Context
 from pages.assets import STATIC, manifest
 from projections import queries
+from reports import issue
 from ruraleval import sessions as session_rules
 from ruraleval.demo import DEMO_USERS, load_demo
 from ruraleval.platform import Platform
@@ -95,6 +97,11 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/audit/counties/{code}/changes"): ("admin", "auditor"),
     ("GET", "/audit/chains"): ("admin", "auditor"),
     ("GET", "/audit/organisation"): ("admin", "auditor"),
+    ("GET", "/reports"): USERS,
+    ("GET", "/counties/{code}/reports"): USERS,
+    ("POST", "/counties/{code}/reports"): EVALUATORS,
+    ("GET", "/counties/{code}/reports/{report_id}/files/{name}"): USERS,
+    ("GET", "/counties/{code}/reports/{report_id}/check"): USERS,
     ("GET", "/centre"): ("admin",),
     ("GET", "/centre/schemes"): ("admin",),
     ("POST", "/centre/schemes"): ("admin",),
@@ -112,7 +119,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/centre/teams/{team}/counties"): ("admin",),
 }
 # The other path parameters of page routes, filled in by the permission test.
-SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1"}
+SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1", "report_id": "2023-R1", "name": "report.pdf"}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -149,8 +156,14 @@ class Site:
 def site() -> Iterator[Site]:
     app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
     with TestClient(app) as client:
-        load_demo(app.state.platform)
-        yield Site(client, app.state.platform)
+        service = app.state.platform
+        load_demo(service)
+        at = service.ledger.clock()
+        service.settle(at)
+        for code in (IN_SCOPE, OUT_OF_SCOPE):  # report 2023-R1 of each, for the report pages
+            issue.issue_report(service, Context("evaluator.east", f"report-{code}"), code, 2023, at)
+        service.projections.ensure_fresh()
+        yield Site(client, service)
 
 
 def test_every_page_route_has_a_rule(site: Site) -> None:

@@ -174,6 +174,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/analysis/horizontal"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/analysis/vertical"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/analysis/gap"): county(*EVERYONE),
+    # the annual report (ADR 25): issued by the county's evaluators and the centre, read by all in scope
+    ("POST", "/api/v1/counties/{code}/reports"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/reports"): county(*EVERYONE),
+    ("GET", "/api/v1/reports"): platform_wide(*EVERYONE),
+    ("GET", "/api/v1/counties/{code}/reports/{report_id}/files/{name}"): county(*EVERYONE),
+    ("GET", "/api/v1/counties/{code}/reports/{report_id}/check"): county(*EVERYONE),
     ("GET", "/api/v1/warnings"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/warnings/grid"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/warnings/history"): platform_wide(*EVERYONE),
@@ -209,6 +215,8 @@ PATH_VALUES = {
     "adjustment_id": "no-such-adjustment",
     "period": "2023-13",  # not a period: an allowed close (whose body may be empty) is refused
     "node": "total",
+    "report_id": "2023-R9",  # none: an allowed caller is answered 404
+    "name": "report.pdf",
     "username": LEADER,
     "grant_id": "demo-leader",
     "team": "east-1",

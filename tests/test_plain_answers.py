@@ -180,6 +180,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         post(f"/adjustments/{points['adjustment_id']}/revoke", {"reason": "重复，撤销"})
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
+        post("/reports", {"year": 2023})  # ReportIssued (the evaluator's, as admin here)
         # rectification: the evaluators raise and inspect, the county plans, reports and declares done
         deadline = (date.today() + timedelta(days=60)).isoformat()
         item = post("/rectification", {"year": 2023, "problem": "台账不全", "requirement": "补齐台账",

@@ -18,8 +18,8 @@ from domain import commands as c
 from domain.chain import canonical
 from domain.county import County
 from domain.errors import Collector, ConflictError, DomainError, InvalidCommand, NotFound
-from domain.handlers import COMMAND_HANDLERS
 from domain.monitoring_rules import WarningRules, read_warning_rules
+from domain.reports import FILE_NAMES
 from domain.state import AttachedFile, RectificationItem
 from domain.warnings import facts, judge
 from projections import rectification_queries
@@ -36,18 +36,10 @@ PROBLEMS = [
 ]  # fmt: skip
 
 
-def issue_report(county: County, command: c.IssueReport, context: c.Context) -> None:
-    """A stand-in for the report helper's ``IssueReport`` handler: records the report as issued."""
-    report_id = f"{command.year}-R{len(county.book(command.year).reports) + 1}"
-    county.record(County.ReportIssued, context, year=command.year, report_id=report_id, as_of=command.as_of,
-                  content_sha256=command.content_sha256, files=dict(command.files),
-                  total=command.total, grade=command.grade, rank=command.rank, region_rank=command.region_rank,
-                  highlights=list(command.highlights), problems=list(command.problems))  # fmt: skip
-
-
 def report_command(problems: list[dict[str, Any]] = PROBLEMS) -> c.IssueReport:
-    return c.IssueReport(2023, bj("2024-01-09 18:00"), "a" * 64, {"report.pdf": "b" * 64}, Decimal("78.5"), "一般",
-                         3, 1, [], problems)  # fmt: skip
+    """The report's command as ``reports.issue`` gives it once its four files are stored."""
+    files = {name: "b" * 64 for name in FILE_NAMES}
+    return c.IssueReport(2023, bj("2024-01-09 18:00"), "a" * 64, files, Decimal("78.5"), "一般", 3, 1, [], problems)
 
 
 @dataclass
@@ -82,9 +74,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Desk]:
-    if c.IssueReport not in COMMAND_HANDLERS:  # until the report helper's handler lands
-        monkeypatch.setitem(COMMAND_HANDLERS, c.IssueReport, issue_report)
+def desk(store_url: str) -> Iterator[Desk]:
     with walking(store_url, bj("2023-01-05 09:00")) as walk:
         found = Desk(walk)
         found.do("2024-01-10 09:00", report_command())

@@ -16,11 +16,10 @@ from fastapi.testclient import TestClient
 
 from domain import commands as c
 from domain.collection import beijing_date
-from domain.handlers import COMMAND_HANDLERS
 from domain.organisation import Grant
 from ruraleval.platform import Platform
 from tests.conftest import add_user, enrol_over_http, login
-from tests.test_rectification import issue_report, report_command
+from tests.test_rectification import report_command
 
 COUNTY, ELSEWHERE = "130425", "510129"
 COORDINATOR, OTHER_COORDINATOR = "coordinator.a", "coordinator.b"
@@ -63,9 +62,7 @@ def today() -> datetime:
 
 
 @pytest.fixture
-def api(client: TestClient, scheme_document: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
-    if c.IssueReport not in COMMAND_HANDLERS:  # until the report helper's handler lands
-        monkeypatch.setitem(COMMAND_HANDLERS, c.IssueReport, issue_report)
+def api(client: TestClient, scheme_document: dict[str, Any]) -> Iterator[Api]:
     service: Platform = client.app.state.platform  # type: ignore[attr-defined]
     assert client.post("/api/v1/schemes", json=scheme_document).status_code == 201
     enrol_over_http(client, COUNTY)
