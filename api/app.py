@@ -24,6 +24,7 @@ from api import (
     proposals,
     reads,
     schemes,
+    verification,
     warnings,
 )
 from api.context import RequestContext, normalised_path
@@ -78,7 +79,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis):
+                   warnings, analysis, verification):
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings, analysis) else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)
