@@ -14,6 +14,7 @@ from api import (
     analysis,
     audit,
     auth,
+    composite_inputs,
     counties,
     feedback,
     health,
@@ -79,7 +80,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis, verification):
+                   warnings, analysis, verification, composite_inputs):
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings, analysis) else {})
         app.include_router(module.router, responses=answers)
     app.include_router(health.router)

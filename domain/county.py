@@ -536,6 +536,15 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             consequences.apply_decided(county.years[str(self.year)], self)
 
+    class CompositeInputRecorded(Event):
+        year: int
+        input: str
+        values: list[Decimal]
+        reason: str
+
+        def apply(self, county: County) -> None:
+            county.years[str(self.year)].composite_inputs[self.input] = list(self.values)
+
 
 # Events about the conversation around data, not the data: no score moves with them.
 SCORELESS_EVENTS: tuple[type[County.Event], ...] = (

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import indicators, intake, overrides, proposals, review
+from domain import composite_inputs, indicators, intake, overrides, proposals, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of
@@ -74,6 +74,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.ApproveProposal: proposals.approve_proposal,
     c.RejectProposal: proposals.reject_proposal,
     c.WithdrawProposal: proposals.withdraw_proposal,
+    c.RecordCompositeInput: composite_inputs.record_composite_input,
 }
 
 

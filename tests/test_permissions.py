@@ -171,6 +171,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/warnings/history"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/schedule"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/events"): county(ADMIN_USER, AUDITOR),
+    ("POST", "/api/v1/counties/{code}/composite-inputs"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/composites"): county(*EVERYONE),
     # town verification (ADR 27): the county organises it; whoever reads the county reads it
     ("POST", "/api/v1/counties/{code}/verification"): county(*TOWNS),
     ("GET", "/api/v1/counties/{code}/verification/{year}"): county(*EVERYONE),
