@@ -46,6 +46,8 @@ def navigation(viewer: Viewer) -> list[Link]:
         links.append(Link("在线反馈", f"/counties/{county}/feedback"))
         if principal.may(Action.ORGANISE_WORK, county):
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
+        if principal.may(Action.VERIFY_TOWNS, county):
+            links.append(Link("镇级核查", f"/counties/{county}/verification"))
     if principal.may(Action.READ):
         links += [Link("得分排名", "/rankings"), Link("数据分析", "/analysis"), Link("网格化预警", "/warnings/grid")]
     if "evaluator" in viewer.roles:
