@@ -243,3 +243,41 @@ def test_only_the_countys_coordinator_organises_its_verification(county: TestCli
         assert refused.status_code == 403
         assert refused.json()["errors"][0]["rule"] == "permission:verify_towns"
     assert client.get(f"{BASE}/samples", headers=login(client, "clerk.town", PASSWORD)).status_code == 200
+
+
+def test_grades_at_the_boundaries_and_the_ranking_on_direct_scores(county: TestClient) -> None:
+    client = county
+    homes = {"T01": "T02", "T02": "T03", "T03": "T01"}
+    for number, (town_code, home) in enumerate(homes.items(), start=1):
+        team(client, str(number), town_code, [{"name": f"成员{number}", "home": home}])
+        villages = client.post(f"{BASE}/samples", json={"town": town_code, "seed": "s"}).json()["result"]["villages"]
+        every = {"T01": "90", "T02": "80", "T03": "60"}[town_code]
+        # Every input the same: year-end = x × 0.6 + x × 0.4 = x; composite = x × 0.3 + x × 0.7 = x.
+        for sheet, target in [("verification", town_code), ("daily_work", town_code)] + [
+            ("villages", v) for v in villages
+        ]:
+            body = {
+                "sheet": sheet,
+                "object": target,
+                "checked_on": "2023-12-20",
+                "team_id": str(number),
+                "score": every,
+                "score_id": f"{sheet}-{target}",
+            }
+            assert client.post(f"{BASE}/scores", json=body).status_code == 201
+    towns = client.get(f"{BASE}/scores").json()["towns"]
+    assert [(t["town"], t["result"], t["grade"], t["rank"]) for t in towns] == [
+        ("T01", "90.00", "好", 1),
+        ("T02", "80.00", "较好", 2),
+        ("T03", "60.00", "一般", 3),
+    ]
+    # 59.99 on the daily work alone: 59.99 × 0.3 + 60 × 0.7 = 17.997 + 42 = 59.997, shown as 60.00: 一般
+    assert client.post(f"{BASE}/scores/daily_work-T03/revoke", json={"reason": "重新计分"}).status_code == 201
+    body = {"sheet": "daily_work", "object": "T03", "checked_on": "2023-12-20", "team_id": "3", "score": "59.99"}
+    assert client.post(f"{BASE}/scores", json=body).status_code == 201
+    assert (town(client, "T03")["result"], town(client, "T03")["grade"]) == ("60.00", "一般")
+    # 59.9 on it: 17.97 + 42 = 59.97 < 60: 较差
+    standing = town(client, "T03")["sheets"]["daily_work"]["standing"]["score_id"]
+    assert client.post(f"{BASE}/scores/{standing}/revoke", json={"reason": "重新计分"}).status_code == 201
+    assert client.post(f"{BASE}/scores", json=body | {"score": "59.9"}).status_code == 201
+    assert (town(client, "T03")["result"], town(client, "T03")["grade"]) == ("59.97", "较差")
