@@ -10,6 +10,7 @@ import pytest
 
 from domain import verification_commands as v
 from domain.errors import ConflictError, DomainError, InvalidCommand
+from domain.scheme import Scheme
 from domain.town_scores import formula_lines, town_result, town_results
 from domain.towns import Town, Village
 from domain.verification import TownVerification
@@ -272,3 +273,16 @@ def test_decimal_scores_stay_exact() -> None:
     # villages mean 328.03 / 4 = 82.0075; year-end 51.006 + 32.803 = 83.809; composite 27.621 + 58.6663 = 86.2873
     assert result.composites["year_end"] == Decimal("83.809")
     assert result.composites["composite"] == Decimal("86.2873")
+
+
+def test_a_town_scheme_enrols_no_county_and_is_adopted_by_none(scheme: Scheme) -> None:
+    from domain.commands import AdoptScheme, EnrolCounty
+    from domain.county import County
+
+    with pytest.raises(InvalidCommand) as refused:
+        County.enrol(EnrolCounty("130425", "大名县", "河北省", "east", SCHEME), CONTEXT)
+    assert [(p.field, p.rule) for p in refused.value.problems] == [("scheme", "county_scheme")]
+    county = County.enrol(EnrolCounty("130425", "大名县", "河北省", "east", scheme), CONTEXT)
+    with pytest.raises(InvalidCommand) as adopted:
+        county.handle(AdoptScheme(SCHEME), CONTEXT)
+    assert adopted.value.problems[0].rule == "county_scheme" and county.version == 1
