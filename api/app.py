@@ -14,7 +14,6 @@ from api import (
     analysis,
     audit,
     auth,
-    composite_inputs,
     counties,
     feedback,
     health,
@@ -25,9 +24,10 @@ from api import (
     proposals,
     reads,
     schemes,
-    verification,
     warnings,
 )
+from api import composite_inputs as composite_input_routes
+from api import verification as town_verification
 from api.context import RequestContext, normalised_path
 from api.headers import SecurityHeaders
 from ruraleval import __version__
@@ -80,9 +80,11 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis, verification, composite_inputs):
+                   warnings, analysis):
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in (reads, warnings, analysis) else {})
         app.include_router(module.router, responses=answers)
+    for module in (town_verification, composite_input_routes):  # issue 13: towns (ADR 27), composite inputs
+        app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     pages.install(app)
     return app

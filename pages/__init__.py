@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from pages import (
-    analysis,
-    audit,
-    centre,
-    clerk,
-    coordinator,
-    docs,
-    errors,
-    leader,
-    review,
-    review_desk,
-    signin,
-    verification,
-    verification_forms,
-    views,
-)
+from pages import analysis, audit, centre, clerk, coordinator, docs, errors, leader, review, review_desk, signin, views
+from pages import verification as town_verification
+from pages import verification_forms as town_verification_forms
 from pages.assets import PREFIX, static_files
 
 
@@ -37,6 +24,6 @@ def install(app: FastAPI) -> None:
     app.include_router(review.router)  # the evaluator's queue, feedback threads
     app.include_router(review_desk.router)  # an evaluator's decisions for one county
     app.include_router(coordinator.router)  # the county coordinator's indicators page
-    app.include_router(verification.router)  # the county's verification of its towns (ADR 27)
-    app.include_router(verification_forms.router)
+    app.include_router(town_verification.router)  # the county's verification of its towns (ADR 27)
+    app.include_router(town_verification_forms.router)
     errors.install(app)
