@@ -234,6 +234,9 @@ async def import_registry(
         return problem_json(413, [Problem("file", "max_size", "文件超过 5 MB，请分成几个文件上传")])
     upload = await run_in_threadpool(registry_workbook.read_registry, data, file.filename or "")
     problems = upload.problems
+    if problems:  # the entries judged too, so that one answer names every problem
+        year_now = await run_in_threadpool(service.ledger.town_verification, code, year)
+        problems = registry_workbook.every_problem(upload, year_now)
     if not problems and upload.command is not None:
         try:
             return await _write(service, request, code, year, upload.command)

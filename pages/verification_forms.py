@@ -23,9 +23,10 @@ from domain.errors import DomainError, InvalidCommand
 from domain.scheme_reading import read_published_document
 from domain.towns import Household, Town, Village
 from domain.verification_state import Member
+from pages import reads_verification as rv
 from pages import verification as pv
 from pages.review_forms import Failed, done, number, posted, refused, uploads, year_field
-from pages.session import Viewer, require, viewer
+from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import open_verification, verification_command
 from ruraleval import registry_workbook
 
@@ -140,6 +141,9 @@ async def import_registry(request: Request, code: str, who: Signed) -> Response:
             raise InvalidCommand.of("file", "required", "请选择登记表文件（.xlsx）")
         upload = registry_workbook.read_registry(await files[0].read(5 * 1024 * 1024 + 1), files[0].filename or "")
         problems = upload.problems
+        found = rv.verification_year(platform_of(request), code, year)
+        if problems and found is not None:  # the entries judged too: every problem at once
+            problems = registry_workbook.every_problem(upload, found)
         if not problems and upload.command is not None:
             try:
                 await verification_command(request, code, year, upload.command)

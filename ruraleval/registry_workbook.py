@@ -17,7 +17,8 @@ from openpyxl import Workbook, load_workbook
 
 from domain.errors import DomainError, InvalidCommand
 from domain.inputs import normalise
-from domain.towns import Household, Town, Village
+from domain.towns import Household, Town, Village, registration_problems
+from domain.verification import TownVerification
 from domain.verification_commands import RegisterObjects
 from ruraleval import spreadsheets as sheets
 
@@ -140,6 +141,20 @@ def refused_rows(upload: RegistryUpload, error: DomainError) -> list[sheets.RowP
         header = dict(SHEETS[kind][1]).get(match.group(3), "")
         placed.append(sheets.RowProblem(row, header, problem.field, problem.rule, problem.message))
     return placed
+
+
+def every_problem(upload: RegistryUpload, year: TownVerification) -> list[sheets.RowProblem]:
+    """The cells' problems and, judged as a dry run against the year's registry, the entries'
+    (unknown towns, repeated codes, flags the scheme does not know): all of them at once."""
+    command = upload.command
+    if command is None:
+        return list(upload.problems)
+    flags = year.scheme.verification.household_flags
+    found = registration_problems(
+        year.registry, command.towns, command.villages, command.households, flags, command.places
+    )
+    placed = refused_rows(upload, InvalidCommand(found)) if found else []
+    return [*upload.problems, *placed]
 
 
 def error_report(problems: list[sheets.RowProblem]) -> bytes:

@@ -139,3 +139,25 @@ def test_a_department_user_reads_but_has_no_forms(site: Site) -> None:
     assert page.status_code == 200 and "尚未组建核查组" in page.text and "new-team-title" not in page.text
     refused = post(site, f"{BASE}/teams", {"team_id": "1", "name": "第一组", "members": "李四,T02"})
     assert refused.status_code == 403 and "无权组织本县对镇的核查" in refused.text  # type: ignore[attr-defined]
+
+
+def test_a_refused_workbook_lists_its_rows_and_columns_and_registers_nothing(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    post(site, f"{BASE}/open", {}, files={"scheme": ("scheme.json", EXAMPLE.read_bytes(), "application/json")})
+    book = Workbook()
+    villages = book.active
+    assert villages is not None
+    villages.title = "村"
+    villages.append(["村编码", "村名称", "所属镇编码", "脱贫村"])
+    villages.append(["X1", "某村", "T99", "也许"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    refused = post(
+        site, f"{BASE}/registry/import", {}, files={"file": ("r.xlsx", buffer.getvalue(), "application/octet-stream")}
+    )
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    text = refused.text  # type: ignore[attr-defined]
+    assert "登记表有 2 处问题，整份文件未登记" in text
+    assert "<td>2</td><td>脱贫村</td><td>村 第 2 行：脱贫村只能填“是”或“否”，收到“也许”</td>" in text
+    assert "<td>2</td><td>所属镇编码</td><td>村 第 2 行：村“某村”所属的镇“T99”尚未登记</td>" in text
+    assert "已登记 0 个镇、0 个村、0 户" in site.client.get(f"{BASE}?year=2023").text
