@@ -59,6 +59,7 @@ def overview(year: TownVerification) -> dict[str, Any]:
                 "indicator": s.indicator,
                 "object": s.object,
                 "object_label": SHEET_OBJECT_LABELS[s.object],
+                "name": _name_of(year, s.indicator),
                 "items": [{"code": i.code, "name": i.name, "max": str(i.weight)} for i in _leaves(year, s.indicator)],
             }
             for s in scheme.verification.sheets
@@ -66,6 +67,10 @@ def overview(year: TownVerification) -> dict[str, Any]:
         "household_flags": list(scheme.verification.household_flags),
         "authorities": [{"code": a, "label": AUTHORITY_LABELS.get(a, a)} for a in scheme.authorities],
     }
+
+
+def _name_of(year: TownVerification, code: str) -> str:
+    return next((i.name for i in year.scheme.indicators if i.code == code), code)
 
 
 def _leaves(year: TownVerification, top: str) -> list[Any]:
