@@ -382,6 +382,7 @@ CountyCommand = (
     | RevokeOverride
     | AdjustPoints
     | RevokePoints
+    | RecordCompositeInput
     | ClosePeriod
     | ReopenPeriod
     | ProposeChange
@@ -396,5 +397,4 @@ CountyCommand = (
     | VerifyRectification
     | RejectRectification
     | DecideConsequences
-    | RecordCompositeInput
 )

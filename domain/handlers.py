@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import composite_inputs, indicators, intake, overrides, proposals, review
+from domain import composite_inputs as composite_input_rules
+from domain import indicators, intake, overrides, proposals, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of
@@ -73,13 +74,13 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RevokeOverride: overrides.revoke_override,
     c.AdjustPoints: overrides.adjust_points,
     c.RevokePoints: overrides.revoke_points,
+    c.RecordCompositeInput: composite_input_rules.record_composite_input,
     c.ClosePeriod: close_period,
     c.ReopenPeriod: reopen_period,
     c.ProposeChange: proposals.propose_change,
     c.ApproveProposal: proposals.approve_proposal,
     c.RejectProposal: proposals.reject_proposal,
     c.WithdrawProposal: proposals.withdraw_proposal,
-    c.RecordCompositeInput: composite_inputs.record_composite_input,
 }
 
 
