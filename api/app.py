@@ -28,6 +28,8 @@ from api import (
     schemes,
     warnings,
 )
+from api import composite_inputs as composite_input_routes
+from api import verification as town_verification
 from api.context import RequestContext, normalised_path
 from api.headers import SecurityHeaders
 from ruraleval import __version__
@@ -84,6 +86,8 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         reads_of = (reads, warnings, analysis, rectification)
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reads_of else {})
         app.include_router(module.router, responses=answers)
+    for module in (town_verification, composite_input_routes):  # issue 13: towns (ADR 27), composite inputs
+        app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     pages.install(app)
     return app

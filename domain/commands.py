@@ -226,6 +226,16 @@ class RevokePoints:
 
 
 @dataclass(frozen=True)
+class RecordCompositeInput:
+    """A score from outside the indicator tree that the scheme's composites use (ADR 4, 27)."""
+
+    input: str
+    values: list[Decimal]
+    reason: str = ""
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class ClosePeriod:
     period: str
     reason: str = ""
@@ -375,6 +385,7 @@ CountyCommand = (
     | RevokeOverride
     | AdjustPoints
     | RevokePoints
+    | RecordCompositeInput
     | ClosePeriod
     | ReopenPeriod
     | ProposeChange

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import composite_inputs as composite_input_rules
 from domain import indicators, intake, overrides, proposals, rectification, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
@@ -21,9 +22,14 @@ from domain.provinces import names_of, province_of
 if TYPE_CHECKING:
     from domain.county import County
 
+TOWN_SCHEME_WORDS = (
+    "这是县对镇的核查方案（object 为 town），请在本县镇级核查中使用：POST /api/v1/counties/{code}/verification"
+)
 MAX_COUNTY_NAME = 30  # characters of a county's name (a long one breaks every table it is shown in)
 
 def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> None:
+    if command.scheme.object != "county":
+        raise InvalidCommand.of("scheme", "county_scheme", TOWN_SCHEME_WORDS)
     if str(command.scheme.year) in county.years:
         raise ConflictError.of(
             "scheme", "one_scheme_per_year", f"{county.name}已采用 {command.scheme.year} 年度的评估方案"
@@ -69,6 +75,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RevokeOverride: overrides.revoke_override,
     c.AdjustPoints: overrides.adjust_points,
     c.RevokePoints: overrides.revoke_points,
+    c.RecordCompositeInput: composite_input_rules.record_composite_input,
     c.ClosePeriod: close_period,
     c.ReopenPeriod: reopen_period,
     c.ProposeChange: proposals.propose_change,
@@ -104,5 +111,7 @@ def check_enrolment(command: c.EnrolCounty) -> None:
                                 f"属于{province_of(command.code)}，收到“{province[:MAX_COUNTY_NAME]}”"))  # fmt: skip
     if command.region not in c.REGIONS:
         problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
+    if command.scheme.object != "county":
+        problems.append(Problem("scheme", "county_scheme", TOWN_SCHEME_WORDS))
     if problems:
         raise InvalidCommand(problems)

@@ -48,6 +48,8 @@ def navigation(viewer: Viewer) -> list[Link]:
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
         links.append(Link("本县评估报告", f"/counties/{county}/reports"))
         links.append(Link("整改台账", f"/counties/{county}/rectification"))
+        if principal.may(Action.VERIFY_TOWNS, county):
+            links.append(Link("镇级核查", f"/counties/{county}/verification"))
     if principal.may(Action.READ):
         links += [Link("得分排名", "/rankings"), Link("数据分析", "/analysis"), Link("网格化预警", "/warnings/grid"),
                   Link("评估报告", "/reports")]  # fmt: skip

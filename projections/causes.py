@@ -29,6 +29,7 @@ CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "au
 
 # Every county event in words (a test checks that each one has its label).
 EVENT_LABELS = {
+    "CompositeInputRecorded": "录入综合得分输入项",
     "Enrolled": "县入选评估",
     "SchemeAdopted": "采用评估方案",
     "IndicatorDefined": "新增指标",
