@@ -24,10 +24,13 @@ from api import (
     problems,
     proposals,
     reads,
+    rectification,
     reports,
     schemes,
     warnings,
 )
+from api import composite_inputs as composite_input_routes
+from api import verification as town_verification
 from api.context import RequestContext, normalised_path
 from api.headers import SecurityHeaders
 from ruraleval import __version__
@@ -80,10 +83,12 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     app.add_middleware(RequestContext)
     problems.install(app)
     for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis, reports, consequences):
-        reading_modules = (reads, warnings, analysis, consequences)
-        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reading_modules else {})
+                   warnings, analysis, reports, rectification, consequences):
+        reads_of = (reads, warnings, analysis, rectification, consequences)
+        answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reads_of else {})
         app.include_router(module.router, responses=answers)
+    for module in (town_verification, composite_input_routes):  # issue 13: towns (ADR 27), composite inputs
+        app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     pages.install(app)
     return app

@@ -107,6 +107,7 @@ async def record(
         override_id=result.get("override_id"),
         adjustment_id=result.get("adjustment_id"),
         proposal_id=result.get("proposal_id"),
+        item_id=result.get("item_id"),
         flag=result.get("flag"),
         standing=ResultOut(**result["standing"]) if result.get("standing") else None,
         points=PointsOut(**points) if points else None,

@@ -193,14 +193,16 @@ def _plan_out(code: str, year: int, indicator: str, plan: ActionPlan) -> ActionP
 
 @router.get("/{code}/files/{sha256}", dependencies=allowed(Action.READ), response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}}, "description": "附件内容"}},
-            summary="下载行动方案的附件（按内容哈希）")  # fmt: skip
+            summary="下载行动方案或整改材料的附件（按内容哈希）")  # fmt: skip
 @one_hop
 def download_file(code: str, sha256: str, service: Platform = Depends(platform)) -> Response:
     county = service.ledger.county(code)
     names = {item.sha256: item.name for book in county.years.values() for plan in book.action_plans.values()
              for item in plan.files}  # fmt: skip
+    names |= {item.sha256: item.name for book in county.years.values() for entry in book.rectification.values()
+              for step in entry.steps for item in step.files if item.sha256 not in names}  # fmt: skip
     if sha256 not in names:
-        raise NotFound.of("sha256", "known_file", f"本县的行动方案中没有内容哈希为 {sha256} 的附件")
+        raise NotFound.of("sha256", "known_file", f"本县的行动方案和整改材料中没有内容哈希为 {sha256} 的附件")
     stored = service.files.get(sha256)
     headers = attachment(sha256[:12], names[sha256]) | {"ETag": f'"{sha256}"'}
     # Never the uploader's type: an uploaded page or script must not run in our origin (ADR 15).

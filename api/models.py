@@ -276,6 +276,7 @@ class Recorded(BaseModel):
     override_id: str | None = None
     adjustment_id: str | None = None
     proposal_id: str | None = Field(default=None, description="变更申请编号（提交、批准、驳回、撤回变更申请时）")
+    item_id: str | None = Field(default=None, description="整改事项编号（下达整改事项时）")
     flag: str | None = Field(default=None, description="数值异常波动的提示：已接收，请填写说明确认")
     standing: ResultOut | None = Field(
         default=None, description="撤销得分调整后该节点的有效结果：其下仍有效的调整，或计算得分"

@@ -26,7 +26,7 @@ from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["采集与预警 collection and warnings"])
 
-Kind = Literal["overdue", "off_track", "anomaly", "unanswered"]
+Kind = Literal["overdue", "off_track", "anomaly", "unanswered", "rectification_overdue"]
 Level = Literal["red", "orange", "yellow"]
 AT = Query(
     None,
@@ -44,7 +44,7 @@ class WarningOut(BaseModel):
     indicator: str
     indicator_name: str
     dimension: str = Field(description="所属一级指标编号")
-    period: str = Field(description="期间；进度滞后为整个指标，期间为空")
+    period: str = Field(description="期间；进度滞后为整个指标，期间为空；整改逾期为整改事项编号")
     kind: Kind
     kind_label: str
     level: Level
@@ -166,12 +166,13 @@ def _warning(found: monitoring.Found) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/warnings", response_model=WarningsOut, summary="预警：逾期未报、进度滞后、异常待确认、退回未答复")
+@router.get("/warnings", response_model=WarningsOut,
+            summary="预警：逾期未报、进度滞后、异常待确认、退回未答复、整改逾期")  # fmt: skip
 async def list_warnings(
     county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     region: Region | None = Query(None, description="east / central / west"),
     level: Level | None = Query(None, description="red / orange / yellow"),
-    kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
+    kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered / rectification_overdue"),
     year: Year | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
     at: str | None = AT,
     as_of: str | None = AS_OF,
@@ -194,7 +195,7 @@ async def list_warnings(
 async def warning_history(
     county: CountyCode | None = Query(None, description="县级行政区划代码", max_length=6),
     indicator: str | None = Query(None, description="指标编号", max_length=32),
-    kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered"),
+    kind: Kind | None = Query(None, description="overdue / off_track / anomaly / unanswered / rectification_overdue"),
     region: Region | None = Query(None, description="east / central / west"),
     year: Year | None = Query(None, ge=2000, le=2100, description="评估年度；省略为全部年度"),
     principal: Principal = READ_ALL,

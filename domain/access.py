@@ -38,6 +38,8 @@ class Action(StrEnum):
     INSPECT_RECTIFICATION = "inspect_rectification"  # raise rectification items, verify or reject them
     RECTIFY = "rectify"  # the county's side: plans, progress, declaring an item done
     DECIDE_CONSEQUENCES = "decide_consequences"  # apply the scheme's reward-and-penalty rules (一挂钩)
+    VERIFY_TOWNS = "verify_towns"  # the county's verification of its towns (004, ADR 27)
+    RECORD_COMPOSITE_INPUTS = "record_composite_inputs"  # scores from outside the tree that composites use
 
 
 ACTION_LABELS = {
@@ -63,6 +65,8 @@ ACTION_LABELS = {
     Action.INSPECT_RECTIFICATION: "下达和核验整改事项",
     Action.RECTIFY: "制定整改方案、报告整改进展",
     Action.DECIDE_CONSEQUENCES: "认定整改与奖惩挂钩结果",
+    Action.VERIFY_TOWNS: "组织本县对镇的核查（登记镇村户、核查组、抽样、录入核查得分）",
+    Action.RECORD_COMPOSITE_INPUTS: "录入综合得分的输入项",
 }
 
 # What each role may do. Scope: "all" counties, the evaluator's "team", or "own" county.
@@ -81,6 +85,7 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
         Action.ISSUE_REPORT: "team",
         Action.INSPECT_RECTIFICATION: "team",
         Action.DECIDE_CONSEQUENCES: "team",
+        Action.RECORD_COMPOSITE_INPUTS: "team",
     },
     "county_coordinator": {
         Action.READ: "own",
@@ -91,6 +96,7 @@ ROLE_ACTIONS: dict[str, dict[Action, str]] = {
         Action.MANAGE_API_KEYS: "own",
         Action.DISCUSS: "own",
         Action.RECTIFY: "own",
+        Action.VERIFY_TOWNS: "own",
     },
     "department_user": {
         Action.READ: "own",

@@ -226,6 +226,16 @@ class RevokePoints:
 
 
 @dataclass(frozen=True)
+class RecordCompositeInput:
+    """A score from outside the indicator tree that the scheme's composites use (ADR 4, 27)."""
+
+    input: str
+    values: list[Decimal]
+    reason: str = ""
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class ClosePeriod:
     period: str
     reason: str = ""
@@ -310,6 +320,7 @@ class FileRectificationPlan:
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
+    dry_run: bool = False  # checks the step before its evidence files are stored
 
 
 @dataclass(frozen=True)
@@ -318,6 +329,7 @@ class ReportRectificationProgress:
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
+    dry_run: bool = False  # checks the step before its evidence files are stored
 
 
 @dataclass(frozen=True)
@@ -326,6 +338,7 @@ class DeclareRectificationDone:
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
+    dry_run: bool = False  # checks the step before its evidence files are stored
 
 
 @dataclass(frozen=True)
@@ -372,6 +385,7 @@ CountyCommand = (
     | RevokeOverride
     | AdjustPoints
     | RevokePoints
+    | RecordCompositeInput
     | ClosePeriod
     | ReopenPeriod
     | ProposeChange

@@ -320,6 +320,15 @@ class County(Aggregate):
         def apply(self, county: County) -> None:
             overrides.apply_points_revoked(county.years[str(self.year)], self)
 
+    class CompositeInputRecorded(Event):
+        year: int
+        input: str
+        values: list[Decimal]
+        reason: str
+
+        def apply(self, county: County) -> None:
+            county.years[str(self.year)].composite_inputs[self.input] = list(self.values)
+
     class AnomalyFlagged(Event):
         indicator: str
         period: str

@@ -3,7 +3,8 @@
 ``County.handle`` looks the command up here (cosmicpython's ``COMMAND_HANDLERS``): grep a
 command's name to find what it does. The handlers of a topic live in its own module:
 the indicator tree in ``indicators``, data in ``intake``, review in ``review``, overrides
-and points in ``overrides``, proposals in ``proposals``; the county's calendar and enrolment are here.
+and points in ``overrides``, proposals in ``proposals``,
+rectification (整改) in ``rectification``; the county's calendar and enrolment are here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import consequences, indicators, intake, overrides, proposals, reports, review
+from domain import composite_inputs as composite_input_rules
+from domain import consequences, indicators, intake, overrides, proposals, rectification, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of
@@ -20,9 +22,14 @@ from domain.provinces import names_of, province_of
 if TYPE_CHECKING:
     from domain.county import County
 
+TOWN_SCHEME_WORDS = (
+    "这是县对镇的核查方案（object 为 town），请在本县镇级核查中使用：POST /api/v1/counties/{code}/verification"
+)
 MAX_COUNTY_NAME = 30  # characters of a county's name (a long one breaks every table it is shown in)
 
 def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> None:
+    if command.scheme.object != "county":
+        raise InvalidCommand.of("scheme", "county_scheme", TOWN_SCHEME_WORDS)
     if str(command.scheme.year) in county.years:
         raise ConflictError.of(
             "scheme", "one_scheme_per_year", f"{county.name}已采用 {command.scheme.year} 年度的评估方案"
@@ -68,6 +75,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.RevokeOverride: overrides.revoke_override,
     c.AdjustPoints: overrides.adjust_points,
     c.RevokePoints: overrides.revoke_points,
+    c.RecordCompositeInput: composite_input_rules.record_composite_input,
     c.ClosePeriod: close_period,
     c.ReopenPeriod: reopen_period,
     c.ProposeChange: proposals.propose_change,
@@ -76,6 +84,12 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.WithdrawProposal: proposals.withdraw_proposal,
     c.DecideConsequences: consequences.decide_consequences,
     c.IssueReport: reports.issue_report,
+    c.RaiseRectification: rectification.raise_rectification,
+    c.FileRectificationPlan: rectification.file_plan,
+    c.ReportRectificationProgress: rectification.report_progress,
+    c.DeclareRectificationDone: rectification.declare_done,
+    c.VerifyRectification: rectification.verify,
+    c.RejectRectification: rectification.reject,
 }
 
 
@@ -98,5 +112,7 @@ def check_enrolment(command: c.EnrolCounty) -> None:
                                 f"属于{province_of(command.code)}，收到“{province[:MAX_COUNTY_NAME]}”"))  # fmt: skip
     if command.region not in c.REGIONS:
         problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
+    if command.scheme.object != "county":
+        problems.append(Problem("scheme", "county_scheme", TOWN_SCHEME_WORDS))
     if problems:
         raise InvalidCommand(problems)

@@ -3,15 +3,17 @@
 Both sections are optional in a scheme document; the defaults are the centre's usual
 practice (robust z-score 3.5 on at least four earlier changes, never below a 10 % move,
 else a 50 % change;
-overdue orange after a week and red after a month; an unanswered return after 5 days).
+overdue orange after a week and red after a month; an unanswered return after 5 days; a
+rectification item past its deadline yellow from the next day, orange after 8 days, red after 31).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from domain.chain import ADDED_LATER
 from domain.decimals import to_decimal
 
 
@@ -39,6 +41,9 @@ class WarningRules:
     off_track_orange: Decimal = Decimal(10)
     off_track_red: Decimal = Decimal(20)
     answer_days: int = 5
+    # Added with rectification (ADR 26): schemes recorded before keep their hashes (domain.chain).
+    rectification_orange_days: int = field(default=8, metadata=ADDED_LATER)
+    rectification_red_days: int = field(default=31, metadata=ADDED_LATER)
 
 
 def _positive(check: Collects, raw: Any, path: str, default: Decimal, *, nullable: bool = False) -> Any:
@@ -95,6 +100,7 @@ def read_warning_rules(check: Collects, raw: Any) -> WarningRules:
     section = _section(check, raw, "warnings")
     overdue = _section(check, section.get("overdue"), "warnings.overdue")
     track = _section(check, section.get("off_track"), "warnings.off_track")
+    rectification = _section(check, section.get("rectification"), "warnings.rectification")
     d = WarningRules()
     orange_days = _days(check, overdue.get("orange_days"), "warnings.overdue.orange_days", d.overdue_orange_days)
     rules = WarningRules(
@@ -104,9 +110,15 @@ def read_warning_rules(check: Collects, raw: Any) -> WarningRules:
         off_track_orange=_positive(check, track.get("orange"), "warnings.off_track.orange", d.off_track_orange),
         off_track_red=_positive(check, track.get("red"), "warnings.off_track.red", d.off_track_red),
         answer_days=_days(check, section.get("answer_days"), "warnings.answer_days", d.answer_days),
-    )
+        rectification_orange_days=_days(check, rectification.get("orange_days"),
+                                        "warnings.rectification.orange_days", d.rectification_orange_days),
+        rectification_red_days=_days(check, rectification.get("red_days"), "warnings.rectification.red_days",
+                                     d.rectification_red_days),
+    )  # fmt: skip
     if rules.overdue_orange_days >= rules.overdue_red_days:
         check.add("warnings.overdue", "ascending", "warnings.overdue 的 orange_days 必须小于 red_days")
+    if rules.rectification_orange_days >= rules.rectification_red_days:
+        check.add("warnings.rectification", "ascending", "warnings.rectification 的 orange_days 必须小于 red_days")
     if not rules.off_track_yellow < rules.off_track_orange < rules.off_track_red:
         check.add("warnings.off_track", "ascending", "warnings.off_track 必须满足 yellow < orange < red")
     return rules
@@ -126,4 +138,5 @@ def warning_rules_document(rules: WarningRules) -> dict[str, Any]:
         "overdue": {"orange_days": rules.overdue_orange_days, "red_days": rules.overdue_red_days},
         "off_track": {"yellow": rules.off_track_yellow, "orange": rules.off_track_orange, "red": rules.off_track_red},
         "answer_days": rules.answer_days,
+        "rectification": {"orange_days": rules.rectification_orange_days, "red_days": rules.rectification_red_days},
     }

@@ -9,9 +9,19 @@ it back to in progress. Statuses: ``raised`` (no plan yet), ``in_progress``,
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
+from domain import commands as c
+from domain.collection import beijing_date
+from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound, Problem
+from domain.inputs import shown
+from domain.periods import day_words
+from domain.review import MAX_PLAN_FILES, check_plan_file
 from domain.state import CountyYear, RectificationItem, RectificationStep
+
+if TYPE_CHECKING:
+    from domain.county import County
 
 STATUSES = ("raised", "in_progress", "awaiting_inspection", "verified")
 STATUS_LABELS = {
@@ -37,6 +47,14 @@ STATUS_AFTER = {
     "verified": "verified",
     "rejected": "in_progress",
 }
+
+
+# What the county still has to do (and the evaluators to inspect) while an item is not verified.
+OPEN_STATUSES = ("raised", "in_progress", "awaiting_inspection")
+MAX_TEXT = 2000  # a problem, a requirement, a reason or a comment
+MAX_STEP_TEXT = 20000  # a plan, a progress report, a declaration (as long as an action plan)
+MAX_ANSWERER = 100
+MAX_DEADLINE_DAYS = 730  # a deadline is at most two years ahead: further is a typing error, not a plan
 
 
 def next_item_id(book: CountyYear) -> str:
@@ -84,3 +102,197 @@ def apply_verified(book: CountyYear, event: Any) -> None:
     item.steps.append(_step(event, "verified", event.comment))
     item.status = "verified"
     item.verified_on = event.verified_on
+
+
+# ---------------------------------------------------------------------------------- commands
+
+
+def year_of_item(item_id: str, year: int | None = None) -> int:
+    """The year an item belongs to: the one named, else its id's (``2024-Z1`` is of 2024)."""
+    if year is not None:
+        return year
+    head = (item_id or "").strip()[:5]
+    if len(head) == 5 and head[:4].isascii() and head[:4].isdigit() and head[4] == "-":
+        return int(head[:4])
+    raise NotFound.of("item_id", "known_item", f"没有编号为“{shown(item_id)}”的整改事项（编号形如 2024-Z1）")
+
+
+def recorded_day(county: County, context: c.Context) -> date:
+    """The Beijing day the command's events will carry (as ``County.record`` stamps them)."""
+    moment = max(context.recorded_at or county.Event.create_timestamp(), county.modified_on)
+    return beijing_date(moment)
+
+
+def _text(problems: list[Problem], value: str, field: str, label: str, limit: int, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        problems.append(Problem(field, "required", f"{label}（{field}）必须填写，不能为空"))
+    elif len(text) > limit:
+        problems.append(Problem(field, "max_length", f"{label}（{field}）不能超过 {limit} 字，收到 {len(text)} 字"))
+    return text
+
+
+def _deadline(problems: list[Problem], raw: str, today: date) -> str:
+    text = (raw or "").strip()
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        message = f"整改期限（deadline）应为日期，如 2025-06-30，收到“{shown(text)}”"
+        problems.append(Problem("deadline", "date", message))
+        return text
+    if day < today:
+        message = f"整改期限（deadline）不能早于今天（{day_words(today)}），收到 {day_words(day)}"
+        problems.append(Problem("deadline", "not_past", message))
+    elif day > today + timedelta(days=MAX_DEADLINE_DAYS):
+        latest = today + timedelta(days=MAX_DEADLINE_DAYS)
+        message = f"整改期限（deadline）最晚为两年内（{day_words(latest)}），收到 {day_words(day)}"
+        problems.append(Problem("deadline", "within_two_years", message))
+    return day.isoformat()
+
+
+def _from_report(book: CountyYear, report_id: str, problem_id: str) -> tuple[str | None, str]:
+    """The indicator and the words of a report's problem; refused unless the report issued it."""
+    report = book.reports.get(report_id)
+    if report is None:
+        issued = "、".join(book.reports) or "无"
+        message = f"{book.scheme.year} 年度没有编号为“{shown(report_id)}”的评估报告（已出具：{issued}）"
+        raise NotFound.of("report_id", "issued_report", message)
+    found = next((item for item in report.problems if str(item.get("id")) == problem_id), None)
+    if found is None:
+        known = "、".join(str(item.get("id")) for item in report.problems) or "无"
+        message = f"评估报告 {report_id} 中没有编号为“{shown(problem_id)}”的问题（报告列出的问题：{known}）"
+        raise NotFound.of("problem_id", "report_problem", message)
+    for item in book.rectification.values():
+        if item.report_id == report_id and item.problem_id == problem_id:
+            message = f"评估报告 {report_id} 的问题 {problem_id} 已下达为整改事项 {item.id}，不能重复下达"
+            raise ConflictError.of("problem_id", "raised_once", message)
+    indicator = found.get("indicator")
+    words = str(found.get("title") or found.get("advice") or "").strip()
+    return (str(indicator) if indicator else None), words or f"评估报告 {report_id} 的问题 {problem_id}"
+
+
+def raise_rectification(county: County, command: c.RaiseRectification, context: c.Context) -> dict[str, Any]:
+    """An item from a report's problem (its words and indicator taken from the report) or an
+    evaluator's own (the problem in words, an indicator optional); a requirement, a deadline
+    not before today and an answerer (责任单位/责任人) either way."""
+    book = county.book(command.year)
+    problems: list[Problem] = []
+    report_id, problem_id = (command.report_id or "").strip(), (command.problem_id or "").strip()
+    if bool(report_id) != bool(problem_id):
+        missing = "problem_id" if report_id else "report_id"
+        message = "从评估报告下达整改事项须同时填写报告编号（report_id）和问题编号（problem_id）"
+        problems.append(Problem(missing, "both_or_neither", message))
+    requirement = _text(problems, command.requirement, "requirement", "整改要求", MAX_TEXT)
+    deadline = _deadline(problems, command.deadline, recorded_day(county, context))
+    answerer = _text(problems, command.answerer, "answerer", "责任单位或责任人", MAX_ANSWERER)
+    indicator = (command.indicator or "").strip() or None
+    problem = ""
+    if report_id and problem_id:
+        indicator, problem = _from_report(book, report_id, problem_id)
+    elif not report_id and not problem_id:
+        problem = _text(problems, command.problem, "problem", "问题", MAX_TEXT)
+        if indicator is not None and indicator not in book.indicators:
+            problems.append(Problem("indicator", "known_indicator",
+                                    f"{book.scheme.year} 年度没有编号为“{shown(indicator)}”的指标"))  # fmt: skip
+    if problems:
+        raise InvalidCommand(problems)
+    item_id = next_item_id(book)
+    county.record(county.RectificationRaised, context, year=book.scheme.year, item_id=item_id,
+                  source="report" if report_id else "evaluator", report_id=report_id or None,
+                  problem_id=problem_id or None, indicator=indicator, problem=problem[:MAX_TEXT],
+                  requirement=requirement, deadline=deadline, answerer=answerer)  # fmt: skip
+    return {"item_id": item_id}
+
+
+def item_of(county: County, year: int, item_id: str) -> tuple[CountyYear, RectificationItem]:
+    book = county.book(year)
+    item = book.rectification.get((item_id or "").strip())
+    if item is None:
+        raise NotFound.of("item_id", "known_item",
+                          f"{county.name} {book.scheme.year} 年度没有编号为“{shown(item_id)}”的整改事项")  # fmt: skip
+    return book, item
+
+
+def _in_status(item: RectificationItem, allowed: tuple[str, ...], doing: str) -> None:
+    if item.status not in allowed:
+        wanted = "或".join(f"“{STATUS_LABELS[status]}”" for status in allowed)
+        message = f"整改事项 {item.id} 当前为“{STATUS_LABELS[item.status]}”，只有{wanted}的事项才能{doing}"
+        raise ConflictError.of("item_id", "item_status", message)
+
+
+def _evidence(command: Any, label: str) -> str:
+    problems: list[Problem] = []
+    text = _text(problems, command.text, "text", label, MAX_STEP_TEXT)
+    if len(command.files) > MAX_PLAN_FILES:
+        problems.append(Problem("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个"))
+    if problems:
+        raise InvalidCommand(problems)
+    for attached in command.files:
+        check_plan_file(attached.name)
+    return text
+
+
+def file_plan(county: County, command: c.FileRectificationPlan, context: c.Context) -> None:
+    """The county's plan (整改方案): while the item is raised or in progress (a later plan replaces it)."""
+    book, item = item_of(county, command.year, command.item_id)
+    _in_status(item, ("raised", "in_progress"), "制定或修改整改方案")
+    text = _evidence(command, "整改方案")
+    if not command.dry_run:
+        county.record(county.RectificationPlanFiled, context, year=book.scheme.year, item_id=item.id, text=text,
+                      files=list(command.files))  # fmt: skip
+
+
+def report_progress(county: County, command: c.ReportRectificationProgress, context: c.Context) -> None:
+    book, item = item_of(county, command.year, command.item_id)
+    _in_status(item, ("in_progress",), "报告整改进展")
+    text = _evidence(command, "整改进展")
+    if not command.dry_run:
+        county.record(county.RectificationProgressReported, context, year=book.scheme.year, item_id=item.id,
+                      text=text, files=list(command.files))  # fmt: skip
+
+
+def declare_done(county: County, command: c.DeclareRectificationDone, context: c.Context) -> None:
+    """Done is declared in progress, after a plan: the item then awaits the evaluators' inspection."""
+    book, item = item_of(county, command.year, command.item_id)
+    _in_status(item, ("in_progress",), "申报整改完成")
+    if not any(step.kind == "plan" for step in item.steps):
+        raise ConflictError.of("item_id", "plan_first", f"整改事项 {item.id} 还没有整改方案，须先制定整改方案")
+    text = _evidence(command, "整改完成情况")
+    if not command.dry_run:
+        county.record(county.RectificationDeclaredDone, context, year=book.scheme.year, item_id=item.id,
+                      text=text, files=list(command.files))  # fmt: skip
+
+
+def _inspector(item: RectificationItem, context: c.Context) -> None:
+    """Whoever declared the item done does not inspect it (an administrator holds both rights)."""
+    declared = next((step for step in reversed(item.steps) if step.kind == "done"), None)
+    if declared is not None and declared.actor == context.actor:
+        message = f"整改事项 {item.id} 由“{context.actor}”申报完成，核验须由另一人进行（职责分离）"
+        raise Forbidden.of("item_id", "separation_of_duties", message)
+
+
+def verify(county: County, command: c.VerifyRectification, context: c.Context) -> None:
+    """Verified (销号) on the Beijing day of the command: the item is closed for good."""
+    book, item = item_of(county, command.year, command.item_id)
+    _in_status(item, ("awaiting_inspection",), "核验销号")
+    _inspector(item, context)
+    problems: list[Problem] = []
+    comment = _text(problems, command.comment, "comment", "核验意见", MAX_TEXT, required=False)
+    if problems:
+        raise InvalidCommand(problems)
+    county.record(county.RectificationVerified, context, year=book.scheme.year, item_id=item.id, comment=comment,
+                  verified_on=recorded_day(county, context).isoformat())  # fmt: skip
+
+
+def reject(county: County, command: c.RejectRectification, context: c.Context) -> None:
+    """Not accepted: the reason goes back to the county and the item is in progress again."""
+    book, item = item_of(county, command.year, command.item_id)
+    _in_status(item, ("awaiting_inspection",), "核验退回")
+    _inspector(item, context)
+    problems: list[Problem] = []
+    reason = _text(problems, command.reason, "reason", "核验未通过的理由", MAX_TEXT)
+    if problems:
+        raise InvalidCommand(problems)
+    county.record(county.RectificationRejected, context, year=book.scheme.year, item_id=item.id, reason=reason)

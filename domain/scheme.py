@@ -21,6 +21,7 @@ from domain.monitoring_rules import (
     warning_rules_document,
 )
 from domain.report_rules import ReportRules, report_rules_document
+from domain.verification_rules import VerificationRules, verification_document
 
 KINDS = ("common", "specific", "satisfaction", "bonus_penalty")
 DIRECTIONS = ("higher_better", "lower_better")
@@ -176,6 +177,10 @@ class Scheme:
     # and penalty (ADR 26); schemes stored before them read as the usual rules.
     report: ReportRules = field(default_factory=ReportRules, metadata=ADDED_LATER)
     consequences: ConsequenceRules = field(default_factory=ConsequenceRules, metadata=ADDED_LATER)
+    # What the scheme evaluates: counties (the centre's scheme) or towns (a county's own
+    # verification, 004; ADR 27), and for towns its sheets, sample and absence rules.
+    object: str = field(default="county", metadata=ADDED_LATER)
+    verification: VerificationRules = field(default_factory=VerificationRules, metadata=ADDED_LATER)
 
     def rank(self, authority: str) -> int:
         """Where an authority stands in the order, 0 the highest; unlisted ones stand last."""
@@ -208,6 +213,7 @@ def scheme_document(scheme: Scheme) -> dict[str, Any]:
         "warnings": warning_rules_document(scheme.warnings),
         "report": report_rules_document(scheme.report),
         "consequences": consequence_rules_document(scheme.consequences),
+        **_town_fields(scheme),
         "indicators": [indicator_document(indicator) for indicator in scheme.indicators],
         "composite_inputs": [
             {"code": item.code, "name": item.name, "many": item.many} for item in scheme.composite_inputs
@@ -223,6 +229,12 @@ def scheme_document(scheme: Scheme) -> dict[str, Any]:
             for composite in scheme.composites
         ],
     }
+
+
+def _town_fields(scheme: Scheme) -> dict[str, Any]:
+    if scheme.object != "town":
+        return {}
+    return {"object": scheme.object, "verification": verification_document(scheme.verification)}
 
 
 def indicator_document(indicator: IndicatorDef) -> dict[str, Any]:

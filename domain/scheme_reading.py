@@ -40,6 +40,7 @@ from domain.scheme import (
     default_authorities,
 )
 from domain.scheme_rules import adjustable_problems, composite_problems, tree_problems
+from domain.verification_rules import OBJECTS, read_verification_rules, verification_problems
 
 
 def read_published_document(document: Any) -> Scheme:
@@ -78,8 +79,11 @@ def parse_scheme(document: Any) -> Scheme:
     scheme.report = read_report_rules(check, document.get("report"))
     grades = [grade.label for grade in scheme.grades]
     scheme.consequences = read_consequence_rules(check, document.get("consequences"), grades)
-    check.problems.extend(tree_problems(scheme.indicators))
+    scheme.object = check.choice(document.get("object"), "object", OBJECTS, "county")
+    scheme.verification = read_verification_rules(check, document.get("verification"), scheme.object)
+    check.problems.extend(tree_problems(scheme.indicators, sheets=scheme.object == "town"))
     check.problems.extend(composite_problems(scheme))
+    check.problems.extend(verification_problems(scheme))
     check.problems.extend(adjustable_problems(scheme.indicators))
     if check.problems:
         raise InvalidCommand(check.problems)

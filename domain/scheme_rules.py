@@ -11,8 +11,11 @@ from domain.errors import Problem
 from domain.scheme import MAX_DEPTH, TOTAL, Composite, IndicatorDef, Scheme
 
 
-def tree_problems(indicators: list[IndicatorDef]) -> list[Problem]:
-    """Duplicate codes, unknown parents, cycles, depth, methods and weight sums."""
+def tree_problems(indicators: list[IndicatorDef], *, sheets: bool = False) -> list[Problem]:
+    """Duplicate codes, unknown parents, cycles, depth, methods and weight sums.
+
+    With ``sheets`` (a town verification scheme, ADR 27) each top-level indicator is a score
+    sheet of its own, so the top level need not add up to 100."""
     problems: list[Problem] = []
     by_code: dict[str, IndicatorDef] = {}
     for indicator in indicators:
@@ -35,7 +38,7 @@ def tree_problems(indicators: list[IndicatorDef]) -> list[Problem]:
     # the nodes whose chain of parents is broken (unknown or cyclic) are left out.
     rooted = {code: node for code, node in by_code.items() if _rooted(by_code, code)}
     problems.extend(_shape_problems(rooted))
-    problems.extend(weight_problems(rooted))
+    problems.extend(weight_problems(rooted, sheets=sheets))
     return problems
 
 
@@ -111,12 +114,12 @@ def _shape_problems(by_code: dict[str, IndicatorDef]) -> list[Problem]:
     return problems
 
 
-def weight_problems(by_code: dict[str, IndicatorDef]) -> list[Problem]:
-    """Sibling weights add up to their parent's weight; the top level to 100."""
+def weight_problems(by_code: dict[str, IndicatorDef], *, sheets: bool = False) -> list[Problem]:
+    """Sibling weights add up to their parent's weight; the top level to 100 (unless sheets)."""
     problems = []
     groups: dict[str | None, Decimal] = {}
     for node in by_code.values():
-        if node.weighted:
+        if node.weighted and not (sheets and node.parent is None):
             groups[node.parent] = groups.get(node.parent, ZERO) + node.weight
     for parent, total in groups.items():
         expected = HUNDRED if parent is None else by_code[parent].weight

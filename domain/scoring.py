@@ -161,6 +161,7 @@ def _scorecard(
     total = total_override.score if total_override else computed_total
     inputs: dict[str, ScoreInput] = {node.code: node.score for node in ordered}
     inputs[TOTAL] = total
+    inputs.update(book.input_values())
     inputs.update(external or {})
     return Scorecard(
         year=book.scheme.year,

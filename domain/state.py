@@ -225,6 +225,13 @@ class CountyYear:
     reports: dict[str, IssuedReport] = field(default_factory=dict)  # issued annual reports, in order
     rectification: dict[str, RectificationItem] = field(default_factory=dict)  # 整改事项, in order raised
     consequences: dict[str, Consequence] = field(default_factory=dict)  # decided consequences, in order
+    composite_inputs: dict[str, list[Decimal]] = field(default_factory=dict)  # recorded inputs of composites
+
+    def input_values(self) -> dict[str, Decimal | list[Decimal]]:
+        """The recorded composite inputs as the formulas take them: a list for a many-valued one."""
+        many = {item.code: item.many for item in self.scheme.composite_inputs}
+        recorded = self.composite_inputs.items()
+        return {code: values if many.get(code) else values[0] for code, values in recorded if values}
 
     def node_maximum(self, node: str) -> Decimal | None:
         """The highest score a node can have: its weight, or 100 for the total; None if it

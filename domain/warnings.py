@@ -17,6 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from domain import rectification_warnings
 from domain.collection import (
     beijing_date,
     data_indicators,
@@ -33,17 +34,20 @@ from domain.scheme import IndicatorDef
 from domain.scoring import year_value
 from domain.state import CountyYear, thread_key
 
-KINDS = ("overdue", "off_track", "anomaly", "unanswered")
-KIND_LABELS = {"overdue": "逾期未报", "off_track": "进度滞后", "anomaly": "异常待确认", "unanswered": "退回未答复"}
+KINDS = ("overdue", "off_track", "anomaly", "unanswered", "rectification_overdue")
+KIND_LABELS = {"overdue": "逾期未报", "off_track": "进度滞后", "anomaly": "异常待确认", "unanswered": "退回未答复",
+               "rectification_overdue": "整改逾期"}  # fmt: skip
 LEVELS = ("red", "orange", "yellow")
 LEVEL_LABELS = {"red": "红色", "orange": "橙色", "yellow": "黄色"}
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 # The fact behind each kind of warning; "dimension" facts only name the grid's columns.
-FACT_KIND = {"overdue": "expected", "off_track": "off_track", "anomaly": "anomaly", "unanswered": "returned"}
+FACT_KIND = {"overdue": "expected", "off_track": "off_track", "anomaly": "anomaly", "unanswered": "returned",
+             "rectification_overdue": rectification_warnings.FACT_KIND}  # fmt: skip
 WARNING_KIND = {fact: kind for kind, fact in FACT_KIND.items()}
 AGGREGATE_LABELS = {"sum": "累计值", "mean": "平均值", "latest": "最新值"}
 
-FactKey = tuple[str, str, str]  # (fact kind, indicator, period)
+FactKey = tuple[str, str, str]  # (fact kind, indicator, period; a rectification item's id for its fact)
+RECTIFICATION = rectification_warnings.FACT_KIND
 
 
 @dataclass(frozen=True)
@@ -104,13 +108,17 @@ def facts(book: CountyYear, indicators: set[str] | None = None, period: str | No
     for indicator in chosen:
         for fact in indicator_facts(book, indicator, rules, period):
             found[fact.key] = fact
+    if indicators is None:  # rectification items: only with the whole year (their events ask for it)
+        for indicator_code, item_id, pending, ripe, data in rectification_warnings.item_facts(book, rules):
+            fact = Fact(RECTIFICATION, indicator_code, item_id, pending, ripe, data)
+            found[fact.key] = fact
     return found
 
 
 def in_scope(key: FactKey, indicators: set[str] | None, period: str | None) -> bool:
     if indicators is None:
         return True
-    if key[0] == "dimension" or key[1] not in indicators:
+    if key[0] in ("dimension", RECTIFICATION) or key[1] not in indicators:
         return False
     return period is None or key[2] == period or key[0] == "off_track"
 
@@ -250,6 +258,8 @@ def _level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
         due = date.fromisoformat(str(data["due"]))
         orange, red = int(str(data["orange_days"])), int(str(data["red_days"]))
         return fact.ripe, _later(due, orange), _later(due, red)
+    if fact.kind == RECTIFICATION:
+        return rectification_warnings.level_days(fact.ripe, data)
     if fact.kind == "off_track":
         level = data["level"]
         return "", "" if level in ("orange", "red") else NEVER, "" if level == "red" else NEVER
@@ -302,6 +312,8 @@ def judge(county: str, fact: Fact, since: datetime, at: date) -> Warning | None:
         what = period_words(fact.period) if fact.period else "指标"
         reason = (f"{fact.indicator} {name} {what}的数据于 {day_words(returned)}被退回{comment}，"
                   f"已 {days} 天未答复（应在 {answer_days} 天内答复）{who}")  # fmt: skip
+    elif fact.kind == RECTIFICATION:
+        reason = rectification_warnings.reason(fact.period, fact.indicator, data, at)
     elif fact.kind == "anomaly":
         days = max((at - beijing_date(since)).days, 0)
         reason = (f"{fact.indicator} {name} {period_words(fact.period)}报送值 {_figure(data['value'])} 波动异常："

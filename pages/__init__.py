@@ -14,12 +14,15 @@ from pages import (
     docs,
     errors,
     leader,
+    rectification,
     reports,
     review,
     review_desk,
     signin,
     views,
 )
+from pages import verification as town_verification
+from pages import verification_forms as town_verification_forms
 from pages.assets import PREFIX, static_files
 
 
@@ -39,4 +42,7 @@ def install(app: FastAPI) -> None:
     app.include_router(coordinator.router)  # the county coordinator's indicators page
     app.include_router(consequences.router)  # the link to reward and penalty (一挂钩)
     app.include_router(reports.router)  # the annual reports: list, issue, download, check
+    app.include_router(rectification.router)  # rectification: a county's ledger, the inspection queue
+    app.include_router(town_verification.router)  # the county's verification of its towns (ADR 27)
+    app.include_router(town_verification_forms.router)
     errors.install(app)

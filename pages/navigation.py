@@ -47,11 +47,16 @@ def navigation(viewer: Viewer) -> list[Link]:
         if principal.may(Action.ORGANISE_WORK, county):
             links.append(Link("指标与分工", f"/counties/{county}/indicators"))
         links.append(Link("本县评估报告", f"/counties/{county}/reports"))
+        links.append(Link("整改台账", f"/counties/{county}/rectification"))
+        if principal.may(Action.VERIFY_TOWNS, county):
+            links.append(Link("镇级核查", f"/counties/{county}/verification"))
     if principal.may(Action.READ):
         links += [Link("得分排名", "/rankings"), Link("数据分析", "/analysis"), Link("网格化预警", "/warnings/grid"),
                   Link("评估报告", "/reports"), Link("挂钩结果", "/consequences")]  # fmt: skip
     if "evaluator" in viewer.roles:
         links.append(Link("评估组工作台", "/evaluation"))
+    if county is None and principal.may(Action.READ):
+        links.append(Link("整改核验", "/rectification"))
     if principal.may(Action.READ_AUDIT):
         links.append(Link("审计", "/audit"))
     if principal.may(Action.MANAGE_ORGANISATION):

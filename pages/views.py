@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from domain.access import Action
 from domain.errors import NotFound
-from pages import reads, reads_clerk
+from pages import reads, reads_clerk, reads_rectification
 from pages.navigation import home_for
 from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
@@ -44,4 +44,7 @@ def county_tasks(request: Request, code: str, who: Signed, year: YearParam = Non
     def entry_href(period: str) -> str:  # the clerk's form of the month that asks for ``period``
         return f"/counties/{code}/entry?period={reads_clerk.entry_period(period)}" if period else ""
 
-    return page(request, "tasks.html", {"owed": owed, "may_submit": may_submit, "entry_href": entry_href})
+    rectification = reads_rectification.owed(service, code, chosen)
+    context = {"owed": owed, "may_submit": may_submit, "entry_href": entry_href, "rectification": rectification,
+               "may_rectify": who.principal.may(Action.RECTIFY, code)}  # fmt: skip
+    return page(request, "tasks.html", context)

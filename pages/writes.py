@@ -22,6 +22,7 @@ from domain import commands as c
 from domain.access import Action
 from domain.organisation import Organisation
 from domain.scheme import Scheme
+from domain.verification_commands import OpenVerification, VerificationCommand
 from projections.progress import unavailable
 from ruraleval.platform import Platform
 from ruraleval.writer import Outcome
@@ -97,3 +98,12 @@ async def settled_instant(request: Request, at: Any) -> None:
     reason = await service.progress.wait(position, tuple(service.progress.positions()), READ_WAIT_SECONDS)
     if reason is not None:
         raise unavailable(reason)
+async def verification_command(request: Request, code: str, year: int, command: VerificationCommand) -> Outcome:
+    """Runs a command on a county's verification year; its pages read that stream itself, so
+    nothing needs to be waited for (ADR 27)."""
+    return await asyncio.wrap_future(_service(request).ledger.verify_towns(code, year, command, context(request)))
+
+
+async def open_verification(request: Request, code: str, command: OpenVerification) -> Outcome:
+    """Opens a county's verification year with its own scheme, as the signed-in user."""
+    return await run_in_threadpool(_service(request).ledger.open_verification, code, command, context(request))

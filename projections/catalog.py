@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.audit_log import CountyEventsProjection
 from projections.monitoring import MonitoringProjection
+from projections.rectification import RectificationProjection
 from projections.results import ResultsProjection
 from projections.runner import Projection
 from projections.scorecards import ScorecardsProjection
@@ -21,6 +22,7 @@ def all_projections() -> list[Projection]:
         CountyEventsProjection(),
         MonitoringProjection(),
         ResultsProjection(),
+        RectificationProjection(),
         ScorecardsProjection(),  # composes what the ones before it wrote
     ]
 
@@ -32,3 +34,4 @@ SCORES_AS_OF = ("counties", "score_history", "results")
 HISTORY = ("counties", "score_history", "results")
 EVENTS = ("counties", "county_events")
 WARNINGS = ("counties", "monitoring")
+RECTIFICATION = ("counties", "rectification")

@@ -25,10 +25,11 @@ from domain.scheme import IndicatorDef, Scheme, indicator_document
 # The event's fields a cause carries, beside its type, version, actor and reason.
 CAUSE_FIELDS = ("indicator", "period", "value", "previous", "node", "score", "authority", "points", "category",
                 "parent", "weights", "sibling_weights", "department", "code", "override_id", "adjustment_id",
-                "scheme", "proposal_id", "kind", "change", "report_id")  # fmt: skip
+                "scheme", "proposal_id", "kind", "change", "report_id", "item_id", "deadline")  # fmt: skip
 
 # Every county event in words (a test checks that each one has its label).
 EVENT_LABELS = {
+    "CompositeInputRecorded": "录入综合得分输入项",
     "Enrolled": "县入选评估",
     "SchemeAdopted": "采用评估方案",
     "IndicatorDefined": "新增指标",
@@ -59,6 +60,12 @@ EVENT_LABELS = {
     "ProposalWithdrawn": "撤回变更申请",
     "ConsequenceDecided": "认定挂钩结果",
     "ReportIssued": "出具评估报告",
+    "RectificationRaised": "下达整改事项",
+    "RectificationPlanFiled": "制定整改方案",
+    "RectificationProgressReported": "报告整改进展",
+    "RectificationDeclaredDone": "申报整改完成",
+    "RectificationVerified": "整改核验销号",
+    "RectificationRejected": "整改核验未通过",
 }
 
 FIELD_LABELS = {
@@ -86,6 +93,8 @@ FIELD_LABELS = {
     "proposal": "变更申请",
     "children": "变动的下级节点",
     "report_id": "报告编号",
+    "item_id": "整改事项编号",
+    "deadline": "整改期限",
 }
 _NOT_DETAILS = ("event", "label", "version", "actor", "reason")
 # Amounts shown to two places: a value in its indicator's unit, a score and points in 分.

@@ -34,7 +34,11 @@ FACT_FIELDS = "f.county, f.year, f.kind, f.indicator, f.period, f.pending, f.rip
 # period waives what it still owed.)
 INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "PointsRevoked", "WeightsAdjusted",
                    "BatchReceived", "ActionPlanRecorded",
-                   "ChangeProposed", "ProposalApproved", "ProposalRejected", "ProposalWithdrawn"})  # fmt: skip
+                   "ChangeProposed", "ProposalApproved", "ProposalRejected", "ProposalWithdrawn",
+                   "ReportIssued", "ConsequenceDecided"})  # fmt: skip
+# Events of rectification items: their facts are the year's (an item's indicator is no data's scope).
+RECTIFICATION = frozenset({"RectificationRaised", "RectificationPlanFiled", "RectificationProgressReported",
+                           "RectificationDeclaredDone", "RectificationVerified", "RectificationRejected"})
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 
@@ -129,10 +133,13 @@ class MonitoringProjection(Projection):
 
 def touched(event: Any, county: County) -> list[Scope]:
     """The years an event may change, each with the indicators whose facts it moves and the
-    period (None: all). A data or feedback event moves one indicator's period and its path."""
+    period (None: all). A data or feedback event moves one indicator's period and its path; a
+    rectification event the year (its items' facts come only with the whole year)."""
     kind = type(event).__name__
     if kind in INERT:
         return []
+    if kind in RECTIFICATION:
+        return [(str(event.year), None, None)]
     year = getattr(event, "year", None)
     if year is None and getattr(event, "period", None):
         year = str(event.period)[:4]

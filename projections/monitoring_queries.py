@@ -18,6 +18,7 @@ import orjson
 
 from domain.collection import STATUSES, beijing_date, has_ended, start_of_day, status
 from domain.commands import REGION_LABELS
+from domain.rectification_warnings import NO_DIMENSION, NO_DIMENSION_NAME
 from domain.warnings import FACT_KIND, KINDS, LEVEL_RANK, LEVELS, WARNING_KIND, Warning, judge, worst
 from projections.monitoring import FACT_FIELDS, fact_of
 from projections.store import View
@@ -25,6 +26,8 @@ from projections.temporal import instant, micros
 
 KIND_ORDER = {FACT_KIND[kind]: index for index, kind in enumerate(KINDS)}  # as Warning.sort_key orders kinds
 VALID_AT = "f.from_us <= %s AND (f.to_us IS NULL OR f.to_us > %s)"
+# Columns of the grid that are no dimension: rectification items that name no indicator.
+COLUMN_NAMES = {NO_DIMENSION: NO_DIMENSION_NAME}
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ def grid(view: View, year: int, at: date, at_us: int | None, visible: frozenset[
         owner = counties.get(row["county"])
         if owner is None:  # not visible to the caller, or no scheme of the year then
             continue
-        cell = owner["cells"].setdefault(row["dimension"], _cell(row["dimension"], row["dimension"]))
+        name = COLUMN_NAMES.get(row["dimension"], row["dimension"])
+        cell = owner["cells"].setdefault(row["dimension"], _cell(row["dimension"], name))
         red, orange, total = int(row["red"]), int(row["orange"]), int(row["total"])
         for level, count in (("red", red), ("orange", orange), ("yellow", total - red - orange)):
             cell["levels"][level] += count

@@ -22,10 +22,13 @@ from uuid import UUID
 
 from domain.chain import GENESIS, recompute
 from domain.county import County
+from domain.verification import TownVerification
 from ruraleval.ledger import Ledger
 
 DIGEST_PREFIX = "re1"
 COUNTY_TOPIC = "domain.county:County."
+# Chained streams: the counties and their verification years (ADR 27).
+CHAINED_TOPICS = (COUNTY_TOPIC, "domain.verification:TownVerification.")
 BATCH = 2000
 DIGEST_FORM = re.compile(rf"^{DIGEST_PREFIX}-([0-9]+)-([0-9a-f]{{64}})$")
 
@@ -90,6 +93,8 @@ def verify(ledger: Ledger, expected_digest: str | None = None) -> Verification:
             continue
         if isinstance(event, County.Enrolled):
             state.name = event.code
+        elif isinstance(event, TownVerification.Opened):
+            state.name = f"{event.county_code}/{event.year} 镇级核查"
         state.version, state.head = version, event.event_hash
     result = Verification(ok=not problems, events_checked=checked, problems=problems, digest=_heads_digest(ends, last))
     if expected_digest is not None and position is not None:
@@ -154,7 +159,7 @@ def _county_notifications(ledger: Ledger) -> Any:
             return
         for notification in batch:
             after = notification.id
-            if not notification.topic.startswith(COUNTY_TOPIC):
+            if not notification.topic.startswith(CHAINED_TOPICS):
                 continue
             try:
                 event: Any = mapper.to_domain_event(notification)

@@ -33,6 +33,10 @@ from domain.errors import ConflictError, NotFound
 from domain.organisation import ORGANISATION_ID, Organisation
 from domain.scheme import Scheme
 from domain.schemes import PublishedScheme, scheme_stream_id
+from domain.verification import TownVerification, verification_id
+from domain.verification_commands import OpenVerification, VerificationCommand
+from domain.verification_handlers import handle as handle_verification
+from domain.verification_handlers import open_verification
 from ruraleval.sequencing import RECORDER_TOPICS, SequencedPOPORecorder, micros, sequenced
 from ruraleval.settings import Store
 from ruraleval.transcoder import OrjsonTranscoder
@@ -131,6 +135,37 @@ class Ledger(BatchWriter):
 
         return self._enqueue(county_id(code), apply, context, type(command).__name__, f"county:{code}")
 
+    def open_verification(self, code: str, command: OpenVerification, context: c.Context) -> Outcome:
+        """Starts a county's verification of its towns for the scheme's year (ADR 27)."""
+        name = self.county(code).name
+        year = command.scheme.year
+
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            if existing is not None:
+                raise ConflictError.of("year", "one_verification_per_year", f"{name} {year} 年度的核查已经开始")
+            return open_verification(code, name, command, ctx), {"county": code, "year": year}
+
+        return self._run(verification_id(code, year), apply, context, "OpenVerification", f"verification:{code}/{year}")
+
+    def verify_towns(self, code: str, year: int, command: VerificationCommand, context: c.Context) -> Future[Outcome]:
+        """Queues a command on a county's verification year; resolves once its events are stored."""
+
+        def apply(existing: Aggregate | None, ctx: c.Context) -> tuple[Aggregate, dict[str, Any]]:
+            verification = _require_verification(existing, code, year)
+            return verification, handle_verification(verification, command, ctx)
+
+        stream = verification_id(code, year)
+        return self._enqueue(stream, apply, context, type(command).__name__, f"verification:{code}/{year}")
+
+    def town_verification(self, code: str, year: int) -> TownVerification:
+        """A county's verification year as stored; 404 when it was never opened."""
+        try:
+            found: Any = self.app.repository.get(verification_id(code, year))
+        except AggregateNotFoundError:
+            raise _verification_not_found(code, year) from None
+        assert isinstance(found, TownVerification)
+        return found
+
     def county(self, code: str, version: int | None = None) -> County:
         """A county as stored (at ``version``, if given); 404 when not enrolled."""
         try:
@@ -211,6 +246,17 @@ def _require_county(aggregate: Aggregate | None, code: str) -> County:
     if aggregate is None:
         raise _county_not_found(code)
     assert isinstance(aggregate, County)
+    return aggregate
+
+
+def _verification_not_found(code: str, year: int) -> NotFound:
+    return NotFound.of("year", "known_verification", f"县 {code} 尚未开始 {year} 年度的镇级核查")
+
+
+def _require_verification(aggregate: Aggregate | None, code: str, year: int) -> TownVerification:
+    if aggregate is None:
+        raise _verification_not_found(code, year)
+    assert isinstance(aggregate, TownVerification)
     return aggregate
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.county import County, county_id
 from domain.scoring import Scorecard, score_year
+from domain.verification import TownVerification, verification_id
 from ruraleval.ledger import Ledger
 
 
@@ -25,3 +26,13 @@ def scorecard_as_of(ledger: Ledger, code: str, year: int, instant: datetime) -> 
     if county is None or str(year) not in county.years:
         return None
     return score_year(county.years[str(year)])
+
+
+def verification_as_of(ledger: Ledger, code: str, year: int, instant: datetime) -> TownVerification | None:
+    """A county's verification year folded from the events recorded at or before ``instant``."""
+    verification: Any = None
+    for event in ledger.app.events.get(verification_id(code, year)):
+        if event.timestamp > instant:  # type: ignore[attr-defined]
+            break
+        verification = event.mutate(verification)  # type: ignore[attr-defined]
+    return verification

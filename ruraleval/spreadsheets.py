@@ -298,6 +298,11 @@ def _read_xlsx(upload: Upload, data: bytes, max_rows: int) -> None:
         book.close()
 
 
+def check_unpacked_size(data: bytes) -> None:
+    """Refuses a zip that unpacks to more than MAX_UNPACKED_BYTES (for other workbooks read here)."""
+    _check_unpacked_size(data)
+
+
 def _check_unpacked_size(data: bytes) -> None:
     """Refuses a zip that unpacks to more than MAX_UNPACKED_BYTES (zipfile reads no more than a member declares)."""
     try:

@@ -25,7 +25,7 @@ import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
+from domain.collection import beijing_date
 from domain.inputs import foreign_digits, normalise
 from domain.organisation import Grant
 from domain.recorded_time import CHINA
@@ -117,6 +118,7 @@ SPECIFIC = {"code": "1.3", "parent": "1", "name": "特色产业产值", "kind": 
             "frequency": "quarterly", "aggregate": "sum", "range": [0, 100]}  # fmt: skip
 C = "/api/v1/counties/{code}"
 HERE, THERE = {"code": COUNTY}, {"code": OTHER}
+DEADLINE = (beijing_date(datetime.now(UTC)) + timedelta(days=30)).isoformat()  # a rectification item's, ahead
 
 REQUESTS: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/auth/token"): Call(form={"username": ADMIN, "password": PASSWORD}),
@@ -219,6 +221,20 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ),
     ("PUT", C + "/indicators/{indicator}/action-plan"): Call(
         path=HERE | {"indicator": "1.2"}, query={"year": "2023"}, form={"text": "按月推进"}
+    ),
+    ("POST", C + "/rectification"): Call(
+        path=HERE,
+        body={"year": 2023, "problem": "村级台账不全", "requirement": "补齐台账", "deadline": DEADLINE,
+              "answerer": "县农业农村局"},
+    ),
+    ("POST", C + "/rectification/{item_id}/plan"): Call(path=HERE | {"item_id": "$item"}, form={"text": "逐村核对"}),
+    ("POST", C + "/rectification/{item_id}/progress"): Call(path=HERE | {"item_id": "$item"}, form={"text": "过半"}),
+    ("POST", C + "/rectification/{item_id}/done"): Call(path=HERE | {"item_id": "$item"}, form={"text": "已补齐"}),
+    ("POST", C + "/rectification/{item_id}/verify"): Call(
+        path=HERE | {"item_id": "$item-verify"}, body={"comment": "材料齐全"}
+    ),
+    ("POST", C + "/rectification/{item_id}/reject"): Call(
+        path=HERE | {"item_id": "$item-reject"}, body={"reason": "缺两个村"}
     ),
     ("POST", "/api/v1/users"): Call(
         body={
@@ -418,6 +434,13 @@ def _fuzzed(url: str) -> Iterator[Fuzzed]:
                         "reason": "本县以科技为重点", "year": 2023}  # fmt: skip
             answer = _ok(client.post(f"{base}/proposals", json=proposal, headers=county_side))
             ids[f"$proposal-{number}"] = answer["proposal_id"]
+        # rectification: one item for the county's steps, two declared done by the county for the inspections
+        for name in ("$item", "$item-verify", "$item-reject"):
+            raised = {"year": 2023, "problem": "台账不全", "requirement": "补齐", "deadline": DEADLINE,
+                      "answerer": "县农业农村局"}  # fmt: skip
+            ids[name] = _ok(client.post(f"{base}/rectification", json=raised))["item_id"]
+            for step in ("plan", "done") if name != "$item" else ():
+                _ok(client.post(f"{base}/rectification/{ids[name]}/{step}", data={"text": "整改"}, headers=county_side))
         yield Fuzzed(client, service, ids)
 
 

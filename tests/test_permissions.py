@@ -106,6 +106,7 @@ def platform_wide(*who: str) -> Rule:
 PUBLIC = Rule(frozenset(PRINCIPALS), public=True)
 DATA = (ADMIN_USER, COORDINATOR, DEPARTMENT)
 REVIEW = (ADMIN_USER, EVALUATOR)
+TOWNS = (ADMIN_USER, COORDINATOR)  # the county's verification of its towns (ADR 27)
 
 # fmt: off
 RULES: dict[tuple[str, str], Rule] = {
@@ -156,6 +157,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/v1/counties/{code}/indicators/{indicator}/action-plan"): county(ADMIN_USER, COORDINATOR),
     ("GET", "/api/v1/counties/{code}/indicators/{indicator}/action-plan"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/files/{sha256}"): county(*EVERYONE),
+    # rectification: the evaluators raise and inspect, the county plans, reports and declares done
+    ("POST", "/api/v1/counties/{code}/rectification"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/plan"): county(ADMIN_USER, COORDINATOR),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/progress"): county(ADMIN_USER, COORDINATOR),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/done"): county(ADMIN_USER, COORDINATOR),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/verify"): county(*REVIEW),
+    ("POST", "/api/v1/counties/{code}/rectification/{item_id}/reject"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/rectification"): county(*EVERYONE),
+    ("GET", "/api/v1/rectification/queue"): platform_wide(*EVERYONE),
     # reads (lists are filtered by scope, see the tests below)
     ("GET", "/api/v1/counties"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/indicators"): county(*EVERYONE),
@@ -181,6 +191,25 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/warnings/history"): platform_wide(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/schedule"): county(*EVERYONE),
     ("GET", "/api/v1/counties/{code}/events"): county(ADMIN_USER, AUDITOR),
+    ("POST", "/api/v1/counties/{code}/composite-inputs"): county(*REVIEW),
+    ("GET", "/api/v1/counties/{code}/composites"): county(*EVERYONE),
+    # town verification (ADR 27): the county organises it; whoever reads the county reads it
+    ("POST", "/api/v1/counties/{code}/verification"): county(*TOWNS),
+    ("GET", "/api/v1/counties/{code}/verification/{year}"): county(*EVERYONE),
+    ("GET", "/api/v1/counties/{code}/verification/{year}/registry"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/registry"): county(*TOWNS),
+    ("GET", "/api/v1/counties/{code}/verification/{year}/registry/template.xlsx"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/registry/import"): county(*TOWNS),
+    ("GET", "/api/v1/counties/{code}/verification/{year}/teams"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/teams"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/teams/{team_id}/assignment"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/absences"): county(*TOWNS),
+    ("GET", "/api/v1/counties/{code}/verification/{year}/samples"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/samples"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/higher-sampling"): county(*TOWNS),
+    ("GET", "/api/v1/counties/{code}/verification/{year}/scores"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/scores"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/scores/{score_id}/revoke"): county(*TOWNS),
     # users, grants, teams, API keys
     ("GET", "/api/v1/users"): platform_wide(ADMIN_USER, AUDITOR),
     ("POST", "/api/v1/users"): platform_wide(ADMIN_USER),
@@ -219,6 +248,10 @@ PATH_VALUES = {
     "key_id": "no-such-key",
     "sha256": "0" * 64,
     "proposal_id": "P2023-404",
+    "item_id": "2023-Z404",
+    "year": "2023",
+    "team_id": "no-such-team",
+    "score_id": "no-such-score",
 }
 QUERY = {"year": "2023"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

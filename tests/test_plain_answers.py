@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,9 @@ DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # how a cause writes a number
 NUMBER_FIELDS = ("value", "previous", "score", "points")
 NUMBER_MAPS = ("weights", "sibling_weights", "previous")
 # Events that change no score, so that no history row can name them.
-MOVE_NO_SCORE = {*SCORELESS_EVENTS, County.ResponsibilityAssigned, County.PeriodClosed, County.PeriodReopened}
+# A composite input moves a composite (GET …/composites), which is no node of the score history.
+MOVE_NO_SCORE = {*SCORELESS_EVENTS, County.ResponsibilityAssigned, County.PeriodClosed, County.PeriodReopened,
+                 County.CompositeInputRecorded}  # fmt: skip
 
 
 # eventsourcing gives every aggregate a ``Created`` event of its own; a county is created by Enrolled.
@@ -124,6 +127,7 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
     url = f"sqlite:///{tmp_path_factory.mktemp('life') / 'ruraleval.db'}"
     document = json.loads((Path(__file__).parent / "example_scheme.json").read_text("utf-8"))
     document["indicators"][0]["county_adjustable"] = {"min_share": 0.3, "max_share": 0.7}  # proposals
+    document["composite_inputs"] = [{"code": "villages", "name": "抽查村得分", "many": True}]  # composite inputs
     with client_for(url) as client:
         assert client.post("/api/v1/schemes", json=document).status_code == 201
         next_year = {**document, "id": "example-2024", "year": 2024, "name": "示例方案（2024年度）"}
@@ -180,7 +184,17 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Life]:
         post("/periods/2023-03/close", {"reason": "一季度关账"})
         post("/periods/2023-03/reopen", {"reason": "补报"})
         post("/reports", {"year": 2023})  # ReportIssued (the evaluator's, as admin here)
+        # rectification: the evaluators raise and inspect, the county plans, reports and declares done
+        deadline = (date.today() + timedelta(days=60)).isoformat()
+        item = post("/rectification", {"year": 2023, "problem": "台账不全", "requirement": "补齐台账",
+                                       "deadline": deadline, "answerer": "县农业农村局"})["item_id"]  # fmt: skip
+        for step, text in (("plan", "逐村核对"), ("progress", "已核对一半"), ("done", "已补齐")):
+            post(f"/rectification/{item}/{step}", None, data={"text": text}, headers=county_side)
+        post(f"/rectification/{item}/reject", {"reason": "仍缺两个村"})
+        post(f"/rectification/{item}/done", None, data={"text": "两个村已补"}, headers=county_side)
+        post(f"/rectification/{item}/verify", {"comment": "材料齐全"})
         post("/consequences", {"year": 2023})  # ConsequenceDecided: the report's grade decides one
+        post("/composite-inputs", {"year": 2023, "input": "villages", "values": [88.5, 91], "reason": "抽查"})
         yield Life(client, url)
 
 
@@ -262,6 +276,8 @@ def test_every_stored_event_renders_as_a_plain_cause(life: Life) -> None:
         f"/api/v1/counties/{COUNTY}/feedback?status=all",
         f"/api/v1/counties/{COUNTY}/schedule?year=2023&at=2024-02-01",
         f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan",
+        f"/api/v1/counties/{COUNTY}/rectification?year=2023",
+        "/api/v1/rectification/queue",
         "/api/v1/counties",
         "/api/v1/rankings?year=2023",
         "/api/v1/warnings?at=2024-02-01",

@@ -29,6 +29,7 @@ TABLES = {
     "score_overrides": "stream, version",
     "point_adjustments": "stream, version",
     "scorecards": "county, year",
+    "rectification_items": "county, year, item_id, version",
 }
 COUNTIES = ["130425", "320583", "411523", "510129"]
 REGIONS = ["east", "east", "central", "west"]

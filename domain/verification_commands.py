@@ -1,0 +1,98 @@
+"""Commands on a county's verification year (ADR 27). Imperative names; plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from domain.scheme import Scheme
+from domain.towns import Household, Town, Village
+from domain.verification_state import Member
+
+
+@dataclass(frozen=True)
+class OpenVerification:
+    """Start a verification year with the county's own scheme (object ``town``)."""
+
+    scheme: Scheme
+
+
+@dataclass(frozen=True)
+class RegisterObjects:
+    """Register towns, villages and households: all of them, or none (a workbook at once)."""
+
+    towns: list[Town] = field(default_factory=list)
+    villages: list[Village] = field(default_factory=list)
+    households: list[Household] = field(default_factory=list)
+    source: str = "form"
+    filename: str = ""
+    places: dict[str, str] = field(default_factory=dict)  # entry → "sheet, row" for a workbook's refusals
+
+
+@dataclass(frozen=True)
+class FormTeam:
+    team_id: str
+    name: str
+    members: list[Member]
+
+
+@dataclass(frozen=True)
+class AssignTeam:
+    team_id: str
+    town: str
+
+
+@dataclass(frozen=True)
+class RecordAbsence:
+    absence_id: str
+    team_id: str
+    member: str
+    kind: str
+    on: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DrawSample:
+    town: str
+    seed: str
+
+
+@dataclass(frozen=True)
+class MarkSampledByHigherLevel:
+    object: str  # a town's or a village's code
+    authority: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordTownScore:
+    """A sheet's score for a town or a sampled village: every item's points, or the score itself."""
+
+    score_id: str
+    sheet: str
+    object: str
+    authority: str
+    checked_on: str
+    team_id: str | None = None
+    items: dict[str, Decimal] = field(default_factory=dict)
+    score: Decimal | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RevokeTownScore:
+    score_id: str
+    reason: str
+
+
+VerificationCommand = (
+    RegisterObjects
+    | FormTeam
+    | AssignTeam
+    | RecordAbsence
+    | DrawSample
+    | MarkSampledByHigherLevel
+    | RecordTownScore
+    | RevokeTownScore
+)

@@ -1,0 +1,115 @@
+"""The rectification pages' reads (整改): a county's ledger (一账) as of an instant, what a
+new item may be raised from, the evaluators' inspection queue, and the items a county owes.
+
+Each function reads the rectification read model through ``projections.rectification_queries``
+(as the API's ledger and queue routes do) and returns plain data shaped for its page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from domain.access import Principal
+from domain.collection import judged_on
+from domain.commands import REGION_LABELS
+from domain.rectification import STATUS_LABELS, STEP_LABELS
+from projections import rectification_queries as queries
+from projections.catalog import RECTIFICATION
+from projections.progress import unavailable
+from projections.temporal import micros
+from ruraleval.platform import Platform
+
+READ_WAIT_SECONDS = 5.0
+COUNTY_TURN = ("raised", "in_progress")  # the county has to act; after "done" the evaluators have
+
+
+def _settled(service: Platform, at: datetime | None) -> int | None:
+    """Waits until the read model can answer as of ``at`` (now: as projected); its µs, or None."""
+    if at is None:
+        service.progress.require(RECTIFICATION)
+        return None
+    service.progress.require(RECTIFICATION)
+    reason = service.progress.wait_blocking(service.ledger.settle(at), RECTIFICATION, READ_WAIT_SECONDS)
+    if reason is not None:
+        raise unavailable(reason)
+    return micros(at)
+
+
+def _shaped(row: dict[str, Any], day: date, names: dict[str, str]) -> dict[str, Any]:
+    steps = [step | {"label": STEP_LABELS[step["kind"]]} for step in row["steps"]]
+    return row | {
+        "steps": steps,
+        "status_label": STATUS_LABELS[row["status"]],
+        "last_step_label": STEP_LABELS[row["last_step"]],
+        "overdue_days": queries.overdue_days(row, day),
+        "indicator_name": names.get(row["indicator"] or "", ""),
+        "has_plan": any(step["kind"] == "plan" for step in steps),
+        "region_label": REGION_LABELS.get(row["region"], row["region"]),
+    }
+
+
+@dataclass
+class Ledger:
+    """A county's items of a year as they stood at ``as_of`` (None: now), judged on ``day``."""
+
+    county: dict[str, Any]
+    year: int
+    as_of: datetime | None
+    day: date
+    items: list[dict[str, Any]]
+    counts: dict[str, int]
+    report_problems: list[dict[str, Any]]  # problems of issued reports not yet raised as items
+    indicators: list[tuple[str, str]]  # the year's indicators, for an evaluator's own item
+
+
+def ledger(service: Platform, meta: dict[str, Any], year: int, as_of: datetime | None) -> Ledger:
+    at_us = _settled(service, as_of)
+    day = judged_on(as_of, service.ledger.clock())
+    book = service.ledger.county(meta["code"]).book(year)
+    names = {code: node.name for code, node in book.indicators.items()}
+    with service.reads.snapshot() as view:
+        rows = queries.ledger(view, meta["code"], year, at_us)
+    items = [_shaped(row, day, names) for row in rows]
+    counts = {status: sum(1 for item in items if item["status"] == status) for status in STATUS_LABELS}
+    counts["overdue"] = sum(1 for item in items if item["overdue_days"] > 0)
+    raised = {(item.report_id, item.problem_id) for item in book.rectification.values()}
+    problems = [
+        {"report_id": report.id, "problem_id": str(problem.get("id")), "indicator": problem.get("indicator") or "",
+         "title": str(problem.get("title") or ""), "advice": str(problem.get("advice") or ""),
+         "serious": bool(problem.get("serious"))}
+        for report in book.reports.values()
+        for problem in report.problems
+        if (report.id, str(problem.get("id"))) not in raised
+    ]  # fmt: skip
+    indicators = [(code, node.name) for code, node in book.indicators.items() if not node.retired]
+    return Ledger(meta, year, as_of, day, items, counts, problems, indicators)
+
+
+@dataclass
+class Queue:
+    day: date
+    year: int | None
+    awaiting: list[dict[str, Any]]
+    overdue: list[dict[str, Any]]
+
+
+def queue(service: Platform, principal: Principal, year: int | None) -> Queue:
+    """Items awaiting inspection and items past their deadline, of the counties the principal reads."""
+    _settled(service, None)
+    day = judged_on(None, service.ledger.clock())
+    with service.reads.snapshot() as view:
+        found = queries.queue(view, year, day, None, principal.readable_counties())
+    return Queue(day, year, [_shaped(row, day, {}) for row in found["awaiting"]],
+                 [_shaped(row, day, {}) for row in found["overdue"]])  # fmt: skip
+
+
+def owed(service: Platform, code: str, year: int) -> list[dict[str, Any]]:
+    """The county's items it has to act on (no plan yet, or in progress), the most urgent first."""
+    _settled(service, None)
+    day = judged_on(None, service.ledger.clock())
+    with service.reads.snapshot() as view:
+        rows = queries.ledger(view, code, year, None)
+    items = [_shaped(row, day, {}) for row in rows if row["status"] in COUNTY_TURN]
+    return sorted(items, key=lambda item: (item["deadline"], item["ordinal"]))
