@@ -11,9 +11,9 @@ from domain.consequences import KIND_LABELS
 from reports import consequences as read
 from ruraleval.platform import Platform
 
-# Where a cause is shown: the report's and the rectification items' pages (issue 12).
+# Where a cause is shown: the county's reports page, and the item on its rectification ledger.
 REPORT_PAGE = "/counties/{code}/reports?year={year}"
-ITEM_PAGE = "/counties/{code}/rectification?year={year}#{id}"
+ITEM_PAGE = "/counties/{code}/rectification?year={year}#item-{id}"
 
 
 def county_page(service: Platform, code: str, year: int, at: datetime | None, audit: bool) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""A county's 2023 report and rectification, recorded straight into its stream, for the
-consequence tests (the report and rectification commands have their own tests)."""
+"""A county's 2023 report, recorded straight into its stream with the grade and serious
+problem a test needs (the report's own tests issue real ones), and its rectification items
+walked through the real commands, for the consequence tests."""
 
 from __future__ import annotations
 
@@ -89,31 +90,48 @@ def issue_report(
     record(service, when, ("ReportIssued", fields), code=code)
 
 
-def raise_item(service: Platform, when: datetime, item_id: str, deadline: str, code: str = CODE) -> None:
-    fields = {
-        "year": 2023,
-        "item_id": item_id,
-        "source": "report",
-        "report_id": "2023-R1",
-        "problem_id": "P-1",
-        "indicator": "1.1",
-        "problem": "指标1.1有 1 条红色预警尚未消除",
-        "requirement": "限期消除红色预警",
-        "deadline": deadline,
-        "answerer": "县农业农村局",
-    }
+def raise_item(
+    service: Platform, when: datetime, item_id: str, deadline: str, code: str = CODE, *, from_report: bool = True
+) -> None:
+    """Raises the report's problem P-1 as an item, or (``from_report`` false) one the evaluator
+    saw (``RaiseRectification``, as an evaluator at ``when``)."""
+    requirement, answerer = "限期消除红色预警", "县农业农村局"
+    if from_report:
+        command = c.RaiseRectification(2023, requirement, deadline, answerer, "2023-R1", "P-1")
+    else:
+        command = c.RaiseRectification(2023, "补齐台账", deadline, answerer, problem="台账不全")
+    outcome = service.ledger.execute(code, command, c.Context(EVALUATOR.actor, "test", recorded_at=when))
+    assert outcome.result["item_id"] == item_id, outcome.result
+
+
+def raise_item_directly(service: Platform, when: datetime, item_id: str, deadline: str, code: str = CODE) -> None:
+    """Records ``RectificationRaised`` itself: an item whose deadline is already past when the
+    stream's latest event is today (the command refuses a deadline before the day it is raised)."""
+    fields = {"year": 2023, "item_id": item_id, "source": "report", "report_id": "2023-R1", "problem_id": "P-1",
+              "indicator": "1.1", "problem": "指标1.1有 1 条红色预警尚未消除", "requirement": "限期消除红色预警",
+              "deadline": deadline, "answerer": "县农业农村局"}  # fmt: skip
     record(service, when, ("RectificationRaised", fields), code=code)
 
 
+def declare_done(service: Platform, when: datetime, item_id: str, code: str = CODE) -> None:
+    """The county files a plan and declares the item done (two events)."""
+    county_side = c.Context("coordinator.test", "test", recorded_at=when)
+    service.ledger.execute(code, c.FileRectificationPlan(2023, item_id, "逐项整改"), county_side)
+    service.ledger.execute(code, c.DeclareRectificationDone(2023, item_id, "已整改"), county_side)
+
+
 def verify(service: Platform, when: datetime, item_id: str, code: str = CODE) -> None:
-    fields = {"year": 2023, "item_id": item_id, "comment": "核验通过", "verified_on": when.date().isoformat()}
-    record(service, when, ("RectificationVerified", fields), code=code)
+    """Plan, done, then the evaluator's verification (销号) on ``when``'s day."""
+    declare_done(service, when, item_id, code)
+    command = c.VerifyRectification(2023, item_id, "核验通过")
+    service.ledger.execute(code, command, c.Context(EVALUATOR.actor, "test", recorded_at=when))
 
 
 def reject(service: Platform, when: datetime, item_id: str, code: str = CODE) -> None:
-    record(
-        service, when, ("RectificationRejected", {"year": 2023, "item_id": item_id, "reason": "证据不足"}), code=code
-    )
+    """Plan, done, then the evaluator's rejection (back to in progress)."""
+    declare_done(service, when, item_id, code)
+    command = c.RejectRectification(2023, item_id, "证据不足")
+    service.ledger.execute(code, command, c.Context(EVALUATOR.actor, "test", recorded_at=when))
 
 
 def decide(service: Platform, on: str, *, code: str = CODE, when: datetime | None = None) -> dict[str, Any]:

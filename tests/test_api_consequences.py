@@ -22,7 +22,7 @@ def test_why_did_the_county_lose_two_points_in_2024(store_url: str) -> None:
         enrol(service)
         issue_report(service, beijing("2024-03-01"), "较差", serious=True)
         raise_item(service, beijing("2024-03-02"), "2023-Z1", "2024-05-31")
-        raise_item(service, beijing("2024-03-02"), "2023-Z2", "2024-05-31")
+        raise_item(service, beijing("2024-03-02"), "2023-Z2", "2024-05-31", from_report=False)
         verify(service, beijing("2024-05-30"), "2023-Z2")
 
         decided = client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"})

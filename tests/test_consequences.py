@@ -108,7 +108,8 @@ def test_an_item_verified_late_is_still_overdue_and_names_its_inspections(memory
     decide(memory_platform, "2024-06-04")
     consequence = memory_platform.ledger.county(CODE).book(2023).consequences["2023-C2"]
     [item] = consequence.causes["items"]
-    assert item["inspection_versions"] == [6, 7]
+    # raised 5; plan 6, done 7, rejected 8; plan 9, done 10, verified 11
+    assert item["inspection_versions"] == [8, 11]
     assert item["verified_on"] == "2024-06-03"
     assert "2024-06-03 才销号" in memory_platform.ledger.county(CODE).book(2024).adjustments[0].reason
 
@@ -117,7 +118,7 @@ def test_every_item_verified_on_time_gives_a_commendation(memory_platform: Platf
     enrol(memory_platform)
     issue_report(memory_platform, beijing("2024-03-01"), "一般")
     raise_item(memory_platform, beijing("2024-03-02"), "2023-Z1", "2024-05-31")
-    raise_item(memory_platform, beijing("2024-03-02"), "2023-Z2", "2024-06-30")
+    raise_item(memory_platform, beijing("2024-03-02"), "2023-Z2", "2024-06-30", from_report=False)
     verify(memory_platform, beijing("2024-05-31"), "2023-Z1")
     decide(memory_platform, "2024-06-01")
     assert decided(memory_platform) == [("G2", "interview_deputy")]  # Z2 is not yet verified, nor late

@@ -17,7 +17,7 @@ from domain.scheme_reading import parse_scheme
 from ruraleval.demo import demo_scheme_document, load_demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
-from tests.consequence_story import issue_report, raise_item
+from tests.consequence_story import issue_report, raise_item_directly
 from tests.test_pages import Site
 
 COUNTY = "130425"
@@ -35,7 +35,7 @@ def site() -> Iterator[Site]:
         service.ledger.execute(COUNTY, c.AdoptScheme(parse_scheme(next_year)), setup)
         now = datetime.now(CHINA)
         issue_report(service, now, "较差", serious=True, code=COUNTY)
-        raise_item(service, now, "2023-Z1", "2024-05-31", code=COUNTY)
+        raise_item_directly(service, now, "2023-Z1", "2024-05-31", code=COUNTY)  # long overdue
         yield Site(client, service)
 
 
@@ -61,7 +61,7 @@ def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
     assert "约谈主要负责同志" in shown and "G1：报告等级为较差且有突出问题" in shown
     assert "下一年度扣分" in shown and "整改事项 2023-Z1 逾期（期限 2024-05-31" in shown
     assert f'href="/counties/{COUNTY}/reports?year=2023"' in shown
-    assert f'href="/counties/{COUNTY}/rectification?year=2023#2023-Z1"' in shown
+    assert f'href="/counties/{COUNTY}/rectification?year=2023#item-2023-Z1"' in shown
     assert f'href="/counties/{COUNTY}?year=2024"' in shown  # where 2024's total shows the points
 
     again = decide(site)
