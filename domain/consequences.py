@@ -5,12 +5,12 @@ own ``PointsAdjusted`` in the next year's book, whose reason names the consequen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain.decimals import plain
+from domain.decimals import CENT
 from domain.errors import ConflictError, InvalidCommand
 from domain.inputs import normalise
 from domain.overrides import check_points
@@ -172,7 +172,7 @@ def report_causes(report: IssuedReport, serious: list[dict[str, Any]]) -> dict[s
         "report_id": report.id,
         "as_of": report.as_of.isoformat(),
         "grade": report.grade,
-        "total": plain(report.total),
+        "total": two_places(report.total),  # as the report shows it
     }
     if serious:
         causes["serious_problems"] = [
@@ -207,13 +207,16 @@ def cause_words(causes: dict[str, Any]) -> str:
             )
             return f"整改事项 {item['id']} 逾期（期限 {item['deadline']}{done}）"
         return f"整改事项 {'、'.join(item['id'] for item in items)} 全部按期销号"
-    words = (
-        f"{causes['report_id']} 号评估报告（截至 {causes['as_of'][:10]}）总分 {causes['total']}，等级{causes['grade']}"
-    )
+    as_of = datetime.fromisoformat(causes["as_of"]).astimezone(CHINA).date().isoformat()  # the Beijing day
+    words = f"{causes['report_id']} 号评估报告（截至 {as_of}）总分 {causes['total']}，等级{causes['grade']}"
     serious = causes.get("serious_problems") or []
     if serious:
         words += f"，突出问题 {len(serious)} 个：" + "；".join(p["title"] for p in serious)
     return words
+
+
+def two_places(value: Decimal) -> str:
+    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}"
 
 
 def verified_on_time_text(item: dict[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.consequence_rules import OUTCOME_LABELS, describe_report_rule
-from domain.consequences import KIND_LABELS, cause_words
+from domain.consequences import KIND_LABELS, cause_words, two_places
 from domain.county import County
 from domain.decimals import plain
 from domain.errors import NotFound
@@ -60,7 +60,7 @@ def county_consequences(service: Platform, code: str, year: int, at: datetime | 
         "year": year,
         "as_of": at.isoformat() if at is not None else None,
         "reports": [
-            {"id": r.id, "as_of": r.as_of.isoformat(), "grade": r.grade, "total": plain(r.total)}
+            {"id": r.id, "as_of": r.as_of.isoformat(), "grade": r.grade, "total": two_places(r.total)}
             for r in book.reports.values()
         ],
         "items": [

@@ -165,7 +165,7 @@ def test_a_consequence_of_a_report_issued_through_the_api_names_it(store_url: st
         [consequence] = decided.json()["consequences"]
         assert (consequence["rule"], consequence["kind"]) == ("G1", "interview_principal")
         causes = consequence["causes"]
-        assert (causes["report_id"], causes["grade"], causes["total"]) == (report["id"], "较差", "20")
+        assert (causes["report_id"], causes["grade"], causes["total"]) == (report["id"], "较差", "20.00")
         assert causes["as_of"] == datetime.fromisoformat(report["as_of"]).isoformat()
         assert [p["title"] for p in causes["serious_problems"]] == serious
         assert consequence["cause_words"].startswith(f"{report['id']} 号评估报告")

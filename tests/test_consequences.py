@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from domain.consequence_rules import ConsequenceRules
+from domain.consequences import cause_words
 from domain.errors import ConflictError, InvalidCommand
 from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
@@ -59,7 +60,7 @@ def test_a_consequence_names_the_report_it_follows(memory_platform: Platform) ->
     [consequence] = memory_platform.ledger.county(CODE).book(2023).consequences.values()
     assert consequence.causes["report_id"] == "2023-R1"
     assert consequence.causes["grade"] == "较差"
-    assert consequence.causes["total"] == "55"
+    assert consequence.causes["total"] == "55.00"
     assert consequence.causes["as_of"] == beijing("2024-03-01", 0).isoformat()
     assert consequence.causes["serious_problems"] == [
         {"id": "P-1", "indicator": "1.1", "title": "指标1.1有 1 条红色预警尚未消除"}
@@ -229,3 +230,8 @@ def test_bad_consequence_rules_are_refused_naming_the_path(section: Any, field: 
     assert field in found, found
     assert found[field].rule == rule
     assert field in found[field].message or rule == "unique_code"
+
+
+def test_a_reports_cause_is_told_on_its_beijing_day_and_its_total_to_two_places() -> None:
+    causes = {"report_id": "2023-R1", "as_of": "2024-02-29T16:30:00+00:00", "grade": "一般", "total": "78.97"}
+    assert cause_words(causes) == "2023-R1 号评估报告（截至 2024-03-01）总分 78.97，等级一般"
