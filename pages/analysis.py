@@ -86,7 +86,7 @@ def county(
     service = platform_of(request)
     meta = reads.enrolled_county(service, code)
     years = sorted((int(y) for y in meta["schemes"]), reverse=True)
-    asked = read_filters(service, years, year=year, as_of=as_of)
+    asked = read_filters(service, years, year=year, as_of=as_of, counties=[code])
     choices = county_node_choices(service, code, asked.year) if asked.year is not None else []
     errors = dict(asked.errors)
     chosen = _node(node, choices, errors) if asked.year is not None else None

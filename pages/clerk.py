@@ -55,7 +55,7 @@ def _wanted(request: Request, meta: dict[str, Any], who: Viewer, year: int | Non
         return parse_period(period.strip(), "period")
     service = platform_of(request)
     code = meta["code"]
-    chosen = year or max((int(y) for y in meta["schemes"]), default=None)
+    chosen = reads.county_year(service, meta, year)
     if chosen is None or str(chosen) not in meta["schemes"]:
         raise NotFound.of("year", "scheme_year", f"该县没有 {chosen or ''} 年度的评估方案")
     county = service.ledger.county(code)

@@ -41,7 +41,7 @@ def _county_page(
     service = platform_of(request)
     meta = reads.enrolled_county(service, code)
     years = sorted((int(y) for y in meta["schemes"]), reverse=True)
-    asked = read_filters(service, years, year=year, as_of=as_of)
+    asked = read_filters(service, years, year=year, as_of=as_of, counties=[code])
     context: dict[str, Any] = {
         "county": meta, "years": years, "year": asked.year, "errors": asked.errors, "found": None,
         "as_of_day": asked.form["as_of"] if "as_of" in asked.errors else (asked.form["as_of"] or ""),

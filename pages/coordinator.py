@@ -49,7 +49,7 @@ def _page(
     require(who, Action.READ, code)
     meta = known_county(request, code)
     service = platform_of(request)
-    tree = rr.tree(service, code, year_of(meta, year))
+    tree = rr.tree(service, code, year_of(platform_of(request), meta, year))
     kinds = ("propose-", "define-")  # the proposal forms: one pair per branch the county may adjust
     branches = {kind + branch["code"].replace(".", "_") for branch in tree["branches"] for kind in kinds}
     failed = failed.placed(lambda form: not form.startswith(kinds) or form in branches)

@@ -150,7 +150,7 @@ def county(request: Request, code: str, who: Signed, year: TextParam = None, as_
     service = platform_of(request)
     meta = reads.enrolled_county(service, code)
     years = sorted((int(y) for y in meta["schemes"]), reverse=True)
-    asked = read_filters(service, years, year=year, as_of=as_of)
+    asked = read_filters(service, years, year=year, as_of=as_of, counties=[code])
     context = _filter_context(service, years, asked) | {"county": meta, "card": None}
     if asked.errors:
         return page(request, "leader/county.html", context, status=422)

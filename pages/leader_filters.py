@@ -8,12 +8,14 @@ read as the API reads them: full-width digits and spaces are normalised (ADR 17)
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.commands import REGION_LABELS
 from domain.errors import DomainError
 from domain.inputs import ascii_digits_words, normalise
+from pages.reads import default_year
 from pages.reads_leader import as_of_instant
 from ruraleval.platform import Platform
 
@@ -22,7 +24,7 @@ UNITS = {"month": "按月", "day": "按日"}
 
 @dataclass
 class Filters:
-    year: int | None  # the year shown: asked, or the latest with a scheme
+    year: int | None  # the year shown: asked, or the latest with values (reads.default_year)
     region: str | None  # None: every region
     at: datetime | None  # None: now
     unit: str = "month"
@@ -38,11 +40,14 @@ def read_filters(
     region: str | None = None,
     as_of: str | None = None,
     unit: str | None = None,
+    counties: Collection[str] | None = None,
 ) -> Filters:
     """Every filter of a leader's page, each refusal kept beside its field."""
     form = {"year": year or "", "region": region or "", "as_of": as_of or "", "unit": unit or ""}
     errors: dict[str, str] = {}
     chosen = _year(year, years, errors)
+    if not normalise(year or ""):  # none asked: the latest year with values of ``counties`` (reads.default_year)
+        chosen = default_year(service, years, counties)
     shown = _region(region, errors)
     step = _unit(unit, errors)
     at = None

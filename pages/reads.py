@@ -7,6 +7,7 @@ function returns plain data shaped for its page; none holds SQL.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ from domain.review import THREAD_STATUS_LABELS, waiting_on
 from domain.warnings import KIND_LABELS, LEVEL_LABELS
 from projections import monitoring_queries as monitoring
 from projections import queries
-from projections.catalog import COUNTIES, WARNINGS
+from projections.catalog import COUNTIES, SCORES, WARNINGS
 from ruraleval.platform import Platform
 
 OWED = ("missing", "due")  # what a county still has to send
@@ -82,6 +83,27 @@ def years(service: Platform) -> list[int]:
         rows = queries.list_counties(view)
     found = {int(year) for row in rows for year in row["schemes"]}
     return sorted(found, reverse=True)
+
+
+def default_year(service: Platform, years: list[int], counties: Collection[str] | None = None) -> int | None:
+    """The year a page shows when none is asked, of ``years`` (latest first): the latest in which
+    ``counties`` (None: any county) have a value recorded, else the latest. A year taken on
+    before its data come (大名县's 2024, holding only the points a consequence gave it) does not
+    hide the year whose results people work on."""
+    if not years:
+        return None
+    _ready(service, SCORES)
+    with service.reads.snapshot() as view:
+        recorded = queries.years_with_values(view, counties)
+    return next((year for year in years if year in recorded), years[0])
+
+
+def county_year(service: Platform, meta: dict[str, Any], asked: int | None) -> int | None:
+    """The year asked of a county's page, else its default year (``default_year``)."""
+    if asked is not None:
+        return asked
+    years = sorted((int(year) for year in meta["schemes"]), reverse=True)
+    return default_year(service, years, [meta["code"]])
 
 
 @dataclass

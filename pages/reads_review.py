@@ -124,9 +124,9 @@ def queue(
     for meta in counties:
         if county is not None and meta["code"] != county:
             continue
-        chosen = year if year is not None and str(year) in meta["schemes"] else None
-        if chosen is None and year is not None:
+        if year is not None and str(year) not in meta["schemes"]:
             continue
+        chosen = reads.county_year(service, meta, year)
         found += _queue_rows(meta, book_of(service, meta["code"], chosen))
     counts = {name: sum(1 for row in found if row["status"] == name) for name in QUEUE_LABELS}
     counts["todo"] = sum(counts[name] for name in TODO)

@@ -54,7 +54,7 @@ def _page(
     require(who, Action.READ, code)
     meta = known_county(request, code)
     service = platform_of(request)
-    chosen = year_of(meta, year)
+    chosen = year_of(platform_of(request), meta, year)
     errors: dict[str, str] = {}
     try:
         at = as_of_instant(service, as_of)

@@ -31,7 +31,7 @@ TABLES = {"reports": "已出具的评估报告"}
 
 
 def _year(request: Request, year: int | None) -> int:
-    found = year or next(iter(reads.years(platform_of(request))), None)
+    found = year or reads.default_year(platform_of(request), reads.years(platform_of(request)))
     if found is None:
         raise NotFound.of("year", "scheme_year", "平台上还没有任何年度的评估方案")
     return found

@@ -23,6 +23,7 @@ from pages.render import page
 from pages.review_forms import NOTHING_FAILED, Failed, done, fragment, posted, refused
 from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command
+from ruraleval.platform import Platform
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
@@ -46,8 +47,8 @@ def known_county(request: Request, code: str) -> dict[str, Any]:
     return reads.enrolled_county(platform_of(request), code)
 
 
-def year_of(meta: dict[str, Any], asked: int | None) -> int:
-    chosen = asked or max((int(year) for year in meta["schemes"]), default=None)
+def year_of(service: Platform, meta: dict[str, Any], asked: int | None) -> int:
+    chosen = reads.county_year(service, meta, asked)
     if chosen is None or str(chosen) not in meta["schemes"]:
         raise NotFound.of("year", "scheme_year", f"{meta['name']}没有 {asked or ''} 年度的评估方案")
     return chosen
@@ -168,7 +169,8 @@ def _threads_page(
     require(who, Action.READ, code)
     meta = known_county(request, code)
     scope = who.principal.data_scope(Action.DISCUSS, code)  # a department asks about its own indicators
-    found = rr.threads(platform_of(request), code, year_of(meta, year), status, scope)
+    service = platform_of(request)
+    found = rr.threads(service, code, year_of(service, meta, year), status, scope)
     context = {"county": meta, **found, "status": status, "filters": THREAD_FILTERS, "failed": failed,
                "notice": NOTICES.get(notice, ""), "may_discuss": who.principal.may(Action.DISCUSS, code)}  # fmt: skip
     return page(request, "review/threads.html", context, status=failed.status if failed.form else 200)
@@ -180,7 +182,8 @@ def _thread_page(
 ) -> Response:  # fmt: skip
     require(who, Action.READ, code)
     meta = known_county(request, code)
-    found = rr.thread(platform_of(request), code, year_of(meta, year) if year else None, indicator, period)
+    service = platform_of(request)
+    found = rr.thread(service, code, year_of(service, meta, year) if year else None, indicator, period)
     if found is None:
         what = f"“{indicator}”{('在“' + period + '”') if period else ''}"
         raise NotFound.of("indicator", "known_thread", f"{meta['name']}的指标{what}没有数据，也没有反馈")

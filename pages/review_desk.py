@@ -44,7 +44,7 @@ def _desk(request: Request, who: Viewer, code: str, year: int | None, failed: Fa
           notice: str = "") -> Response:  # fmt: skip
     require(who, Action.REVIEW_DATA, code)
     meta = known_county(request, code)
-    chosen = year_of(meta, year)
+    chosen = year_of(platform_of(request), meta, year)
     desk = rr.desk(platform_of(request), code, chosen)
     failed = failed.placed(lambda form: not form.startswith("reopen-") or form[7:] in desk["closed"])
     may = {name: who.principal.may(action, code) for name, action in ACTIONS.items()}

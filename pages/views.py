@@ -35,7 +35,7 @@ def county_tasks(request: Request, code: str, who: Signed, year: YearParam = Non
     require(who, Action.READ, code)
     meta = reads.enrolled_county(platform_of(request), code)
     service = platform_of(request)
-    chosen = year or max((int(y) for y in meta["schemes"]), default=None)
+    chosen = reads.county_year(service, meta, year)
     if chosen is None or str(chosen) not in meta["schemes"]:
         raise NotFound.of("year", "scheme_year", f"该县没有 {chosen or ''} 年度的评估方案")
     owed = reads.owed(service, who.principal, meta, chosen, reads.today(service))

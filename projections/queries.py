@@ -10,7 +10,7 @@ one commit of a projection and its nodes from the next.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -43,6 +43,19 @@ def list_counties(view: View, region: str | None = None) -> list[dict[str, Any]]
     for row in rows:
         row["schemes"] = orjson.loads(row["schemes"])
     return rows
+
+
+def years_with_values(view: View, counties: Collection[str] | None = None) -> set[int]:
+    """The scheme years in which ``counties`` (None: any county) have a value recorded."""
+    statement = "SELECT DISTINCT year FROM node_scores WHERE value IS NOT NULL"
+    params: list[Any] = []
+    if counties is not None:
+        chosen = sorted(counties)
+        if not chosen:
+            return set()
+        statement += f" AND county IN ({', '.join(['%s'] * len(chosen))})"
+        params += chosen
+    return {int(row["year"]) for row in view.execute(statement, params)}
 
 
 def county(view: View, code: str) -> dict[str, Any] | None:

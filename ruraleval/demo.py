@@ -20,6 +20,7 @@ from domain.organisation import Grant, Organisation
 from domain.scheme import usual_rules
 from domain.scheme_reading import parse_scheme
 from ruraleval import demo_story as story
+from ruraleval.demo_results import load_results
 from ruraleval.platform import Platform
 
 SCHEME_ID = "demo-2023"
@@ -163,6 +164,7 @@ def load_demo(platform: Platform) -> bool:
     for future in futures:
         future.result()
     platform.projections.catch_up()
+    load_results(platform, demo_scheme_document())
     return True
 
 

@@ -169,3 +169,9 @@ def test_a_consequence_of_a_report_issued_through_the_api_names_it(store_url: st
         assert causes["as_of"] == datetime.fromisoformat(report["as_of"]).isoformat()
         assert [p["title"] for p in causes["serious_problems"]] == serious
         assert consequence["cause_words"].startswith(f"{report['id']} 号评估报告")
+        # …traced back through the history route: the 2023 total as of the report's as_of is the
+        # total the grade was read from (1.1 submitted on 10 January: 0 → 20)
+        history = client.get(f"{BASE}/scores/total/history", params={"year": 2023, "as_of": report["as_of"]}).json()
+        last = history["changes"][-1]
+        assert (last["before"], last["after"], last["cause"]["event"]) == (0, 20, "DataSubmitted")
+        assert last["cause"]["period"] == "2023"

@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.collection import beijing_date
 from domain.review import waiting_on
+from pages import reads
+from projections import monitoring_queries as monitoring
 from projections import queries
+from projections.monitoring_queries import Filters
 from projections.temporal import micros
 from ruraleval import audit, demo
+from ruraleval import demo_results as results
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
 
@@ -88,3 +94,84 @@ def test_every_load_gives_the_same_story(loaded: Platform) -> None:
         assert ranking(again) == ranking(loaded)
     finally:
         again.close()
+
+
+# ---------------------------------------------------------------- the year's results and their use
+
+
+def test_the_reports_are_issued_as_of_march_by_each_countys_team(loaded: Platform) -> None:
+    standing = ranking(loaded, results.REPORT_AS_OF)
+    for code, evaluator in results.REPORTED.items():
+        [report] = loaded.ledger.county(code).book(demo.YEAR).reports.values()
+        assert (report.id, report.actor, report.as_of) == (results.REPORT_ID, evaluator, results.REPORT_AS_OF)
+        assert report.recorded_at == results.ISSUED_AT
+        assert report.grade == standing[code]["grade"]  # the grade of the ranking as of the report's instant
+        assert loaded.files.get(report.files["report.pdf"]).content.startswith(b"%PDF")
+    grades = {loaded.ledger.county(code).book(demo.YEAR).reports[results.REPORT_ID].grade for code in results.REPORTED}
+    assert "较差" in grades and len(grades) == len(results.REPORTED)  # three grades, a 较差 county among them
+
+
+def test_items_raised_from_the_report_one_on_time_one_overdue_one_in_progress(loaded: Platform) -> None:
+    book = loaded.ledger.county(results.COUNTY).book(demo.YEAR)
+    problems = book.reports[results.REPORT_ID].problems
+    assert list(book.rectification) == list(results.ITEMS)
+    for item_id, (index, deadline) in results.ITEMS.items():
+        item = book.rectification[item_id]
+        assert (item.problem_id, item.deadline) == (problems[index]["id"], deadline)
+    verified = book.rectification[results.VERIFIED]
+    assert verified.status == "verified" and verified.verified_on is not None
+    assert verified.verified_on <= verified.deadline  # on time
+    overdue = book.rectification[results.OVERDUE]
+    assert overdue.status == "in_progress"  # rejected: back to the county, never verified
+    assert [step.kind for step in overdue.steps][-2:] == ["done", "rejected"]
+    assert overdue.steps[-1].text == results.REJECTION
+    progressing = book.rectification[results.IN_PROGRESS]
+    assert [step.kind for step in progressing.steps] == ["raised", "plan", "progress"]
+    [evidence] = progressing.steps[-1].files
+    assert (evidence.name, evidence.sha256) == (results.EVIDENCE_NAME, hashlib.sha256(results.EVIDENCE).hexdigest())
+
+
+def test_the_overdue_item_warns_red_today_and_the_verified_one_never(loaded: Platform) -> None:
+    today = beijing_date(datetime.now(UTC))
+    overdue_items = Filters(county=results.COUNTY, kind="rectification_overdue")
+    with loaded.reads.snapshot() as view:
+        found = monitoring.warnings(view, today, None, overdue_items)
+    levels = {entry.warning.period: entry.warning.level for entry in found}
+    assert levels[results.OVERDUE] == "red"
+    assert results.VERIFIED not in levels
+    deadline = date.fromisoformat(results.ITEMS[results.OVERDUE][1])
+    with loaded.reads.snapshot() as view:
+        on_the_day = monitoring.warnings(view, deadline, None, overdue_items)
+    assert on_the_day == []  # the deadline day itself is on time
+
+
+def test_consequences_by_grade_and_the_overdue_items_points_in_2024(loaded: Platform) -> None:
+    usual = {"较差": "interview_principal", "一般": "interview_deputy"}  # with serious problems (domain rules G1, G2)
+    for code in results.REPORTED:
+        book = loaded.ledger.county(code).book(demo.YEAR)
+        first = next(iter(book.consequences.values()))
+        assert first.causes["report_id"] == results.REPORT_ID
+        report = book.reports[results.REPORT_ID]
+        if report.grade in usual:
+            assert first.kind == usual[report.grade]
+    county = loaded.ledger.county(results.COUNTY)
+    points = [k for k in county.book(demo.YEAR).consequences.values() if k.points is not None]
+    [penalty] = points
+    assert [item["id"] for item in penalty.causes["items"]] == [results.OVERDUE]
+    assert penalty.points_year == results.NEXT_YEAR
+    [entry] = county.book(results.NEXT_YEAR).adjustments
+    assert (entry.id, entry.points) == (penalty.adjustment_id, penalty.points)
+    assert entry.reason.startswith(f"挂钩结果 {penalty.id}")
+    assert sorted(county.years) == [str(demo.YEAR), str(results.NEXT_YEAR)]  # 2024 for 大名县 only
+    others = [code for code, *_ in demo.COUNTIES if code != results.COUNTY]
+    assert all(list(loaded.ledger.county(code).years) == [str(demo.YEAR)] for code in others)
+
+
+def test_pages_default_to_the_year_with_data_not_the_year_just_taken_on(loaded: Platform) -> None:
+    years = reads.years(loaded)
+    assert years == [results.NEXT_YEAR, demo.YEAR]  # 2024 is offered…
+    assert reads.default_year(loaded, years) == demo.YEAR  # …but 2023 is shown
+    meta = reads.county(loaded, results.COUNTY)
+    assert meta is not None
+    assert reads.county_year(loaded, meta, None) == demo.YEAR
+    assert reads.county_year(loaded, meta, results.NEXT_YEAR) == results.NEXT_YEAR  # asked: kept
