@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from domain.commands import AUTHORITY_LABELS
+from domain.consequences import KIND_LABELS as CONSEQUENCE_KINDS
 from domain.decimals import plain
 from domain.periods import FREQUENCY_LABELS
 from domain.proposals import KIND_LABELS as PROPOSAL_KINDS
@@ -167,7 +168,8 @@ def describe(cause: Mapping[str, Any], units: Mapping[str, str] | None = None) -
             words = amount(value, unit if key in VALUE_AMOUNTS else "分")
         else:
             words = _words(key, value)
-        parts.append(f"{FIELD_LABELS.get(key, key)} {words}")
+        label = "挂钩结果" if key == "kind" and value in CONSEQUENCE_KINDS else FIELD_LABELS.get(key, key)
+        parts.append(f"{label} {words}")
     return "；".join(parts)
 
 
@@ -191,6 +193,8 @@ def _words(key: str, value: Any) -> str:
         return f"{value.get('name', '')}（{value.get('id', '')}，{value.get('year', '')} 年度）"
     if key == "kind" and value in PROPOSAL_KINDS:
         return PROPOSAL_KINDS[value]
+    if key == "kind" and value in CONSEQUENCE_KINDS:
+        return CONSEQUENCE_KINDS[value]
     if key == "change" and isinstance(value, Mapping):
         return _change_words(value)
     if isinstance(value, Mapping):  # fields by their label; codes (of weights) as "3.1 为 6"

@@ -69,15 +69,8 @@ def _json(value: Any) -> str:
 
 
 def score(value: Decimal | None) -> str:
-    """A score as shown everywhere: two places; "—" when there is none."""
+    """A score (and every figure of the gap table) as shown: two places; "—" when there is none."""
     return "—" if value is None else f"{value:.2f}"
-
-
-def number(value: Decimal | None) -> str:
-    """A value or target as recorded: no trailing zeros beyond what was given; "—" when none."""
-    if value is None:
-        return "—"
-    return format(value.normalize(), "f")
 
 
 def rank(value: int | None, count: int) -> str:
@@ -94,7 +87,7 @@ NUMBER_LABELS = {
     "threshold": "规则阈值",
     "rank": "排名",
     "counties": "参评县数",
-    "k": "前/后名次数",
+    "k": "规则所取前（后）名次",
     "last_rank": "上年排名",
     "places": "名次变化",
     "region_best": "区域最优值",
@@ -177,8 +170,8 @@ def view(report: Report) -> dict[str, Any]:
                 "target": _with_unit(g.target, g.unit),
                 "score": f"{score(g.score)} / {score(g.max)}",
                 "lost": score(g.lost),
-                "to_target": number(g.to_target),
-                "to_region_best": number(g.to_region_best),
+                "to_target": score(g.to_target),
+                "to_region_best": score(g.to_region_best),
             }
             for g in report.gap
         ],
@@ -217,4 +210,5 @@ def view(report: Report) -> dict[str, Any]:
 
 
 def _with_unit(value: Decimal | None, unit: str) -> str:
-    return "—" if value is None else f"{number(value)}{unit}"
+    """A value of the gap table: two places, as every figure of that table, then its unit."""
+    return "—" if value is None else f"{score(value)}{unit}"
