@@ -28,7 +28,7 @@ TOWN_SCHEME_WORDS = (
 MAX_COUNTY_NAME = 30  # characters of a county's name (a long one breaks every table it is shown in)
 
 def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> None:
-    if command.scheme.object != "county":
+    if command.scheme is not None and command.scheme.object != "county":  # the enrolment page judges a missing one
         raise InvalidCommand.of("scheme", "county_scheme", TOWN_SCHEME_WORDS)
     if str(command.scheme.year) in county.years:
         raise ConflictError.of(
@@ -112,7 +112,7 @@ def check_enrolment(command: c.EnrolCounty) -> None:
                                 f"属于{province_of(command.code)}，收到“{province[:MAX_COUNTY_NAME]}”"))  # fmt: skip
     if command.region not in c.REGIONS:
         problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
-    if command.scheme.object != "county":
+    if command.scheme is not None and command.scheme.object != "county":  # the enrolment page judges a missing one
         problems.append(Problem("scheme", "county_scheme", TOWN_SCHEME_WORDS))
     if problems:
         raise InvalidCommand(problems)

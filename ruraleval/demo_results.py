@@ -55,8 +55,9 @@ VERIFIED, OVERDUE, IN_PROGRESS = ITEMS
 REJECTION = "佐证材料只有会议通知，缺少各乡镇整改台账和现场照片，请补充后重新申报"
 EVIDENCE_NAME = "大名县2024年上半年整改进展台账.csv"
 EVIDENCE = "乡镇,完成事项,完成时间\n大街镇,村级综合服务站补建,2024-06-10\n龙王庙镇,台账补录,2024-06-15\n".encode()
-# The centre has 大名县 take on a 2024 scheme (the demo's, as 2024's) on 1 April.
+# The centre publishes a 2024 scheme (the demo's, as 2024's) on 25 March; 大名县 takes it on on 1 April.
 NEXT_SCHEME_ID = f"demo-{NEXT_YEAR}-{COUNTY}"
+PUBLISHED_AT = beijing("2024-03-25")
 ADOPTED_AT = beijing("2024-04-01")
 # Consequences: by grade on 12 March for each reported county; for 大名县 again on 5 June,
 # when its item Z2 is past its deadline (points in 2024's book).
@@ -101,6 +102,7 @@ def _rectify(platform: Platform, scheme_document: dict[str, Any]) -> None:
         _run(platform, COORDINATOR, beijing("2024-03-20"), c.FileRectificationPlan(YEAR, item_id, plan))
     name = f"乡村振兴百县示范创建监测评估方案（{NEXT_YEAR}年度，演示）"
     adopt = parse_scheme(scheme_document | {"id": NEXT_SCHEME_ID, "year": NEXT_YEAR, "name": name})
+    platform.ledger.publish_scheme(adopt, c.Context("admin", "demo-results-scheme", PUBLISHED_AT))
     _run(platform, "admin", ADOPTED_AT, c.AdoptScheme(adopt))
     _run(platform, COORDINATOR, beijing("2024-04-20"),
          c.DeclareRectificationDone(YEAR, VERIFIED, "已按要求全部整改到位，附整改台账"))  # fmt: skip

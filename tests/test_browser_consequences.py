@@ -36,7 +36,7 @@ def signed_in(tab: Page, username: str, path: str) -> None:  # noqa: F811
 def test_an_evaluator_decides_and_the_leader_sees_the_consequence(tab: Page) -> None:  # noqa: F811
     signed_in(tab, "evaluator.east", PAGE)
     expect(tab.get_by_role("heading", level=1)).to_contain_text("挂钩结果")
-    expect(tab.locator("section[aria-labelledby=reports-title]")).to_contain_text("尚未出具评估报告")
+    expect(tab.locator("section[aria-labelledby=reports-title]")).to_contain_text("2023-R1")  # the demo's, as of 1 March
     tab.goto("/counties/130425/reports?year=2023")
     tab.get_by_role("form", name="出具大名县的评估报告").get_by_role("button", name="出具报告").click()
     expect(tab.get_by_role("status")).to_contain_text("评估报告已出具")
@@ -54,8 +54,8 @@ def test_an_evaluator_decides_and_the_leader_sees_the_consequence(tab: Page) -> 
     deciding.get_by_role("button", name="认定挂钩结果").click()
     expect(tab.get_by_role("status")).to_have_text("已按方案规则认定挂钩结果。")
     table = tab.locator("table[data-table=consequences]")
-    expect(table).to_contain_text("2023-C1")
-    expect(table.get_by_role("link", name=re.compile(r"评估报告 2023-R1"))).to_be_visible()
+    expect(table.locator("tr", has_text="2023-C3")).to_contain_text("约谈分管负责同志")  # the new report's 一般
+    expect(table.get_by_role("link", name=re.compile(r"评估报告 2023-R2"))).to_be_visible()
     check_accessibility(tab)
     table.scroll_into_view_if_needed()
     photograph(tab, "85-consequences-county")
@@ -65,7 +65,7 @@ def test_an_evaluator_decides_and_the_leader_sees_the_consequence(tab: Page) -> 
     signed_in(tab, "leader", "/consequences?year=2023")
     every = tab.locator("table[data-table=consequences]")
     expect(every).to_contain_text("大名县")
-    expect(every).to_contain_text("2023-R1 号评估报告")
+    expect(every).to_contain_text("2023-R2 号评估报告")
     check_accessibility(tab)
     photograph(tab, "86-consequences-leader")
     every.get_by_role("link", name="大名县").first.click()

@@ -11,10 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain import commands as c
 from domain.recorded_time import CHINA
-from domain.scheme_reading import parse_scheme
-from ruraleval.demo import demo_scheme_document, load_demo
+from ruraleval import demo_results
+from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
 from tests.consequence_story import issue_report, raise_item_directly
@@ -22,6 +21,8 @@ from tests.test_pages import Site
 
 COUNTY = "130425"
 PAGE = f"/counties/{COUNTY}/consequences"
+REPORT = f"{demo_results.YEAR}-R2"  # the demo issued 2023-R1
+ITEM = f"{demo_results.YEAR}-Z{len(demo_results.ITEMS) + 1}"  # the demo raised three items
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +30,10 @@ def site() -> Iterator[Site]:
     app = create_app(lambda: Platform(parse_database_url("memory://")), background=False)
     with TestClient(app) as client:
         service: Platform = app.state.platform
-        load_demo(service)
-        next_year = demo_scheme_document() | {"id": "demo-2024", "year": 2024, "name": "示范方案（2024年度）"}
-        setup = c.Context("setup", "setup")
-        service.ledger.execute(COUNTY, c.AdoptScheme(parse_scheme(next_year)), setup)
+        load_demo(service)  # 大名县 has taken on 2024 in the demo, holding its 2023 items' points
         now = datetime.now(CHINA)
-        issue_report(service, now, "较差", serious=True, code=COUNTY)
-        raise_item_directly(service, now, "2023-Z1", "2024-05-31", code=COUNTY)  # long overdue
+        issue_report(service, now, "较差", serious=True, code=COUNTY, report_id=REPORT)  # after the demo's R1
+        raise_item_directly(service, now, ITEM, "2024-05-31", code=COUNTY)  # long overdue
         yield Site(client, service)
 
 
@@ -47,7 +45,8 @@ def decide(site: Site, **data: str) -> object:
 def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
     site.sign_in("evaluator.east")
     before = site.client.get(PAGE, params={"year": 2023}).text
-    assert "认定挂钩结果" in before and "尚未认定挂钩结果" in before and 'name="on"' in before
+    assert "认定挂钩结果" in before and 'name="on"' in before
+    assert f"{REPORT} 号评估报告" not in before  # the demo's consequences name R1; none names R2 yet
 
     refused = decide(site, on="2999-01-01")
     assert refused.status_code == 422  # type: ignore[attr-defined]
@@ -59,9 +58,9 @@ def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
     shown = site.client.get(decided.headers["location"]).text  # type: ignore[attr-defined]
     assert "已按方案规则认定挂钩结果。" in shown
     assert "约谈主要负责同志" in shown and "G1：报告等级为较差且有突出问题" in shown
-    assert "下一年度扣分" in shown and "整改事项 2023-Z1 逾期（期限 2024-05-31" in shown
+    assert "下一年度扣分" in shown and f"整改事项 {ITEM} 逾期（期限 2024-05-31" in shown
     assert f'href="/counties/{COUNTY}/reports?year=2023"' in shown
-    assert f'href="/counties/{COUNTY}/rectification?year=2023#item-2023-Z1"' in shown
+    assert f'href="/counties/{COUNTY}/rectification?year=2023#item-{ITEM}"' in shown
     assert f'href="/counties/{COUNTY}?year=2024"' in shown  # where 2024's total shows the points
 
     again = decide(site)

@@ -15,10 +15,12 @@ import pytest
 from domain.access import Principal, Scope
 from domain.state import thread_key
 from pages.reads import counties
+from ruraleval import demo
 from tests.test_pages import Site
 from tests.test_pages import site as demo_site  # noqa: F401  (the demo, once for this module)
 
 OURS, THEIRS = "130425", "320583"
+YEAR = demo.YEAR
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def site(demo_site: Site) -> Site:  # noqa: F811
 
 
 def book(site: Site, code: str = OURS):  # type: ignore[no-untyped-def]
-    return site.platform.ledger.county(code).book(None)
+    return site.platform.ledger.county(code).book(YEAR)  # the demo's year (大名县 has taken on 2024 too)
 
 
 def version(site: Site, code: str = OURS) -> int:
@@ -35,7 +37,9 @@ def version(site: Site, code: str = OURS) -> int:
 
 
 def post(site: Site, path: str, data: dict[str, str], **kwargs: object):  # type: ignore[no-untyped-def]
-    return site.client.post(path, data={"csrf_token": site.csrf(), **data}, follow_redirects=False, **kwargs)
+    """Posts a form as its page sends it: with the year the page shows (the pages' forms carry it)."""
+    form = {"csrf_token": site.csrf(), "year": str(YEAR), **data}
+    return site.client.post(path, data=form, follow_redirects=False, **kwargs)
 
 
 def first_in_queue(text: str) -> tuple[str, str, str]:
@@ -363,10 +367,11 @@ def test_the_coordinator_assigns_a_department_and_uploads_an_action_plan(site: S
     assert empty.status_code == 422 and 'id="duty-department-error">必须填写责任部门' in empty.text
     upload = {"files": ("方案.txt", "内容".encode(), "text/plain")}
     no_text = site.client.post(f"/counties/{OURS}/action-plans", files=upload,
-                               data={"csrf_token": site.csrf(), "indicator": indicator, "text": ""})  # fmt: skip
+                               data={"csrf_token": site.csrf(), "year": str(YEAR), "indicator": indicator,
+                                     "text": ""})  # fmt: skip
     assert no_text.status_code == 422 and 'id="plan-text-error"' in no_text.text
     assert indicator not in book(site).action_plans
-    plan_form = {"csrf_token": site.csrf(), "indicator": indicator, "text": "分三步推进"}
+    plan_form = {"csrf_token": site.csrf(), "year": str(YEAR), "indicator": indicator, "text": "分三步推进"}
     filed = site.client.post(f"/counties/{OURS}/action-plans", files=upload, data=plan_form, follow_redirects=False)
     assert filed.status_code == 303
     plan = book(site).action_plans[indicator]
