@@ -83,14 +83,18 @@ def test_report_issued_item_rejected_consequence_seen_by_the_leader(tab: Page, t
     # 2. …and raises an item from the new report's first problem, due in 30 days.
     tab.goto(LEDGER)
     raising = tab.locator("section[aria-labelledby=raise-title]")
-    raising.get_by_label("来源").select_option(label=re.compile(rf"^评估报告 {NEW_REPORT} 问题 P1："))
+    source = raising.get_by_label("来源")
+    option = source.locator(f"option[value='{NEW_REPORT}|P1']")
+    expect(option).to_contain_text(f"评估报告 {NEW_REPORT} 问题 P1：")
+    problem = option.inner_text().split("：", 1)[1].removesuffix("（严重）")
+    source.select_option(value=f"{NEW_REPORT}|P1")
     raising.get_by_label("整改要求").fill("一个月内消除该项红色预警，报送整改台账")
     deadline = beijing_date(datetime.now(UTC)) + timedelta(days=30)
     raising.get_by_label("整改期限").fill(deadline.isoformat())
     raising.get_by_label("责任单位或责任人").fill("县农业农村局")
     press(tab, raising.get_by_role("button", name="下达"))
     expect(tab.get_by_role("status")).to_have_text("整改事项已下达。")
-    expect(tab.locator(f"#item-{NEW_ITEM}")).to_contain_text(f"评估报告 {NEW_REPORT}")
+    expect(tab.locator(f"#item-{NEW_ITEM}")).to_contain_text(problem)  # the report's words
     step(tab, "91-journey-item-raised")
     sign_out(tab)
 
