@@ -28,6 +28,7 @@ from pages.render import page
 from pages.session import Viewer, platform_of, require, viewer
 from projections.temporal import TOTAL
 from ruraleval.audit import InvalidDigest
+from ruraleval.platform import Platform
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
@@ -49,10 +50,10 @@ def _county(request: Request, who: Viewer, code: str) -> dict[str, Any]:
     return reads.enrolled_county(platform_of(request), code)
 
 
-def _year(meta: dict[str, Any], asked: int | None) -> int:
+def _year(service: Platform, meta: dict[str, Any], asked: int | None) -> int:
     years = sorted((int(year) for year in meta["schemes"]), reverse=True)
     if asked is None and years:
-        return years[0]
+        return reads.county_year(service, meta, None) or years[0]  # the latest year with values
     if asked is None or asked not in years:
         taken = "、".join(str(year) for year in years) or "无"
         words = f"{meta['name']}没有 {asked or ''} 年度的评估方案（已采用年度：{taken}）"
@@ -82,7 +83,7 @@ def score_timeline(
     order: Text = None,
 ) -> Response:
     meta = _county(request, who, code)
-    chosen = _year(meta, year)
+    chosen = _year(platform_of(request), meta, year)
     shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node[:TEXT_LIMIT]) if node else TOTAL)
     if shown is None:
         raise NotFound.of("node", "known_node", f"{chosen} 年度没有得分节点“{(node or '')[:20]}”")
@@ -120,8 +121,8 @@ async def county_changes(
     end: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:
     meta = await run_in_threadpool(_county, request, who, code)
-    chosen = _year(meta, year)
     service = platform_of(request)
+    chosen = await run_in_threadpool(_year, service, meta, year)
     form = {"from": start or "", "to": end or ""}
     now = service.ledger.clock()
     context: dict[str, Any] = {"county": meta, "year": chosen, "years": _years(meta), "form": form, "errors": {},

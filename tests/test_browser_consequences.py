@@ -36,7 +36,7 @@ def signed_in(tab: Page, username: str, path: str) -> None:  # noqa: F811
 def test_an_evaluator_decides_and_the_leader_sees_the_consequence(tab: Page) -> None:  # noqa: F811
     signed_in(tab, "evaluator.east", PAGE)
     expect(tab.get_by_role("heading", level=1)).to_contain_text("挂钩结果")
-    expect(tab.locator("section[aria-labelledby=reports-title]")).to_contain_text("2023-R1")  # the demo's, as of 1 March
+    expect(tab.locator("section[aria-labelledby=reports-title]")).to_contain_text("2023-R1")  # the demo's
     tab.goto("/counties/130425/reports?year=2023")
     tab.get_by_role("form", name="出具大名县的评估报告").get_by_role("button", name="出具报告").click()
     expect(tab.get_by_role("status")).to_contain_text("评估报告已出具")

@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ruraleval import demo_results
 from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
@@ -70,3 +71,28 @@ def test_the_demo_report_names_the_county_its_total_and_grade(demo_url: str, tmp
 def test_an_unknown_county_is_refused(demo_url: str, tmp_path: Path) -> None:
     done = ruraleval(demo_url, "reports", "build", "--year", "2023", "--county", "999999", "--out", str(tmp_path))
     assert done.returncode == 1 and "999999" in done.stderr
+
+
+@needs_poppler
+def test_the_demos_issued_reports_as_png_pages(demo_url: str) -> None:
+    """The reports the demo issued (as of 1 March 2024), as stored: their text names the county,
+    each problem's title and its figures in Chinese; their pages go to tests/screenshots."""
+    platform = Platform(parse_database_url(demo_url))
+    try:
+        for code in demo_results.REPORTED:
+            county = platform.ledger.county(code)
+            issued = county.book(demo_results.YEAR).reports[demo_results.REPORT_ID]
+            report = platform.files.get(issued.files["report.pdf"]).content
+            text = "".join(pdf_text(report).split())  # lines wrap anywhere in Chinese: compared without spaces
+            assert county.name in text and f"{issued.total:.2f}" in text
+            for problem in issued.problems:
+                assert "".join(problem["title"].split()) in text
+            assert "实际值：" in text and "value:" not in text  # a finding's figures in words
+            SCREENSHOTS.mkdir(exist_ok=True)
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-", str(SCREENSHOTS / f"report-demo-issued-{code}")],
+                           input=report, check=True)  # fmt: skip
+            notice = platform.files.get(issued.files["notice.pdf"]).content
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-", str(SCREENSHOTS / f"notice-demo-issued-{code}")],
+                           input=notice, check=True)  # fmt: skip
+    finally:
+        platform.close()
