@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from domain.collection import beijing_date
 from ruraleval import demo_results
@@ -49,9 +49,9 @@ def sign_out(tab: Page) -> None:  # noqa: F811
     tab.wait_for_load_state("networkidle")
 
 
-def press(tab: Page, button: object) -> None:  # noqa: F811
+def press(tab: Page, button: Locator) -> None:  # noqa: F811
     """Sends a form as a keyboard user does: focus its button, press Enter."""
-    button.focus()  # type: ignore[attr-defined]
+    button.focus()
     tab.keyboard.press("Enter")
     tab.wait_for_load_state("networkidle")
 
