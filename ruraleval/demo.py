@@ -20,6 +20,7 @@ from domain.organisation import Grant, Organisation
 from domain.scheme import usual_rules
 from domain.scheme_reading import parse_scheme
 from ruraleval import demo_story as story
+from ruraleval.demo_towns import load_town_verification
 from ruraleval.platform import Platform
 
 SCHEME_ID = "demo-2023"
@@ -162,6 +163,7 @@ def load_demo(platform: Platform) -> bool:
     futures = [platform.ledger.submit(code, command, context) for _, code, command, context in steps]
     for future in futures:
         future.result()
+    load_town_verification(platform)
     platform.projections.catch_up()
     return True
 
