@@ -85,7 +85,9 @@ def test_draw_a_sample_record_the_scores_and_see_the_town_ranking(tab: Page) -> 
     expect(row).to_contain_text("86.26")
     expect(row).to_contain_text("较好")
     expect(row).to_contain_text("2")  # second, after 大名镇 (88.73)
-    formula = page.get_by_text("镇党委和政府综合评价成绩 = 日常工作情况 92.00 × 0.3 + 年终成效核查总分 83.80 × 0.7 = 86.26")
+    formula = page.get_by_text(
+        "镇党委和政府综合评价成绩 = 日常工作情况 92.00 × 0.3 + 年终成效核查总分 83.80 × 0.7 = 86.26"
+    )
     expect(formula).to_be_visible()
     check_accessibility(page)
     formula.scroll_into_view_if_needed()

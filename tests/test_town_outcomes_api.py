@@ -76,8 +76,8 @@ def test_a_notice_is_stored_by_hash_and_the_same_as_of_gives_the_same_bytes(coun
         "约谈分管负责同志",
         "G2",
     )
-    assert consequence["causes"] | {} == {"town": "T01", "notice_id": "2023-N3", "as_of": latest["as_of"], "grade": "一般",
-                                          "result": "76.66"}  # fmt: skip
+    causes = {"town": "T01", "notice_id": "2023-N3", "as_of": latest["as_of"], "grade": "一般", "result": "76.66"}
+    assert consequence["causes"] == causes
     assert client.post(f"{BASE}/towns/T01/consequences").json()["result"]["unchanged"] is True  # decided once
 
 
