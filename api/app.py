@@ -32,6 +32,7 @@ from api import (
 from api import composite_inputs as composite_input_routes
 from api import town_outcomes as town_outcome_routes
 from api import verification as town_verification
+from api import verification_corrections as town_corrections
 from api.context import RequestContext, normalised_path
 from api.headers import SecurityHeaders
 from ruraleval import __version__
@@ -90,7 +91,7 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         app.include_router(module.router, responses=answers)
     for module in (town_verification, composite_input_routes):  # issue 13: towns (ADR 27), composite inputs
         app.include_router(module.router, responses=problems.RESPONSES)
-    for module in (town_outcome_routes,):  # issue 13 item 5: the use of the towns' results
+    for module in (town_outcome_routes, town_corrections):  # issue 13: the towns' results used; corrections
         app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     pages.install(app)

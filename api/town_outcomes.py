@@ -92,7 +92,7 @@ async def issue_notice(
     return await _write(service, request, code, year, command)
 
 
-PDF = {200: {"content": {"application/pdf": {}}}}
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
 
 
 @router.get(BASE + "/notices/{notice_id}/file", response_class=Response, dependencies=READ, responses=PDF,

@@ -112,6 +112,17 @@ class TownVerification(Aggregate):
             registry.villages.update({village.code: replace(village) for village in self.villages})
             registry.households.update({h.code: replace(h, flags=list(h.flags)) for h in self.households})
 
+    class ObjectCorrected(Event):
+        """A registered entry corrected, with a reason (``domain.registry_correction``)."""
+
+        kind: str  # town, village or household
+        code: str
+        changes: dict[str, Any]
+        reason: str
+
+        def apply(self, verification: TownVerification) -> None:
+            verification.registry.correct(self.kind, self.code, self.changes)
+
     class TeamFormed(Event):
         team_id: str
         name: str

@@ -33,6 +33,19 @@ class RegisterObjects:
 
 
 @dataclass(frozen=True)
+class CorrectRegisteredObject:
+    """Correct a registered entry, with a reason: a town's name, a village's name or poverty-relief
+    mark, a household's head or flags (``None``: unchanged)."""
+
+    code: str
+    reason: str
+    name: str | None = None
+    poverty_relief: bool | None = None
+    head: str | None = None
+    flags: list[str] | None = None
+
+
+@dataclass(frozen=True)
 class FormTeam:
     team_id: str
     name: str
@@ -137,6 +150,7 @@ VerificationCommand = (
     | c.VerifyRectification
     | c.RejectRectification
     | RegisterObjects
+    | CorrectRegisteredObject
     | FormTeam
     | AssignTeam
     | RecordAbsence

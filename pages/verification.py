@@ -29,6 +29,7 @@ YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
 NOTICES = {
     "opened": "镇级核查已开始：请登记镇、村、户。",
     "registered": "登记已保存。",
+    "corrected": "登记已更正，原登记和理由保留在历史中。",
     "team": "核查组已组建。",
     "assigned": "核查组已指定负责的镇。",
     "absence": "缺勤记录已保存，按方案扣分。",
@@ -84,16 +85,25 @@ def registry_page(
     failed: Failed = NOTHING_FAILED,
     notice: str = "",
     rows: list[Any] | None = None,
+    village: str = "",
 ) -> Response:
     context = base(request, who, code, year)
     context["summary"] = rv.summary(context["found"]) if context["found"] else None
     context["import_rows"] = rows or []
+    context["village"] = village  # the households shown are one village's (a county registers thousands)
     return render(request, "verification/registry.html", context, failed, notice)
 
 
 @router.get("/counties/{code}/verification", response_class=HTMLResponse)
-def registry(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> Response:
-    return registry_page(request, who, code, year, notice=done)
+def registry(
+    request: Request,
+    code: str,
+    who: Signed,
+    year: YearParam = None,
+    done: str = "",
+    village: str = Query("", max_length=32),
+) -> Response:
+    return registry_page(request, who, code, year, notice=done, village=village)
 
 
 @router.get("/counties/{code}/verification/registry-template.xlsx")

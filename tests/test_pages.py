@@ -111,6 +111,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/counties/{code}/verification/higher-sampling"): COORDINATORS,
     ("POST", "/counties/{code}/verification/scores"): COORDINATORS,
     ("POST", "/counties/{code}/verification/scores/{score_id}/revoke"): COORDINATORS,
+    ("POST", "/counties/{code}/verification/registry/correction"): COORDINATORS,
     ("GET", "/counties/{code}/verification/outcomes"): USERS,
     ("GET", "/counties/{code}/verification/notices/{notice_id}.pdf"): USERS,
     ("POST", "/counties/{code}/verification/towns/{town}/notices"): COORDINATORS,

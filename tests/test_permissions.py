@@ -210,6 +210,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/counties/{code}/verification/{year}/scores"): county(*EVERYONE),
     ("POST", "/api/v1/counties/{code}/verification/{year}/scores"): county(*TOWNS),
     ("POST", "/api/v1/counties/{code}/verification/{year}/scores/{score_id}/revoke"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/registry/{object_code}/correction"): county(*TOWNS),
     # the use of the towns' results (004 八–九): the county office issues, decides and inspects
     ("GET", "/api/v1/counties/{code}/verification/{year}/outcomes"): county(*EVERYONE),
     ("POST", "/api/v1/counties/{code}/verification/{year}/towns/{town}/notices"): county(*TOWNS),
@@ -265,6 +266,7 @@ PATH_VALUES = {
     "score_id": "no-such-score",
     "town": "no-such-town",
     "notice_id": "no-such-notice",
+    "object_code": "no-such-object",
 }
 QUERY = {"year": "2023"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
