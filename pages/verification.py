@@ -62,11 +62,13 @@ def base(request: Request, who: Viewer, code: str, year: int | None) -> dict[str
     meta = known_county(request, code)
     chosen = year or max((int(y) for y in meta["schemes"]), default=2023)
     found = rv.verification_year(platform_of(request), code, chosen)
+    may_audit = who.principal.may(Action.READ_AUDIT)  # the year's events are not in the county's stream
+    audit = [(f"/audit/counties/{code}/verification?year={chosen}", "事件流（审计）")] if may_audit else []
     return {
         "county": meta,
         "year": chosen,
         "found": found,
-        "tabs": [(f"/counties/{code}/verification{suffix}?year={chosen}", label) for suffix, label in TABS],
+        "tabs": [(f"/counties/{code}/verification{suffix}?year={chosen}", label) for suffix, label in TABS] + audit,
         "may_write": who.principal.may(Action.VERIFY_TOWNS, code),
         "county_office": COUNTY_OFFICE,
     }

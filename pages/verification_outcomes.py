@@ -113,3 +113,12 @@ async def step(request: Request, code: str, item_id: str, step: str, who: Signed
         await verification_command(request, code, year, command(year, item_id, values.get(field, "")))
 
     return await _run(request, who, code, f"{step}-{item_id}", (field, "item_id"), make, f"item-{step}")
+
+
+@router.get("/audit/counties/{code}/verification", response_class=HTMLResponse)
+def audit_events(request: Request, code: str, who: Signed, year: pv.YearParam = None) -> Response:
+    """The auditor's list of a verification year's events (not in the county's own stream)."""
+    require(who, Action.READ_AUDIT)
+    context = pv.base(request, who, code, year)
+    context["events"] = rv.events(platform_of(request), code, context["year"]) if context["found"] else []
+    return pv.render(request, "verification/audit.html", context, NOTHING_FAILED, "")

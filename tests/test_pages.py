@@ -122,6 +122,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("GET", "/audit/counties/{code}/history"): ("admin", "auditor"),
     ("GET", "/audit/counties/{code}/changes"): ("admin", "auditor"),
     ("GET", "/audit/chains"): ("admin", "auditor"),
+    ("GET", "/audit/counties/{code}/verification"): ("admin", "auditor"),
     ("GET", "/audit/organisation"): ("admin", "auditor"),
     ("GET", "/counties/{code}/consequences"): USERS,
     ("POST", "/counties/{code}/consequences"): EVALUATORS,

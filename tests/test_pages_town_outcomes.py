@@ -77,3 +77,22 @@ def test_a_reader_sees_the_outcomes_without_forms(site: Site) -> None:
     assert page.status_code == 200 and "结果运用" in page.text and "出具金滩镇核查结果通报" not in page.text
     refused = post(site, f"{BASE}/towns/DM04/notices", {})
     assert refused.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_the_registry_shows_one_villages_households(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    page = site.client.get(f"{BASE}?year=2023").text
+    assert "户（共 144 户，按村查看）" in page and "<td>DM01V1H1</td>" in page and "<td>DM02V1H1</td>" not in page
+    page = site.client.get(f"{BASE}?year=2023&village=DM02V1").text
+    assert "<td>DM02V1H1</td>" in page and "<td>DM01V1H1</td>" not in page
+
+
+def test_the_auditor_reads_the_verification_years_events(site: Site) -> None:
+    site.sign_in("auditor")
+    page = site.client.get("/audit/counties/130425/verification?year=2023")
+    assert page.status_code == 200
+    assert "2023 年度镇级核查的事件（36 条）" in page.text and "<th scope=\"row\">SampleDrawn</th>" in page.text
+    assert "事件流（审计）" in site.client.get(f"{BASE}/ranking?year=2023").text
+    site.sign_in("coordinator.130425")
+    assert site.client.get("/audit/counties/130425/verification?year=2023").status_code == 403
+    assert "事件流（审计）" not in site.client.get(f"{BASE}/ranking?year=2023").text

@@ -241,6 +241,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit/organisation"): platform_wide(ADMIN_USER, AUDITOR),
     ("GET", "/api/v1/audit/verify"): platform_wide(ADMIN_USER, AUDITOR),
     ("GET", "/api/v1/audit/digest"): platform_wide(ADMIN_USER, AUDITOR),
+    ("GET", "/api/v1/audit/counties/{code}/verification/{year}/events"): platform_wide(ADMIN_USER, AUDITOR),
 }
 # fmt: on
 

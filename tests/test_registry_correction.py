@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from domain.organisation import Grant
+from tests.conftest import PASSWORD, add_user, login
 from tests.test_verification_api import BASE, county, team  # noqa: F401  (the county's opened year)
 
 
@@ -56,3 +58,18 @@ def test_a_sample_drawn_before_keeps_its_population(county: TestClient) -> None:
     assert correct(client, f"{village}H2", flags=["脱贫户"], reason="残疾人户标错").status_code == 201
     sample = client.get(f"{BASE}/samples").json()["samples"][0]
     assert sample["redraw_matches"] is True  # redrawn from the population it recorded
+
+
+def test_the_auditor_finds_the_correction_among_the_years_events(county: TestClient) -> None:  # noqa: F811
+    client = county
+    assert correct(client, "T01V1H4", head="王某", reason="户主姓名录错").status_code == 201
+    add_user(client.app.state.platform, "auditor.town", Grant("g-au", "auditor"))  # type: ignore[attr-defined]
+    client.headers.update(login(client, "auditor.town", PASSWORD))
+    answer = client.get("/api/v1/audit/counties/130425/verification/2023/events")
+    assert answer.status_code == 200, answer.text
+    events = answer.json()
+    assert [e["type"] for e in events] == ["Opened", "ObjectsRegistered", "ObjectCorrected"]
+    assert [e["version"] for e in events] == [1, 2, 3]
+    assert events[2]["previous_hash"] == events[1]["event_hash"]
+    assert events[2]["fields"]["reason"] == "户主姓名录错" and "head：王某" in events[2]["fields"]["changes"]
+    assert events[2]["actor"] == "coordinator.town"
