@@ -92,3 +92,17 @@ def test_draw_a_sample_record_the_scores_and_see_the_town_ranking(tab: Page) -> 
     check_accessibility(page)
     formula.scroll_into_view_if_needed()
     photograph(page, "72-verification-ranking")
+
+    # the use of the result (004 八–九): the town's result notice, then the consequence its grade gives
+    page.get_by_role("navigation", name="镇级核查").get_by_role("link", name="结果运用").click()
+    page.get_by_role("button", name=f"出具{TOWN_NAME}核查结果通报").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_role("status")).to_have_text("核查结果通报已出具，文件按哈希保存。")
+    page.get_by_role("button", name=f"认定{TOWN_NAME}的表扬或约谈").click()
+    page.wait_for_load_state("networkidle")
+    town = page.locator(f"#town-{TOWN}")
+    expect(town).to_contain_text("通报表扬（规则 G4）")  # 较好
+    expect(town.get_by_role("link", name=re.compile("核查结果通报（PDF）"))).to_be_visible()
+    check_accessibility(page)
+    town.scroll_into_view_if_needed()
+    photograph(page, "73-verification-outcomes")
