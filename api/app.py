@@ -30,7 +30,9 @@ from api import (
     warnings,
 )
 from api import composite_inputs as composite_input_routes
+from api import town_outcomes as town_outcome_routes
 from api import verification as town_verification
+from api import verification_corrections as town_corrections
 from api.context import RequestContext, normalised_path
 from api.headers import SecurityHeaders
 from ruraleval import __version__
@@ -88,6 +90,8 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reads_of else {})
         app.include_router(module.router, responses=answers)
     for module in (town_verification, composite_input_routes):  # issue 13: towns (ADR 27), composite inputs
+        app.include_router(module.router, responses=problems.RESPONSES)
+    for module in (town_outcome_routes, town_corrections):  # issue 13: the towns' results used; corrections
         app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
     pages.install(app)

@@ -1,16 +1,19 @@
-"""The auditor's views: chain verification and the digest of all stream heads."""
+"""The auditor's views: chain verification, the digest of all stream heads, and a county's
+verification year as events (its stream is not a county stream: ``/counties/{code}/events`` lists those)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from api.auth import require
-from api.context import one_hop, platform
+from api.context import county_in_path, one_hop, platform
 from api.models import DigestOut, VerificationOut
 from domain.access import Action
 from domain.errors import InvalidCommand
+from ruraleval import town_audit
 from ruraleval.audit import DigestNotRecorded, InvalidDigest, digest, verify
 from ruraleval.platform import Platform
 
@@ -40,3 +43,11 @@ def verify_chains(
 @one_hop
 def stream_digest(service: Platform = Depends(platform)) -> DigestOut:
     return DigestOut(digest=digest(service.ledger))
+
+
+@router.get("/counties/{code}/verification/{year}/events", summary="县镇级核查年度的事件流（谁、何时、哈希链）")
+@one_hop
+def verification_events(
+    code: str, year: int = Path(ge=2000, le=2100), service: Platform = Depends(platform)
+) -> list[dict[str, Any]]:
+    return town_audit.verification_events(service.ledger, county_in_path(code), year)

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain.consequence_rules import ConsequenceRules, ReportConsequenceRule
 from domain.decimals import CENT
 from domain.errors import ConflictError, InvalidCommand
 from domain.inputs import normalise
@@ -138,11 +139,10 @@ def plan_consequences(book: CountyYear, report: IssuedReport, on: date) -> list[
     rules = book.scheme.consequences
     planned: list[Planned] = []
     serious = [problem for problem in report.problems if problem.get("serious")]
-    for rule in rules.by_report:
-        if (not rule.grades or report.grade in rule.grades) and (serious or not rule.serious_problem):
-            causes = report_causes(report, serious if rule.serious_problem else [])
-            planned.append(Planned(rule.code, rule.kind, causes, rule.points, rule.category))
-            break  # the first rule that matches gives the report's one consequence
+    rule = grade_rule(rules, report.grade, bool(serious))
+    if rule is not None:
+        causes = report_causes(report, serious if rule.serious_problem else [])
+        planned.append(Planned(rule.code, rule.kind, causes, rule.points, rule.category))
     items = list(book.rectification.values())
     for item_rule in rules.by_rectification:
         if item_rule.outcome == "overdue":
@@ -156,6 +156,15 @@ def plan_consequences(book: CountyYear, report: IssuedReport, on: date) -> list[
             causes = {"on": on.isoformat(), "items": [item_causes(item) for item in items]}
             planned.append(Planned(item_rule.code, item_rule.kind, causes, item_rule.points, item_rule.category))
     return planned
+
+
+def grade_rule(rules: ConsequenceRules, grade: str | None, serious: bool) -> ReportConsequenceRule | None:
+    """The first ``by_report`` rule that matches a grade and whether a serious problem was found:
+    it gives the one consequence of a county's report or of a town's result (004 八)."""
+    for rule in rules.by_report:
+        if (not rule.grades or grade in rule.grades) and (serious or not rule.serious_problem):
+            return rule
+    return None
 
 
 def overdue(item: RectificationItem, on: date) -> bool:

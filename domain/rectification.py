@@ -73,7 +73,8 @@ def _step(event: Any, kind: str, text: str, files: list[Any] | None = None) -> R
     )
 
 
-def apply_raised(book: CountyYear, event: Any) -> None:
+def apply_raised(book: Any, event: Any) -> None:
+    """``book``: a county's year or a verification year's book: whatever holds ``rectification``."""
     item = RectificationItem(
         id=event.item_id,
         source=event.source,
@@ -90,14 +91,14 @@ def apply_raised(book: CountyYear, event: Any) -> None:
     book.rectification[item.id] = item
 
 
-def apply_step(book: CountyYear, event: Any, kind: str) -> None:
+def apply_step(book: Any, event: Any, kind: str) -> None:
     item = book.rectification[event.item_id]
     text = event.reason if kind == "rejected" else event.text
     item.steps.append(_step(event, kind, text, getattr(event, "files", None)))
     item.status = STATUS_AFTER[kind]
 
 
-def apply_verified(book: CountyYear, event: Any) -> None:
+def apply_verified(book: Any, event: Any) -> None:
     item = book.rectification[event.item_id]
     item.steps.append(_step(event, "verified", event.comment))
     item.status = "verified"
@@ -117,9 +118,10 @@ def year_of_item(item_id: str, year: int | None = None) -> int:
     raise NotFound.of("item_id", "known_item", f"没有编号为“{shown(item_id)}”的整改事项（编号形如 2024-Z1）")
 
 
-def recorded_day(county: County, context: c.Context) -> date:
-    """The Beijing day the command's events will carry (as ``County.record`` stamps them)."""
-    moment = max(context.recorded_at or county.Event.create_timestamp(), county.modified_on)
+def recorded_day(aggregate: Any, context: c.Context) -> date:
+    """The Beijing day the command's events will carry (as ``County.record`` and
+    ``TownVerification.record`` stamp them)."""
+    moment = max(context.recorded_at or aggregate.Event.create_timestamp(), aggregate.modified_on)
     return beijing_date(moment)
 
 
@@ -184,15 +186,14 @@ def raise_rectification(county: County, command: c.RaiseRectification, context: 
         missing = "problem_id" if report_id else "report_id"
         message = "从评估报告下达整改事项须同时填写报告编号（report_id）和问题编号（problem_id）"
         problems.append(Problem(missing, "both_or_neither", message))
-    requirement = _text(problems, command.requirement, "requirement", "整改要求", MAX_TEXT)
-    deadline = _deadline(problems, command.deadline, recorded_day(county, context))
-    answerer = _text(problems, command.answerer, "answerer", "责任单位或责任人", MAX_ANSWERER)
+    fields = item_fields(problems, command.requirement, command.deadline, command.answerer,
+                         recorded_day(county, context))  # fmt: skip
     indicator = (command.indicator or "").strip() or None
     problem = ""
     if report_id and problem_id:
         indicator, problem = _from_report(book, report_id, problem_id)
     elif not report_id and not problem_id:
-        problem = _text(problems, command.problem, "problem", "问题", MAX_TEXT)
+        problem = problem_text(problems, command.problem)
         if indicator is not None and indicator not in book.indicators:
             problems.append(Problem("indicator", "known_indicator",
                                     f"{book.scheme.year} 年度没有编号为“{shown(indicator)}”的指标"))  # fmt: skip
@@ -201,8 +202,7 @@ def raise_rectification(county: County, command: c.RaiseRectification, context: 
     item_id = next_item_id(book)
     county.record(county.RectificationRaised, context, year=book.scheme.year, item_id=item_id,
                   source="report" if report_id else "evaluator", report_id=report_id or None,
-                  problem_id=problem_id or None, indicator=indicator, problem=problem[:MAX_TEXT],
-                  requirement=requirement, deadline=deadline, answerer=answerer)  # fmt: skip
+                  problem_id=problem_id or None, indicator=indicator, problem=problem[:MAX_TEXT], **fields)  # fmt: skip
     return {"item_id": item_id}
 
 
@@ -234,35 +234,81 @@ def _evidence(command: Any, label: str) -> str:
     return text
 
 
+# The checks of each step, shared by the county's items and the towns' (ADR 27): each answers
+# the fields its event records, or refuses.
+
+
+def plan_fields(item: RectificationItem, command: Any) -> dict[str, Any]:
+    _in_status(item, ("raised", "in_progress"), "制定或修改整改方案")
+    return {"text": _evidence(command, "整改方案"), "files": list(command.files)}
+
+
+def progress_fields(item: RectificationItem, command: Any) -> dict[str, Any]:
+    _in_status(item, ("in_progress",), "报告整改进展")
+    return {"text": _evidence(command, "整改进展"), "files": list(command.files)}
+
+
+def done_fields(item: RectificationItem, command: Any) -> dict[str, Any]:
+    _in_status(item, ("in_progress",), "申报整改完成")
+    if not any(step.kind == "plan" for step in item.steps):
+        raise ConflictError.of("item_id", "plan_first", f"整改事项 {item.id} 还没有整改方案，须先制定整改方案")
+    return {"text": _evidence(command, "整改完成情况"), "files": list(command.files)}
+
+
+def verify_fields(item: RectificationItem, command: Any, context: c.Context, today: date) -> dict[str, Any]:
+    _in_status(item, ("awaiting_inspection",), "核验销号")
+    _inspector(item, context)
+    problems: list[Problem] = []
+    comment = _text(problems, command.comment, "comment", "核验意见", MAX_TEXT, required=False)
+    if problems:
+        raise InvalidCommand(problems)
+    return {"comment": comment, "verified_on": today.isoformat()}
+
+
+def reject_fields(item: RectificationItem, command: Any, context: c.Context) -> dict[str, Any]:
+    _in_status(item, ("awaiting_inspection",), "核验退回")
+    _inspector(item, context)
+    problems: list[Problem] = []
+    reason = _text(problems, command.reason, "reason", "核验未通过的理由", MAX_TEXT)
+    if problems:
+        raise InvalidCommand(problems)
+    return {"reason": reason}
+
+
+def item_fields(problems: list[Problem], requirement: str, deadline: str, answerer: str, today: date) -> dict[str, str]:
+    """The requirement, the deadline (not before ``today``) and the answerer of a new item."""
+    return {
+        "requirement": _text(problems, requirement, "requirement", "整改要求", MAX_TEXT),
+        "deadline": _deadline(problems, deadline, today),
+        "answerer": _text(problems, answerer, "answerer", "责任单位或责任人", MAX_ANSWERER),
+    }
+
+
+def problem_text(problems: list[Problem], problem: str) -> str:
+    return _text(problems, problem, "problem", "问题", MAX_TEXT)
+
+
 def file_plan(county: County, command: c.FileRectificationPlan, context: c.Context) -> None:
     """The county's plan (整改方案): while the item is raised or in progress (a later plan replaces it)."""
     book, item = item_of(county, command.year, command.item_id)
-    _in_status(item, ("raised", "in_progress"), "制定或修改整改方案")
-    text = _evidence(command, "整改方案")
+    fields = plan_fields(item, command)
     if not command.dry_run:
-        county.record(county.RectificationPlanFiled, context, year=book.scheme.year, item_id=item.id, text=text,
-                      files=list(command.files))  # fmt: skip
+        county.record(county.RectificationPlanFiled, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
 def report_progress(county: County, command: c.ReportRectificationProgress, context: c.Context) -> None:
     book, item = item_of(county, command.year, command.item_id)
-    _in_status(item, ("in_progress",), "报告整改进展")
-    text = _evidence(command, "整改进展")
+    fields = progress_fields(item, command)
     if not command.dry_run:
-        county.record(county.RectificationProgressReported, context, year=book.scheme.year, item_id=item.id,
-                      text=text, files=list(command.files))  # fmt: skip
+        county.record(county.RectificationProgressReported, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
 def declare_done(county: County, command: c.DeclareRectificationDone, context: c.Context) -> None:
     """Done is declared in progress, after a plan: the item then awaits the evaluators' inspection."""
     book, item = item_of(county, command.year, command.item_id)
-    _in_status(item, ("in_progress",), "申报整改完成")
-    if not any(step.kind == "plan" for step in item.steps):
-        raise ConflictError.of("item_id", "plan_first", f"整改事项 {item.id} 还没有整改方案，须先制定整改方案")
-    text = _evidence(command, "整改完成情况")
+    fields = done_fields(item, command)
     if not command.dry_run:
-        county.record(county.RectificationDeclaredDone, context, year=book.scheme.year, item_id=item.id,
-                      text=text, files=list(command.files))  # fmt: skip
+        county.record(county.RectificationDeclaredDone, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
 def _inspector(item: RectificationItem, context: c.Context) -> None:
@@ -276,23 +322,12 @@ def _inspector(item: RectificationItem, context: c.Context) -> None:
 def verify(county: County, command: c.VerifyRectification, context: c.Context) -> None:
     """Verified (销号) on the Beijing day of the command: the item is closed for good."""
     book, item = item_of(county, command.year, command.item_id)
-    _in_status(item, ("awaiting_inspection",), "核验销号")
-    _inspector(item, context)
-    problems: list[Problem] = []
-    comment = _text(problems, command.comment, "comment", "核验意见", MAX_TEXT, required=False)
-    if problems:
-        raise InvalidCommand(problems)
-    county.record(county.RectificationVerified, context, year=book.scheme.year, item_id=item.id, comment=comment,
-                  verified_on=recorded_day(county, context).isoformat())  # fmt: skip
+    fields = verify_fields(item, command, context, recorded_day(county, context))
+    county.record(county.RectificationVerified, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
 def reject(county: County, command: c.RejectRectification, context: c.Context) -> None:
     """Not accepted: the reason goes back to the county and the item is in progress again."""
     book, item = item_of(county, command.year, command.item_id)
-    _in_status(item, ("awaiting_inspection",), "核验退回")
-    _inspector(item, context)
-    problems: list[Problem] = []
-    reason = _text(problems, command.reason, "reason", "核验未通过的理由", MAX_TEXT)
-    if problems:
-        raise InvalidCommand(problems)
-    county.record(county.RectificationRejected, context, year=book.scheme.year, item_id=item.id, reason=reason)
+    fields = reject_fields(item, command, context)
+    county.record(county.RectificationRejected, context, year=book.scheme.year, item_id=item.id, **fields)

@@ -94,7 +94,7 @@ def town_result(year: TownVerification, town: str) -> TownResult:
         results = [sheet_result(year, sheet.input, village) for village in counted]
         villages.extend(results)
         unscored = [r.name for r in results if r.score is None]
-        if town not in year.book.samples:
+        if not results:  # neither the county's sample nor a higher level's sampled villages with results
             missing.append(Missing(sheet.input, names.get(sheet.input, sheet.input), "尚未抽样"))
             inputs[sheet.input] = None
         elif unscored:

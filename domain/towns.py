@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from domain.errors import Problem
 
@@ -66,6 +67,11 @@ class Registry:
     def village_name(self, code: str) -> str:
         village = self.villages.get(code)
         return village.name if village else code
+
+    def correct(self, kind: str, code: str, changes: Mapping[str, object]) -> None:
+        """An entry corrected (``ObjectCorrected``): its new fields, the rest as registered."""
+        held: dict[str, dict[str, Any]] = {"town": self.towns, "village": self.villages, "household": self.households}
+        held[kind][code] = replace(held[kind][code], **changes)
 
 
 def registration_problems(

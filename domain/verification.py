@@ -11,16 +11,19 @@ its sample) is judged here, against the whole year, before any event is recorded
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from domain import rectification
 from domain.chain import GENESIS, digest
 from domain.commands import Context
 from domain.sampling import Drawn, Population
 from domain.scheme import Scheme
+from domain.state import AttachedFile
 from domain.towns import Household, Registry, Town, Village
 from domain.verification_rules import SampleRules
 from domain.verification_state import (
@@ -30,6 +33,8 @@ from domain.verification_state import (
     Sample,
     ScoreRecord,
     Team,
+    TownConsequence,
+    TownNotice,
     VerificationBook,
 )
 
@@ -106,6 +111,17 @@ class TownVerification(Aggregate):
             registry.towns.update({town.code: replace(town) for town in self.towns})
             registry.villages.update({village.code: replace(village) for village in self.villages})
             registry.households.update({h.code: replace(h, flags=list(h.flags)) for h in self.households})
+
+    class ObjectCorrected(Event):
+        """A registered entry corrected, with a reason (``domain.registry_correction``)."""
+
+        kind: str  # town, village or household
+        code: str
+        changes: dict[str, Any]
+        reason: str
+
+        def apply(self, verification: TownVerification) -> None:
+            verification.registry.correct(self.kind, self.code, self.changes)
 
     class TeamFormed(Event):
         team_id: str
@@ -201,3 +217,91 @@ class TownVerification(Aggregate):
         def apply(self, verification: TownVerification) -> None:
             record = verification.book.scores[self.score_id]
             record.revoked, record.revoked_at, record.revoke_reason = True, self.timestamp, self.reason
+
+    # ------------------------------------------- use of the results (004 八–九; ADR 26, 27)
+
+    class TownNoticeIssued(Event):
+        """A town's result notice (核查结果通报), stored by hash before this event."""
+
+        notice_id: str
+        town: str
+        as_of: datetime
+        content_sha256: str
+        file_sha256: str
+        result: Decimal | None
+        grade: str | None
+        rank: int | None
+        problems: list[dict[str, Any]]
+
+        def apply(self, verification: TownVerification) -> None:
+            verification.book.notices[self.notice_id] = TownNotice(
+                self.notice_id, self.town, self.as_of, self.content_sha256, self.file_sha256, self.result,
+                self.grade, self.rank, [dict(p) for p in self.problems], self.actor, self.timestamp,
+            )  # fmt: skip
+
+    class TownConsequenceDecided(Event):
+        consequence_id: str
+        town: str
+        kind: str
+        rule: str
+        causes: dict[str, Any]
+
+        def apply(self, verification: TownVerification) -> None:
+            verification.book.consequences[self.consequence_id] = TownConsequence(
+                self.consequence_id, self.town, self.kind, self.rule, dict(self.causes), self.actor, self.timestamp
+            )
+
+    class TownRectificationRaised(Event):
+        town: str
+        item_id: str
+        source: str  # notice or county
+        report_id: str | None  # the town's result notice it follows from
+        problem_id: str | None
+        indicator: str | None
+        problem: str
+        requirement: str
+        deadline: str
+        answerer: str
+
+        def apply(self, verification: TownVerification) -> None:
+            rectification.apply_raised(verification.book, self)
+            verification.book.item_towns[self.item_id] = self.town
+
+    class TownRectificationPlanFiled(Event):
+        item_id: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, verification: TownVerification) -> None:
+            rectification.apply_step(verification.book, self, "plan")
+
+    class TownRectificationProgressReported(Event):
+        item_id: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, verification: TownVerification) -> None:
+            rectification.apply_step(verification.book, self, "progress")
+
+    class TownRectificationDeclaredDone(Event):
+        item_id: str
+        text: str
+        files: list[AttachedFile]
+
+        def apply(self, verification: TownVerification) -> None:
+            rectification.apply_step(verification.book, self, "done")
+
+    class TownRectificationVerified(Event):
+        item_id: str
+        comment: str
+        verified_on: str
+
+        def apply(self, verification: TownVerification) -> None:
+            rectification.apply_verified(verification.book, self)
+
+    class TownRectificationRejected(Event):
+        item_id: str
+        reason: str
+
+        def apply(self, verification: TownVerification) -> None:
+            rectification.apply_step(verification.book, self, "rejected")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
+from domain import commands as c
 from domain.scheme import Scheme
 from domain.towns import Household, Town, Village
 from domain.verification_state import Member
@@ -27,6 +30,19 @@ class RegisterObjects:
     source: str = "form"
     filename: str = ""
     places: dict[str, str] = field(default_factory=dict)  # entry → "sheet, row" for a workbook's refusals
+
+
+@dataclass(frozen=True)
+class CorrectRegisteredObject:
+    """Correct a registered entry, with a reason: a town's name, a village's name or poverty-relief
+    mark, a household's head or flags (``None``: unchanged)."""
+
+    code: str
+    reason: str
+    name: str | None = None
+    poverty_relief: bool | None = None
+    head: str | None = None
+    flags: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +102,55 @@ class RevokeTownScore:
     reason: str
 
 
+
+
+# ------------------------------------------------- use of the results (004 八–九)
+
+
+@dataclass(frozen=True)
+class IssueTownNotice:
+    """Record a town's result notice built outside the domain (``reports``), stored by hash first."""
+
+    town: str
+    as_of: datetime
+    content_sha256: str
+    file_sha256: str
+    result: Decimal | None
+    grade: str | None
+    rank: int | None
+    problems: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class DecideTownConsequences:
+    """Apply the scheme's grade rules (``consequences.by_report``) to the town's latest notice."""
+
+    town: str
+
+
+@dataclass(frozen=True)
+class RaiseTownRectification:
+    """An item for a town: from a problem of its latest notice (``problem_id``) or in words."""
+
+    town: str
+    requirement: str
+    deadline: str
+    answerer: str
+    problem_id: str | None = None
+    problem: str = ""
+
+
 VerificationCommand = (
-    RegisterObjects
+    IssueTownNotice
+    | DecideTownConsequences
+    | RaiseTownRectification
+    | c.FileRectificationPlan
+    | c.ReportRectificationProgress
+    | c.DeclareRectificationDone
+    | c.VerifyRectification
+    | c.RejectRectification
+    | RegisterObjects
+    | CorrectRegisteredObject
     | FormTeam
     | AssignTeam
     | RecordAbsence

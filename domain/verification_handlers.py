@@ -17,8 +17,10 @@ from domain import verification_commands as v
 from domain.commands import Context
 from domain.decimals import ZERO, at_most_two_places, plain
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem, require_reason
+from domain.registry_correction import correct_registered_object
 from domain.sampling import draw, population_of, sample_problems
 from domain.scheme import AUTHORITY_LABELS
+from domain.town_outcomes import OUTCOME_HANDLERS
 from domain.towns import COUNTY_OFFICE, MAX_NAME, OBJECT_CODE, registration_problems
 from domain.verification import TownVerification
 from domain.verification_rules import ABSENCE_KINDS, ABSENCE_LABELS, SHEET_OBJECT_LABELS, sheet_leaves
@@ -373,6 +375,8 @@ VERIFICATION_HANDLERS: dict[type, Handler] = {
     v.MarkSampledByHigherLevel: mark_sampled_by_higher_level,
     v.RecordTownScore: record_town_score,
     v.RevokeTownScore: revoke_town_score,
+    v.CorrectRegisteredObject: correct_registered_object,
+    **OUTCOME_HANDLERS,  # the use of the results: notices, consequences, rectification (004 八–九)
 }
 
 

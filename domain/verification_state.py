@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from domain.sampling import Drawn, Population
+from domain.state import RectificationItem
 from domain.verification_rules import SampleRules
 
 
@@ -86,12 +88,47 @@ class HigherSampling:
 
 
 @dataclass
+class TownNotice:
+    """A town's issued result notice (核查结果通报): what it showed and the hashes of its bytes."""
+
+    id: str
+    town: str
+    as_of: datetime
+    content_sha256: str
+    file_sha256: str
+    result: Decimal | None
+    grade: str | None
+    rank: int | None
+    problems: list[dict[str, Any]]
+    actor: str
+    recorded_at: datetime
+
+
+@dataclass
+class TownConsequence:
+    """A decided consequence for a town (表扬、约谈): the rule that gave it and the facts behind it."""
+
+    id: str
+    town: str
+    kind: str
+    rule: str
+    causes: dict[str, Any]
+    actor: str
+    recorded_at: datetime
+
+
+@dataclass
 class VerificationBook:
     teams: dict[str, Team] = field(default_factory=dict)
     absences: list[Absence] = field(default_factory=list)
     samples: dict[str, Sample] = field(default_factory=dict)
     higher: list[HigherSampling] = field(default_factory=list)
     scores: dict[str, ScoreRecord] = field(default_factory=dict)
+    # the use of the results (004 八–九): notices, consequences, rectification items and their towns
+    notices: dict[str, TownNotice] = field(default_factory=dict)
+    consequences: dict[str, TownConsequence] = field(default_factory=dict)
+    rectification: dict[str, RectificationItem] = field(default_factory=dict)
+    item_towns: dict[str, str] = field(default_factory=dict)
 
     def team_of_town(self, town: str) -> Team | None:
         return next((team for team in self.teams.values() if team.town == town), None)

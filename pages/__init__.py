@@ -23,6 +23,7 @@ from pages import (
 )
 from pages import verification as town_verification
 from pages import verification_forms as town_verification_forms
+from pages import verification_outcomes as town_verification_outcomes
 from pages.assets import PREFIX, static_files
 
 
@@ -45,4 +46,5 @@ def install(app: FastAPI) -> None:
     app.include_router(rectification.router)  # rectification: a county's ledger, the inspection queue
     app.include_router(town_verification.router)  # the county's verification of its towns (ADR 27)
     app.include_router(town_verification_forms.router)
+    app.include_router(town_verification_outcomes.router)  # the use of the towns' results (004 八–九)
     errors.install(app)

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.errors import NotFound
 from domain.verification import TownVerification
-from ruraleval import registry_workbook, town_reads
+from ruraleval import registry_workbook, town_audit, town_outcome_reads, town_reads
 from ruraleval.platform import Platform
 
 
@@ -42,3 +42,21 @@ def samples(found: TownVerification) -> dict[str, Any]:
 
 def scores(found: TownVerification, instant: datetime | None) -> dict[str, Any]:
     return town_reads.scores(found, instant)
+
+
+def outcomes(found: TownVerification) -> dict[str, Any]:
+    """The towns' notices, consequences and rectification items (004 八–九)."""
+    return town_outcome_reads.outcomes(found)
+
+
+def notice_file(service: Platform, found: TownVerification, notice_id: str) -> tuple[str, str, bytes]:
+    """An issued notice's stored bytes: (ASCII name, Chinese name, PDF)."""
+    notice = town_outcome_reads.notice_of(found, notice_id)
+    stored = service.files.get(notice.file_sha256)
+    chinese = f"{found.registry.town_name(notice.town)}-{found.year}年度核查结果通报-{notice.id}.pdf"
+    return f"{found.county_code}-{found.year}-{notice.town}-{notice.id}.pdf", chinese, stored.content
+
+
+def events(service: Platform, code: str, year: int) -> list[dict[str, Any]]:
+    """The verification year's events for the auditor (``ruraleval.town_audit``)."""
+    return town_audit.verification_events(service.ledger, code, year)

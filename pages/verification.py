@@ -29,6 +29,7 @@ YearParam = Annotated[int | None, Query(ge=2000, le=2100)]
 NOTICES = {
     "opened": "镇级核查已开始：请登记镇、村、户。",
     "registered": "登记已保存。",
+    "corrected": "登记已更正，原登记和理由保留在历史中。",
     "team": "核查组已组建。",
     "assigned": "核查组已指定负责的镇。",
     "absence": "缺勤记录已保存，按方案扣分。",
@@ -36,6 +37,14 @@ NOTICES = {
     "marked": "已标记为上级抽查。",
     "score": "核查得分已录入。",
     "revoked": "核查得分已撤销，恢复其下的结果。",
+    "notice": "核查结果通报已出具，文件按哈希保存。",
+    "decided": "已按挂钩规则认定。",
+    "raised": "整改事项已下达。",
+    "item-plan": "整改方案已录入。",
+    "item-progress": "整改进展已录入。",
+    "item-done": "已申报整改完成，待核验。",
+    "item-verify": "整改事项已核验销号。",
+    "item-reject": "核验未通过，已退回整改。",
 }
 TABS = (
     ("", "登记"),
@@ -43,6 +52,7 @@ TABS = (
     ("/samples", "抽样"),
     ("/entry", "录入得分"),
     ("/ranking", "排名与综合评价"),
+    ("/outcomes", "结果运用"),
 )
 
 
@@ -52,11 +62,13 @@ def base(request: Request, who: Viewer, code: str, year: int | None) -> dict[str
     meta = known_county(request, code)
     chosen = year or max((int(y) for y in meta["schemes"]), default=2023)
     found = rv.verification_year(platform_of(request), code, chosen)
+    may_audit = who.principal.may(Action.READ_AUDIT)  # the year's events are not in the county's stream
+    audit = [(f"/audit/counties/{code}/verification?year={chosen}", "事件流（审计）")] if may_audit else []
     return {
         "county": meta,
         "year": chosen,
         "found": found,
-        "tabs": [(f"/counties/{code}/verification{suffix}?year={chosen}", label) for suffix, label in TABS],
+        "tabs": [(f"/counties/{code}/verification{suffix}?year={chosen}", label) for suffix, label in TABS] + audit,
         "may_write": who.principal.may(Action.VERIFY_TOWNS, code),
         "county_office": COUNTY_OFFICE,
     }
@@ -75,16 +87,25 @@ def registry_page(
     failed: Failed = NOTHING_FAILED,
     notice: str = "",
     rows: list[Any] | None = None,
+    village: str = "",
 ) -> Response:
     context = base(request, who, code, year)
     context["summary"] = rv.summary(context["found"]) if context["found"] else None
     context["import_rows"] = rows or []
+    context["village"] = village  # the households shown are one village's (a county registers thousands)
     return render(request, "verification/registry.html", context, failed, notice)
 
 
 @router.get("/counties/{code}/verification", response_class=HTMLResponse)
-def registry(request: Request, code: str, who: Signed, year: YearParam = None, done: str = "") -> Response:
-    return registry_page(request, who, code, year, notice=done)
+def registry(
+    request: Request,
+    code: str,
+    who: Signed,
+    year: YearParam = None,
+    done: str = "",
+    village: str = Query("", max_length=32),
+) -> Response:
+    return registry_page(request, who, code, year, notice=done, village=village)
 
 
 @router.get("/counties/{code}/verification/registry-template.xlsx")

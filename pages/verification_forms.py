@@ -102,6 +102,21 @@ async def add_town(request: Request, code: str, who: Signed) -> Response:
     )
 
 
+@router.post(BASE + "/registry/correction", response_class=HTMLResponse)
+async def correct_entry(request: Request, code: str, who: Signed) -> Response:
+    """A registered entry corrected with a reason (``domain.registry_correction``); blank fields unchanged."""
+
+    def build(values: dict[str, str]) -> v.VerificationCommand:
+        relief = {"是": True, "否": False}.get(values.get("poverty_relief", ""))
+        flags = [flag.strip() for flag in values.get("flags", "").replace(",", "、").split("、") if flag.strip()]
+        return v.CorrectRegisteredObject(values.get("code", ""), values.get("reason", ""),
+                                         values.get("name") or None, relief, values.get("head") or None,
+                                         flags or None)  # fmt: skip
+
+    fields = ("code", "name", "head", "poverty_relief", "flags", "reason")
+    return await _run(request, who, code, "correction", fields, build, _registry, "", "corrected")
+
+
 @router.post(BASE + "/villages", response_class=HTMLResponse)
 async def add_village(request: Request, code: str, who: Signed) -> Response:
     def build(values: dict[str, str]) -> v.VerificationCommand:

@@ -24,6 +24,7 @@ from domain.organisation import Organisation
 from domain.scheme import Scheme
 from domain.verification_commands import OpenVerification, VerificationCommand
 from projections.progress import unavailable
+from reports import town_notice
 from ruraleval.platform import Platform
 from ruraleval.writer import Outcome
 
@@ -107,3 +108,13 @@ async def verification_command(request: Request, code: str, year: int, command: 
 async def open_verification(request: Request, code: str, command: OpenVerification) -> Outcome:
     """Opens a county's verification year with its own scheme, as the signed-in user."""
     return await run_in_threadpool(_service(request).ledger.open_verification, code, command, context(request))
+
+
+async def issue_town_notice(request: Request, code: str, year: int, town: str) -> Outcome:
+    """Issues a town's result notice as of now: its year settled at the instant, the PDF
+    built and stored by hash (``reports.town_notice``), then ``IssueTownNotice`` recorded."""
+    service = _service(request)
+    at = service.ledger.clock()
+    await run_in_threadpool(service.ledger.settle, at)
+    _, command = await run_in_threadpool(town_notice.prepare, service, code, year, town, at)
+    return await verification_command(request, code, year, command)

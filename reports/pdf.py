@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,13 @@ def fonts() -> typst.Fonts:
 
 
 def _compile(template: str, inputs: dict[str, str], report: Report) -> bytes:
+    return compile_typst(template, inputs, report.as_of)
+
+
+def compile_typst(template: str, inputs: dict[str, str], as_of: datetime) -> bytes:
+    """A template of ``reports/templates`` with the report font only, dated ``as_of`` (same bytes)."""
     compiler = typst.Compiler(root=str(TEMPLATES), font_paths=fonts(), ignore_system_fonts=True)
-    output = compiler.compile(str(TEMPLATES / template), sys_inputs=inputs, timestamp=int(report.as_of.timestamp()))
+    output = compiler.compile(str(TEMPLATES / template), sys_inputs=inputs, timestamp=int(as_of.timestamp()))
     assert isinstance(output, bytes)
     return output
 

@@ -21,6 +21,7 @@ from domain.scheme import usual_rules
 from domain.scheme_reading import parse_scheme
 from ruraleval import demo_story as story
 from ruraleval.demo_results import load_results
+from ruraleval.demo_towns import load_town_verification
 from ruraleval.platform import Platform
 
 SCHEME_ID = "demo-2023"
@@ -163,6 +164,7 @@ def load_demo(platform: Platform) -> bool:
     futures = [platform.ledger.submit(code, command, context) for _, code, command, context in steps]
     for future in futures:
         future.result()
+    load_town_verification(platform)
     platform.projections.catch_up()
     load_results(platform, demo_scheme_document())
     return True

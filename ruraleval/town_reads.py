@@ -272,5 +272,6 @@ def scores(year: TownVerification, instant: datetime | None) -> dict[str, Any]:
         "year": year.year,
         "as_of": instant.isoformat() if instant else None,
         "result": {"code": result_code, "name": name},
+        "input_names": {item.code: item.name for item in year.scheme.composite_inputs},
         "towns": [town_out(year, result) for result in ranked],
     }

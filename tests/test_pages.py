@@ -111,10 +111,18 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/counties/{code}/verification/higher-sampling"): COORDINATORS,
     ("POST", "/counties/{code}/verification/scores"): COORDINATORS,
     ("POST", "/counties/{code}/verification/scores/{score_id}/revoke"): COORDINATORS,
+    ("POST", "/counties/{code}/verification/registry/correction"): COORDINATORS,
+    ("GET", "/counties/{code}/verification/outcomes"): USERS,
+    ("GET", "/counties/{code}/verification/notices/{notice_id}.pdf"): USERS,
+    ("POST", "/counties/{code}/verification/towns/{town}/notices"): COORDINATORS,
+    ("POST", "/counties/{code}/verification/towns/{town}/consequences"): COORDINATORS,
+    ("POST", "/counties/{code}/verification/towns/{town}/rectification"): COORDINATORS,
+    ("POST", "/counties/{code}/verification/rectification/{item_id}/{step}"): COORDINATORS,
     ("GET", "/audit"): ("admin", "auditor"),
     ("GET", "/audit/counties/{code}/history"): ("admin", "auditor"),
     ("GET", "/audit/counties/{code}/changes"): ("admin", "auditor"),
     ("GET", "/audit/chains"): ("admin", "auditor"),
+    ("GET", "/audit/counties/{code}/verification"): ("admin", "auditor"),
     ("GET", "/audit/organisation"): ("admin", "auditor"),
     ("GET", "/counties/{code}/consequences"): USERS,
     ("POST", "/counties/{code}/consequences"): EVALUATORS,
@@ -141,7 +149,8 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/centre/teams/{team}/counties"): ("admin",),
 }
 # The other path parameters of page routes, filled in by the permission test.
-SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1", "report_id": "2023-R1", "name": "report.pdf"}
+SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1", "report_id": "2023-R1", "name": "report.pdf",
+                 "notice_id": "2023-N1"}  # fmt: skip
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -210,6 +210,18 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/counties/{code}/verification/{year}/scores"): county(*EVERYONE),
     ("POST", "/api/v1/counties/{code}/verification/{year}/scores"): county(*TOWNS),
     ("POST", "/api/v1/counties/{code}/verification/{year}/scores/{score_id}/revoke"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/registry/{object_code}/correction"): county(*TOWNS),
+    # the use of the towns' results (004 八–九): the county office issues, decides and inspects
+    ("GET", "/api/v1/counties/{code}/verification/{year}/outcomes"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/towns/{town}/notices"): county(*TOWNS),
+    ("GET", "/api/v1/counties/{code}/verification/{year}/notices/{notice_id}/file"): county(*EVERYONE),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/towns/{town}/consequences"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/towns/{town}/rectification"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/rectification/{item_id}/plan"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/rectification/{item_id}/progress"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/rectification/{item_id}/done"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/rectification/{item_id}/verify"): county(*TOWNS),
+    ("POST", "/api/v1/counties/{code}/verification/{year}/rectification/{item_id}/reject"): county(*TOWNS),
     # users, grants, teams, API keys
     ("GET", "/api/v1/users"): platform_wide(ADMIN_USER, AUDITOR),
     ("POST", "/api/v1/users"): platform_wide(ADMIN_USER),
@@ -229,6 +241,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit/organisation"): platform_wide(ADMIN_USER, AUDITOR),
     ("GET", "/api/v1/audit/verify"): platform_wide(ADMIN_USER, AUDITOR),
     ("GET", "/api/v1/audit/digest"): platform_wide(ADMIN_USER, AUDITOR),
+    ("GET", "/api/v1/audit/counties/{code}/verification/{year}/events"): platform_wide(ADMIN_USER, AUDITOR),
 }
 # fmt: on
 
@@ -252,6 +265,9 @@ PATH_VALUES = {
     "year": "2023",
     "team_id": "no-such-team",
     "score_id": "no-such-score",
+    "town": "no-such-town",
+    "notice_id": "no-such-notice",
+    "object_code": "no-such-object",
 }
 QUERY = {"year": "2023"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
