@@ -214,8 +214,18 @@ class BatchWriter:
                 self._store_alone(job)
             return
         except (IntegrityError, _Tainted) as error:
-            log.info("batch_retried_alone", reason=type(error).__name__, size=len(batch))
+            # Another process wrote to a county this one held in its cache: only that county's
+            # commands are retried (alone); the rest of the batch is stored again as one batch.
+            stale = self._stale(batch) if isinstance(error, IntegrityError) else set()
             self._forget(job.stream for job in batch)
+            if stale and any(job.stream not in stale for job in batch):
+                log.info("batch_conflict", streams=len(stale), size=len(batch))
+                for job in batch:
+                    if job.stream in stale:
+                        self._store_alone(job)
+                self._process([job for job in batch if job.stream not in stale])
+                return
+            log.info("batch_retried_alone", reason=type(error).__name__, size=len(batch))
             for job in batch:
                 self._store_alone(job)
             return
@@ -229,6 +239,17 @@ class BatchWriter:
             _fail(batch[0], error)
             return
         self._deliver(settled)
+
+    def _stale(self, batch: list[_Job]) -> set[UUID]:
+        """The cached streams of ``batch`` that the store holds newer events of than the cache did."""
+        stale: set[UUID] = set()
+        for stream in {job.stream for job in batch}:
+            cached = self._cache.get(stream)
+            if cached is not None:
+                before = cached.version - len(cached.pending_events)
+                if self.app.recorder.select_events(stream, gt=before, limit=1):
+                    stale.add(stream)
+        return stale
 
     def _store_alone(self, job: _Job) -> None:
         conflicts = lost = 0  # each has its own budget: a lost connection is no version conflict
