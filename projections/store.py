@@ -183,7 +183,7 @@ class _PostgresSql(Sql):
 class PostgresReadStore(ReadStore):
     dialect = "postgresql"
 
-    def __init__(self, conninfo: str, max_size: int = 8) -> None:
+    def __init__(self, conninfo: str, max_size: int = 8, timeout: float = 30.0) -> None:
         from psycopg import IsolationLevel
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
@@ -197,6 +197,7 @@ class PostgresReadStore(ReadStore):
             open=True,
             kwargs={"autocommit": False, "prepare_threshold": None},
             reset=_default_characteristics,
+            timeout=timeout,  # how long a caller waits for a connection (a replica that is down: short)
         )
 
     @contextmanager

@@ -51,7 +51,7 @@ class Platform:
         self.ledger = Ledger(self.store, clock=clock)
         primary = open_read_store(self.store)
         replica = read_store if read_store is not None else _replica_from_environment(self.store)
-        self.routed = ReplicaRoutedStore(primary, PostgresReadStore(replica.conninfo())) if replica else None
+        self.routed = ReplicaRoutedStore(primary, _replica_store(replica)) if replica else None
         self.reads: ReadStore = self.routed or primary
         # "thread": this process keeps the read models; "external": a projection process does
         # and this one follows their positions (ADR 28). With a replica, reads are told only
@@ -124,6 +124,13 @@ class Platform:
             self._background.join(timeout=10)
         self.ledger.close()
         self.reads.close()
+
+
+def _replica_store(replica: Store) -> PostgresReadStore:
+    """The replica's pool: a caller waits at most 2 s for a connection, and a connection attempt
+    gives up after 2 s, so a replica that is down costs a read that long once, then the
+    follower has switched the reads to the primary (ADR 28)."""
+    return PostgresReadStore(f"{replica.conninfo()} connect_timeout=2", timeout=2.0)
 
 
 def _replica_from_environment(store: Store) -> Store | None:
