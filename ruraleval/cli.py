@@ -30,9 +30,9 @@ log = structlog.get_logger("ruraleval.cli")
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The server logs every request; one-off commands speak only when something is wrong.
-    worker = "projections" if (args.command, getattr(args, "action", "")) == ("projections", "run") else args.command
-    level = None if worker in ("serve", "projections") else os.environ.get("RURALEVAL_LOG_LEVEL", "WARNING")
-    configure_logging(level, worker=worker)
+    running = args.command == "serve" or (args.command, getattr(args, "action", "")) == ("projections", "run")
+    level = None if running else os.environ.get("RURALEVAL_LOG_LEVEL", "WARNING")
+    configure_logging(level, worker="projections" if args.command == "projections" and running else args.command)
     try:
         store = parse_database_url(database_url())
         result: int = args.handler(args, store)
