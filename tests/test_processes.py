@@ -120,6 +120,7 @@ def test_processes_killed_in_turn_lose_nothing_and_match_a_rebuild(postgres_url:
 
         ready = httpx.get(f"{first.base_url}/readyz", timeout=5).json()
         assert set(ready["projections"]) == {p.name for p in all_projections()}
+        assert ready["projected_by"] == "external"
         wait_until(lambda: caught_up(second), 10)
     finally:
         for process in processes:

@@ -74,6 +74,7 @@ def test_a_read_through_the_replica_with_a_position_sees_the_write_and_never_sta
         assert seen.status_code == 200, seen.text
         assert int(seen.headers["x-read-position"]) >= position
         assert service.routed is not None and service.routed.up, "the read was answered by the replica"
+        assert client.get("/readyz").json()["reads_from"] == "replica"
 
         # The replica stops replaying: the primary moves on, the replica does not.
         local_replica.pause(replica)
@@ -105,3 +106,4 @@ def test_a_replica_that_is_down_leaves_the_reads_to_the_primary(
         assert answer.status_code == 200, answer.text
         assert int(answer.headers["x-read-position"]) >= position
         assert service.routed is not None and not service.routed.up
+        assert client.get("/readyz").json()["reads_from"] == "primary"
