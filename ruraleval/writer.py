@@ -116,6 +116,7 @@ class BatchWriter:
         self.batch_limit = batch_limit
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._cache_size = cache_size
+        self._started_from: dict[UUID, int] = {}  # the last batch's stream versions before it (writer thread)
         self.organisation_writes = 0  # lets readers in this process see organisation changes at once
         # Called by the writer after each commit with the highest log position committed,
         # so that a projection can wake at once instead of polling; they must be quick.
@@ -241,15 +242,13 @@ class BatchWriter:
         self._deliver(settled)
 
     def _stale(self, batch: list[_Job]) -> set[UUID]:
-        """The cached streams of ``batch`` that the store holds newer events of than the cache did."""
-        stale: set[UUID] = set()
-        for stream in {job.stream for job in batch}:
-            cached = self._cache.get(stream)
-            if cached is not None:
-                before = cached.version - len(cached.pending_events)
-                if self.app.recorder.select_events(stream, gt=before, limit=1):
-                    stale.add(stream)
-        return stale
+        """The streams of ``batch`` that the store holds newer events of than the batch started from."""
+        started = self._started_from
+        return {
+            stream
+            for stream in {job.stream for job in batch}
+            if stream in started and self.app.recorder.select_events(stream, gt=started[stream], limit=1)
+        }
 
     def _store_alone(self, job: _Job) -> None:
         conflicts = lost = 0  # each has its own budget: a lost connection is no version conflict
@@ -296,6 +295,8 @@ class BatchWriter:
                 session[job.stream] = self._load(job.stream)
                 if job.stream in self._cache:
                     cached.add(job.stream)
+        # The versions the batch started from: after a conflict, which streams moved meanwhile.
+        self._started_from = {stream: (a.version if a is not None else 0) for stream, a in session.items()}
         with contextlib.ExitStack() as held:
             hold = self._hold(held)
             for job in batch:
