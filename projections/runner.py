@@ -248,14 +248,18 @@ class ProjectionRunner:
                   exc_info=error)
         self.progress.failed(name, reason)
 
-    def rebuild(self, report: Callable[[int, int], None] | None = None) -> int:
-        """Empties every read model and replays the whole log into it."""
+    def clear(self, position: int = 0) -> None:
+        """Empties every read model and sets every position to ``position`` (0: replay all)."""
         with self._lock, self.store.transaction() as sql:
             sql.execute("SELECT name FROM projection_tracking ORDER BY name FOR UPDATE")
             for projection in self.projections:
                 for statement in projection.clear:
                     sql.execute(statement)
-            sql.execute("UPDATE projection_tracking SET position = 0")
+            sql.execute("UPDATE projection_tracking SET position = %s", [position])
+
+    def rebuild(self, report: Callable[[int, int], None] | None = None) -> int:
+        """Empties every read model and replays the whole log into it."""
+        self.clear()
         processed = self.catch_up(report=report)
         log.info("projections_rebuilt", events=processed)
         return processed

@@ -95,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_build_reports)
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
-    projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(handler=_rebuild)
+    rebuild = projections.add_parser("rebuild", help="rebuild every read model from the log")
+    rebuild.add_argument("--partitions", type=int, default=1, help="counties replayed in N parallel processes")
+    rebuild.set_defaults(handler=_rebuild)
     projections.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
     projections.add_parser(
         "run", help="the projection process: keep the read models up to date (one at a time holds the lease)"
@@ -389,8 +391,15 @@ def _progress(done: int, total: int, label: str, width: int = 30) -> None:
 
 
 def _rebuild(args: argparse.Namespace, store: Store) -> int:
+    started = time.perf_counter()
+    if args.partitions > 1:
+        from ruraleval.rebuild import rebuild_in_partitions
+
+        count = rebuild_in_partitions(store, args.partitions, _rebuild_progress(started))
+        print(file=sys.stderr)
+        print(f"投影已重建：{count} 个事件，{args.partitions} 个分区，用时 {time.perf_counter() - started:.2f} 秒")
+        return 0
     with opened(store) as platform:
-        started = time.perf_counter()
         count = platform.projections.rebuild(report=_rebuild_progress(started))
         print(file=sys.stderr)
         print(f"投影已重建：{count} 个事件，用时 {time.perf_counter() - started:.2f} 秒")
