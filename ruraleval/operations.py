@@ -7,7 +7,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -181,6 +180,3 @@ def _tool(name: str) -> str:
         raise ConfigurationError(f"{name} is not installed (apt-get install postgresql-client)")
     return found
 
-
-def print_error(error: Exception) -> None:
-    print(f"{type(error).__name__}: {error}", file=sys.stderr)
