@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 export RURALEVAL_DATABASE_URL ?= sqlite:///ruraleval.db
 
-.PHONY: run test lint bench clean assets
+.PHONY: run test lint bench clean assets replica
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -37,6 +37,12 @@ assets:
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# A streaming replica of the local PostgreSQL (127.0.0.1:5432) in a temporary directory, on a
+# free port (bench/replica.py says what it checks and may add to pg_hba.conf). Stop it with
+# `$(BIN)/python -m bench.replica stop <directory>`.
+replica: $(STAMP)
+	$(BIN)/python -m bench.replica start
 
 clean:
 	rm -rf $(VENV) ruraleval.db ruraleval.db-wal ruraleval.db-shm

@@ -56,6 +56,27 @@ class RuralEvalApp(FastAPI):
         return SecurityHeaders(super().build_middleware_stack(), [pages.docs.DOCS, pages.docs.OAUTH2_REDIRECT])
 
 
+# Seconds. The writer's batch on SQLite makes many more short waits than on PostgreSQL
+# (every statement), so it needs the interpreter back sooner to keep pace beside busy
+# readers (ADR 24 has the measured trade-off between the two).
+SWITCH_INTERVAL = {"sqlite": 0.0001, "postgresql": 0.0005}
+
+
+def serve_worker() -> FastAPI:
+    """The factory ``ruraleval serve`` hands uvicorn (``factory=True``): each worker process
+    calls it, so each configures its logs and switch interval and opens its own platform from
+    the environment (``RURALEVAL_DATABASE_URL``, ``RURALEVAL_SECRET_KEY``,
+    ``RURALEVAL_PROJECTIONS``, ``RURALEVAL_READ_DATABASE_URL``; ADR 28)."""
+    import sys
+
+    from ruraleval.logs import configure_logging, worker_name
+    from ruraleval.settings import database_url, parse_database_url
+
+    configure_logging(worker=worker_name("api"))
+    sys.setswitchinterval(SWITCH_INTERVAL.get(parse_database_url(database_url()).kind, 0.0005))
+    return create_app()
+
+
 def create_app(make_platform: Callable[[], Platform] = Platform, *, background: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

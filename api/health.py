@@ -29,7 +29,8 @@ async def healthz() -> dict[str, str]:
 def readyz(service: Platform = Depends(platform)) -> JSONResponse:
     try:
         head = service.ledger.head()
-        positions = service.projections.positions()
+        # Following another process or a replica: the positions reads are answered at (ADR 28).
+        positions = service.progress.positions() if service.follower else service.projections.positions()
     except Exception as error:  # the store does not answer: not ready, and the log says why
         log.warning("not_ready", error=type(error).__name__)
         body = {"ready": False, "store": service.store.kind, "head": 0, "projections": {}}
@@ -39,4 +40,7 @@ def readyz(service: Platform = Depends(platform)) -> JSONResponse:
         name: {"position": position, "lag": head - position, "failure": failures.get(name)}
         for name, position in positions.items()
     }
-    return JSONResponse({"ready": True, "store": service.store.kind, "head": head, "projections": projections})
+    reads_from = "replica" if service.routed is not None and service.routed.up else "primary"
+    body = {"ready": True, "store": service.store.kind, "head": head, "projections": projections,
+            "projected_by": service.mode, "reads_from": reads_from}  # fmt: skip
+    return JSONResponse(body)

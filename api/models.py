@@ -376,6 +376,8 @@ class ReadinessOut(BaseModel):
     store: str
     head: int
     projections: dict[str, ProjectionState]
+    projected_by: str = Field("thread", description="thread：本进程的投影线程；external：独立的投影进程")
+    reads_from: str = Field("primary", description="读模型查询所用的库：primary 主库 / replica 只读副本")
 
 
 class TokenOut(BaseModel):

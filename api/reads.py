@@ -209,7 +209,7 @@ async def _current_scores(service: Platform, code: str, year: int) -> bytes | No
     The process that projects it also keeps the answer in memory until the card changes
     (``CardCache``): an unchanged county is then answered without the database.
     """
-    cache = service.cards if service.progress.running else None
+    cache = service.cards if service.projects_here else None
     if cache is not None:
         generation = cache.generation(code)
         known = cache.get(code, year)

@@ -61,6 +61,17 @@ def run(config: BenchConfig) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if "--national" in arguments:  # issue 14: a national-size run, its own options
+        from bench import national
+
+        configure_logging("WARNING")
+        return national.main(arguments)
+    if "--processes" in arguments:  # issue 14: --workers 2 + a projection process against one process
+        from bench import processes
+
+        configure_logging("WARNING")
+        return processes.main(arguments)
     config = parse_args(argv)
     configure_logging("WARNING")  # the in-process ledger of the aggregate load logs every command at INFO
     progress(f"sections {', '.join(config.sections)} on {', '.join(config.stores)}")

@@ -13,7 +13,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -146,14 +146,17 @@ class ProjectionRunner:
         head = self.source.head()
         return {name: head - position for name, position in self.positions().items()}
 
-    def catch_up(self, until: int | None = None) -> int:
-        """Processes events until every projection reaches ``until`` (default: the head)."""
+    def catch_up(self, until: int | None = None, report: Callable[[int, int], None] | None = None) -> int:
+        """Processes events until every projection reaches ``until`` (default: the head);
+        ``report(position, target)`` after each batch (a progress bar)."""
         target = self.source.head() if until is None else until
         processed = 0
         with self._lock:
             while True:
                 count, lowest = self.step()
                 processed += count
+                if report is not None:
+                    report(min(lowest, target), target)
                 if count == 0 or lowest >= target:
                     return processed
 
@@ -245,15 +248,19 @@ class ProjectionRunner:
                   exc_info=error)
         self.progress.failed(name, reason)
 
-    def rebuild(self) -> int:
-        """Empties every read model and replays the whole log into it."""
+    def clear(self, position: int = 0) -> None:
+        """Empties every read model and sets every position to ``position`` (0: replay all)."""
         with self._lock, self.store.transaction() as sql:
             sql.execute("SELECT name FROM projection_tracking ORDER BY name FOR UPDATE")
             for projection in self.projections:
                 for statement in projection.clear:
                     sql.execute(statement)
-            sql.execute("UPDATE projection_tracking SET position = 0")
-        processed = self.catch_up()
+            sql.execute("UPDATE projection_tracking SET position = %s", [position])
+
+    def rebuild(self, report: Callable[[int, int], None] | None = None) -> int:
+        """Empties every read model and replays the whole log into it."""
+        self.clear()
+        processed = self.catch_up(report=report)
         log.info("projections_rebuilt", events=processed)
         return processed
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import signal
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -29,16 +27,12 @@ from ruraleval.settings import ConfigurationError, Store, database_url, parse_da
 log = structlog.get_logger("ruraleval.cli")
 
 
-# Seconds. The writer's batch on SQLite makes many more short waits than on PostgreSQL
-# (every statement), so it needs the interpreter back sooner to keep pace beside busy
-# readers (ADR 24 has the measured trade-off between the two).
-SWITCH_INTERVAL = {"sqlite": 0.0001, "postgresql": 0.0005}
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # The server logs every request; one-off commands speak only when something is wrong.
-    configure_logging(None if args.command == "serve" else os.environ.get("RURALEVAL_LOG_LEVEL", "WARNING"))
+    running = args.command == "serve" or (args.command, getattr(args, "action", "")) == ("projections", "run")
+    level = None if running else os.environ.get("RURALEVAL_LOG_LEVEL", "WARNING")
+    configure_logging(level, worker="projections" if args.command == "projections" and running else args.command)
     try:
         store = parse_database_url(database_url())
         result: int = args.handler(args, store)
@@ -54,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API over whatever the store holds")
     serve.add_argument("--host", default=os.environ.get("RURALEVAL_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("RURALEVAL_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("RURALEVAL_WORKERS", "1")),
+                       help="API processes (PostgreSQL; with RURALEVAL_PROJECTIONS=external and a projection process)")
     serve.set_defaults(handler=_serve)
     demo = commands.add_parser("demo", help="load the demo scheme, counties and users into the store")
     demo.set_defaults(handler=_demo)
@@ -99,9 +95,19 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_build_reports)
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
-    projections.add_parser("rebuild", help="rebuild every read model from the log").set_defaults(handler=_rebuild)
+    rebuild = projections.add_parser("rebuild", help="rebuild every read model from the log")
+    rebuild.add_argument("--partitions", type=int, default=1, help="counties replayed in N parallel processes")
+    rebuild.set_defaults(handler=_rebuild)
     projections.add_parser("status", help="each read model's position and lag").set_defaults(handler=_status)
-    projections.add_parser("run", help="keep the read models up to date").set_defaults(handler=_run)
+    projections.add_parser(
+        "run", help="the projection process: keep the read models up to date (one at a time holds the lease)"
+    ).set_defaults(handler=_run)
+    backup = commands.add_parser("backup", help="a consistent copy of the store (pg_dump -Fc, or SQLite's backup)")
+    backup.add_argument("--out", required=True, help="the file to write")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser("restore", help="restore a backup into an empty store (the restore drill)")
+    restore.add_argument("file", help="a file written by ruraleval backup")
+    restore.set_defaults(handler=_restore)
     return parser
 
 
@@ -115,23 +121,13 @@ def opened(store: Store) -> Iterator[Platform]:
 
 
 def _serve(args: argparse.Namespace, store: Store) -> int:
-    import uvicorn
-
-    from api.app import create_app
+    from ruraleval.operations import serve
 
     try:  # refuse a production start with demo users or without a secret key, before binding
-        with opened(store) as platform:
-            platform.check_production_ready()
+        return serve(store, args.host, args.port, args.workers)
     except ConfigurationError as error:
         print(f"拒绝启动 / refusing to start: {error}", file=sys.stderr)
         return 2
-    log.info("serving", host=args.host, port=args.port, store=store.redacted())
-    # The event loop is busy with requests while the writer and projection threads wait on
-    # the database; with the default 5 ms switch interval each of their many short waits costs
-    # up to 5 ms to get the interpreter back (a convoy), and writes starve beside fast reads.
-    sys.setswitchinterval(SWITCH_INTERVAL.get(store.kind, 0.0005))
-    uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_level="warning")
-    return 0
 
 
 def _demo(args: argparse.Namespace, store: Store) -> int:
@@ -395,11 +391,31 @@ def _progress(done: int, total: int, label: str, width: int = 30) -> None:
 
 
 def _rebuild(args: argparse.Namespace, store: Store) -> int:
+    started = time.perf_counter()
+    if args.partitions > 1:
+        from ruraleval.rebuild import rebuild_in_partitions
+
+        count = rebuild_in_partitions(store, args.partitions, _rebuild_progress(started))
+        print(file=sys.stderr)
+        print(f"投影已重建：{count} 个事件，{args.partitions} 个分区，用时 {time.perf_counter() - started:.2f} 秒")
+        return 0
     with opened(store) as platform:
-        started = time.perf_counter()
-        count = platform.projections.rebuild()
+        count = platform.projections.rebuild(report=_rebuild_progress(started))
+        print(file=sys.stderr)
         print(f"投影已重建：{count} 个事件，用时 {time.perf_counter() - started:.2f} 秒")
     return 0
+
+
+def _rebuild_progress(started: float) -> Callable[[int, int], None]:
+    """A progress bar with events/s and the time left, on stderr."""
+
+    def report(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        _progress(done, total, f"{rate:,.0f}/s ETA {left:,.0f}s", width=30)
+
+    return report
 
 
 def _status(args: argparse.Namespace, store: Store) -> int:
@@ -411,10 +427,28 @@ def _status(args: argparse.Namespace, store: Store) -> int:
 
 
 def _run(args: argparse.Namespace, store: Store) -> int:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with opened(store) as platform, suppress(KeyboardInterrupt):
-        platform.projections.run(stop)
+    from ruraleval.operations import run_projections
+
+    return run_projections(store)
+
+
+def _backup(args: argparse.Namespace, store: Store) -> int:
+    from pathlib import Path
+
+    from ruraleval.operations import backup
+
+    written = backup(store, Path(args.out))
+    print(f"备份已写入 {written}（{written.stat().st_size} 字节）")
+    return 0
+
+
+def _restore(args: argparse.Namespace, store: Store) -> int:
+    from pathlib import Path
+
+    from ruraleval.operations import restore
+
+    restore(store, Path(args.file))
+    print("已恢复；请运行 ruraleval verify --digest <备份前记下的摘要> 核对")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -13,7 +14,29 @@ import structlog
 from ruraleval.settings import production
 
 
-def configure_logging(level: str | None = None) -> None:
+def process_fields(worker: str) -> structlog.typing.Processor:
+    """Adds the process id and the worker's name to every line (several processes share a log)."""
+
+    def add(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        event.setdefault("pid", os.getpid())
+        event.setdefault("worker", worker)
+        return event
+
+    return add
+
+
+def worker_name(role: str) -> str:
+    """``RURALEVAL_WORKER_NAME`` if set, else the role and, in a uvicorn worker, its process name."""
+    import multiprocessing
+
+    named = os.environ.get("RURALEVAL_WORKER_NAME")
+    if named:
+        return named
+    process = multiprocessing.current_process().name
+    return role if process == "MainProcess" else f"{role}-{process}"
+
+
+def configure_logging(level: str | None = None, *, worker: str = "cli") -> None:
     level_name = (level or os.environ.get("RURALEVAL_LOG_LEVEL", "INFO")).upper()
     as_json = production() or os.environ.get("RURALEVAL_LOG_FORMAT") == "json"
     # JSON lines are rendered by orjson straight to bytes: about 7 µs a line against 30 with the
@@ -33,6 +56,7 @@ def configure_logging(level: str | None = None) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            process_fields(worker),
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,

@@ -6,7 +6,9 @@ import threading
 from datetime import datetime
 
 from projections.catalog import all_projections
+from projections.follower import Follower
 from projections.progress import Progress
+from projections.replica import ReplicaRoutedStore
 from projections.runner import ProjectionRunner
 from projections.scorecards import ScorecardsProjection
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
@@ -14,7 +16,15 @@ from ruraleval.access import OrganisationView
 from ruraleval.files import FileStore
 from ruraleval.ledger import Clock, Ledger, utc_now
 from ruraleval.security import TokenIssuer, secret_key, token_minutes
-from ruraleval.settings import ConfigurationError, Store, database_url, parse_database_url, production
+from ruraleval.settings import (
+    ConfigurationError,
+    Store,
+    database_url,
+    parse_database_url,
+    production,
+    projections_mode,
+    read_database_url,
+)
 from ruraleval.throttle import LoginThrottle
 
 
@@ -29,15 +39,35 @@ def open_read_store(store: Store) -> ReadStore:
 class Platform:
     """Everything one process needs; ``close()`` releases it."""
 
-    def __init__(self, store: Store | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        *,
+        clock: Clock = utc_now,
+        read_store: Store | None = None,
+        projections: str | None = None,
+    ) -> None:
         self.store = store or parse_database_url(database_url())
         self.ledger = Ledger(self.store, clock=clock)
-        self.reads = open_read_store(self.store)
-        projections = all_projections()
-        self.cards = next(p.cache for p in projections if isinstance(p, ScorecardsProjection))
-        self.progress = Progress(projection.name for projection in projections)
-        self.projections = ProjectionRunner(self.ledger, self.reads, projections, progress=self.progress)
+        primary = open_read_store(self.store)
+        replica = read_store if read_store is not None else _replica_from_environment(self.store)
+        self.routed = ReplicaRoutedStore(primary, _replica_store(replica)) if replica else None
+        self.reads: ReadStore = self.routed or primary
+        # "thread": this process keeps the read models; "external": a projection process does
+        # and this one follows their positions (ADR 28). With a replica, reads are told only
+        # the positions the replica replayed, whoever projects.
+        self.mode = projections or projections_mode()
+        all_of_them = all_projections()
+        self.cards = next(p.cache for p in all_of_them if isinstance(p, ScorecardsProjection))
+        names = [projection.name for projection in all_of_them]
+        self.progress = Progress(names)
+        following = self.mode == "external" or self.routed is not None
+        runner_progress = Progress(names) if following else self.progress
+        self.projections = ProjectionRunner(self.ledger, primary, all_of_them, progress=runner_progress)
         self.projections.setup()
+        self.follower = (
+            Follower(self.progress, primary, self.ledger.head, routed=self.routed) if following else None
+        )
         self.files = FileStore(self.reads)
         self.organisation = OrganisationView(self.ledger)
         self.tokens = TokenIssuer(secret_key(), token_minutes())
@@ -49,7 +79,14 @@ class Platform:
 
     def _committed(self, position: int) -> None:
         self.progress.wrote(position)
+        self.projections.progress.wrote(position)
         self._wake.set()
+
+    @property
+    def projects_here(self) -> bool:
+        """This process's thread keeps the read models its reads see (so its card cache is
+        invalidated in step with them): never with a replica or an external projection process."""
+        return self.follower is None and self.progress.running
 
     def settle(self, instant: datetime) -> None:
         """For the CLI and tests, which keep no projection thread: nothing stamped at or before
@@ -65,6 +102,10 @@ class Platform:
     def start_background_projections(self, interval: float = 0.2) -> None:
         """Keeps the read models fresh: woken by each commit of this process, and every
         ``interval`` seconds for other processes' writes (reads never catch up inline, ADR 24)."""
+        if self.follower is not None:
+            self.follower.start()
+        if self.mode == "external":
+            return
         if self._background is None:
             self._background = threading.Thread(
                 target=self.projections.run,
@@ -75,9 +116,28 @@ class Platform:
             self._background.start()
 
     def close(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
         self._stop.set()
         self._wake.set()
         if self._background is not None:
             self._background.join(timeout=10)
         self.ledger.close()
         self.reads.close()
+
+
+def _replica_store(replica: Store) -> PostgresReadStore:
+    """The replica's pool: a caller waits at most 2 s for a connection, and a connection attempt
+    gives up after 2 s, so a replica that is down costs a read that long once, then the
+    follower has switched the reads to the primary (ADR 28)."""
+    return PostgresReadStore(f"{replica.conninfo()} connect_timeout=2", timeout=2.0)
+
+
+def _replica_from_environment(store: Store) -> Store | None:
+    url = read_database_url()
+    if url is None:
+        return None
+    replica = parse_database_url(url)
+    if store.kind != "postgresql" or replica.kind != "postgresql":
+        raise ConfigurationError("RURALEVAL_READ_DATABASE_URL needs PostgreSQL for both the store and the replica")
+    return replica

@@ -100,6 +100,22 @@ def database_url() -> str:
     return os.environ.get("RURALEVAL_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+def read_database_url() -> str | None:
+    """``RURALEVAL_READ_DATABASE_URL``: a PostgreSQL streaming replica for read-model queries
+    (ADR 28); None when reads go to the primary."""
+    return os.environ.get("RURALEVAL_READ_DATABASE_URL") or None
+
+
+def projections_mode() -> str:
+    """``RURALEVAL_PROJECTIONS``: ``thread`` (default: this process keeps the read models in a
+    background thread) or ``external`` (a ``ruraleval projections run`` process does; this one
+    only follows their positions)."""
+    mode = os.environ.get("RURALEVAL_PROJECTIONS", "thread")
+    if mode not in ("thread", "external"):
+        raise ConfigurationError("RURALEVAL_PROJECTIONS: use thread or external")
+    return mode
+
+
 def production() -> bool:
     return os.environ.get("RURALEVAL_ENV", "development") == "production"
 

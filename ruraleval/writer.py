@@ -116,6 +116,7 @@ class BatchWriter:
         self.batch_limit = batch_limit
         self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
         self._cache_size = cache_size
+        self._started_from: dict[UUID, int] = {}  # the last batch's stream versions before it (writer thread)
         self.organisation_writes = 0  # lets readers in this process see organisation changes at once
         # Called by the writer after each commit with the highest log position committed,
         # so that a projection can wake at once instead of polling; they must be quick.
@@ -214,8 +215,18 @@ class BatchWriter:
                 self._store_alone(job)
             return
         except (IntegrityError, _Tainted) as error:
-            log.info("batch_retried_alone", reason=type(error).__name__, size=len(batch))
+            # Another process wrote to a county this one held in its cache: only that county's
+            # commands are retried (alone); the rest of the batch is stored again as one batch.
+            stale = self._stale(batch) if isinstance(error, IntegrityError) else set()
             self._forget(job.stream for job in batch)
+            if stale and any(job.stream not in stale for job in batch):
+                log.info("batch_conflict", streams=len(stale), size=len(batch))
+                for job in batch:
+                    if job.stream in stale:
+                        self._store_alone(job)
+                self._process([job for job in batch if job.stream not in stale])
+                return
+            log.info("batch_retried_alone", reason=type(error).__name__, size=len(batch))
             for job in batch:
                 self._store_alone(job)
             return
@@ -229,6 +240,15 @@ class BatchWriter:
             _fail(batch[0], error)
             return
         self._deliver(settled)
+
+    def _stale(self, batch: list[_Job]) -> set[UUID]:
+        """The streams of ``batch`` that the store holds newer events of than the batch started from."""
+        started = self._started_from
+        return {
+            stream
+            for stream in {job.stream for job in batch}
+            if stream in started and self.app.recorder.select_events(stream, gt=started[stream], limit=1)
+        }
 
     def _store_alone(self, job: _Job) -> None:
         conflicts = lost = 0  # each has its own budget: a lost connection is no version conflict
@@ -275,6 +295,8 @@ class BatchWriter:
                 session[job.stream] = self._load(job.stream)
                 if job.stream in self._cache:
                     cached.add(job.stream)
+        # The versions the batch started from: after a conflict, which streams moved meanwhile.
+        self._started_from = {stream: (a.version if a is not None else 0) for stream, a in session.items()}
         with contextlib.ExitStack() as held:
             hold = self._hold(held)
             for job in batch:
