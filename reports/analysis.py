@@ -10,11 +10,16 @@ as-of wait of the API and pages); ``horizontal``, ``vertical`` and ``gap`` read 
 
 Statistics and ranks are over every county with the node in the year; ``visible`` and
 ``region`` only choose which counties are listed.
+
+``Shared`` keeps, for one instant, what every county's report reads alike (a node across all
+counties, every county's nodes of a year) and the counties replayed to it, so a report reads
+each once and a batch of reports (``reports build``, the bench) once for all (ADR 25).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -51,6 +56,34 @@ ANALYSIS_FACTS = ("counties", "score_history", "monitoring")
 TOTAL_NAME = "总分"
 
 
+class Shared:
+    """Answers that depend only on the instant (never None) and the store, kept for one report or
+    one batch of reports of that instant: the read models hold everything up to it, so they stay
+    the same. Not for "now" (``at`` None) and not shared between threads."""
+
+    def __init__(self) -> None:
+        self.horizontals: dict[tuple[int, str, datetime], Horizontal] = {}
+        self.years: dict[tuple[int, datetime], _Year] = {}
+        self.ranks: dict[tuple[int, str, datetime], dict[str, int]] = {}
+        self.counties: dict[tuple[str, datetime], County | None] = {}
+
+    def county(self, service: Platform, code: str, at: datetime) -> County | None:
+        key = (code, at)
+        if key not in self.counties:
+            if len(self.counties) >= 8:  # a report replays its own county and a few others
+                self.counties.clear()
+            self.counties[key] = county_as_of(service.ledger, code, at)
+        return self.counties[key]
+
+    def year(self, service: Platform, year: int, at: datetime) -> _Year:
+        key = (year, at)
+        found = self.years.get(key)
+        if found is None:
+            with service.reads.snapshot() as view:
+                found = self.years[key] = _Year(queries.year_nodes(view, year, micros(at)))
+        return found
+
+
 # ------------------------------------------------------------------------------ horizontal
 
 
@@ -61,15 +94,34 @@ def horizontal(
     at: datetime | None,
     visible: frozenset[str] | None = None,
     region: str | None = None,
+    shared: Shared | None = None,
 ) -> Horizontal:
     """``node`` (an indicator's code, or ``total``) of every county in ``year``: the visible
     counties of ``region`` best first, with ranks and the statistics of all counties."""
+    if shared is not None and at is not None:
+        key = (year, node, at)
+        every = shared.horizontals.get(key)
+        if every is None:
+            every = shared.horizontals[key] = _horizontal(service, year, node, at, None, None, shared)
+        return _only(every, visible, region)
+    return _horizontal(service, year, node, at, visible, region, None)
+
+
+def _horizontal(
+    service: Platform,
+    year: int,
+    node: str,
+    at: datetime | None,
+    visible: frozenset[str] | None,
+    region: str | None,
+    shared: Shared | None,
+) -> Horizontal:
     at_us = None if at is None else micros(at)
     with service.reads.snapshot() as view:
         rows = queries.node_across_counties(view, year, node, at_us)
         if not rows:
             _refuse_unknown(view, year, node, at_us)
-    direction = _direction(service, rows[0]["county"], year, node, at)
+    direction = _direction(service, rows[0]["county"], year, node, at, shared)
     scores = {row["county"]: Decimal(row["score"]) for row in rows}
     values = {row["county"]: Decimal(row["value"]) for row in rows if row["value"] is not None}
     members: dict[str, list[str]] = {}
@@ -107,6 +159,15 @@ def horizontal(
     )
 
 
+def _only(every: Horizontal, visible: frozenset[str] | None, region: str | None) -> Horizontal:
+    """``every`` (all counties listed) listing only the visible counties of ``region``."""
+    points = [
+        point for point in every.counties
+        if (visible is None or point.county in visible) and (region is None or point.region == region)
+    ]  # fmt: skip
+    return replace(every, counties=points)
+
+
 def spread(values: Iterable[Decimal], direction: str = HIGHER) -> Spread:
     found: Statistics = statistics(values, direction)
     return Spread(found.count, found.mean, found.median, found.best, found.q1, found.q3)
@@ -122,16 +183,20 @@ def _refuse_unknown(view: View, year: int, node: str, at_us: int | None) -> None
     )
 
 
-def _direction(service: Platform, code: str, year: int, node: str, at: datetime | None) -> str:
+def _direction(service: Platform, code: str, year: int, node: str, at: datetime | None, shared: Shared | None) -> str:
     """The node's direction as ``code``'s book defines it (scores and parents: higher is better)."""
-    county = _county(service, code, at)
+    county = _county(service, code, at, shared)
     book = county.years.get(str(year))
     definition = None if book is None else book.indicators.get(node)
     return HIGHER if definition is None else definition.direction
 
 
-def _county(service: Platform, code: str, at: datetime | None) -> County:
-    county = service.ledger.county(code) if at is None else county_as_of(service.ledger, code, at)
+def _county(service: Platform, code: str, at: datetime | None, shared: Shared | None = None) -> County:
+    county: County | None
+    if at is None:
+        county = service.ledger.county(code)
+    else:
+        county = shared.county(service, code, at) if shared is not None else county_as_of(service.ledger, code, at)
     if county is None:
         raise NotFound.of("code", "known_county", f"行政区划代码为 {code} 的县在所查时刻尚未入选评估")
     return county
@@ -152,21 +217,18 @@ def _known_node(book: CountyYear, node: str, year: int) -> str:
 # -------------------------------------------------------------------------------- vertical
 
 
-def vertical(service: Platform, code: str, node: str, year: int, at: datetime | None) -> Vertical:
+def vertical(
+    service: Platform, code: str, node: str, year: int, at: datetime | None, shared: Shared | None = None
+) -> Vertical:
     """The county's ``node`` in each of its scheme years (matched by code), with its rank among
     all counties that year, and in ``year`` at the end of each Beijing month."""
-    county = _county(service, code, at)
+    county = _county(service, code, at, shared)
     book = county.book(year)
     name = _known_node(book, node, year)
     at_us = None if at is None else micros(at)
     with service.reads.snapshot() as view:
         own = {int(row["year"]): row for row in queries.node_across_years(view, code, node, at_us)}
-        ranked = {
-            other: ranks(
-                {r["county"]: Decimal(r["score"]) for r in queries.node_across_counties(view, other, node, at_us)}
-            )
-            for other in own
-        }
+        ranked = {other: _ranks(view, other, node, at, shared) for other in own}
         versions = queries.node_versions(view, code, year, node, at_us)
     years = []
     for each in sorted({int(y) for y in county.years} | set(own)):
@@ -181,6 +243,19 @@ def vertical(service: Platform, code: str, node: str, year: int, at: datetime | 
         ))  # fmt: skip
     cap = at if at is not None else service.ledger.clock()
     return Vertical(code, node, name, at, years, _months(book, node, year, versions, cap))
+
+
+def _ranks(view: View, year: int, node: str, at: datetime | None, shared: Shared | None) -> dict[str, int]:
+    """Every county's rank by ``node`` in ``year``."""
+    kept = shared.ranks if shared is not None and at is not None else {}
+    key = (year, node, at) if at is not None else None
+    if key in kept:
+        return kept[key]
+    at_us = None if at is None else micros(at)
+    found = ranks({r["county"]: Decimal(r["score"]) for r in queries.node_across_counties(view, year, node, at_us)})
+    if key is not None and shared is not None:
+        shared.ranks[key] = found
+    return found
 
 
 def month_ends(year: int, cap: datetime) -> list[tuple[str, datetime]]:
@@ -240,14 +315,12 @@ class _Year:
         return {county: figure for county, figure in measure.get(node, {}).items() if self.region[county] == region}
 
 
-def gap(service: Platform, code: str, year: int, at: datetime | None) -> Gap:
+def gap(service: Platform, code: str, year: int, at: datetime | None, shared: Shared | None = None) -> Gap:
     """Each data indicator of the county's year against its target and the best and median
     values of its region: what it lost (weight − score), by the loss, largest first."""
-    county = _county(service, code, at)
+    county = _county(service, code, at, shared)
     book = county.book(year)
-    at_us = None if at is None else micros(at)
-    with service.reads.snapshot() as view:
-        known = _Year(queries.year_nodes(view, year, at_us))
+    known = _year(service, year, at, shared)
     rows = []
     for definition in data_indicators(book):
         row = known.rows.get((code, definition.code))
@@ -273,18 +346,26 @@ def gap(service: Platform, code: str, year: int, at: datetime | None) -> Gap:
 # ---------------------------------------------------------------------- the rules' facts
 
 
-def indicator_facts(service: Platform, code: str, year: int, at: datetime | None) -> list[IndicatorFacts]:
+def _year(service: Platform, year: int, at: datetime | None, shared: Shared | None) -> _Year:
+    if shared is not None and at is not None:
+        return shared.year(service, year, at)
+    with service.reads.snapshot() as view:
+        return _Year(queries.year_nodes(view, year, None if at is None else micros(at)))
+
+
+def indicator_facts(
+    service: Platform, code: str, year: int, at: datetime | None, shared: Shared | None = None
+) -> list[IndicatorFacts]:
     """What the report's rules read of each data indicator of the county's year, in code order:
     value, target, score, weight, ranks by the indicator's score (overall and in the region),
     last year's rank of the same code, the region's best value, the open red warnings on it
     (judged on the Beijing day of ``at``, or today) and its submissions returned unanswered."""
-    county = _county(service, code, at)
+    county = _county(service, code, at, shared)
     book = county.book(year)
     at_us = None if at is None else micros(at)
     day = judged_on(at, service.ledger.clock())
+    known, before = _year(service, year, at, shared), _year(service, year - 1, at, shared)
     with service.reads.snapshot() as view:
-        known = _Year(queries.year_nodes(view, year, at_us))
-        before = _Year(queries.year_nodes(view, year - 1, at_us))
         red = monitoring.warnings(view, day, at_us, monitoring.Filters(county=code, year=year, level="red"))
     red_count: dict[str, int] = {}
     for found in red:

@@ -28,7 +28,6 @@ from domain.state import CountyYear
 from reports import analysis
 from reports.model import GapRow, Horizontal, Vertical
 from ruraleval.platform import Platform
-from ruraleval.replay import county_as_of
 
 # The notice's deadline, this many days after the report's day (the scheme's rules name none).
 RECTIFICATION_DAYS = 90
@@ -160,12 +159,16 @@ def file_stem(report: Report) -> str:
 # ------------------------------------------------------------------------- building
 
 
-def build_report(service: Platform, code: str, year: int, at: datetime) -> Report:
+def build_report(
+    service: Platform, code: str, year: int, at: datetime, shared: analysis.Shared | None = None
+) -> Report:
     """The report of county ``code``'s year as the platform knew it at ``at``.
 
     The read models must already hold everything recorded up to ``at`` (``service.settle``
-    in the CLI and tests; the API waits for the position ``ledger.settle`` gives)."""
-    county = county_as_of(service.ledger, code, at)
+    in the CLI and tests; the API waits for the position ``ledger.settle`` gives). ``shared``
+    keeps what the reports of one instant read alike, for a batch of them (ADR 25)."""
+    shared = shared if shared is not None else analysis.Shared()
+    county = shared.county(service, code, at)
     if county is None:
         raise NotFound.of("code", "known_county", f"截至 {at.astimezone(CHINA):%Y-%m-%d %H:%M} 没有代码为 {code} 的县")
     book = county.book(year)
@@ -175,13 +178,12 @@ def build_report(service: Platform, code: str, year: int, at: datetime) -> Repor
     )
     dimensions = [node for node in card.nodes if node.parent is None and node.kind != "bonus_penalty"]
     mine = frozenset({code})
-    horizontals = [
-        analysis.horizontal(service, year, node, at, mine) for node in ["total", *(d.code for d in dimensions)]
-    ]
+    nodes = ["total", *(d.code for d in dimensions)]
+    horizontals = [analysis.horizontal(service, year, node, at, mine, shared=shared) for node in nodes]
     comparisons = [comparison(horizontal, code, county.region) for horizontal in horizontals]
     region = horizontals[0].region_scores.get(county.region)
-    selection = select(analysis.indicator_facts(service, code, year, at), book.scheme.report)
-    gap = analysis.gap(service, code, year, at).rows
+    selection = select(analysis.indicator_facts(service, code, year, at, shared), book.scheme.report)
+    gap = analysis.gap(service, code, year, at, shared).rows
     problems = numbered_problems(selection.problems, book, info.name, at)
     ledger = ledger_rows(book)
     total = comparisons[0]
@@ -205,7 +207,7 @@ def build_report(service: Platform, code: str, year: int, at: datetime) -> Repor
         summary=summary,
         dimensions=[DimensionScore(d.code, d.name, d.score, d.max) for d in dimensions],
         horizontal=comparisons,
-        vertical=analysis.vertical(service, code, "total", year, at),
+        vertical=analysis.vertical(service, code, "total", year, at, shared),
         gap=list(gap),
         highlights=list(selection.highlights),
         problems=problems,

@@ -19,6 +19,7 @@ from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
 from projections.queries import list_counties
 from reports import pdf, workbooks
+from reports.analysis import Shared
 from reports.content import Report, build_report, content_sha256, file_stem, highlight_records, problem_records
 from ruraleval.files import StoredFile
 from ruraleval.platform import Platform
@@ -52,8 +53,9 @@ def render(report: Report) -> Rendered:
     return Rendered(report, content_sha256(report), files)
 
 
-def rendered_at(service: Platform, code: str, year: int, at: datetime) -> Rendered:
-    return render(build_report(service, code, year, at))
+def rendered_at(service: Platform, code: str, year: int, at: datetime, shared: Shared | None = None) -> Rendered:
+    """The report as of ``at``, rendered; ``shared`` for a batch of one instant (ADR 25)."""
+    return render(build_report(service, code, year, at, shared))
 
 
 def file_name(report: Report, name: str) -> str:
