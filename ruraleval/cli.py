@@ -349,7 +349,8 @@ def _build_reports(args: argparse.Namespace, store: Store) -> int:
 
     from domain.recorded_time import parse_as_of
     from projections.queries import list_counties
-    from reports.issue import file_name, rendered_at
+    from reports.batch import build_all
+    from reports.issue import file_name
 
     out = Path(args.out)
     with opened(store) as platform:
@@ -367,19 +368,18 @@ def _build_reports(args: argparse.Namespace, store: Store) -> int:
             return 1
         out.mkdir(parents=True, exist_ok=True)
         failed = 0
-        for done, code in enumerate(codes):
-            _progress(done, len(codes), code)
-            try:
-                rendered = rendered_at(platform, code, args.year, moment)
-            except DomainError as error:
+        _progress(0, len(codes), codes[0])
+        # More than a few counties are built in a process per core, in the order of ``codes``.
+        for done, built in enumerate(build_all(platform, codes, args.year, moment), start=1):
+            _progress(done, len(codes), codes[done] if done < len(codes) else "")
+            if built.rendered is None:
                 failed += 1
-                print(f"\r{code}：{error}", file=sys.stderr)
+                print(f"\r{built.code}：{built.error}", file=sys.stderr)
                 continue
-            for name, content in rendered.files.items():
-                path = out / file_name(rendered.report, name)
+            for name, content in built.rendered.files.items():
+                path = out / file_name(built.rendered.report, name)
                 path.write_bytes(content)
                 print(path)
-        _progress(len(codes), len(codes), "")
         print(file=sys.stderr)
     return 1 if failed else 0
 
