@@ -13,6 +13,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from reports.batch import build_all
+from reports.issue import enrolled
 from ruraleval import demo_results
 from ruraleval.demo import load_demo
 from ruraleval.platform import Platform
@@ -96,3 +98,19 @@ def test_the_demos_issued_reports_as_png_pages(demo_url: str) -> None:
                            input=notice, check=True)  # fmt: skip
     finally:
         platform.close()
+
+
+def test_a_batch_built_in_two_processes_gives_the_same_files_in_the_same_order(demo_url: str) -> None:
+    """``reports build`` of every county runs a process per core (reports.batch): same bytes, same order."""
+    platform = Platform(parse_database_url(demo_url))
+    try:
+        codes = enrolled(platform)[:5]
+        at = demo_results.REPORT_AS_OF
+        platform.settle(at)
+        alone = [(b.code, b.rendered and b.rendered.hashes()) for b in build_all(platform, codes, 2023, at, workers=1)]
+        pooled = [(b.code, b.rendered and b.rendered.hashes()) for b in build_all(platform, codes, 2023, at, workers=2)]
+    finally:
+        platform.close()
+    assert [code for code, _ in pooled] == codes
+    assert all(hashes for _, hashes in alone)
+    assert pooled == alone
