@@ -48,6 +48,7 @@ def score(
             "2023-12-20",
             team if authority == "county" else None,
             items(top.indicator, total, SCHEME),
+            reason="" if authority == "county" else "省考核组抽查结果通报",
         ),
         CONTEXT,
     )
