@@ -4,6 +4,7 @@ own stream (``ruraleval.town_reads``), as the API's routes do; ``None`` before i
 from __future__ import annotations
 
 from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from domain.errors import NotFound
@@ -17,6 +18,10 @@ def verification_year(service: Platform, code: str, year: int) -> TownVerificati
         return service.ledger.town_verification(code, year)
     except NotFound:
         return None
+
+
+def opened_years(service: Platform, code: str, candidates: Iterable[int]) -> list[int]:
+    return town_reads.opened_years(service.ledger, code, candidates)
 
 
 def as_of(service: Platform, code: str, year: int, instant: str | None) -> tuple[TownVerification, datetime | None]:
