@@ -3,8 +3,8 @@ own stream (``ruraleval.town_reads``), as the API's routes do; ``None`` before i
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from domain.errors import NotFound
