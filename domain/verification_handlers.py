@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import verification_commands as v
+from domain.collection import beijing_date
 from domain.commands import Context
 from domain.decimals import ZERO, at_most_two_places, plain
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem, require_reason
@@ -178,7 +179,7 @@ def draw_sample(year: TownVerification, command: v.DrawSample, context: Context)
         raise ConflictError.of(
             "town",
             "one_sample_per_town",
-            f"{year.registry.town_name(town)}已于 {earlier.recorded_at:%Y-%m-%d} 抽样（种子 {earlier.seed}），不能重抽",
+            f"{year.registry.town_name(town)}已于 {beijing_date(earlier.recorded_at)} 抽样（种子 {earlier.seed}），不能重抽",
         )
     if not SEED.match(command.seed):
         raise InvalidCommand.of("seed", "seed", "种子只能由 1 至 64 个字母、数字、下划线和连字符组成")

@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
+from domain import verification_commands as v
+from domain.commands import Context
+from domain.errors import ConflictError
+from domain.verification_handlers import handle
+
 from tests.test_verification_api import BASE, county, score, team  # noqa: F401  (the county's opened year)
+from tests.town_world import opened_year
 
 
 def errors(answer: object) -> list[dict[str, str]]:
@@ -77,3 +84,12 @@ def test_team_and_registry_refusals_are_in_chinese_and_the_county_office_may_be_
     long = client.post(f"{BASE}/registry", json={"towns": [{"code": "T99", "name": "镇" * 201}]})
     assert long.status_code == 422, long.text
     assert errors(long)[0]["message"].startswith("第 1 个镇：名称不能超过")
+
+
+def test_a_second_draw_names_the_beijing_day_of_the_first() -> None:
+    evening = (datetime.now(UTC) + timedelta(days=1)).replace(hour=23, minute=8)  # 07:08 the next day in Beijing
+    year = opened_year()
+    handle(year, v.DrawSample("T01", "seed-1"), Context("coordinator.test", "draw", evening))
+    with pytest.raises(ConflictError) as again:
+        handle(year, v.DrawSample("T01", "seed-2"), Context("coordinator.test", "again", evening))
+    assert f"已于 {(evening + timedelta(days=1)).date()} 抽样" in again.value.problems[0].message
