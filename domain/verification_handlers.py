@@ -97,7 +97,7 @@ def form_team(year: TownVerification, command: v.FormTeam, context: Context) -> 
                 Problem(
                     f"{path}.home",
                     "known_town",
-                    f"成员“{member.name}”的来源“{member.home}”既不是已登记的镇，也不是县直单位（{COUNTY_OFFICE}）",
+                    f"成员“{member.name}”的来源“{member.home}”既不是已登记的镇，也不是县直单位（县核查办）",
                 )
             )
         if member.helped_village and member.helped_village not in year.registry.villages:
@@ -304,6 +304,8 @@ def _team(year: TownVerification, team_id: str) -> Team:
 
 
 def _town(year: TownVerification, code: str, field: str) -> str:
+    if not code.strip():
+        raise InvalidCommand.of(field, "required", "请选择镇")
     if code not in year.registry.towns:
         raise InvalidCommand.of(field, "known_town", f"找不到编码为“{code}”的镇")
     return code

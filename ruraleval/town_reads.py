@@ -146,6 +146,7 @@ def teams(year: TownVerification) -> dict[str, Any]:
             {
                 "absence_id": a.id,
                 "team_id": a.team,
+                "team_name": year.book.teams[a.team].name if a.team in year.book.teams else a.team,
                 "member": a.member,
                 "kind": a.kind,
                 "kind_label": ABSENCE_LABELS.get(a.kind, a.kind),

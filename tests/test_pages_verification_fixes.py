@@ -35,3 +35,24 @@ def test_the_verification_link_opens_the_latest_year_opened_with_a_year_selector
     assert '<option value="2023" selected>2023 年度</option>' in page.text
     other = site.client.get(f"{BASE}?year=2024").text  # a year not opened can still be chosen by its link
     assert "尚未开始 2024 年度的镇级核查" in other and '<option value="2023">2023 年度</option>' in other
+
+
+def test_teams_show_names_only_the_town_starts_unchosen_and_the_office_is_typed_in_words(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    page = site.client.get(f"{BASE}/teams?year=2023").text
+    assert "第一核查组 · 负责大名镇" in page and "第一核查组（1）" not in page
+    absences = page.split('data-table="absences"')[1]
+    assert "<td>第一核查组</td>" in absences and "<td>1</td>" not in absences
+    assert "县核查办" in page and "county_office" not in page
+    token = site.csrf()
+    members = "王明,县核查办\n"
+    formed = site.client.post(f"{BASE}/teams", data={"csrf_token": token, "year": "2023", "team_id": "9",
+                                                     "name": "第九核查组", "members": members},
+                              follow_redirects=False)  # fmt: skip
+    assert formed.status_code == 303, formed.text
+    page = site.client.get(f"{BASE}/teams?year=2023").text
+    form = page.split('action="/counties/130425/verification/teams/9/assign"')[1].split("</form>")[0]
+    assert '<option value="" selected>请选择</option>' in form and " selected>大名镇" not in form
+    unchosen = site.client.post(f"{BASE}/teams/9/assign", data={"csrf_token": site.csrf(), "year": "2023", "town": ""},
+                                follow_redirects=False)  # fmt: skip
+    assert unchosen.status_code == 422 and "请选择镇" in unchosen.text
