@@ -179,7 +179,8 @@ def draw_sample(year: TownVerification, command: v.DrawSample, context: Context)
         raise ConflictError.of(
             "town",
             "one_sample_per_town",
-            f"{year.registry.town_name(town)}已于 {beijing_date(earlier.recorded_at)} 抽样（种子 {earlier.seed}），不能重抽",
+            f"{year.registry.town_name(town)}已于 {beijing_date(earlier.recorded_at)} 抽样"
+            f"（种子 {earlier.seed}），不能重抽",
         )
     if not SEED.match(command.seed):
         raise InvalidCommand.of("seed", "seed", "种子只能由 1 至 64 个字母、数字、下划线和连字符组成")

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.errors import NotFound
 from domain.verification import TownVerification
+from pages.people import display_names, who
 from ruraleval import registry_workbook, town_audit, town_outcome_reads, town_reads
 from ruraleval.platform import Platform
 
@@ -64,4 +65,6 @@ def notice_file(service: Platform, found: TownVerification, notice_id: str) -> t
 
 def events(service: Platform, code: str, year: int) -> list[dict[str, Any]]:
     """The verification year's events for the auditor (``ruraleval.town_audit``)."""
-    return town_audit.verification_events(service.ledger, code, year)
+    names = display_names(service.organisation.current())
+    return [event | {"actor_name": who(names, event["actor"])}
+            for event in town_audit.verification_events(service.ledger, code, year)]  # fmt: skip

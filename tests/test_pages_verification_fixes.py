@@ -56,3 +56,15 @@ def test_teams_show_names_only_the_town_starts_unchosen_and_the_office_is_typed_
     unchosen = site.client.post(f"{BASE}/teams/9/assign", data={"csrf_token": site.csrf(), "year": "2023", "town": ""},
                                 follow_redirects=False)  # fmt: skip
     assert unchosen.status_code == 422 and "请选择镇" in unchosen.text
+
+
+def test_the_verification_audit_view_is_in_words_with_who_by_name(site: Site) -> None:
+    site.sign_in("auditor")
+    page = site.client.get("/audit/counties/130425/verification?year=2023").text
+    table = page.split('data-table="verification-events"')[1]
+    for label in ("开始年度镇级核查", "登记镇、村、户", "组建核查组", "抽样", "录入核查得分", "标记省、市抽查"):
+        assert f'<th scope="row">{label}</th>' in table, label
+    for raw in ("Opened", "ObjectsRegistered", "TeamFormed", "originator_topic", "Member（", "authority：", "sheet："):
+        assert raw not in table, raw
+    assert "结果层级：省级" in table and "成员：赵文华（DM02，帮扶 DM02V2）" in table
+    assert "（coordinator.130425）" in table

@@ -13,7 +13,6 @@ from domain import verification_commands as v
 from domain.commands import Context
 from domain.errors import ConflictError
 from domain.verification_handlers import handle
-
 from tests.test_verification_api import BASE, county, score, team  # noqa: F401  (the county's opened year)
 from tests.town_world import opened_year
 
