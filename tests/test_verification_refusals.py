@@ -13,7 +13,7 @@ from domain import verification_commands as v
 from domain.commands import Context
 from domain.errors import ConflictError
 from domain.verification_handlers import handle
-from tests.test_verification_api import BASE, county, score, team  # noqa: F401  (the county's opened year)
+from tests.test_verification_api import BASE, county, score, team, workbook  # noqa: F401  (the county's opened year)
 from tests.town_world import opened_year
 
 
@@ -92,3 +92,14 @@ def test_a_second_draw_names_the_beijing_day_of_the_first() -> None:
     with pytest.raises(ConflictError) as again:
         handle(year, v.DrawSample("T01", "seed-2"), Context("coordinator.test", "again", evening))
     assert f"已于 {(evening + timedelta(days=1)).date()} 抽样" in again.value.problems[0].message
+
+
+def test_a_formula_in_the_registry_workbook_is_refused_as_a_formula(county: TestClient) -> None:  # noqa: F811
+    book = workbook({
+        "镇": [["镇编码", "镇名称"], ["T04", "丁镇"]],
+        "村": [["村编码", "村名称", "所属镇编码", "脱贫村"], ["T04V1", '=B1&"村"', "T04", "否"]],
+    })  # fmt: skip
+    refused = county.post(f"{BASE}/registry/import", files={"file": ("登记表.xlsx", book, "application/octet-stream")})
+    assert refused.status_code == 422, refused.text
+    assert [(e["row"], e["column"], e["rule"]) for e in errors(refused)] == [(2, "村名称", "no_formula")]
+    assert "是公式" in errors(refused)[0]["message"] and "必须填写" not in refused.text
