@@ -68,3 +68,10 @@ def test_the_verification_audit_view_is_in_words_with_who_by_name(site: Site) ->
         assert raw not in table, raw
     assert "结果层级：省级" in table and "成员：赵文华（DM02，帮扶 DM02V2）" in table
     assert "（coordinator.130425）" in table
+
+
+def test_a_higher_levels_result_shows_its_source_and_the_form_asks_for_it(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    page = site.client.get(f"{BASE}/entry?year=2023&team=1").text
+    assert "省级，2023-12-20 核查，coordinator.130425 录入，依据：省考核组年度抽查（以省考核组结果为准）" in page
+    assert "依据（省、市级结果必填：来文名称或文号）" in page

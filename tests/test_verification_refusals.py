@@ -103,3 +103,11 @@ def test_a_formula_in_the_registry_workbook_is_refused_as_a_formula(county: Test
     assert refused.status_code == 422, refused.text
     assert [(e["row"], e["column"], e["rule"]) for e in errors(refused)] == [(2, "村名称", "no_formula")]
     assert "是公式" in errors(refused)[0]["message"] and "必须填写" not in refused.text
+
+
+def test_a_second_result_names_the_sheet_in_words(county: TestClient) -> None:  # noqa: F811
+    team(county, "1", "T01", [{"name": "李四", "home": "T02"}])
+    assert score(county, "verification", "T01", "85").status_code == 201
+    again = score(county, "verification", "T01", "80", score_id="again")
+    assert again.status_code == 409, again.text
+    assert "“甲镇”的县核查分已有县级结果" in errors(again)[0]["message"] and "verification" not in again.text
