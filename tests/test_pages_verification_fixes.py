@@ -75,3 +75,14 @@ def test_a_higher_levels_result_shows_its_source_and_the_form_asks_for_it(site: 
     page = site.client.get(f"{BASE}/entry?year=2023&team=1").text
     assert "省级，2023-12-20 核查，coordinator.130425 录入，依据：省考核组年度抽查（以省考核组结果为准）" in page
     assert "依据（省、市级结果必填：来文名称或文号）" in page
+
+
+def test_a_double_click_on_issue_records_one_notice(site: Site) -> None:
+    site.sign_in("coordinator.130425")
+    data = {"csrf_token": site.csrf(), "year": "2023"}
+    first = site.client.post(f"{BASE}/towns/DM01/notices", data=data, follow_redirects=False)
+    assert first.status_code == 303, first.text
+    second = site.client.post(f"{BASE}/towns/DM01/notices", data=data, follow_redirects=False)
+    assert second.status_code == 409 and "核查结果通报 2023-N1 与本次内容相同" in second.text
+    page = site.client.get(f"{BASE}/outcomes?year=2023").text
+    assert "2023-N1 核查结果通报（PDF）" in page and "2023-N2" not in page
