@@ -9,7 +9,6 @@ administrator); whoever declared an item done does not verify it (separation of 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -23,6 +22,7 @@ from api.models import Body
 from domain import commands as c
 from domain import verification_commands as v
 from domain.access import Action
+from domain.recorded_time import parse_as_of
 from reports import town_notice
 from ruraleval import town_outcome_reads
 from ruraleval.platform import Platform
@@ -44,7 +44,12 @@ class WrittenOut(BaseModel):
 
 
 class NoticeIn(Body):
-    as_of: datetime | None = Field(default=None, description="数据截止时刻；省略为现在。同一时刻重新生成得到相同的文件")
+    as_of: str | None = Field(
+        default=None,
+        max_length=40,
+        description="数据截止时刻：日期（北京时间当日结束时）或带时区的时刻；省略为现在。同一时刻重新生成得到相同的文件",
+        examples=["2024-01-15T08:00:00+08:00"],
+    )
 
 
 class ItemIn(Body):
@@ -86,7 +91,8 @@ def outcomes(code: str, year: YearPath, town: str | None = None, service: Platfo
 async def issue_notice(
     code: str, year: YearPath, town: str, body: NoticeIn, request: Request, service: Platform = Depends(platform)
 ) -> WrittenOut:
-    at = body.as_of or service.ledger.clock()
+    now = service.ledger.clock()
+    at = parse_as_of(body.as_of, now) if body.as_of else now  # a date: the end of that Beijing day; never future
     await run_in_threadpool(service.ledger.settle, at)
     _, command = await run_in_threadpool(town_notice.prepare, service, county_in_path(code), year, town, at)
     return await _write(service, request, code, year, command)

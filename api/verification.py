@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from api.context import attachment, command_context, county_in_path, one_hop, platform
 from api.counties import allowed
@@ -25,6 +26,7 @@ from api.problems import problem as problem_json
 from api.reads import AS_OF
 from domain import verification_commands as v
 from domain.access import Action
+from domain.decimals import NotANumber, read_number
 from domain.errors import InvalidCommand, Problem
 from domain.scheme_reading import read_published_document
 from domain.towns import Household, Town, Village
@@ -37,7 +39,21 @@ router = APIRouter(prefix="/api/v1/counties", tags=["镇级核查 verification"]
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="核查年度，如 2023")]
 BASE = "/{code}/verification/{year}"
 Code = Annotated[str, Field(min_length=1, max_length=32)]
-Text = Annotated[str, Field(max_length=200)]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+def _as_written(raw: Any) -> Any:
+    """A score sent as text is a number a person wrote (ADR 17): digits, sign and point only, so
+    "1e1" is refused, never read as 10; a JSON number keeps JSON's grammar."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return read_number(raw)
+    except NotANumber as error:
+        raise PydanticCustomError(error.rule, "{words}", {"words": error.words}) from None
+
+
+Points = Annotated[Number, BeforeValidator(_as_written)]  # the domain says how long a name may be, in its words
 
 
 class VerificationOut(BaseModel):
@@ -84,14 +100,14 @@ class RegistryIn(Body):
 
 class MemberIn(Body):
     name: Text
-    home: Code = Field(description="来源：镇编码，或 county_office（县直单位）")
+    home: Code = Field(description="来源：镇编码，或 县核查办（县直单位，也可写 county_office）")
     helped_village: str = Field(default="", max_length=32, description="所帮扶村的编码（可空）")
 
 
 class TeamIn(Body):
     team_id: str | None = Field(default=None, max_length=32)
     name: Text
-    members: list[MemberIn] = Field(min_length=1, max_length=50)
+    members: list[MemberIn] = Field(max_length=50)  # none: the domain's refusal, in words
 
 
 class AssignmentIn(Body):
@@ -101,7 +117,7 @@ class AssignmentIn(Body):
 class AbsenceIn(Body):
     team_id: Code
     member: Text
-    kind: Literal["absent", "late", "left_early"] = Field(description="absent 缺勤、late 迟到、left_early 早退")
+    kind: str = Field(max_length=20, description="缺勤、迟到 或 早退（也可写 absent、late、left_early）")
     on: str = Field(max_length=20, description="日期 YYYY-MM-DD")
     reason: str = Field(max_length=2000)
 
@@ -124,8 +140,8 @@ class TownScoreIn(Body):
     authority: Literal["county", "city", "province", "centre"] = "county"
     checked_on: str = Field(max_length=20, description="实地核查当天 YYYY-MM-DD")
     team_id: str | None = Field(default=None, max_length=32, description="县级结果必填：负责该镇的核查组")
-    items: dict[Annotated[str, Field(max_length=32)], Number] = Field(default={}, max_length=100)
-    score: Number | None = Field(default=None, description="直接计分（不填各项时）")
+    items: dict[Annotated[str, Field(max_length=32)], Points] = Field(default={}, max_length=100)
+    score: Points | None = Field(default=None, description="直接计分（不填各项时）")
     reason: str = Field(default="", max_length=2000)
 
 

@@ -88,6 +88,18 @@ def issue_town_notice(year: TownVerification, command: v.IssueTownNotice, contex
         raise ConflictError.of(
             "town", "town_result", f"{year.registry.town_name(town)}尚无综合评价成绩，不能出具核查结果通报"
         )
+    latest = latest_notice(year, town)
+    if latest is not None and (latest.result, latest.grade, latest.rank, latest.problems) == (
+        command.result,
+        command.grade,
+        command.rank,
+        [dict(p) for p in command.problems],
+    ):  # a second click, or nothing changed since: one notice, not two
+        raise ConflictError.of(
+            "town", "notice_changed",
+            f"{year.registry.town_name(town)}的核查结果通报 {latest.id} 与本次内容相同"
+            "（成绩、等次、排名和问题均未变），不重复出具",
+        )  # fmt: skip
     notice_id = next_notice_id(year)
     year.record(
         year.TownNoticeIssued,

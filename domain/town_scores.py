@@ -202,23 +202,37 @@ def _reduce(aggregate: str, values: list[Decimal]) -> Decimal | None:
 
 
 def formula_lines(scheme: Scheme, result: TownResult) -> list[str]:
-    """Each composite with its formula filled in, e.g. ``年终成效核查总分 = 85.00 × 0.6 + 82.00 × 0.4 = 83.80``."""
+    """Each composite with its formula filled in, each term one figure × its weight, e.g. ``年终成效核查总分 =
+    县核查分 85.00 × 0.6 + 抽查村核查分平均 82.00 × 0.4 = 83.80（抽查村核查分平均 = (90.00 + …) ÷ 4 = 82.00）``."""
     names = {item.code: item.name for item in scheme.composite_inputs} | {c.code: c.name for c in scheme.composites}
     values: dict[str, ScoreInput] = {**result.inputs, **result.composites}
     lines = []
     for composite in scheme.composites:
-        terms = []
+        terms, reductions = [], []
         for component in composite.components:
             raw = values.get(component.source)
             label = names.get(component.source, component.source)
-            if isinstance(raw, list):
+            if isinstance(raw, list):  # each term is one figure × its weight; how a list was reduced, after
                 reduced = _reduce(component.aggregate, raw)
-                shown = "、".join(str(round2(v)) for v in raw)
                 word = AGGREGATE_WORDS.get(component.aggregate, component.aggregate)
-                figure = f"{word}({shown}) = {round2(reduced)}" if reduced is not None else "缺"
+                label = f"{label}{word}"
+                figure = str(round2(reduced)) if reduced is not None else "缺"
+                if reduced is not None:
+                    reductions.append(f"{label} = {_reduction(component.aggregate, raw, word)} = {figure}")
             else:
                 figure = str(round2(raw)) if isinstance(raw, Decimal) else "缺"
             terms.append(f"{label} {figure} × {component.weight}")
         total = result.composites.get(composite.code)
-        lines.append(f"{composite.name} = {' + '.join(terms)} = {round2(total) if total is not None else '缺'}")
+        line = f"{composite.name} = {' + '.join(terms)} = {round2(total) if total is not None else '缺'}"
+        lines.append(line + (f"（{'；'.join(reductions)}）" if reductions else ""))
     return lines
+
+
+def _reduction(aggregate: str, values: list[Decimal], word: str) -> str:
+    """How a list of scores was reduced to one: ``(90.00 + 80.00) ÷ 2`` for a mean."""
+    figures = [str(round2(v)) for v in values]
+    if aggregate in ("mean", "value"):
+        return f"({' + '.join(figures)}) ÷ {len(figures)}"
+    if aggregate == "sum":
+        return " + ".join(figures)
+    return f"{word}({'、'.join(figures)})"

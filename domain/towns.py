@@ -92,7 +92,7 @@ def registration_problems(
 
     def add(path: str, rule: str, message: str) -> None:
         entry = path.rsplit(".", 1)[0]
-        prefix = f"{where[entry]}：" if entry in where else ""
+        prefix = f"{where[entry]}：" if entry in where else _ordinal(entry)
         problems.append(Problem(path, rule, prefix + message))
 
     town_codes = set(registry.towns)
@@ -121,6 +121,15 @@ def registration_problems(
         if len(set(household.flags)) != len(household.flags):
             add(f"{path}.flags", "unique", f"户“{household.code}”的标识有重复")
     return problems
+
+
+KIND_WORDS = {"towns": "镇", "villages": "村", "households": "户"}
+
+
+def _ordinal(entry: str) -> str:
+    """``towns[0]`` → ``第 1 个镇：`` (an entry of a JSON body, which has no sheet and row)."""
+    found = re.fullmatch(r"(towns|villages|households)\[([0-9]+)\]", entry)
+    return f"第 {int(found[2]) + 1} 个{KIND_WORDS[found[1]]}：" if found else ""
 
 
 def _code_and_name(

@@ -14,17 +14,21 @@ from decimal import Decimal
 from typing import Any
 
 from domain import verification_commands as v
+from domain.collection import beijing_date
 from domain.commands import Context
 from domain.decimals import ZERO, at_most_two_places, plain
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem, require_reason
+from domain.rectification import recorded_day
 from domain.registry_correction import correct_registered_object
 from domain.sampling import draw, population_of, sample_problems
 from domain.scheme import AUTHORITY_LABELS
 from domain.town_outcomes import OUTCOME_HANDLERS
-from domain.towns import COUNTY_OFFICE, MAX_NAME, OBJECT_CODE, registration_problems
+from domain.towns import COUNTY_OFFICE, COUNTY_OFFICE_LABEL, MAX_NAME, OBJECT_CODE, registration_problems
 from domain.verification import TownVerification
 from domain.verification_rules import ABSENCE_KINDS, ABSENCE_LABELS, SHEET_OBJECT_LABELS, sheet_leaves
 from domain.verification_state import Member, Team
+
+ABSENCE_BY_LABEL = {label: kind for kind, label in ABSENCE_LABELS.items()}
 
 SEED = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
@@ -56,6 +60,14 @@ def register_objects(year: TownVerification, command: v.RegisterObjects, context
     return {"towns": len(command.towns), "villages": len(command.villages), "households": len(command.households)}
 
 
+OFFICE_WORDS = ("县核查办", COUNTY_OFFICE_LABEL, "县直单位（县核查办）")
+
+
+def home_code(home: str) -> str:
+    """A member's home as stored: a town's code, or ``county_office`` for 县核查办 (as an official types it)."""
+    return COUNTY_OFFICE if home.strip() in OFFICE_WORDS else home
+
+
 def form_team(year: TownVerification, command: v.FormTeam, context: Context) -> dict[str, Any]:
     if command.team_id in year.book.teams:
         raise ConflictError.of("team_id", "unique_team", f"编号为“{command.team_id}”的核查组已经组建")
@@ -66,6 +78,7 @@ def form_team(year: TownVerification, command: v.FormTeam, context: Context) -> 
         problems.append(Problem("name", "required", f"核查组名称必须填写，至多 {MAX_NAME} 个字"))
     if not command.members:
         problems.append(Problem("members", "not_empty", "核查组至少要有一名成员"))
+    command = replace(command, members=[replace(m, home=home_code(m.home)) for m in command.members])
     elsewhere = {m.name: team.name for team in year.book.teams.values() for m in team.members}
     names: set[str] = set()
     for index, member in enumerate(command.members):
@@ -79,12 +92,12 @@ def form_team(year: TownVerification, command: v.FormTeam, context: Context) -> 
                 Problem(f"{path}.name", "one_team", f"“{member.name}”已是核查组“{elsewhere[member.name]}”的成员")
             )
         names.add(member.name)
-        if member.home != COUNTY_OFFICE and member.home not in year.registry.towns:
+        if member.home != COUNTY_OFFICE and member.home not in year.registry.towns:  # 县核查办: read by home_code
             problems.append(
                 Problem(
                     f"{path}.home",
                     "known_town",
-                    f"成员“{member.name}”的来源“{member.home}”既不是已登记的镇，也不是县直单位（{COUNTY_OFFICE}）",
+                    f"成员“{member.name}”的来源“{member.home}”既不是已登记的镇，也不是县直单位（县核查办）",
                 )
             )
         if member.helped_village and member.helped_village not in year.registry.villages:
@@ -97,7 +110,7 @@ def form_team(year: TownVerification, command: v.FormTeam, context: Context) -> 
             )
     if problems:
         raise InvalidCommand(problems)
-    members = [Member(m.name.strip(), m.home, m.helped_village) for m in command.members]
+    members = [Member(m.name.strip(), m.home, m.helped_village) for m in command.members]  # homes as read above
     year.record(year.TeamFormed, context, team_id=command.team_id, name=command.name.strip(), members=members)
     return {"team_id": command.team_id}
 
@@ -105,25 +118,28 @@ def form_team(year: TownVerification, command: v.FormTeam, context: Context) -> 
 def assign_team(year: TownVerification, command: v.AssignTeam, context: Context) -> dict[str, Any]:
     team = _team(year, command.team_id)
     town = _town(year, command.town, "town")
+    problems: list[Problem] = []  # every conflict of the assignment at once
     if team.town is not None:
-        raise ConflictError.of(
+        problems.append(Problem(
             "team_id",
             "one_town_per_team",
             f"核查组“{team.name}”已负责{year.registry.town_name(team.town)}，每个核查组负责一个镇",
-        )
+        ))  # fmt: skip
     holder = year.book.team_of_town(town)
     if holder is not None:
-        raise ConflictError.of(
+        problems.append(Problem(
             "town", "one_team_per_town", f"{year.registry.town_name(town)}已由核查组“{holder.name}”核查"
-        )
+        ))  # fmt: skip
     own = [member for member in team.members if member.home == town]
     if own:
         names = "、".join(member.name for member in own)
-        raise ConflictError.of(
+        problems.append(Problem(
             "town",
             "cross_check",
             f"核查组“{team.name}”的成员 {names} 来自{year.registry.town_name(town)}，不能核查本镇（交叉核查）",
-        )
+        ))  # fmt: skip
+    if problems:
+        raise ConflictError(problems)
     year.record(year.TeamAssigned, context, team_id=team.id, town=town)
     return {"team_id": team.id, "town": town}
 
@@ -135,10 +151,11 @@ def record_absence(year: TownVerification, command: v.RecordAbsence, context: Co
     problems = []
     if command.member not in {member.name for member in team.members}:
         problems.append(Problem("member", "team_member", f"“{command.member}”不是核查组“{team.name}”的成员"))
-    if command.kind not in ABSENCE_KINDS:
-        kinds = "、".join(f"{kind}（{label}）" for kind, label in ABSENCE_LABELS.items())
-        problems.append(Problem("kind", "one_of", f"kind 只能是 {kinds} 之一"))
-    problems.extend(_date_problems(command.on, "on"))
+    kind = ABSENCE_BY_LABEL.get(command.kind.strip(), command.kind.strip())  # 缺勤, 迟到, 早退 or their codes
+    if kind not in ABSENCE_KINDS:
+        kinds = "、".join(ABSENCE_LABELS.values())
+        problems.append(Problem("kind", "one_of", f"类型只能是 {kinds} 之一，收到“{command.kind[:20]}”"))
+    problems.extend(_date_problems(command.on, "on", "日期", year, context))
     if problems:
         raise InvalidCommand(problems)
     reason = require_reason(command.reason)
@@ -148,7 +165,7 @@ def record_absence(year: TownVerification, command: v.RecordAbsence, context: Co
         absence_id=command.absence_id,
         team_id=team.id,
         member=command.member,
-        kind=command.kind,
+        kind=kind,
         on=command.on,
         reason=reason,
     )
@@ -162,7 +179,8 @@ def draw_sample(year: TownVerification, command: v.DrawSample, context: Context)
         raise ConflictError.of(
             "town",
             "one_sample_per_town",
-            f"{year.registry.town_name(town)}已于 {earlier.recorded_at:%Y-%m-%d} 抽样（种子 {earlier.seed}），不能重抽",
+            f"{year.registry.town_name(town)}已于 {beijing_date(earlier.recorded_at)} 抽样"
+            f"（种子 {earlier.seed}），不能重抽",
         )
     if not SEED.match(command.seed):
         raise InvalidCommand.of("seed", "seed", "种子只能由 1 至 64 个字母、数字、下划线和连字符组成")
@@ -204,14 +222,14 @@ def record_town_score(year: TownVerification, command: v.RecordTownScore, contex
         raise ConflictError.of("score_id", "unique_id", f"编号为“{command.score_id}”的核查得分已存在")
     sheet = year.scheme.verification.sheet(command.sheet)
     if sheet is None:
-        known = "、".join(s.input for s in year.scheme.verification.sheets)
+        known = "、".join(f"{s.input}（{sheet_name(year, s.input)}）" for s in year.scheme.verification.sheets)
         raise InvalidCommand.of("sheet", "known_sheet", f"方案没有评分表“{command.sheet}”（有：{known}）")
     registered = year.registry.towns if sheet.object == "town" else year.registry.villages
     if command.object not in registered:
         raise InvalidCommand.of(
             "object",
             f"known_{sheet.object}",
-            f"评分表“{sheet.input}”为{SHEET_OBJECT_LABELS[sheet.object]}级，"
+            f"评分表“{sheet_name(year, sheet.input)}”为{SHEET_OBJECT_LABELS[sheet.object]}级，"
             f"找不到编码为“{command.object}”的{SHEET_OBJECT_LABELS[sheet.object]}",
         )
     town = command.object if sheet.object == "town" else year.registry.villages[command.object].town
@@ -235,10 +253,15 @@ def record_town_score(year: TownVerification, command: v.RecordTownScore, contex
             raise ConflictError.of(
                 "score_id",
                 "one_result",
-                f"“{_name(year, command.object)}”的{sheet.input}已有"
+                f"“{_name(year, command.object)}”的{sheet_name(year, sheet.input)}已有"
                 f"{AUTHORITY_LABELS[command.authority]}结果（{record.id}），如需更正请先撤销",
             )
-    problems = _date_problems(command.checked_on, "checked_on")
+    problems = _date_problems(command.checked_on, "checked_on", "核查日期", year, context)
+    if command.authority != "county" and not command.reason.strip():  # ADR 27: on paper to the county office
+        problems.append(Problem(
+            "reason", "higher_level_reason",
+            f"录入{AUTHORITY_LABELS[command.authority]}结果须写明依据（reason）：来文名称或文号，如“省考核组抽查结果通报（冀乡振〔2024〕3号）”",
+        ))  # fmt: skip
     items, score, more = _points(year, sheet.indicator, command)
     problems.extend(more)
     if problems:
@@ -282,6 +305,8 @@ def _team(year: TownVerification, team_id: str) -> Team:
 
 
 def _town(year: TownVerification, code: str, field: str) -> str:
+    if not code.strip():
+        raise InvalidCommand.of(field, "required", "请选择镇")
     if code not in year.registry.towns:
         raise InvalidCommand.of(field, "known_town", f"找不到编码为“{code}”的镇")
     return code
@@ -319,13 +344,33 @@ def _county_may_score(year: TownVerification, command: v.RecordTownScore, town: 
             )
 
 
-def _date_problems(text: str, field: str) -> list[Problem]:
+def check_window(year: int) -> tuple[date, date]:
+    """The days a verification of ``year`` is checked on (ADR 27): 004 二 and 六 count the data up to
+    31 December and have the county's checks done by early January; the document is issued in
+    December. So from 1 December of the year (the teams' first visits) to 30 June of the next
+    (late checks and the province's or city's results arriving on paper by spring)."""
+    return date(year, 12, 1), date(year + 1, 6, 30)
+
+
+def sheet_name(year: TownVerification, code: str) -> str:
+    """A sheet's name as the scheme words it (评分表 ``verification`` → 县核查分), its code if unnamed."""
+    return next((item.name for item in year.scheme.composite_inputs if item.code == code and item.name), code)
+
+
+def _date_problems(text: str, field: str, label: str, year: TownVerification, context: Context) -> list[Problem]:
     try:
-        date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
-        return [Problem(field, "date", f"{field} 必须是 YYYY-MM-DD 格式的日期，收到“{text[:20]}”")]
-    if len(text) != 10:
-        return [Problem(field, "date", f"{field} 必须是 YYYY-MM-DD 格式的日期，收到“{text[:20]}”")]
+        day = None
+    if day is None or len(text) != 10:
+        return [Problem(field, "date", f"{label}必须是 YYYY-MM-DD 格式的日期，收到“{text[:20]}”")]
+    today = recorded_day(year, context)
+    if day > today:
+        return [Problem(field, "not_future", f"{label} {text} 晚于今天（{today}）：不能记录尚未发生的事")]
+    first, last = check_window(year.year)
+    if not first <= day <= last:
+        return [Problem(field, "verification_period",
+                        f"{label} {text} 不在 {year.year} 年度核查的期间内（{first} 至 {last}）")]  # fmt: skip
     return []
 
 

@@ -3,11 +3,13 @@ own stream (``ruraleval.town_reads``), as the API's routes do; ``None`` before i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from domain.errors import NotFound
 from domain.verification import TownVerification
+from pages.people import display_names, who
 from ruraleval import registry_workbook, town_audit, town_outcome_reads, town_reads
 from ruraleval.platform import Platform
 
@@ -17,6 +19,10 @@ def verification_year(service: Platform, code: str, year: int) -> TownVerificati
         return service.ledger.town_verification(code, year)
     except NotFound:
         return None
+
+
+def opened_years(service: Platform, code: str, candidates: Iterable[int]) -> list[int]:
+    return town_reads.opened_years(service.ledger, code, candidates)
 
 
 def as_of(service: Platform, code: str, year: int, instant: str | None) -> tuple[TownVerification, datetime | None]:
@@ -59,4 +65,6 @@ def notice_file(service: Platform, found: TownVerification, notice_id: str) -> t
 
 def events(service: Platform, code: str, year: int) -> list[dict[str, Any]]:
     """The verification year's events for the auditor (``ruraleval.town_audit``)."""
-    return town_audit.verification_events(service.ledger, code, year)
+    names = display_names(service.organisation.current())
+    return [event | {"actor_name": who(names, event["actor"])}
+            for event in town_audit.verification_events(service.ledger, code, year)]  # fmt: skip

@@ -7,12 +7,14 @@ form ``verify_towns`` (shown only to who may). The forms are in ``pages.verifica
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.access import Action
+from domain.recorded_time import CHINA
 from domain.towns import COUNTY_OFFICE
 from domain.verification_rules import ABSENCE_LABELS
 from pages import reads_verification as rv
@@ -60,13 +62,19 @@ def base(request: Request, who: Viewer, code: str, year: int | None) -> dict[str
     """What every verification page has: the county, the year, the tabs, who may write."""
     require(who, Action.READ, code)
     meta = known_county(request, code)
-    chosen = year or max((int(y) for y in meta["schemes"]), default=2023)
+    schemes = [int(y) for y in meta["schemes"]]
+    this_year = datetime.now(CHINA).year
+    candidates = range(min([*schemes, this_year]) - 1, max([*schemes, this_year]) + 2)
+    years = rv.opened_years(platform_of(request), code, candidates)
+    # the latest year with a verification opened; before any, the county's latest scheme year
+    chosen = year or (years[-1] if years else max(schemes, default=this_year))
     found = rv.verification_year(platform_of(request), code, chosen)
     may_audit = who.principal.may(Action.READ_AUDIT)  # the year's events are not in the county's stream
     audit = [(f"/audit/counties/{code}/verification?year={chosen}", "事件流（审计）")] if may_audit else []
     return {
         "county": meta,
         "year": chosen,
+        "years": sorted({*years, chosen}),
         "found": found,
         "tabs": [(f"/counties/{code}/verification{suffix}?year={chosen}", label) for suffix, label in TABS] + audit,
         "may_write": who.principal.may(Action.VERIFY_TOWNS, code),

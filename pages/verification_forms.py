@@ -259,7 +259,8 @@ async def record_score(request: Request, code: str, who: Signed) -> Response:
         )
 
     form = f"score-{sheet}-{target}"
-    fields = ("checked_on", "authority", "team_id", *(f"items.{name[5:]}" for name in digits), *digits, "items")
+    fields = ("checked_on", "authority", "team_id", "reason", *(f"items.{name[5:]}" for name in digits), *digits,
+              "items")  # fmt: skip
     return await _run(request, who, code, form, fields, build, _entry(team), "/entry", "score", digits, team)
 
 

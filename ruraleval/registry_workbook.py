@@ -59,7 +59,7 @@ def read_registry(data: bytes, filename: str = "") -> RegistryUpload:
     """The entries of a registry workbook; every bad cell a ``RowProblem``, nothing half read."""
     sheets.check_unpacked_size(data)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True)  # a formula is seen as one, and refused
     except Exception as error:
         raise InvalidCommand.of("file", "file_format", "文件不是有效的 Excel 工作簿（.xlsx），无法读取") from error
     upload = RegistryUpload(None)
@@ -68,7 +68,8 @@ def read_registry(data: bytes, filename: str = "") -> RegistryUpload:
         for kind, (title, columns) in SHEETS.items():
             if title not in book.sheetnames:
                 continue
-            for number, cells in enumerate(book[title].iter_rows(max_row=MAX_ROWS + 1, max_col=8, values_only=True)):
+            for number, row in enumerate(book[title].iter_rows(max_row=MAX_ROWS + 1, max_col=8)):
+                cells = [getattr(cell, "value", None) for cell in row]
                 if number == 0 or all(cell is None or str(cell).strip() == "" for cell in cells):
                     continue
                 if number > MAX_ROWS:
@@ -76,6 +77,10 @@ def read_registry(data: bytes, filename: str = "") -> RegistryUpload:
                 values = {name: _text(cells[i] if i < len(cells) else None) for i, (name, _) in enumerate(columns)}
                 entry = f"{kind}[{len(entries[kind])}]"
                 upload.rows[entry] = (title, number + 1)
+                for i, (name, header) in enumerate(columns):
+                    if i < len(row) and getattr(row[i], "data_type", "") == "f":
+                        _add(upload, entry, name, "no_formula",
+                             f"“{header}”是公式（{str(cells[i])[:40]}），不接受公式：请直接填写内容")  # fmt: skip
                 entries[kind].append(_entry(kind, values, upload, entry))
     finally:
         book.close()
@@ -154,7 +159,8 @@ def every_problem(upload: RegistryUpload, year: TownVerification) -> list[sheets
         year.registry, command.towns, command.villages, command.households, flags, command.places
     )
     placed = refused_rows(upload, InvalidCommand(found)) if found else []
-    return [*upload.problems, *placed]
+    cells = {problem.field for problem in upload.problems}  # a formula refused once, not again as empty
+    return [*upload.problems, *(problem for problem in placed if problem.field not in cells)]
 
 
 def error_report(problems: list[sheets.RowProblem]) -> bytes:

@@ -6,6 +6,7 @@ instant that is settled first (ADR 16), so an answer as of a past instant never 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,11 +18,20 @@ from domain.sampling import draw
 from domain.scheme import AUTHORITY_LABELS
 from domain.town_scores import SheetResult, TownResult, formula_lines, town_results
 from domain.towns import COUNTY_OFFICE, COUNTY_OFFICE_LABEL
-from domain.verification import TownVerification
+from domain.verification import TownVerification, verification_id
 from domain.verification_rules import ABSENCE_LABELS, SHEET_OBJECT_LABELS, sheet_leaves
 from domain.verification_state import ScoreRecord
 from ruraleval.ledger import Ledger
 from ruraleval.replay import verification_as_of
+
+
+def opened_years(ledger: Ledger, code: str, candidates: Iterable[int]) -> list[int]:
+    """The years among ``candidates`` in which the county opened a verification of its towns, oldest first
+    (each stream's first event only: its opening)."""
+    return [
+        year for year in sorted(set(candidates))
+        if next(iter(ledger.app.events.get(verification_id(code, year), lte=1)), None) is not None
+    ]  # fmt: skip
 
 
 def year_as_of(ledger: Ledger, code: str, year: int, as_of: str | None) -> tuple[TownVerification, datetime | None]:
@@ -136,6 +146,7 @@ def teams(year: TownVerification) -> dict[str, Any]:
             {
                 "absence_id": a.id,
                 "team_id": a.team,
+                "team_name": year.book.teams[a.team].name if a.team in year.book.teams else a.team,
                 "member": a.member,
                 "kind": a.kind,
                 "kind_label": ABSENCE_LABELS.get(a.kind, a.kind),

@@ -91,7 +91,7 @@ def test_the_auditor_reads_the_verification_years_events(site: Site) -> None:
     site.sign_in("auditor")
     page = site.client.get("/audit/counties/130425/verification?year=2023")
     assert page.status_code == 200
-    assert "2023 年度镇级核查的事件（36 条）" in page.text and "<th scope=\"row\">SampleDrawn</th>" in page.text
+    assert "2023 年度镇级核查的事件（36 条）" in page.text and "<th scope=\"row\">抽样</th>" in page.text
     assert "事件流（审计）" in site.client.get(f"{BASE}/ranking?year=2023").text
     site.sign_in("coordinator.130425")
     assert site.client.get("/audit/counties/130425/verification?year=2023").status_code == 403

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -59,13 +59,11 @@ def test_a_notice_is_stored_by_hash_and_the_same_as_of_gives_the_same_bytes(coun
     mark = {"object": "T01", "authority": "province", "reason": "省考核组抽查"}
     assert client.post(f"{BASE}/higher-sampling", json=mark).status_code == 201
     assert score(client, "daily_work", "T01", "60", authority="province", reason="省考核组结果").status_code == 201
-    again = client.post(f"{BASE}/towns/T01/notices", json={"as_of": notice["as_of"]})
-    assert again.status_code == 201, again.text
-    first, second = outcomes(client, "T01")["notices"]
-    assert (second["notice_id"], second["file_sha256"]) == ("2023-N2", first["file_sha256"])
-    assert second["content_sha256"] == first["content_sha256"] and second["result"] == "86.26"
+    again = client.post(f"{BASE}/towns/T01/notices", json={"as_of": notice["as_of"]})  # the same content: refused
+    assert again.status_code == 409 and again.json()["errors"][0]["rule"] == "notice_changed", again.text
+    assert "2023-N1" in again.json()["errors"][0]["message"]
     assert client.post(f"{BASE}/towns/T01/notices", json={}).status_code == 201
-    latest = outcomes(client, "T01")["notices"][-1]
+    first, latest = outcomes(client, "T01")["notices"]
     assert (latest["result"], latest["grade"]) == ("76.66", "一般") and latest["file_sha256"] != first["file_sha256"]
 
     decided = client.post(f"{BASE}/towns/T01/consequences")  # on the latest notice: 一般 → the deputy (G2)
@@ -76,7 +74,7 @@ def test_a_notice_is_stored_by_hash_and_the_same_as_of_gives_the_same_bytes(coun
         "约谈分管负责同志",
         "G2",
     )
-    causes = {"town": "T01", "notice_id": "2023-N3", "as_of": latest["as_of"], "grade": "一般", "result": "76.66"}
+    causes = {"town": "T01", "notice_id": "2023-N2", "as_of": latest["as_of"], "grade": "一般", "result": "76.66"}
     assert consequence["causes"] == causes
     assert client.post(f"{BASE}/towns/T01/consequences").json()["result"]["unchanged"] is True  # decided once
 
@@ -149,3 +147,30 @@ def test_no_notice_without_a_result_and_no_consequence_without_a_notice(county: 
     assert undecided.status_code == 409 and undecided.json()["errors"][0]["rule"] == "notice_issued"
     assert outcomes(client, "T03") | {} == {"county": "130425", "year": 2023, "notices": [], "consequences": [],
                                             "items": []}  # fmt: skip
+
+
+def test_a_double_click_issues_one_notice(county: TestClient) -> None:  # noqa: F811
+    client = county
+    scored_town(client, "T01", ("85", "92", ["90", "80", "70", "88"]), "1", "T02")
+    assert client.post(f"{BASE}/towns/T01/notices", json={}).status_code == 201
+    second = client.post(f"{BASE}/towns/T01/notices", json={})  # a moment later, nothing changed
+    assert second.status_code == 409, second.text
+    (problem,) = second.json()["errors"]
+    assert problem["rule"] == "notice_changed" and "2023-N1" in problem["message"]
+    assert [n["notice_id"] for n in outcomes(client, "T01")["notices"]] == ["2023-N1"]
+
+
+def test_a_notice_as_of_a_date_is_the_end_of_that_beijing_day_and_never_in_the_future(county: TestClient) -> None:  # noqa: F811
+    client = county
+    scored_town(client, "T01", ("85", "92", ["90", "80", "70", "88"]), "1", "T02")
+    early = client.post(f"{BASE}/towns/T01/notices", json={"as_of": "2024-01-01"})  # before the year was opened
+    assert early.status_code == 404 and early.json()["errors"][0]["rule"] == "known_verification", early.text
+    future = client.post(f"{BASE}/towns/T01/notices", json={"as_of": "2099-01-01"})
+    assert future.status_code == 422 and future.json()["errors"][0]["rule"] == "not_future", future.text
+    assert "不能晚于" in future.json()["errors"][0]["message"]
+    malformed = client.post(f"{BASE}/towns/T01/notices", json={"as_of": "soon"})
+    assert malformed.status_code == 422 and "应为日期" in malformed.json()["errors"][0]["message"]
+    today = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    issued = client.post(f"{BASE}/towns/T01/notices", json={"as_of": today})
+    assert issued.status_code == 201, issued.text
+    assert [n["notice_id"] for n in outcomes(client, "T01")["notices"]] == ["2023-N1"]

@@ -48,6 +48,7 @@ def score(
             "2023-12-20",
             team if authority == "county" else None,
             items(top.indicator, total, SCHEME),
+            reason="" if authority == "county" else "省考核组抽查结果通报",
         ),
         CONTEXT,
     )
@@ -73,7 +74,8 @@ def test_the_004_numbers_worked_by_hand() -> None:
     assert result.composites["composite"] == D("86.26")
     assert (result.result, result.grade, result.missing) == (D("86.26"), "较好", [])
     assert formula_lines(SCHEME, result) == [
-        "年终成效核查总分 = 县核查分 85.00 × 0.6 + 抽查村核查分 平均(90.00、80.00、70.00、88.00) = 82.00 × 0.4 = 83.80",
+        "年终成效核查总分 = 县核查分 85.00 × 0.6 + 抽查村核查分平均 82.00 × 0.4 = 83.80"
+        "（抽查村核查分平均 = (90.00 + 80.00 + 70.00 + 88.00) ÷ 4 = 82.00）",
         "镇党委和政府综合评价成绩 = 日常工作情况 92.00 × 0.3 + 年终成效核查总分 83.80 × 0.7 = 86.26",
     ]
 

@@ -128,7 +128,10 @@ def test_a_provinces_result_supersedes_and_its_revocation_restores_the_countys_a
     assert refused.status_code == 409 and refused.json()["errors"][0]["rule"] == "sampled_by_authority"
     mark = {"object": "T01", "authority": "province", "reason": "省考核组抽查"}
     assert client.post(f"{BASE}/higher-sampling", json=mark).status_code == 201
-    assert score(client, "verification", "T01", "70", authority="province", score_id="p1").status_code == 201
+    unexplained = score(client, "verification", "T01", "70", authority="province", score_id="p1")
+    assert unexplained.status_code == 422 and unexplained.json()["errors"][0]["rule"] == "higher_level_reason"
+    assert score(client, "verification", "T01", "70", authority="province", score_id="p1",
+                 reason="省考核组抽查结果通报").status_code == 201  # fmt: skip
     time.sleep(0.01)
     between = datetime.now(UTC).isoformat()
     sheet = town(client, "T01")["sheets"]["verification"]
