@@ -24,6 +24,7 @@ import orjson
 from domain.analysis import (
     HIGHER,
     Statistics,
+    attainment,
     best_of,
     code_key,
     loss_order,
@@ -69,19 +70,22 @@ def horizontal(
         rows = queries.node_across_counties(view, year, node, at_us)
         if not rows:
             _refuse_unknown(view, year, node, at_us)
+        with_data = queries.counties_with_values(view, year, at_us)
     direction = _direction(service, rows[0]["county"], year, node, at)
+    rows = [row for row in rows if row["county"] in with_data]
     scores = {row["county"]: Decimal(row["score"]) for row in rows}
+    measure = _ranked_measure(node, rows)
     values = {row["county"]: Decimal(row["value"]) for row in rows if row["value"] is not None}
     members: dict[str, list[str]] = {}
     for row in rows:
         members.setdefault(row["region"], []).append(row["county"])
-    overall = ranks(scores)
+    overall = ranks(measure)
     in_region: dict[str, int] = {}
     for counties in members.values():
-        in_region |= ranks({county: scores[county] for county in counties})
+        in_region |= ranks({county: measure[county] for county in counties})
     by_county = {row["county"]: row for row in rows}
     points = []
-    for county in order_by_rank(scores):
+    for county in order_by_rank(measure):
         row = by_county[county]
         if (visible is not None and county not in visible) or (region is not None and row["region"] != region):
             continue
@@ -94,7 +98,7 @@ def horizontal(
     return Horizontal(
         year=year,
         node=node,
-        node_name=TOTAL_NAME if node == TOTAL else rows[0]["name"],
+        node_name=TOTAL_NAME if node == TOTAL or not rows else rows[0]["name"],
         as_of=at,
         counties=points,
         scores=spread(scores.values()),
@@ -105,6 +109,14 @@ def horizontal(
             for name, counties in sorted(members.items())
         },
     )
+
+
+def _ranked_measure(node: str, rows: Iterable[dict[str, Any]]) -> dict[str, Decimal]:
+    """What ranks compare, by county: the total's score (out of 100 for every county), a node's
+    attainment (score ÷ its maximum, in per cent), as its maximum may differ between counties."""
+    if node == TOTAL:
+        return {row["county"]: Decimal(row["score"]) for row in rows}
+    return {row["county"]: attainment(Decimal(row["score"]), Decimal(row["max"])) for row in rows}
 
 
 def spread(values: Iterable[Decimal], direction: str = HIGHER) -> Spread:
@@ -161,16 +173,22 @@ def vertical(service: Platform, code: str, node: str, year: int, at: datetime | 
     at_us = None if at is None else micros(at)
     with service.reads.snapshot() as view:
         own = {int(row["year"]): row for row in queries.node_across_years(view, code, node, at_us)}
+        with_data = {other: queries.counties_with_values(view, other, at_us) for other in own}
+        empty = {other for other in own if code not in with_data[other]}  # no data: no score, rank or grade
         ranked = {
-            other: ranks(
-                {r["county"]: Decimal(r["score"]) for r in queries.node_across_counties(view, other, node, at_us)}
-            )
+            other: ranks(_ranked_measure(node, [
+                r for r in queries.node_across_counties(view, other, node, at_us) if r["county"] in with_data[other]
+            ]))
             for other in own
-        }
+            if other not in empty
+        }  # fmt: skip
         versions = queries.node_versions(view, code, year, node, at_us)
     years = []
     for each in sorted({int(y) for y in county.years} | set(own)):
         row = own.get(each)
+        if row is not None and each in empty:
+            years.append(YearPoint(each, None, Decimal(row["max"]), None, None, None))
+            continue
         years.append(YearPoint(
             year=each,
             score=None if row is None else Decimal(row["score"]),
@@ -236,6 +254,15 @@ class _Year:
             if row["value"] is not None:
                 self.values.setdefault(node, {})[county] = Decimal(row["value"])
 
+    def attained(self, node: str) -> dict[str, Decimal]:
+        """The attainment (per cent) of ``node`` of each county with a value recorded for it:
+        what the rules' ranks compare (a county without a value is not ranked)."""
+        return {
+            county: attainment(score, Decimal(self.rows[(county, node)]["max"]))
+            for county, score in self.scores.get(node, {}).items()
+            if county in self.values.get(node, {})
+        }
+
     def peers(self, node: str, region: str, measure: dict[str, dict[str, Decimal]]) -> dict[str, Decimal]:
         return {county: figure for county, figure in measure.get(node, {}).items() if self.region[county] == region}
 
@@ -294,15 +321,15 @@ def indicator_facts(service: Platform, code: str, year: int, at: datetime | None
         row = known.rows.get((code, definition.code))
         if row is None:
             continue
-        everyone = known.scores.get(definition.code, {})
-        region = known.peers(definition.code, county.region, known.scores)
-        earlier = ranks(before.scores.get(definition.code, {}))
+        everyone = known.attained(definition.code)
+        region = {other: figure for other, figure in everyone.items() if known.region[other] == county.region}
+        earlier = ranks(before.attained(definition.code))
         values = known.peers(definition.code, county.region, known.values)
         facts.append(IndicatorFacts(
             code=definition.code, name=definition.name, unit=definition.unit, direction=definition.direction,
             weight=Decimal(row["max"]), value=None if row["value"] is None else Decimal(row["value"]),
             target=definition.method.target if definition.method is not None else None,
-            score=Decimal(row["score"]), rank=ranks(everyone).get(code), count=len(everyone),
+            score=Decimal(row["score"]), rank=ranks(everyone).get(code), count=len(everyone),  # with values only
             region_rank=ranks(region).get(code), region_count=len(region), last_year_rank=earlier.get(code),
             region_best=best_of(values.values(), definition.direction),
             red_warnings=red_count.get(definition.code, 0),
