@@ -93,8 +93,8 @@ class YearPointOut(BaseModel):
 
 class MonthPointOut(BaseModel):
     month: str = Field(examples=["2023-01"])
-    score: Figure = Field(description="该月末（北京时间）时的得分")
-    value: Figure = Field(description="该月报送的月度值（月度指标）")
+    score: Figure = Field(description="该月末（北京时间）平台所知的得分")
+    value: Figure = Field(description="该月末平台所知的数据指标年度值（与得分同一时刻；某月数据多在次月报送）")
 
 
 class VerticalOut(BaseModel):
@@ -104,6 +104,9 @@ class VerticalOut(BaseModel):
     node_name: str
     years: list[YearPointOut]
     months: list[MonthPointOut]
+    latest: MonthPointOut | None = Field(
+        default=None, description="所查时刻（或现在）的全年得分和年度值：本年度目前的结果（month 为空）"
+    )
 
 
 class GapRowOut(BaseModel):
@@ -203,6 +206,9 @@ async def vertical(
         years=[YearPointOut(year=y.year, score=figure(y.score), max=figure(y.max), value=figure(y.value),
                             rank=y.rank, grade=y.grade) for y in found.years],
         months=[MonthPointOut(month=m.month, score=figure(m.score), value=figure(m.value)) for m in found.months],
+        latest=None if found.latest is None else MonthPointOut(
+            month="", score=figure(found.latest.score), value=figure(found.latest.value)
+        ),
     )  # fmt: skip
 
 

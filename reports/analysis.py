@@ -198,7 +198,13 @@ def vertical(service: Platform, code: str, node: str, year: int, at: datetime | 
             grade=orjson.loads(row["detail"])["grade"] if row is not None and node == TOTAL else None,
         ))  # fmt: skip
     cap = at if at is not None else service.ledger.clock()
-    return Vertical(code, node, name, at, years, _months(book, node, year, versions, cap))
+    standing = own.get(year)
+    latest = (
+        MonthPoint("", None, None)
+        if standing is None or year in empty
+        else MonthPoint("", Decimal(standing["score"]), _value(standing, node))
+    )
+    return Vertical(code, node, name, at, years, _months(node, year, versions, cap, empty), latest)
 
 
 def month_ends(year: int, cap: datetime) -> list[tuple[str, datetime]]:
@@ -215,23 +221,27 @@ def month_ends(year: int, cap: datetime) -> list[tuple[str, datetime]]:
 
 
 def _months(
-    book: CountyYear, node: str, year: int, versions: Sequence[dict[str, Any]], cap: datetime
+    node: str, year: int, versions: Sequence[dict[str, Any]], cap: datetime, empty: set[int]
 ) -> list[MonthPoint]:
-    definition = book.indicators.get(node)
-    monthly = definition is not None and definition.frequency == "monthly"
-    submitted = book.data.get(node, {})
+    """At each month's end, the score and (a data indicator's) year value as they stood then:
+    both as known at that instant, so a month's data sent in the following month shows in the
+    following month's row."""
     points = []
     for month, end in month_ends(year, cap):
-        standing = _standing(versions, micros(end))
-        entry = submitted.get(month) if monthly else None
-        points.append(MonthPoint(month, standing, None if entry is None else entry.value))
+        row = None if year in empty else _standing(versions, micros(end))
+        score = None if row is None else Decimal(row["score"])
+        points.append(MonthPoint(month, score, None if row is None else _value(row, node)))
     return points
 
 
-def _standing(versions: Sequence[dict[str, Any]], at_us: int) -> Decimal | None:
+def _value(row: dict[str, Any], node: str) -> Decimal | None:
+    return None if row["value"] is None or node == TOTAL else Decimal(row["value"])
+
+
+def _standing(versions: Sequence[dict[str, Any]], at_us: int) -> dict[str, Any] | None:
     for row in versions:
         if int(row["from_us"]) <= at_us and (row["to_us"] is None or int(row["to_us"]) > at_us):
-            return Decimal(row["score"])
+            return row
     return None
 
 
