@@ -27,10 +27,13 @@ def _base(description: str) -> dict[str, Any]:
     }
 
 
-def _line(name: str, value: Decimal | None, colour: str, dashed: bool) -> dict[str, Any] | None:
+def _line(name: str, value: Decimal | None, colour: str, dashed: bool, below: bool = False) -> dict[str, Any] | None:
+    """A mean (solid) or median (dashed) line. Means are labelled at the left end, medians at the
+    right, all counties' above their line and a region's below, so no two labels meet however
+    close (or equal) the figures are."""
     if value is None:
         return None
-    position = "insideEndBottom" if dashed else "insideEndTop"  # a mean and median close together stay legible
+    position = ("insideEnd" if dashed else "insideStart") + ("Bottom" if below else "Top")
     return {"name": name, "yAxis": _plain(value), "label": {"formatter": f"{name} {{c}}", "position": position},
             "lineStyle": {"color": colour, "type": "dashed" if dashed else "solid", "width": 2}}  # fmt: skip
 
@@ -46,8 +49,8 @@ def scores_bars(across: Across) -> dict[str, Any]:
     if across.region is not None and across.region in found.region_scores:
         label = across.region_labels.get(across.region, across.region)
         spread = found.region_scores[across.region]
-        lines += [_line(f"{label}平均", spread.mean, "#1d6b3f", False),
-                  _line(f"{label}中位数", spread.median, "#1d6b3f", True)]  # fmt: skip
+        lines += [_line(f"{label}平均", spread.mean, "#1d6b3f", False, below=True),
+                  _line(f"{label}中位数", spread.median, "#1d6b3f", True, below=True)]  # fmt: skip
     described = (f"{found.node_name}各县得分条形图（{len(found.counties)} 个县，名次在前），"
                  "横线为平均分和中位数，下表列出相同数字。")  # fmt: skip
     option = _base(described)

@@ -92,6 +92,17 @@ def test_the_horizontal_page_with_a_region_draws_its_mean_and_median_too(client:
     assert [(line["name"], line["yAxis"]) for line in lines] == [
         ("全部县平均", 80.0), ("全部县中位数", 88.0), ("西部平均", 72.0), ("西部中位数", 72.0),
     ]  # fmt: skip
+    # the labels never meet: means at the left end, medians at the right; all above, region below
+    assert [line["label"]["position"] for line in lines] == [
+        "insideStartTop", "insideEndTop", "insideStartBottom", "insideEndBottom",
+    ]  # fmt: skip
+
+
+def test_the_mean_and_median_labels_sit_at_opposite_ends_of_their_lines(client: TestClient) -> None:
+    sign_in(client, "leader.test")
+    lines = chart(client.get("/analysis?year=2023&node=total").text)["series"][0]["markLine"]["data"]  # type: ignore[index]
+    mean, median = (line["label"]["position"] for line in lines)
+    assert mean.startswith("insideStart") and median.startswith("insideEnd")
 
 
 def test_a_county_user_sees_only_its_county_but_the_statistics_of_all(client: TestClient) -> None:
