@@ -374,3 +374,15 @@ def test_a_mistyped_key_of_a_consequence_rule_is_refused(section: dict[str, Any]
     found = refusals(document)
     assert field in found, found
     assert found[field][0] == "known_fields" and words in found[field][1] and "不认识" in found[field][1]
+
+
+def test_a_mistyped_rule_key_is_refused_over_http_and_nothing_is_stored(
+    memory_client: Any, scheme_document: dict[str, Any]
+) -> None:
+    document = {**scheme_document, "consequences": {"by_report": [
+        {"code": "R1", "kind": "interview_deputy", "grade": ["较差"]},
+    ]}}  # fmt: skip
+    answer = memory_client.post("/api/v1/schemes", json=document)
+    assert answer.status_code == 422, answer.text
+    assert "consequences.by_report[0].grade" in answer.text and "grades" in answer.text
+    assert memory_client.get(f"/api/v1/schemes/{document['id']}").status_code == 404
