@@ -72,7 +72,8 @@ def horizontal(
             _refuse_unknown(view, year, node, at_us)
         with_data = queries.counties_with_values(view, year, at_us)
     direction = _direction(service, rows[0]["county"], year, node, at)
-    rows = [row for row in rows if row["county"] in with_data]
+    node_name = TOTAL_NAME if node == TOTAL else rows[0]["name"]
+    rows = [row for row in rows if row["county"] in with_data]  # a county without data: not ranked nor counted
     scores = {row["county"]: Decimal(row["score"]) for row in rows}
     measure = _ranked_measure(node, rows)
     values = {row["county"]: Decimal(row["value"]) for row in rows if row["value"] is not None}
@@ -98,7 +99,7 @@ def horizontal(
     return Horizontal(
         year=year,
         node=node,
-        node_name=TOTAL_NAME if node == TOTAL or not rows else rows[0]["name"],
+        node_name=node_name,
         as_of=at,
         counties=points,
         scores=spread(scores.values()),

@@ -72,3 +72,15 @@ def test_a_county_year_without_data_has_no_score_rank_or_grade(
     facts = {f.code: f for f in indicator_facts(platform, F, 2024, None)}
     assert facts["1.1"].rank is None and facts["1.1"].count == 2
     assert facts["1.1"].last_year_rank is None
+
+
+def test_a_countys_first_value_brings_it_into_the_ranks(
+    store_url: str, make_platform: Callable[[str], Platform]
+) -> None:
+    platform = make_platform(store_url)
+    grow(platform)
+    found = horizontal(platform, 2024, "2.2", None)  # A and B have data in 2024 (1.1), F none
+    assert {p.county for p in found.counties} == {A, B} and found.node_name == "自来水普及率"
+    record(platform, F, "2024-06-01 09:00", c.SubmitData("2.2", "2024", D_(5)))  # F's first value
+    platform.projections.catch_up()
+    assert {p.county for p in horizontal(platform, 2024, "total", None).counties} == {A, B, F}
