@@ -15,6 +15,7 @@ from api.consistency import reading_as_of
 from api.context import county_in_path
 from api.reads import AS_OF, READ_ALL, READ_COUNTY, Region, YearQuery
 from domain.access import Principal
+from domain.analysis import attainment
 from domain.commands import REGION_LABELS
 from domain.decimals import round2
 from domain.errors import InvalidCommand
@@ -56,8 +57,11 @@ class CountyPointOut(BaseModel):
     region_label: str
     value: Figure = Field(description="数据指标的年度值；上级指标和总分为空")
     score: Figure
-    max: Figure
-    rank: int = Field(description="全部县中的名次（并列同名次）")
+    max: Figure = Field(description="该县此指标的满分（权重）；各县可能不同（权重调整）")
+    attainment: Figure = Field(description="得分率（得分 ÷ 满分，百分数）：指标名次按得分率排列")
+    rank: int = Field(
+        description="全部县中的名次（并列同名次）：总分按得分，指标按得分率（各县满分可能不同）；尚无数据的县不列出"
+    )
     count: int
     region_rank: int
     region_count: int
@@ -69,8 +73,10 @@ class HorizontalOut(BaseModel):
     node: str
     node_name: str
     region: str | None = Field(default=None, description="只列出的分区（有 region 时）；统计量仍为全部县")
-    counties: list[CountyPointOut] = Field(description="调用者可查看的县，名次在前")
-    scores: SpreadOut = Field(description="全部县得分的统计量")
+    counties: list[CountyPointOut] = Field(description="调用者可查看的已有数据的县，名次在前")
+    scores: SpreadOut = Field(
+        description="已有数据的全部县得分的统计量（原始得分：各县满分不同时参看各县的 attainment 得分率）"
+    )
     values: SpreadOut = Field(description="全部县指标值的统计量（数据指标）")
     region_scores: dict[str, SpreadOut]
     region_values: dict[str, SpreadOut]
@@ -78,17 +84,17 @@ class HorizontalOut(BaseModel):
 
 class YearPointOut(BaseModel):
     year: int
-    score: Figure = Field(description="该年度方案中同一代码指标的得分；该年没有此指标时为空")
+    score: Figure = Field(description="该年度方案中同一代码指标的得分；该年没有此指标或尚无数据时为空")
     max: Figure
     value: Figure
-    rank: int | None
+    rank: int | None = Field(description="全部已有数据的县中的名次：总分按得分，指标按得分率；尚无数据时为空")
     grade: str | None = Field(description="等级（仅总分）")
 
 
 class MonthPointOut(BaseModel):
     month: str = Field(examples=["2023-01"])
-    score: Figure = Field(description="该月末（北京时间）时的得分")
-    value: Figure = Field(description="该月报送的月度值（月度指标）")
+    score: Figure = Field(description="该月末（北京时间）平台所知的得分")
+    value: Figure = Field(description="该月末平台所知的数据指标年度值（与得分同一时刻；某月数据多在次月报送）")
 
 
 class VerticalOut(BaseModel):
@@ -98,6 +104,9 @@ class VerticalOut(BaseModel):
     node_name: str
     years: list[YearPointOut]
     months: list[MonthPointOut]
+    latest: MonthPointOut | None = Field(
+        default=None, description="所查时刻（或现在）的全年得分和年度值：本年度目前的结果（month 为空）"
+    )
 
 
 class GapRowOut(BaseModel):
@@ -146,7 +155,8 @@ def _shown(at: datetime | None) -> str | None:
 @router.get(
     "/analysis/horizontal",
     response_model=HorizontalOut,
-    summary="横向比较：某一年度某一指标（或总分）各县的值、得分、名次及全部县和各分区的统计量；as_of 查看任一时刻",
+    summary="横向比较：某一年度某一指标（或总分）各县的值、得分、得分率、名次及全部县和各分区的统计量；"
+    "总分按得分排名，指标按得分率（得分 ÷ 满分）排名；as_of 查看任一时刻",
 )
 async def horizontal(
     year: YearQuery,
@@ -158,15 +168,14 @@ async def horizontal(
 ) -> HorizontalOut:
     """Ranks and statistics are over all counties; a scoped reader is shown only its counties."""
     at, code = instant_of(service, as_of), node_of(node)
-    found = await run_in_threadpool(
-        analysis.horizontal, service, year, code, at, principal.readable_counties(), region
-    )
+    found = await run_in_threadpool(analysis.horizontal, service, year, code, at, principal.readable_counties(), region)
     return HorizontalOut(
         as_of=_shown(at), year=found.year, node=found.node, node_name=found.node_name, region=region,
         counties=[
             CountyPointOut(
                 county=p.county, name=p.name, region=p.region, region_label=REGION_LABELS.get(p.region, p.region),
-                value=figure(p.value), score=figure(p.score), max=figure(p.max), rank=p.rank, count=p.count,
+                value=figure(p.value), score=figure(p.score), max=figure(p.max),
+                attainment=figure(attainment(p.score, p.max)), rank=p.rank, count=p.count,
                 region_rank=p.region_rank, region_count=p.region_count,
             )
             for p in found.counties
@@ -197,6 +206,9 @@ async def vertical(
         years=[YearPointOut(year=y.year, score=figure(y.score), max=figure(y.max), value=figure(y.value),
                             rank=y.rank, grade=y.grade) for y in found.years],
         months=[MonthPointOut(month=m.month, score=figure(m.score), value=figure(m.value)) for m in found.months],
+        latest=None if found.latest is None else MonthPointOut(
+            month="", score=figure(found.latest.score), value=figure(found.latest.value)
+        ),
     )  # fmt: skip
 
 
@@ -224,4 +236,3 @@ def gap_row(row: Any) -> GapRowOut:
         lost=figure(row.lost), to_target=figure(row.to_target), region_best=figure(row.region_best),
         region_median=figure(row.region_median), to_region_best=figure(row.to_region_best),
     )  # fmt: skip
-

@@ -7,7 +7,9 @@ quantile sits at position ``h = (n − 1)·p``; with ``k = ⌊h⌋`` it is
 10 + 0.75·10 = 17.5, the median at h = 1.5 is 25, q3 at h = 2.25 is 32.5.
 
 Quartiles are always of the values in ascending order; "best" follows the direction (the
-highest for ``higher_better`` and for scores, the lowest for ``lower_better``). Ranks are
+highest for ``higher_better`` and for scores, the lowest for ``lower_better``). Ranks of an
+indicator or dimension compare attainment (score ÷ its maximum, in per cent: counties may
+weigh a node differently), ranks of the total compare the score (out of 100 for all). Ranks are
 standard competition ranks (1, 2, 2, 4) on the two-place figures people see, best first,
 ties listed by county code: the rule of the rankings (``projections.queries.rank``).
 """
@@ -90,6 +92,12 @@ def ranks(scores: Mapping[str, Decimal]) -> dict[str, int]:
         found[county] = rank
         previous = shown
     return found
+
+
+def attainment(score: Decimal, maximum: Decimal) -> Decimal:
+    """score ÷ maximum in per cent (0 when the node can score nothing): what ranks compare for
+    an indicator, whose maximum differs between counties when one has shifted weights."""
+    return score / maximum * 100 if maximum > 0 else Decimal(0)
 
 
 def order_by_rank(scores: Mapping[str, Decimal]) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from domain.decimals import CENT, ZERO, plain, to_decimal
 from domain.monitoring_rules import Collects
+from domain.report_rules_reading import refuse_unknown_fields
 
 CONSEQUENCE_KINDS = ("commendation", "interview_deputy", "interview_principal", "penalty_points", "bonus_points")
 POINTS_KINDS = ("penalty_points", "bonus_points")
@@ -102,6 +103,9 @@ def read_consequence_rules(check: Collects, raw: Any, grades: list[str]) -> Cons
         rules.by_report = []
         for index, item in _items(check, raw["by_report"], "consequences.by_report"):
             path = f"consequences.by_report[{index}]"
+            refuse_unknown_fields(
+                check, item, path, ["code", "kind", "grades", "serious_problem", "points", "category"]
+            )
             base = _read_base(check, item, path, seen)
             if base is None:
                 continue
@@ -118,6 +122,7 @@ def read_consequence_rules(check: Collects, raw: Any, grades: list[str]) -> Cons
         rules.by_rectification = []
         for index, item in _items(check, raw["by_rectification"], "consequences.by_rectification"):
             path = f"consequences.by_rectification[{index}]"
+            refuse_unknown_fields(check, item, path, ["code", "outcome", "kind", "points", "category"])
             outcome = item.get("outcome")
             if outcome not in OUTCOMES:
                 listed = "、".join(f"{o}（{OUTCOME_LABELS[o]}）" for o in OUTCOMES)

@@ -6,6 +6,7 @@ thresholds, order and advice templates from the scheme (``domain.report_rules``)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,7 +27,7 @@ class IndicatorFacts:
     value: Decimal | None
     target: Decimal | None
     score: Decimal
-    rank: int | None  # among all counties of the year, by the indicator's score
+    rank: int | None  # among the counties of the year with a value, by attainment (score ÷ weight)
     count: int
     region_rank: int | None
     region_count: int
@@ -96,6 +97,8 @@ def matched_figures(item: IndicatorFacts, rule: ReportRule) -> dict[str, str] | 
     None when it does not."""
     figures = common_figures(item)
     threshold = rule.threshold
+    if rule.kind in ("attainment", "rank_top", "rank_bottom", "rank_change") and item.value is None:
+        return None  # no data recorded: a score of 0 or a rank says nothing
     if rule.kind == "attainment":
         if item.weight <= 0:
             return None
@@ -105,13 +108,13 @@ def matched_figures(item: IndicatorFacts, rule: ReportRule) -> dict[str, str] | 
     if rule.kind in ("rank_top", "rank_bottom"):
         rank, counties = (item.rank, item.count) if rule.scope == "all" else (item.region_rank, item.region_count)
         k = int(threshold)
-        if rank is None or counties <= k:
+        if rank is None or counties <= k or counties < 2:
             return None
         hit = rank <= k if rule.kind == "rank_top" else rank > counties - k
         extra = {"rank": str(rank), "counties": str(counties), "k": str(k), "scope": SCOPE_LABELS[rule.scope]}
         return {**figures, **extra} if hit else None
     if rule.kind == "rank_change":
-        if item.rank is None or item.last_year_rank is None:
+        if item.rank is None or item.last_year_rank is None or item.count < 2:
             return None
         places = item.last_year_rank - item.rank if rule.side == "highlight" else item.rank - item.last_year_rank
         if places < threshold:
@@ -154,11 +157,23 @@ def finding_of(item: IndicatorFacts, rule: ReportRule, figures: dict[str, str]) 
         rule=rule.code,
         kind=rule.kind,
         indicator=item.code,
-        title=rule.title.format_map(figures),
+        title=_without_target(rule.title, item).format_map(figures),
         numbers=numbers,
-        advice=rule.advice.format_map(figures) if rule.side == "problem" else "",
+        advice=_without_target(rule.advice, item).format_map(figures) if rule.side == "problem" else "",
         serious=rule.serious if rule.side == "problem" else False,
     )
+
+
+_TARGET_CLAUSE = re.compile(r"[，；,;]?[^，；。,;（）()]*\{target\}[^，；。,;（）()]*")
+
+
+def _without_target(template: str, item: IndicatorFacts) -> str:
+    """The template as it reads of an indicator without a target: each clause naming
+    ``{target}`` left out ("…（2.00/4.00 分），目标值 {target}{unit}，实际 …" reads
+    "…（2.00/4.00 分），实际 …"), so no "目标值 —" is printed."""
+    if item.target is not None or "{target}" not in template:
+        return template
+    return _TARGET_CLAUSE.sub("", template).lstrip("，；,; ")
 
 
 def two_places(value: Decimal | None) -> str:

@@ -121,6 +121,10 @@ def _read_rule(check: Collects, item: Any, path: str) -> ReportRule | None:
         )
         return None
     rule = ReportRule(code=code, side=side, kind=kind, threshold=ZERO, title="")
+    allowed = ["code", "side", "kind", threshold_key(rule), "title"]
+    allowed += ["advice", "serious"] if side == "problem" else []
+    allowed += ["scope"] if kind in ("rank_top", "rank_bottom") else []
+    refuse_unknown_fields(check, item, path, allowed, ("advice", "serious", "scope"))
     rule.threshold = _read_threshold(check, item.get(threshold_key(rule)), f"{path}.{threshold_key(rule)}", rule)
     rule.title = _read_template(check, item.get("title"), f"{path}.title", kind, required=True)
     if side == "problem":
@@ -145,6 +149,16 @@ def _read_rule(check: Collects, item: Any, path: str) -> ReportRule | None:
     elif "scope" in item:
         check.add(f"{path}.scope", "rank_only", f"{path}.scope 只用于 rank_top 和 rank_bottom 规则")
     return rule
+
+
+def refuse_unknown_fields(
+    check: Collects, item: dict[str, Any], path: str, allowed: list[str], elsewhere: tuple[str, ...] = ()
+) -> None:
+    """Each key of ``item`` not in ``allowed`` (nor in ``elsewhere``: refused with a message of
+    their own) refused with its path: a mistyped key (serios, grade) would otherwise be ignored
+    and its rule read with the default."""
+    for name in sorted(set(item) - set(allowed) - set(elsewhere)):
+        check.add(f"{path}.{name}", "known_fields", f"{path} 中的字段“{name}”不认识：可用的字段为 {'、'.join(allowed)}")
 
 
 def _read_threshold(check: Collects, raw: Any, path: str, rule: ReportRule) -> Decimal:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain.access import Action
+from domain.analysis import attainment
 from domain.collection import beijing_date
 from domain.commands import REGION_LABELS
 from domain.inputs import normalise
@@ -73,7 +74,7 @@ def across(
     if errors or asked.year is None or chosen is None:
         return page(request, "analysis/horizontal.html", context, status=422 if errors else 200)
     found = across_counties(service, who.principal, asked.year, chosen, asked.at, asked.region)
-    context |= {"across": found, "when": _when(asked.at), "chart": charts.scores_bars(found)}
+    context |= {"across": found, "when": _when(asked.at), "chart": charts.scores_bars(found), "attained": attainment}
     return page(request, "analysis/horizontal.html", context)
 
 

@@ -27,10 +27,13 @@ def _base(description: str) -> dict[str, Any]:
     }
 
 
-def _line(name: str, value: Decimal | None, colour: str, dashed: bool) -> dict[str, Any] | None:
+def _line(name: str, value: Decimal | None, colour: str, dashed: bool, below: bool = False) -> dict[str, Any] | None:
+    """A mean (solid) or median (dashed) line. Means are labelled at the left end, medians at the
+    right, all counties' above their line and a region's below, so no two labels meet however
+    close (or equal) the figures are."""
     if value is None:
         return None
-    position = "insideEndBottom" if dashed else "insideEndTop"  # a mean and median close together stay legible
+    position = ("insideEnd" if dashed else "insideStart") + ("Bottom" if below else "Top")
     return {"name": name, "yAxis": _plain(value), "label": {"formatter": f"{name} {{c}}", "position": position},
             "lineStyle": {"color": colour, "type": "dashed" if dashed else "solid", "width": 2}}  # fmt: skip
 
@@ -46,8 +49,8 @@ def scores_bars(across: Across) -> dict[str, Any]:
     if across.region is not None and across.region in found.region_scores:
         label = across.region_labels.get(across.region, across.region)
         spread = found.region_scores[across.region]
-        lines += [_line(f"{label}平均", spread.mean, "#1d6b3f", False),
-                  _line(f"{label}中位数", spread.median, "#1d6b3f", True)]  # fmt: skip
+        lines += [_line(f"{label}平均", spread.mean, "#1d6b3f", False, below=True),
+                  _line(f"{label}中位数", spread.median, "#1d6b3f", True, below=True)]  # fmt: skip
     described = (f"{found.node_name}各县得分条形图（{len(found.counties)} 个县，名次在前），"
                  "横线为平均分和中位数，下表列出相同数字。")  # fmt: skip
     option = _base(described)
@@ -76,19 +79,20 @@ def years_bars(vertical: Vertical) -> dict[str, Any]:
 
 
 def months_lines(vertical: Vertical, unit: str) -> dict[str, Any]:
-    """The node's score at each month's end (left axis) and, for a monthly indicator, the value
-    submitted for each month (right axis)."""
-    labels = [f"{int(point.month[5:])}月" for point in vertical.months]
+    """The node's score as known at each month's end (left axis) and, for a data indicator, its
+    year value as known then (right axis), ending with both as they stand at the instant asked."""
+    points = list(vertical.months) + ([vertical.latest] if vertical.latest is not None else [])
+    labels = [f"{int(point.month[5:])}月末" if point.month else "所查时刻" for point in points]
     series: list[dict[str, Any]] = [
-        {"name": "月末得分", "type": "line", "yAxisIndex": 0, "symbolSize": 7, "lineStyle": {"width": 3},
-         "data": [_plain(point.score) for point in vertical.months]},
+        {"name": "该月末所知的得分", "type": "line", "yAxisIndex": 0, "symbolSize": 7, "lineStyle": {"width": 3},
+         "data": [_plain(point.score) for point in points]},
     ]  # fmt: skip
     axes: list[dict[str, Any]] = [{"type": "value", "name": "得分（分）", "min": 0}]
-    if any(point.value is not None for point in vertical.months):
-        series.append({"name": "当月报送值", "type": "bar", "yAxisIndex": 1, "barMaxWidth": 24,
-                       "data": [_plain(point.value) for point in vertical.months]})  # fmt: skip
-        axes.append({"type": "value", "name": f"报送值{f'（{unit}）' if unit else ''}", "splitLine": {"show": False}})
-    option = _base(f"{vertical.node_name}各月末得分折线图（左轴）及当月报送值（右轴），下表列出相同数字。")
+    if any(point.value is not None for point in points):
+        series.append({"name": "该月末所知的年度值", "type": "bar", "yAxisIndex": 1, "barMaxWidth": 24,
+                       "data": [_plain(point.value) for point in points]})  # fmt: skip
+        axes.append({"type": "value", "name": f"年度值{f'（{unit}）' if unit else ''}", "splitLine": {"show": False}})
+    option = _base(f"{vertical.node_name}各月末所知的得分（左轴）及年度值（右轴），末项为所查时刻，下表列出相同数字。")
     return option | {
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 0},

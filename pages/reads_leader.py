@@ -210,7 +210,7 @@ def county_scores(service: Platform, code: str, year: int, instant: datetime | N
         history = leader.dimension_history(view, code, year)
         everyone = leader.dimensions(view, year, at_us)
     dims = [{"code": n["code"], "name": n["name"]} for n in card["nodes"] if n["level"] == 1]
-    months = _months(service, history, dims, instant)
+    months = _months(service, history, dims, instant, year)
     comparison, counted = _comparison(card, everyone, dims)
     return CountyScores(card, months, dims, comparison, counted, _units(service, code, year, instant))
 
@@ -224,14 +224,17 @@ def _units(service: Platform, code: str, year: int, instant: datetime | None) ->
 
 
 def _months(
-    service: Platform, history: list[dict[str, Any]], dims: list[dict[str, Any]], instant: datetime | None
+    service: Platform, history: list[dict[str, Any]], dims: list[dict[str, Any]], instant: datetime | None, year: int
 ) -> list[dict[str, Any]]:
+    """Each month's end of the evaluation ``year`` (from the first score recorded, if later
+    than January) up to ``instant`` or today: the year's months, whatever is recorded after it."""
     if not history:
         return []
     cap = beijing_date(instant or service.ledger.clock())
-    first = beijing_date(from_micros(min(int(row["from_us"]) for row in history)))
-    last = beijing_date(from_micros(max(int(row["from_us"]) for row in history)))
-    last = min(max(last, date(first.year, 12, 31)), cap)
+    first = max(beijing_date(from_micros(min(int(row["from_us"]) for row in history))), date(year, 1, 1))
+    last = min(date(year, 12, 31), cap)
+    if first > last:
+        return []
     points = []
     for day in steps(first, last, "month"):
         moment = end_of_day(service, day) if instant is None else min(end_of_day(service, day), instant)

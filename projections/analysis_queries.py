@@ -42,6 +42,17 @@ def has_year(view: View, year: int, at_us: int | None) -> bool:
     return bool(rows)
 
 
+def counties_with_values(view: View, year: int, at_us: int | None) -> set[str]:
+    """The counties with any value recorded in ``year`` at ``at_us``: a county without one has
+    no data yet, and its scores (0) are neither ranked nor counted in statistics."""
+    valid, params = _valid(at_us)
+    rows = view.execute(
+        f"SELECT DISTINCT county FROM score_history WHERE year = %s AND value IS NOT NULL AND {valid}",
+        [year, *params],
+    )
+    return {row["county"] for row in rows}
+
+
 def node_across_years(view: View, county: str, node: str, at_us: int | None) -> list[dict[str, Any]]:
     """The county's row of ``node`` in each year it had one at ``at_us``, by year."""
     valid, params = _valid(at_us)

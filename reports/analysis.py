@@ -29,6 +29,7 @@ import orjson
 from domain.analysis import (
     HIGHER,
     Statistics,
+    attainment,
     best_of,
     code_key,
     loss_order,
@@ -121,19 +122,23 @@ def _horizontal(
         rows = queries.node_across_counties(view, year, node, at_us)
         if not rows:
             _refuse_unknown(view, year, node, at_us)
+        with_data = queries.counties_with_values(view, year, at_us)
     direction = _direction(service, rows[0]["county"], year, node, at, shared)
+    node_name = TOTAL_NAME if node == TOTAL else rows[0]["name"]
+    rows = [row for row in rows if row["county"] in with_data]  # a county without data: not ranked nor counted
     scores = {row["county"]: Decimal(row["score"]) for row in rows}
+    measure = _ranked_measure(node, rows)
     values = {row["county"]: Decimal(row["value"]) for row in rows if row["value"] is not None}
     members: dict[str, list[str]] = {}
     for row in rows:
         members.setdefault(row["region"], []).append(row["county"])
-    overall = ranks(scores)
+    overall = ranks(measure)
     in_region: dict[str, int] = {}
     for counties in members.values():
-        in_region |= ranks({county: scores[county] for county in counties})
+        in_region |= ranks({county: measure[county] for county in counties})
     by_county = {row["county"]: row for row in rows}
     points = []
-    for county in order_by_rank(scores):
+    for county in order_by_rank(measure):
         row = by_county[county]
         if (visible is not None and county not in visible) or (region is not None and row["region"] != region):
             continue
@@ -146,7 +151,7 @@ def _horizontal(
     return Horizontal(
         year=year,
         node=node,
-        node_name=TOTAL_NAME if node == TOTAL else rows[0]["name"],
+        node_name=node_name,
         as_of=at,
         counties=points,
         scores=spread(scores.values()),
@@ -166,6 +171,14 @@ def _only(every: Horizontal, visible: frozenset[str] | None, region: str | None)
         if (visible is None or point.county in visible) and (region is None or point.region == region)
     ]  # fmt: skip
     return replace(every, counties=points)
+
+
+def _ranked_measure(node: str, rows: Iterable[dict[str, Any]]) -> dict[str, Decimal]:
+    """What ranks compare, by county: the total's score (out of 100 for every county), a node's
+    attainment (score ÷ its maximum, in per cent), as its maximum may differ between counties."""
+    if node == TOTAL:
+        return {row["county"]: Decimal(row["score"]) for row in rows}
+    return {row["county"]: attainment(Decimal(row["score"]), Decimal(row["max"])) for row in rows}
 
 
 def spread(values: Iterable[Decimal], direction: str = HIGHER) -> Spread:
@@ -228,11 +241,16 @@ def vertical(
     at_us = None if at is None else micros(at)
     with service.reads.snapshot() as view:
         own = {int(row["year"]): row for row in queries.node_across_years(view, code, node, at_us)}
-        ranked = {other: _ranks(view, other, node, at, shared) for other in own}
+        with_data = {other: queries.counties_with_values(view, other, at_us) for other in own}
+        empty = {other for other in own if code not in with_data[other]}  # no data: no score, rank or grade
+        ranked = {other: _ranks(view, other, node, at, shared) for other in own if other not in empty}
         versions = queries.node_versions(view, code, year, node, at_us)
     years = []
     for each in sorted({int(y) for y in county.years} | set(own)):
         row = own.get(each)
+        if row is not None and each in empty:
+            years.append(YearPoint(each, None, Decimal(row["max"]), None, None, None))
+            continue
         years.append(YearPoint(
             year=each,
             score=None if row is None else Decimal(row["score"]),
@@ -242,7 +260,13 @@ def vertical(
             grade=orjson.loads(row["detail"])["grade"] if row is not None and node == TOTAL else None,
         ))  # fmt: skip
     cap = at if at is not None else service.ledger.clock()
-    return Vertical(code, node, name, at, years, _months(book, node, year, versions, cap))
+    standing = own.get(year)
+    latest = (
+        MonthPoint("", None, None)
+        if standing is None or year in empty
+        else MonthPoint("", Decimal(standing["score"]), _value(standing, node))
+    )
+    return Vertical(code, node, name, at, years, _months(node, year, versions, cap, empty), latest)
 
 
 def _ranks(view: View, year: int, node: str, at: datetime | None, shared: Shared | None) -> dict[str, int]:
@@ -252,7 +276,9 @@ def _ranks(view: View, year: int, node: str, at: datetime | None, shared: Shared
     if key in kept:
         return kept[key]
     at_us = None if at is None else micros(at)
-    found = ranks({r["county"]: Decimal(r["score"]) for r in queries.node_across_counties(view, year, node, at_us)})
+    with_data = queries.counties_with_values(view, year, at_us)  # a county without data is not ranked
+    rows = [r for r in queries.node_across_counties(view, year, node, at_us) if r["county"] in with_data]
+    found = ranks(_ranked_measure(node, rows))
     if key is not None and shared is not None:
         shared.ranks[key] = found
     return found
@@ -272,23 +298,27 @@ def month_ends(year: int, cap: datetime) -> list[tuple[str, datetime]]:
 
 
 def _months(
-    book: CountyYear, node: str, year: int, versions: Sequence[dict[str, Any]], cap: datetime
+    node: str, year: int, versions: Sequence[dict[str, Any]], cap: datetime, empty: set[int]
 ) -> list[MonthPoint]:
-    definition = book.indicators.get(node)
-    monthly = definition is not None and definition.frequency == "monthly"
-    submitted = book.data.get(node, {})
+    """At each month's end, the score and (a data indicator's) year value as they stood then:
+    both as known at that instant, so a month's data sent in the following month shows in the
+    following month's row."""
     points = []
     for month, end in month_ends(year, cap):
-        standing = _standing(versions, micros(end))
-        entry = submitted.get(month) if monthly else None
-        points.append(MonthPoint(month, standing, None if entry is None else entry.value))
+        row = None if year in empty else _standing(versions, micros(end))
+        score = None if row is None else Decimal(row["score"])
+        points.append(MonthPoint(month, score, None if row is None else _value(row, node)))
     return points
 
 
-def _standing(versions: Sequence[dict[str, Any]], at_us: int) -> Decimal | None:
+def _value(row: dict[str, Any], node: str) -> Decimal | None:
+    return None if row["value"] is None or node == TOTAL else Decimal(row["value"])
+
+
+def _standing(versions: Sequence[dict[str, Any]], at_us: int) -> dict[str, Any] | None:
     for row in versions:
         if int(row["from_us"]) <= at_us and (row["to_us"] is None or int(row["to_us"]) > at_us):
-            return Decimal(row["score"])
+            return row
     return None
 
 
@@ -310,6 +340,15 @@ class _Year:
             self.scores.setdefault(node, {})[county] = Decimal(row["score"])
             if row["value"] is not None:
                 self.values.setdefault(node, {})[county] = Decimal(row["value"])
+
+    def attained(self, node: str) -> dict[str, Decimal]:
+        """The attainment (per cent) of ``node`` of each county with a value recorded for it:
+        what the rules' ranks compare (a county without a value is not ranked)."""
+        return {
+            county: attainment(score, Decimal(self.rows[(county, node)]["max"]))
+            for county, score in self.scores.get(node, {}).items()
+            if county in self.values.get(node, {})
+        }
 
     def peers(self, node: str, region: str, measure: dict[str, dict[str, Decimal]]) -> dict[str, Decimal]:
         return {county: figure for county, figure in measure.get(node, {}).items() if self.region[county] == region}
@@ -375,15 +414,15 @@ def indicator_facts(
         row = known.rows.get((code, definition.code))
         if row is None:
             continue
-        everyone = known.scores.get(definition.code, {})
-        region = known.peers(definition.code, county.region, known.scores)
-        earlier = ranks(before.scores.get(definition.code, {}))
+        everyone = known.attained(definition.code)
+        region = {other: figure for other, figure in everyone.items() if known.region[other] == county.region}
+        earlier = ranks(before.attained(definition.code))
         values = known.peers(definition.code, county.region, known.values)
         facts.append(IndicatorFacts(
             code=definition.code, name=definition.name, unit=definition.unit, direction=definition.direction,
             weight=Decimal(row["max"]), value=None if row["value"] is None else Decimal(row["value"]),
             target=definition.method.target if definition.method is not None else None,
-            score=Decimal(row["score"]), rank=ranks(everyone).get(code), count=len(everyone),
+            score=Decimal(row["score"]), rank=ranks(everyone).get(code), count=len(everyone),  # with values only
             region_rank=ranks(region).get(code), region_count=len(region), last_year_rank=earlier.get(code),
             region_best=best_of(values.values(), definition.direction),
             red_warnings=red_count.get(definition.code, 0),

@@ -67,7 +67,7 @@ class YearPoint:
 class MonthPoint:
     month: str  # "2023-01"
     score: Decimal | None  # the node's score as it stood at the end of that month (Beijing)
-    value: Decimal | None  # the value submitted for that month (monthly data indicators)
+    value: Decimal | None  # the data indicator's year value as it stood at the end of that month, too
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class Vertical:
     as_of: datetime | None
     years: list[YearPoint]
     months: list[MonthPoint]  # of the year asked for
+    latest: MonthPoint | None = None  # the year's score and value as they stand at the instant asked (month: "")
 
 
 @dataclass(frozen=True)

@@ -197,16 +197,27 @@ def test_vertical_matches_the_node_across_scheme_years_by_code(world: Platform) 
     assert (total.years[0].year, total.years[0].score, total.years[0].grade) == (2023, D_(88), "较好")
 
 
-def test_vertical_months_give_the_score_at_each_month_end_and_the_months_values(world: Platform) -> None:
-    months = vertical(world, A, "1.2", 2023, None).months
-    # values 36 (Jan, sent 5 Feb), 42 (Feb, 5 Mar), 42 (Mar, 5 Apr); score = 20·sum/120
+def test_vertical_months_give_the_score_and_the_value_as_known_at_each_month_end(world: Platform) -> None:
+    found = vertical(world, A, "1.2", 2023, None)
+    months = found.months
+    # values 36 (Jan, sent 5 Feb), 42 (Feb, 5 Mar), 42 (Mar, 5 Apr); score = 20·sum/120; both
+    # columns as known at the month's end: January's value counts at the end of February
     assert [(m.month, m.score, m.value) for m in months[:5]] == [
-        ("2023-01", D_(0), D_(36)), ("2023-02", D_(6), D_(42)), ("2023-03", D_(13), D_(42)),
-        ("2023-04", D_(20), None), ("2023-05", D_(20), None),
+        ("2023-01", D_(0), None), ("2023-02", D_(6), D_(36)), ("2023-03", D_(13), D_(78)),
+        ("2023-04", D_(20), D_(120)), ("2023-05", D_(20), D_(120)),
     ]  # fmt: skip
     assert len(months) == 12 and months[-1].month == "2023-12"
+    assert found.latest is not None and (found.latest.score, found.latest.value) == (D_(20), D_(120))
     as_of = vertical(world, A, "1.2", 2023, T).months  # no month after June
     assert [m.month for m in as_of][-1] == "2023-06"
+
+
+def test_the_months_end_at_the_years_total_as_it_stands(world: Platform) -> None:
+    # B's 1.1 was corrected on 10 July 2023 (80 → 95, total 82 → 88): December's end knows it, and
+    # the last line is the year's total now
+    found = vertical(world, B, "total", 2023, None)
+    assert found.months[5].score == D_(82) and found.months[-1].score == D_(88)
+    assert found.latest is not None and found.latest.score == D_(88)
 
 
 def test_vertical_refuses_a_node_or_year_the_county_does_not_have(world: Platform) -> None:

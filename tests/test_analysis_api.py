@@ -40,6 +40,7 @@ def test_horizontal_gives_ranks_values_and_statistics_as_two_place_text(world: T
     assert now["values"] == {"count": 5, "mean": "91.00", "median": "95.00", "best": "100.00", "q1": "90.00",
                              "q3": "100.00"}  # fmt: skip
     assert now["node_name"] == "科技贡献率" and now["as_of"] is None
+    assert [p["attainment"] for p in now["counties"]] == ["100.00", "100.00", "95.00", "90.00", "70.00"]
     # east scores 36, 38, 40: mean 38; west 28, 40: q1 28 + 0.25·12 = 31
     assert now["region_scores"]["east"]["mean"] == "38.00" and now["region_scores"]["west"]["q1"] == "31.00"
 
@@ -72,9 +73,10 @@ def test_vertical_across_years_and_months(world: TestClient) -> None:
         (2023, "20.00", "120.00", 1), (2024, "0.00", None, 1),
     ]  # fmt: skip
     assert [(m["month"], m["score"], m["value"]) for m in found["months"][:4]] == [
-        ("2023-01", "0.00", "36.00"), ("2023-02", "6.00", "42.00"), ("2023-03", "13.00", "42.00"),
-        ("2023-04", "20.00", None),
+        ("2023-01", "0.00", None), ("2023-02", "6.00", "36.00"), ("2023-03", "13.00", "78.00"),
+        ("2023-04", "20.00", "120.00"),
     ]  # fmt: skip
+    assert found["latest"] == {"month": "", "score": "20.00", "value": "120.00"}
     as_of = get(world, f"/api/v1/counties/{B}/analysis/vertical", year=2023, node="total", as_of=T_DAY)
     assert as_of["years"][0] == {"year": 2023, "score": "82.00", "max": "100.00", "value": None, "rank": 3,
                                  "grade": "较好"}  # fmt: skip

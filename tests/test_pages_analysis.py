@@ -92,6 +92,17 @@ def test_the_horizontal_page_with_a_region_draws_its_mean_and_median_too(client:
     assert [(line["name"], line["yAxis"]) for line in lines] == [
         ("全部县平均", 80.0), ("全部县中位数", 88.0), ("西部平均", 72.0), ("西部中位数", 72.0),
     ]  # fmt: skip
+    # the labels never meet: means at the left end, medians at the right; all above, region below
+    assert [line["label"]["position"] for line in lines] == [
+        "insideStartTop", "insideEndTop", "insideStartBottom", "insideEndBottom",
+    ]  # fmt: skip
+
+
+def test_the_mean_and_median_labels_sit_at_opposite_ends_of_their_lines(client: TestClient) -> None:
+    sign_in(client, "leader.test")
+    lines = chart(client.get("/analysis?year=2023&node=total").text)["series"][0]["markLine"]["data"]  # type: ignore[index]
+    mean, median = (line["label"]["position"] for line in lines)
+    assert mean.startswith("insideStart") and median.startswith("insideEnd")
 
 
 def test_a_county_user_sees_only_its_county_but_the_statistics_of_all(client: TestClient) -> None:
@@ -112,11 +123,13 @@ def test_the_county_page_shows_years_months_and_gaps_sorted_by_loss(client: Test
         ["2023年", "120.00", "20.00", "20.00", "1"], ["2024年", "—", "0.00", "20.00", "1"],
     ]  # fmt: skip
     months = rows_of(page.text, "months")
-    assert months[:4] == [["2023年1月", "0.00", "36.00"], ["2023年2月", "6.00", "42.00"],
-                          ["2023年3月", "13.00", "42.00"], ["2023年4月", "20.00", "—"]]  # fmt: skip
-    assert len(months) == 12
+    # both columns as known at the month's end; the last line is the year as it stands now
+    assert months[:4] == [["2023年1月", "0.00", "—"], ["2023年2月", "6.00", "36.00"],
+                          ["2023年3月", "13.00", "78.00"], ["2023年4月", "20.00", "120.00"]]  # fmt: skip
+    assert len(months) == 13 and months[-1] == ["全年（当前数据）", "20.00", "120.00"]
+    assert "该月末所知的得分" in page.text and "该月末所知的年度值" in page.text
     lines = chart(page.text, 1)
-    assert [s["name"] for s in lines["series"]] == ["月末得分", "当月报送值"]  # type: ignore[index]
+    assert [s["name"] for s in lines["series"]] == ["该月末所知的得分", "该月末所知的年度值"]  # type: ignore[index]
     gap = rows_of(page.text, "gap")
     assert [(row[0], row[6], row[9], row[12]) for row in gap] == [
         ("2.1 恩格尔系数", "8.00", "5.00", "5.00"), ("1.1 科技贡献率", "4.00", "10.00", "10.00"),

@@ -384,3 +384,31 @@ def test_a_year_in_full_width_digits_is_read_as_the_api_reads_it(leader: Site) -
 def test_an_empty_filter_means_all(leader: Site) -> None:
     every = ranking_rows(leader.client.get(f"/rankings?year={YEAR}&region=&as_of=").text)
     assert len(every) == len(api(leader, "leader", "/api/v1/counties"))
+
+
+def test_a_year_a_county_alone_adopted_shows_that_years_months_and_no_comparison_with_itself(
+    leader: Site,
+) -> None:
+    # the demo's 大名县 alone adopted 2024's scheme: its region has no other county that year
+    page = leader.client.get("/counties/130425?year=2024").text
+    months = page[page.find('id="months-title"') : page.find('id="compare-title"')]
+    labels = re.findall(r'<th scope="row">(\d{4})年(\d{1,2})月</th>', months)
+    assert labels and {year for year, _ in labels} == {"2024"}
+    assert [int(month) for _, month in labels] == sorted(int(month) for _, month in labels)
+    words = text_of(page)
+    assert "东部1个县的一级指标得分对比" not in words and "无可对比的县" in words
+    assert "个县的一级指标得分对比" in text_of(leader.client.get(f"/counties/130425?year={YEAR}").text)
+
+
+def test_the_months_of_a_county_are_those_of_the_evaluation_year(memory_platform: Any) -> None:
+    from pages.reads_leader import _months
+    from projections.temporal import micros
+
+    def version(day: datetime, score: str, until: datetime | None = None) -> dict[str, Any]:
+        return {"code": "total", "score": score, "from_us": micros(day),
+                "to_us": None if until is None else micros(until)}  # fmt: skip
+
+    adopted, late = datetime(2024, 4, 10, tzinfo=CHINA), datetime(2026, 11, 5, tzinfo=CHINA)
+    history = [version(adopted, "10", late), version(late, "8")]  # points deducted in 2026
+    months = _months(memory_platform, history, [], None, 2024)
+    assert [point["label"] for point in months] == [f"2024年{month}月" for month in range(4, 13)]

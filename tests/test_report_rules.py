@@ -290,3 +290,99 @@ def test_the_usual_rules_leave_a_schemes_hashed_form_as_before(scheme: Any) -> N
     highlight = {"code": "H", "side": "highlight", "kind": "attainment", "at_least_pct": 90, "title": "{name}"}
     changed = parse_scheme(with_report({"rules": [GOOD, highlight]}))
     assert "report" in _plain(changed)
+
+
+# ----------------------------------------------------- no data, no target, mistyped keys
+
+
+@pytest.mark.parametrize(
+    "kind_rule",
+    [
+        rule("highlight", "attainment", 0),
+        rule("problem", "attainment", 100),
+        rule("highlight", "rank_top", 1),
+        rule("highlight", "rank_change", 1),
+    ],
+)
+def test_a_year_without_data_gives_no_rank_or_attainment_finding(kind_rule: ReportRule) -> None:
+    # 大名县 alone in 2024, nothing recorded: score 0, "rank 1 of 1", last year 10th
+    empty = facts("A", value=None, score=D(0), rank=1, count=1, region_rank=1, region_count=1, last_year_rank=10)
+    assert chosen([empty], only(kind_rule)) == []
+
+
+def test_rank_rules_need_two_counties_ranked_and_rank_change_both_years() -> None:
+    alone = facts("A", rank=1, count=1, region_rank=1, region_count=1, last_year_rank=10)
+    assert chosen([alone], only(rule("highlight", "rank_change", 1))) == []
+    assert chosen([facts("A", rank=1, last_year_rank=None)], only(rule("highlight", "rank_change", 1))) == []
+    assert chosen([facts("A", rank=1, last_year_rank=3)], only(rule("highlight", "rank_change", 1))) == ["A"]
+
+
+def test_the_usual_problem_rule_leaves_out_a_missing_target() -> None:
+    # 瑞金市's P4: 2.00/4.00, no target: "目标值 —%" must not be printed
+    item = facts("A", weight=D(4), score=D(2), value=D("96.2"), target=None, rank=None, last_year_rank=None)
+    problems = select([item], ReportRules()).problems
+    assert problems, "the 50 % attainment is still a problem"
+    finding = problems[0]
+    assert "目标值" not in finding.title and "—" not in finding.title
+    assert finding.title == "指标A得分率仅 50.00%（2.00/4.00 分），实际 96.20%"
+    assert "目标值" not in finding.advice and finding.advice.endswith("明确责任单位和时限")
+    with_target = select([facts("A", weight=D(4), score=D(2), rank=None, last_year_rank=None)], ReportRules())
+    assert "目标值 100.00%" in with_target.problems[0].title
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({**GOOD, "serios": True}, "report.rules[1].serios"),
+        ({**GOOD, "foo": 1}, "report.rules[1].foo"),
+        ({**GOOD, "at_least_pct": 50}, "report.rules[1].at_least_pct"),  # a highlight's threshold on a problem
+    ],
+)
+def test_a_mistyped_key_of_a_report_rule_is_refused_listing_the_allowed_keys(item: dict[str, Any], field: str) -> None:
+    first = {**GOOD, "code": "P0"}
+    highlight = {"code": "H0", "side": "highlight", "kind": "rank_top", "k": 3, "title": "{name}"}
+    found = refusals(with_report({"rules": [first, item, highlight]}))
+    assert field in found, found
+    rule_name, message = found[field]
+    assert rule_name == "known_fields"
+    assert "不认识" in message and "code、side、kind、at_most_pct、title、advice、serious" in message
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "words"),
+    [
+        (
+            {"by_report": [{"code": "R1", "kind": "interview_deputy", "grade": ["较差"]}]},
+            "consequences.by_report[0].grade",
+            "grades",
+        ),
+        (
+            {"by_report": [{"code": "R1", "kind": "interview_deputy", "grades": ["较差"], "foo": 1}]},
+            "consequences.by_report[0].foo",
+            "serious_problem",
+        ),
+        (
+            {"by_rectification": [{"code": "R2", "outcome": "overdue", "kind": "interview_deputy", "serios": True}]},
+            "consequences.by_rectification[0].serios",
+            "outcome",
+        ),
+    ],
+)
+def test_a_mistyped_key_of_a_consequence_rule_is_refused(section: dict[str, Any], field: str, words: str) -> None:
+    document = example_document()
+    document["consequences"] = section
+    found = refusals(document)
+    assert field in found, found
+    assert found[field][0] == "known_fields" and words in found[field][1] and "不认识" in found[field][1]
+
+
+def test_a_mistyped_rule_key_is_refused_over_http_and_nothing_is_stored(
+    memory_client: Any, scheme_document: dict[str, Any]
+) -> None:
+    document = {**scheme_document, "consequences": {"by_report": [
+        {"code": "R1", "kind": "interview_deputy", "grade": ["较差"]},
+    ]}}  # fmt: skip
+    answer = memory_client.post("/api/v1/schemes", json=document)
+    assert answer.status_code == 422, answer.text
+    assert "consequences.by_report[0].grade" in answer.text and "grades" in answer.text
+    assert memory_client.get(f"/api/v1/schemes/{document['id']}").status_code == 404
