@@ -16,6 +16,7 @@ from domain.collection import judged_on
 from domain.commands import REGION_LABELS
 from domain.errors import NotFound
 from domain.rectification import STATUS_LABELS, STEP_LABELS
+from pages.people import display_names, who
 from projections import rectification_queries as queries
 from projections.catalog import RECTIFICATION
 from projections.progress import unavailable
@@ -39,8 +40,12 @@ def _settled(service: Platform, at: datetime | None) -> int | None:
     return micros(at)
 
 
-def _shaped(row: dict[str, Any], day: date, names: dict[str, str]) -> dict[str, Any]:
-    steps = [step | {"label": STEP_LABELS[step["kind"]]} for step in row["steps"]]
+def _shaped(
+    row: dict[str, Any], day: date, names: dict[str, str], people: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``people``: display names by username, so that a step says who acted as 显示名（用户名）."""
+    steps = [step | {"label": STEP_LABELS[step["kind"]], "actor_shown": who(people or {}, step["actor"])}
+             for step in row["steps"]]  # fmt: skip
     return row | {
         "steps": steps,
         "status_label": STATUS_LABELS[row["status"]],
@@ -73,7 +78,8 @@ def ledger(service: Platform, meta: dict[str, Any], year: int, as_of: datetime |
     names = {code: node.name for code, node in book.indicators.items()}
     with service.reads.snapshot() as view:
         rows = queries.ledger(view, meta["code"], year, at_us)
-    items = [_shaped(row, day, names) for row in rows]
+    people = display_names(service.organisation.current())
+    items = [_shaped(row, day, names, people) for row in rows]
     counts = {status: sum(1 for item in items if item["status"] == status) for status in STATUS_LABELS}
     counts["overdue"] = sum(1 for item in items if item["overdue_days"] > 0)
     raised = {(item.report_id, item.problem_id) for item in book.rectification.values()}

@@ -190,3 +190,12 @@ def test_a_departments_tasks_list_only_the_items_of_its_own_indicators(demo_site
     demo_site.sign_in("coordinator.130425")
     coordinator = text_of(demo_site.client.get(f"/counties/{OURS}/tasks?year={YEAR}").text)
     assert demo_results.OVERDUE in coordinator
+
+
+def test_the_timeline_names_people_and_only_county_users_get_the_own_to_do_link(demo_site: Site) -> None:
+    demo_site.sign_in("leader")
+    leader = text_of(demo_site.client.get(f"{PAGE}?year={YEAR}").text)
+    assert "东部评估组成员（evaluator.east）" in leader and "大名县县级管理员（coordinator.130425）" in leader
+    assert "本县待办" not in leader and "大名县的待办事项" in leader
+    demo_site.sign_in("coordinator.130425")
+    assert "本县待办" in text_of(demo_site.client.get(f"{PAGE}?year={YEAR}").text)
