@@ -114,8 +114,9 @@ def check_enrolment(command: c.EnrolCounty) -> None:
         problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
     elif region_of(command.code) not in (None, command.region) and not problems:
         expected = c.REGION_LABELS[region_of(command.code) or ""]
-        problems.append(Problem("region", "province_region", f"分区（region）与所属省份（province）不符：{province_of(command.code)}"
-                                f"属于{expected}，收到“{c.REGION_LABELS[command.region]}”"))  # fmt: skip
+        message = (f"分区（region）与所属省份（province）不符：{province_of(command.code)}属于{expected}，"
+                   f"收到“{c.REGION_LABELS[command.region]}”")  # fmt: skip
+        problems.append(Problem("region", "province_region", message))
     if command.scheme is not None and command.scheme.object != "county":  # the enrolment page judges a missing one
         problems.append(Problem("scheme", "county_scheme", TOWN_SCHEME_WORDS))
     if problems:

@@ -67,7 +67,8 @@ def _page(
     # "本县待办" is the county's own users' word; others see whose to-do list it is.
     own = any(scope.role in ("county_coordinator", "department_user") and scope.counties is not None
               and scope.covers(code) for scope in who.principal.scopes)  # fmt: skip
-    context = {"county": meta, "ledger": found, "may": may, "county_user": own, "failed": failed, "notice": NOTICES.get(notice, ""),
+    context = {"county": meta, "ledger": found, "may": may, "county_user": own, "failed": failed,
+               "notice": NOTICES.get(notice, ""),
                "errors": errors, "as_of_day": (as_of or "").strip() if errors or at else "",
                "today": reads.today(service).isoformat()}  # fmt: skip
     status = failed.status if failed.form else 422 if errors else 200
