@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from domain import consequences, warnings
+from domain.commands import REGION_LABELS
 from domain.errors import DomainError, Problem
 
 log = structlog.get_logger("ruraleval.api")
@@ -50,6 +53,34 @@ _VALIDATION_MESSAGES = {
     "extra_forbidden": "不是可接受的字段",
     "json_invalid": "不是合法的 JSON",
     "model_attributes_type": "必须是对象",
+    "too_short": "不能为空",
+    "too_long": "项数太多",
+    "bool_parsing": "必须是 true 或 false",
+    "bool_type": "必须是 true 或 false",
+    "date_parsing": "应为日期，如 2024-01-15",
+    "date_from_datetime_parsing": "应为日期，如 2024-01-15",
+    "date_from_datetime_inexact": "应为日期，如 2024-01-15",
+    "date_type": "应为日期，如 2024-01-15",
+    "datetime_parsing": "应为日期（2024-01-15）或带时区的时刻（2024-01-15T08:00:00+08:00）",
+    "datetime_from_date_parsing": "应为日期（2024-01-15）或带时区的时刻（2024-01-15T08:00:00+08:00）",
+    "datetime_type": "应为日期（2024-01-15）或带时区的时刻（2024-01-15T08:00:00+08:00）",
+    "uuid_parsing": "格式不正确",
+    "value_error": "不符合要求",
+}
+# The fields' names in words (the message reads "分区（region）只能是……"); a field not here is
+# named by its key alone.
+FIELD_LABELS = {
+    "year": "年度", "region": "分区", "kind": "种类", "as_of": "截至时间", "county": "县", "node": "指标",
+    "indicator": "指标", "period": "期间", "text": "内容", "problem": "问题", "requirement": "整改要求",
+    "deadline": "整改期限", "answerer": "责任单位或责任人", "reason": "理由", "comment": "意见",
+    "report_id": "评估报告编号", "problem_id": "问题编号", "level": "等级", "status": "状态", "files": "附件",
+    "counties": "县", "limit": "条数", "offset": "起始位置", "name": "名称", "code": "编号", "value": "数值",
+}  # fmt: skip
+# The allowed values' words, where a field's values have them.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "region": REGION_LABELS,
+    "kind": warnings.KIND_LABELS | consequences.KIND_LABELS,
+    "level": warnings.LEVEL_LABELS,
 }
 
 
@@ -127,20 +158,46 @@ def _field(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _named(field: str) -> str:
+    """The field in words with its key (``分区（region）``), or the key alone when it has no words."""
+    last = re.sub(r"\[[0-9]+\]$", "", field.rsplit(".", 1)[-1])
+    label = FIELD_LABELS.get(last)
+    if label is None or last.isdigit():
+        return field
+    return label if f"（{last}）" in label else f"{label}（{field}）"
+
+
+def _allowed(field: str, expected: str) -> str:
+    """Pydantic's ``'east', 'central' or 'west'`` as ``东部（east）、中部（central）或西部（west）``."""
+    values = re.findall(r"'([^']*)'", expected) or [expected]
+    labels = VALUE_LABELS.get(re.sub(r"\[[0-9]+\]$", "", field.rsplit(".", 1)[-1]), {})
+    shown = [f"{labels[value]}（{value}）" if value in labels else value for value in values]
+    return "、".join(shown[:-1]) + "或" + shown[-1] if len(shown) > 1 else shown[0]
+
+
 def validation_problems(error: RequestValidationError) -> list[Problem]:
     problems = []
     for item in error.errors():
         field = _field(tuple(item.get("loc", ())))
         kind = str(item.get("type", "invalid"))
-        words = _VALIDATION_MESSAGES.get(kind, str(item.get("msg", "不符合要求")))
+        words = _VALIDATION_MESSAGES.get(kind, "不符合要求")  # never pydantic's English
         context = item.get("ctx") or {}
-        if kind == "literal_error" and "expected" in context:
-            words = f"只能是 {context['expected']}"
+        if kind in ("literal_error", "enum") and "expected" in context:
+            words = f"只能是 {_allowed(field, str(context['expected']))}"
         elif kind == "string_too_short" and context.get("min_length", 1) > 1:
             words = f"至少 {context['min_length']} 个字符"
         elif kind == "string_too_long" and "max_length" in context:
-            words = f"最多 {context['max_length']} 个字符"
-        problems.append(Problem(field, kind, f"{field}：{words}"))
+            words = f"不能超过 {context['max_length']} 字"
+        elif kind == "too_short" and "min_length" in context:
+            words = f"至少要有 {context['min_length']} 项" if context["min_length"] else words
+        elif kind == "too_long" and "max_length" in context:
+            words = f"最多 {context['max_length']} 项"
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            bound = context.get("ge", context.get("le", context.get("gt", context.get("lt"))))
+            sign = {"greater_than_equal": "不能小于", "less_than_equal": "不能大于", "greater_than": "必须大于",
+                    "less_than": "必须小于"}[kind]  # fmt: skip
+            words = f"{sign} {bound}" if bound is not None else words
+        problems.append(Problem(field, kind, f"{_named(field)}{'' if _named(field) != field else '：'}{words}"))
     return problems
 
 

@@ -31,7 +31,8 @@ from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["整改 rectification"])
 ItemYear = Annotated[Year | None, Query(ge=2000, le=2100, description="评估年度；省略时取整改事项编号的年份")]
-StepText = Annotated[str, Form(max_length=MAX_STEP_TEXT, description="内容"), AfterValidator(no_nul)]
+# No length rule here: the domain's (MAX_STEP_TEXT) words it, as for the page, empty or too long.
+StepText = Annotated[str, Form(description=f"内容（不超过 {MAX_STEP_TEXT} 字）"), AfterValidator(no_nul)]
 Evidence = Annotated[list[UploadFile] | None, File(description="佐证材料（每个不超过 20 MB）")]
 
 
@@ -160,7 +161,7 @@ async def _step(
 
 @router.post("/counties/{code}/rectification/{item_id}/plan", response_model=Recorded,
              dependencies=allowed(Action.RECTIFY), summary="县里制定（或修改）整改方案，可附佐证材料")  # fmt: skip
-async def file_plan(code: str, item_id: str, request: Request, text: StepText, files: Evidence = None,
+async def file_plan(code: str, item_id: str, request: Request, text: StepText = "", files: Evidence = None,
                     year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
     command = c.FileRectificationPlan(year_of_item(item_id, year), item_id, text)
     return await _step(service, request, code, command, files)
@@ -168,7 +169,7 @@ async def file_plan(code: str, item_id: str, request: Request, text: StepText, f
 
 @router.post("/counties/{code}/rectification/{item_id}/progress", response_model=Recorded,
              dependencies=allowed(Action.RECTIFY), summary="县里报告整改进展，可附佐证材料")  # fmt: skip
-async def report_progress(code: str, item_id: str, request: Request, text: StepText, files: Evidence = None,
+async def report_progress(code: str, item_id: str, request: Request, text: StepText = "", files: Evidence = None,
                           year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
     command = c.ReportRectificationProgress(year_of_item(item_id, year), item_id, text)
     return await _step(service, request, code, command, files)
@@ -177,7 +178,7 @@ async def report_progress(code: str, item_id: str, request: Request, text: StepT
 @router.post("/counties/{code}/rectification/{item_id}/done", response_model=Recorded,
              dependencies=allowed(Action.RECTIFY),
              summary="县里申报整改完成（须已有整改方案），待评估组核验")  # fmt: skip
-async def declare_done(code: str, item_id: str, request: Request, text: StepText, files: Evidence = None,
+async def declare_done(code: str, item_id: str, request: Request, text: StepText = "", files: Evidence = None,
                        year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
     command = c.DeclareRectificationDone(year_of_item(item_id, year), item_id, text)
     return await _step(service, request, code, command, files)

@@ -60,7 +60,7 @@ def build(ledger: Ledger, events: int) -> float:
     """Enrols one county and records ``events - 1`` (re)submissions through the writer."""
     published = ledger.scheme(scheme.SCHEME_ID)
     began = time.perf_counter()
-    enrol = c.EnrolCounty(CODE, "基准大县", "新疆维吾尔自治区", "east", published.scheme)
+    enrol = c.EnrolCounty(CODE, "基准大县", "新疆维吾尔自治区", "west", published.scheme)
     ledger.enrol(enrol, c.Context(ACTOR, f"bench-enrol-{CODE}"))
     codes = scheme.indicator_codes()
     futures = []

@@ -6,7 +6,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from domain.provinces import PROVINCES
+from domain.provinces import PROVINCES, REGION_OF
 from domain.scheme import usual_rules
 
 YEAR = 2023
@@ -98,7 +98,7 @@ def county_body(code: str) -> dict[str, str]:
         "code": code,
         "name": f"基准县{index:03d}",
         "province": PROVINCES[code[:2]],
-        "region": REGIONS[index % len(REGIONS)],
+        "region": REGION_OF[code[:2]],  # the province's own (enrolment refuses another)
         "scheme": SCHEME_ID,
     }
 

@@ -17,7 +17,7 @@ from domain import composite_inputs as composite_input_rules
 from domain import consequences, indicators, intake, overrides, proposals, rectification, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
-from domain.provinces import names_of, province_of
+from domain.provinces import names_of, province_of, region_of
 
 if TYPE_CHECKING:
     from domain.county import County
@@ -112,6 +112,11 @@ def check_enrolment(command: c.EnrolCounty) -> None:
                                 f"属于{province_of(command.code)}，收到“{province[:MAX_COUNTY_NAME]}”"))  # fmt: skip
     if command.region not in c.REGIONS:
         problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
+    elif region_of(command.code) not in (None, command.region) and not problems:
+        expected = c.REGION_LABELS[region_of(command.code) or ""]
+        message = (f"分区（region）与所属省份（province）不符：{province_of(command.code)}属于{expected}，"
+                   f"收到“{c.REGION_LABELS[command.region]}”")  # fmt: skip
+        problems.append(Problem("region", "province_region", message))
     if command.scheme is not None and command.scheme.object != "county":  # the enrolment page judges a missing one
         problems.append(Problem("scheme", "county_scheme", TOWN_SCHEME_WORDS))
     if problems:

@@ -33,7 +33,7 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        missing = _missing_day(value)
+        missing = missing_day(value)
         if missing is not None:  # well written, but no such day: say so, not "write a date"
             raise InvalidCommand.of(field, "real_date", f"{field} {value} 不是实际存在的日期：{missing}") from None
         raise InvalidCommand.of(
@@ -50,7 +50,7 @@ def parse_as_of(text: str, now: datetime, field: str = "as_of") -> datetime:
     return min(moment, now)
 
 
-def _missing_day(value: str) -> str | None:
+def missing_day(value: str) -> str | None:
     """Why a date written as YYYY-MM-DD names no day (2023-02-30), or None if it is not that case."""
     found = re.match(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
     if found is None:

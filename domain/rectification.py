@@ -17,6 +17,7 @@ from domain.collection import beijing_date
 from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound, Problem
 from domain.inputs import shown
 from domain.periods import day_words
+from domain.recorded_time import missing_day
 from domain.review import MAX_PLAN_FILES, check_plan_file
 from domain.state import CountyYear, RectificationItem, RectificationStep
 
@@ -52,7 +53,7 @@ STATUS_AFTER = {
 # What the county still has to do (and the evaluators to inspect) while an item is not verified.
 OPEN_STATUSES = ("raised", "in_progress", "awaiting_inspection")
 MAX_TEXT = 2000  # a problem, a requirement, a reason or a comment
-MAX_STEP_TEXT = 20000  # a plan, a progress report, a declaration (as long as an action plan)
+MAX_STEP_TEXT = 2000  # a plan, a progress report, a declaration: the details go in the evidence files
 MAX_ANSWERER = 100
 MAX_DEADLINE_DAYS = 730  # a deadline is at most two years ahead: further is a typing error, not a plan
 
@@ -141,7 +142,8 @@ def _deadline(problems: list[Problem], raw: str, today: date) -> str:
     except ValueError:
         day = None
     if day is None:
-        message = f"整改期限（deadline）应为日期，如 2025-06-30，收到“{shown(text)}”"
+        why = missing_day(text)  # as as_of says it (2024-02-30: "2024年2月只有 29 天")
+        message = f"整改期限（deadline）应为日期，如 2025-06-30，收到“{shown(text)}”" + (f"：{why}" if why else "")
         problems.append(Problem("deadline", "date", message))
         return text
     if day < today:
@@ -186,6 +188,10 @@ def raise_rectification(county: County, command: c.RaiseRectification, context: 
         missing = "problem_id" if report_id else "report_id"
         message = "从评估报告下达整改事项须同时填写报告编号（report_id）和问题编号（problem_id）"
         problems.append(Problem(missing, "both_or_neither", message))
+    if problem_id and (command.problem or "").strip():
+        message = ("问题编号（problem_id）和问题描述（problem）只能填写一项：从评估报告下达时问题取自报告，"
+                   "自行下达时填写问题描述")  # fmt: skip
+        problems.append(Problem("problem", "one_source", message))
     fields = item_fields(problems, command.requirement, command.deadline, command.answerer,
                          recorded_day(county, context))  # fmt: skip
     indicator = (command.indicator or "").strip() or None

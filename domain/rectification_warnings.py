@@ -38,11 +38,14 @@ def _day_after(deadline: str) -> str:
 
 def _data(book: CountyYear, item: RectificationItem, rules: WarningRules) -> dict[str, str | None]:
     indicator = book.indicators.get(item.indicator or "")
+    # The item's 责任单位 answers for it; its person is the indicator's, when that unit answers for the indicator.
+    responsible = book.responsibility.get(item.indicator or "")
+    person = responsible.person if responsible is not None and responsible.department == item.answerer else ""
     return {
         "name": indicator.name if indicator is not None else "",
         "dimension": dimension_of(book, indicator.code) if indicator is not None else NO_DIMENSION,
-        "department": None,
-        "person": None,
+        "department": item.answerer or None,
+        "person": person or None,
         "due": item.deadline,
         "status": item.status,
         "problem": item.problem,

@@ -157,6 +157,39 @@ def check_plan_file(name: str) -> None:
         raise InvalidCommand.of("files", "file_type", f"附件“{shown(name.strip())}”的类型不允许：只能上传 {kinds} 文件")
 
 
+_ZIP, _OLE = (b"PK\x03\x04",), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
+# What each allowed type's bytes begin with (office files: ZIP-based OOXML/OFD, or the old OLE compound file).
+FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": _ZIP, ".xlsx": _ZIP, ".pptx": _ZIP, ".ofd": _ZIP, ".doc": _OLE, ".xls": _OLE, ".ppt": _OLE,
+    ".wps": _OLE + _ZIP, ".et": _OLE + _ZIP,
+}  # fmt: skip
+TEXT_TYPES = (".txt", ".csv")
+
+
+def _is_text(content: bytes) -> bool:
+    if b"\x00" in content:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
+def check_file_content(name: str, content: bytes) -> None:
+    """Refuses an attachment whose bytes are not what its name claims (e.g. a program named ``.pdf``):
+    the one check of action plans' and rectification evidence's files, after ``check_plan_file``."""
+    check_plan_file(name)
+    kind = "." + name.strip().lower().rsplit(".", 1)[-1]
+    fits = _is_text(content) if kind in TEXT_TYPES else content.startswith(FILE_SIGNATURES.get(kind, ()))
+    if not fits:
+        message = f"附件“{shown(name.strip())}”的内容不是 {kind[1:]} 文件：请上传真实的 {kind[1:]} 文件"
+        raise InvalidCommand.of("files", "file_content", message)
+
+
 def record_action_plan(county: County, command: c.RecordActionPlan, context: c.Context) -> None:
     book: CountyYear = county.book(command.year)
     indicator = county.active_indicator(book, command.indicator)

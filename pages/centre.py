@@ -77,7 +77,8 @@ def _schemes_page(request: Request, problems: list[Problem], published: str | No
     shown = published if any(scheme.id == published for scheme in schemes) else None
     # A reader's message that begins with its path would say it again after the place: left out.
     listed = [{"place": "" if problem.field in ("document", "scheme", "") else place(problem.field, document),
-               "message": problem.message.removeprefix(f"{problem.field} ")} for problem in problems]  # fmt: skip
+               "message": problem.message.removeprefix(f"{problem.field} ").removeprefix(f"{problem.field}：")}
+              for problem in problems]  # fmt: skip
     context = {"schemes": schemes, "taken": taken, "problems": listed, "published": shown}
     return page(request, "centre/schemes.html", context, status=status)
 

@@ -14,11 +14,14 @@ from typing import Any
 from domain.access import Principal
 from domain.collection import judged_on
 from domain.commands import REGION_LABELS
+from domain.errors import NotFound
 from domain.rectification import STATUS_LABELS, STEP_LABELS
+from pages.people import display_names, who
 from projections import rectification_queries as queries
 from projections.catalog import RECTIFICATION
 from projections.progress import unavailable
 from projections.temporal import micros
+from ruraleval.files import StoredFile
 from ruraleval.platform import Platform
 
 READ_WAIT_SECONDS = 5.0
@@ -37,8 +40,12 @@ def _settled(service: Platform, at: datetime | None) -> int | None:
     return micros(at)
 
 
-def _shaped(row: dict[str, Any], day: date, names: dict[str, str]) -> dict[str, Any]:
-    steps = [step | {"label": STEP_LABELS[step["kind"]]} for step in row["steps"]]
+def _shaped(
+    row: dict[str, Any], day: date, names: dict[str, str], people: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """``people``: display names by username, so that a step says who acted as 显示名（用户名）."""
+    steps = [step | {"label": STEP_LABELS[step["kind"]], "actor_shown": who(people or {}, step["actor"])}
+             for step in row["steps"]]  # fmt: skip
     return row | {
         "steps": steps,
         "status_label": STATUS_LABELS[row["status"]],
@@ -71,7 +78,8 @@ def ledger(service: Platform, meta: dict[str, Any], year: int, as_of: datetime |
     names = {code: node.name for code, node in book.indicators.items()}
     with service.reads.snapshot() as view:
         rows = queries.ledger(view, meta["code"], year, at_us)
-    items = [_shaped(row, day, names) for row in rows]
+    people = display_names(service.organisation.current())
+    items = [_shaped(row, day, names, people) for row in rows]
     counts = {status: sum(1 for item in items if item["status"] == status) for status in STATUS_LABELS}
     counts["overdue"] = sum(1 for item in items if item["overdue_days"] > 0)
     raised = {(item.report_id, item.problem_id) for item in book.rectification.values()}
@@ -105,11 +113,29 @@ def queue(service: Platform, principal: Principal, year: int | None) -> Queue:
                  [_shaped(row, day, {}) for row in found["overdue"]])  # fmt: skip
 
 
-def owed(service: Platform, code: str, year: int) -> list[dict[str, Any]]:
-    """The county's items it has to act on (no plan yet, or in progress), the most urgent first."""
+def owed(service: Platform, code: str, year: int, departments: frozenset[str] | None = None) -> list[dict[str, Any]]:
+    """The county's items it has to act on (no plan yet, or in progress), the most urgent first.
+
+    ``departments`` (a department user's data scope; None: the whole county) keeps the items of
+    the indicators those departments answer for; an item of no indicator is the coordinator's."""
     _settled(service, None)
     day = judged_on(None, service.ledger.clock())
     with service.reads.snapshot() as view:
         rows = queries.ledger(view, code, year, None)
+    if departments is not None:
+        answers = service.ledger.county(code).book(year).responsibility
+        rows = [row for row in rows if row["indicator"] in answers
+                and answers[row["indicator"]].department in departments]  # fmt: skip
     items = [_shaped(row, day, {}) for row in rows if row["status"] in COUNTY_TURN]
     return sorted(items, key=lambda item: (item["deadline"], item["ordinal"]))
+
+
+def evidence_file(service: Platform, code: str, sha256: str) -> tuple[str, StoredFile]:
+    """A file attached to one of the county's rectification steps: its (Chinese) name and bytes;
+    refused (404) for a hash no step of this county names, so another county's file stays out."""
+    county = service.ledger.county(code)
+    names = {item.sha256: item.name for book in county.years.values() for entry in book.rectification.values()
+             for step in entry.steps for item in step.files}  # fmt: skip
+    if sha256 not in names:
+        raise NotFound.of("sha256", "known_file", f"本县的整改材料中没有内容哈希为 {sha256[:64]} 的附件")
+    return names[sha256], service.files.get(sha256)

@@ -27,6 +27,7 @@ from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command
 from projections.catalog import RECTIFICATION
 from ruraleval.evidence import Step, step_with_files
+from ruraleval.files import attachment
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Signed = Annotated[Viewer, Depends(viewer)]
@@ -63,7 +64,11 @@ def _page(
     found = reads_rectification.ledger(service, meta, chosen, at)
     may = {"rectify": who.principal.may(Action.RECTIFY, code) and at is None,
            "inspect": who.principal.may(Action.INSPECT_RECTIFICATION, code) and at is None}  # fmt: skip
-    context = {"county": meta, "ledger": found, "may": may, "failed": failed, "notice": NOTICES.get(notice, ""),
+    # "本县待办" is the county's own users' word; others see whose to-do list it is.
+    own = any(scope.role in ("county_coordinator", "department_user") and scope.counties is not None
+              and scope.covers(code) for scope in who.principal.scopes)  # fmt: skip
+    context = {"county": meta, "ledger": found, "may": may, "county_user": own, "failed": failed,
+               "notice": NOTICES.get(notice, ""),
                "errors": errors, "as_of_day": (as_of or "").strip() if errors or at else "",
                "today": reads.today(service).isoformat()}  # fmt: skip
     status = failed.status if failed.form else 422 if errors else 200
@@ -160,6 +165,17 @@ async def verify(request: Request, code: str, item_id: str, who: Signed) -> Resp
 @router.post("/counties/{code}/rectification/{item_id}/reject", response_class=HTMLResponse)
 async def reject(request: Request, code: str, item_id: str, who: Signed) -> Response:
     return await _inspection(request, code, item_id, "reject", who)
+
+
+@router.get("/counties/{code}/rectification/files/{sha256}")
+def evidence_file(request: Request, code: str, sha256: str, who: Signed) -> Response:
+    """An evidence file of the county's rectification, for anyone who may read the county."""
+    require(who, Action.READ, code)
+    known_county(request, code)
+    name, stored = reads_rectification.evidence_file(platform_of(request), code, sha256)
+    headers = attachment(sha256[:12], name) | {"ETag": f'"{sha256}"'}
+    # Never the uploader's type: an uploaded page or script must not run in our origin (ADR 15).
+    return Response(stored.content, media_type="application/octet-stream", headers=headers)
 
 
 @router.get("/rectification", response_class=HTMLResponse)

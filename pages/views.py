@@ -44,7 +44,7 @@ def county_tasks(request: Request, code: str, who: Signed, year: YearParam = Non
     def entry_href(period: str) -> str:  # the clerk's form of the month that asks for ``period``
         return f"/counties/{code}/entry?period={reads_clerk.entry_period(period)}" if period else ""
 
-    rectification = reads_rectification.owed(service, code, chosen)
+    rectification = reads_rectification.owed(service, code, chosen, owed.departments)
     context = {"owed": owed, "may_submit": may_submit, "entry_href": entry_href, "rectification": rectification,
                "may_rectify": who.principal.may(Action.RECTIFY, code)}  # fmt: skip
     return page(request, "tasks.html", context)

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from domain import commands as c
 from domain.errors import InvalidCommand
-from domain.review import MAX_PLAN_FILES, check_plan_file
+from domain.review import MAX_PLAN_FILES, check_file_content, check_plan_file
 from domain.state import AttachedFile
 from ruraleval.action_plans import Upload
 from ruraleval.files import MAX_FILE_BYTES
@@ -31,9 +31,11 @@ async def step_with_files(
         raise InvalidCommand.of("files", "max_items", f"附件不能超过 {MAX_PLAN_FILES} 个")
     for upload in uploads:  # every name judged before any file is stored
         check_plan_file(upload.filename or "")
+    contents = [await upload.read(MAX_FILE_BYTES + 1) for upload in uploads]
+    for upload, content in zip(uploads, contents, strict=True):  # every file's bytes judged before any is stored
+        check_file_content(upload.filename or "", content)
     attached: list[AttachedFile] = []
-    for upload in uploads:
-        content = await upload.read(MAX_FILE_BYTES + 1)
+    for upload, content in zip(uploads, contents, strict=True):
         stored = await asyncio.to_thread(service.files.put, upload.filename or "", upload.content_type or "", content)
         attached.append(stored)
     return replace(command, files=attached, dry_run=False)

@@ -80,6 +80,11 @@ def test_missing_method_parameters_and_weights(memory_client: TestClient, scheme
             "one_of",
         ),
         ({"code": "411524", "name": "x", "province": "河南省", "region": "central"}, "scheme", "missing"),
+        (  # 河北省 is in the east: a west region contradicts the province
+            {"code": "130429", "name": "x", "province": "河北省", "region": "west", "scheme": "example-2023"},
+            "region",
+            "province_region",
+        ),
         (
             {"code": "411524", "name": "x", "province": "河南省", "region": "central", "scheme": "nope"},
             "scheme",

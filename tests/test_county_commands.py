@@ -145,12 +145,12 @@ SPECIFIC = {
 
 def test_enrolment_records_the_county_with_actor_and_correlation(scheme: Scheme) -> None:
     context = Context("centre-admin", "corr-enrol", datetime(2023, 3, 1, 9, 0, tzinfo=UTC))
-    county = County.enrol(EnrolCounty("110101", "  示范县 ", " 北京市", "central", scheme), context)
+    county = County.enrol(EnrolCounty("110101", "  示范县 ", " 北京市", "east", scheme), context)
     events: list[Any] = list(county.collect_events())
     assert [type(event) for event in events] == [County.Enrolled]
     event = events[0]
     assert (event.actor, event.correlation_id, event.timestamp) == ("centre-admin", "corr-enrol", context.recorded_at)
-    assert (event.code, event.name, event.province, event.region) == ("110101", "示范县", "北京市", "central")
+    assert (event.code, event.name, event.province, event.region) == ("110101", "示范县", "北京市", "east")
     assert county.id == county_id("110101")
     assert (county.name, county.province) == ("示范县", "北京市")
     assert sorted(county.years) == ["2023"]
@@ -844,7 +844,7 @@ def test_every_event_carries_its_actor_and_correlation_id(
 ) -> None:
     recorded_at = datetime(2023, 6, 1, 8, 30, tzinfo=UTC)
     enrolled_at = datetime(2023, 5, 20, 9, tzinfo=UTC)
-    enrolment = EnrolCounty("110101", "示范县", "北京市", "west", bonus_scheme)
+    enrolment = EnrolCounty("110101", "示范县", "北京市", "east", bonus_scheme)
     county = County.enrol(enrolment, Context("admin", "c-0", enrolled_at))
     commands: list[CountyCommand] = [
         AdoptScheme(scheme_with(scheme_document, id="example-2024", year=2024)),
@@ -892,7 +892,7 @@ def test_every_event_carries_its_actor_and_correlation_id(
 def test_recorded_time_never_runs_backwards_within_a_stream(scheme: Scheme) -> None:
     """A writer whose clock lags cannot record an event before its predecessor."""
     late_clock = datetime(2023, 6, 1, tzinfo=UTC)
-    county = County.enrol(EnrolCounty("110101", "示范县", "北京市", "west", scheme), Context("a", "c", late_clock))
+    county = County.enrol(EnrolCounty("110101", "示范县", "北京市", "east", scheme), Context("a", "c", late_clock))
     county.handle(SubmitData("1.1", "2023", D(58)), Context("b", "d", datetime(2023, 5, 1, tzinfo=UTC)))
     first, second = county.collect_events()
     assert second.timestamp == first.timestamp == late_clock
@@ -900,7 +900,7 @@ def test_recorded_time_never_runs_backwards_within_a_stream(scheme: Scheme) -> N
 
 def test_events_form_a_hash_chain(county: County) -> None:
     fresh = County.enrol(
-        EnrolCounty("110102", "示范县", "北京市", "west", county.years["2023"].scheme), Context("a", "c")
+        EnrolCounty("110102", "示范县", "北京市", "east", county.years["2023"].scheme), Context("a", "c")
     )
     fresh.handle(SubmitData("1.1", "2023", D(58)), Context("b", "d"))
     fresh.handle(CorrectData("1.1", "2023", D(59), "更正"), Context("b", "e"))

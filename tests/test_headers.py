@@ -141,7 +141,9 @@ def test_a_file_is_served_as_an_opaque_attachment_whatever_was_uploaded(county_w
     url = f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan"
     as_html = [("files", ("方案.html", page, "text/html"))]
     assert county_with_a_plan.put(url, data={"text": "方案"}, files=as_html).status_code == 422  # not a document
-    files = [("files", ("方案.pdf", page, "text/html"))]  # a page under a document's name
+    as_pdf = [("files", ("方案.pdf", page, "text/html"))]  # a page under a PDF's name: its bytes are no PDF
+    assert county_with_a_plan.put(url, data={"text": "方案"}, files=as_pdf).status_code == 422
+    files = [("files", ("方案.txt", page, "text/html"))]  # a page under a text's name (it is text)
     assert county_with_a_plan.put(url, data={"text": "方案"}, files=files).status_code == 200
     plan = county_with_a_plan.get(url).json()
     assert plan["files"][0]["media_type"] == "text/html"  # what the uploader said is kept …

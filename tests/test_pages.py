@@ -22,6 +22,7 @@ from domain.commands import Context
 from pages.assets import STATIC, manifest
 from projections import queries
 from reports import issue
+from ruraleval import demo_results
 from ruraleval import sessions as session_rules
 from ruraleval.demo import DEMO_USERS, load_demo
 from ruraleval.platform import Platform
@@ -92,6 +93,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/counties/{code}/rectification/{item_id}/verify"): EVALUATORS,
     ("POST", "/counties/{code}/rectification/{item_id}/reject"): EVALUATORS,
     ("GET", "/rectification"): USERS,
+    ("GET", "/counties/{code}/rectification/files/{sha256}"): USERS,  # evidence: whoever reads the county
     # the county's verification of its towns (ADR 27): read by all who read the county, organised by its coordinator
     ("GET", "/counties/{code}/verification"): USERS,
     ("GET", "/counties/{code}/verification/registry-template.xlsx"): USERS,
@@ -150,7 +152,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 # The other path parameters of page routes, filled in by the permission test.
 SAMPLE_PARAMS = {"username": "dept.130425", "team": "east-1", "report_id": "2023-R1", "name": "report.pdf",
-                 "notice_id": "2023-N1"}  # fmt: skip
+                 "notice_id": "2023-N1", "sha256": hashlib.sha256(demo_results.EVIDENCE).hexdigest()}  # fmt: skip
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -256,6 +258,8 @@ def test_page_permissions_match_the_api(site: Site, route: tuple[str, str]) -> N
             )
             answer = site.client.get(url, follow_redirects=False)
             expected = (200, 303) if allowed else (403,)
+            if allowed and "{sha256}" in path and code != IN_SCOPE:
+                expected = (404,)  # the sample file is 130425's evidence: no file of another county
             assert answer.status_code in expected, (username, url, answer.status_code)
             if not allowed:
                 assert "无权" in answer.text and answer.headers["content-type"].startswith("text/html")

@@ -469,3 +469,22 @@ def test_odd_inputs_are_refused_in_words_never_with_a_500(site: Site) -> None:
         assert answer.status_code == 422 and "field__error" in answer.text, params
     assert site.client.get("/audit/counties/130425/history", params={"node": "9.9"}).status_code == 404
     assert site.client.get("/audit/counties/130425/history", params={"year": 2031}).status_code == 404
+
+
+def test_a_scheme_refusal_names_its_path_once(site: Site) -> None:
+    document: dict[str, Any] = json.loads(json.dumps(site.platform.ledger.scheme(
+        published_schemes(site.platform.ledger)[0].id).scheme.to_document(), default=str))  # fmt: skip
+    document["id"] = "points-2024"
+    rule = {"code": "Z1", "outcome": "overdue", "kind": "penalty_points", "points": 2, "category": "P1"}
+    document["consequences"] = {"by_report": [], "by_rectification": [rule]}
+    with pytest.raises(InvalidCommand) as refused:
+        parse_scheme(json.loads(json.dumps(document)))
+    path = "consequences.by_rectification[0].points"
+    assert path in [problem.field for problem in refused.value.problems]
+    site.sign_in("admin")
+    upload = {"document": ("方案.json", json.dumps(document, ensure_ascii=False).encode(), "application/json")}
+    answer = site.client.post("/centre/schemes", data={"csrf_token": form_token(site, "/centre/schemes")},
+                              files=upload)  # fmt: skip
+    assert answer.status_code == 422
+    shown = text_of(answer.text)
+    assert "penalty_points 的分值必须是负数" in shown and shown.count(path) == 1, shown

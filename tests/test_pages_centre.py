@@ -96,6 +96,7 @@ def enrolment_form(site: Site, **values: str) -> dict[str, str]:
     ({"name": "县" * 31}, "name", "县名称不能超过 30 个字"),
     ({"province": "山西省"}, "province", "所属省份与行政区划代码不符：代码 130426 属于河北省"),
     ({"province": "火星"}, "province", "属于河北省"),
+    ({"region": "west"}, "region", "分区（region）与所属省份（province）不符：河北省属于东部"),
 ])  # fmt: skip
 def test_the_page_refuses_a_bad_enrolment_beside_its_field(site: Site, values: dict[str, str], field: str,
                                                            words: str) -> None:  # fmt: skip
@@ -105,6 +106,15 @@ def test_the_page_refuses_a_bad_enrolment_beside_its_field(site: Site, values: d
     assert answer.status_code == 422
     assert re.search(rf'id="enrol-{field}-error">[^<]*{words}', answer.text), text_of(answer.text)
     assert site.platform.ledger.head() == head
+
+
+def test_a_refused_enrolment_keeps_the_region_and_scheme_chosen(site: Site) -> None:
+    site.sign_in("admin")
+    form = enrolment_form(site, code="130429", region="west")
+    answer = site.client.post("/centre/counties", data=form)
+    assert answer.status_code == 422
+    assert re.search(r'<option value="west" selected>西部</option>', answer.text)
+    assert re.search(rf'<option value="{re.escape(form["scheme"])}" selected>', answer.text)
 
 
 def test_the_api_refuses_the_same_enrolments(site: Site) -> None:

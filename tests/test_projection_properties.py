@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from domain import commands as c
 from domain.decimals import round2
 from domain.errors import DomainError
-from domain.provinces import province_of
+from domain.provinces import province_of, region_of
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
@@ -79,7 +79,8 @@ def check(
     with contextlib.suppress(DomainError):  # published by an earlier example on a shared store
         platform.ledger.publish_scheme(SCHEME, context)
     for code in codes.values():
-        platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", province_of(code), "east", SCHEME), context)
+        region = region_of(code) or "east"  # the province's own: enrolment refuses another
+        platform.ledger.enrol(c.EnrolCounty(code, f"县{code}", province_of(code), region, SCHEME), context)
     overrides: list[str] = []
     given: list[tuple[datetime, str, Any]] = []
     for index in range(len(actions) + 1):

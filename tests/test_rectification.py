@@ -129,6 +129,7 @@ def test_a_rejected_item_past_its_deadline_warns_from_the_next_day_until_it_is_v
         "yellow", item_id, "", "整改逾期")
     assert datetime.fromisoformat(yellow["raised_at"]) == bj("2024-03-01 00:00")
     assert "已逾期 1 天" in yellow["reason"] and "县委组织部" in yellow["reason"]
+    assert (yellow["department"], yellow["person"]) == ("县委组织部", None)  # the item's 责任单位
     # Orange after 8 days past the deadline (2 March is day 2 … 8 March day 8), red after 31 (31 March).
     levels = {day: desk.rectification_warnings(day)[0]["level"]
               for day in ("2024-03-07", "2024-03-08", "2024-03-30", "2024-03-31")}  # fmt: skip

@@ -115,6 +115,8 @@ def test_an_item_walks_from_a_report_problem_to_verified(api: Api) -> None:
     [evidence] = row["steps"][1]["files"]
     download = api.call(LEADER, "GET", evidence["url"])
     assert download.status_code == 200 and download.content == b"%PDF-1.4 plan"
+    assert "filename*=UTF-8''" in download.headers["content-disposition"]
+    assert api.call(OTHER_COORDINATOR, "GET", evidence["url"]).status_code == 403  # another county's user
 
 
 def test_the_county_never_verifies_and_an_evaluator_never_plans(api: Api) -> None:
@@ -176,3 +178,69 @@ def test_county_b_cannot_read_county_a_and_the_queue_holds_only_ones_counties(ap
     for outsider in (WEST_EVALUATOR, OTHER_COORDINATOR):
         theirs = api.ok(outsider, "GET", "/api/v1/rectification/queue")
         assert theirs["awaiting"] == [] and theirs["overdue"] == []
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("evil.pdf", b"MZ\x90\x00\x03\x00\x00\x00program"), ("照片.png", b"\xff\xd8\xff\xe0jpeg"),
+    ("方案.docx", b"%PDF-1.4"), ("台账.csv", b"a,b\x00\x01"), ("旧表.xls", b"PK\x03\x04"),
+])  # fmt: skip
+def test_evidence_whose_bytes_are_not_its_claimed_type_is_refused_naming_the_file(
+    api: Api, name: str, content: bytes
+) -> None:
+    base = f"/api/v1/counties/{COUNTY}/rectification"
+    item = api.ok(EVALUATOR, "POST", base, raise_body(), 201)["item_id"]
+    before = api.version()
+    answer = api.call(COORDINATOR, "POST", f"{base}/{item}/plan", data={"text": "方案"},
+                      files={"files": (name, content, "application/pdf")})  # fmt: skip
+    assert name in refused(answer, 422, "files", "file_content")
+    assert api.version() == before
+    plan = f"/api/v1/counties/{COUNTY}/indicators/1.2/action-plan"
+    as_plan = api.call(COORDINATOR, "PUT", plan, data={"text": "方案"}, files={"files": (name, content, "x/y")})
+    assert name in refused(as_plan, 422, "files", "file_content")
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("方案.pdf", b"%PDF-1.7\n"), ("照片.jpg", b"\xff\xd8\xff\xe0"), ("照片.png", b"\x89PNG\r\n\x1a\n..."),
+    ("表.xlsx", b"PK\x03\x04rest"), ("旧文.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"),
+    ("说明.txt", "整改说明".encode("gb18030")), ("台账.csv", "乡镇,事项\n大街镇,补建\n".encode()),
+])  # fmt: skip
+def test_evidence_of_each_allowed_type_is_accepted(api: Api, name: str, content: bytes) -> None:
+    base = f"/api/v1/counties/{COUNTY}/rectification"
+    item = api.ok(EVALUATOR, "POST", base, raise_body(), 201)["item_id"]
+    api.ok(COORDINATOR, "POST", f"{base}/{item}/plan", data={"text": "方案"}, files={"files": (name, content, "x/y")})
+
+
+def test_long_texts_are_refused_in_chinese_by_the_domain_and_nothing_is_stored(api: Api) -> None:
+    base = f"/api/v1/counties/{COUNTY}/rectification"
+    item = api.ok(EVALUATOR, "POST", base, raise_body(), 201)["item_id"]
+    api.ok(COORDINATOR, "POST", f"{base}/{item}/plan", data={"text": "方案"})
+    before = api.version()
+    long = api.call(COORDINATOR, "POST", f"{base}/{item}/progress", data={"text": "进" * 20000})
+    assert refused(long, 422, "text", "max_length") == "整改进展（text）不能超过 2000 字，收到 20000 字"
+    answerer = api.call(EVALUATOR, "POST", base, raise_body(problem_id="P2", answerer="局" * 101))
+    assert "责任单位或责任人（answerer）不能超过 100 字" in refused(answerer, 422, "answerer", "max_length")
+    problem = api.call(EVALUATOR, "POST", base, raise_body(report_id=None, problem_id=None, problem="问" * 2001))
+    assert "问题（problem）不能超过 2000 字" in refused(problem, 422, "problem", "string_too_long")
+    assert api.version() == before
+
+
+def test_empty_and_blank_step_texts_get_the_same_words(api: Api) -> None:
+    base = f"/api/v1/counties/{COUNTY}/rectification"
+    item = api.ok(EVALUATOR, "POST", base, raise_body(), 201)["item_id"]
+    empty = refused(api.call(COORDINATOR, "POST", f"{base}/{item}/plan", data={}), 422, "text", "required")
+    blank = refused(api.call(COORDINATOR, "POST", f"{base}/{item}/plan", data={"text": "  "}), 422, "text", "required")
+    assert empty == blank == "整改方案（text）必须填写，不能为空"
+
+
+def test_a_report_problem_and_free_text_together_are_refused_naming_both(api: Api) -> None:
+    base = f"/api/v1/counties/{COUNTY}/rectification"
+    both = api.call(EVALUATOR, "POST", base, raise_body(problem_id="P2", problem="我自己的"))
+    message = refused(both, 422, "problem", "one_source")
+    assert "problem_id" in message and "（problem）" in message and "只能填写一项" in message
+    assert api.platform.ledger.county(COUNTY).book(2023).rectification == {}
+
+
+def test_an_impossible_deadline_says_why_as_as_of_does(api: Api) -> None:
+    base = f"/api/v1/counties/{COUNTY}/rectification"
+    answer = api.call(EVALUATOR, "POST", base, raise_body(deadline="2024-02-30"))
+    assert "2024年2月只有 29 天" in refused(answer, 422, "deadline", "date")

@@ -5,10 +5,12 @@ open another county's ledger; the queue lists the caller's counties (leaders: al
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -161,3 +163,39 @@ def test_an_overdue_item_shows_on_the_grid_and_the_countys_tasks(demo_site: Site
     listed = site.client.get("/api/v1/warnings", params={"kind": "rectification_overdue", "county": THEIRS},
                              headers={"Authorization": "Bearer " + api_token(site)})  # fmt: skip
     assert listed.status_code == 200 and listed.json()["warnings"][0]["level"] == "red"  # long past the deadline
+
+
+def test_the_evidence_files_are_links_that_download_for_readers_of_the_county_only(demo_site: Site) -> None:
+    sha = hashlib.sha256(demo_results.EVIDENCE).hexdigest()
+    url = f"/counties/{OURS}/rectification/files/{sha}"
+    for username in ("evaluator.east", "leader", "dept.130425"):
+        demo_site.sign_in(username)
+        assert f'href="{url}"' in demo_site.client.get(f"{PAGE}?year={YEAR}").text
+        got = demo_site.client.get(url)
+        assert got.status_code == 200 and got.content == demo_results.EVIDENCE, username
+        assert quote(demo_results.EVIDENCE_NAME) in got.headers["content-disposition"]
+    demo_site.sign_in("coordinator.130425")
+    assert demo_site.client.get(f"/counties/{THEIRS}/rectification/files/{sha}").status_code == 403
+    assert demo_site.client.get(f"/counties/{OURS}/rectification/files/{'0' * 64}").status_code == 404
+
+
+def test_a_departments_tasks_list_only_the_items_of_its_own_indicators(demo_site: Site) -> None:
+    """2023-Z2 is indicator 2.2's (县自然资源和规划局), not 县农业农村局's: dept.130425 does not see it."""
+    book = demo_site.platform.ledger.county(OURS).book(YEAR)
+    z2 = book.rectification[demo_results.OVERDUE]
+    assert z2.indicator and book.responsibility[z2.indicator].department != "县农业农村局"
+    demo_site.sign_in("dept.130425")
+    department = text_of(demo_site.client.get(f"/counties/{OURS}/tasks?year={YEAR}").text)
+    assert "仅列出县农业农村局负责的指标" in department and demo_results.OVERDUE not in department
+    demo_site.sign_in("coordinator.130425")
+    coordinator = text_of(demo_site.client.get(f"/counties/{OURS}/tasks?year={YEAR}").text)
+    assert demo_results.OVERDUE in coordinator
+
+
+def test_the_timeline_names_people_and_only_county_users_get_the_own_to_do_link(demo_site: Site) -> None:
+    demo_site.sign_in("leader")
+    leader = text_of(demo_site.client.get(f"{PAGE}?year={YEAR}").text)
+    assert "东部评估组成员（evaluator.east）" in leader and "大名县县级管理员（coordinator.130425）" in leader
+    assert "本县待办" not in leader and "大名县的待办事项" in leader
+    demo_site.sign_in("coordinator.130425")
+    assert "本县待办" in text_of(demo_site.client.get(f"{PAGE}?year={YEAR}").text)

@@ -74,8 +74,8 @@ class World:
 
     def new_counties(self, at: datetime | None = START) -> list[str]:
         """Three counties enrolled at ``at`` (None: now, stamped by the ledger)."""
-        first = 130000 + len(self.codes)
-        codes = [str(first + offset) for offset in range(len(REGIONS))]
+        # 13 河北 (east), 14 山西 (central), 15 内蒙古 (west): each county in its province's region
+        codes = [f"{13 + offset}{len(self.codes) + 1:04d}" for offset in range(len(REGIONS))]
         context = c.Context("centre", "setup", at)
         with contextlib.suppress(DomainError):  # published by an earlier example
             self.platform.ledger.publish_scheme(SCHEME, context)

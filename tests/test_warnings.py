@@ -487,7 +487,7 @@ class Counties:
     def check(self, steps: list[tuple[tuple[Any, ...], int]], probes: list[tuple[int, int, int]]) -> None:
         code = self.new_code()
         now = START
-        enrolment = c.EnrolCounty(code, f"县{code}", province_of(code) or "", "west", SCHEME)
+        enrolment = c.EnrolCounty(code, f"县{code}", province_of(code) or "", "central", SCHEME)
         self.platform.ledger.enrol(enrolment, c.Context("c", "s", now))
         instants = [now]
         for index, (action, minutes) in enumerate(steps):
@@ -510,7 +510,7 @@ class Counties:
         within the last second, settled as the API settles them. Asked again at the end, each
         gets the same answer, and it is what a replay up to that instant gives."""
         code = self.new_code()
-        enrolment = c.EnrolCounty(code, f"县{code}", province_of(code) or "", "west", SCHEME)
+        enrolment = c.EnrolCounty(code, f"县{code}", province_of(code) or "", "central", SCHEME)
         self.platform.ledger.enrol(enrolment, c.Context("c", "live"))
         given: list[tuple[datetime, date, tuple[Any, ...]]] = []
         for index in range(len(steps) + 1):
