@@ -41,13 +41,18 @@ def cause_links(code: str, year: int, consequence: dict[str, Any], audit: bool) 
         links.append((words, ITEM_PAGE.format(code=code, year=year, id=item["id"])))
     adjustment = consequence.get("adjustment")
     if adjustment is not None:
-        where = (
-            f"/audit/counties/{code}/history?year={adjustment['year']}"
-            if audit
-            else (f"/counties/{code}?year={adjustment['year']}")
-        )
-        links.append((f"{adjustment['year']} 年度总分的变化记录（加减分 {adjustment['id']}）", where))
+        # The total's timeline lists the points with their reason, for anyone who may read the
+        # county (the audit views beside it stay the auditor's).
+        where = f"/audit/counties/{code}/history?year={adjustment['year']}&node=total"
+        links.append((f"{adjustment['year']} 年度总分的变化记录（{points_words(adjustment.get('points'))}）", where))
     return links
+
+
+def points_words(points: str | None) -> str:
+    """``-2`` → 扣 2 分, ``1.5`` → 加 1.5 分: the points a consequence recorded, in words."""
+    if points is None:
+        return "加减分"
+    return f"扣 {points.lstrip('-')} 分" if points.startswith("-") else f"加 {points} 分"
 
 
 def every_county(

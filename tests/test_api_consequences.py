@@ -175,3 +175,23 @@ def test_a_consequence_of_a_report_issued_through_the_api_names_it(store_url: st
         last = history["changes"][-1]
         assert (last["before"], last["after"], last["cause"]["event"]) == (0, 20, "DataSubmitted")
         assert last["cause"]["period"] == "2023"
+
+
+def test_points_taken_off_a_total_of_zero_are_in_the_totals_history(store_url: str) -> None:
+    """The total stays 0 (no data yet, the total is clamped), yet its history says why the
+    penalty is 2: the points, their reason naming the consequence, the adjustment."""
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service, next_year_data=False)
+        issue_report(service, beijing("2024-03-01"), "较差", serious=True)
+        raise_item(service, beijing("2024-03-02"), "2023-Z1", "2024-05-31")
+        assert client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).status_code == 201
+        scores = client.get(f"{BASE}/scores", params={"year": 2024}).json()
+        assert scores["total"] == 0
+        history = client.get(f"{BASE}/scores/total/history", params={"year": 2024}).json()
+        last = history["changes"][-1]
+        assert (last["before"], last["after"]) == (0, 0)
+        assert last["cause"]["event"] == "PointsAdjusted"
+        assert last["cause"]["adjustment_id"] == "2023-C2-points"
+        assert last["cause"]["points"] == "-2"
+        assert last["cause"]["reason"].startswith("挂钩结果 2023-C2（下一年度扣分，规则 Z1）")
