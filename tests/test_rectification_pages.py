@@ -161,3 +161,13 @@ def test_an_overdue_item_shows_on_the_grid_and_the_countys_tasks(demo_site: Site
     listed = site.client.get("/api/v1/warnings", params={"kind": "rectification_overdue", "county": THEIRS},
                              headers={"Authorization": "Bearer " + api_token(site)})  # fmt: skip
     assert listed.status_code == 200 and listed.json()["warnings"][0]["level"] == "red"  # long past the deadline
+
+
+def test_the_raise_form_offers_the_deadline_the_notice_printed(demo_site: Site) -> None:
+    """The demo's report (as of 1 March 2024) gave each problem 2024-05-30 in its notice: the
+    form raising P4 or P5 starts from that deadline, and shows it beside each problem."""
+    demo_site.sign_in("evaluator.east")
+    shown = demo_site.client.get(f"/counties/{OURS}/rectification", params={"year": YEAR}).text
+    assert re.search(r'id="raise-deadline"[^>]*value="2024-05-30"', shown)
+    assert "问题 P4" in shown and "（通知书整改期限 2024-05-30）" in shown
+    assert "问题 P1：" not in shown  # raised already (2023-Z1)

@@ -114,10 +114,13 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
 def test_the_same_as_of_gives_the_same_bytes_and_a_correction_after_it_different_ones(api: Api) -> None:
     at = datetime.now(CHINA).replace(microsecond=0).isoformat()
     first = api.issue({"year": 2023, "as_of": at})
-    second = api.issue({"year": 2023, "as_of": at})
-    assert second["id"] == "2023-R2"
-    assert [f["sha256"] for f in first["files"]] == [f["sha256"] for f in second["files"]]
-    assert first["content_sha256"] == second["content_sha256"]
+    again = api.call(EVALUATOR, "POST", f"/api/v1/counties/{COUNTY}/reports", {"year": 2023, "as_of": at})
+    assert again.status_code == 409, again.text  # the same content is not issued twice
+    [problem] = again.json()["errors"]
+    assert (problem["field"], problem["rule"]) == ("content_sha256", "same_report")
+    assert "2023-R1 号评估报告" in problem["message"] and "不重复出具" in problem["message"]
+    regenerated = api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")
+    assert regenerated["matches"] is True  # the same as_of gives the same bytes
     api.ok(COORDINATOR, "POST", f"/api/v1/counties/{COUNTY}/corrections",
            {"indicator": "1.2", "period": "2023-01", "value": 90, "reason": "更正录入错误"})  # fmt: skip
     third = api.issue({"year": 2023})
@@ -126,7 +129,7 @@ def test_the_same_as_of_gives_the_same_bytes_and_a_correction_after_it_different
     # The first report, regenerated as of its instant, is still the same: the correction came after.
     assert api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")["matches"] is True
     listed = api.ok(COORDINATOR, "GET", f"/api/v1/counties/{COUNTY}/reports?year=2023")["reports"]
-    assert [r["id"] for r in listed] == ["2023-R1", "2023-R2", "2023-R3"]
+    assert [r["id"] for r in listed] == ["2023-R1", "2023-R2"]
 
 
 @pytest.mark.parametrize("user", [COORDINATOR, STRANGER])
@@ -193,11 +196,25 @@ def enrolled(memory_platform: Platform, scheme: Any) -> Platform:
     return memory_platform
 
 
+def test_the_handler_refuses_the_years_latest_report_again_and_records_nothing(enrolled: Platform) -> None:
+    from domain import commands as c
+    from domain.errors import ConflictError
+
+    enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", "first"))
+    version = enrolled.ledger.county(COUNTY).version
+    with pytest.raises(ConflictError) as refused:
+        enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", "again"))
+    [problem] = refused.value.problems
+    assert (problem.field, problem.rule) == ("content_sha256", "same_report") and "2023-R1" in problem.message
+    assert enrolled.ledger.county(COUNTY).version == version
+
+
 def test_the_handler_records_report_ids_in_order(enrolled: Platform) -> None:
     from domain import commands as c
 
     for number in (1, 2):
-        outcome = enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", f"r{number}"))
+        command = issue_command(content_sha256=str(number) * 64)
+        outcome = enrolled.ledger.execute(COUNTY, command, c.Context("evaluator.east", f"r{number}"))
         assert outcome.result == {"report_id": f"2023-R{number}"}
     report = enrolled.ledger.county(COUNTY).book(2023).reports["2023-R2"]
     assert report.problems[1] == {"id": "P2", "title": "问题二"} and report.actor == "evaluator.east"
