@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import UTC
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
 
+from domain.decimals import CENT
 from domain.recorded_time import CHINA
 from reports.content import Report, content_sha256
 
@@ -53,7 +54,8 @@ def _sheet(
             if value is None:
                 sheet.write_blank(r, col, None, wrap)
             elif isinstance(value, Decimal):
-                sheet.write_number(r, col, float(value), figure)
+                # two places, as the PDF and the pages show them (not 78.97377710116305)
+                sheet.write_number(r, col, float(value.quantize(CENT, rounding=ROUND_HALF_UP)), figure)
             elif isinstance(value, int):
                 sheet.write_number(r, col, value)
             else:
