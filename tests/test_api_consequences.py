@@ -34,7 +34,9 @@ def test_why_did_the_county_lose_two_points_in_2024(store_url: str) -> None:
             ("2023-C2", "Z1", "penalty_points", "下一年度扣分"),
         ]
         assert answer["events"] == ["ConsequenceDecided", "ConsequenceDecided", "PointsAdjusted"]
-        again = client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).json()
+        repeated = client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"})
+        assert repeated.status_code == 200, repeated.text  # nothing created
+        again = repeated.json()
         assert again["unchanged"] is True and again["consequences"] == []
 
         # 2024's total: 20 (1.1 at target) less the 2 points; its history names the consequence

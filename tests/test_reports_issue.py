@@ -97,6 +97,7 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
         assert download.status_code == 200, download.text
         assert hashlib.sha256(download.content).hexdigest() == file["sha256"]  # the stored bytes
         assert "filename*=UTF-8''" in download.headers["content-disposition"]
+        assert f'filename="{COUNTY}-2023-R1-{file["name"]}"' in download.headers["content-disposition"]
     assert download.content.startswith(b"PK")  # ledger.xlsx, the last
     report = api.call(EVALUATOR, "GET", body["files"][0]["href"]).content
     if shutil.which("pdftotext"):
