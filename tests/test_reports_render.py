@@ -140,3 +140,13 @@ def test_the_indicator_tables_figures_are_two_place_numbers() -> None:
     assert first[8].number_format == "0.00" and first[8].data_type == "n"
     summary_cells = {row[0].value: row[1] for row in book["汇总"].iter_rows(min_row=4)}
     assert summary_cells["总分"].value == 78.97 and summary_cells["总分"].number_format == "0.00"
+
+
+@needs_poppler
+def test_highlights_are_numbered_in_words_not_like_the_rule_codes() -> None:
+    """亮点 1, 亮点 2…: "H1" is a rule's code (the scheme's highlight rules H1–H4)."""
+    report = sample_report()
+    assert report.highlights
+    text = pdf_text(pdf.report_pdf(report))
+    assert "亮点1" in text
+    assert "H1" not in text.split("六、主要亮点")[1].split("七、")[0]
