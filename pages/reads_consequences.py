@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.consequence_rules import OUTCOME_LABELS
 from domain.consequences import KIND_LABELS
+from pages.people import display_names, who
 from reports import consequences as read
 from ruraleval.platform import Platform
 
@@ -20,8 +21,10 @@ def county_page(service: Platform, code: str, year: int, at: datetime | None, au
     """A county's year: its reports, items and consequences, each cause with its link;
     ``audit``: whether the viewer may open the audit history of the points."""
     found = read.county_consequences(service, code, year, at)
+    names = display_names(service.organisation.current())
     for consequence in found["consequences"]:
         consequence["links"] = cause_links(code, year, consequence, audit)
+        consequence["actor"] = who(names, consequence["actor"])  # 显示名（用户名）, as the history pages
     for report in found["reports"]:
         report["link"] = REPORT_PAGE.format(code=code, year=year)
     for item in found["items"]:

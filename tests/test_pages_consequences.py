@@ -106,4 +106,5 @@ def test_a_leader_follows_the_points_to_the_totals_history_and_back(site: Site) 
     assert "加减分" in history.text and "挂钩结果 2023-C2（下一年度扣分" in history.text
     assert f'href="{PAGE}?year=2023#2023-C2"' in history.text
     assert "这一时刻该县的全部变化" not in history.text  # the audit views stay the auditor's
+    assert "东部评估组成员（evaluator.east）" in shown  # 认定人 as people know them
     assert site.client.get(f"/audit/counties/{COUNTY}/changes", params={"year": 2024}).status_code == 403
