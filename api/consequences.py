@@ -187,10 +187,12 @@ def county_consequences(
 def all_consequences(
     year: YearQuery,
     kind: Kind | None = Query(None, description="只列该种类：commendation、interview_deputy 等"),
+    as_of: str | None = AS_OF,
     principal: Principal = Depends(require(Action.READ, county_param=None)),
     service: Platform = Depends(reading(*COUNTIES)),
 ) -> AllConsequencesOut:
-    found = read.all_consequences(service, year, principal.readable_counties(), kind)
+    at = instant_of(service, as_of)
+    found = read.all_consequences(service, year, principal.readable_counties(), kind, at)
     return AllConsequencesOut(year=year, kind=kind, consequences=[ConsequenceOut(**item) for item in found])
 
 

@@ -129,18 +129,19 @@ def adjustment(county: County, consequence: Consequence) -> dict[str, Any] | Non
 
 
 def all_consequences(
-    service: Platform, year: int, visible: frozenset[str] | None, kind: str | None = None
+    service: Platform, year: int, visible: frozenset[str] | None, kind: str | None = None, at: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Every readable county's consequences of ``year`` (of one kind, if given), by county."""
+    """Every readable county's consequences of ``year`` (of one kind, if given), by county; as
+    recorded up to ``at`` (already settled by the caller), or now."""
     with service.reads.snapshot() as view:
         counties = [row["code"] for row in queries.list_counties(view)]
     found: list[dict[str, Any]] = []
     for code in counties:
         if visible is not None and code not in visible:
             continue
-        county = service.ledger.county(code)
-        book = county.years.get(str(year))
-        if book is None:
+        county = service.ledger.county(code) if at is None else county_as_of(service.ledger, code, at)
+        book = county.years.get(str(year)) if county is not None else None
+        if county is None or book is None:
             continue
         found.extend(
             describe(county, book, item) for item in book.consequences.values() if kind is None or item.kind == kind

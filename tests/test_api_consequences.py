@@ -197,3 +197,17 @@ def test_points_taken_off_a_total_of_zero_are_in_the_totals_history(store_url: s
         assert last["cause"]["adjustment_id"] == "2023-C2-points"
         assert last["cause"]["points"] == "-2"
         assert last["cause"]["reason"].startswith("挂钩结果 2023-C2（下一年度扣分，规则 Z1）")
+
+
+def test_every_countys_consequences_as_of_an_instant(store_url: str) -> None:
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service)
+        issue_report(service, beijing("2024-03-01"), "较差", serious=True)
+        assert client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).status_code == 201
+        now = client.get("/api/v1/consequences", params={"year": 2023}).json()["consequences"]
+        assert [c["id"] for c in now] == ["2023-C1"]
+        then = client.get("/api/v1/consequences", params={"year": 2023, "as_of": "2024-03-01"})
+        assert then.status_code == 200 and then.json()["consequences"] == [], then.text
+        garbage = client.get("/api/v1/consequences", params={"year": 2023, "as_of": "whenever"})
+        assert garbage.status_code == 422 and "as_of" in garbage.text

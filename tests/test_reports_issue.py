@@ -248,3 +248,17 @@ def test_the_handler_refuses_a_malformed_report_and_records_nothing(
     assert (field, rule) in [(p.field, p.rule) for p in refused.value.problems]
     assert all(p.message and not p.message.isascii() for p in refused.value.problems)  # in Chinese
     assert enrolled.ledger.county(COUNTY).version == version
+
+
+def test_the_lists_read_as_of_an_instant_and_years_as_other_routes_do(api: Api) -> None:
+    before = datetime.now(CHINA).isoformat()
+    api.issue({"year": 2023})
+    for path in ("/api/v1/reports", f"/api/v1/counties/{COUNTY}/reports"):
+        now = api.ok(EVALUATOR, "GET", f"{path}?year=2023")["reports"]
+        assert [r["id"] for r in now] == ["2023-R1"]
+        then = api.client.get(path, params={"year": "2023", "as_of": before}, headers=dict(api.as_user[EVALUATOR]))
+        assert then.status_code == 200 and then.json()["reports"] == [], then.text
+        garbage = api.client.get(path, params={"year": "2023", "as_of": "昨天"}, headers=dict(api.as_user[EVALUATOR]))
+        assert garbage.status_code == 422 and "as_of" in garbage.text
+        wide = api.client.get(path, params={"year": "２０２３"}, headers=dict(api.as_user[EVALUATOR]))
+        assert wide.status_code == 200 and [r["id"] for r in wide.json()["reports"]] == ["2023-R1"], wide.text
