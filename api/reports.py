@@ -16,7 +16,7 @@ from api.context import attachment, command_context, county_in_path, one_hop, pl
 from api.counties import allowed
 from api.models import Body, Year
 from domain.access import Action, Principal
-from domain.recorded_time import parse_as_of
+from domain.recorded_time import CHINA, parse_as_of
 from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
 from projections.progress import unavailable
@@ -97,12 +97,13 @@ class CheckOut(BaseModel):
 def report_out(code: str, year: int, report: IssuedReport, position: int | None = None) -> ReportOut:
     base = f"/api/v1/counties/{code}/reports/{report.id}/files"
     return ReportOut(
-        id=report.id, county=code, year=year, as_of=report.as_of, content_sha256=report.content_sha256,
+        id=report.id, county=code, year=year, as_of=report.as_of.astimezone(CHINA),
+        content_sha256=report.content_sha256,
         files=[ReportFileOut(name=name, title=issue.TITLES[name], sha256=report.files[name], href=f"{base}/{name}")
                for name in FILE_NAMES if name in report.files],
         total=float(report.total), grade=report.grade, rank=report.rank, region_rank=report.region_rank,
         highlights=report.highlights, problems=report.problems, issued_by=report.actor,
-        issued_at=report.recorded_at, position=position,
+        issued_at=report.recorded_at.astimezone(CHINA), position=position,
     )  # fmt: skip
 
 

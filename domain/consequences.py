@@ -196,7 +196,7 @@ def verified_on_time(item: RectificationItem) -> bool:
 def report_causes(report: IssuedReport, serious: list[dict[str, Any]]) -> dict[str, Any]:
     causes: dict[str, Any] = {
         "report_id": report.id,
-        "as_of": report.as_of.isoformat(),
+        "as_of": report.as_of.astimezone(CHINA).isoformat(),  # in Beijing time, as shown
         "grade": report.grade,
         "total": two_places(report.total),  # as the report shows it
     }

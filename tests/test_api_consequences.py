@@ -3,7 +3,7 @@ them per county and for every county, and tracing 2024's lost points back to the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -211,3 +211,17 @@ def test_every_countys_consequences_as_of_an_instant(store_url: str) -> None:
         assert then.status_code == 200 and then.json()["consequences"] == [], then.text
         garbage = client.get("/api/v1/consequences", params={"year": 2023, "as_of": "whenever"})
         assert garbage.status_code == 422 and "as_of" in garbage.text
+
+
+def test_instants_are_answered_in_beijing_time(store_url: str) -> None:
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service)
+        issue_report(service, beijing("2024-03-01").astimezone(UTC), "较差", serious=True)  # recorded in UTC
+        assert client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).status_code == 201
+        body = client.get(f"{BASE}/consequences", params={"year": 2023}).json()
+        [consequence, *_] = body["consequences"]
+        assert consequence["causes"]["as_of"].endswith("+08:00") and consequence["recorded_at"].endswith("+08:00")
+        assert body["reports"][0]["as_of"].endswith("+08:00")
+        listed = client.get(f"{BASE}/reports", params={"year": 2023}).json()["reports"]
+        assert listed[0]["as_of"].endswith("+08:00") and listed[0]["issued_at"].endswith("+08:00")
