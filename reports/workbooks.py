@@ -141,8 +141,10 @@ def ledger(report: Report) -> bytes:
         ]
         for r in report.ledger
     ]
-    _sheet(book, "整改台账", f"{report.county.name}（{report.county.code}）{report.year} 年度整改台账 · 截至 {when}",
-           LEDGER_COLUMNS, rows)  # fmt: skip
+    heading = f"{report.county.name}（{report.county.code}）{report.year} 年度整改台账 · 截至 {when}"
+    if not rows:  # said in words, not an empty table
+        heading += " · 无整改事项"
+    _sheet(book, "整改台账", heading, LEDGER_COLUMNS, rows)
     problems = [
         [p.id, p.finding.indicator, p.finding.title, p.requirement, p.deadline, p.answerer] for p in report.problems
     ]

@@ -150,3 +150,9 @@ def test_highlights_are_numbered_in_words_not_like_the_rule_codes() -> None:
     text = pdf_text(pdf.report_pdf(report))
     assert "亮点1" in text
     assert "H1" not in text.split("六、主要亮点")[1].split("七、")[0]
+
+
+def test_a_ledger_with_no_items_says_so() -> None:
+    report = dataclasses.replace(sample_report(), ledger=[])
+    sheet = openpyxl.load_workbook(io.BytesIO(workbooks.ledger(report)))["整改台账"]
+    assert str(sheet["A1"].value).endswith("无整改事项")
