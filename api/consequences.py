@@ -10,7 +10,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import require
@@ -137,7 +137,9 @@ def instant_of(service: Platform, as_of: str | None) -> datetime | None:
     dependencies=[Depends(require(Action.DECIDE_CONSEQUENCES))],
     summary="认定挂钩结果：按方案规则，由最新评估报告的等级、突出问题和整改事项的结果认定（已认定的不重复）",
 )
-async def decide(code: str, body: DecisionIn, request: Request, service: Platform = Depends(platform)) -> DecidedOut:
+async def decide(
+    code: str, body: DecisionIn, request: Request, response: Response, service: Platform = Depends(platform)
+) -> DecidedOut:
     county_in_path(code)
     today = beijing_date(service.ledger.clock())
     on = normalise(body.on) if body.on else today.isoformat()
@@ -152,6 +154,8 @@ async def decide(code: str, body: DecisionIn, request: Request, service: Platfor
         return [item for item in found if item["id"] in recorded]
 
     decided = await asyncio.to_thread(answer)
+    if not recorded:
+        response.status_code = 200  # nothing created: the consequences were decided before
     return DecidedOut(
         county=code,
         year=body.year,
@@ -183,10 +187,12 @@ def county_consequences(
 def all_consequences(
     year: YearQuery,
     kind: Kind | None = Query(None, description="只列该种类：commendation、interview_deputy 等"),
+    as_of: str | None = AS_OF,
     principal: Principal = Depends(require(Action.READ, county_param=None)),
     service: Platform = Depends(reading(*COUNTIES)),
 ) -> AllConsequencesOut:
-    found = read.all_consequences(service, year, principal.readable_counties(), kind)
+    at = instant_of(service, as_of)
+    found = read.all_consequences(service, year, principal.readable_counties(), kind, at)
     return AllConsequencesOut(year=year, kind=kind, consequences=[ConsequenceOut(**item) for item in found])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +16,7 @@ from api.context import attachment, command_context, county_in_path, one_hop, pl
 from api.counties import allowed
 from api.models import Body, Year
 from domain.access import Action, Principal
-from domain.recorded_time import parse_as_of
+from domain.recorded_time import CHINA, parse_as_of
 from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
 from projections.progress import unavailable
@@ -25,6 +25,23 @@ from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1", tags=["评估报告 reports"])
 YearQuery = Query(ge=2000, le=2100, description="评估年度，如 2023")
+# As the other routes read a year (full-width digits too, ADR 17): the validator stays in ``Annotated``.
+YearParam = Annotated[Year, Query(ge=2000, le=2100, description="评估年度，如 2023")]
+OptionalYear = Annotated[Year | None, Query(ge=2000, le=2100, description="评估年度，如 2023；省略为全部年度")]
+AS_OF = Query(None, description="记录时间：日期（北京时间当日结束时）或带时区的时刻；只列此前出具的报告；省略为现在")
+
+
+def recorded_by(service: Platform, as_of: str | None) -> datetime | None:
+    """The instant asked for, made final; None for now."""
+    if as_of is None:
+        return None
+    at = parse_as_of(as_of, service.ledger.clock())
+    service.ledger.settle(at)
+    return at
+
+
+def issued_by(report: IssuedReport, at: datetime | None) -> bool:
+    return at is None or report.recorded_at <= at
 
 
 class IssueIn(Body):
@@ -80,12 +97,13 @@ class CheckOut(BaseModel):
 def report_out(code: str, year: int, report: IssuedReport, position: int | None = None) -> ReportOut:
     base = f"/api/v1/counties/{code}/reports/{report.id}/files"
     return ReportOut(
-        id=report.id, county=code, year=year, as_of=report.as_of, content_sha256=report.content_sha256,
+        id=report.id, county=code, year=year, as_of=report.as_of.astimezone(CHINA),
+        content_sha256=report.content_sha256,
         files=[ReportFileOut(name=name, title=issue.TITLES[name], sha256=report.files[name], href=f"{base}/{name}")
                for name in FILE_NAMES if name in report.files],
         total=float(report.total), grade=report.grade, rank=report.rank, region_rank=report.region_rank,
         highlights=report.highlights, problems=report.problems, issued_by=report.actor,
-        issued_at=report.recorded_at, position=position,
+        issued_at=report.recorded_at.astimezone(CHINA), position=position,
     )  # fmt: skip
 
 
@@ -116,27 +134,26 @@ async def issue_report(code: str, body: IssueIn, request: Request, service: Plat
 @router.get("/counties/{code}/reports", response_model=ReportsOut, dependencies=allowed(Action.READ),
             summary="县的评估报告（按出具顺序）")  # fmt: skip
 @one_hop
-def county_reports(code: str, year: Year | None = Query(None, ge=2000, le=2100),
+def county_reports(code: str, year: OptionalYear = None, as_of: str | None = AS_OF,
                    service: Platform = Depends(platform)) -> ReportsOut:  # fmt: skip
     county = service.ledger.county(county_in_path(code))
+    at = recorded_by(service, as_of)
     books = [county.book(year)] if year is not None else [county.years[y] for y in sorted(county.years)]
-    found = [report_out(code, b.scheme.year, r) for b in books for r in b.reports.values()]
+    found = [report_out(code, b.scheme.year, r) for b in books for r in b.reports.values() if issued_by(r, at)]
     return ReportsOut(year=year, reports=found)
 
 
 @router.get("/reports", response_model=ReportsOut, summary="可查看的各县评估报告")
 @one_hop
 def all_reports(
-    year: Year = YearQuery,
+    year: YearParam,
+    as_of: str | None = AS_OF,
     principal: Principal = Depends(require(Action.READ, county_param=None)),
     service: Platform = Depends(platform),
 ) -> ReportsOut:
-    return ReportsOut(
-        year=year,
-        reports=[
-            report_out(code, year, r) for code, r in issue.issued_reports(service, principal.readable_counties(), year)
-        ],
-    )
+    at = recorded_by(service, as_of)
+    found = issue.issued_reports(service, principal.readable_counties(), year)
+    return ReportsOut(year=year, reports=[report_out(code, year, r) for code, r in found if issued_by(r, at)])
 
 
 @router.get("/counties/{code}/reports/{report_id}/files/{name}", dependencies=allowed(Action.READ),

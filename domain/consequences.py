@@ -87,6 +87,7 @@ def decide_consequences(county: County, command: c.DecideConsequences, context: 
         )
     decided = {cause_key(item.rule, item.causes) for item in book.consequences.values()}
     planned = [plan for plan in plan_consequences(book, report, on) if plan.key not in decided]
+    planned = once_by_grade(book, planned)
     next_book = check_points_year(county, book, planned)
     first = len(book.consequences) + 1
     recorded = []
@@ -117,6 +118,22 @@ def decide_consequences(county: County, command: c.DecideConsequences, context: 
             )
         recorded.append(consequence_id)
     return {"consequences": recorded, "unchanged": not recorded}
+
+
+def once_by_grade(book: CountyYear, planned: list[Planned]) -> list[Planned]:
+    """A report's grade gives its consequence once a year (ADR 26): a later report gives a new
+    one only if the kind its grade gives differs from the one decided last, and the new one
+    names the earlier consequence and its report; the same kind again is not repeated."""
+    by_report = [item for item in book.consequences.values() if "items" not in item.causes]
+    earlier = by_report[-1] if by_report else None
+    kept: list[Planned] = []
+    for plan in planned:
+        if "items" in plan.causes or earlier is None:
+            kept.append(plan)
+        elif plan.kind != earlier.kind:
+            follows = {"consequence_id": earlier.id, "report_id": earlier.causes.get("report_id"), "kind": earlier.kind}
+            kept.append(Planned(plan.rule, plan.kind, plan.causes | {"earlier": follows}, plan.points, plan.category))
+    return kept
 
 
 def points_reason(consequence_id: str, plan: Planned) -> str:
@@ -179,7 +196,7 @@ def verified_on_time(item: RectificationItem) -> bool:
 def report_causes(report: IssuedReport, serious: list[dict[str, Any]]) -> dict[str, Any]:
     causes: dict[str, Any] = {
         "report_id": report.id,
-        "as_of": report.as_of.isoformat(),
+        "as_of": report.as_of.astimezone(CHINA).isoformat(),  # in Beijing time, as shown
         "grade": report.grade,
         "total": two_places(report.total),  # as the report shows it
     }
@@ -221,6 +238,10 @@ def cause_words(causes: dict[str, Any]) -> str:
     serious = causes.get("serious_problems") or []
     if serious:
         words += f"，突出问题 {len(serious)} 个：" + "；".join(p["title"] for p in serious)
+    earlier = causes.get("earlier")
+    if earlier:
+        label = KIND_LABELS.get(earlier["kind"], earlier["kind"])
+        words += f"（此前 {earlier['report_id']} 号评估报告认定的 {earlier['consequence_id']}“{label}”随之更新）"
     return words
 
 

@@ -172,9 +172,24 @@ def _from_report(book: CountyYear, report_id: str, problem_id: str) -> tuple[str
         if item.report_id == report_id and item.problem_id == problem_id:
             message = f"评估报告 {report_id} 的问题 {problem_id} 已下达为整改事项 {item.id}，不能重复下达"
             raise ConflictError.of("problem_id", "raised_once", message)
+        if _same_problem(book, item.report_id, item.problem_id, found):  # a later report finding it again
+            message = (f"评估报告 {report_id} 的问题 {problem_id} 与评估报告 {item.report_id} 的问题 {item.problem_id}"
+                       f"（同一规则、同一指标）相同，本年度已下达为整改事项 {item.id}，不能重复下达")  # fmt: skip
+            raise ConflictError.of("problem_id", "raised_once", message)
     indicator = found.get("indicator")
     words = str(found.get("title") or found.get("advice") or "").strip()
     return (str(indicator) if indicator else None), words or f"评估报告 {report_id} 的问题 {problem_id}"
+
+
+def _same_problem(book: CountyYear, report_id: str | None, problem_id: str | None, found: dict[str, Any]) -> bool:
+    """Whether an item's problem is ``found`` again: the same rule on the same indicator (a
+    year's problem is raised once, whichever report found it)."""
+    report = book.reports.get(report_id or "")
+    if report is None or not found.get("rule"):
+        return False
+    earlier = next((p for p in report.problems if str(p.get("id")) == problem_id), None)
+    return earlier is not None and (earlier.get("rule"), earlier.get("indicator")) == (
+        found.get("rule"), found.get("indicator"))  # fmt: skip
 
 
 def raise_rectification(county: County, command: c.RaiseRectification, context: c.Context) -> dict[str, Any]:

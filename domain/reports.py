@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain.errors import Collector, InvalidCommand
+from domain.errors import Collector, ConflictError, InvalidCommand
+from domain.recorded_time import CHINA
 from domain.state import CountyYear, IssuedReport
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def issue_report(county: County, command: c.IssueReport, context: c.Context) -> 
     _check_findings(check, "problems", command.problems, "P")
     if check.problems:
         raise InvalidCommand(check.problems)
+    refuse_the_same_report(county.name, book, command.content_sha256)
     report_id = next_report_id(book)
     county.record(
         county.ReportIssued,
@@ -102,6 +104,21 @@ def issue_report(county: County, command: c.IssueReport, context: c.Context) -> 
         problems=[dict(item) for item in command.problems],
     )
     return {"report_id": report_id}
+
+
+def refuse_the_same_report(name: str, book: CountyYear, content_sha256: str) -> None:
+    """A report whose content is the year's latest issued one is not issued again (issued
+    twice, or by two people at once: the county stream runs one command at a time, so the
+    second finds the first here)."""
+    latest = latest_report(book)
+    if latest is not None and latest.content_sha256 == content_sha256:
+        as_of = latest.as_of.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        raise ConflictError.of(
+            "content_sha256",
+            "same_report",
+            f"{name} {book.scheme.year} 年度的 {latest.id} 号评估报告（截至 {as_of}）内容与此相同，"
+            f"不重复出具：请使用已出具的报告",
+        )
 
 
 def _check_findings(check: Collector, field: str, items: list[Any], prefix: str | None) -> None:

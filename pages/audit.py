@@ -2,9 +2,10 @@
 hash chains and their digest, the organisation's change record.
 
 Each page checks ``READ_AUDIT`` (the API's audit routes), and a county's pages also the
-county itself, as the API's history route does. Instants travel in the URL (``from``,
-``to``: a date, meaning the end of that day in Beijing, or an instant with its offset), so
-a view can be shared; they are shown in Beijing time.
+county itself; a score's timeline only needs the county, as the API's history route
+does. Instants travel in the URL (``from``, ``to``: a date, meaning the end of that day
+in Beijing, or an instant with its offset), so a view can be shared; they are shown in
+Beijing time.
 """
 
 from __future__ import annotations
@@ -82,7 +83,11 @@ def score_timeline(
     node: Text = None,
     order: Text = None,
 ) -> Response:
-    meta = _county(request, who, code)
+    # Anyone who may read the county sees its timeline, as the API's history route answers it
+    # (a leader follows a consequence's points here); the audit views beside it are the auditor's.
+    require(who, Action.READ, code)
+    meta = reads.enrolled_county(platform_of(request), code)
+    audit = who.principal.may(Action.READ_AUDIT, code)
     chosen = _year(platform_of(request), meta, year)
     shown = reads_audit.timeline(platform_of(request), meta, chosen, normalise(node[:TEXT_LIMIT]) if node else TOTAL)
     if shown is None:
@@ -94,7 +99,8 @@ def score_timeline(
     if order == "desc":
         shown.entries.reverse()
     return page(request, "audit/history.html", {"timeline": shown, "years": _years(meta), "order": order,
-                                                "errors": errors, "changes_link": _changes_link},
+                                                "errors": errors, "changes_link": _changes_link,
+                                                "audit": audit},
                 status=422 if errors else 200)  # fmt: skip
 
 

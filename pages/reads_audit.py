@@ -9,6 +9,7 @@ The chains, the schemes and the organisation are read from the log itself, as on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -74,7 +75,7 @@ def timeline(service: Platform, meta: dict[str, Any], year: int, node: str) -> T
         return None
     names = display_names(service.organisation.current())
     units = indicator_units(service, code, year)
-    entries = [_moved(change, named, names, units) for change in moves]
+    entries = [_moved(change, named, names, units) | _consequence(code, change) for change in moves]
     seen = {entry["version"] for entry in entries}
     entries += [
         _unmoved(row, names, units)
@@ -85,6 +86,21 @@ def timeline(service: Platform, meta: dict[str, Any], year: int, node: str) -> T
     ]
     entries.sort(key=lambda entry: (entry["recorded_at"], entry["version"]))
     return Timeline(meta, year, node, named[node], nodes, entries)
+
+
+# Points a consequence recorded carry its id: ``<year>-C<n>-points`` (domain/consequences.py).
+CONSEQUENCE_POINTS = re.compile(r"^((\d{4})-C\d+)-points$")
+
+
+def _consequence(code: str, change: dict[str, Any]) -> dict[str, Any]:
+    """The consequence behind points, with the page that shows it (none for other changes)."""
+    cause = change["cause"]
+    found = CONSEQUENCE_POINTS.match(str(cause.get("adjustment_id") or "")) if cause.get("event") in (
+        "PointsAdjusted", "PointsRevoked") else None  # fmt: skip
+    if found is None:
+        return {"consequence": None}
+    link = f"/counties/{code}/consequences?year={found.group(2)}#{found.group(1)}"
+    return {"consequence": {"id": found.group(1), "link": link}}
 
 
 def indicator_units(service: Platform, code: str, year: int) -> dict[str, str]:
@@ -137,6 +153,7 @@ def _unmoved(row: dict[str, Any], names: dict[str, str], units: dict[str, str]) 
         "before": None,
         "after": None,
         "moved": False,
+        "consequence": None,
         "children": [],
         "standing": None,
         "standing_label": "得分未变（该期数值不计入年度值，或计入后得分相同）",

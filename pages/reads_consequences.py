@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.consequence_rules import OUTCOME_LABELS
 from domain.consequences import KIND_LABELS
+from pages.people import display_names, who
 from reports import consequences as read
 from ruraleval.platform import Platform
 
@@ -20,8 +21,10 @@ def county_page(service: Platform, code: str, year: int, at: datetime | None, au
     """A county's year: its reports, items and consequences, each cause with its link;
     ``audit``: whether the viewer may open the audit history of the points."""
     found = read.county_consequences(service, code, year, at)
+    names = display_names(service.organisation.current())
     for consequence in found["consequences"]:
         consequence["links"] = cause_links(code, year, consequence, audit)
+        consequence["actor"] = who(names, consequence["actor"])  # 显示名（用户名）, as the history pages
     for report in found["reports"]:
         report["link"] = REPORT_PAGE.format(code=code, year=year)
     for item in found["items"]:
@@ -41,13 +44,18 @@ def cause_links(code: str, year: int, consequence: dict[str, Any], audit: bool) 
         links.append((words, ITEM_PAGE.format(code=code, year=year, id=item["id"])))
     adjustment = consequence.get("adjustment")
     if adjustment is not None:
-        where = (
-            f"/audit/counties/{code}/history?year={adjustment['year']}"
-            if audit
-            else (f"/counties/{code}?year={adjustment['year']}")
-        )
-        links.append((f"{adjustment['year']} 年度总分的变化记录（加减分 {adjustment['id']}）", where))
+        # The total's timeline lists the points with their reason, for anyone who may read the
+        # county (the audit views beside it stay the auditor's).
+        where = f"/audit/counties/{code}/history?year={adjustment['year']}&node=total"
+        links.append((f"{adjustment['year']} 年度总分的变化记录（{points_words(adjustment.get('points'))}）", where))
     return links
+
+
+def points_words(points: str | None) -> str:
+    """``-2`` → 扣 2 分, ``1.5`` → 加 1.5 分: the points a consequence recorded, in words."""
+    if points is None:
+        return "加减分"
+    return f"扣 {points.lstrip('-')} 分" if points.startswith("-") else f"加 {points} 分"
 
 
 def every_county(

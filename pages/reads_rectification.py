@@ -8,19 +8,21 @@ Each function reads the rectification read model through ``projections.rectifica
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.access import Principal
 from domain.collection import judged_on
 from domain.commands import REGION_LABELS
 from domain.errors import NotFound
+from domain.recorded_time import CHINA
 from domain.rectification import STATUS_LABELS, STEP_LABELS
 from pages.people import display_names, who
 from projections import rectification_queries as queries
 from projections.catalog import RECTIFICATION
 from projections.progress import unavailable
 from projections.temporal import micros
+from reports.content import RECTIFICATION_DAYS
 from ruraleval.files import StoredFile
 from ruraleval.platform import Platform
 
@@ -83,16 +85,30 @@ def ledger(service: Platform, meta: dict[str, Any], year: int, as_of: datetime |
     counts = {status: sum(1 for item in items if item["status"] == status) for status in STATUS_LABELS}
     counts["overdue"] = sum(1 for item in items if item["overdue_days"] > 0)
     raised = {(item.report_id, item.problem_id) for item in book.rectification.values()}
+    # a problem is raised once a year, whichever report found it: the same rule on the same indicator
+    raised_rules = {_rule_of(book, item.report_id, item.problem_id) for item in book.rectification.values()}
     problems = [
         {"report_id": report.id, "problem_id": str(problem.get("id")), "indicator": problem.get("indicator") or "",
          "title": str(problem.get("title") or ""), "advice": str(problem.get("advice") or ""),
-         "serious": bool(problem.get("serious"))}
+         "serious": bool(problem.get("serious")), "deadline": notice_deadline(report.as_of)}
         for report in book.reports.values()
         for problem in report.problems
         if (report.id, str(problem.get("id"))) not in raised
+        and not (problem.get("rule") and (problem.get("rule"), problem.get("indicator")) in raised_rules)
     ]  # fmt: skip
     indicators = [(code, node.name) for code, node in book.indicators.items() if not node.retired]
     return Ledger(meta, year, as_of, day, items, counts, problems, indicators)
+
+
+def notice_deadline(as_of: datetime) -> str:
+    """The 整改期限 the report's notice (一书) printed for its problems: the raise form's default."""
+    return (as_of.astimezone(CHINA).date() + timedelta(days=RECTIFICATION_DAYS)).isoformat()
+
+
+def _rule_of(book: Any, report_id: str | None, problem_id: str | None) -> tuple[Any, Any] | None:
+    report = book.reports.get(report_id or "")
+    found = next((p for p in report.problems if str(p.get("id")) == problem_id), None) if report else None
+    return (found.get("rule"), found.get("indicator")) if found and found.get("rule") else None
 
 
 @dataclass

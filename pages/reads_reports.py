@@ -9,6 +9,7 @@ from domain.access import Action, Principal
 from domain.recorded_time import CHINA
 from domain.state import IssuedReport
 from pages import reads
+from pages.people import display_names, who
 from reports import issue
 from ruraleval.platform import Platform
 
@@ -35,7 +36,7 @@ class CountyReports:
     reports: list[ReportRow] = field(default_factory=list)
 
 
-def report_row(code: str, report: IssuedReport) -> ReportRow:
+def report_row(code: str, report: IssuedReport, names: dict[str, str]) -> ReportRow:
     base = f"/counties/{code}/reports/{report.id}/files"
     return ReportRow(
         id=report.id,
@@ -45,7 +46,7 @@ def report_row(code: str, report: IssuedReport) -> ReportRow:
         rank=str(report.rank or "—"),
         content_sha256=report.content_sha256,
         files=[(issue.TITLES[name], f"{base}/{name}", sha) for name, sha in report.files.items()],
-        issued_by=report.actor,
+        issued_by=who(names, report.actor),  # 显示名（用户名）, as the history pages
         issued_at=report.recorded_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
     )
 
@@ -56,8 +57,9 @@ def counties_with_reports(
     """The counties the principal may read (or just ``only``), each with its reports of the year."""
     visible = principal.readable_counties()
     issued: dict[str, list[ReportRow]] = {}
+    names = display_names(service.organisation.current())
     for code, report in issue.issued_reports(service, visible if only is None else frozenset({only}), year):
-        issued.setdefault(code, []).append(report_row(code, report))
+        issued.setdefault(code, []).append(report_row(code, report, names))
     found = []
     for county in reads.counties(service, principal):
         code = county["code"]

@@ -315,13 +315,27 @@ def _rank(ordered: list[dict[str, Any]], key: str) -> None:
         previous = shown
 
 
+# Points move the total's bonus or penalty even when the total, clamped at 0 or 100, stays:
+# the total's history lists them all the same (why did the county lose 2 points?).
+POINTS_EVENTS = ("PointsAdjusted", "PointsRevoked")
+
+
+def _points_of(detail: str | None) -> tuple[Any, Any]:
+    """The bonus and penalty a total's row carries (nothing for other nodes)."""
+    if not detail:
+        return None, None
+    loaded = orjson.loads(detail)
+    return loaded.get("bonus"), loaded.get("penalty")
+
+
 def node_history(view: View, code: str, year: int, node: str, until_us: int | None) -> list[dict[str, Any]]:
     """Every change of a node's score, or of whose result stands for it, in recorded order:
     when, before, after, why, and the result standing afterwards. A revocation names what it
     revoked and, when that stood for the node, what it restored (ADR 19). Every step of a
     change proposal about the node is listed too (its score unchanged until approved)."""
     statement = (
-        "SELECT score, override_id, from_us, cause FROM score_history WHERE county = %s AND year = %s AND code = %s"
+        "SELECT score, override_id, detail, from_us, cause FROM score_history"
+        " WHERE county = %s AND year = %s AND code = %s"
     )
     params: list[Any] = [code, year, node]
     if until_us is not None:
@@ -340,9 +354,13 @@ def node_history(view: View, code: str, year: int, node: str, until_us: int | No
     points_revoked_at = {int(row["revoked_version"]): row for row in points}
     changes: list[dict[str, Any]] = []
     before: tuple[str | None, str | None] = (None, None)
+    points_before: tuple[Any, Any] = (None, None)
     for row in rows:
         cause = orjson.loads(row["cause"])
-        if (row["score"], row["override_id"]) == before and "proposal" not in cause:
+        points_now = _points_of(row["detail"])
+        points_moved = points_now != points_before and cause.get("event") in POINTS_EVENTS
+        points_before = points_now
+        if (row["score"], row["override_id"]) == before and "proposal" not in cause and not points_moved:
             continue  # the node changed shape (a weight, a name), not its score nor whose result stands
         standing = by_id.get(row["override_id"]) if row["override_id"] else None
         change: dict[str, Any] = {

@@ -17,6 +17,7 @@ from domain.county import County
 from domain.decimals import plain
 from domain.errors import NotFound
 from domain.findings import Selection, select
+from domain.recorded_time import CHINA
 from domain.rectification import STATUS_LABELS
 from domain.state import Consequence, CountyYear
 from projections import queries
@@ -58,9 +59,9 @@ def county_consequences(service: Platform, code: str, year: int, at: datetime | 
         "county": code,
         "name": county.name,
         "year": year,
-        "as_of": at.isoformat() if at is not None else None,
+        "as_of": at.astimezone(CHINA).isoformat() if at is not None else None,
         "reports": [
-            {"id": r.id, "as_of": r.as_of.isoformat(), "grade": r.grade, "total": two_places(r.total)}
+            {"id": r.id, "as_of": r.as_of.astimezone(CHINA).isoformat(), "grade": r.grade, "total": two_places(r.total)}
             for r in book.reports.values()
         ],
         "items": [
@@ -89,14 +90,21 @@ def describe(county: County, book: CountyYear, consequence: Consequence) -> dict
         "label": KIND_LABELS.get(consequence.kind, consequence.kind),
         "rule": consequence.rule,
         "rule_words": rule_words(book, consequence.rule),
-        "causes": consequence.causes,
+        "causes": beijing_causes(consequence.causes),
         "cause_words": cause_words(consequence.causes),
         "points": plain(consequence.points) if consequence.points is not None else None,
         "points_year": consequence.points_year,
         "adjustment": adjustment(county, consequence),
         "actor": consequence.actor,
-        "recorded_at": consequence.recorded_at.isoformat(),
+        "recorded_at": consequence.recorded_at.astimezone(CHINA).isoformat(),
     }
+
+
+def beijing_causes(causes: dict[str, Any]) -> dict[str, Any]:
+    """The causes as recorded, the report's instant in Beijing time (as every instant shown)."""
+    if "as_of" not in causes:
+        return causes
+    return causes | {"as_of": datetime.fromisoformat(causes["as_of"]).astimezone(CHINA).isoformat()}
 
 
 def rule_words(book: CountyYear, code: str) -> str:
@@ -129,18 +137,19 @@ def adjustment(county: County, consequence: Consequence) -> dict[str, Any] | Non
 
 
 def all_consequences(
-    service: Platform, year: int, visible: frozenset[str] | None, kind: str | None = None
+    service: Platform, year: int, visible: frozenset[str] | None, kind: str | None = None, at: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Every readable county's consequences of ``year`` (of one kind, if given), by county."""
+    """Every readable county's consequences of ``year`` (of one kind, if given), by county; as
+    recorded up to ``at`` (already settled by the caller), or now."""
     with service.reads.snapshot() as view:
         counties = [row["code"] for row in queries.list_counties(view)]
     found: list[dict[str, Any]] = []
     for code in counties:
         if visible is not None and code not in visible:
             continue
-        county = service.ledger.county(code)
-        book = county.years.get(str(year))
-        if book is None:
+        county = service.ledger.county(code) if at is None else county_as_of(service.ledger, code, at)
+        book = county.years.get(str(year)) if county is not None else None
+        if county is None or book is None:
             continue
         found.extend(
             describe(county, book, item) for item in book.consequences.values() if kind is None or item.kind == kind

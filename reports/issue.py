@@ -121,7 +121,8 @@ def stored_file(service: Platform, code: str, report_id: str, name: str) -> Down
     if name not in report.files:
         raise NotFound.of("name", "report_file", f"报告文件只有 {'、'.join(FILE_NAMES)}，收到“{name}”")
     county = service.ledger.county(code)
-    return Download(download_name(county.name, code, year, report_id, name), f"{code}-{year}-{report_id}-{name}",
+    ascii_name = f"{code}-{report_id}-{name}"  # the report's id holds its year: 130425-2023-R1-report.pdf
+    return Download(download_name(county.name, code, year, report_id, name), ascii_name,
                     service.files.get(report.files[name]))  # fmt: skip
 
 

@@ -182,7 +182,7 @@ def view(report: Report) -> dict[str, Any]:
             for g in report.gap
         ],
         "highlights": [
-            {"label": f"H{n}", "title": h.title, "numbers": numbers_text(h.numbers)}
+            {"label": f"亮点 {n}", "title": h.title, "numbers": numbers_text(h.numbers)}
             for n, h in enumerate(report.highlights, start=1)
         ],
         "problems": [

@@ -11,11 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import UTC
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import xlsxwriter
 
+from domain.decimals import CENT
 from domain.recorded_time import CHINA
 from reports.content import Report, content_sha256
 
@@ -53,7 +54,8 @@ def _sheet(
             if value is None:
                 sheet.write_blank(r, col, None, wrap)
             elif isinstance(value, Decimal):
-                sheet.write_number(r, col, float(value), figure)
+                # two places, as the PDF and the pages show them (not 78.97377710116305)
+                sheet.write_number(r, col, float(value.quantize(CENT, rounding=ROUND_HALF_UP)), figure)
             elif isinstance(value, int):
                 sheet.write_number(r, col, value)
             else:
@@ -139,8 +141,10 @@ def ledger(report: Report) -> bytes:
         ]
         for r in report.ledger
     ]
-    _sheet(book, "整改台账", f"{report.county.name}（{report.county.code}）{report.year} 年度整改台账 · 截至 {when}",
-           LEDGER_COLUMNS, rows)  # fmt: skip
+    heading = f"{report.county.name}（{report.county.code}）{report.year} 年度整改台账 · 截至 {when}"
+    if not rows:  # said in words, not an empty table
+        heading += " · 无整改事项"
+    _sheet(book, "整改台账", heading, LEDGER_COLUMNS, rows)
     problems = [
         [p.id, p.finding.indicator, p.finding.title, p.requirement, p.deadline, p.answerer] for p in report.problems
     ]

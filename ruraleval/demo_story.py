@@ -132,7 +132,7 @@ MISSING = {
 # Values far from their history (flagged at entry): explained at once, or left to confirm.
 JUMPS = {
     ("130425", "1.5", "2023-10"): (Decimal("2.6"), "国庆黄金周接待游客激增，已与景区台账核对"),
-    ("130425", "2.4", "2023-11"): (Decimal("0.1"), ""),  # 83.5 typed as 8.35: waiting for the clerk
+    ("130425", "2.4", "2023-11"): (Decimal("0.1"), ""),  # typed a tenth of its value (8.40): waiting for the clerk
     ("620421", "1.5", "2023-08"): (Decimal(4), ""),
 }
 # Visitors by month (a year's share in 120ths): spring outings, May Day, summer, the October holiday.

@@ -34,7 +34,14 @@ def next_year_document(*, penalty_category: bool = True) -> dict[str, Any]:
     return document
 
 
-def enrol(service: Platform, *, next_year: bool = True, penalty_category: bool = True, code: str = CODE) -> None:
+def enrol(
+    service: Platform,
+    *,
+    next_year: bool = True,
+    penalty_category: bool = True,
+    code: str = CODE,
+    next_year_data: bool = True,
+) -> None:
     """The county on the 2023 example scheme, and (unless told not) on a 2024 one."""
     context = c.Context("setup", "setup", recorded_at=beijing("2023-01-05"))
     scheme = parse_scheme(example_document())
@@ -42,6 +49,8 @@ def enrol(service: Platform, *, next_year: bool = True, penalty_category: bool =
     if next_year:
         adopt = c.AdoptScheme(parse_scheme(next_year_document(penalty_category=penalty_category)))
         service.ledger.execute(code, adopt, context)
+        if not next_year_data:
+            return  # 2024's total stays 0: points taken off move no figure but the penalty
         # 2024's 1.1 at its target: 20 points, so that points taken off show in the total
         submitted = c.Context("setup", "setup", recorded_at=beijing("2024-02-01"))
         service.ledger.execute(code, c.SubmitData("1.1", "2024", Decimal("61.5")), submitted)

@@ -3,7 +3,7 @@ them per county and for every county, and tracing 2024's lost points back to the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +34,9 @@ def test_why_did_the_county_lose_two_points_in_2024(store_url: str) -> None:
             ("2023-C2", "Z1", "penalty_points", "下一年度扣分"),
         ]
         assert answer["events"] == ["ConsequenceDecided", "ConsequenceDecided", "PointsAdjusted"]
-        again = client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).json()
+        repeated = client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"})
+        assert repeated.status_code == 200, repeated.text  # nothing created
+        again = repeated.json()
         assert again["unchanged"] is True and again["consequences"] == []
 
         # 2024's total: 20 (1.1 at target) less the 2 points; its history names the consequence
@@ -176,3 +178,51 @@ def test_a_consequence_of_a_report_issued_through_the_api_names_it(store_url: st
         last = history["changes"][-1]
         assert (last["before"], last["after"], last["cause"]["event"]) == (0, 20, "DataSubmitted")
         assert last["cause"]["period"] == "2023"
+
+
+def test_points_taken_off_a_total_of_zero_are_in_the_totals_history(store_url: str) -> None:
+    """The total stays 0 (no data yet, the total is clamped), yet its history says why the
+    penalty is 2: the points, their reason naming the consequence, the adjustment."""
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service, next_year_data=False)
+        issue_report(service, beijing("2024-03-01"), "较差", serious=True)
+        raise_item(service, beijing("2024-03-02"), "2023-Z1", "2024-05-31")
+        assert client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).status_code == 201
+        scores = client.get(f"{BASE}/scores", params={"year": 2024}).json()
+        assert scores["total"] == 0
+        history = client.get(f"{BASE}/scores/total/history", params={"year": 2024}).json()
+        last = history["changes"][-1]
+        assert (last["before"], last["after"]) == (0, 0)
+        assert last["cause"]["event"] == "PointsAdjusted"
+        assert last["cause"]["adjustment_id"] == "2023-C2-points"
+        assert last["cause"]["points"] == "-2"
+        assert last["cause"]["reason"].startswith("挂钩结果 2023-C2（下一年度扣分，规则 Z1）")
+
+
+def test_every_countys_consequences_as_of_an_instant(store_url: str) -> None:
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service)
+        issue_report(service, beijing("2024-03-01"), "较差", serious=True)
+        assert client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).status_code == 201
+        now = client.get("/api/v1/consequences", params={"year": 2023}).json()["consequences"]
+        assert [c["id"] for c in now] == ["2023-C1"]
+        then = client.get("/api/v1/consequences", params={"year": 2023, "as_of": "2024-03-01"})
+        assert then.status_code == 200 and then.json()["consequences"] == [], then.text
+        garbage = client.get("/api/v1/consequences", params={"year": 2023, "as_of": "whenever"})
+        assert garbage.status_code == 422 and "as_of" in garbage.text
+
+
+def test_instants_are_answered_in_beijing_time(store_url: str) -> None:
+    with client_for(store_url) as client:
+        service: Platform = client.app.state.platform  # type: ignore[attr-defined]
+        enrol(service)
+        issue_report(service, beijing("2024-03-01").astimezone(UTC), "较差", serious=True)  # recorded in UTC
+        assert client.post(f"{BASE}/consequences", json={"year": 2023, "on": "2024-06-01"}).status_code == 201
+        body = client.get(f"{BASE}/consequences", params={"year": 2023}).json()
+        [consequence, *_] = body["consequences"]
+        assert consequence["causes"]["as_of"].endswith("+08:00") and consequence["recorded_at"].endswith("+08:00")
+        assert body["reports"][0]["as_of"].endswith("+08:00")
+        listed = client.get(f"{BASE}/reports", params={"year": 2023}).json()["reports"]
+        assert listed[0]["as_of"].endswith("+08:00") and listed[0]["issued_at"].endswith("+08:00")

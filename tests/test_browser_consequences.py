@@ -54,8 +54,11 @@ def test_an_evaluator_decides_and_the_leader_sees_the_consequence(tab: Page) -> 
     deciding.get_by_role("button", name="认定挂钩结果").click()
     expect(tab.get_by_role("status")).to_have_text("已按方案规则认定挂钩结果。")
     table = tab.locator("table[data-table=consequences]")
-    expect(table.locator("tr", has_text="2023-C3")).to_contain_text("约谈分管负责同志")  # the new report's 一般
-    expect(table.get_by_role("link", name=re.compile(r"评估报告 2023-R2"))).to_be_visible()
+    # the new report's 一般 gives the same 约谈分管负责同志 as R1's: decided once a year (ADR 26); the new
+    # consequence is 2023-Z3's, overdue since 30 September
+    expect(table.locator("tr", has_text="2023-C3")).to_contain_text("下一年度扣分")
+    expect(table.locator("tr", has_text="2023-C3")).to_contain_text("整改事项 2023-Z3 逾期")
+    expect(table.get_by_role("link", name=re.compile(r"评估报告 2023-R2"))).to_have_count(0)
     check_accessibility(tab)
     table.scroll_into_view_if_needed()
     photograph(tab, "85-consequences-county")
@@ -65,7 +68,7 @@ def test_an_evaluator_decides_and_the_leader_sees_the_consequence(tab: Page) -> 
     signed_in(tab, "leader", "/consequences?year=2023")
     every = tab.locator("table[data-table=consequences]")
     expect(every).to_contain_text("大名县")
-    expect(every).to_contain_text("2023-R2 号评估报告")
+    expect(every).to_contain_text("整改事项 2023-Z3 逾期")
     check_accessibility(tab)
     photograph(tab, "86-consequences-leader")
     every.get_by_role("link", name="大名县").first.click()

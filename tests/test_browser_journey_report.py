@@ -80,14 +80,16 @@ def test_report_issued_item_rejected_consequence_seen_by_the_leader(tab: Page, t
     assert content.startswith(b"%PDF-")
     assert link.get_attribute("title") == f"SHA-256 {hashlib.sha256(content).hexdigest()}"
 
-    # 2. …and raises an item from the new report's first problem, due in 30 days.
+    # 2. …and raises an item from the new report's first problem not raised this year (P1–P3 were,
+    # from R1: the same rule on the same indicator is raised once a year), due in 30 days.
     tab.goto(LEDGER)
     raising = tab.locator("section[aria-labelledby=raise-title]")
     source = raising.get_by_label("来源")
-    option = source.locator(f"option[value='{NEW_REPORT}|P1']")
-    expect(option).to_contain_text(f"评估报告 {NEW_REPORT} 问题 P1：")
-    problem = option.inner_text().split("：", 1)[1].removesuffix("（严重）")
-    source.select_option(value=f"{NEW_REPORT}|P1")
+    expect(source.locator(f"option[value='{NEW_REPORT}|P1']")).to_have_count(0)
+    option = source.locator(f"option[value='{NEW_REPORT}|P4']")
+    expect(option).to_contain_text(f"评估报告 {NEW_REPORT} 问题 P4：")
+    problem = option.inner_text().split("：", 1)[1].split("（通知书整改期限")[0].removesuffix("（严重）")
+    source.select_option(value=f"{NEW_REPORT}|P4")
     raising.get_by_label("整改要求").fill("一个月内消除该项红色预警，报送整改台账")
     deadline = beijing_date(datetime.now(UTC)) + timedelta(days=30)
     raising.get_by_label("整改期限").fill(deadline.isoformat())
@@ -132,12 +134,14 @@ def test_report_issued_item_rejected_consequence_seen_by_the_leader(tab: Page, t
     section.scroll_into_view_if_needed()
     step(tab, "94-journey-rejected")
 
-    # 5. …and decides the consequences as of today: the new report's grade gives one naming it.
+    # 5. …and decides the consequences as of today: the new report's grade gives the same interview as
+    # R1's, decided once a year (ADR 26); the item overdue since 30 September gives its points.
     tab.goto(f"/counties/{CODE}/consequences?year={YEAR}")
     press(tab, tab.locator("section[aria-labelledby=decide-title]").get_by_role("button", name="认定挂钩结果"))
     expect(tab.get_by_role("status")).to_have_text("已按方案规则认定挂钩结果。")
     decided = tab.locator("table[data-table=consequences]")
-    expect(decided.get_by_role("link", name=re.compile(rf"评估报告 {NEW_REPORT}"))).to_be_visible()
+    expect(decided.get_by_role("link", name=re.compile(rf"评估报告 {NEW_REPORT}"))).to_have_count(0)
+    expect(decided).to_contain_text("整改事项 2023-Z3 逾期")
     decided.scroll_into_view_if_needed()
     step(tab, "95-journey-consequences-decided")
     sign_out(tab)
@@ -146,8 +150,7 @@ def test_report_issued_item_rejected_consequence_seen_by_the_leader(tab: Page, t
     signed_in(tab, "leader", "/consequences")
     expect(tab.get_by_role("heading", level=1)).to_have_text(f"{YEAR}年度各县挂钩结果（一挂钩）")
     every = tab.locator("table[data-table=consequences]")
-    mine = every.locator("tr", has_text=f"{NEW_REPORT} 号评估报告")
-    expect(mine).to_have_count(1)
-    expect(mine).to_contain_text("大名县")
+    expect(every.locator("tr", has_text=f"{NEW_REPORT} 号评估报告")).to_have_count(0)
+    expect(every.locator("tr", has_text="整改事项 2023-Z3 逾期")).to_contain_text("大名县")
     expect(every).to_contain_text(f"{demo_results.OVERDUE} 逾期")  # the demo's overdue item, with its points
     step(tab, "96-journey-consequences-leader")

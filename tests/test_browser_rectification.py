@@ -47,6 +47,7 @@ def test_an_item_is_raised_planned_with_evidence_and_rejected(tab: Page, tmp_pat
     raising = tab.locator("section[aria-labelledby=raise-title]")
     raising.get_by_label("问题（评估组自行下达时必填）").fill("村级组织台账不全")
     raising.get_by_label("整改要求").fill("一个月内补齐各村台账")
+    raising.get_by_label("整改期限").fill("")  # the form starts from the notice's deadline
     raising.get_by_role("button", name="下达").click()  # no deadline, no answerer: refused beside the fields
     expect(tab.locator("#raise-deadline-error")).to_be_visible()
     expect(tab.get_by_label("整改期限")).to_have_attribute("aria-invalid", "true")

@@ -76,6 +76,30 @@ def test_the_latest_report_counts(memory_platform: Platform) -> None:
     assert decided(memory_platform) == [("G4", "commendation")]
 
 
+def test_a_later_report_of_the_same_kind_decides_nothing_again(memory_platform: Platform) -> None:
+    """Interviews by grade are decided once a year: a second report with a grade giving the
+    same kind adds no second 约谈分管负责同志 (ADR 26)."""
+    enrol(memory_platform)
+    issue_report(memory_platform, beijing("2024-03-01"), "一般")
+    assert decide(memory_platform, "2024-03-02")["consequences"] == ["2023-C1"]
+    issue_report(memory_platform, beijing("2024-03-05"), "较差", report_id="2023-R2")  # G2 again
+    assert decide(memory_platform, "2024-03-06") == {"consequences": [], "unchanged": True}
+    assert decided(memory_platform) == [("G2", "interview_deputy")]
+
+
+def test_a_later_report_whose_grade_gives_another_kind_names_the_earlier_one(memory_platform: Platform) -> None:
+    enrol(memory_platform)
+    issue_report(memory_platform, beijing("2024-03-01"), "一般")
+    decide(memory_platform, "2024-03-02")
+    issue_report(memory_platform, beijing("2024-03-05"), "较差", serious=True, report_id="2023-R2")
+    assert decide(memory_platform, "2024-03-06")["consequences"] == ["2023-C2"]
+    assert decided(memory_platform) == [("G2", "interview_deputy"), ("G1", "interview_principal")]
+    later = memory_platform.ledger.county(CODE).book(2023).consequences["2023-C2"]
+    assert later.causes["report_id"] == "2023-R2"
+    assert later.causes["earlier"] == {"consequence_id": "2023-C1", "report_id": "2023-R1", "kind": "interview_deputy"}
+    assert "此前 2023-R1 号评估报告认定的 2023-C1“约谈分管负责同志”" in cause_words(later.causes)
+
+
 def test_an_overdue_item_costs_two_points_in_the_next_years_evaluation(memory_platform: Platform) -> None:
     enrol(memory_platform)
     issue_report(memory_platform, beijing("2024-03-01"), "较好")

@@ -121,7 +121,7 @@ PAGE_RULES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/counties/{code}/verification/towns/{town}/rectification"): COORDINATORS,
     ("POST", "/counties/{code}/verification/rectification/{item_id}/{step}"): COORDINATORS,
     ("GET", "/audit"): ("admin", "auditor"),
-    ("GET", "/audit/counties/{code}/history"): ("admin", "auditor"),
+    ("GET", "/audit/counties/{code}/history"): USERS,  # as the API's history route
     ("GET", "/audit/counties/{code}/changes"): ("admin", "auditor"),
     ("GET", "/audit/chains"): ("admin", "auditor"),
     ("GET", "/audit/counties/{code}/verification"): ("admin", "auditor"),

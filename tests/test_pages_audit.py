@@ -258,10 +258,15 @@ def test_the_organisation_record_shows_who_granted_what_and_no_secret(site: Site
 @pytest.mark.parametrize("username", ["leader", "evaluator.east", "coordinator.130425"])
 def test_who_is_not_an_auditor_is_refused_with_no_data(site: Site, username: str) -> None:
     site.sign_in(username)
-    for url in ("/audit/counties/130425/history", "/audit/chains", "/audit/organisation"):
+    for url in ("/audit/counties/130425/changes", "/audit/chains", "/audit/organisation"):
         refused = site.client.get(url)
         assert refused.status_code == 403 and "无权查看" in refused.text, (username, url)
         assert "时间线" not in refused.text and "哈希链完整" not in refused.text and "<table" not in refused.text
+    # a score's timeline is the API's history route as a page: whoever reads the county sees it,
+    # without the audit views beside it
+    timeline = site.client.get("/audit/counties/130425/history")
+    assert timeline.status_code == 200 and "得分变化" in timeline.text
+    assert "两个时刻之间的变化" not in timeline.text and "这一时刻该县的全部变化" not in timeline.text
 
 
 # -------------------------------------------------------------------------- admin

@@ -61,7 +61,9 @@ def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
     assert "下一年度扣分" in shown and f"整改事项 {ITEM} 逾期（期限 2024-05-31" in shown
     assert f'href="/counties/{COUNTY}/reports?year=2023"' in shown
     assert f'href="/counties/{COUNTY}/rectification?year=2023#item-{ITEM}"' in shown
-    assert f'href="/counties/{COUNTY}?year=2024"' in shown  # where 2024's total shows the points
+    # where 2024's total shows the points, in words (not the adjustment's raw id)
+    assert f'href="/audit/counties/{COUNTY}/history?year=2024&amp;node=total"' in shown
+    assert "2024 年度总分的变化记录（扣 2 分）" in shown and "-points" not in shown
 
     again = decide(site)
     assert again.headers["location"].endswith("done=unchanged")  # type: ignore[attr-defined]
@@ -72,7 +74,7 @@ def test_an_evaluator_decides_and_everyone_sees_the_causes(site: Site) -> None:
 
     site.sign_in("auditor")
     audited = site.client.get(PAGE, params={"year": 2023}).text
-    assert f'href="/audit/counties/{COUNTY}/history?year=2024"' in audited
+    assert f'href="/audit/counties/{COUNTY}/history?year=2024&amp;node=total"' in audited
 
     site.sign_in("leader")
     every = site.client.get("/consequences", params={"year": 2023}).text
@@ -90,3 +92,19 @@ def test_a_leader_cannot_decide(site: Site) -> None:
     site.sign_in("leader")
     refused = decide(site)
     assert refused.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_a_leader_follows_the_points_to_the_totals_history_and_back(site: Site) -> None:
+    """大名县's 2024 total is 0 in the demo (no data yet): the −2 moves no figure but the
+    penalty, and the total's history still lists it with its reason and its consequence."""
+    site.sign_in("leader")
+    shown = site.client.get(PAGE, params={"year": 2023}).text
+    link = f"/audit/counties/{COUNTY}/history?year=2024&node=total"
+    assert link.replace("&", "&amp;") in shown
+    history = site.client.get(link)
+    assert history.status_code == 200, history.text
+    assert "加减分" in history.text and "挂钩结果 2023-C2（下一年度扣分" in history.text
+    assert f'href="{PAGE}?year=2023#2023-C2"' in history.text
+    assert "这一时刻该县的全部变化" not in history.text  # the audit views stay the auditor's
+    assert "东部评估组成员（evaluator.east）" in shown  # 认定人 as people know them
+    assert site.client.get(f"/audit/counties/{COUNTY}/changes", params={"year": 2024}).status_code == 403

@@ -5,6 +5,9 @@ from the form, regenerate and compare."""
 from __future__ import annotations
 
 import hashlib
+import io
+
+import openpyxl
 
 from tests.test_pages import Site, site  # noqa: F401  (the demo site, shared fixture)
 
@@ -18,6 +21,10 @@ def test_an_evaluator_sees_the_issue_form_for_the_teams_counties_only(site: Site
     assert "出具报告" in page.text and "2023-R1" in page.text
     workbook = site.client.get("/reports?year=2023&format=xlsx&table=reports")
     assert workbook.status_code == 200 and workbook.content.startswith(b"PK")
+    # 出具人 as the history pages name people: 显示名（用户名）, on the page and in its workbook
+    assert "东部评估组成员（evaluator.east）" in page.text
+    cells = [c.value for row in openpyxl.load_workbook(io.BytesIO(workbook.content)).active.iter_rows() for c in row]
+    assert "东部评估组成员（evaluator.east）" in cells
 
 
 def test_a_county_sees_its_reports_and_downloads_the_stored_bytes_but_cannot_issue(site: Site) -> None:  # noqa: F811

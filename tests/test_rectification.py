@@ -162,6 +162,21 @@ def test_an_item_of_an_indicator_counts_in_its_dimension_of_the_grid(desk: Desk)
     assert dimension["kinds"]["rectification_overdue"] == 1  # 1.2 lies in dimension 1
 
 
+def test_a_problem_found_again_by_a_later_report_is_raised_once_a_year(desk: Desk) -> None:
+    """Per year by (rule, indicator), not per report: a later report numbering the same
+    problem differently does not give it a second item."""
+    item_id = raise_from_report(desk)
+    again = [{**PROBLEMS[1], "id": "P1"}, {**PROBLEMS[0], "id": "P2"}]  # the same problems, renumbered
+    desk.do("2024-01-20 09:00", replace(report_command(again), content_sha256="c" * 64))
+    twice = c.RaiseRectification(2023, "再次下达", "2024-05-01", "县文旅局", "2023-R2", "P2")
+    error = desk.refused("2024-01-21 10:00", twice)
+    assert (type(error), error.problems[0].field, error.problems[0].rule) == (ConflictError, "problem_id",
+                                                                               "raised_once")  # fmt: skip
+    assert item_id in error.problems[0].message and "2023-R1 的问题 P1" in error.problems[0].message
+    other = c.RaiseRectification(2023, "按月报送", "2024-05-01", "县农业农村局", "2023-R2", "P1")
+    assert desk.do("2024-01-21 10:00", other)["item_id"] == "2023-Z2"  # another problem is raised
+
+
 def test_refusals_name_the_field_and_rule_and_store_nothing(desk: Desk) -> None:
     def rule(error: DomainError) -> tuple[type, str, str]:
         return type(error), error.problems[0].field, error.problems[0].rule

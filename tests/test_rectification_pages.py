@@ -199,3 +199,13 @@ def test_the_timeline_names_people_and_only_county_users_get_the_own_to_do_link(
     assert "本县待办" not in leader and "大名县的待办事项" in leader
     demo_site.sign_in("coordinator.130425")
     assert "本县待办" in text_of(demo_site.client.get(f"{PAGE}?year={YEAR}").text)
+
+
+def test_the_raise_form_offers_the_deadline_the_notice_printed(demo_site: Site) -> None:
+    """The demo's report (as of 1 March 2024) gave each problem 2024-05-30 in its notice: the
+    form raising P4 or P5 starts from that deadline, and shows it beside each problem."""
+    demo_site.sign_in("evaluator.east")
+    shown = demo_site.client.get(f"/counties/{OURS}/rectification", params={"year": YEAR}).text
+    assert re.search(r'id="raise-deadline"[^>]*value="2024-05-30"', shown)
+    assert "问题 P4" in shown and "（通知书整改期限 2024-05-30）" in shown
+    assert "问题 P1：" not in shown  # raised already (2023-Z1)

@@ -97,6 +97,7 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
         assert download.status_code == 200, download.text
         assert hashlib.sha256(download.content).hexdigest() == file["sha256"]  # the stored bytes
         assert "filename*=UTF-8''" in download.headers["content-disposition"]
+        assert f'filename="{COUNTY}-2023-R1-{file["name"]}"' in download.headers["content-disposition"]
     assert download.content.startswith(b"PK")  # ledger.xlsx, the last
     report = api.call(EVALUATOR, "GET", body["files"][0]["href"]).content
     if shutil.which("pdftotext"):
@@ -114,10 +115,13 @@ def test_an_evaluator_issues_a_report_whose_files_are_stored_and_whose_hashes_ar
 def test_the_same_as_of_gives_the_same_bytes_and_a_correction_after_it_different_ones(api: Api) -> None:
     at = datetime.now(CHINA).replace(microsecond=0).isoformat()
     first = api.issue({"year": 2023, "as_of": at})
-    second = api.issue({"year": 2023, "as_of": at})
-    assert second["id"] == "2023-R2"
-    assert [f["sha256"] for f in first["files"]] == [f["sha256"] for f in second["files"]]
-    assert first["content_sha256"] == second["content_sha256"]
+    again = api.call(EVALUATOR, "POST", f"/api/v1/counties/{COUNTY}/reports", {"year": 2023, "as_of": at})
+    assert again.status_code == 409, again.text  # the same content is not issued twice
+    [problem] = again.json()["errors"]
+    assert (problem["field"], problem["rule"]) == ("content_sha256", "same_report")
+    assert "2023-R1 号评估报告" in problem["message"] and "不重复出具" in problem["message"]
+    regenerated = api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")
+    assert regenerated["matches"] is True  # the same as_of gives the same bytes
     api.ok(COORDINATOR, "POST", f"/api/v1/counties/{COUNTY}/corrections",
            {"indicator": "1.2", "period": "2023-01", "value": 90, "reason": "更正录入错误"})  # fmt: skip
     third = api.issue({"year": 2023})
@@ -126,7 +130,7 @@ def test_the_same_as_of_gives_the_same_bytes_and_a_correction_after_it_different
     # The first report, regenerated as of its instant, is still the same: the correction came after.
     assert api.ok(EVALUATOR, "GET", f"/api/v1/counties/{COUNTY}/reports/2023-R1/check")["matches"] is True
     listed = api.ok(COORDINATOR, "GET", f"/api/v1/counties/{COUNTY}/reports?year=2023")["reports"]
-    assert [r["id"] for r in listed] == ["2023-R1", "2023-R2", "2023-R3"]
+    assert [r["id"] for r in listed] == ["2023-R1", "2023-R2"]
 
 
 @pytest.mark.parametrize("user", [COORDINATOR, STRANGER])
@@ -193,11 +197,25 @@ def enrolled(memory_platform: Platform, scheme: Any) -> Platform:
     return memory_platform
 
 
+def test_the_handler_refuses_the_years_latest_report_again_and_records_nothing(enrolled: Platform) -> None:
+    from domain import commands as c
+    from domain.errors import ConflictError
+
+    enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", "first"))
+    version = enrolled.ledger.county(COUNTY).version
+    with pytest.raises(ConflictError) as refused:
+        enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", "again"))
+    [problem] = refused.value.problems
+    assert (problem.field, problem.rule) == ("content_sha256", "same_report") and "2023-R1" in problem.message
+    assert enrolled.ledger.county(COUNTY).version == version
+
+
 def test_the_handler_records_report_ids_in_order(enrolled: Platform) -> None:
     from domain import commands as c
 
     for number in (1, 2):
-        outcome = enrolled.ledger.execute(COUNTY, issue_command(), c.Context("evaluator.east", f"r{number}"))
+        command = issue_command(content_sha256=str(number) * 64)
+        outcome = enrolled.ledger.execute(COUNTY, command, c.Context("evaluator.east", f"r{number}"))
         assert outcome.result == {"report_id": f"2023-R{number}"}
     report = enrolled.ledger.county(COUNTY).book(2023).reports["2023-R2"]
     assert report.problems[1] == {"id": "P2", "title": "问题二"} and report.actor == "evaluator.east"
@@ -230,3 +248,17 @@ def test_the_handler_refuses_a_malformed_report_and_records_nothing(
     assert (field, rule) in [(p.field, p.rule) for p in refused.value.problems]
     assert all(p.message and not p.message.isascii() for p in refused.value.problems)  # in Chinese
     assert enrolled.ledger.county(COUNTY).version == version
+
+
+def test_the_lists_read_as_of_an_instant_and_years_as_other_routes_do(api: Api) -> None:
+    before = datetime.now(CHINA).isoformat()
+    api.issue({"year": 2023})
+    for path in ("/api/v1/reports", f"/api/v1/counties/{COUNTY}/reports"):
+        now = api.ok(EVALUATOR, "GET", f"{path}?year=2023")["reports"]
+        assert [r["id"] for r in now] == ["2023-R1"]
+        then = api.client.get(path, params={"year": "2023", "as_of": before}, headers=dict(api.as_user[EVALUATOR]))
+        assert then.status_code == 200 and then.json()["reports"] == [], then.text
+        garbage = api.client.get(path, params={"year": "2023", "as_of": "昨天"}, headers=dict(api.as_user[EVALUATOR]))
+        assert garbage.status_code == 422 and "as_of" in garbage.text
+        wide = api.client.get(path, params={"year": "２０２３"}, headers=dict(api.as_user[EVALUATOR]))
+        assert wide.status_code == 200 and [r["id"] for r in wide.json()["reports"]] == ["2023-R1"], wide.text

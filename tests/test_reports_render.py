@@ -4,10 +4,12 @@ keep formula-like text as text; Typst markup in the data stays text."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -124,3 +126,33 @@ def test_screenshots_of_the_report_pages() -> None:
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-", str(stem)], input=content, check=True)
     assert (SCREENSHOTS / "report-sample-report-1.png").exists()
     assert hashlib.sha256((SCREENSHOTS / "report-sample-report-1.png").read_bytes()).hexdigest()
+
+
+def test_the_indicator_tables_figures_are_two_place_numbers() -> None:
+    """Not 78.97377710116305 nor 1.075: two places as the PDF shows them, numbers still."""
+    report = sample_report()
+    gap = [dataclasses.replace(report.gap[0], score=Decimal("1.075"), lost=Decimal("3.925")), *report.gap[1:]]
+    summary = dataclasses.replace(report.summary, total=Decimal("78.97377710116305"))
+    report = dataclasses.replace(report, gap=gap, summary=summary)
+    book = openpyxl.load_workbook(io.BytesIO(workbooks.indicator_table(report)))
+    first = next(book["指标表"].iter_rows(min_row=4))
+    assert (first[8].value, first[9].value) == (1.08, 3.93)  # half up, as the report prints them
+    assert first[8].number_format == "0.00" and first[8].data_type == "n"
+    summary_cells = {row[0].value: row[1] for row in book["汇总"].iter_rows(min_row=4)}
+    assert summary_cells["总分"].value == 78.97 and summary_cells["总分"].number_format == "0.00"
+
+
+@needs_poppler
+def test_highlights_are_numbered_in_words_not_like_the_rule_codes() -> None:
+    """亮点 1, 亮点 2…: "H1" is a rule's code (the scheme's highlight rules H1–H4)."""
+    report = sample_report()
+    assert report.highlights
+    text = pdf_text(pdf.report_pdf(report))
+    assert "亮点1" in text
+    assert "H1" not in text.split("六、主要亮点")[1].split("七、")[0]
+
+
+def test_a_ledger_with_no_items_says_so() -> None:
+    report = dataclasses.replace(sample_report(), ledger=[])
+    sheet = openpyxl.load_workbook(io.BytesIO(workbooks.ledger(report)))["整改台账"]
+    assert str(sheet["A1"].value).endswith("无整改事项")
