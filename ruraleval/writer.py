@@ -172,7 +172,13 @@ class BatchWriter:
             if not stop and len(batch) < min(last_size, self.batch_limit):
                 stop = self._gather(batch, min(last_size, self.batch_limit))
             last_size = len(batch)
-            self._process(batch)
+            try:
+                self._process(batch)
+            except Exception as error:  # never let the writer die: its callers would wait for ever
+                log.exception("batch_failed_unexpectedly", size=len(batch))
+                for waiting in batch:
+                    if not waiting.future.done():
+                        _fail(waiting, error)
             if stop:
                 return
 
@@ -244,6 +250,12 @@ class BatchWriter:
     def _stale(self, batch: list[_Job]) -> set[UUID]:
         """The streams of ``batch`` that the store holds newer events of than the batch started from."""
         started = self._started_from
+        try:
+            return self._newer_streams(batch, started)
+        except Exception:  # the store cannot tell now: every command of the batch is retried alone
+            return set()
+
+    def _newer_streams(self, batch: list[_Job], started: dict[UUID, int]) -> set[UUID]:
         return {
             stream
             for stream in {job.stream for job in batch}
