@@ -25,6 +25,24 @@ def process_fields(worker: str) -> structlog.typing.Processor:
     return add
 
 
+class _CurrentStderr:
+    """``sys.stderr`` as it is when a line is written, not when logging was configured: a
+    stream replaced and closed since (a test's captured output, a worker's redirection) must
+    not make every later log call raise, in threads that must not die (the writer)."""
+
+    def __init__(self, binary: bool = False) -> None:
+        self.binary = binary
+
+    def _stream(self) -> Any:
+        return sys.stderr.buffer if self.binary and hasattr(sys.stderr, "buffer") else sys.stderr
+
+    def write(self, data: Any) -> Any:
+        return self._stream().write(data)
+
+    def flush(self) -> None:
+        self._stream().flush()
+
+
 def worker_name(role: str) -> str:
     """``RURALEVAL_WORKER_NAME`` if set, else the role and, in a uvicorn worker, its process name."""
     import multiprocessing
@@ -47,9 +65,9 @@ def configure_logging(level: str | None = None, *, worker: str = "cli") -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     factory: Any = (
-        structlog.BytesLoggerFactory(file=sys.stderr.buffer)
+        structlog.BytesLoggerFactory(file=_CurrentStderr(binary=True))  # type: ignore[arg-type]
         if as_json and hasattr(sys.stderr, "buffer")
-        else structlog.PrintLoggerFactory(file=sys.stderr)
+        else structlog.PrintLoggerFactory(file=_CurrentStderr())  # type: ignore[arg-type]
     )
     if factory.__class__ is structlog.PrintLoggerFactory and as_json:
         renderer = structlog.processors.JSONRenderer()

@@ -175,7 +175,8 @@ class BatchWriter:
             try:
                 self._process(batch)
             except Exception as error:  # never let the writer die: its callers would wait for ever
-                log.exception("batch_failed_unexpectedly", size=len(batch))
+                with contextlib.suppress(Exception):
+                    log.exception("batch_failed_unexpectedly", size=len(batch))
                 for waiting in batch:
                     if not waiting.future.done():
                         _fail(waiting, error)
