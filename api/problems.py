@@ -182,7 +182,10 @@ def validation_problems(error: RequestValidationError) -> list[Problem]:
         kind = str(item.get("type", "invalid"))
         words = _VALIDATION_MESSAGES.get(kind, "不符合要求")  # never pydantic's English
         context = item.get("ctx") or {}
-        if kind in ("literal_error", "enum") and "expected" in context:
+        own = str(item.get("msg", "")).removeprefix("Value error, ")
+        if own and not own.isascii():  # our own validator's words (any error type), already Chinese
+            words = own
+        elif kind in ("literal_error", "enum") and "expected" in context:
             words = f"只能是 {_allowed(field, str(context['expected']))}"
         elif kind == "string_too_short" and context.get("min_length", 1) > 1:
             words = f"至少 {context['min_length']} 个字符"

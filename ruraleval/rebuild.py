@@ -11,6 +11,7 @@ rebuild) replays them, never a half-built state presented as current.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Callable
 from queue import Empty
@@ -79,6 +80,9 @@ def _follow(workers: list[Any], progress: Any, until: int, report: Callable[[int
 
 def _partition(store: Store, index: int, partitions: int, until: int, progress: Any) -> None:
     """One partition's process: the log and the read store of its own, no projection thread."""
+    # The parent's store has its tables: partitions creating them at once clash on PostgreSQL's
+    # catalog ("tuple concurrently updated").
+    os.environ["CREATE_TABLE"] = "false"
     ledger = Ledger(store)
     reads = open_read_store(store)
     try:
