@@ -28,8 +28,7 @@ from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import ConflictError, InvalidCommand, Problem
 from domain.intake import batch_fingerprint
-from ruraleval import imports
-from ruraleval import spreadsheets as sheets
+from ruraleval import imports, workbooks
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["批量报送 imports"])
@@ -198,7 +197,7 @@ async def import_file(
             prepared.refused(error)
     if prepared.problems:
         if wants_workbook:
-            report = await run_in_threadpool(sheets.error_report, prepared.upload, prepared.problems)
+            report = await run_in_threadpool(workbooks.error_report, prepared.upload, prepared.problems)
             return _report_response(report, code, prepared.status)
         return _problem_response(prepared.status, prepared.problems)
     assert outcome is not None
@@ -276,15 +275,15 @@ async def submit_batch(
     return _json(result, _status(result))
 
 
-def _batch_problem(problem: Any) -> sheets.RowProblem:
+def _batch_problem(problem: Any) -> workbooks.RowProblem:
     match = _ROW_FIELD.match(problem.field)
     if match is None:
         field = "submissions" if problem.field == "rows" else problem.field
-        return sheets.RowProblem(None, "", field, problem.rule, problem.message)
+        return workbooks.RowProblem(None, "", field, problem.rule, problem.message)
     row, name = int(match.group(1)), match.group(2)
     message = problem.message.replace(f"第 {row} 行", f"第 {row} 条")
     # The index in ``field`` counts from 0, as in the JSON array (and in validation errors); ``row`` from 1.
-    return sheets.RowProblem(row, name, f"submissions[{row - 1}].{name}", problem.rule, message)
+    return workbooks.RowProblem(row, name, f"submissions[{row - 1}].{name}", problem.rule, message)
 
 
 # ------------------------------------------------------------------------------------- shared
@@ -318,7 +317,7 @@ def _json(body: BatchOut, status: int) -> Response:
     return Response(orjson.dumps(body.model_dump()), status_code=status, media_type="application/json")
 
 
-def _problem_response(status: int, problems: Sequence[sheets.RowProblem]) -> JSONResponse:
+def _problem_response(status: int, problems: Sequence[workbooks.RowProblem]) -> JSONResponse:
     messages = [item.message for item in problems]
     more = f"；另有 {len(messages) - DETAIL_MESSAGES} 处问题，见 errors" if len(messages) > DETAIL_MESSAGES else ""
     return problem_json(

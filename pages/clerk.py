@@ -28,8 +28,7 @@ from pages import reads, reads_clerk
 from pages.render import environment, page
 from pages.session import Viewer, platform_of, require, viewer
 from pages.writes import county_command
-from ruraleval import imports
-from ruraleval import spreadsheets as sheets
+from ruraleval import imports, workbooks
 from ruraleval.files import attachment
 from ruraleval.platform import Platform
 
@@ -227,12 +226,13 @@ async def upload(request: Request, code: str, who: Signed) -> Response:
     return page(request, TEMPLATE, _context(sheet, result), status=status)
 
 
-def _in_page_words(problem: sheets.RowProblem) -> sheets.RowProblem:
+def _in_page_words(problem: workbooks.RowProblem) -> workbooks.RowProblem:
     """A row's refusal in the workbook's words: the API's names a field and a route
     (``reason``, ``POST /api/v1/…/corrections``); a clerk has a column to fill."""
     if problem.rule == "reason_required":
         already = problem.message.partition("属于更正")[0]
-        return replace(problem, column=sheets.HEADERS["reason"], message=f"{already}属于更正：请在“更正理由”列填写理由")
+        message = f"{already}属于更正：请在“更正理由”列填写理由"
+        return replace(problem, column=workbooks.HEADERS["reason"], message=message)
     if problem.rule == "correction_allowed":
         return replace(problem, message=problem.message.partition("（更正接口")[0])
     return problem
@@ -244,7 +244,7 @@ def _has_year(service: Platform, code: str, wanted: Period) -> None:
 
 async def _import(request: Request, code: str, sent: UploadFile | None) -> dict[str, Any]:
     if sent is None or not sent.filename:
-        problem = sheets.RowProblem(None, "", "file", "required", "请选择要上传的 Excel 文件（.xlsx）或 CSV 文件")
+        problem = workbooks.RowProblem(None, "", "file", "required", "请选择要上传的 Excel 文件（.xlsx）或 CSV 文件")
         return {"ok": False, "status": 422, "problems": [problem], "report": None, "filename": ""}
     data = await sent.read(imports.MAX_FILE_BYTES + 1)
     filename = sent.filename or ""
@@ -267,7 +267,7 @@ async def _import(request: Request, code: str, sent: UploadFile | None) -> dict[
             prepared.refused(error)
     if prepared.problems:
         prepared.problems = [_in_page_words(problem) for problem in prepared.problems]
-        report = await run_in_threadpool(sheets.error_report, prepared.upload, prepared.problems)
+        report = await run_in_threadpool(workbooks.error_report, prepared.upload, prepared.problems)
         href = f"data:{imports.XLSX};base64,{base64.b64encode(report).decode()}"
         return {"ok": False, "status": prepared.status, "problems": prepared.problems, "report": href,
                 "report_name": f"{code}数据导入错误报告.xlsx", "filename": filename}  # fmt: skip

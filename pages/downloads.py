@@ -3,7 +3,7 @@
 A page builds each of its tables once as a ``Table`` (title, Chinese column headers, rows
 of plain values: text, numbers, dates) and renders it as HTML; asked for the same URL with
 ``format=xlsx`` (and ``table=<name>`` when it has several), it answers ``xlsx(table)``
-instead. The workbook is written by ``ruraleval.spreadsheets.table_workbook``: numbers stay
+instead. The workbook is written by ``ruraleval.workbooks.table_workbook``: numbers stay
 numbers, text stays text (a cell starting with ``=``, ``+``, ``-`` or ``@`` is never a
 formula). The file is named after the table, in Chinese (RFC 5987 ``filename*``).
 
@@ -25,7 +25,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from domain.errors import InvalidCommand
-from ruraleval.spreadsheets import XLSX_MEDIA_TYPE, table_workbook
+from ruraleval.workbooks import XLSX_MEDIA_TYPE, table_workbook
 
 FORMAT = "format"
 TABLE = "table"

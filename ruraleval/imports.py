@@ -20,11 +20,11 @@ from domain.county import County
 from domain.errors import ConflictError, DomainError, InvalidCommand, Problem
 from domain.intake import batch_fingerprint
 from domain.periods import parse_period, period_text
-from ruraleval import spreadsheets as sheets
+from ruraleval import workbooks
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = sheets.MAX_ROWS
-XLSX = sheets.XLSX_MEDIA_TYPE
+MAX_ROWS = workbooks.MAX_ROWS
+XLSX = workbooks.XLSX_MEDIA_TYPE
 _ROW_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
 
 
@@ -43,26 +43,26 @@ def template(county: County, period: str, principal: Principal | None) -> Templa
     book = county.book(wanted.year, "period")
     scope = principal.data_scope(Action.SUBMIT_DATA, county.code) if principal else None
     lines = template_lines(book, wanted, scope)
-    content = sheets.template_workbook(county.code, county.name, str(wanted), lines)
+    content = workbooks.template_workbook(county.code, county.name, str(wanted), lines)
     return Template(
         content, f"{county.code}-{wanted}-template.xlsx", f"{county.name}（{county.code}）{wanted}数据报送模板.xlsx"
     )
 
 
-def too_large(data: bytes) -> sheets.RowProblem | None:
+def too_large(data: bytes) -> workbooks.RowProblem | None:
     """The refusal of a file over the limit (read one byte beyond it to know)."""
     if len(data) <= MAX_FILE_BYTES:
         return None
-    return sheets.RowProblem(None, "", "file", "max_size", "文件超过 5 MB，请分成几个文件上传")
+    return workbooks.RowProblem(None, "", "file", "max_size", "文件超过 5 MB，请分成几个文件上传")
 
 
 @dataclass
 class Prepared:
     """An upload as read, the batch it asks for, and the problems found so far."""
 
-    upload: sheets.Upload
+    upload: workbooks.Upload
     command: c.SubmitBatch
-    problems: list[sheets.RowProblem] = field(default_factory=list)
+    problems: list[workbooks.RowProblem] = field(default_factory=list)
     status: int = 422  # of a refusal: 422 bad rows, 409 only changes of standing values
 
     @property
@@ -79,7 +79,7 @@ class Prepared:
 
 def prepare(data: bytes, filename: str, code: str, *, dry_run: bool, may_correct: bool) -> Prepared:
     """Reads the file (blocking: call it off the event loop) into the batch of county ``code``."""
-    upload = sheets.read_upload(data, filename, max_rows=MAX_ROWS)
+    upload = workbooks.read_upload(data, filename, max_rows=MAX_ROWS)
     if upload.county is not None and upload.county != code:
         message = f"该模板属于县 {upload.county}，不能上传到县 {code}；请下载本县的模板"
         raise InvalidCommand.of("file", "same_county", message)
@@ -99,16 +99,16 @@ def prepare(data: bytes, filename: str, code: str, *, dry_run: bool, may_correct
     return Prepared(upload, command, problems)
 
 
-def row_problem(problem: Problem) -> sheets.RowProblem:
+def row_problem(problem: Problem) -> workbooks.RowProblem:
     """A problem of the batch (``rows[7].value``) as a cell of the file: row 7, column 数值."""
     match = _ROW_FIELD.match(problem.field)
     if match is None:
         name = "file" if problem.field == "rows" else problem.field
-        return sheets.RowProblem(None, "", name, problem.rule, problem.message)
+        return workbooks.RowProblem(None, "", name, problem.rule, problem.message)
     row, name = int(match.group(1)), match.group(2)
-    return sheets.RowProblem(row, sheets.HEADERS.get(name, name), problem.field, problem.rule, problem.message)
+    return workbooks.RowProblem(row, workbooks.HEADERS.get(name, name), problem.field, problem.rule, problem.message)
 
 
-def file_problems(error: DomainError) -> list[sheets.RowProblem]:
+def file_problems(error: DomainError) -> list[workbooks.RowProblem]:
     """A file refused as a whole (unreadable, another county's) as problems of the file."""
-    return [sheets.RowProblem(None, "", problem.field, problem.rule, problem.message) for problem in error.problems]
+    return [workbooks.RowProblem(None, "", problem.field, problem.rule, problem.message) for problem in error.problems]

@@ -1,6 +1,6 @@
 """The registry workbook of a county's verification year (镇、村、户登记表): its template, reading
 it into one ``RegisterObjects`` (all entries or none), and the refused rows by sheet, row and
-column, as the monthly upload reports them (``ruraleval.spreadsheets``).
+column, as the monthly upload reports them (``ruraleval.workbooks``).
 
 Sheets: 镇 (镇编码, 镇名称), 村 (村编码, 村名称, 所属镇编码, 脱贫村 是/否), 户 (户编码, 户主,
 所属村编码, 标识: the scheme's flags separated by 、 or commas).
@@ -20,7 +20,7 @@ from domain.inputs import normalise
 from domain.towns import Household, Town, Village, registration_problems
 from domain.verification import TownVerification
 from domain.verification_commands import RegisterObjects
-from ruraleval import spreadsheets as sheets
+from ruraleval import workbooks
 
 MAX_ROWS = 20_000
 SHEETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -35,7 +35,7 @@ _FIELD = re.compile(r"^(towns|villages|households)\[(\d+)\]\.?(\w*)$")
 @dataclass
 class RegistryUpload:
     command: RegisterObjects | None
-    problems: list[sheets.RowProblem] = field(default_factory=list)
+    problems: list[workbooks.RowProblem] = field(default_factory=list)
     rows: dict[str, tuple[str, int]] = field(default_factory=dict)  # "villages[3]" -> ("村", 5)
 
 
@@ -57,7 +57,7 @@ def template(flags: list[str]) -> bytes:
 
 def read_registry(data: bytes, filename: str = "") -> RegistryUpload:
     """The entries of a registry workbook; every bad cell a ``RowProblem``, nothing half read."""
-    sheets.check_unpacked_size(data)
+    workbooks.check_unpacked_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True)  # a formula is seen as one, and refused
     except Exception as error:
@@ -86,7 +86,7 @@ def read_registry(data: bytes, filename: str = "") -> RegistryUpload:
         book.close()
     if not any(entries.values()):
         upload.problems.append(
-            sheets.RowProblem(None, "", "file", "not_empty", "工作簿中没有要登记的镇、村或户（工作表：镇、村、户）")
+            workbooks.RowProblem(None, "", "file", "not_empty", "工作簿中没有要登记的镇、村或户（工作表：镇、村、户）")
         )
     places = {entry: f"{title} 第 {row} 行" for entry, (title, row) in upload.rows.items()}
     upload.command = RegisterObjects(
@@ -130,25 +130,26 @@ def _add(upload: RegistryUpload, entry: str, name: str, rule: str, message: str)
     title, row = upload.rows[entry]
     kind = entry.split("[")[0]
     header = dict(SHEETS[kind][1])[name]
-    upload.problems.append(sheets.RowProblem(row, header, f"{entry}.{name}", rule, f"{title} 第 {row} 行：{message}"))
+    words = f"{title} 第 {row} 行：{message}"
+    upload.problems.append(workbooks.RowProblem(row, header, f"{entry}.{name}", rule, words))
 
 
-def refused_rows(upload: RegistryUpload, error: DomainError) -> list[sheets.RowProblem]:
+def refused_rows(upload: RegistryUpload, error: DomainError) -> list[workbooks.RowProblem]:
     """A refused registration's problems, each placed by sheet, row and column."""
     placed = []
     for problem in error.problems:
         match = _FIELD.match(problem.field)
         if match is None or f"{match.group(1)}[{match.group(2)}]" not in upload.rows:
-            placed.append(sheets.RowProblem(None, "", problem.field, problem.rule, problem.message))
+            placed.append(workbooks.RowProblem(None, "", problem.field, problem.rule, problem.message))
             continue
         kind, entry = match.group(1), f"{match.group(1)}[{match.group(2)}]"
         _, row = upload.rows[entry]
         header = dict(SHEETS[kind][1]).get(match.group(3), "")
-        placed.append(sheets.RowProblem(row, header, problem.field, problem.rule, problem.message))
+        placed.append(workbooks.RowProblem(row, header, problem.field, problem.rule, problem.message))
     return placed
 
 
-def every_problem(upload: RegistryUpload, year: TownVerification) -> list[sheets.RowProblem]:
+def every_problem(upload: RegistryUpload, year: TownVerification) -> list[workbooks.RowProblem]:
     """The cells' problems and, judged as a dry run against the year's registry, the entries'
     (unknown towns, repeated codes, flags the scheme does not know): all of them at once."""
     command = upload.command
@@ -163,12 +164,12 @@ def every_problem(upload: RegistryUpload, year: TownVerification) -> list[sheets
     return [*upload.problems, *(problem for problem in placed if problem.field not in cells)]
 
 
-def error_report(problems: list[sheets.RowProblem]) -> bytes:
+def error_report(problems: list[workbooks.RowProblem]) -> bytes:
     """The refused workbook's problems, one line each: sheet and row, column, problem."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = sheets.REPORT_SHEET
+    sheet.title = workbooks.REPORT_SHEET
     sheet.append(["行号", "列", "问题"])
     for item in sorted(problems, key=lambda p: (p.message.split("：")[0], p.row or 0)):
         sheet.append([item.row, item.column or "（整个文件）", item.message])

@@ -29,13 +29,13 @@ from domain.organisation import Grant
 from domain.periods import parse_period
 from domain.scheme_reading import parse_scheme
 from domain.state import CountyYear, Responsibility, Submission
-from ruraleval import spreadsheets as sheets
+from ruraleval import workbooks
 from ruraleval.platform import Platform
 from tests.conftest import add_user, enrol_over_http, example_document, login
 
 COUNTY = "130425"
 OTHER = "320583"
-XLSX = sheets.XLSX_MEDIA_TYPE
+XLSX = workbooks.XLSX_MEDIA_TYPE
 DEPARTMENT = "县农业农村局"
 HEADERS = ["指标编号", "指标名称", "单位", "期间", "下限", "上限", "责任部门", "数值", "说明", "更正理由"]
 VALUE = HEADERS.index("数值") + 1
@@ -79,14 +79,14 @@ def template(client: TestClient, period: str, code: str = COUNTY, **headers: str
 
 
 def data_rows(book: openpyxl.Workbook) -> list[dict[str, Any]]:
-    rows = list(book[sheets.DATA_SHEET].iter_rows(values_only=True))
+    rows = list(book[workbooks.DATA_SHEET].iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
     return [dict(zip(HEADERS, row, strict=True)) for row in rows[1:]]
 
 
 def fill(book: openpyxl.Workbook, values: dict[tuple[str, str], Any], **columns: dict[tuple[str, str], str]) -> bytes:
     """Writes values (and 说明 / 更正理由 cells) into the template's rows; returns the file."""
-    sheet = book[sheets.DATA_SHEET]
+    sheet = book[workbooks.DATA_SHEET]
     for number in range(2, sheet.max_row + 1):
         key = (sheet.cell(number, 1).value, sheet.cell(number, 4).value)
         if key in values:
@@ -141,22 +141,22 @@ def test_template_for_a_month_a_quarter_end_and_the_year_end(county: TestClient)
     assert "%E5%A4%A7%E5%90%8D%E5%8E%BF" in disposition  # 大名县, percent-encoded (RFC 5987)
 
     may = template(county, "2023-05")
-    assert may.sheetnames == [sheets.DATA_SHEET, sheets.HELP_SHEET, sheets.META_SHEET]
+    assert may.sheetnames == [workbooks.DATA_SHEET, workbooks.HELP_SHEET, workbooks.META_SHEET]
     assert data_rows(may) == [
         {"指标编号": "1.2", "指标名称": "休闲农业和乡村旅游接待人次", "单位": "万人次", "期间": "2023-05",
          "下限": 0, "上限": 1000, "责任部门": None, "数值": None, "说明": None, "更正理由": None},
     ]  # fmt: skip
-    sheet = may[sheets.DATA_SHEET]
+    sheet = may[workbooks.DATA_SHEET]
     assert sheet.freeze_panes == "A2"
     assert sheet.cell(2, 1).number_format == "@"  # indicator codes stay text
     validations = sheet.data_validations.dataValidation
     assert [(v.type, v.operator, v.formula1, v.formula2, str(v.sqref)) for v in validations] == [
         ("decimal", "between", "0", "1000", "H2")
     ]
-    assert may[sheets.META_SHEET].sheet_state == "hidden"
-    meta = dict(may[sheets.META_SHEET].iter_rows(values_only=True))
+    assert may[workbooks.META_SHEET].sheet_state == "hidden"
+    meta = dict(may[workbooks.META_SHEET].iter_rows(values_only=True))
     assert meta["county"] == COUNTY and meta["period"] == "2023-05"
-    assert "填写说明" in str(may[sheets.HELP_SHEET]["A1"].value)
+    assert "填写说明" in str(may[workbooks.HELP_SHEET]["A1"].value)
 
     june = [(row["指标编号"], row["期间"]) for row in data_rows(template(county, "2023-06"))]
     assert june == [("1.2", "2023-06"), ("2.1", "2023-Q2")]
@@ -285,12 +285,12 @@ def test_one_bad_row_refuses_the_whole_file_with_a_report(county: TestClient) ->
     assert report.status_code == 422
     assert report.headers["content-type"] == XLSX
     book = openpyxl.load_workbook(io.BytesIO(report.content))
-    assert book.sheetnames == [sheets.REPORT_SHEET, sheets.REPORT_DATA_SHEET]
-    listing = list(book[sheets.REPORT_SHEET].iter_rows(values_only=True))
+    assert book.sheetnames == [workbooks.REPORT_SHEET, workbooks.REPORT_DATA_SHEET]
+    listing = list(book[workbooks.REPORT_SHEET].iter_rows(values_only=True))
     assert listing[0] == ("行号", "列", "问题")
     assert [(row, column) for row, column, _ in listing[1:]] == [(3, "数值"), (4, "数值")]
     assert "十二" in listing[1][2] and "超出" in listing[2][2]
-    sheet = book[sheets.REPORT_DATA_SHEET]
+    sheet = book[workbooks.REPORT_DATA_SHEET]
     assert [cell.value for cell in sheet[1]] == [*HEADERS, "错误说明"]
     assert sheet.cell(3, VALUE).value == "十二"
     assert sheet.cell(3, VALUE).fill.fgColor.rgb.endswith("FFC7CE")  # the bad cell is marked
@@ -480,14 +480,14 @@ ROWS = st.lists(st.tuples(CODES, PERIODS, VALUES, TEXTS), min_size=1, max_size=3
 @given(ROWS)
 def test_any_valid_rows_written_to_a_workbook_read_back_the_same(rows: list[tuple[str, str, Decimal, str]]) -> None:
     lines = [TemplateLine(code, "名称", "%", period, None, None, "", value) for code, period, value, _ in rows]
-    content = sheets.template_workbook(COUNTY, "大名县", "2023-05", lines)
+    content = workbooks.template_workbook(COUNTY, "大名县", "2023-05", lines)
     book = openpyxl.load_workbook(io.BytesIO(content))
     for number, (*_, comment) in enumerate(rows, start=2):
-        cell = book[sheets.DATA_SHEET].cell(number, HEADERS.index("说明") + 1, comment or None)
+        cell = book[workbooks.DATA_SHEET].cell(number, HEADERS.index("说明") + 1, comment or None)
         cell.data_type = "s" if comment else cell.data_type  # typed as text, as a user's "=0" in a text cell
     buffer = io.BytesIO()
     book.save(buffer)
-    upload = sheets.read_upload(buffer.getvalue(), "t.xlsx")
+    upload = workbooks.read_upload(buffer.getvalue(), "t.xlsx")
     assert upload.problems == []
     assert (upload.county, upload.period) == (COUNTY, "2023-05")
     assert [(r.row, r.indicator, r.period, r.value, r.comment) for r in upload.rows] == [
@@ -503,7 +503,7 @@ def test_any_valid_rows_in_a_csv_read_back_the_same(rows: list[tuple[str, str, D
     writer = csv.writer(buffer)
     writer.writerow(["指标编号", "期间", "数值", "说明"])
     writer.writerows([code, period, str(value), comment] for code, period, value, comment in rows)
-    upload = sheets.read_upload(buffer.getvalue().encode(encoding), "t.csv")
+    upload = workbooks.read_upload(buffer.getvalue().encode(encoding), "t.csv")
     assert upload.problems == []
     assert [(r.indicator, r.period, r.value, r.comment) for r in upload.rows] == rows
 
@@ -520,7 +520,7 @@ def test_cells_people_write_are_read_as_meant() -> None:
     lines = (
         '指标编号,期间,数值\n1.2,2023-5,１２.５\n1.2,2023年6月,"1,234"\n2.1,2023q2,3\n1.1,2023年,5\n1.2,2023-07,5%\n'
     )
-    upload = sheets.read_upload(lines.encode(), "t.csv")
+    upload = workbooks.read_upload(lines.encode(), "t.csv")
     assert [(r.period, r.value) for r in upload.rows] == [
         ("2023-05", Decimal("12.5")),
         ("2023-06", Decimal(1234)),
@@ -555,77 +555,77 @@ def with_dimension(content: bytes, ref: str) -> bytes:
 
 def small_template(values: dict[str, Decimal]) -> bytes:
     lines = [TemplateLine(code, "名称", "%", "2023", None, None, "", value) for code, value in values.items()]
-    return sheets.template_workbook(COUNTY, "大名县", "2023", lines)
+    return workbooks.template_workbook(COUNTY, "大名县", "2023", lines)
 
 
 def test_a_workbook_declaring_the_whole_sheet_is_refused_before_its_rows_are_built() -> None:
     content = with_dimension(small_template({"1.1": Decimal(5)}), "A1:XFD1048576")
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(content, "t.xlsx")
+        workbooks.read_upload(content, "t.xlsx")
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
 
     # openpyxl itself declares the whole sheet once a cell is written at its far corner
     book = openpyxl.load_workbook(io.BytesIO(small_template({"1.1": Decimal(5)})))
-    book[sheets.DATA_SHEET].cell(1_048_576, 16_384, "远处的单元格")
+    book[workbooks.DATA_SHEET].cell(1_048_576, 16_384, "远处的单元格")
     buffer = io.BytesIO()
     book.save(buffer)
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(buffer.getvalue(), "t.xlsx")
+        workbooks.read_upload(buffer.getvalue(), "t.xlsx")
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
 
 
 def test_a_wide_declared_dimension_is_read_at_the_template_width() -> None:
     """Within the row limit, a sheet claiming 16,384 columns is read as it is: no row longer than MAX_COLUMNS."""
     content = with_dimension(small_template({"1.1": Decimal(5), "2.2": Decimal(90)}), "A1:XFD12")
-    upload = sheets.read_upload(content, "t.xlsx")
+    upload = workbooks.read_upload(content, "t.xlsx")
     assert [(r.indicator, r.value) for r in upload.rows] == [("1.1", Decimal(5)), ("2.2", Decimal(90))]
-    assert upload.table and all(len(cells) <= sheets.MAX_COLUMNS for _, cells in upload.table)
+    assert upload.table and all(len(cells) <= workbooks.MAX_COLUMNS for _, cells in upload.table)
     assert len(upload.table[0][1]) == len(HEADERS)
 
     # the row iterator itself: a row far below the data only brings padding up to the limit, then the refusal
     book = openpyxl.load_workbook(io.BytesIO(small_template({"1.1": Decimal(5)})))
-    book[sheets.DATA_SHEET].cell(50_000, 40, "远处的单元格")
+    book[workbooks.DATA_SHEET].cell(50_000, 40, "远处的单元格")
     buffer = io.BytesIO()
     book.save(buffer)
     bounded = with_dimension(buffer.getvalue(), "A1:J3")  # hides the far row from the declared-size check
     read = openpyxl.load_workbook(io.BytesIO(bounded), read_only=True, data_only=True)
     widths, seen = set(), 0
     with pytest.raises(InvalidCommand) as refused:
-        for _, cells in sheets._xlsx_rows(read, max_rows=100):
+        for _, cells in workbooks.upload._xlsx_rows(read, max_rows=100):
             widths.add(len(cells))
             seen += 1
     read.close()
     assert [p.rule for p in refused.value.problems] == ["max_rows"]
-    assert seen == sheets.HEADER_SEARCH_ROWS + 100
-    assert max(widths) <= sheets.MAX_COLUMNS
+    assert seen == workbooks.HEADER_SEARCH_ROWS + 100
+    assert max(widths) <= workbooks.MAX_COLUMNS
 
 
 def test_blank_rows_count_towards_the_row_limit() -> None:
     blank_lines = "指标编号,期间,数值\n" + "\n" * 20_000 + "1.2,2023-01,1\n"
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(blank_lines.encode(), "t.csv")
+        workbooks.read_upload(blank_lines.encode(), "t.csv")
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
     assert "空行" in refused.value.problems[0].message
     # a few blank lines in the data are skipped as before
     few = "指标编号,期间,数值\n\n\n1.2,2023-01,1\n" + ",,\n" * 5
-    assert [(r.row, r.value) for r in sheets.read_upload(few.encode(), "t.csv").rows] == [(4, Decimal(1))]
+    assert [(r.row, r.value) for r in workbooks.read_upload(few.encode(), "t.csv").rows] == [(4, Decimal(1))]
     # and a sheet with blank rows up to the limit is still read
     book = openpyxl.load_workbook(io.BytesIO(small_template({"1.1": Decimal(5)})))
-    book[sheets.DATA_SHEET].cell(60, 8, 7)
-    book[sheets.DATA_SHEET].cell(60, 1, "2.2")
-    book[sheets.DATA_SHEET].cell(60, 4, "2023")
+    book[workbooks.DATA_SHEET].cell(60, 8, 7)
+    book[workbooks.DATA_SHEET].cell(60, 1, "2.2")
+    book[workbooks.DATA_SHEET].cell(60, 4, "2023")
     buffer = io.BytesIO()
     book.save(buffer)
-    upload = sheets.read_upload(buffer.getvalue(), "t.xlsx", max_rows=50)
+    upload = workbooks.read_upload(buffer.getvalue(), "t.xlsx", max_rows=50)
     assert [(r.row, r.indicator) for r in upload.rows] == [(2, "1.1"), (60, "2.2")]
     with pytest.raises(InvalidCommand):
-        sheets.read_upload(buffer.getvalue(), "t.xlsx", max_rows=49)
+        workbooks.read_upload(buffer.getvalue(), "t.xlsx", max_rows=49)
 
 
 def test_a_malformed_csv_is_explained_in_chinese() -> None:
     for content in ('指标编号,期间,数值\n1.2,2023-01,"1' + "9" * 200_000, "指标编号,期间,数值\n" + "a" * 200_000):
         with pytest.raises(InvalidCommand) as refused:
-            sheets.read_upload(content.encode(), "t.csv")
+            workbooks.read_upload(content.encode(), "t.csv")
         [problem] = refused.value.problems
         assert (problem.field, problem.rule) == ("file", "file_format")
         assert problem.message.startswith("CSV 格式有误") and not re.search(r"[a-z]{3,}", problem.message)  # no English
@@ -633,32 +633,32 @@ def test_a_malformed_csv_is_explained_in_chinese() -> None:
 
 def test_a_row_of_too_many_cells_is_refused_before_openpyxl_builds_it() -> None:
     """openpyxl holds a whole <row> before trimming it to max_col: 500,000 cells would take some 300 MB."""
-    wide = b'<row r="3">' + b'<c r="A3"/>' * (sheets.MAX_ROW_ELEMENTS + 1) + b"</row></sheetData>"
+    wide = b'<row r="3">' + b'<c r="A3"/>' * (workbooks.MAX_ROW_ELEMENTS + 1) + b"</row></sheetData>"
     content = with_sheet_xml(small_template({"1.1": Decimal(5)}), lambda xml: xml.replace(b"</sheetData>", wide))
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(content, "t.xlsx")
+        workbooks.read_upload(content, "t.xlsx")
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_columns")]
 
-    clutter = b"<x/>" * (sheets.MAX_OTHER_ELEMENTS + 1) + b"</sheetData>"
+    clutter = b"<x/>" * (workbooks.MAX_OTHER_ELEMENTS + 1) + b"</sheetData>"
     content = with_sheet_xml(small_template({"1.1": Decimal(5)}), lambda xml: xml.replace(b"</sheetData>", clutter))
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(content, "t.xlsx")
+        workbooks.read_upload(content, "t.xlsx")
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "file_format")]
 
     many = b"".join(b'<row r="%d"/>' % number for number in range(3, 200)) + b"</sheetData>"
     content = with_sheet_xml(small_template({"1.1": Decimal(5)}), lambda xml: xml.replace(b"</sheetData>", many))
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(content, "t.xlsx", max_rows=100)
+        workbooks.read_upload(content, "t.xlsx", max_rows=100)
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_rows")]
-    assert [r.indicator for r in sheets.read_upload(content, "t.xlsx", max_rows=200).rows] == ["1.1"]
+    assert [r.indicator for r in workbooks.read_upload(content, "t.xlsx", max_rows=200).rows] == ["1.1"]
 
 
 def test_a_zip_that_unpacks_to_too_much_is_refused_unread() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b" " * (sheets.MAX_UNPACKED_BYTES + 1))
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (workbooks.MAX_UNPACKED_BYTES + 1))
     with pytest.raises(InvalidCommand) as refused:
-        sheets.read_upload(buffer.getvalue(), "t.xlsx")
+        workbooks.read_upload(buffer.getvalue(), "t.xlsx")
     assert [(p.field, p.rule) for p in refused.value.problems] == [("file", "max_size")]
 
 
