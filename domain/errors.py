@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from domain.decimals import to_decimal
 
@@ -100,6 +101,45 @@ class Collector:
             self.add(path, "one_of", f"{path} 只能是 {'、'.join(allowed)} 之一，收到 {raw!r}")
             return default
         return str(raw)
+
+
+T = TypeVar("T")
+
+
+def read_list(
+    check: Collector,
+    raw: Any,
+    path: str,
+    read_item: Callable[[Collector, dict[str, Any], str], T | None],
+    *,
+    refusal: tuple[str, str],
+    optional: bool = False,
+    non_empty: bool = False,
+    shape: str = "",
+) -> list[T]:
+    """A list of objects in a document, each read by ``read_item(check, item, item_path)`` at ``path[index]``.
+
+    ``raw`` that is not a list is refused at ``path`` with ``refusal`` (rule, message), and so is
+    an empty one when ``non_empty``; an absent one (None) is no items when ``optional``. An item
+    that is not an object is refused at its own path ("必须是对象" followed by ``shape``, words
+    on what it holds) and skipped, as is one ``read_item`` returns None for: every bad item is
+    reported, the good ones are read.
+    """
+    if raw is None and optional:
+        return []
+    if not isinstance(raw, list) or (non_empty and not raw):
+        check.add(path, *refusal)
+        return []
+    items: list[T] = []
+    for index, item in enumerate(raw):
+        item_path = f"{path}[{index}]"
+        if not isinstance(item, dict):
+            check.add(item_path, "object", f"{item_path} 必须是对象{shape}")
+            continue
+        read = read_item(check, item, item_path)
+        if read is not None:
+            items.append(read)
+    return items
 
 
 def require_reason(reason: str, field: str = "reason") -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.consequence_rules import read_consequence_rules
 from domain.decimals import HUNDRED, ONE, ZERO, plain
-from domain.errors import Collector, InvalidCommand
+from domain.errors import Collector, InvalidCommand, read_list
 from domain.inputs import NUL_WORDS, nul_path
 from domain.monitoring_rules import read_checks, read_warning_rules
 from domain.report_rules_reading import read_report_rules
@@ -127,21 +127,8 @@ def _read_authorities(check: Collector, raw: Any) -> list[str]:
 
 
 def _read_grades(check: Collector, raw: Any) -> list[Grade]:
-    if not isinstance(raw, list) or not raw:
-        check.add("grades", "required", "grades 必须列出至少一个等级")
-        return []
-    grades = []
-    for index, item in enumerate(raw):
-        path = f"grades[{index}]"
-        if not isinstance(item, dict):
-            check.add(path, "object", f"{path} 必须是对象")
-            continue
-        label = check.text(item.get("label"), f"{path}.label")
-        minimum = check.number(item.get("min"), f"{path}.min")
-        if minimum is not None and not ZERO <= minimum <= HUNDRED:
-            check.add(f"{path}.min", "range", f"{path}.min 必须在 0 到 100 之间")
-        if label and minimum is not None:
-            grades.append(Grade(label, minimum))
+    refusal = ("required", "grades 必须列出至少一个等级")
+    grades = read_list(check, raw, "grades", _read_grade, refusal=refusal, non_empty=True)
     grades.sort(key=lambda grade: grade.min, reverse=True)
     mins = [grade.min for grade in grades]
     if len(set(mins)) != len(mins):
@@ -149,6 +136,14 @@ def _read_grades(check: Collector, raw: Any) -> list[Grade]:
     if grades and grades[-1].min != ZERO:
         check.add("grades", "covers_zero", "grades 必须有一个下限为 0 的等级，使任何得分都有等级")
     return grades
+
+
+def _read_grade(check: Collector, item: dict[str, Any], path: str) -> Grade | None:
+    label = check.text(item.get("label"), f"{path}.label")
+    minimum = check.number(item.get("min"), f"{path}.min")
+    if minimum is not None and not ZERO <= minimum <= HUNDRED:
+        check.add(f"{path}.min", "range", f"{path}.min 必须在 0 到 100 之间")
+    return Grade(label, minimum) if label and minimum is not None else None
 
 
 def _read_deadlines(check: Collector, raw: Any) -> Deadlines:
@@ -173,25 +168,21 @@ def _read_deadlines(check: Collector, raw: Any) -> Deadlines:
 
 
 def _read_indicators(check: Collector, raw: Any) -> list[IndicatorDef]:
-    if not isinstance(raw, list) or not raw:
-        check.add("indicators", "required", "indicators 必须列出至少一个指标")
-        return []
-    indicators = []
-    for index, item in enumerate(raw):
-        path = f"indicators[{index}]"
-        indicator = read_indicator(check, item, path)
-        if indicator is None:
-            continue
-        indicators.append(indicator)
-        # A scheme says of every category whether it adds or deducts; categories of schemes
-        # stored before it had to (sign "") keep taking either sign (ADR 19).
-        if indicator.kind == "bonus_penalty" and item.get("sign") is None:
-            check.add(
-                f"{path}.sign",
-                "required",
-                f"加减分类指标“{indicator.code} {indicator.name}”必须标明 sign：bonus（加分项）或 penalty（减分项）",
-            )
-    return indicators
+    refusal = ("required", "indicators 必须列出至少一个指标")
+    return read_list(check, raw, "indicators", _read_listed_indicator, refusal=refusal, non_empty=True)
+
+
+def _read_listed_indicator(check: Collector, item: dict[str, Any], path: str) -> IndicatorDef | None:
+    indicator = read_indicator(check, item, path)
+    # A scheme says of every category whether it adds or deducts; categories of schemes
+    # stored before it had to (sign "") keep taking either sign (ADR 19).
+    if indicator is not None and indicator.kind == "bonus_penalty" and item.get("sign") is None:
+        check.add(
+            f"{path}.sign",
+            "required",
+            f"加减分类指标“{indicator.code} {indicator.name}”必须标明 sign：bonus（加分项）或 penalty（减分项）",
+        )
+    return indicator
 
 
 def read_indicator(check: Collector, item: Any, path: str) -> IndicatorDef | None:
@@ -303,25 +294,8 @@ def _check_attainment(check: Collector, method: Method, path: str, direction: st
 
 
 def _read_bands(check: Collector, raw: Any, path: str) -> list[Band]:
-    if not isinstance(raw, list) or not raw:
-        check.add(path, "required", f"{path} 阈值法必须列出至少一个分档")
-        return []
-    bands = []
-    for index, item in enumerate(raw):
-        band_path = f"{path}[{index}]"
-        if not isinstance(item, dict):
-            check.add(band_path, "object", f"{band_path} 必须是对象")
-            continue
-        f = check.number(item.get("f"), f"{band_path}.f")
-        if f is not None and not ZERO <= f <= ONE:
-            check.add(f"{band_path}.f", "fraction", f"{band_path}.f 必须在 0 到 1 之间")
-        low = check.number(item.get("min"), f"{band_path}.min", required=False)
-        high = check.number(item.get("max"), f"{band_path}.max", required=False)
-        if (low is None) == (high is None):
-            check.add(band_path, "one_bound", f"{band_path} 必须只给出 min 或 max 其中之一")
-            continue
-        if f is not None:
-            bands.append(Band(f=f, min=low, max=high))
+    refusal = ("required", f"{path} 阈值法必须列出至少一个分档")
+    bands = read_list(check, raw, path, _read_band, refusal=refusal, non_empty=True)
     if len({band.min is None for band in bands}) > 1:
         check.add(path, "same_bound", f"{path} 各分档必须统一使用 min 或统一使用 max")
     bounds = [band.min if band.min is not None else band.max for band in bands]
@@ -332,68 +306,55 @@ def _read_bands(check: Collector, raw: Any, path: str) -> list[Band]:
     return bands
 
 
+def _read_band(check: Collector, item: dict[str, Any], path: str) -> Band | None:
+    f = check.number(item.get("f"), f"{path}.f")
+    if f is not None and not ZERO <= f <= ONE:
+        check.add(f"{path}.f", "fraction", f"{path}.f 必须在 0 到 1 之间")
+    low = check.number(item.get("min"), f"{path}.min", required=False)
+    high = check.number(item.get("max"), f"{path}.max", required=False)
+    if (low is None) == (high is None):
+        check.add(path, "one_bound", f"{path} 必须只给出 min 或 max 其中之一")
+        return None
+    return Band(f=f, min=low, max=high) if f is not None else None
+
+
 def _read_inputs(check: Collector, raw: Any) -> list[CompositeInput]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        check.add("composite_inputs", "list", "composite_inputs 必须是列表")
-        return []
-    inputs = []
-    for index, item in enumerate(raw):
-        path = f"composite_inputs[{index}]"
-        if not isinstance(item, dict):
-            check.add(path, "object", f"{path} 必须是对象")
-            continue
-        inputs.append(
-            CompositeInput(
-                code=check.text(item.get("code"), f"{path}.code"),
-                name=check.text(item.get("name"), f"{path}.name"),
-                many=bool(item.get("many", False)),
-            )
-        )
-    return inputs
+    refusal = ("list", "composite_inputs 必须是列表")
+    return read_list(check, raw, "composite_inputs", _read_input, refusal=refusal, optional=True)
+
+
+def _read_input(check: Collector, item: dict[str, Any], path: str) -> CompositeInput:
+    return CompositeInput(
+        code=check.text(item.get("code"), f"{path}.code"),
+        name=check.text(item.get("name"), f"{path}.name"),
+        many=bool(item.get("many", False)),
+    )
 
 
 def _read_composites(check: Collector, raw: Any) -> list[Composite]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        check.add("composites", "list", "composites 必须是列表")
-        return []
-    composites = []
-    for index, item in enumerate(raw):
-        path = f"composites[{index}]"
-        if not isinstance(item, dict):
-            check.add(path, "object", f"{path} 必须是对象")
-            continue
-        components = []
-        raw_components = item.get("components")
-        if not isinstance(raw_components, list) or not raw_components:
-            check.add(f"{path}.components", "required", f"{path}.components 必须列出至少一项")
-            raw_components = []
-        for position, component in enumerate(raw_components):
-            component_path = f"{path}.components[{position}]"
-            if not isinstance(component, dict):
-                check.add(component_path, "object", f"{component_path} 必须是对象")
-                continue
-            weight = check.number(component.get("weight"), f"{component_path}.weight")
-            components.append(
-                Component(
-                    source=check.text(component.get("source"), f"{component_path}.source"),
-                    weight=weight if weight is not None else ZERO,
-                    aggregate=check.choice(
-                        component.get("aggregate"), f"{component_path}.aggregate", COMPONENT_AGGREGATES, "value"
-                    ),
-                )
-            )
-        composites.append(
-            Composite(
-                code=check.text(item.get("code"), f"{path}.code"),
-                name=check.text(item.get("name"), f"{path}.name"),
-                components=components,
-            )
-        )
-    return composites
+    refusal = ("list", "composites 必须是列表")
+    return read_list(check, raw, "composites", _read_composite, refusal=refusal, optional=True)
+
+
+def _read_composite(check: Collector, item: dict[str, Any], path: str) -> Composite:
+    refusal = ("required", f"{path}.components 必须列出至少一项")
+    components = read_list(
+        check, item.get("components"), f"{path}.components", _read_component, refusal=refusal, non_empty=True
+    )
+    return Composite(
+        code=check.text(item.get("code"), f"{path}.code"),
+        name=check.text(item.get("name"), f"{path}.name"),
+        components=components,
+    )
+
+
+def _read_component(check: Collector, item: dict[str, Any], path: str) -> Component:
+    weight = check.number(item.get("weight"), f"{path}.weight")
+    return Component(
+        source=check.text(item.get("source"), f"{path}.source"),
+        weight=weight if weight is not None else ZERO,
+        aggregate=check.choice(item.get("aggregate"), f"{path}.aggregate", COMPONENT_AGGREGATES, "value"),
+    )
 
 
 def _read_adjustable(check: Collector, raw: Any, path: str) -> CountyAdjustable | None:

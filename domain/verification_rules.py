@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.decimals import ZERO, plain
 from domain.errors import Collector as Collects
-from domain.errors import Problem
+from domain.errors import Problem, read_list
 
 if TYPE_CHECKING:
     from domain.scheme import Scheme
@@ -144,23 +144,17 @@ def _count(check: Collects, raw: Any, path: str, minimum: int = 0) -> int:
 
 
 def _sheets(check: Collects, raw: Any) -> list[Sheet]:
-    if not isinstance(raw, list) or not raw:
-        check.add("verification.sheets", "list", "verification.sheets 必须列出至少一张评分表")
-        return []
-    sheets = []
-    for index, item in enumerate(raw):
-        path = f"verification.sheets[{index}]"
-        if not isinstance(item, dict):
-            check.add(path, "object", f"{path} 必须是对象，含 input、indicator 和 object")
-            continue
-        sheets.append(
-            Sheet(
-                input=check.text(item.get("input"), f"{path}.input"),
-                indicator=check.text(item.get("indicator"), f"{path}.indicator"),
-                object=check.choice(item.get("object"), f"{path}.object", SHEET_OBJECTS, "town"),
-            )
-        )
-    return sheets
+    refusal = ("list", "verification.sheets 必须列出至少一张评分表")
+    shape = "，含 input、indicator 和 object"
+    return read_list(check, raw, "verification.sheets", _sheet, refusal=refusal, non_empty=True, shape=shape)
+
+
+def _sheet(check: Collects, item: dict[str, Any], path: str) -> Sheet:
+    return Sheet(
+        input=check.text(item.get("input"), f"{path}.input"),
+        indicator=check.text(item.get("indicator"), f"{path}.indicator"),
+        object=check.choice(item.get("object"), f"{path}.object", SHEET_OBJECTS, "town"),
+    )
 
 
 def _sample(check: Collects, raw: Any) -> SampleRules:
@@ -172,21 +166,14 @@ def _sample(check: Collects, raw: Any) -> SampleRules:
     if not isinstance(poverty_relief, bool):
         check.add(f"{path}.village_poverty_relief", "boolean", f"{path}.village_poverty_relief 必须是 true 或 false")
         poverty_relief = False
-    require = []
-    raw_require = raw.get("require", [])
-    if not isinstance(raw_require, list):
-        check.add(f"{path}.require", "list", f"{path}.require 必须是列表")
-        raw_require = []
-    for index, item in enumerate(raw_require):
-        where = f"{path}.require[{index}]"
-        if not isinstance(item, dict):
-            check.add(where, "object", f'{where} 必须是对象，如 {{"flag": "残疾人户", "min": 1}}')
-            continue
-        require.append(
-            HouseholdRequirement(
-                check.text(item.get("flag"), f"{where}.flag"), _count(check, item.get("min"), f"{where}.min", 1)
-            )
-        )
+    require = read_list(
+        check,
+        raw.get("require", []),  # an explicit null is refused: not a list
+        f"{path}.require",
+        _requirement,
+        refusal=("list", f"{path}.require 必须是列表"),
+        shape='，如 {"flag": "残疾人户", "min": 1}',
+    )
     rules = SampleRules(
         villages_per_town=_count(check, raw.get("villages_per_town"), f"{path}.villages_per_town", 1),
         village_poverty_relief=poverty_relief,
@@ -204,31 +191,28 @@ def _sample(check: Collects, raw: Any) -> SampleRules:
     return rules
 
 
+def _requirement(check: Collects, item: dict[str, Any], path: str) -> HouseholdRequirement:
+    flag = check.text(item.get("flag"), f"{path}.flag")
+    return HouseholdRequirement(flag, _count(check, item.get("min"), f"{path}.min", 1))
+
+
 def _absence(check: Collects, raw: Any) -> list[AbsenceDeduction]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        check.add("verification.absence", "list", "verification.absence 必须是列表")
-        return []
-    deductions = []
-    for index, item in enumerate(raw):
-        path = f"verification.absence[{index}]"
-        if not isinstance(item, dict):
-            check.add(path, "object", f"{path} 必须是对象，含 kind、sheet、indicator、points 和 applies_to")
-            continue
-        points = check.number(item.get("points"), f"{path}.points") or ZERO
-        if points <= ZERO:
-            check.add(f"{path}.points", "positive", f"{path}.points 必须大于 0，收到 {plain(points)}")
-        deductions.append(
-            AbsenceDeduction(
-                kind=check.choice(item.get("kind"), f"{path}.kind", ABSENCE_KINDS, "absent"),
-                sheet=check.text(item.get("sheet"), f"{path}.sheet"),
-                indicator=check.text(item.get("indicator"), f"{path}.indicator"),
-                points=points,
-                applies_to=check.choice(item.get("applies_to"), f"{path}.applies_to", APPLIES_TO, "home_town"),
-            )
-        )
-    return deductions
+    refusal = ("list", "verification.absence 必须是列表")
+    shape = "，含 kind、sheet、indicator、points 和 applies_to"
+    return read_list(check, raw, "verification.absence", _deduction, refusal=refusal, optional=True, shape=shape)
+
+
+def _deduction(check: Collects, item: dict[str, Any], path: str) -> AbsenceDeduction:
+    points = check.number(item.get("points"), f"{path}.points") or ZERO
+    if points <= ZERO:
+        check.add(f"{path}.points", "positive", f"{path}.points 必须大于 0，收到 {plain(points)}")
+    return AbsenceDeduction(
+        kind=check.choice(item.get("kind"), f"{path}.kind", ABSENCE_KINDS, "absent"),
+        sheet=check.text(item.get("sheet"), f"{path}.sheet"),
+        indicator=check.text(item.get("indicator"), f"{path}.indicator"),
+        points=points,
+        applies_to=check.choice(item.get("applies_to"), f"{path}.applies_to", APPLIES_TO, "home_town"),
+    )
 
 
 def verification_problems(scheme: Scheme) -> list[Problem]:
