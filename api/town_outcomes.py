@@ -8,17 +8,17 @@ administrator); whoever declared an item done does not verify it (separation of 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from api.context import attachment, command_context, county_in_path, one_hop, platform
+from api.context import attachment, county_in_path, one_hop, platform
 from api.counties import allowed
 from api.models import Body
+from api.verification_writes import WrittenOut, write, write_routes
 from domain import commands as c
 from domain import verification_commands as v
 from domain.access import Action
@@ -30,17 +30,9 @@ from ruraleval.platform import Platform
 router = APIRouter(prefix="/api/v1/counties", tags=["镇级核查结果运用 verification outcomes"])
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="核查年度，如 2023")]
 BASE = "/{code}/verification/{year}"
-WRITE = allowed(Action.VERIFY_TOWNS)
+write_route = write_routes(router)
 READ = allowed(Action.READ)
 MAX_TEXT = 20000
-
-
-class WrittenOut(BaseModel):
-    county: str
-    year: int
-    position: int | None = None
-    events: list[str] = []
-    result: dict[str, Any] = {}
 
 
 class NoticeIn(Body):
@@ -72,22 +64,13 @@ class RejectIn(Body):
     reason: str = Field(max_length=2000)
 
 
-async def _write(service: Platform, request: Request, code: str, year: int, command: Any) -> WrittenOut:
-    context = command_context(request)
-    outcome = await asyncio.wrap_future(service.ledger.verify_towns(county_in_path(code), year, command, context))
-    result = {key: str(value) if not isinstance(value, list | bool | None) else value
-              for key, value in outcome.result.items()}  # fmt: skip
-    return WrittenOut(county=code, year=year, position=outcome.position, events=outcome.events, result=result)
-
-
 @router.get(BASE + "/outcomes", dependencies=READ, summary="各镇核查结果通报、表扬约谈和整改事项")
 @one_hop
 def outcomes(code: str, year: YearPath, town: str | None = None, service: Platform = Depends(platform)) -> Any:
     return town_outcome_reads.outcomes(service.ledger.town_verification(county_in_path(code), year), town)
 
 
-@router.post(BASE + "/towns/{town}/notices", status_code=201, response_model=WrittenOut, dependencies=WRITE,
-             summary="出具某镇的核查结果通报（PDF 按哈希保存，出具记为事件）")  # fmt: skip
+@write_route(BASE + "/towns/{town}/notices", summary="出具某镇的核查结果通报（PDF 按哈希保存，出具记为事件）")
 async def issue_notice(
     code: str, year: YearPath, town: str, body: NoticeIn, request: Request, service: Platform = Depends(platform)
 ) -> WrittenOut:
@@ -95,7 +78,7 @@ async def issue_notice(
     at = parse_as_of(body.as_of, now) if body.as_of else now  # a date: the end of that Beijing day; never future
     await run_in_threadpool(service.ledger.settle, at)
     _, command = await run_in_threadpool(town_notice.prepare, service, county_in_path(code), year, town, at)
-    return await _write(service, request, code, year, command)
+    return await write(service, request, code, year, command)
 
 
 PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
@@ -113,52 +96,48 @@ def notice_file(code: str, year: YearPath, notice_id: str, service: Platform = D
                     headers=attachment(f"{code}-{year}-{notice.town}-{notice.id}.pdf", name))  # fmt: skip
 
 
-@router.post(BASE + "/towns/{town}/consequences", status_code=201, response_model=WrittenOut, dependencies=WRITE,
-             summary="按方案的挂钩规则认定某镇的表扬或约谈（依据最新的核查结果通报）")  # fmt: skip
+@write_route(
+    BASE + "/towns/{town}/consequences",
+    summary="按方案的挂钩规则认定某镇的表扬或约谈（依据最新的核查结果通报）",
+)
 async def decide(code: str, year: YearPath, town: str, request: Request,
                  service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await _write(service, request, code, year, v.DecideTownConsequences(town))
+    return await write(service, request, code, year, v.DecideTownConsequences(town))
 
 
-@router.post(BASE + "/towns/{town}/rectification", status_code=201, response_model=WrittenOut, dependencies=WRITE,
-             summary="下达某镇的整改事项（来自通报的问题或县核查办）")  # fmt: skip
+@write_route(BASE + "/towns/{town}/rectification", summary="下达某镇的整改事项（来自通报的问题或县核查办）")
 async def raise_item(code: str, year: YearPath, town: str, body: ItemIn, request: Request,
                      service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
     command = v.RaiseTownRectification(town, body.requirement, body.deadline, body.answerer, body.problem_id,
                                        body.problem)  # fmt: skip
-    return await _write(service, request, code, year, command)
+    return await write(service, request, code, year, command)
 
 
-@router.post(BASE + "/rectification/{item_id}/plan", status_code=201, response_model=WrittenOut, dependencies=WRITE,
-             summary="录入镇的整改方案")  # fmt: skip
+@write_route(BASE + "/rectification/{item_id}/plan", summary="录入镇的整改方案")
 async def plan(code: str, year: YearPath, item_id: str, body: StepIn, request: Request,
                service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await _write(service, request, code, year, c.FileRectificationPlan(year, item_id, body.text))
+    return await write(service, request, code, year, c.FileRectificationPlan(year, item_id, body.text))
 
 
-@router.post(BASE + "/rectification/{item_id}/progress", status_code=201, response_model=WrittenOut,
-             dependencies=WRITE, summary="录入镇的整改进展")  # fmt: skip
+@write_route(BASE + "/rectification/{item_id}/progress", summary="录入镇的整改进展")
 async def progress(code: str, year: YearPath, item_id: str, body: StepIn, request: Request,
                    service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await _write(service, request, code, year, c.ReportRectificationProgress(year, item_id, body.text))
+    return await write(service, request, code, year, c.ReportRectificationProgress(year, item_id, body.text))
 
 
-@router.post(BASE + "/rectification/{item_id}/done", status_code=201, response_model=WrittenOut, dependencies=WRITE,
-             summary="申报镇的整改完成")  # fmt: skip
+@write_route(BASE + "/rectification/{item_id}/done", summary="申报镇的整改完成")
 async def done(code: str, year: YearPath, item_id: str, body: StepIn, request: Request,
                service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await _write(service, request, code, year, c.DeclareRectificationDone(year, item_id, body.text))
+    return await write(service, request, code, year, c.DeclareRectificationDone(year, item_id, body.text))
 
 
-@router.post(BASE + "/rectification/{item_id}/verify", status_code=201, response_model=WrittenOut,
-             dependencies=WRITE, summary="核验销号（申报完成者以外的人）")  # fmt: skip
+@write_route(BASE + "/rectification/{item_id}/verify", summary="核验销号（申报完成者以外的人）")
 async def verify(code: str, year: YearPath, item_id: str, body: VerifyIn, request: Request,
                  service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await _write(service, request, code, year, c.VerifyRectification(year, item_id, body.comment))
+    return await write(service, request, code, year, c.VerifyRectification(year, item_id, body.comment))
 
 
-@router.post(BASE + "/rectification/{item_id}/reject", status_code=201, response_model=WrittenOut,
-             dependencies=WRITE, summary="核验未通过，退回整改")  # fmt: skip
+@write_route(BASE + "/rectification/{item_id}/reject", summary="核验未通过，退回整改")
 async def reject(code: str, year: YearPath, item_id: str, body: RejectIn, request: Request,
                  service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await _write(service, request, code, year, c.RejectRectification(year, item_id, body.reason))
+    return await write(service, request, code, year, c.RejectRectification(year, item_id, body.reason))

@@ -7,10 +7,8 @@ Every refusal names the field and the rule, and stores nothing.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Request, UploadFile
@@ -24,12 +22,14 @@ from api.counties import allowed
 from api.models import Body, Number
 from api.problems import problem as problem_json
 from api.reads import AS_OF
+from api.verification_writes import result_out, write_routes, write_to_year
 from domain import verification_commands as v
 from domain.access import Action
 from domain.decimals import NotANumber, read_number
 from domain.errors import InvalidCommand, Problem
 from domain.scheme_reading import read_published_document
 from domain.towns import Household, Town, Village
+from domain.verification_commands import VerificationCommand
 from domain.verification_state import Member
 from ruraleval import registry_workbook, town_reads
 from ruraleval.imports import MAX_FILE_BYTES, XLSX
@@ -149,26 +149,26 @@ class ReasonIn(Body):
     reason: str = Field(max_length=2000)
 
 
-async def _write(service: Platform, request: Request, code: str, year: int, command: Any) -> VerificationOut:
-    context = command_context(request)
-    outcome = await asyncio.wrap_future(service.ledger.verify_towns(county_in_path(code), year, command, context))
-    result = {key: str(value) if isinstance(value, Decimal) else value for key, value in outcome.result.items()}
+async def _write(
+    service: Platform, request: Request, code: str, year: int, command: VerificationCommand
+) -> VerificationOut:
+    """``write_to_year``, answered with the year's version too."""
+    outcome = await write_to_year(service, request, code, year, command)
     return VerificationOut(
-        county=code, year=year, version=outcome.version, position=outcome.position, events=outcome.events, result=result
+        county=code,
+        year=year,
+        version=outcome.version,
+        position=outcome.position,
+        events=outcome.events,
+        result=result_out(outcome.result),
     )
 
 
-WRITE = allowed(Action.VERIFY_TOWNS)
+write_route = write_routes(router, VerificationOut)
 READ = allowed(Action.READ)
 
 
-@router.post(
-    "/{code}/verification",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="开始本县某年度的镇级核查（上传本县核查方案，object 为 town）",
-)
+@write_route("/{code}/verification", summary="开始本县某年度的镇级核查（上传本县核查方案，object 为 town）")
 @one_hop
 def open_year(code: str, body: OpenIn, request: Request, service: Platform = Depends(platform)) -> VerificationOut:
     scheme = read_published_document(body.scheme)
@@ -197,13 +197,7 @@ def registry(code: str, year: YearPath, service: Platform = Depends(platform)) -
     return town_reads.registry(service.ledger.town_verification(code, year))
 
 
-@router.post(
-    BASE + "/registry",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="登记镇、村、户（全部登记或全部不登记）",
-)
+@write_route(BASE + "/registry", summary="登记镇、村、户（全部登记或全部不登记）")
 async def register(
     code: str, year: YearPath, body: RegistryIn, request: Request, service: Platform = Depends(platform)
 ) -> VerificationOut:
@@ -231,11 +225,8 @@ def registry_template(code: str, year: YearPath, service: Platform = Depends(pla
     )
 
 
-@router.post(
+@write_route(
     BASE + "/registry/import",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
     summary="上传登记表（.xlsx：工作表 镇、村、户）：整份文件全部登记或全部不登记；有误时按行列列出",
 )
 async def import_registry(
@@ -284,13 +275,7 @@ def teams(code: str, year: YearPath, service: Platform = Depends(platform)) -> d
     return town_reads.teams(service.ledger.town_verification(code, year))
 
 
-@router.post(
-    BASE + "/teams",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="组建核查组（成员来自各镇和县直单位）",
-)
+@write_route(BASE + "/teams", summary="组建核查组（成员来自各镇和县直单位）")
 async def form_team(
     code: str, year: YearPath, body: TeamIn, request: Request, service: Platform = Depends(platform)
 ) -> VerificationOut:
@@ -299,13 +284,7 @@ async def form_team(
     return await _write(service, request, code, year, command)
 
 
-@router.post(
-    BASE + "/teams/{team_id}/assignment",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="指定核查组负责的镇（交叉核查：不能核查成员来源镇）",
-)
+@write_route(BASE + "/teams/{team_id}/assignment", summary="指定核查组负责的镇（交叉核查：不能核查成员来源镇）")
 async def assign_team(
     code: str,
     year: YearPath,
@@ -317,13 +296,7 @@ async def assign_team(
     return await _write(service, request, code, year, v.AssignTeam(team_id, body.town))
 
 
-@router.post(
-    BASE + "/absences",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="记录核查组成员缺勤、迟到、早退（按方案扣成员所在镇和所帮扶村的分）",
-)
+@write_route(BASE + "/absences", summary="记录核查组成员缺勤、迟到、早退（按方案扣成员所在镇和所帮扶村的分）")
 async def record_absence(
     code: str, year: YearPath, body: AbsenceIn, request: Request, service: Platform = Depends(platform)
 ) -> VerificationOut:
@@ -337,13 +310,7 @@ def samples(code: str, year: YearPath, service: Platform = Depends(platform)) ->
     return town_reads.samples(service.ledger.town_verification(code, year))
 
 
-@router.post(
-    BASE + "/samples",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="为一个镇抽样（按方案：非贫困村数、每村户数、残疾人户），记录种子和总体",
-)
+@write_route(BASE + "/samples", summary="为一个镇抽样（按方案：非贫困村数、每村户数、残疾人户），记录种子和总体")
 async def draw_sample(
     code: str, year: YearPath, body: SampleIn, request: Request, service: Platform = Depends(platform)
 ) -> VerificationOut:
@@ -351,13 +318,7 @@ async def draw_sample(
     return await _write(service, request, code, year, v.DrawSample(body.town, seed))
 
 
-@router.post(
-    BASE + "/higher-sampling",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="标记被省、市考核组抽查的镇或村（其结果录入后优先于县级结果）",
-)
+@write_route(BASE + "/higher-sampling", summary="标记被省、市考核组抽查的镇或村（其结果录入后优先于县级结果）")
 async def mark_higher(
     code: str, year: YearPath, body: HigherSamplingIn, request: Request, service: Platform = Depends(platform)
 ) -> VerificationOut:
@@ -365,11 +326,8 @@ async def mark_higher(
     return await _write(service, request, code, year, command)
 
 
-@router.post(
+@write_route(
     BASE + "/scores",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
     summary="录入核查得分（镇的县核查分、日常工作，抽查村直接计分；县级须由负责该镇的核查组录入）",
 )
 async def record_score(
@@ -389,13 +347,7 @@ async def record_score(
     return await _write(service, request, code, year, command)
 
 
-@router.post(
-    BASE + "/scores/{score_id}/revoke",
-    status_code=201,
-    response_model=VerificationOut,
-    dependencies=WRITE,
-    summary="撤销核查得分（撤销省、市结果后恢复县级结果）",
-)
+@write_route(BASE + "/scores/{score_id}/revoke", summary="撤销核查得分（撤销省、市结果后恢复县级结果）")
 async def revoke_score(
     code: str, year: YearPath, score_id: str, body: ReasonIn, request: Request, service: Platform = Depends(platform)
 ) -> VerificationOut:

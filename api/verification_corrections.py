@@ -3,22 +3,20 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 
-from api.context import command_context, county_in_path, platform
-from api.counties import allowed
+from api.context import platform
 from api.models import Body
-from api.town_outcomes import WrittenOut
+from api.verification_writes import WrittenOut, write, write_routes
 from domain import verification_commands as v
-from domain.access import Action
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["镇级核查 verification"])
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="核查年度，如 2023")]
+write_route = write_routes(router)
 
 
 class CorrectionIn(Body):
@@ -31,14 +29,10 @@ class CorrectionIn(Body):
     )
 
 
-@router.post("/{code}/verification/{year}/registry/{object_code}/correction", status_code=201,
-             response_model=WrittenOut, dependencies=allowed(Action.VERIFY_TOWNS),
+@write_route("/{code}/verification/{year}/registry/{object_code}/correction",
              summary="更正登记的镇、村或户（须填写理由；原登记保留在历史中）")  # fmt: skip
 async def correct(code: str, year: YearPath, object_code: str, body: CorrectionIn, request: Request,
                   service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
     command = v.CorrectRegisteredObject(object_code, body.reason, body.name, body.poverty_relief, body.head,
                                         None if body.flags is None else list(body.flags))  # fmt: skip
-    context = command_context(request)
-    outcome = await asyncio.wrap_future(service.ledger.verify_towns(county_in_path(code), year, command, context))
-    result: dict[str, Any] = outcome.result
-    return WrittenOut(county=code, year=year, position=outcome.position, events=outcome.events, result=result)
+    return await write(service, request, code, year, command)
