@@ -73,4 +73,3 @@ def number_of(cell: Any) -> Decimal | None:
 
 def normalised(cell: Any) -> str:
     return unicodedata.normalize("NFKC", str(cell)).strip()
-

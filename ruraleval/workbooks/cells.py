@@ -29,7 +29,6 @@ def write_cell(sheet: Worksheet, row: int, column: int, value: Any) -> None:
         cell.data_type = "s"
 
 
-
 def sheet_title(title: str) -> str:
     """Excel's rules for a sheet's name: at most 31 characters, none of ``[]:*?/\\``."""
     cleaned = re.sub(r"[\[\]:*?/\\]", "", title).strip() or "数据"
@@ -52,7 +51,6 @@ def sheet_title(title: str) -> str:
     return cut[: 31 - len(closing)] + closing
 
 
-
 def header_row(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
     sheet.append(list(headers))
     for column, width in enumerate(widths, start=1):
@@ -63,9 +61,7 @@ def header_row(sheet: Worksheet, headers: Sequence[str], widths: Sequence[int]) 
     sheet.freeze_panes = "A2"
 
 
-
 def workbook_bytes(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-

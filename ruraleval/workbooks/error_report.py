@@ -63,4 +63,3 @@ def _header_names(upload: Upload) -> list[str]:
     for name, index in upload.columns.items():
         names[index] = HEADERS[name]
     return names
-

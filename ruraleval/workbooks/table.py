@@ -55,4 +55,3 @@ def _text_or_number(sheet: Worksheet, row: int, column: int, value: Any) -> None
         cell.data_type = "s"  # whatever it starts with (= + - @): text, never a formula
     elif isinstance(value, Decimal):
         cell.number_format = "0.00"
-

@@ -116,7 +116,6 @@ def _help_sheet(sheet: Worksheet, county: str, county_name: str, period: str) ->
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
 
-
 def _letter(name: str) -> str:
     return get_column_letter(next(index for index, (column, *_) in enumerate(COLUMNS, start=1) if column == name))
 
@@ -124,4 +123,3 @@ def _letter(name: str) -> str:
 def _plain(number: Decimal) -> str:
     text = format(number, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-

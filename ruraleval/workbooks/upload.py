@@ -93,7 +93,6 @@ class Upload:
     skipped: int = 0  # rows without a value
 
 
-
 def read_upload(data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS) -> Upload:
     """Reads an .xlsx or CSV upload; refuses (InvalidCommand on ``file``) one that cannot be read.
 
