@@ -38,8 +38,8 @@ class BenchConfig:
     sections: tuple[str, ...] = SECTIONS
     tt_counties: int = 100
     tt_months: int = MAX_TT_MONTHS
-    tt_rebuilds: int = 2
-    tt_rebuild_budget: float = 90.0
+    tt_rebuilds: int = 3
+    tt_rebuild_budget: float = 240.0
     tt_queries: int = 100
     tt_correction_rate: float = 0.05
     tt_overrides_per_year: int = 10

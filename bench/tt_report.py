@@ -94,7 +94,14 @@ ROWS: list[tuple[str, Cell]] = [
     ("  CPU, cores (of 2)", _cpu("rebuild.first.cpu_cores")),
     ("rebuild (full read models), events/s", _goal(rate("rebuild.events_per_s"), "goals.rebuild_events_per_s")),
     ("  time, s", rate("rebuild.seconds", 1)),
+    ("  CPU of the rebuilding process, µs per event", rate("rebuild.cpu_us_per_event", 0)),
     ("  CPU, cores (of 2)", _cpu("rebuild.cpu_cores")),
+    (
+        "rebuild in 2 partitions (processes), events/s",
+        _goal(rate("rebuild.partitioned.events_per_s"), "goals.partitioned_rebuild_events_per_s"),
+    ),
+    ("  time, s", rate("rebuild.partitioned.seconds", 1)),
+    ("  CPU of the rebuilding processes, µs per event", rate("rebuild.partitioned.cpu_us_per_event", 0)),
     ("score_history rows", _rows),
     (
         "GET rankings as_of (random instants) ms",
@@ -158,6 +165,12 @@ def _goals(results: list[dict[str, Any]]) -> list[str]:
             f"{name}: as-of ranking p95 {asof['value']:.1f} ms (< {asof['goal']:.0f}: {_met(asof)}); "
             f"rebuild {number(rebuild['value'])} events/s (> {number(rebuild['goal'])}: {_met(rebuild)}), "
             f"first rebuild {number(first['value'])} events/s ({_met(first)})"
+            + (
+                f", in partitions {number(goals['partitioned_rebuild_events_per_s']['value'])} events/s "
+                f"({_met(goals['partitioned_rebuild_events_per_s'])})"
+                if "partitioned_rebuild_events_per_s" in goals
+                else ""
+            )
         )
     legend = "latencies: p50, p95 [p5–max] n; rates and times: median [min–max] n; sizes: mean per answer."
     return [legend, *(f"goals — {verdict}" for verdict in verdicts)]

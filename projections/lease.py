@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import suppress
 from typing import Any
 
 # An arbitrary, fixed key: "RuralEval projections" in the advisory-lock space of one database.
@@ -64,7 +65,12 @@ class Lease:
         self.held = False
         if self.kind == "postgresql":
             try:
-                self._connection.close()  # ends the session: the server drops the lock
+                # Unlocked before the session ends: closing alone returns before the server's
+                # backend has exited and dropped the lock, so a successor asking at once could
+                # still find it held (seen under load).
+                with suppress(Exception):  # a broken connection: its session's end frees the lock
+                    self._connection.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_KEY])
+                self._connection.close()
             finally:
                 self._connection = None
         elif self.kind == "sqlite":

@@ -9,11 +9,13 @@ PostgreSQL, the write lock on SQLite), and each re-reads the position after wait
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -27,7 +29,24 @@ log = structlog.get_logger("ruraleval.projections")
 RETRY_SECONDS = 1.0
 GATHER_SECONDS = 0.1
 MAX_RETRY_SECONDS = 30.0
+# A full rebuild reads the log in larger batches than the live thread: the per-county work of a
+# batch (loading the county, writing its current scores and scorecard) and each commit are then
+# paid once per 5,000 events rather than per 1,000 (a third less CPU per event, ADR 28).
+REBUILD_BATCH = 5000
 TRACKING_TABLE = "CREATE TABLE IF NOT EXISTS projection_tracking (name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector less often while a rebuild runs: the folded counties and the
+    rows of a batch are many live objects, and walking them ~1,000 times cost a sixth of a
+    rebuild's CPU. Reference counting still frees nearly everything at once."""
+    saved = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 class EventSource(Protocol):
@@ -146,14 +165,19 @@ class ProjectionRunner:
         head = self.source.head()
         return {name: head - position for name, position in self.positions().items()}
 
-    def catch_up(self, until: int | None = None, report: Callable[[int, int], None] | None = None) -> int:
+    def catch_up(
+        self,
+        until: int | None = None,
+        report: Callable[[int, int], None] | None = None,
+        batch_size: int | None = None,
+    ) -> int:
         """Processes events until every projection reaches ``until`` (default: the head);
         ``report(position, target)`` after each batch (a progress bar)."""
         target = self.source.head() if until is None else until
         processed = 0
         with self._lock:
             while True:
-                count, lowest = self.step()
+                count, lowest = self.step(batch_size)
                 processed += count
                 if report is not None:
                     report(min(lowest, target), target)
@@ -167,7 +191,7 @@ class ProjectionRunner:
         if any(position < head for position in self.positions().values()):
             self.catch_up(head)
 
-    def step(self) -> tuple[int, int]:
+    def step(self, batch_size: int | None = None) -> tuple[int, int]:
         """One batch, read once, applied to every projection behind, in one transaction.
 
         Each projection applies it inside a savepoint: one that raises is rolled back alone,
@@ -179,7 +203,7 @@ class ProjectionRunner:
         now = time.monotonic()
         try:
             with self.store.transaction() as sql:
-                found = self._step(sql, names, now)
+                found = self._step(sql, names, now, batch_size or self.batch_size)
         except BaseException:
             for projection in self.projections:
                 projection.discarded()
@@ -190,7 +214,7 @@ class ProjectionRunner:
         self.progress.advanced(positions)
         return count, lowest
 
-    def _step(self, sql: Sql, names: list[str], now: float) -> tuple[int, int, dict[str, int]]:
+    def _step(self, sql: Sql, names: list[str], now: float, batch_size: int) -> tuple[int, int, dict[str, int]]:
         """The body of ``step`` inside its transaction: (events read, lowest position, positions to report)."""
         rows = sql.execute(
             "SELECT name, position FROM projection_tracking"
@@ -202,7 +226,7 @@ class ProjectionRunner:
         if not due:
             return 0, min(positions.values()), positions
         lowest = min(positions[p.name] for p in due)
-        batch = self.source.read(lowest, self.batch_size)
+        batch = self.source.read(lowest, batch_size)
         if not batch:
             return 0, lowest, positions
         last = batch[-1][0]
@@ -260,7 +284,8 @@ class ProjectionRunner:
     def rebuild(self, report: Callable[[int, int], None] | None = None) -> int:
         """Empties every read model and replays the whole log into it."""
         self.clear()
-        processed = self.catch_up(report=report)
+        with fewer_collections():
+            processed = self.catch_up(report=report, batch_size=max(self.batch_size, REBUILD_BATCH))
         log.info("projections_rebuilt", events=processed)
         return processed
 

@@ -38,10 +38,18 @@ def instant(value: int) -> datetime:
     return EPOCH + timedelta(microseconds=value)
 
 
-def card_rows(card: Scorecard) -> dict[str, tuple[Any, ...]]:
-    """Each node's shape (everything but time and cause), keyed by node code."""
+def card_rows(card: Scorecard, previous: Scorecard | None = None,
+              known: dict[str, tuple[Any, ...]] | None = None) -> dict[str, tuple[Any, ...]]:  # fmt: skip
+    """Each node's shape (everything but time and cause), keyed by node code.
+
+    ``known``, the rows of ``previous``, are reused for the nodes ``card`` took over unchanged
+    from it (the same immutable node at the same place: a data event rescores only a path)."""
     rows: dict[str, tuple[Any, ...]] = {}
+    reused = previous.nodes if previous is not None and known is not None else ()
     for ordinal, node in enumerate(card.nodes):
+        if ordinal < len(reused) and reused[ordinal] is node and known is not None:
+            rows[node.code] = known[node.code]
+            continue
         override = node.override
         rows[node.code] = (
             ordinal, node.name, node.parent, node.level, node.kind, _text(node.value), str(node.computed),
@@ -118,8 +126,9 @@ class ScoreHistoryProjection(Projection):
             behind = proposal_behind(county, event)
             proposal = {"proposal": cause_of_proposal(behind)} if behind is not None else {}
             for year in _years(event, county):
-                cards[year] = _rescore(county.years[year], cards.get(year), event)
-                after = card_rows(cards[year])
+                previous = cards.get(year)
+                cards[year] = _rescore(county.years[year], previous, event)
+                after = card_rows(cards[year], previous, before.get(year))
                 _record_changes(
                     county.code, int(year), before.get(year, {}), after, at, position, event, pending, proposal
                 )
@@ -166,7 +175,9 @@ def _record_changes(
     noted: set[str] | None = None,
 ) -> None:
     """A new row for every node the event changed, and for the ``noted`` ones it concerns."""
-    changed = {node for node in before.keys() | after.keys() if before.get(node) != after.get(node)}
+    # (A row ``card_rows`` reused is the same tuple: equal without comparing its fields.)
+    changed = {node for node, row in after.items() if before.get(node) is not row and before.get(node) != row}
+    changed.update(node for node in before if node not in after)
     written = changed | ((noted or set()) & after.keys())
     if not written:
         return

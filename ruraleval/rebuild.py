@@ -22,7 +22,7 @@ import structlog
 from projections.catalog import all_projections
 from projections.lease import Lease
 from projections.partitions import apply_partition
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, fewer_collections
 from ruraleval.ledger import Ledger
 from ruraleval.platform import Platform, open_read_store
 from ruraleval.settings import ConfigurationError, Store
@@ -95,7 +95,8 @@ def _partition(store: Store, index: int, partitions: int, until: int, progress: 
                 last[0] = now
                 progress.put((index, position))
 
-        apply_partition(runner, index, partitions, until, tell)
+        with fewer_collections():
+            apply_partition(runner, index, partitions, until, tell)
         progress.put((index, until))
     finally:
         reads.close()
