@@ -27,8 +27,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check domain projections api pages ruraleval reports tests bench tools
 	$(BIN)/mypy
 
+# The suite on $(TEST_WORKERS) pytest-xdist workers (CI has 2 cores); tests that must share a
+# worker say so in tests/conftest.py. `make test TEST_WORKERS=0` runs it in this process.
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25
 
 # The pages' browser libraries, rebuilt from the npm registry at the versions pinned in
 # tools/assets.py (needs Node's npm). The files are committed: `make run` needs no Node.

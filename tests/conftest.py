@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -22,11 +23,19 @@ from domain import commands as c
 from domain.organisation import Grant, Organisation
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
+from ruraleval import security
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
 from ruraleval.settings import parse_database_url
 
 HERE = Path(__file__).parent
+
+# Passwords hashed by the tests' users cost Argon2's cheapest parameters instead of production's
+# (64 MiB, 3 passes: ~0.2 s of CPU for each hash and each sign-in, most of a short API test).
+# The code path is the same (argon2id, hash then verify); a stored hash carries its own
+# parameters, so the demo's production-cost hashes still verify as they are.
+security._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+security._DUMMY_HASH = security.hash_password("an unknown user's password")
 PG_HOST = os.environ.get("RURALEVAL_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("RURALEVAL_TEST_PG_PORT", "5432"))
 
@@ -214,3 +223,47 @@ def client(store_url: str) -> Iterator[TestClient]:
 def memory_client() -> Iterator[TestClient]:
     with client_for("memory://") as test_client:
         yield test_client
+
+
+# ------------------------------------------------------------------ running on two workers
+#
+# `make test` runs the suite on pytest-xdist workers (`-n 2`). Each test already has its own
+# PostgreSQL database, tmp_path and free ports. What is left shared decides which tests go to
+# one worker together (xdist's ``loadfile``, widened by the groups below):
+# - a module's tests stay together, so its module-scoped fixtures (a demo loaded once, a
+#   server, a browser) are built once, not once per worker;
+# - a group's modules never run beside each other: one worker takes them one after the other.
+XDIST_GROUPS = {
+    # pg_hba.conf edits and a pg_basebackup of the whole local cluster per replica.
+    "test_replica.py": "replica",
+    # Several real processes per test, with time bounds (a revoked key, leases, writers with
+    # skewed clocks): two such tests at once on two cores would measure the machine.
+    "test_processes.py": "processes",
+    "test_projection_lease.py": "processes",
+    "test_as_of_now.py": "processes",
+}
+
+
+def _scope(nodeid: str) -> str:
+    """The unit of work a worker takes whole: a group, or else the test's module."""
+    module = nodeid.split("::", 1)[0]
+    name = module.rsplit("/", 1)[-1]
+    if name.startswith("test_browser"):
+        return "browser"  # one chromium at a time, beside its module's uvicorn server
+    return XDIST_GROUPS.get(name, module)
+
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pragma: no cover - plain `pytest` without the dev extra
+    pass
+else:
+    # xdist's own ``--dist loadgroup`` reads marks that pytest 9 no longer passes on (it
+    # renames ``item._nodeid``, which pytest 9's node ids ignore): the scopes are named here.
+
+    class _GroupedFiles(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling:
+        return _GroupedFiles(config, log)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -135,6 +136,9 @@ def sign_in(page: Page, username: str, next_path: str = "/") -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORDS[username])
     page.keyboard.press("Enter")
+    # The answer may come after the sign-in page went network-idle (a busy machine): wait for
+    # the page the sign-in leads to, not for the sign-in page's own idleness.
+    page.wait_for_url(lambda url: urlsplit(url).path != "/signin")
     page.wait_for_load_state("networkidle")
 
 
