@@ -62,6 +62,14 @@ class RuralEvalApp(FastAPI):
 SWITCH_INTERVAL = {"sqlite": 0.0001, "postgresql": 0.0005}
 
 
+def switch_interval(kind: str) -> float:
+    """``RURALEVAL_SWITCH_INTERVAL`` (seconds) if set, to compare settings; else the store's."""
+    import os
+
+    configured = os.environ.get("RURALEVAL_SWITCH_INTERVAL")
+    return float(configured) if configured else SWITCH_INTERVAL.get(kind, 0.0005)
+
+
 def serve_worker() -> FastAPI:
     """The factory ``ruraleval serve`` hands uvicorn (``factory=True``): each worker process
     calls it, so each configures its logs and switch interval and opens its own platform from
@@ -73,7 +81,7 @@ def serve_worker() -> FastAPI:
     from ruraleval.settings import database_url, parse_database_url
 
     configure_logging(worker=worker_name("api"))
-    sys.setswitchinterval(SWITCH_INTERVAL.get(parse_database_url(database_url()).kind, 0.0005))
+    sys.setswitchinterval(switch_interval(parse_database_url(database_url()).kind))
     return create_app()
 
 

@@ -4,6 +4,9 @@
 ``RURALEVAL_PROJECTIONS=external`` (it follows the read models by polling the tracking rows)
 and a ``ruraleval projections run`` process beside it, which holds the projection lease and
 keeps every read model. Both are stopped afterwards, the projection process first.
+
+The server logs JSON lines as in production (``RURALEVAL_LOG_FORMAT=json`` unless the bench's
+environment says otherwise).
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ def serve(
         "RURALEVAL_LOG_LEVEL": log_level,
         "RURALEVAL_SECRET_KEY": secrets.token_urlsafe(48),
         "RURALEVAL_PROJECTIONS": projections,
+        # Production's log lines (JSON rendered by orjson, ~7 µs a line), not the developer's console
+        # renderer (it took ~11 % of the server's CPU per submission at INFO, one line a request).
+        "RURALEVAL_LOG_FORMAT": os.environ.get("RURALEVAL_LOG_FORMAT", "json"),
     }
     module = "ruraleval.cli"
     if profile_dir is not None:

@@ -118,3 +118,12 @@ def test_a_refused_connection_is_counted_not_raised(client: str, monkeypatch: py
     load = http_load.submit_concurrently(base_url, [[("110101", {"value": "1"})] * 2], {"110101": "key"})
     assert load.ok == 0 and load.requests == 2
     assert sum(load.statuses.values()) == 2 and all(status.startswith("transport:") for status in load.statuses)
+
+
+def test_the_switch_interval_is_the_stores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.app import SWITCH_INTERVAL, switch_interval
+
+    monkeypatch.delenv("RURALEVAL_SWITCH_INTERVAL", raising=False)
+    assert switch_interval("postgresql") == SWITCH_INTERVAL["postgresql"]
+    monkeypatch.setenv("RURALEVAL_SWITCH_INTERVAL", "0.005")
+    assert switch_interval("postgresql") == 0.005
