@@ -1,5 +1,11 @@
 """One store's run: main (HTTP load beside raw commits, queries, an aggregate), time travel, collection,
-request path, pages."""
+request path, pages.
+
+The main section's server on PostgreSQL is ADR 28's production pair unless ``--projections thread``:
+the API process (``RURALEVAL_PROJECTIONS=external``) and a ``ruraleval projections run`` process beside
+it (``bench.server.serve``). Server CPU per submission is the API process's; the row under it adds the
+projection process's. The clients are ``bench.lean_http``'s (8 connections on one event loop).
+"""
 
 from __future__ import annotations
 
