@@ -120,10 +120,12 @@ def test_a_refused_connection_is_counted_not_raised(client: str, monkeypatch: py
     assert sum(load.statuses.values()) == 2 and all(status.startswith("transport:") for status in load.statuses)
 
 
-def test_the_switch_interval_is_the_stores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.app import SWITCH_INTERVAL, switch_interval
+def test_the_switch_interval_is_the_stores_and_layouts_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.app import EXTERNAL_SWITCH_INTERVAL, SWITCH_INTERVAL, switch_interval
 
     monkeypatch.delenv("RURALEVAL_SWITCH_INTERVAL", raising=False)
     assert switch_interval("postgresql") == SWITCH_INTERVAL["postgresql"]
-    monkeypatch.setenv("RURALEVAL_SWITCH_INTERVAL", "0.005")
-    assert switch_interval("postgresql") == 0.005
+    assert switch_interval("sqlite", "external") == SWITCH_INTERVAL["sqlite"]
+    assert switch_interval("postgresql", "external") == EXTERNAL_SWITCH_INTERVAL
+    monkeypatch.setenv("RURALEVAL_SWITCH_INTERVAL", "0.002")
+    assert switch_interval("postgresql", "external") == 0.002
