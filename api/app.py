@@ -60,6 +60,22 @@ class RuralEvalApp(FastAPI):
 # (every statement), so it needs the interpreter back sooner to keep pace beside busy
 # readers (ADR 24 has the measured trade-off between the two).
 SWITCH_INTERVAL = {"sqlite": 0.0001, "postgresql": 0.0005}
+# An API process that does not project (RURALEVAL_PROJECTIONS=external, ADR 28) has no projection
+# thread to hand the interpreter to: Python's own 5 ms kept reads at 0.58-0.74 of their rate
+# beside 4 writers (p99 84-103 ms) against 0.34-0.41 (p99 ~150 ms) at 0.5 ms, writes/s no lower.
+EXTERNAL_SWITCH_INTERVAL = 0.005
+
+
+def switch_interval(kind: str, projections: str = "thread") -> float:
+    """``RURALEVAL_SWITCH_INTERVAL`` (seconds) if set, to compare settings; else the store's and layout's."""
+    import os
+
+    configured = os.environ.get("RURALEVAL_SWITCH_INTERVAL")
+    if configured:
+        return float(configured)
+    if projections == "external" and kind == "postgresql":
+        return EXTERNAL_SWITCH_INTERVAL
+    return SWITCH_INTERVAL.get(kind, 0.0005)
 
 
 def serve_worker() -> FastAPI:
@@ -70,10 +86,10 @@ def serve_worker() -> FastAPI:
     import sys
 
     from ruraleval.logs import configure_logging, worker_name
-    from ruraleval.settings import database_url, parse_database_url
+    from ruraleval.settings import database_url, parse_database_url, projections_mode
 
     configure_logging(worker=worker_name("api"))
-    sys.setswitchinterval(SWITCH_INTERVAL.get(parse_database_url(database_url()).kind, 0.0005))
+    sys.setswitchinterval(switch_interval(parse_database_url(database_url()).kind, projections_mode()))
     return create_app()
 
 

@@ -84,3 +84,15 @@ def grid(
     lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), rule]
     lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
     return lines
+
+
+def projector(cores: dict[str, Any]) -> str:
+    """The projection process's share beside the server's, when one ran (ADR 28's pair)."""
+    value = cores.get("projection_process_cores", 0.0)
+    return f" + projection process {value:.2f}" if value else ""
+
+
+def deployment(projections: str | None) -> str:
+    if projections == "external":
+        return "API process (RURALEVAL_PROJECTIONS=external) + `ruraleval projections run` process (ADR 28)"
+    return "one process, projections in its own thread" if projections else "-"

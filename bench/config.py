@@ -57,6 +57,13 @@ class BenchConfig:
     page_warmup: int = 5
     slider_counties: int = 100
     slider_reads: int = 20
+    projections: str = "external"
+
+    def projections_for(self, kind: str) -> str:
+        """How the main and request-path sections deploy the server on ``kind``: on PostgreSQL the
+        production pair of ADR 28 (an API process that does not project, a projection process beside
+        it) unless ``--projections thread``; a SQLite file is served by one process with its thread."""
+        return self.projections if kind == "postgres" else "thread"
 
     @property
     def indicators(self) -> int:
@@ -165,6 +172,13 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     parser.add_argument(
         "--slider-reads", type=int, default=defaults.slider_reads, help="pages: reads of each of the 12 slider steps"
     )
+    parser.add_argument(
+        "--projections",
+        choices=("external", "thread"),
+        default=defaults.projections,
+        help="main and request path on PostgreSQL: external = the API process beside a `ruraleval projections run` "
+        "process (ADR 28, the production layout); thread = one process projecting in a thread of its own",
+    )
     args = parser.parse_args(argv)
     stores = tuple(name.strip() for name in args.stores.split(",") if name.strip())
     unknown = [name for name in stores if name not in STORES]
@@ -232,4 +246,5 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         page_warmup=args.page_warmup,
         slider_counties=args.slider_counties,
         slider_reads=args.slider_reads,
+        projections=args.projections,
     )

@@ -17,6 +17,7 @@ class CpuSample:
     wall: float
     client: float
     server: float
+    projector: float  # the projection process beside the server (ADR 28), 0 without one
     postgres: dict[int, float]  # CPU seconds of each PostgreSQL process
     machine_busy: float
     machine_total: float
@@ -59,13 +60,14 @@ def _machine() -> tuple[float, float]:
     return (total - idle) / TICK, total / TICK
 
 
-def sample(server_pid: int | None) -> CpuSample:
+def sample(server_pid: int | None, projector_pid: int | None = None) -> CpuSample:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     busy, total = _machine()
     return CpuSample(
         wall=time.perf_counter(),
         client=usage.ru_utime + usage.ru_stime,
         server=_process_seconds(server_pid) if server_pid else 0.0,
+        projector=_process_seconds(projector_pid) if projector_pid else 0.0,
         postgres=_postgres_seconds(),
         machine_busy=busy,
         machine_total=total,
@@ -79,14 +81,16 @@ def usage(before: CpuSample, after: CpuSample) -> dict[str, float]:
     cores = os.cpu_count() or 1
     client = (after.client - before.client) / wall
     server = (after.server - before.server) / wall
+    projector = (after.projector - before.projector) / wall
     postgres = _postgres_delta(before.postgres, after.postgres) / wall
     machine = cores * (after.machine_busy - before.machine_busy) / machine_total
     return {
         "bench_client_cores": round(client, 3),
         "server_cores": round(server, 3),
+        "projection_process_cores": round(projector, 3),
         "postgres_cores": round(postgres, 3),
         "machine_busy_cores": round(machine, 3),
-        "other_processes_cores": round(max(machine - client - server - postgres, 0.0), 3),
+        "other_processes_cores": round(max(machine - client - server - projector - postgres, 0.0), 3),
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import collection_report, pages_report, rp_report, tt_report
-from bench.cells import NAMES, Cell, get, grid, latency, median_spread, number, rate
+from bench.cells import NAMES, Cell, deployment, get, grid, latency, median_spread, number, projector, rate
 
 OTHER_LOAD_WARNING = 0.25  # cores used by processes outside the bench
 
@@ -55,7 +55,7 @@ def _cpu(result: dict[str, Any]) -> str:
     if not c:
         return "-"
     return (
-        f"server {c['server_cores']:.2f}, bench clients {c['bench_client_cores']:.2f}, "
+        f"server {c['server_cores']:.2f}{projector(c)}, bench clients {c['bench_client_cores']:.2f}, "
         f"postgres {c['postgres_cores']:.2f}, other {c['other_processes_cores']:.2f}; "
         f"machine {c['machine_busy_cores']:.2f}"
     )
@@ -81,6 +81,7 @@ def _aggregate_head(result: dict[str, Any]) -> str:
 
 
 ROWS: list[tuple[str, Cell]] = [
+    ("server deployment", lambda r: deployment(get(r, "deployment.projections"))),
     ("API submissions/s, per round: median [min–max]", rate("api_submissions.rate_per_s")),
     ("API submissions/s, whole load", _overall),
     ("API submission latency ms", latency("api_submissions.latency_ms")),
@@ -89,6 +90,7 @@ ROWS: list[tuple[str, Cell]] = [
     ("ratio API/raw: of medians [per-round range]", _ratio),
     ("CPU during load, cores (of 2)", _cpu),
     ("server CPU per submission, ms, per round", rate("api_submissions.server_cpu_ms_per_request", 2)),
+    ("  with the projection process, ms", rate("api_submissions.server_and_projection_cpu_ms_per_request", 2)),
     ("server CPU by part (profiled load, own server)", rp_report.server_profile),
     ("  by thread", rp_report.profile_threads),
     ("  most self time", rp_report.profile_top),

@@ -1,6 +1,8 @@
 """The request-path section (issue 10): reads beside writes, and a read against the floor.
 
-On a fresh database of its own, the real server (one uvicorn process), the bench scheme
+On a fresh database of its own, the real server (one uvicorn process; on PostgreSQL, unless
+``--projections thread``, with ``RURALEVAL_PROJECTIONS=external`` beside a ``ruraleval
+projections run`` process, the production layout of ADR 28), the bench scheme
 and ``rp_counties`` counties with their API keys (at least one more than the writers).
 The first county is read: it gets all 12 months of its 22 indicators before the rounds.
 The others are written: each writer owns its own counties. Every round runs, each for
@@ -26,7 +28,7 @@ from typing import Any
 from bench import auth, http_load, rp_load, scheme
 from bench.config import BenchConfig
 from bench.progress import progress
-from bench.server import log_counts, serve
+from bench.server import Server, log_counts, serve
 from bench.stores import provision
 
 LOG_EVENTS = ("batch_retried_alone", "version_conflict", "command_failed", "projection_failed", "Traceback")
@@ -51,12 +53,14 @@ def run(config: BenchConfig, kind: str) -> dict[str, Any]:
             "warmup_seconds": config.rp_warmup,
             "rounds": config.rounds,
             "server_log_level": config.server_log_level,
+            "projections": config.projections_for(kind),
         }
     }
     with provision(kind, config.pg_host, config.pg_port) as target:
         result["database"] = dict(target.details)
         password = auth.bootstrap_admin(target.url)
-        with serve(target.url, target.workdir, config.server_log_level) as server:
+        projections = config.projections_for(kind)
+        with serve(target.url, target.workdir, config.server_log_level, projections=projections) as server:
             progress(f"{kind}: request path: server pid {server.pid}; enrolling {len(codes)} counties")
             credentials, enrol_seconds = http_load.set_up(server.base_url, codes, password)
             preload = http_load.submit_concurrently(
@@ -66,7 +70,7 @@ def run(config: BenchConfig, kind: str) -> dict[str, Any]:
             writers = _writers(written, credentials, config)
             rounds = []
             for index in range(1, config.rounds + 1):
-                rounds.append(_round(config, server.base_url, server.pid, read_code, credentials, writers))
+                rounds.append(_round(config, server, read_code, credentials, writers))
                 progress(f"{kind}: request path: round {index}: {_line(rounds[-1])}")
             result["rounds"] = rounds
             result["writer_requests"] = {
@@ -89,12 +93,12 @@ def _writers(written: list[str], credentials: auth.Credentials, config: BenchCon
 
 def _round(
     config: BenchConfig,
-    base_url: str,
-    pid: int,
+    server: Server,
     read_code: str,
     credentials: auth.Credentials,
     writers: list[rp_load.Writer],
 ) -> dict[str, Any]:
+    base_url = server.base_url
     load_before = os.getloadavg()
     caught_up = http_load.catch_up(base_url, scheme.YEAR, credentials)
     scores = rp_load.getter(f"/api/v1/counties/{read_code}/scores?year={scheme.YEAR}", credentials.bearer)
@@ -102,7 +106,8 @@ def _round(
     readers = config.rp_readers
 
     def phase(workers: list[tuple[str, rp_load.Action]]) -> tuple[dict[str, rp_load.Stream], dict[str, float]]:
-        return rp_load.run_phase(base_url, workers, config.rp_seconds, config.rp_warmup, pid)
+        pids = (server.pid, server.projection_pid)
+        return rp_load.run_phase(base_url, workers, config.rp_seconds, config.rp_warmup, *pids)
 
     healthz, healthz_cpu = phase([("reads", health)] * readers)
     alone, alone_cpu = phase([("reads", scores)] * readers)
@@ -155,7 +160,8 @@ def _summaries(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     for name in ("healthz", "alone", "mixed"):
         figures[name]["cpu_cores"] = {
             key: rp_load.summary(over(f"{name}.cpu_cores.{key}"), 2)["median"]
-            for key in ("bench_client_cores", "server_cores", "postgres_cores", "other_processes_cores")
+            for key in ("bench_client_cores", "server_cores", "projection_process_cores", "postgres_cores",
+                        "other_processes_cores")
         }
     figures["load_average_1min"] = rp_load.summary(over("load_average_before.0"), 1)
     return figures

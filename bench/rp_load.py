@@ -1,17 +1,17 @@
-"""Timed phases of the request-path section: threads on lean keep-alive connections.
+"""Timed phases of the request-path section: lean keep-alive clients (``bench.lean_http``).
 
-Each worker thread holds one ``http.client`` connection (keep-alive) and sends its kind of
-request in a loop until the phase ends: far less client CPU per request than httpx, which
-matters when the client shares 2 cores with the server. All workers start at one barrier;
-the first ``warmup`` seconds are not counted; only requests that complete inside the
-window ``[start + warmup, start + warmup + seconds]`` count, so a slow last request does
-not stretch the phase. CPU use (bench client, server, PostgreSQL, machine) is sampled at
-the window's ends.
+Each worker is a coroutine of one event loop (its own thread) holding one keep-alive
+connection, sending its kind of request in a loop until the phase ends: far less client
+CPU per request than httpx or ``http.client`` threads, which matters when the client shares
+2 cores with the server. All workers start together; the first ``warmup`` seconds are not
+counted; only requests that complete inside the window ``[start + warmup, start + warmup +
+seconds]`` count, so a slow last request does not stretch the phase. CPU use (bench
+client, server, projection process, PostgreSQL, machine) is sampled at the window's ends.
 """
 
 from __future__ import annotations
 
-import http.client
+import asyncio
 import itertools
 import json
 import random
@@ -23,44 +23,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench import cpu, scheme
+from bench import cpu, lean_http, scheme
 from bench.stats import Summary, percentile
 
-TIMEOUT = 60.0
 CORRECTION_REASON = "基准重报"
+HOST = "127.0.0.1"  # the Host header; the server checks none
 
-
-class Lean:
-    """One keep-alive HTTP/1.1 connection; reconnects after a transport error."""
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
-        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT)
-
-    def send(self, method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> tuple[int, bytes]:
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            return response.status, response.read()
-        except (OSError, http.client.HTTPException):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT)
-            raise
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-Action = Callable[[Lean], str]  # one request; returns the outcome to count (a status)
+Action = Callable[[], bytes]  # the next request, encoded
 
 
 def getter(path: str, headers: dict[str, str]) -> Action:
-    def get(connection: Lean) -> str:
-        status, _ = connection.send("GET", path, headers)
-        return str(status)
-
-    return get
+    request = lean_http.encode("GET", path, HOST, headers)
+    return lambda: request
 
 
 @dataclass
@@ -91,16 +65,15 @@ class Writer:
                             body["reason"] = CORRECTION_REASON
                         yield sweep > 0, code, body
 
-    def __call__(self, connection: Lean) -> str:
+    def __call__(self) -> bytes:
         if self._items is None:
             self._items = self._work()
         correction, code, body = next(self._items)
         headers = {"Content-Type": "application/json"}
         headers.update(self.bearer if correction else {"X-API-Key": self.keys[code]})
         path = f"/api/v1/counties/{code}/submissions"
-        status, _ = connection.send("POST", path, headers, json.dumps(body).encode())
         self.counts["corrections" if correction else "new values"] += 1
-        return str(status)
+        return lean_http.encode("POST", path, HOST, headers, json.dumps(body).encode())
 
 
 @dataclass
@@ -132,26 +105,32 @@ class Stream:
 
 
 def run_phase(
-    base_url: str, workers: list[tuple[str, Action]], seconds: float, warmup: float, server_pid: int
+    base_url: str,
+    workers: list[tuple[str, Action]],
+    seconds: float,
+    warmup: float,
+    server_pid: int,
+    projector_pid: int | None = None,
 ) -> tuple[dict[str, Stream], dict[str, float]]:
     """Runs every (kind, action) worker on its own connection; per kind, what the window saw."""
+    parts = urlsplit(base_url)
+    host, port = parts.hostname or HOST, parts.port or 80
     starts: list[float] = []
-    barrier = threading.Barrier(len(workers) + 1, action=lambda: starts.append(time.perf_counter()))
+    started = threading.Event()
     records: list[list[tuple[float, float, str]]] = [[] for _ in workers]  # (ended, latency, outcome)
 
-    def work(index: int) -> None:
-        connection = Lean(base_url)
+    async def work(index: int, connection: lean_http.Connection) -> None:
         action = workers[index][1]
         record = records[index].append
+        end = starts[0] + warmup + seconds
         try:
-            barrier.wait()
-            end = starts[0] + warmup + seconds
             while True:
+                request = action()
                 began = time.perf_counter()
                 try:
-                    outcome = action(connection)
-                except (OSError, http.client.HTTPException) as error:
-                    outcome = f"transport:{type(error).__name__}"
+                    outcome = str((await connection.exchange(request)).status)
+                except lean_http.TRANSPORT_ERRORS as error:
+                    outcome = lean_http.outcome_of(error)
                 ended = time.perf_counter()
                 record((ended, ended - began, outcome))
                 if ended >= end:
@@ -159,18 +138,37 @@ def run_phase(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(i,), name=f"bench-rp-{i}") for i in range(len(workers))]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
+    async def phase() -> None:
+        connections = [lean_http.Connection(host, port) for _ in workers]
+        await asyncio.gather(*(connection.open() for connection in connections), return_exceptions=True)
+        starts.append(time.perf_counter())
+        started.set()
+        await asyncio.gather(*(work(index, connection) for index, connection in enumerate(connections)))
+
+    failures: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            asyncio.run(phase())
+        except BaseException as error:  # raised again in the caller
+            failures.append(error)
+            started.set()
+
+    thread = threading.Thread(target=loop, name="bench-rp-clients")
+    thread.start()
+    started.wait()
+    if failures:
+        thread.join()
+        raise failures[0]
     window_start = starts[0] + warmup
     window_end = window_start + seconds
     time.sleep(max(window_start - time.perf_counter(), 0.0))
-    before = cpu.sample(server_pid)
+    before = cpu.sample(server_pid, projector_pid)
     time.sleep(max(window_end - time.perf_counter(), 0.0))
-    usage = cpu.usage(before, cpu.sample(server_pid))
-    for thread in threads:
-        thread.join()
+    usage = cpu.usage(before, cpu.sample(server_pid, projector_pid))
+    thread.join()
+    if failures:
+        raise failures[0]
     streams: dict[str, Stream] = {}
     for (kind, _), recorded in zip(workers, records, strict=True):
         stream = streams.setdefault(kind, Stream(seconds))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.cells import Cell, get, grid, number
+from bench.cells import Cell, deployment, get, grid, number, projector
 
 PROFILE_BUCKETS = 8
 PROFILE_TOP = 4
@@ -60,7 +60,7 @@ def _cpu(name: str) -> Cell:
         if not c:
             return "-"
         return (
-            f"server {c['server_cores']:.2f}, client {c['bench_client_cores']:.2f}, "
+            f"server {c['server_cores']:.2f}{projector(c)}, client {c['bench_client_cores']:.2f}, "
             f"postgres {c['postgres_cores']:.2f}, other {c['other_processes_cores']:.2f}"
         )
 
@@ -102,6 +102,7 @@ def _load(part: dict[str, Any]) -> str:
 
 
 ROWS: list[tuple[str, Cell]] = [
+    ("server deployment", lambda part: deployment(get(part, "workload.projections"))),
     ("GET /healthz, N readers", _phase("healthz")),
     ("GET scores (one county), N readers alone", _phase("alone")),
     ("GET scores, N readers beside M writers", _phase("mixed")),
@@ -127,7 +128,7 @@ def section(config: dict[str, Any], results: list[dict[str, Any]]) -> list[str]:
         f"Request path (issue 10) — one county's scores read by {config['rp_readers']} clients, alone, beside "
         f"{config['rp_writers']} clients submitting to {workload.get('counties', '?')} - 1 other counties, and "
         f"/healthz by as many; {config['rounds']} rounds of {config['rp_seconds']} s phases "
-        f"(+{config['rp_warmup']} s warm-up); lean keep-alive clients (http.client, one thread each)"
+        f"(+{config['rp_warmup']} s warm-up); lean keep-alive clients (bench.lean_http)"
     )
     lines = [header, "", *grid(results, ROWS, lambda result: result.get("request_path"))]
     lines.append("figures: median over rounds [min–max]; latencies are each round's percentiles of its requests.")

@@ -1,5 +1,11 @@
 """One store's run: main (HTTP load beside raw commits, queries, an aggregate), time travel, collection,
-request path, pages."""
+request path, pages.
+
+The main section's server on PostgreSQL is ADR 28's production pair unless ``--projections thread``:
+the API process (``RURALEVAL_PROJECTIONS=external``) and a ``ruraleval projections run`` process beside
+it (``bench.server.serve``). Server CPU per submission is the API process's; the row under it adds the
+projection process's. The clients are ``bench.lean_http``'s (8 connections on one event loop).
+"""
 
 from __future__ import annotations
 
@@ -78,8 +84,11 @@ def _main_section(config: BenchConfig, kind: str) -> dict[str, Any]:
         progress(f"{kind}: fresh database {target.details.get('database') or target.details.get('path')}")
         result: dict[str, Any] = {"database": dict(target.details)}
         password = auth.bootstrap_admin(target.url)
-        with serve(target.url, target.workdir, config.server_log_level) as server:
-            progress(f"{kind}: server pid {server.pid} at {server.base_url}")
+        projections = config.projections_for(kind)
+        result["deployment"] = {"projections": projections}
+        with serve(target.url, target.workdir, config.server_log_level, projections=projections) as server:
+            progress(f"{kind}: server pid {server.pid} at {server.base_url}, projections {projections}"
+                     + (f" (process {server.projection_pid})" if server.projection_pid else ""))  # fmt: skip
             result.update(_http_phase(config, target, server, password))
         result["server_log"] = log_counts(server.log_path, LOG_EVENTS)
         progress(f"{kind}: the same submissions straight to the ledger ({config.clients} threads, no HTTP)")
@@ -116,9 +125,9 @@ def _http_phase(config: BenchConfig, target: Target, server: Server, password: s
         raw_rounds.append(raw)
         work = scheme.submissions(codes, months, config.seed + index)
         shares = http_load.split(work, codes, config.clients)
-        before = cpu.sample(server.pid)
+        before = cpu.sample(server.pid, server.projection_pid)
         load = http_load.submit_concurrently(server.base_url, shares, credentials.keys)
-        cpu_rounds.append(cpu.usage(before, cpu.sample(server.pid)))
+        cpu_rounds.append(cpu.usage(before, cpu.sample(server.pid, server.projection_pid)))
 
         api_rounds.append(load)
         catch_ups.append(http_load.catch_up(server.base_url, scheme.YEAR, credentials))
@@ -184,6 +193,10 @@ def _api_json(rounds: list[http_load.LoadResult], cpu_rounds: list[dict[str, flo
     cpu_ms = [
         1000 * usage["server_cores"] * load.seconds / load.ok for load, usage in zip(rounds, cpu_rounds, strict=True)
     ]
+    with_projector_ms = [
+        1000 * (usage["server_cores"] + usage["projection_process_cores"]) * load.seconds / load.ok
+        for load, usage in zip(rounds, cpu_rounds, strict=True)
+    ]
     return {
         "clients": clients,
         "requests": sum(load.requests for load in rounds),
@@ -198,6 +211,8 @@ def _api_json(rounds: list[http_load.LoadResult], cpu_rounds: list[dict[str, flo
             for load in rounds
         ],
         "server_cpu_ms_per_request": Summary.of(cpu_ms).to_json(),
+        # the API process and the projection process beside it (the same as above with projections in a thread)
+        "server_and_projection_cpu_ms_per_request": Summary.of(with_projector_ms).to_json(),
         "cpu_cores": {key: round(sum(r[key] for r in cpu_rounds) / len(cpu_rounds), 3) for key in cpu_rounds[0]},
         "cpu_cores_per_round": cpu_rounds,
     }

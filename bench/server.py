@@ -1,4 +1,13 @@
-"""The real service in a subprocess (``ruraleval serve``) on 127.0.0.1 and a free port."""
+"""The real service in a subprocess (``ruraleval serve``) on 127.0.0.1 and a free port.
+
+``projections="external"`` starts the production pair of ADR 28 instead: the API process with
+``RURALEVAL_PROJECTIONS=external`` (it follows the read models by polling the tracking rows)
+and a ``ruraleval projections run`` process beside it, which holds the projection lease and
+keeps every read model. Both are stopped afterwards, the projection process first.
+
+The server logs JSON lines as in production (``RURALEVAL_LOG_FORMAT=json`` unless the bench's
+environment says otherwise).
+"""
 
 from __future__ import annotations
 
@@ -23,11 +32,17 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 
 
+PROJECTIONS = ("thread", "external")
+LEASE_TIMEOUT = 30.0
+
+
 @dataclass(frozen=True)
 class Server:
     base_url: str
-    pid: int
+    pid: int  # the API process
     log_path: Path
+    projection_pid: int | None = None  # the projection process of the external layout
+    projections: str = "thread"
 
 
 def free_port() -> int:
@@ -38,12 +53,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, workdir: Path, log_level: str, profile_dir: Path | None = None) -> Iterator[Server]:
+def serve(
+    database_url: str,
+    workdir: Path,
+    log_level: str,
+    profile_dir: Path | None = None,
+    projections: str = "thread",
+) -> Iterator[Server]:
     """Starts the server, waits until it answers, and always stops it afterwards.
 
     With ``profile_dir``, the server runs under ``bench.profiler`` (cProfile), which profiles it in the
-    windows the bench opens (``profiler.start_window`` / ``stop_window``).
+    windows the bench opens (``profiler.start_window`` / ``stop_window``). With ``projections="external"``,
+    a projection process runs beside it (see the module's docstring); it starts once the API process
+    has created the schema and tracking rows, and the server is handed over once it holds the lease.
     """
+    if projections not in PROJECTIONS:
+        raise ValueError(f"projections: {projections!r}; use one of {PROJECTIONS}")
     port = free_port()
     log_path = workdir / "server.log"
     env = {
@@ -51,6 +76,10 @@ def serve(database_url: str, workdir: Path, log_level: str, profile_dir: Path | 
         "RURALEVAL_DATABASE_URL": database_url,
         "RURALEVAL_LOG_LEVEL": log_level,
         "RURALEVAL_SECRET_KEY": secrets.token_urlsafe(48),
+        "RURALEVAL_PROJECTIONS": projections,
+        # Production's log lines (JSON rendered by orjson, ~7 µs a line), not the developer's console
+        # renderer (it took ~11 % of the server's CPU per submission at INFO, one line a request).
+        "RURALEVAL_LOG_FORMAT": os.environ.get("RURALEVAL_LOG_FORMAT", "json"),
     }
     module = "ruraleval.cli"
     if profile_dir is not None:
@@ -58,14 +87,38 @@ def serve(database_url: str, workdir: Path, log_level: str, profile_dir: Path | 
         env[profiler.ENV] = str(profile_dir)
         module = "bench.profiler"
     command = [sys.executable, "-m", module, "serve", "--host", HOST, "--port", str(port)]
+    started: list[subprocess.Popen[bytes]] = []
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
+            started.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT))
             base_url = f"http://{HOST}:{port}"
-            _wait_ready(process, base_url, log_path)
-            yield Server(base_url, process.pid, log_path)
+            _wait_ready(started[0], base_url, log_path)
+            projection_pid = None
+            if projections == "external":
+                run = [sys.executable, "-m", "ruraleval.cli", "projections", "run"]
+                projector = subprocess.Popen(
+                    run, cwd=ROOT, env={**env, "RURALEVAL_LOG_LEVEL": "INFO"}, stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
+                started.append(projector)
+                _wait_lease(projector, log_path)
+                projection_pid = projector.pid
+            yield Server(base_url, started[0].pid, log_path, projection_pid, projections)
         finally:
-            _stop(process)
+            for process in reversed(started):
+                _stop(process)
+
+
+def _wait_lease(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Until the projection process logs that it holds the projection lease."""
+    deadline = time.monotonic() + LEASE_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the projection process exited with {process.returncode}:\n{_tail(log_path)}")
+        if "projection_lease_taken" in log_path.read_text("utf-8", errors="replace"):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the projection process took no lease in {LEASE_TIMEOUT:.0f} s:\n{_tail(log_path)}")
 
 
 def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:

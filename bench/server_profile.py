@@ -29,14 +29,15 @@ def run(config: BenchConfig, kind: str) -> dict[str, Any]:
     with provision(kind, config.pg_host, config.pg_port) as target:
         password = auth.bootstrap_admin(target.url)
         directory = target.workdir / "profile"
-        with serve(target.url, target.workdir, config.server_log_level, directory) as server:
+        projections = config.projections_for(kind)  # the API process is profiled, not the projection process
+        with serve(target.url, target.workdir, config.server_log_level, directory, projections) as server:
             progress(f"{kind}: profiled server pid {server.pid}: {len(work)} submissions to {len(codes)} counties")
             credentials, _ = http_load.set_up(server.base_url, codes, password)
             shares = http_load.split(work, codes, config.clients)
             profiler.start_window(directory)
-            before = cpu.sample(server.pid)
+            before = cpu.sample(server.pid, server.projection_pid)
             load = http_load.submit_concurrently(server.base_url, shares, credentials.keys)
-            usage = cpu.usage(before, cpu.sample(server.pid))
+            usage = cpu.usage(before, cpu.sample(server.pid, server.projection_pid))
             document = profiler.stop_window(directory, 1)
     if document is None:
         return {"error": "the profiled server wrote no profile in time"}
@@ -49,4 +50,5 @@ def run(config: BenchConfig, kind: str) -> dict[str, Any]:
         "clients": len(shares),
         "rate_per_s_under_profiler": round(load.rate, 1),
         "cpu_cores": usage,
+        "projections": projections,
     }

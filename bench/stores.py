@@ -76,7 +76,7 @@ def _postgres_target(workdir: Path, host: str, port: int) -> Iterator[Target]:
         raise RuntimeError("the bench only talks to a local PostgreSQL (127.0.0.1)")
     admin = admin_connection(host, port)
     user = admin.info.user
-    dbname = f"ruraleval_bench_{os.getpid()}_{int(time.time())}"
+    dbname = f"{os.environ.get('BENCH_DB_PREFIX', 'ruraleval')}_bench_{os.getpid()}_{int(time.time())}"
     try:
         admin.execute(f'CREATE DATABASE "{dbname}"')
         settings = {
