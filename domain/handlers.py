@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
 from domain import composite_inputs as composite_input_rules
-from domain import consequences, indicators, intake, overrides, proposals, rectification, reports, review
+from domain import consequences, county_checks, indicators, intake, overrides, proposals, rectification, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of, region_of
@@ -40,7 +40,7 @@ def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> 
 def close_period(county: County, command: c.ClosePeriod, context: c.Context) -> None:
     period = parse_period(command.period)
     book = county.book(period.year, "period")
-    county.check_open(book, period, "period")
+    county_checks.check_open(book, period, "period")
     county.record(county.PeriodClosed, context, period=str(period), reason=command.reason.strip())
 
 

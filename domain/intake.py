@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import county_checks
 from domain.anomaly import Flag, check_jump
 from domain.decimals import ZERO, plain
 from domain.errors import ConflictError, DomainError, InvalidCommand, Problem, require_reason
@@ -45,14 +46,14 @@ def submit_data(county: County, command: c.SubmitData, context: c.Context) -> di
     key = command.idempotency_key
     fingerprint = submission_fingerprint(command.indicator, command.period, command.value, command.source)
     with contextlib.suppress(InvalidCommand):  # a bad period is reported below
-        county.check_scope(county.book(parse_period(command.period).year), command.indicator, context)
+        county_checks.check_scope(county.book(parse_period(command.period).year), command.indicator, context)
     if key is not None:
         seen = county.idempotency.get(key)
         if seen is not None:
             if seen["fingerprint"] != fingerprint:
                 raise ConflictError.of("idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送")
             return {"version": seen["version"], "replayed": True}
-    book, indicator, _ = county.data_indicator(command.indicator, command.period, context)
+    book, indicator, _ = county_checks.data_indicator(county, command.indicator, command.period, context)
     check_value(indicator, command.value)
     outcome, standing = change_of(county, book, command.indicator, command.period, command.value, command.comment,
                                   command.reason, may_correct=command.may_correct)  # fmt: skip
@@ -119,8 +120,8 @@ def check_value(indicator: IndicatorDef, value: Decimal) -> None:
 
 def correct_data(county: County, command: c.CorrectData, context: c.Context) -> None:
     reason = require_reason(command.reason)
-    book, indicator, _ = county.data_indicator(command.indicator, command.period, context)
-    previous = county.standing(book, command.indicator, command.period)
+    book, indicator, _ = county_checks.data_indicator(county, command.indicator, command.period, context)
+    previous = county_checks.standing(book, command.indicator, command.period)
     check_value(indicator, command.value)
     county.record(
         county.DataCorrected,
@@ -136,8 +137,8 @@ def correct_data(county: County, command: c.CorrectData, context: c.Context) -> 
 
 def withdraw_submission(county: County, command: c.WithdrawSubmission, context: c.Context) -> None:
     reason = require_reason(command.reason)
-    book, _, _ = county.data_indicator(command.indicator, command.period, context)
-    previous = county.standing(book, command.indicator, command.period)
+    book, _, _ = county_checks.data_indicator(county, command.indicator, command.period, context)
+    previous = county_checks.standing(book, command.indicator, command.period)
     county.record(
         county.SubmissionWithdrawn,
         context,
@@ -284,7 +285,7 @@ def _plan_row(
     context: c.Context,
     planned: dict[tuple[str, str], Decimal],
 ) -> _Planned:
-    book, indicator, _ = county.data_indicator(row.indicator, row.period, context)
+    book, indicator, _ = county_checks.data_indicator(county, row.indicator, row.period, context)
     check_value(indicator, row.value)
     outcome, standing = change_of(county, book, row.indicator, row.period, row.value, row.comment, row.reason,
                                   may_correct=command.may_correct)  # fmt: skip
@@ -341,7 +342,7 @@ def _record_batch(
 
 
 def confirm_anomaly(county: County, command: c.ConfirmAnomaly, context: c.Context) -> None:
-    book, _, _ = county.data_indicator(command.indicator, command.period, context, open_only=False)
+    book, _, _ = county_checks.data_indicator(county, command.indicator, command.period, context, open_only=False)
     anomaly = book.anomalies.get(thread_key(command.indicator, command.period))
     if anomaly is None or anomaly.confirmed:
         raise ConflictError.of("period", "flagged_value",
