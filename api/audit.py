@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api.auth import require
 from api.context import county_in_path, one_hop, platform
-from api.models import DigestOut, VerificationOut
+from api.models import VerificationOut
+from api.models_audit import DigestOut
 from domain.access import Action
 from domain.errors import InvalidCommand
 from ruraleval import town_audit

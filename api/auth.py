@@ -15,7 +15,8 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import AfterValidator
 
 from api.context import platform
-from api.models import TokenOut, no_nul
+from api.models import no_nul
+from api.models_organisation import TokenOut
 from api.problems import RESPONSES, problem
 from domain.access import Action, Principal, refusal_message
 from domain.errors import Forbidden, Problem, Unauthenticated

@@ -13,25 +13,20 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Authenticated, require
 from api.context import command_context, county_in_path, may_correct, one_hop, platform
-from api.models import (
-    AdjustmentIn,
+from api.models import CorrectionIn, OptionalReasonIn, ReasonIn
+from api.models_counties import (
     AdoptionIn,
-    CorrectionIn,
     CountyIn,
     IndicatorIn,
     IndicatorRetirementIn,
     IndicatorRevisionIn,
-    OptionalReasonIn,
-    OverrideIn,
-    PointsOut,
-    ReasonIn,
     Recorded,
     ResponsibilityIn,
-    ResultOut,
     SubmissionIn,
     WeightsIn,
     WithdrawalIn,
 )
+from api.models_scores import AdjustmentIn, OverrideIn, PointsOut, ResultOut
 from domain import commands as c
 from domain import county_decides
 from domain.access import Action, Principal, refusal_message

@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, Field
 from api.auth import require
 from api.context import attachment, one_hop, platform
 from api.counties import allowed, record
-from api.models import Body, Period, Recorded, Text, Year, no_nul
+from api.models import Body, Period, Text, Year, no_nul
+from api.models_counties import Recorded
 from domain import commands as c
 from domain.access import Action, Principal
 from domain.errors import NotFound

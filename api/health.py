@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.context import one_hop, platform
-from api.models import ReadinessOut
+from api.models_audit import ReadinessOut
 from ruraleval.platform import Platform
 
 log = structlog.get_logger("ruraleval.api")

@@ -8,17 +8,16 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import Authenticated, require
 from api.context import command_context, one_hop, platform
-from api.models import (
+from api.models import ReasonIn, TeamIn
+from api.models_audit import AuditEventOut
+from api.models_organisation import (
     ApiKeyIn,
     ApiKeyOut,
-    AuditEventOut,
     GrantChangeIn,
     GrantOut,
     NewApiKeyOut,
     PrincipalOut,
-    ReasonIn,
     TeamCountiesIn,
-    TeamIn,
     TeamOut,
     UserIn,
     UserOut,

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import THROTTLED, client_address, require, throttled
 from api.context import command_context, platform
-from api.models import PasswordIn
+from api.models_organisation import PasswordIn
 from domain.access import Action, Principal
 from domain.commands import Context
 from domain.errors import InvalidCommand, Problem

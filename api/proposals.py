@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.context import one_hop, platform
 from api.counties import allowed, record
-from api.models import Body, ReasonIn, Recorded, Text, Year
+from api.models import Body, ReasonIn, Text, Year
+from api.models_counties import Recorded
 from api.schemes import plain_numbers
 from domain import commands as c
 from domain import proposals

@@ -10,17 +10,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.auth import require
 from api.consistency import READ_WAIT_SECONDS, in_snapshot, reading, reading_as_of
 from api.context import county_in_path, one_hop, platform
-from api.models import (
-    ChangeOut,
-    CountyOut,
-    EventOut,
-    EventsPage,
-    HistoryOut,
-    RankingOut,
-    RankingsOut,
-    ScoresOut,
-    Year,
-)
+from api.models import Year
+from api.models_audit import EventOut, EventsPage
+from api.models_counties import CountyOut
+from api.models_scores import ChangeOut, HistoryOut, RankingOut, RankingsOut, ScoresOut
 from api.schemes import plain_numbers
 from domain.access import Action, Principal
 from domain.collection import STATUS_LABELS, action_plan_status, beijing_date, takes_data

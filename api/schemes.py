@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, Request
 
 from api.auth import require
 from api.context import command_context, one_hop, platform
-from api.models import SchemeOut, SchemeRevisionIn
+from api.models_counties import SchemeOut, SchemeRevisionIn
 from domain.access import Action
 from domain.scheme import usual_rules
 from domain.scheme_reading import parse_scheme, read_published_document

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import county_checks
 from domain.consequence_rules import ConsequenceRules, ReportConsequenceRule
 from domain.decimals import CENT
 from domain.errors import ConflictError, InvalidCommand
@@ -269,7 +270,7 @@ def check_points_year(county: County, book: CountyYear, planned: list[Planned]) 
             f"挂钩规则 {with_points[0].rule} 要在 {year} 年度加减分，但{county.name}尚未采用 {year} 年度的评估方案："
             f"请先采用该年度方案，再认定挂钩结果",
         )
-    county.check_year_open(next_book)
+    county_checks.check_year_open(next_book)
     for plan in with_points:
         assert plan.points is not None
         category = next_book.indicators.get(plan.category)

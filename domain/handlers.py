@@ -2,8 +2,8 @@
 
 ``County.handle`` looks the command up here (cosmicpython's ``COMMAND_HANDLERS``): grep a
 command's name to find what it does. The handlers of a topic live in its own module:
-the indicator tree in ``indicators``, data in ``intake``, review in ``review``, overrides
-and points in ``overrides``, proposals in ``proposals``,
+the indicator tree in ``indicators``, data in ``intake`` (batches in ``batches``), review
+in ``review``, overrides and points in ``overrides``, proposals in ``proposals``,
 rectification (整改) in ``rectification``; the county's calendar and enrolment are here.
 """
 
@@ -12,9 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from domain import (
+    batches,
+    consequences,
+    county_checks,
+    indicators,
+    intake,
+    overrides,
+    proposals,
+    rectification,
+    reports,
+    review,
+)
 from domain import commands as c
 from domain import composite_inputs as composite_input_rules
-from domain import consequences, indicators, intake, overrides, proposals, rectification, reports, review
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of, region_of
@@ -40,7 +51,7 @@ def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> 
 def close_period(county: County, command: c.ClosePeriod, context: c.Context) -> None:
     period = parse_period(command.period)
     book = county.book(period.year, "period")
-    county.check_open(book, period, "period")
+    county_checks.check_open(book, period, "period")
     county.record(county.PeriodClosed, context, period=str(period), reason=command.reason.strip())
 
 
@@ -65,7 +76,7 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.SubmitData: intake.submit_data,
     c.CorrectData: intake.correct_data,
     c.WithdrawSubmission: intake.withdraw_submission,
-    c.SubmitBatch: intake.submit_batch,
+    c.SubmitBatch: batches.submit_batch,
     c.ConfirmAnomaly: intake.confirm_anomaly,
     c.ReviewSubmission: review.review_submission,
     c.PostFeedback: review.post_feedback,

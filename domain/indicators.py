@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import county_checks
 from domain.decimals import at_most_two_places, plain
 from domain.errors import Collector, ConflictError, InvalidCommand, Problem, require_reason
 from domain.scheme import IndicatorDef, indicator_document
@@ -65,7 +66,7 @@ def plan(county: County, command: TreeCommand) -> Planned:
 
 def plan_define(county: County, command: c.DefineIndicator) -> Planned:
     book = county.book(command.year)
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     reason = require_reason(command.reason)
     check = Collector()
     indicator = read_indicator(check, command.definition, "indicator")
@@ -80,7 +81,7 @@ def plan_define(county: County, command: c.DefineIndicator) -> Planned:
     if indicator.code in book.indicators:
         raise ConflictError.of("indicator.code", "unique_code", f"指标编号“{indicator.code}”已存在")
     if indicator.parent is not None:
-        parent = county.active_indicator(book, indicator.parent, "indicator.parent")
+        parent = county_checks.active_indicator(book, indicator.parent, "indicator.parent")
         if parent.method is not None:
             raise InvalidCommand.of(
                 "indicator.parent",
@@ -101,9 +102,9 @@ def plan_define(county: County, command: c.DefineIndicator) -> Planned:
 
 def plan_revise(county: County, command: c.ReviseIndicator) -> Planned:
     book = county.book(command.year)
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     reason = require_reason(command.reason)
-    current = county.active_indicator(book, command.code, "code")
+    current = county_checks.active_indicator(book, command.code, "code")
     unknown = sorted(set(command.changes) - set(REVISABLE_FIELDS))
     if unknown or not command.changes:
         raise InvalidCommand.of(
@@ -130,9 +131,9 @@ def plan_revise(county: County, command: c.ReviseIndicator) -> Planned:
 
 def plan_retire(county: County, command: c.RetireIndicator) -> Planned:
     book = county.book(command.year)
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     reason = require_reason(command.reason)
-    indicator = county.active_indicator(book, command.code, "code")
+    indicator = county_checks.active_indicator(book, command.code, "code")
     retired = retired_with(book, indicator.code)
     tree = {code: replace(node, retired=True) if code in retired else node for code, node in book.indicators.items()}
     check_weights(book, tree, indicator.parent, command.sibling_weights, "sibling_weights")
@@ -147,12 +148,12 @@ def plan_retire(county: County, command: c.RetireIndicator) -> Planned:
 
 def plan_weights(county: County, command: c.AdjustWeights) -> Planned:
     book = county.book(command.year)
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     reason = require_reason(command.reason)
     if not command.weights:
         raise InvalidCommand.of("weights", "required", "weights 不能为空")
     if command.parent is not None:
-        county.active_indicator(book, command.parent, "parent")
+        county_checks.active_indicator(book, command.parent, "parent")
     previous = {code: book.indicators[code].weight for code in command.weights if code in book.indicators}
     check_weights(book, dict(book.indicators), command.parent, command.weights, "weights")
     if previous == dict(command.weights):  # approving it would record a change of nothing
@@ -169,8 +170,8 @@ def plan_weights(county: County, command: c.AdjustWeights) -> Planned:
 
 def assign_responsibility(county: County, command: c.AssignResponsibility, context: c.Context) -> None:
     book = county.book(command.year)
-    county.check_year_open(book)
-    indicator = county.active_indicator(book, command.indicator)
+    county_checks.check_year_open(book)
+    indicator = county_checks.active_indicator(book, command.indicator)
     if not indicator.weighted:
         words = f"“{indicator.code} {indicator.name}”是加减分类别，不报送数据，无需分配责任部门"
         raise InvalidCommand.of("indicator", "weighted_indicator", words)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import county_checks
 from domain.decimals import CENT, ZERO, at_most_two_places, plain
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem, require_reason
 from domain.periods import Period, parse_period
@@ -76,7 +77,7 @@ def override_score(county: County, command: c.OverrideScore, context: c.Context)
 
 def revoke_override(county: County, command: c.RevokeOverride, context: c.Context) -> dict[str, Any]:
     reason = require_reason(command.reason)
-    book, override = county.find_override(command.override_id)
+    book, override = find_override(county, command.override_id)
     if override.revoked:
         raise ConflictError.of("override_id", "not_revoked", "该分数调整已撤销")
     check_results_open(book, override.authority)
@@ -89,6 +90,13 @@ def revoke_override(county: County, command: c.RevokeOverride, context: c.Contex
         reason=reason,
     )
     return {"override_id": override.id, "standing": standing_result(book, override.node)}
+
+
+def find_override(county: County, override_id: str) -> tuple[CountyYear, Override]:
+    for book in county.years.values():
+        if override_id in book.overrides:
+            return book, book.overrides[override_id]
+    raise NotFound.of("override_id", "known_override", f"找不到编号为 {override_id} 的分数调整")
 
 
 def check_authority(scheme: Scheme, authority: str) -> None:
@@ -168,7 +176,7 @@ def when(instant: datetime | None) -> str:
 
 def adjust_points(county: County, command: c.AdjustPoints, context: c.Context) -> dict[str, Any]:
     book = county.book(command.year)
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     reason = require_reason(command.reason)
     category = command.category.strip()
     check_points(book, command.points, category)
@@ -191,7 +199,7 @@ def revoke_points(county: County, command: c.RevokePoints, context: c.Context) -
     book, entry = find_adjustment(county, command.adjustment_id)
     if entry.revoked:
         raise ConflictError.of("adjustment_id", "not_revoked", "该加减分已撤销")
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     county.record(
         county.PointsRevoked,
         context,

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
-from domain import indicators
+from domain import county_checks, indicators
 from domain.county_decides import checked
 from domain.decimals import plain
 from domain.errors import (
@@ -153,7 +153,7 @@ def propose_change(county: County, command: c.ProposeChange, context: c.Context)
     reason = require_reason(command.reason)
     change = read_change(command.kind, command.change, reason, command.year)
     book = county.book(command.year)
-    county.check_year_open(book)
+    county_checks.check_year_open(book)
     planned = checked(county, book, change)
     proposal_id = f"P{book.scheme.year}-{len(book.proposals) + 1:03d}"
     county.record(

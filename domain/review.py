@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import county_checks
 from domain.access import Action, Principal
 from domain.errors import ConflictError, InvalidCommand
 from domain.inputs import shown
@@ -103,8 +104,8 @@ def review_submission(county: County, command: c.ReviewSubmission, context: c.Co
         raise InvalidCommand.of("decision", "one_of", "decision 只能是 accept（通过）或 return（退回）")
     returning = command.decision == "return"
     comment = _comment(command.comment, required=returning, what="退回")
-    book, _, _ = county.data_indicator(command.indicator, command.period, context, open_only=False)
-    county.standing(book, command.indicator, command.period)
+    book, _, _ = county_checks.data_indicator(county, command.indicator, command.period, context, open_only=False)
+    county_checks.standing(book, command.indicator, command.period)
     thread = book.threads.get(thread_key(command.indicator, command.period))
     status = thread.status if thread else "open"
     if returning and status == "returned":
@@ -137,11 +138,11 @@ def close_thread(county: County, command: c.CloseThread, context: c.Context) -> 
 def _thread_year(county: County, indicator: str, period: str, year: int | None, context: c.Context) -> int:
     """The book a thread lives in; a submission's thread checks the period like data does."""
     if period:
-        book, _, _ = county.data_indicator(indicator, period, context, open_only=False)
+        book, _, _ = county_checks.data_indicator(county, indicator, period, context, open_only=False)
         return book.scheme.year
     book = county.book(year)
-    county.check_scope(book, indicator, context)
-    county.active_indicator(book, indicator)
+    county_checks.check_scope(book, indicator, context)
+    county_checks.active_indicator(book, indicator)
     return book.scheme.year
 
 
@@ -192,7 +193,7 @@ def check_file_content(name: str, content: bytes) -> None:
 
 def record_action_plan(county: County, command: c.RecordActionPlan, context: c.Context) -> None:
     book: CountyYear = county.book(command.year)
-    indicator = county.active_indicator(book, command.indicator)
+    indicator = county_checks.active_indicator(book, command.indicator)
     parents = {node.parent for node in book.indicators.values() if node.weighted}
     if not indicator.weighted or indicator.code in parents:
         raise InvalidCommand.of("indicator", "leaf_indicator",

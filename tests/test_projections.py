@@ -170,7 +170,7 @@ def test_the_kept_scorecard_is_the_composed_one(
 ) -> None:
     """The current card a read answers from one row equals the one composed from the read
     models it combines, for every county, after overrides, revocations and points."""
-    from api.models import ScoresOut
+    from api.models_scores import ScoresOut
     from projections import queries
     from projections.scorecards import current_card
 
