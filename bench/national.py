@@ -196,7 +196,9 @@ def run(counties: int, reads: int, reports: int | None, seed: int, keep: bool, w
     try:
         progress(f"national: generating {counties} counties × {len(codes())} indicators × 24 months")
         documents = {year: document(year) for year in YEARS}
+        before = cpu.sample(None)
         result["generate"] = generate(url, counties, seed, documents, codes(), cores)
+        result["generate"]["cpu_cores"] = cpu.usage(before, cpu.sample(None))
         progress(f"national: generated {result['generate']}")
         result["rebuild"] = rebuild(url, cores)
         progress(f"national: rebuild {result['rebuild']}")

@@ -20,8 +20,9 @@ from __future__ import annotations
 import multiprocessing
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -51,36 +52,72 @@ ACTOR = "bench.national"
 EPOCH = datetime(2022, 12, 1, tzinfo=UTC)  # the schemes are published then
 
 
-def month_start(year: int, month: int) -> datetime:
-    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)  # the first day of the month after
+EPOCH_2023 = datetime(2023, 1, 1, tzinfo=UTC)  # the counties are enrolled then
 
 
-class _County:
-    """One county's aggregate with the command rows the ledger records beside its events."""
+def month_after(year: int, month: int) -> datetime:
+    """The first day of the month after: when a month's values are imported."""
+    return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
 
-    def __init__(self, code: str, index: int) -> None:
-        self.code = code
-        self.offset = timedelta(seconds=index * 7)  # counties report one after another
+
+Command = c.EnrolCounty | c.CountyCommand
+
+
+def county_commands(code: str, index: int, indicators: Sequence[str], schemes: dict[int, Scheme],
+                    seed: int) -> Iterator[tuple[Command, c.Context]]:  # fmt: skip
+    """A county's two years, as the commands an import would send and the instants they are recorded at:
+    enrolment, 24 monthly imports, their corrections, perhaps an override."""
+    body = scheme.county_body(code)
+    local = random.Random(f"{seed}-{code}")
+    offset = timedelta(seconds=index * 7)  # counties report one after another
+
+    def at(moment: datetime) -> c.Context:
+        return c.Context(ACTOR, f"n-{code}", recorded_at=moment + offset)
+
+    yield c.EnrolCounty(code, body["name"], body["province"], body["region"], schemes[2023]), at(EPOCH_2023)
+    yield c.AdoptScheme(schemes[2024]), at(datetime(2023, 12, 20, tzinfo=UTC))
+    for year in YEARS:
+        for month in range(1, 13):  # a month's 30 values in one command, as an import is
+            period = f"{year}-{month:02d}"
+            submitted = month_after(year, month)
+            values = {indicator: Decimal(f"{local.uniform(55, 98):.2f}") for indicator in indicators}
+            rows = tuple(c.BatchRow(n, i, period, v) for n, (i, v) in enumerate(values.items(), start=1))
+            yield c.SubmitBatch(rows, "import", f"{code}-{period}", period), at(submitted)
+            corrected = tuple(c.BatchRow(n, i, period, v + 1, reason="更正")
+                              for n, (i, v) in enumerate(values.items(), start=1)
+                              if local.randrange(CORRECTED_ONE_IN) == 0)  # fmt: skip
+            if corrected:
+                key = f"{code}-{period}-fix"
+                yield (c.SubmitBatch(corrected, "import", key, key, may_correct=True),
+                       at(submitted + timedelta(days=14)))  # fmt: skip
+    if local.randrange(OVERRIDDEN_ONE_IN) == 0:
+        override = c.OverrideScore(2023, "total", Decimal(local.randint(70, 95)), "province", "省级核查", f"o-{code}")
+        yield override, at(datetime(2024, 2, 1, tzinfo=UTC))
+
+
+class CountyHistory:
+    """A county's aggregate after its commands, with the command rows the ledger records beside its events."""
+
+    def __init__(self, commands: Iterable[tuple[Command, c.Context]]) -> None:
         self.aggregate: County | None = None
         self.commands: list[CommandRow] = []
+        for command, context in commands:
+            if isinstance(command, c.EnrolCounty):
+                self.aggregate = County.enrol(command, context)
+                self._row(0, {"code": command.code})
+            else:
+                self._run(command, context)
 
-    def context(self, at: datetime) -> c.Context:
-        return c.Context(ACTOR, f"n-{self.code}", recorded_at=at + self.offset)
-
-    def enrol(self, command: c.EnrolCounty, at: datetime) -> None:
-        self.aggregate = County.enrol(command, self.context(at))
-        self._row(0, {"code": command.code})
-
-    def run(self, command: c.CountyCommand, at: datetime) -> None:
+    def _run(self, command: c.CountyCommand, context: c.Context) -> None:
         county = self.aggregate
         assert county is not None
         before = len(county.pending_events)
         try:
-            result = county.handle(command, self.context(at))
+            result = county.handle(command, context)
         except DomainError:
             if len(county.pending_events) != before:  # the ledger would redo the batch without it
                 raise
-            return  # refused: nothing recorded, as the ledger records nothing (a refusal is no part of the run)
+            return  # refused: the ledger records nothing either (a refusal is no part of the run)
         self._row(before, result)
 
     def _row(self, before: int, result: dict[str, Any]) -> None:
@@ -91,35 +128,6 @@ class _County:
             version = county.version
             self.commands.append(CommandRow(uuid4(), county.id, version - len(events) + 1, version,
                                             dumps({"result": result, "events": events})))  # fmt: skip
-
-
-def county_history(code: str, index: int, indicators: Sequence[str], schemes: dict[int, Scheme],
-                   seed: int) -> _County:  # fmt: skip
-    """A county's two years: enrolment, 24 monthly imports, their corrections, perhaps an override."""
-    body = scheme.county_body(code)
-    county = _County(code, index)
-    local = random.Random(f"{seed}-{code}")
-    county.enrol(c.EnrolCounty(code, body["name"], body["province"], body["region"], schemes[2023]),
-                 datetime(2023, 1, 1, tzinfo=UTC))  # fmt: skip
-    county.run(c.AdoptScheme(schemes[2024]), datetime(2023, 12, 20, tzinfo=UTC))
-    for year in YEARS:
-        for month in range(1, 13):  # a month's 30 values in one command, as an import is
-            period = f"{year}-{month:02d}"
-            submitted = month_start(year, month)
-            values = {indicator: Decimal(f"{local.uniform(55, 98):.2f}") for indicator in indicators}
-            rows = tuple(c.BatchRow(n, i, period, v) for n, (i, v) in enumerate(values.items(), start=1))
-            county.run(c.SubmitBatch(rows, "import", f"{code}-{period}", period), submitted)
-            corrected = tuple(c.BatchRow(n, i, period, v + 1, reason="更正")
-                              for n, (i, v) in enumerate(values.items(), start=1)
-                              if local.randrange(CORRECTED_ONE_IN) == 0)  # fmt: skip
-            if corrected:
-                key = f"{code}-{period}-fix"
-                county.run(c.SubmitBatch(corrected, "import", key, key, may_correct=True),
-                           submitted + timedelta(days=14))  # fmt: skip
-    if local.randrange(OVERRIDDEN_ONE_IN) == 0:
-        override = c.OverrideScore(2023, "total", Decimal(local.randint(70, 95)), "province", "省级核查", f"o-{code}")
-        county.run(override, datetime(2024, 2, 1, tzinfo=UTC))
-    return county
 
 
 # ------------------------------------------------------------------ in a worker process
@@ -143,7 +151,7 @@ def _write_chunk(chunk: list[tuple[int, str]]) -> tuple[int, float]:
     assert _worker is not None
     app, recorder, schemes, indicators, seed = _worker
     began = time.process_time()
-    counties = [county_history(code, index, indicators, schemes, seed) for index, code in chunk]
+    counties = [CountyHistory(county_commands(code, index, indicators, schemes, seed)) for index, code in chunk]
     aggregates = [county.aggregate for county in counties if county.aggregate is not None]
     histories = [list(aggregate.pending_events) for aggregate in aggregates]
     with recorder.hold() as hold:
@@ -164,6 +172,7 @@ def snapshots_of(app: EvaluationApplication, events: list[Any]) -> Iterator[Stor
         state = event.mutate(state)
         if event.originator_version % SNAPSHOT_INTERVAL == 0:
             snapshot_class = getattr(type(state), "Snapshot", type(app).snapshot_class)
+            assert snapshot_class is not None
             yield app.mapper.to_stored_event(snapshot_class.take(state))
 
 
@@ -171,6 +180,27 @@ def chunks(codes: Sequence[str], size: int) -> Iterator[list[tuple[int, str]]]:
     numbered = list(enumerate(codes))
     for start in range(0, len(numbered), size):
         yield numbered[start : start + size]
+
+
+@contextmanager
+def _writers(
+    url: str, documents: dict[int, dict[str, Any]], indicators: list[str], seed: int, processes: int
+) -> Iterator[Callable[[Iterable[list[tuple[int, str]]]], Iterator[tuple[int, float]]]]:
+    """Writes chunks in a pool of spawned processes, or in this one when given one process (a test)."""
+    global _worker
+    if processes <= 1:
+        _open(url, documents, indicators, seed)
+        try:
+            yield lambda chunks: map(_write_chunk, chunks)
+        finally:
+            assert _worker is not None
+            _worker[0].close()
+            _worker = None
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_open,
+                             initargs=(url, documents, indicators, seed)) as pool:  # fmt: skip
+        yield lambda chunks: pool.map(_write_chunk, chunks)
 
 
 def generate(url: str, counties: int, seed: int, documents: dict[int, dict[str, Any]], indicators: list[str],
@@ -186,13 +216,9 @@ def generate(url: str, counties: int, seed: int, documents: dict[int, dict[str, 
         ledger.close()
     codes = scheme.county_codes(counties)
     events, cpu, done = 0, 0.0, 0
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_open,
-                             initargs=(url, documents, indicators, seed)) as pool:  # fmt: skip
+    with _writers(url, documents, indicators, seed, processes) as write:
         for chunk, (written, seconds) in zip(
-            chunks(codes, COUNTIES_PER_COMMIT),
-            pool.map(_write_chunk, chunks(codes, COUNTIES_PER_COMMIT)),
-            strict=True,
+            chunks(codes, COUNTIES_PER_COMMIT), write(chunks(codes, COUNTIES_PER_COMMIT)), strict=True
         ):
             events, cpu, done = events + written, cpu + seconds, done + len(chunk)
             if done % max(COUNTIES_PER_COMMIT, counties // 20 // COUNTIES_PER_COMMIT * COUNTIES_PER_COMMIT) == 0:
