@@ -20,6 +20,7 @@ afterwards for a look (``--national-keep``), else dropped.
 from __future__ import annotations
 
 import os
+import resource
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -77,6 +78,12 @@ def drop_database(url: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (pools and partitions count once they are joined)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def processes() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
@@ -93,12 +100,14 @@ def rebuild(url: str, partitions: int) -> dict[str, Any]:
             shown[0] = now
             progress(f"national: rebuild {done:,}/{until:,} events")
 
-    before = cpu.sample(None)
+    before, children = cpu.sample(None), children_cpu()
     began = time.perf_counter()
     events = rebuild_in_partitions(parse_database_url(url), partitions, report)
     seconds = time.perf_counter() - began
+    partitions_cpu = children_cpu() - children
     return {"events": events, "seconds": round(seconds, 1), "events_per_s": round(events / seconds, 1),
-            "partitions": partitions, "cpu_cores": cpu.usage(before, cpu.sample(None))}  # fmt: skip
+            "partitions": partitions, "partitions_cpu_us_per_event": round(partitions_cpu / max(1, events) * 1e6, 1),
+            "cpu_cores": cpu.usage(before, cpu.sample(None))}  # fmt: skip
 
 
 def verify(url: str) -> dict[str, Any]:
@@ -172,20 +181,23 @@ def report_generation(url: str, limit: int | None) -> dict[str, Any]:
             every = [row["code"] for row in list_counties(view)]
         chosen = every if limit is None else every[:: max(1, len(every) // limit)][:limit]
         workers = workers_for(len(chosen), platform.store)
-        before = cpu.sample(None)
+        before, children = cpu.sample(None), children_cpu()
         began = time.perf_counter()
         built = list(build_all(platform, chosen, 2023, moment))
         seconds = time.perf_counter() - began
         usage = cpu.usage(before, cpu.sample(None))
+        workers_cpu = children_cpu() - children + (usage["bench_client_cores"] * seconds if workers == 1 else 0.0)
     each = [b.seconds for b in built]
     result: dict[str, Any] = {
         "counties": len(every), "built": len(built), "workers": workers, "seconds": round(seconds, 1),
         "refused": sum(1 for b in built if b.rendered is None), "seconds_each": Summary.of(each).to_json(),
         "bytes_each": round(sum(sum(len(f) for f in b.rendered.files.values()) for b in built if b.rendered)
                             / max(1, len(built))), "cpu_cores": usage,
+        "cpu_seconds_each": round(workers_cpu / max(1, len(built)), 3),
     }  # fmt: skip
     if len(built) < len(every):
         result["all_counties_seconds_EXTRAPOLATED"] = round(seconds / len(built) * len(every), 1)
+        result["all_counties_cpu_seconds_EXTRAPOLATED"] = round(workers_cpu / max(1, len(built)) * len(every), 1)
     return result
 
 
@@ -225,7 +237,7 @@ def table(result: dict[str, Any]) -> str:
         f"  generate  {g['events']:>11,} events {g['seconds']:>8} s  {g['events_per_s']:>9,.0f} events/s"
         f"  ({g['worker_cpu_us_per_event']} µs CPU/event, {g['processes']} processes)",
         f"  rebuild   {r['events']:>11,} events {r['seconds']:>8} s  {r['events_per_s']:>9,.0f} events/s"
-        f"  ({r['partitions']} partitions)",
+        f"  ({r['partitions_cpu_us_per_event']} µs CPU/event, {r['partitions']} partitions)",
         f"  verify    {result['verify']['seconds']:>8} s  ok={result['verify']['ok']}",
         f"  disk      {d['megabytes']:>8,} MB; largest: "
         + ", ".join(f"{name} {t['megabytes']} MB" for name, t in list(d["tables"].items())[:5]),
@@ -237,9 +249,12 @@ def table(result: dict[str, Any]) -> str:
     rep = result["reports"]
     each = rep["seconds_each"]
     lines.append(f"  reports   {rep['built']:,}/{rep['counties']:,} counties in {rep['seconds']} s ({rep['workers']} "
-                 f"processes); per county p50 {each['median']:.2f} s, p95 {each['p95']:.2f} s")  # fmt: skip
+                 f"processes); per county p50 {each['median']:.2f} s, p95 {each['p95']:.2f} s wall, "
+                 f"{rep['cpu_seconds_each']} s CPU")  # fmt: skip
     if "all_counties_seconds_EXTRAPOLATED" in rep:
-        lines.append(f"  reports   all counties: {rep['all_counties_seconds_EXTRAPOLATED']} s (EXTRAPOLATED)")
+        lines.append(f"  reports   all counties EXTRAPOLATED from {rep['built']}: "
+                     f"{rep['all_counties_seconds_EXTRAPOLATED']} s wall at this load, "
+                     f"{rep['all_counties_cpu_seconds_EXTRAPOLATED']} CPU s")  # fmt: skip
     return "\n".join(lines)
 
 
