@@ -10,8 +10,9 @@ every read model (``ruraleval projections rebuild --partitions``, events/s), the
 (``ruraleval verify``), the database's size on disk (and each table's), the as-of ranking of all
 counties and the warnings grid through the real server (p50/p95/max over ``--national-reads``
 requests, and the server's CPU per request), and every county's report through the reports
-batch (``reports.batch``, a process per core; with ``--national-reports K`` only K of them, and
-the whole is then an extrapolation, labelled so).
+batch (``reports.batch``, a process per core). A report costs about a CPU second, so 2,800 of
+them alone would take ~25 min on 2 cores: by default at most ``REPORTS`` counties spread over all
+are built and the whole is extrapolated, labelled so; ``--national-reports 0`` builds every one.
 
 The data go into a database of their own (``ruraleval_national_<N>``), dropped first; it is kept
 afterwards for a look (``--national-keep``), else dropped.
@@ -42,6 +43,7 @@ PER_DIMENSION = 6  # 30 indicators
 LEAF_WEIGHTS = (4, 4, 3, 3, 3, 3)  # exact: 20 per dimension
 ADMIN_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 # The as-of instants of the 2023 ranking: as the year's figures came in, then settled.
+REPORTS = 300  # reports built by default (spread over all counties); more are extrapolated
 INSTANTS = [f"2023-{m:02d}-20" for m in range(2, 13)] + ["2024-01-20", "2024-06-30"]
 
 
@@ -278,14 +280,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--national", action="store_true")
     parser.add_argument("--counties", "--national-counties", type=int, default=2800)
     parser.add_argument("--national-reads", type=int, default=30, help="timed requests per read")
-    parser.add_argument("--national-reports", type=int, default=None,
-                        help="build only this many counties' reports (spread over all) and extrapolate")  # fmt: skip
+    parser.add_argument("--national-reports", type=int, default=REPORTS,
+                        help="build this many reports (spread over all counties), extrapolate; 0: all")  # fmt: skip
     parser.add_argument("--national-keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--output", default="bench-national.json")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ruraleval-national-") as workdir:
-        result = run(args.counties, args.national_reads, args.national_reports, args.seed,
+        result = run(args.counties, args.national_reads, args.national_reports or None, args.seed,
                      args.national_keep, Path(workdir))  # fmt: skip
     Path(args.output).write_text(json.dumps(result, indent=2, ensure_ascii=False), "utf-8")
     print(table(result))
