@@ -75,6 +75,9 @@ class MonitoringProjection(Projection):
         " WHERE to_us IS NULL",
         # Warnings as of an instant read only the rows whose condition held.
         "CREATE INDEX IF NOT EXISTS warning_facts_pending ON warning_facts (year, from_us) WHERE pending = 1",
+        # The grid of now counts the standing conditions only: a few among every one ever pending.
+        "CREATE INDEX IF NOT EXISTS warning_facts_pending_now ON warning_facts (year)"
+        " WHERE pending = 1 AND to_us IS NULL",
     )
     clear = ("DELETE FROM warning_facts",)
 

@@ -266,11 +266,15 @@ def rankings(view: View, year: int) -> list[dict[str, Any]]:
 
 
 def rankings_as_of(view: View, year: int, at_us: int) -> list[dict[str, Any]]:
+    # Each county's last row begun by the instant (one probe of ``score_history_county_as_of``
+    # per county): a year's whole history of totals, scanned, grew with every value submitted.
     rows = view.execute(
-        "SELECT h.county, c.name, c.region, c.province, h.score AS total, h.detail FROM score_history h"
-        " JOIN county_list c ON c.code = h.county WHERE h.year = %s AND h.code = %s"
-        " AND h.from_us <= %s AND (h.to_us IS NULL OR h.to_us > %s)",
-        [year, TOTAL, at_us, at_us],
+        "SELECT h.county, c.name, c.region, c.province, h.score AS total, h.detail FROM county_list c"
+        " JOIN score_history h ON h.county = c.code AND h.year = %s AND h.code = %s"
+        " AND h.from_us = (SELECT MAX(x.from_us) FROM score_history x"
+        " WHERE x.county = c.code AND x.year = %s AND x.code = %s AND x.from_us <= %s)"
+        " WHERE h.to_us IS NULL OR h.to_us > %s",
+        [year, TOTAL, year, TOTAL, at_us, at_us],
     )
     for row in rows:
         row["grade"] = orjson.loads(row.pop("detail"))["grade"]

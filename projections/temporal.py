@@ -94,6 +94,8 @@ class ScoreHistoryProjection(Projection):
         " version BIGINT NOT NULL, position BIGINT NOT NULL, cause TEXT NOT NULL,"
         " PRIMARY KEY (county, year, code, version))",
         "CREATE INDEX IF NOT EXISTS score_history_as_of ON score_history (year, code, from_us)",
+        # A county's row of a node as of an instant (the as-of ranking probes each county's total).
+        "CREATE INDEX IF NOT EXISTS score_history_county_as_of ON score_history (county, year, code, from_us)",
         # Closing a node's open row finds it here, however large the history grows.
         "CREATE INDEX IF NOT EXISTS score_history_current ON score_history (county, year, code) WHERE to_us IS NULL",
         # The overridden figures as of an instant (the ranking's marks, each step of the leader's
