@@ -131,11 +131,17 @@ def submit_lean(base_url: str, shares: list[Work], keys: dict[str, str]) -> Load
     merged: Counter[str] = Counter()
     for counts in statuses:
         merged.update(counts)
+    return _result(shares, seconds, latencies, merged, acknowledged)
+
+
+def _result(
+    shares: list[Work], seconds: float, latencies: list[list[float]], statuses: Counter[str], acknowledged: list[int]
+) -> LoadResult:
     return LoadResult(
         requests=sum(len(share) for share in shares),
         seconds=seconds,
         latencies=[value for values in latencies for value in values],
-        statuses=merged,
+        statuses=statuses,
         events=sum(acknowledged),
     )
 
@@ -165,13 +171,7 @@ def submit_with_httpx(base_url: str, shares: list[Work], keys: dict[str, str]) -
                 statuses[status] += 1
 
     seconds, merged = run_together(len(shares), run, "bench-client")
-    return LoadResult(
-        requests=sum(len(share) for share in shares),
-        seconds=seconds,
-        latencies=[value for values in latencies for value in values],
-        statuses=merged,
-        events=sum(acknowledged),
-    )
+    return _result(shares, seconds, latencies, merged, acknowledged)
 
 
 def catch_up(base_url: str, year: int, credentials: auth.Credentials) -> float:
