@@ -284,7 +284,7 @@ class ProjectionRunner:
     def rebuild(self, report: Callable[[int, int], None] | None = None) -> int:
         """Empties every read model and replays the whole log into it."""
         self.clear()
-        with fewer_collections():
+        with fewer_collections(), self.store.bulk():
             processed = self.catch_up(report=report, batch_size=max(self.batch_size, REBUILD_BATCH))
         log.info("projections_rebuilt", events=processed)
         return processed

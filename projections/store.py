@@ -21,6 +21,8 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 Row = dict[str, Any]
+BULK_CACHE_KIB = -65_536  # SQLite's page cache during a rebuild: 64 MiB (a negative size is in KiB)
+BULK_CHECKPOINT_PAGES = 20_000  # and its WAL checkpointed after this many pages (the default is 1,000)
 
 
 class View(ABC):
@@ -57,6 +59,12 @@ class ReadStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A long run of write transactions by this thread (a rebuild): whatever makes them
+        cheaper without changing what they write. Nothing by default."""
+        yield
 
     def create(self, statements: Sequence[str]) -> None:
         with self.transaction() as sql:
@@ -131,6 +139,27 @@ class SQLiteReadStore(ReadStore):
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """A page cache large enough for the indexes a rebuild keeps inserting into (the
+        default 2 MiB evicts and re-reads their pages every batch), and the write-ahead log
+        copied back into the database every ~80 MiB instead of every ~4 MiB (a page a rebuild
+        rewrites batch after batch is copied once per checkpoint): on this thread's connection
+        only and only meanwhile. A database in memory is all cache already."""
+        if self.memory:
+            yield
+            return
+        connection = self._connection()
+        previous = int(connection.execute("PRAGMA cache_size").fetchone()[0])
+        checkpoint = int(connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        connection.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+        connection.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            connection.execute(f"PRAGMA cache_size = {previous}")
+            connection.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
 
     @contextmanager
     def snapshot(self) -> Iterator[View]:

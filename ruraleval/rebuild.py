@@ -95,7 +95,7 @@ def _partition(store: Store, index: int, partitions: int, until: int, progress: 
                 last[0] = now
                 progress.put((index, position))
 
-        with fewer_collections():
+        with fewer_collections(), reads.bulk():
             apply_partition(runner, index, partitions, until, tell)
         progress.put((index, until))
     finally:

@@ -84,3 +84,26 @@ def test_an_error_inside_a_snapshot_propagates_and_leaves_no_transaction_open(st
         assert view.execute("SELECT n FROM t ORDER BY n") == [{"n": 1}, {"n": 2}]
     insert(store, 3)
     assert numbers(store) == [1, 2, 3]
+
+
+def test_bulk_writes_are_committed_and_leave_the_connection_as_it_was(store: ReadStore) -> None:
+    """What a rebuild tunes for its run of writes lasts only meanwhile: afterwards the
+    connection serves requests with its usual settings, and every write of the run is there
+    for other connections to read."""
+    settings = ("cache_size", "wal_autocheckpoint")
+
+    def current() -> list[int]:
+        return [int(store.query(f"PRAGMA {name}")[0][name]) for name in settings]
+
+    sqlite = isinstance(store, SQLiteReadStore)
+    before = current() if sqlite else []
+    with store.bulk():
+        for n in (2, 3):
+            insert(store, n)
+    assert (current() if sqlite else []) == before
+
+    seen: list[list[int]] = []
+    reader = threading.Thread(target=lambda: seen.append(numbers(store)))  # another connection
+    reader.start()
+    reader.join(10)
+    assert seen == [[1, 2, 3]]
