@@ -286,6 +286,7 @@ class ProjectionRunner:
         self.clear()
         with fewer_collections(), self.store.bulk():
             processed = self.catch_up(report=report, batch_size=max(self.batch_size, REBUILD_BATCH))
+        self.store.refresh_statistics()
         log.info("projections_rebuilt", events=processed)
         return processed
 

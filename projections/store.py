@@ -66,6 +66,11 @@ class ReadStore(ABC):
         cheaper without changing what they write. Nothing by default."""
         yield
 
+    def refresh_statistics(self) -> None:
+        """After a rebuild: the planner's statistics of tables that were emptied and refilled.
+        Nothing by default (SQLite keeps none unless asked, and plans well without)."""
+        return None
+
     def create(self, statements: Sequence[str]) -> None:
         with self.transaction() as sql:
             for statement in statements:
@@ -259,6 +264,13 @@ class PostgresReadStore(ReadStore):
             connection.cursor(row_factory=self._dict_row) as cursor,
         ):
             yield _PostgresSql(cursor)
+
+    def refresh_statistics(self) -> None:
+        """``ANALYZE``: a rebuilt read model would otherwise be planned by the statistics of its
+        empty table until autovacuum comes by (at 500 counties the as-of ranking took 890 ms
+        instead of 70 without them)."""
+        with self.transaction() as sql:
+            sql.execute("ANALYZE")
 
     @contextmanager
     def snapshot(self) -> Iterator[View]:

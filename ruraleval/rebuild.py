@@ -55,6 +55,7 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
         with platform.projections.store.transaction() as sql:
             sql.execute("UPDATE projection_tracking SET position = %s", [until])
         later = platform.projections.catch_up()
+        platform.projections.store.refresh_statistics()
         log.info("projections_rebuilt", events=until + later, partitions=partitions)
         return until + later
     finally:

@@ -4,6 +4,7 @@ ends with the same read models as the incremental ones, row for row."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from domain import commands as c
 from domain.scheme import Scheme
@@ -47,5 +48,33 @@ def test_a_partitioned_rebuild_equals_the_incremental_read_models(store_url: str
         assert read_model_rows(platform) == incremental
         assert set(platform.projections.positions().values()) == {events}
         assert reported and reported[-1] == (events, events), "the progress ends at the head"
+    finally:
+        platform.close()
+
+
+def _analysed(platform: Platform, table: str) -> Any:
+    """When the table's statistics were last gathered by ANALYZE (None: never)."""
+    with platform.projections.store.transaction() as sql:
+        rows = sql.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
+    return rows[0]["last_analyze"] if rows else None
+
+
+def test_a_rebuild_on_postgresql_leaves_the_planner_statistics_of_the_refilled_read_models(
+    postgres_url: str, scheme: Scheme
+) -> None:
+    """Without them the as-of ranking of a freshly rebuilt store is planned for empty tables."""
+    platform = Platform(parse_database_url(postgres_url))
+    try:
+        history(platform, scheme)
+        assert _analysed(platform, "score_history") is None
+        platform.projections.rebuild()
+        after_sequential = _analysed(platform, "county_totals")
+        assert after_sequential is not None
+    finally:
+        platform.close()
+    rebuild_in_partitions(parse_database_url(postgres_url), 2)
+    platform = Platform(parse_database_url(postgres_url))
+    try:
+        assert _analysed(platform, "county_totals") > after_sequential
     finally:
         platform.close()
