@@ -123,6 +123,15 @@ def filter_path_parameters(context: HookContext, path_parameters: dict[str, Any]
     return (path_parameters or {}).get("username") != ADMIN
 
 
+@pytest.fixture(scope="module", autouse=True)
+def not_in_an_xdist_worker(request: pytest.FixtureRequest) -> None:
+    """In a pytest-xdist worker schemathesis collects each test below as one item that calls no
+    operation, and it passes: the fuzzing would silently not happen (the Makefile runs this
+    module on its own)."""
+    if hasattr(request.config, "workerinput"):
+        pytest.fail("tests/test_fuzz_openapi.py must run without -n: under xdist it fuzzes nothing")
+
+
 @pytest.fixture(scope="module")
 def demo_app() -> Iterator[FastAPI]:
     """The application over a memory store holding the demo, signing tokens with SECRET_KEY."""
