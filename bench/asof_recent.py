@@ -62,7 +62,7 @@ def run_store(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             result["idle_recent_ms"] = _timed_gets(server.base_url, token, codes, lambda: _now_minus(5),
                                                    args.samples, rng)  # fmt: skip
             result["idle_past_ms"] = _timed_gets(server.base_url, token, codes, past, args.samples, rng)
-            rounds = []
+            rounds: list[dict[str, Any]] = []
             for index in range(args.rounds):
                 work = scheme.submissions(codes, [index + 1], args.seed + index)
                 shares = http_load.split(work, codes, args.clients)
