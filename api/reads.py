@@ -199,10 +199,11 @@ async def score_history(
 async def _current_scores(service: Platform, code: str, year: int) -> bytes | None:
     """The current card, kept whole by its projection (one row), validated and written once.
 
-    The process that projects it also keeps the answer in memory until the card changes
-    (``CardCache``): an unchanged county is then answered without the database.
+    The process also keeps the answer in memory until the card changes (``CardCache``, kept
+    in step by its projection thread or its follower): an unchanged county is then answered
+    without the database.
     """
-    cache = service.cards if service.projects_here else None
+    cache = service.card_cache
     if cache is not None:
         generation = cache.generation(code)
         known = cache.get(code, year)

@@ -5,6 +5,14 @@ points) in eight statements. Readers ask for it far more often than it changes, 
 projection composes it once per batch that touched the county, with the very query
 functions the as-of reads use, and keeps the JSON. It runs after the read models it reads
 (``after``), in the same transaction: it never composes a card from a model that failed.
+
+Beside the cards it notes, per county, the log position of the batch that last rewrote them
+(``scorecard_changes``, in the same transaction as the tracking row): a process that follows
+the read models from elsewhere asks which counties changed after the position it last
+reported, and drops only their cached cards (``projections/follower.py``). A table of its own,
+not a column of ``scorecards``: an existing database gains it by ``CREATE TABLE IF NOT
+EXISTS`` (there is no migration step); its rows start with the first batch after the upgrade,
+and a follower's first look drops its whole cache anyway.
 """
 
 from __future__ import annotations
@@ -33,8 +41,10 @@ class ScorecardsProjection(Projection):
     tables = (
         "CREATE TABLE IF NOT EXISTS scorecards (county TEXT NOT NULL, year INTEGER NOT NULL,"
         " card TEXT NOT NULL, PRIMARY KEY (county, year))",
+        "CREATE TABLE IF NOT EXISTS scorecard_changes (county TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS scorecard_changes_position ON scorecard_changes (position)",
     )
-    clear = ("DELETE FROM scorecards",)
+    clear = ("DELETE FROM scorecards", "DELETE FROM scorecard_changes")
 
     def __init__(self) -> None:
         self.cache = CardCache()
@@ -49,12 +59,19 @@ class ScorecardsProjection(Projection):
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         streams = {event.originator_id.hex for _, event in events if isinstance(event, County.Event)}
+        position = events[-1][0]  # what the tracking row is set to in this transaction
         for stream in sorted(streams):
             rows = sql.execute(
                 "SELECT t.county, t.year FROM county_totals AS t JOIN county_list AS c ON c.code = t.county"
                 " WHERE c.stream = %s ORDER BY t.year",
                 [stream],
             )
+            for county in sorted({row["county"] for row in rows}):
+                sql.execute(
+                    "INSERT INTO scorecard_changes (county, position) VALUES (%s, %s)"
+                    " ON CONFLICT (county) DO UPDATE SET position = excluded.position",
+                    [county, position],
+                )
             for row in rows:
                 self._rewritten.add(row["county"])
                 card = queries.scorecard(sql, row["county"], int(row["year"]))

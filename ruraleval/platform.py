@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from projections.card_cache import CardCache
 from projections.catalog import all_projections
 from projections.follower import Follower
 from projections.progress import Progress
@@ -58,15 +59,23 @@ class Platform:
         # the positions the replica replayed, whoever projects.
         self.mode = projections or projections_mode()
         all_of_them = all_projections()
-        self.cards = next(p.cache for p in all_of_them if isinstance(p, ScorecardsProjection))
         names = [projection.name for projection in all_of_them]
         self.progress = Progress(names)
         following = self.mode == "external" or self.routed is not None
+        # The card cache is kept in step with what this process's reads see by whoever reports
+        # their positions: the projection thread's scorecards projection, or the follower.
+        self.cards = (
+            CardCache()
+            if following
+            else next(p.cache for p in all_of_them if isinstance(p, ScorecardsProjection))
+        )
         runner_progress = Progress(names) if following else self.progress
         self.projections = ProjectionRunner(self.ledger, primary, all_of_them, progress=runner_progress)
         self.projections.setup()
         self.follower = (
-            Follower(self.progress, primary, self.ledger.head, routed=self.routed) if following else None
+            Follower(self.progress, primary, self.ledger.head, routed=self.routed, cards=self.cards)
+            if following
+            else None
         )
         self.files = FileStore(self.reads)
         self.organisation = OrganisationView(self.ledger)
@@ -83,10 +92,11 @@ class Platform:
         self._wake.set()
 
     @property
-    def projects_here(self) -> bool:
-        """This process's thread keeps the read models its reads see (so its card cache is
-        invalidated in step with them): never with a replica or an external projection process."""
-        return self.follower is None and self.progress.running
+    def card_cache(self) -> CardCache | None:
+        """The cache of current cards, while it is kept in step with what this process's reads
+        see: while this process's projection thread or its follower runs (ADR 24, 28). Without
+        them (the CLI, tests that project by hand) another process may rewrite the cards unseen."""
+        return self.cards if self.progress.running else None
 
     def settle(self, instant: datetime) -> None:
         """For the CLI and tests, which keep no projection thread: nothing stamped at or before
