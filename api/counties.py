@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,7 @@ from domain import county_decides
 from domain.access import Action, Principal, refusal_message
 from domain.decimals import round2
 from domain.errors import DomainError, Forbidden, Problem
+from ruraleval.ledger import Outcome
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["县 counties"])
@@ -85,9 +87,20 @@ async def record(
     service: Platform, request: Request, code: str, command: c.CountyCommand, action: Action | None = None
 ) -> Recorded:
     """Runs a command; answers once its events are durably stored."""
+    return recorded(code, await committed(service, request, code, command, action))
+
+
+async def committed(
+    service: Platform, request: Request, code: str, command: c.CountyCommand, action: Action | None = None
+) -> Outcome:
+    """Runs a command; its outcome once its events are durably stored (figures rounded as shown)."""
     context = command_context(request, action, county_in_path(code))
     outcome = await asyncio.wrap_future(service.ledger.submit(code, command, context))
-    result: dict[str, Any] = rounded(outcome.result)
+    return replace(outcome, result=rounded(outcome.result))
+
+
+def recorded(code: str, outcome: Outcome) -> Recorded:
+    result = outcome.result
     points = result.get("points")
     counted = (
         [e["counted"] for e in points["entries"] if e["adjustment_id"] == result.get("adjustment_id")] if points else []
@@ -107,6 +120,32 @@ async def record(
         standing=ResultOut(**result["standing"]) if result.get("standing") else None,
         points=PointsOut(**points) if points else None,
         counted=counted[0] if counted else None,
+    )
+
+
+def recorded_json(code: str, outcome: Outcome) -> bytes:
+    """The ``Recorded`` answer written once, without building and validating the model again:
+    an answer with figures (a standing, points) is still written by the model."""
+    result = outcome.result
+    if result.get("standing") or result.get("points"):
+        return recorded(code, outcome).model_dump_json().encode()
+    return orjson.dumps(
+        {
+            "county": code,
+            "version": outcome.version,
+            "position": outcome.position,
+            "events": outcome.events,
+            "replayed": bool(result.get("replayed", False)),
+            "unchanged": bool(result.get("unchanged", False)),
+            "override_id": result.get("override_id"),
+            "adjustment_id": result.get("adjustment_id"),
+            "proposal_id": result.get("proposal_id"),
+            "item_id": result.get("item_id"),
+            "flag": result.get("flag"),
+            "standing": None,
+            "counted": None,
+            "points": None,
+        }
     )
 
 
@@ -221,17 +260,17 @@ async def assign_responsibility(
     dependencies=allowed(Action.SUBMIT_DATA),
     summary="报送数据（同一幂等键、同一内容的重复报送按首次结果答复，replayed 为 true，不再存储）",
 )
-async def submit_data(
-    code: str, body: SubmissionIn, request: Request, response: Response, service: Platform = Depends(platform)
-) -> Recorded:
+async def submit_data(code: str, body: SubmissionIn, request: Request) -> Response:
+    service: Platform = request.app.state.platform  # not a dependency: one fewer to resolve per submission
     command = c.SubmitData(
         body.indicator, body.period, body.value, body.source, body.idempotency_key, body.comment, body.reason,
         may_correct=may_correct(request, code),
     )
-    recorded = await record(service, request, code, command, Action.SUBMIT_DATA)
-    if recorded.unchanged:
-        response.status_code = 200  # nothing was created: the same value stands already
-    return recorded
+    outcome = await committed(service, request, code, command, Action.SUBMIT_DATA)
+    # 200 when nothing was created: the same value stands already. The answer is ``Recorded``
+    # (the route's response_model, for the schema), written once (the hottest write, issue 10).
+    status = 200 if outcome.result.get("unchanged") else 201
+    return Response(recorded_json(code, outcome), status_code=status, media_type="application/json")
 
 
 @router.post(

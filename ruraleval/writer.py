@@ -463,9 +463,21 @@ class BatchWriter:
             event = recording.domain_event
             if isinstance(event, County.Event) and event.originator_version % SNAPSHOT_INTERVAL == 0:
                 try:
-                    self.app.take_snapshot(event.originator_id, version=event.originator_version)
+                    self._snapshot(event.originator_id, event.originator_version)
                 except Exception:
                     log.warning("snapshot_failed", stream=str(event.originator_id), exc_info=True)
+
+    def _snapshot(self, stream: UUID, version: int) -> None:
+        """The cached county when it stands at ``version`` (just committed, the store's state):
+        reading its events back and replaying them cost the writer a fifth of its time (issue 10).
+        A batch that took the county past ``version`` leaves the store to rebuild it."""
+        held = self._cache.get(stream)
+        if held is None or held.version != version or held.pending_events:
+            self.app.take_snapshot(stream, version=version)
+            return
+        snapshot_class = getattr(type(held), "Snapshot", type(self.app).snapshot_class)
+        assert self.app.snapshots is not None and snapshot_class is not None
+        self.app.snapshots.put([snapshot_class.take(held)])
 
     # ------------------------------------------------------------ the cache
 

@@ -168,3 +168,29 @@ def test_a_county_takes_on_a_second_scheme_year(client: TestClient, scheme_docum
     card = client.get(f"/api/v1/counties/{COUNTY}/scores", params={"year": 2024}).json()
     assert node(card, "2.2")["score"] == 25.0
     assert client.get("/api/v1/counties").json()[0]["schemes"] == {"2023": "example-2023", "2024": "example-2024"}
+
+
+def test_every_answer_to_a_submission_is_the_recorded_document_of_the_schema(
+    client: TestClient, scheme_document: dict[str, Any]
+) -> None:
+    """The route writes its answer itself (issue 10): it must stay what ``Recorded`` says, every
+    field in the schema's order, whether new, replayed, unchanged (200) or flagged."""
+    from api.models_counties import Recorded
+
+    client.post("/api/v1/schemes", json=scheme_document)
+    enrol_over_http(client, COUNTY)
+    answers = []
+    for month, value in enumerate([10, 11, 10, 12, 11], start=1):
+        monthly = {"indicator": "1.2", "period": f"2023-{month:02d}", "value": value}
+        answers.append(post(client, "/submissions", monthly, 201))
+    keyed = {"indicator": "1.2", "period": "2023-06", "value": 50, "idempotency_key": "k-06"}
+    flagged = post(client, "/submissions", keyed, 201)
+    assert flagged["events"] == ["DataSubmitted", "AnomalyFlagged"] and flagged["flag"]
+    replayed = post(client, "/submissions", keyed, 201)
+    assert replayed["replayed"] is True and replayed["events"] == []
+    unchanged = post(client, "/submissions", {"indicator": "1.2", "period": "2023-01", "value": 10}, 200)
+    assert unchanged["unchanged"] is True and unchanged["events"] == []
+    for answer in [*answers, flagged, replayed, unchanged]:
+        assert list(answer) == list(Recorded.model_fields)
+        assert answer == Recorded.model_validate(answer).model_dump(mode="json")
+        assert answer["county"] == COUNTY and answer["standing"] is None and answer["points"] is None

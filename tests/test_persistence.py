@@ -66,6 +66,40 @@ def test_snapshots_load_the_same_county_as_a_full_replay(
     assert from_snapshot.years["2023"].data == replayed.years["2023"].data
 
 
+def test_a_snapshot_after_a_commit_is_the_replayed_county_and_reads_no_events_back(
+    store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
+) -> None:
+    """The writer snapshots the county it holds (just committed) instead of reading its events back."""
+    platform = make_platform(store_url)
+    context = c.Context("tester", "snap-held")
+    platform.ledger.publish_scheme(scheme, context)
+    platform.ledger.enrol(c.EnrolCounty(CODE, "贞丰县", "贵州省", "west", scheme), context)
+    for n in range(98):  # one command a batch: version 99
+        platform.ledger.execute(CODE, resubmission(f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
+    app = platform.ledger.app
+    reads: list[object] = []
+    select_events = app.recorder.select_events
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return select_events(*args, **kwargs)  # type: ignore[arg-type]
+
+    app.recorder.select_events = counted  # type: ignore[method-assign]
+    try:
+        platform.ledger.execute(CODE, resubmission("2023-03", Decimal(77)), context)  # version 100
+    finally:
+        app.recorder.select_events = select_events  # type: ignore[method-assign]
+    assert reads == []
+    assert app.snapshots is not None
+    [snapshot] = list(app.snapshots.get(county_id(CODE)))
+    replayed: County | None = None
+    for event in app.events.get(county_id(CODE)):
+        replayed = event.mutate(replayed)  # type: ignore[assignment]
+    assert replayed is not None and snapshot.originator_version == replayed.version == 100
+    assert snapshot.state == type(snapshot).take(replayed).state
+    assert platform.ledger.county(CODE).years["2023"].data == replayed.years["2023"].data
+
+
 def test_county_as_it_stood_at_a_version(memory_platform: Platform, scheme: Scheme) -> None:
     context = c.Context("tester", "versions")
     memory_platform.ledger.publish_scheme(scheme, context)
