@@ -20,7 +20,7 @@ from api.counties import allowed
 from domain.access import Action
 from domain.verification_commands import VerificationCommand
 from ruraleval.platform import Platform
-from ruraleval.writer import Outcome
+from ruraleval.writer_jobs import Outcome
 
 
 class WrittenOut(BaseModel):

@@ -26,7 +26,7 @@ from domain.verification_commands import OpenVerification, VerificationCommand
 from projections.progress import unavailable
 from reports import town_notice
 from ruraleval.platform import Platform
-from ruraleval.writer import Outcome
+from ruraleval.writer_jobs import Outcome
 
 READ_WAIT_SECONDS = float(os.environ.get("RURALEVAL_READ_WAIT_SECONDS", "5"))
 

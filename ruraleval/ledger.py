@@ -40,7 +40,8 @@ from domain.verification_handlers import open_verification
 from ruraleval.sequencing import RECORDER_TOPICS, SequencedPOPORecorder, micros, sequenced
 from ruraleval.settings import Store
 from ruraleval.transcoder import OrjsonTranscoder
-from ruraleval.writer import Apply, BatchWriter, Clock, Outcome
+from ruraleval.writer import BatchWriter, Clock
+from ruraleval.writer_jobs import Apply, Outcome
 
 __all__ = ["Apply", "Clock", "EvaluationApplication", "Ledger", "Outcome", "utc_now"]
 

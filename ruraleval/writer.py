@@ -21,11 +21,11 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Future
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -36,8 +36,9 @@ from domain import commands as c
 from domain.county import County
 from domain.errors import ConflictError, DomainError
 from domain.organisation import ORGANISATION_ID
-from ruraleval.commit_order import CommandRow, CommitOutcomeUnknown, Floor, Hold, RecordedCommand, SequencedRecorder
-from ruraleval.transcoder import dumps, loads
+from ruraleval.commit_order import CommitOutcomeUnknown, Floor, Hold, RecordedCommand, SequencedRecorder
+from ruraleval.transcoder import loads
+from ruraleval.writer_jobs import Apply, Job, Outcome, Settled, Tainted, command_row, fail, succeed
 
 log = structlog.get_logger("ruraleval.ledger")
 
@@ -51,56 +52,6 @@ WRITTEN_MEMORY = 10_000  # requests whose written position is kept until their a
 # showed several callers at once (their next commands are on their way). A caller
 # alone never waits for it.
 GATHER_SECONDS = 0.0015
-
-
-@dataclass
-class Outcome:
-    """What a command did: its result and the log position of its last event."""
-
-    result: dict[str, Any]
-    position: int | None
-    version: int | None
-    events: list[str] = field(default_factory=list)
-
-
-Apply = Callable[[Aggregate | None, c.Context], tuple[Aggregate, dict[str, Any]]]
-
-
-@dataclass
-class _Job:
-    stream: UUID
-    apply: Apply
-    context: c.Context
-    future: Future[Outcome] = field(default_factory=Future)
-    label: str = ""
-    subject: str = ""
-    command_id: UUID = field(default_factory=uuid4)  # made at enqueue; recorded with the command's events
-
-
-@dataclass
-class _Settled:
-    """What a committed batch owes its callers."""
-
-    accepted: list[tuple[_Job, Aggregate, int, dict[str, Any], list[str]]] = field(default_factory=list)
-    refused: list[tuple[_Job, DomainError]] = field(default_factory=list)
-    recheck: list[tuple[_Job, DomainError]] = field(default_factory=list)
-    positions: dict[tuple[Any, int], int] = field(default_factory=dict)
-    recordings: list[Any] = field(default_factory=list)
-
-
-def _succeed(job: _Job, outcome: Outcome) -> None:
-    """Answers a caller; one who stopped waiting (a cancelled request) is simply not answered."""
-    with contextlib.suppress(InvalidStateError):
-        job.future.set_result(outcome)
-
-
-def _fail(job: _Job, error: BaseException) -> None:
-    with contextlib.suppress(InvalidStateError):
-        job.future.set_exception(error)
-
-
-class _Tainted(Exception):
-    """A command failed after changing its aggregate: the batch must be redone."""
 
 
 class BatchWriter:
@@ -123,7 +74,7 @@ class BatchWriter:
         self.on_commit: list[Callable[[int], None]] = []
         # The last position each recent request (by correlation id) wrote, for its answer's header (ADR 24).
         self._written: OrderedDict[str, int] = OrderedDict()
-        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._queue: queue.Queue[Job | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="ruraleval-writer", daemon=True)
         self._writer.start()
 
@@ -137,7 +88,7 @@ class BatchWriter:
         with self._floor_lock:
             return self._written.pop(correlation_id, None)
 
-    def _answer(self, job: _Job, outcome: Outcome) -> None:
+    def _answer(self, job: Job, outcome: Outcome) -> None:
         """Notes the position the request wrote (its answer's header), then answers it."""
         if outcome.position is not None:
             with self._floor_lock:
@@ -145,7 +96,7 @@ class BatchWriter:
                 self._written[correlation] = max(outcome.position, self._written.get(correlation, 0))
                 while len(self._written) > WRITTEN_MEMORY:
                     self._written.popitem(last=False)
-        _succeed(job, outcome)
+        succeed(job, outcome)
 
     def _stop_writer(self) -> None:
         if self._writer.is_alive():
@@ -155,7 +106,7 @@ class BatchWriter:
     def _enqueue(self, stream: UUID, apply: Apply, context: c.Context, label: str, subject: str) -> Future[Outcome]:
         if not self._writer.is_alive():
             raise RuntimeError("the ledger is closed")
-        job = _Job(stream, apply, context, label=label, subject=subject)
+        job = Job(stream, apply, context, label=label, subject=subject)
         self._queue.put(job)
         return job.future
 
@@ -179,11 +130,11 @@ class BatchWriter:
                     log.exception("batch_failed_unexpectedly", size=len(batch))
                 for waiting in batch:
                     if not waiting.future.done():
-                        _fail(waiting, error)
+                        fail(waiting, error)
             if stop:
                 return
 
-    def _drain(self, batch: list[_Job]) -> bool:
+    def _drain(self, batch: list[Job]) -> bool:
         """Adds what is waiting to ``batch``; True when the ledger is closing."""
         while len(batch) < self.batch_limit:
             try:
@@ -195,7 +146,7 @@ class BatchWriter:
             batch.append(waiting)
         return False
 
-    def _gather(self, batch: list[_Job], size: int) -> bool:
+    def _gather(self, batch: list[Job], size: int) -> bool:
         """Waits briefly for the batch to reach ``size``: the callers answered by the last batch
         are sending their next commands, and one commit for all costs less than one each."""
         deadline = time.monotonic() + GATHER_SECONDS
@@ -214,14 +165,14 @@ class BatchWriter:
                 return True
         return False
 
-    def _process(self, batch: list[_Job]) -> None:
+    def _process(self, batch: list[Job]) -> None:
         try:
             settled = self._store(batch)
         except CommitOutcomeUnknown as unknown:
             for job in self._resolve(batch, unknown):
                 self._store_alone(job)
             return
-        except (IntegrityError, _Tainted) as error:
+        except (IntegrityError, Tainted) as error:
             # Another process wrote to a county this one held in its cache: only that county's
             # commands are retried (alone); the rest of the batch is stored again as one batch.
             stale = self._stale(batch) if isinstance(error, IntegrityError) else set()
@@ -244,11 +195,11 @@ class BatchWriter:
                     self._store_alone(job)
                 return
             log.exception("command_failed", correlation_id=batch[0].context.correlation_id)
-            _fail(batch[0], error)
+            fail(batch[0], error)
             return
         self._deliver(settled)
 
-    def _stale(self, batch: list[_Job]) -> set[UUID]:
+    def _stale(self, batch: list[Job]) -> set[UUID]:
         """The streams of ``batch`` that the store holds newer events of than the batch started from."""
         started = self._started_from
         try:
@@ -256,14 +207,14 @@ class BatchWriter:
         except Exception:  # the store cannot tell now: every command of the batch is retried alone
             return set()
 
-    def _newer_streams(self, batch: list[_Job], started: dict[UUID, int]) -> set[UUID]:
+    def _newer_streams(self, batch: list[Job], started: dict[UUID, int]) -> set[UUID]:
         return {
             stream
             for stream in {job.stream for job in batch}
             if stream in started and self.app.recorder.select_events(stream, gt=started[stream], limit=1)
         }
 
-    def _store_alone(self, job: _Job) -> None:
+    def _store_alone(self, job: Job) -> None:
         conflicts = lost = 0  # each has its own budget: a lost connection is no version conflict
         while conflicts < MAX_ATTEMPTS:
             try:
@@ -274,10 +225,10 @@ class BatchWriter:
                 lost += 1
                 if lost >= MAX_ATTEMPTS:
                     log.error("command_failed", correlation_id=job.context.correlation_id, cause=repr(unknown.cause))
-                    _fail(job, unknown.cause)
+                    fail(job, unknown.cause)
                     return
                 continue
-            except (IntegrityError, _Tainted):
+            except (IntegrityError, Tainted):
                 self._forget([job.stream])
                 conflicts += 1
                 log.info("version_conflict", stream=job.subject, attempt=conflicts)
@@ -285,15 +236,15 @@ class BatchWriter:
             except Exception as error:
                 self._forget([job.stream])
                 log.exception("command_failed", correlation_id=job.context.correlation_id)
-                _fail(job, error)
+                fail(job, error)
                 return
             self._deliver(settled)
             return
-        _fail(job, ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试"))
+        fail(job, ConflictError.of("county", "concurrent_write", "该县的数据正被同时修改，请稍后重试"))
 
     # ------------------------------------------------------------ one batch
 
-    def _store(self, batch: list[_Job]) -> _Settled:
+    def _store(self, batch: list[Job]) -> Settled:
         """Applies the batch's commands and stores all their events in one transaction.
 
         Raises only before the commit, or ``CommitOutcomeUnknown`` when it cannot tell;
@@ -302,7 +253,7 @@ class BatchWriter:
         """
         session: dict[UUID, Aggregate | None] = {}
         cached: set[UUID] = set()
-        settled = _Settled()
+        settled = Settled()
         for job in batch:  # loading is done before taking the lock, which only stamping, applying and storing need
             if job.stream not in session:
                 session[job.stream] = self._load(job.stream)
@@ -324,7 +275,7 @@ class BatchWriter:
                     changed, result = job.apply(aggregate, context)
                 except DomainError as error:
                     if aggregate is not None and len(aggregate.pending_events) != pending:
-                        raise _Tainted from error
+                        raise Tainted from error
                     # A refusal judged on this process's cached copy is judged again on the
                     # store's state: another process may have written to the county since.
                     (settled.recheck if job.stream in cached else settled.refused).append((job, error))
@@ -332,7 +283,7 @@ class BatchWriter:
                 session[job.stream] = changed
                 new_events = [type(event).__name__ for event in changed.pending_events[pending:]]
                 settled.accepted.append((job, changed, changed.version, result, new_events))
-            hold.commands = [_row(job, aggregate.id, version, result, events)
+            hold.commands = [command_row(job, aggregate.id, version, result, events)
                              for job, aggregate, version, result, events in settled.accepted if events]  # fmt: skip
             dirty = [aggregate for aggregate in session.values() if aggregate is not None and aggregate.pending_events]
             recordings = self.app.save(*dirty) if dirty else []
@@ -362,7 +313,7 @@ class BatchWriter:
                 time.sleep(0.2)
         raise AssertionError("unreachable")
 
-    def _resolve(self, jobs: list[_Job], unknown: CommitOutcomeUnknown) -> list[_Job]:
+    def _resolve(self, jobs: list[Job], unknown: CommitOutcomeUnknown) -> list[Job]:
         """Settles a commit of unknown outcome from the store; returns the jobs to run again.
 
         Commands found were committed: their callers get the stored outcome, and they are
@@ -377,7 +328,7 @@ class BatchWriter:
             log.error("commit_outcome_unknown", commands=len(unknown.command_ids), cause=repr(unknown.cause),
                       error=repr(error))  # fmt: skip
             for job in jobs:
-                _fail(job, error)
+                fail(job, error)
             return []
         found = {row.command_id: row for row in recorded}
         log.warning(
@@ -411,7 +362,7 @@ class BatchWriter:
 
     # ------------------------------------------------------------ after the commit
 
-    def _deliver(self, settled: _Settled) -> None:
+    def _deliver(self, settled: Settled) -> None:
         """After the commit: snapshots, answers, hooks, logs, and second looks at stale refusals."""
         self._take_snapshots(settled.recordings)  # before the answers: a caller may read the snapshot next
         answered = []
@@ -422,7 +373,7 @@ class BatchWriter:
             self._answer(job, Outcome(result, position, version, events))
             answered.append((job, events, version, position))
         for job, refusal in settled.refused:
-            _fail(job, refusal)
+            fail(job, refusal)
         if settled.recordings:
             self._committed(max(r.notification.id for r in settled.recordings))
         for job, events, version, position in answered:  # logged once the callers have their answers
@@ -500,9 +451,3 @@ class BatchWriter:
     def _forget(self, streams: Iterable[UUID]) -> None:
         for stream in streams:
             self._cache.pop(stream, None)
-
-
-def _row(job: _Job, stream: UUID, version: int, result: dict[str, Any], events: list[str]) -> CommandRow:
-    """What the store keeps of an accepted command: enough to answer its caller again."""
-    return CommandRow(job.command_id, stream, version - len(events) + 1, version,
-                      dumps({"result": result, "events": events}))  # fmt: skip
