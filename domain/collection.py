@@ -129,7 +129,11 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
 def _obligation_began(book: CountyYear, code: str) -> date:
     """The Beijing day the county took on the year's scheme, or defined the indicator, if later."""
     starts = [moment for moment in (book.opened_at, book.defined_at.get(code)) if moment is not None]
-    return beijing_date(max(starts)) if starts else date.min
+    return _day_began(max(starts)) if starts else date.min
+
+
+# The same few instants (a county's adoption of its scheme) are asked for with every data event.
+_day_began = lru_cache(maxsize=1024)(beijing_date)
 
 
 @lru_cache(maxsize=256)
