@@ -75,7 +75,11 @@ def takes_data(book: CountyYear, indicator: IndicatorDef) -> bool:
     """A leaf in the weighted tree: not retired, not bonus/penalty, no weighted children."""
     if not indicator.weighted:
         return False
-    return not any(node.parent == indicator.code and node.weighted for node in book.indicators.values())
+    code = indicator.code
+    for node in book.indicators.values():  # noqa: SIM110 (a loop, not any(): it runs for every data event)
+        if node.parent == code and node.weighted:
+            return False
+    return True
 
 
 def data_indicators(book: CountyYear) -> list[IndicatorDef]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -188,12 +189,16 @@ def _apply(
         group[key] = (fact, since)
         # The days it turns yellow, orange, red: the grid counts levels without judging each row.
         # (From the yellow day, "ripe", on a pending fact's row; the column keeps the fact's own ripe.)
-        orange, red = level_dates(fact, instant(since))[1:] if fact.pending else NOT_PENDING
+        orange, red = level_dates(fact, _since(since))[1:] if fact.pending else NOT_PENDING
         row = [code, year, fact.kind, fact.indicator, fact.period, 1 if fact.pending else 0, fact.ripe, since,
                _data(fact), at, None, event.originator_version, position, orange, red,
                fact.data.get("dimension") or fact.indicator]  # fmt: skip
         pending.rows.append(row)
         pending.open[(code, year, key)] = row
+
+
+# The instant of a condition's start: the same few for the many rows of a fact that stays pending.
+_since = lru_cache(maxsize=8192)(instant)
 
 
 def _gone(
