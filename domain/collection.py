@@ -115,14 +115,16 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
     deadlines = book.scheme.deadlines
     periods = book.data.get(indicator.code, {})
     owed = []
-    schedule = _schedule(indicator.frequency, book.scheme.year, deadlines.monthly_due_day,
-                         deadlines.quarterly_due_day, deadlines.annual_due)  # fmt: skip
+    year = (indicator.frequency, book.scheme.year, deadlines.monthly_due_day, deadlines.quarterly_due_day,
+            deadlines.annual_due)  # fmt: skip
+    schedule: tuple[tuple[str, date], ...] = _schedule(*year)
+    if only is not None:  # one period (a data event's): its deadline without walking the year's
+        due = _deadline_of(*year).get(only)
+        schedule = () if due is None else ((only, due),)
     began = _obligation_began(book, indicator.code)
     catch_up = began + timedelta(days=deadlines.monthly_due_day)
     closed = [parse_period(period) for period in book.closed]
     for key, due in schedule:
-        if only is not None and key != only:
-            continue
         submission = periods.get(key)
         waived = any(period.contains(parse_period(key)) for period in closed)
         received_at = None if submission is None else submission.received_at
@@ -145,6 +147,11 @@ def _schedule(frequency: str, year: int, monthly: int, quarterly: int, annual: s
     """The periods of a year and their deadlines (asked for after every data event: kept)."""
     deadlines = Deadlines(monthly, quarterly, annual)
     return tuple((str(period), due_date(period, deadlines)) for period in periods_of(frequency, year))
+
+
+@lru_cache(maxsize=256)
+def _deadline_of(frequency: str, year: int, monthly: int, quarterly: int, annual: str) -> dict[str, date]:
+    return dict(_schedule(frequency, year, monthly, quarterly, annual))
 
 
 ACTION_PLAN_DUE = (6, 30)  # 行动计划: each indicator's plan uploaded by 30 June, once a year (000_*.txt)
