@@ -134,8 +134,11 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
 
 def _obligation_began(book: CountyYear, code: str) -> date:
     """The Beijing day the county took on the year's scheme, or defined the indicator, if later."""
-    starts = [moment for moment in (book.opened_at, book.defined_at.get(code)) if moment is not None]
-    return _day_began(max(starts)) if starts else date.min
+    opened, defined = book.opened_at, book.defined_at.get(code)
+    if opened is None or defined is None:
+        began = opened or defined
+        return date.min if began is None else _day_began(began)
+    return _day_began(max(opened, defined))
 
 
 # The same few instants (a county's adoption of its scheme) are asked for with every data event.

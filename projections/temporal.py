@@ -204,15 +204,21 @@ def _record_changes(
     if not written:
         return
     cause = cause_of(event) | (extra or {})
+    # The changed nodes under each parent (by the row each had last), and the changed dimensions.
+    below: dict[str | None, list[str]] = {}
+    dimensions = []
+    for child in sorted(changed):
+        shape = after.get(child) or before[child]
+        below.setdefault(shape[2], []).append(child)
+        if shape[3] == 1:
+            dimensions.append(child)
     for node in written:
         key = (code, year, node)
         if node in before:
             _close(pending, key, at)
         if node in after:
-            children = sorted(child for child in changed if (after.get(child) or before[child])[2] == node)
-            node_cause = cause | ({"children": children} if children else {})
-            if node == TOTAL:
-                node_cause |= {"children": sorted(c for c in changed if (after.get(c) or before[c])[3] == 1)}
+            children = dimensions if node == TOTAL else below.get(node)
+            node_cause = cause | {"children": children} if children or node == TOTAL else cause
             row = [
                 code, year, node, *after[node], at, None, event.originator_version, position,
                 orjson.dumps(node_cause, option=orjson.OPT_SORT_KEYS).decode(),
