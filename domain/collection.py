@@ -75,7 +75,11 @@ def takes_data(book: CountyYear, indicator: IndicatorDef) -> bool:
     """A leaf in the weighted tree: not retired, not bonus/penalty, no weighted children."""
     if not indicator.weighted:
         return False
-    return not any(node.parent == indicator.code and node.weighted for node in book.indicators.values())
+    code = indicator.code
+    for node in book.indicators.values():  # noqa: SIM110 (a loop, not any(): it runs for every data event)
+        if node.parent == code and node.weighted:
+            return False
+    return True
 
 
 def data_indicators(book: CountyYear) -> list[IndicatorDef]:
@@ -111,14 +115,16 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
     deadlines = book.scheme.deadlines
     periods = book.data.get(indicator.code, {})
     owed = []
-    schedule = _schedule(indicator.frequency, book.scheme.year, deadlines.monthly_due_day,
-                         deadlines.quarterly_due_day, deadlines.annual_due)  # fmt: skip
+    year = (indicator.frequency, book.scheme.year, deadlines.monthly_due_day, deadlines.quarterly_due_day,
+            deadlines.annual_due)  # fmt: skip
+    schedule: tuple[tuple[str, date], ...] = _schedule(*year)
+    if only is not None:  # one period (a data event's): its deadline without walking the year's
+        due = _deadline_of(*year).get(only)
+        schedule = () if due is None else ((only, due),)
     began = _obligation_began(book, indicator.code)
     catch_up = began + timedelta(days=deadlines.monthly_due_day)
     closed = [parse_period(period) for period in book.closed]
     for key, due in schedule:
-        if only is not None and key != only:
-            continue
         submission = periods.get(key)
         waived = any(period.contains(parse_period(key)) for period in closed)
         received_at = None if submission is None else submission.received_at
@@ -128,8 +134,15 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
 
 def _obligation_began(book: CountyYear, code: str) -> date:
     """The Beijing day the county took on the year's scheme, or defined the indicator, if later."""
-    starts = [moment for moment in (book.opened_at, book.defined_at.get(code)) if moment is not None]
-    return beijing_date(max(starts)) if starts else date.min
+    opened, defined = book.opened_at, book.defined_at.get(code)
+    if opened is None or defined is None:
+        began = opened or defined
+        return date.min if began is None else _day_began(began)
+    return _day_began(max(opened, defined))
+
+
+# The same few instants (a county's adoption of its scheme) are asked for with every data event.
+_day_began = lru_cache(maxsize=1024)(beijing_date)
 
 
 @lru_cache(maxsize=256)
@@ -137,6 +150,11 @@ def _schedule(frequency: str, year: int, monthly: int, quarterly: int, annual: s
     """The periods of a year and their deadlines (asked for after every data event: kept)."""
     deadlines = Deadlines(monthly, quarterly, annual)
     return tuple((str(period), due_date(period, deadlines)) for period in periods_of(frequency, year))
+
+
+@lru_cache(maxsize=256)
+def _deadline_of(frequency: str, year: int, monthly: int, quarterly: int, annual: str) -> dict[str, date]:
+    return dict(_schedule(frequency, year, monthly, quarterly, annual))
 
 
 ACTION_PLAN_DUE = (6, 30)  # 行动计划: each indicator's plan uploaded by 30 June, once a year (000_*.txt)

@@ -64,7 +64,11 @@ def _component_value(component: Component, raw: ScoreInput) -> Decimal | None:
 
 def grade_for(score: Decimal, grades: Sequence[Grade]) -> str:
     """The label of the highest band whose lower bound the score reaches."""
-    for grade in sorted(grades, key=lambda g: g.min, reverse=True):
-        if score >= grade.min:
-            return grade.label
+    # (The band with the highest bound reached, the first of equal ones: a sort costs more per score.)
+    best = None
+    for grade in grades:
+        if score >= grade.min and (best is None or grade.min > best.min):
+            best = grade
+    if best is not None:
+        return best.label
     return grades[-1].label if grades else ""

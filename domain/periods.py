@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from domain.errors import InvalidCommand
 from domain.inputs import ascii_digits_words, normalise, shown
@@ -54,6 +55,7 @@ def period_text(text: str) -> str:
     return normalise(text)
 
 
+@lru_cache(maxsize=4096)  # Periods are immutable; the log repeats the same few hundred texts
 def parse_period(text: str, field: str = "period") -> Period:
     """Parses a period in the platform's form, refusing anything else with the accepted forms named.
 

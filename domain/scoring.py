@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from domain.composites import ScoreInput, evaluate_composites, grade_for
 from domain.decimals import HUNDRED, ONE, ZERO, clamp, divide, round2
@@ -64,6 +65,8 @@ class Scorecard:
     adjustments: tuple[CountedPoints, ...] = ()
     bonus_before_cap: Decimal = ZERO
     penalty_before_cap: Decimal = ZERO
+    # Where each node sits in ``nodes``: derived, kept for ``rescore_data`` (equal cards may differ in it).
+    shape: _Shape | None = field(default=None, compare=False, repr=False)
 
     def node(self, code: str) -> NodeScore:
         for node in self.nodes:
@@ -101,17 +104,19 @@ def _threshold(method: Method, value: Decimal) -> Decimal:
     return ZERO
 
 
+_VALUE = attrgetter("value")
+
+
 def year_value(indicator: IndicatorDef, periods: Mapping[str, Submission]) -> Decimal | None:
     """A year's value from its periods: the latest, the sum or the mean."""
     if not periods:
         return None
     # Periods of one indicator share its frequency, so their text sorts chronologically.
-    ordered = [periods[key].value for key in sorted(periods)]
     if indicator.aggregate == "sum":
-        return sum(ordered, ZERO)
+        return sum(map(_VALUE, map(periods.__getitem__, sorted(periods))), ZERO)
     if indicator.aggregate == "mean":
-        return divide(sum(ordered, ZERO), Decimal(len(ordered)))
-    return ordered[-1]
+        return divide(sum(map(_VALUE, map(periods.__getitem__, sorted(periods))), ZERO), Decimal(len(periods)))
+    return periods[max(periods)].value
 
 
 def score_year(book: CountyYear, external: Mapping[str, ScoreInput] | None = None) -> Scorecard:
@@ -127,23 +132,66 @@ def score_year(book: CountyYear, external: Mapping[str, ScoreInput] | None = Non
 def rescore_data(book: CountyYear, previous: Scorecard, indicator: str) -> Scorecard:
     """``score_year`` after only ``indicator``'s data changed: the indicator and its ancestors.
 
-    The tree, weights, overrides and points are as in ``previous``; every other node's
-    score is reused. Equal to ``score_year(book)`` (the property tests check it).
+    The tree, weights, overrides and points are as in ``previous``: every other node, each
+    node's override and the counted points are reused. Equal to ``score_year(book)`` (the
+    property tests check it). A rebuild calls this once per data event, hence the care.
     """
-    overrides = book.active_overrides()
-    nodes = {node.code: node for node in previous.nodes}
-    if indicator not in nodes:
+    shape = previous.shape or _Shape.of(previous.nodes)
+    place = shape.place.get(indicator)
+    if place is None:
         return score_year(book)
-    children: dict[str, list[str]] = {}
-    for node in previous.nodes:
-        if node.parent is not None:
-            children.setdefault(node.parent, []).append(node.code)
-    code: str | None = indicator
-    while code is not None:
-        level = nodes[code].level
-        nodes[code] = _score_node(book, children.get(code, []), level, code, nodes, overrides)
-        code = nodes[code].parent
-    return _scorecard(book, [nodes[node.code] for node in previous.nodes], overrides, None)
+    ordered = list(previous.nodes)
+    while place is not None:
+        node = ordered[place]
+        ordered[place] = _rescore_node(book, node, [ordered[child] for child in shape.children.get(place, ())])
+        place = shape.parent[place]
+    return _scorecard_after_data(book, previous, ordered, shape)
+
+
+def _rescore_node(book: CountyYear, node: NodeScore, children: list[NodeScore]) -> NodeScore:
+    """``node`` scored again, with the same override, from its children or its data."""
+    value: Decimal | None = None
+    if children:
+        computed = sum((child.score for child in children), ZERO)
+    else:
+        indicator = book.indicators[node.code]
+        value = year_value(indicator, book.data.get(node.code, {}))
+        computed = ZERO
+        if value is not None and indicator.method is not None:
+            computed = indicator.weight * fraction(indicator.method, indicator.direction, value)
+    override = node.override
+    score = override.score if override else computed
+    return NodeScore(node.code, node.name, node.parent, node.level, node.kind, value, computed, score, node.max,
+                     override)  # fmt: skip
+
+
+def _scorecard_after_data(book: CountyYear, previous: Scorecard, ordered: list[NodeScore], shape: _Shape) -> Scorecard:
+    """``_scorecard`` when only data changed: the points, their caps and the total's override are as before."""
+    dimensions = sum((ordered[place].score for place in shape.roots), ZERO)
+    computed_total = clamp(dimensions + previous.bonus - previous.penalty, ZERO, HUNDRED)
+    total_override = previous.total_override
+    total = total_override.score if total_override else computed_total
+    composites: dict[str, Decimal | None] = {}
+    if book.scheme.composites:
+        inputs: dict[str, ScoreInput] = {node.code: node.score for node in ordered}
+        inputs[TOTAL] = total
+        inputs.update(book.input_values())
+        composites = evaluate_composites(book.scheme.composites, inputs)
+    return Scorecard(
+        year=previous.year,
+        nodes=ordered,
+        bonus=previous.bonus,
+        penalty=previous.penalty,
+        computed_total=computed_total,
+        total=total,
+        grade=previous.grade if total == previous.total else grade_for(round2(total) or ZERO, book.scheme.grades),
+        total_override=total_override,
+        composites=composites,
+        adjustments=previous.adjustments,
+        bonus_before_cap=previous.bonus_before_cap,
+        penalty_before_cap=previous.penalty_before_cap,
+        shape=shape,
+    )
 
 
 def _scorecard(
@@ -238,6 +286,27 @@ def counted_points(points: Iterable[Decimal], bonus_cap: Decimal, penalty_cap: D
 def node_maximum(book: CountyYear, node: str) -> Decimal | None:
     """The highest score a node can have: its weight, or 100 for the total."""
     return book.node_maximum(node)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The tree of a scorecard's nodes by their places: each one's parent and children, and the roots."""
+
+    place: dict[str, int]
+    parent: tuple[int | None, ...]
+    children: dict[int, tuple[int, ...]]
+    roots: tuple[int, ...]
+
+    @classmethod
+    def of(cls, nodes: list[NodeScore]) -> _Shape:
+        place = {node.code: index for index, node in enumerate(nodes)}
+        parent = tuple(None if node.parent is None else place[node.parent] for node in nodes)
+        children: dict[int, list[int]] = {}
+        for index, above in enumerate(parent):
+            if above is not None:
+                children.setdefault(above, []).append(index)
+        roots = tuple(index for index, above in enumerate(parent) if above is None)
+        return cls(place, parent, {key: tuple(value) for key, value in children.items()}, roots)
 
 
 class _Tree:

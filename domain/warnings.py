@@ -247,9 +247,14 @@ def level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
     dates = _level_dates(fact, since)
     # No warning stands on a day before its condition began (a flag raised in June is not
     # a warning on 1 March, whatever was recorded since).
-    began = beijing_date(since).isoformat()
+    began = _day_of(since)
     yellow, orange, red = (NEVER if day == NEVER else max(day, began) for day in dates)
     return yellow, orange, red
+
+
+@lru_cache(maxsize=8192)  # a condition's start is carried across the rows of its fact
+def _day_of(since: datetime) -> str:
+    return beijing_date(since).isoformat()
 
 
 def _level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:

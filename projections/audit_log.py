@@ -25,7 +25,9 @@ def _json_default(value: Any) -> Any:
 
 
 def payload_of(event: Any) -> str:
-    fields = {key: value for key, value in vars(event).items() if key not in _HIDDEN}
+    # Decimals (a data event's value) turned to text here rather than one callback each.
+    fields = {key: str(value) if type(value) is Decimal else value
+              for key, value in vars(event).items() if key not in _HIDDEN}  # fmt: skip
     return orjson.dumps(
         fields, default=_json_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
     ).decode()

@@ -142,9 +142,7 @@ def cause_of(event: Any) -> dict[str, Any]:
         "actor": event.actor,
         "reason": getattr(event, "reason", None),
     }
-    for field in CAUSE_FIELDS:
-        if not hasattr(event, field):
-            continue
+    for field in _cause_fields(event):
         value = getattr(event, field)
         if isinstance(value, IndicatorDef):  # a definition: its code, like every other cause's indicator
             cause[field] = value.code
@@ -152,6 +150,17 @@ def cause_of(event: Any) -> dict[str, Any]:
         else:
             cause[field] = plain_data(value)
     return cause
+
+
+_FIELDS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _cause_fields(event: Any) -> tuple[str, ...]:
+    """The CAUSE_FIELDS an event has: the same for every event of its (frozen dataclass) type."""
+    fields = _FIELDS_OF.get(type(event))
+    if fields is None:
+        fields = _FIELDS_OF[type(event)] = tuple(field for field in CAUSE_FIELDS if hasattr(event, field))
+    return fields
 
 
 def describe(cause: Mapping[str, Any], units: Mapping[str, str] | None = None) -> str:

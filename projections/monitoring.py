@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import orjson
 
 from domain.county import County
-from domain.warnings import Fact, FactKey, facts, in_scope, level_dates
+from domain.warnings import NEVER, Fact, FactKey, facts, level_dates
+from domain.warnings import RECTIFICATION as RECTIFICATION_FACT
 from projections.runner import CachedSource, Projection
 from projections.store import Sql
 from projections.temporal import instant, micros
@@ -42,6 +44,9 @@ RECTIFICATION = frozenset({"RectificationRaised", "RectificationPlanFiled", "Rec
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 
+# The fact kinds no indicator's scope holds (``in_scope``), and the level days of a fact not pending.
+OUTSIDE_INDICATORS = frozenset({"dimension", RECTIFICATION_FACT})
+NOT_PENDING = (NEVER, NEVER)
 YearFacts = dict[str, dict[FactKey, tuple[Fact, int]]]  # per indicator: each open fact with its since_us
 Scope = tuple[str, set[str] | None, str | None]  # (year, indicators or None for all, period or None for all)
 
@@ -169,11 +174,9 @@ def _apply(
 ) -> None:
     at = micros(event.timestamp)
     _, indicators, period = scope
-    groups = before.values() if indicators is None else [before.get(code, {}) for code in indicators]
-    for group in groups:
-        for key in [key for key in group if in_scope(key, indicators, period) and key not in now]:
-            _close(pending, (code, year, key), at)
-            del group[key]
+    for key in _gone(before, now, indicators, period):
+        _close(pending, (code, year, key), at)
+        del before[key[1]][key]
     for key, fact in now.items():
         group = before.setdefault(fact.indicator, {})
         previous = group.get(key)
@@ -186,12 +189,32 @@ def _apply(
         group[key] = (fact, since)
         # The days it turns yellow, orange, red: the grid counts levels without judging each row.
         # (From the yellow day, "ripe", on a pending fact's row; the column keeps the fact's own ripe.)
-        _, orange, red = level_dates(fact, instant(since))
+        orange, red = level_dates(fact, _since(since))[1:] if fact.pending else NOT_PENDING
         row = [code, year, fact.kind, fact.indicator, fact.period, 1 if fact.pending else 0, fact.ripe, since,
                _data(fact), at, None, event.originator_version, position, orange, red,
                fact.data.get("dimension") or fact.indicator]  # fmt: skip
         pending.rows.append(row)
         pending.open[(code, year, key)] = row
+
+
+# The instant of a condition's start: the same few for the many rows of a fact that stays pending.
+_since = lru_cache(maxsize=8192)(instant)
+
+
+def _gone(
+    before: YearFacts, now: dict[FactKey, Fact], indicators: set[str] | None, period: str | None
+) -> list[FactKey]:
+    """The open facts in the scope that ``now`` no longer has (``in_scope`` inlined: a rebuild asks
+    this once per event, of every fact of the indicator)."""
+    if indicators is None:
+        return [key for group in before.values() for key in group if key not in now]
+    return [
+        key
+        for indicator in indicators
+        for key in before.get(indicator, ())
+        if (period is None or key[2] == period or key[0] == "off_track") and key[0] not in OUTSIDE_INDICATORS
+        and key not in now
+    ]  # fmt: skip
 
 
 def _data(fact: Fact) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from domain.county import County
+from domain.county import SCORELESS_EVENTS, County
 from projections import queries
 from projections.card_cache import CardCache
 from projections.runner import CachedSource, Projection
@@ -58,9 +58,9 @@ class ScorecardsProjection(Projection):
         self._rewritten = set()
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
-        streams = {event.originator_id.hex for _, event in events if isinstance(event, County.Event)}
+        touched = touched_years(events)
         position = events[-1][0]  # what the tracking row is set to in this transaction
-        for stream in sorted(streams):
+        for stream in sorted(touched):
             rows = sql.execute(
                 "SELECT t.county, t.year FROM county_totals AS t JOIN county_list AS c ON c.code = t.county"
                 " WHERE c.stream = %s ORDER BY t.year",
@@ -72,8 +72,11 @@ class ScorecardsProjection(Projection):
                     " ON CONFLICT (county) DO UPDATE SET position = excluded.position",
                     [county, position],
                 )
+            years = touched[stream]
             for row in rows:
                 self._rewritten.add(row["county"])
+                if years is not None and str(row["year"]) not in years:
+                    continue  # nothing a card of that year is read from changed
                 card = queries.scorecard(sql, row["county"], int(row["year"]))
                 if card is None:
                     continue
@@ -82,6 +85,30 @@ class ScorecardsProjection(Projection):
                     "INSERT INTO scorecards (county, year, card) VALUES (%s, %s, %s)",
                     [row["county"], row["year"], orjson.dumps(card, default=_json_default).decode()],
                 )
+
+
+def touched_years(events: list[tuple[int, Any]]) -> dict[str, set[str] | None]:
+    """Each county stream of the batch with the years whose cards its events may change (None: all).
+
+    A card of a year is read from that year's scores, totals, results and score history. An event
+    with a year or period changes those of its year only; one that moves no score (a feedback, an
+    anomaly, a proposal) none (its proposal's notes in the history carry the year); any other, all.
+    """
+    touched: dict[str, set[str] | None] = {}
+    for _, event in events:
+        if not isinstance(event, County.Event):
+            continue
+        years = touched.setdefault(event.originator_id.hex, set())
+        year, period = getattr(event, "year", None), getattr(event, "period", None)
+        if year is None and period:
+            year = str(period)[:4]
+        if years is None:
+            continue
+        if year is not None:
+            years.add(str(year))
+        elif not isinstance(event, SCORELESS_EVENTS):
+            touched[event.originator_id.hex] = None
+    return touched
 
 
 def current_card(view: View, code: str, year: int) -> str | None:

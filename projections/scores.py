@@ -78,18 +78,23 @@ class ScoresProjection(Projection):
     clear = ("DELETE FROM node_scores", "DELETE FROM county_totals")
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
-        touched: dict[UUID, tuple[int, set[str] | None]] = {}
+        versions: dict[UUID, int] = {}
+        touched: dict[UUID, set[str] | None] = {}  # None: every year
         for _, event in events:
             if not isinstance(event, County.Event):
                 continue
-            version, years = touched.get(event.originator_id, (0, set()))
+            stream = event.originator_id
+            versions[stream] = max(versions.get(stream, 0), event.originator_version)
+            years = touched.setdefault(stream, set())
+            if isinstance(event, SCORELESS_EVENTS) or years is None:
+                continue  # read at the latest version (the one cached), but no year to rescore
             year = _year_of(event)
-            if isinstance(event, SCORELESS_EVENTS):
-                merged = years  # read at the latest version (the one cached), but no year to rescore
+            if year is None:
+                touched[stream] = None
             else:
-                merged = None if years is None or year is None else years | {year}
-            touched[event.originator_id] = (max(version, event.originator_version), merged)
-        for stream, (version, years) in touched.items():
+                years.add(year)
+        for stream, years in touched.items():
+            version = versions[stream]
             county = source.aggregate(stream, version)
             cards = source.derived(stream, version).get("cards", {})
             for year in sorted(county.years) if years is None else sorted(years):

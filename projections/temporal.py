@@ -44,18 +44,9 @@ def card_rows(card: Scorecard, previous: Scorecard | None = None,
 
     ``known``, the rows of ``previous``, are reused for the nodes ``card`` took over unchanged
     from it (the same immutable node at the same place: a data event rescores only a path)."""
-    rows: dict[str, tuple[Any, ...]] = {}
-    reused = previous.nodes if previous is not None and known is not None else ()
-    for ordinal, node in enumerate(card.nodes):
-        if ordinal < len(reused) and reused[ordinal] is node and known is not None:
-            rows[node.code] = known[node.code]
-            continue
-        override = node.override
-        rows[node.code] = (
-            ordinal, node.name, node.parent, node.level, node.kind, _text(node.value), str(node.computed),
-            str(node.score), str(node.max), 1 if override else 0, override.authority if override else None,
-            override.id if override else None, None,
-        )  # fmt: skip
+    rows = _reused_rows(card, previous, known)
+    if rows is None:
+        rows = {node.code: _node_row(ordinal, node) for ordinal, node in enumerate(card.nodes)}
     detail = {"bonus": str(card.bonus), "penalty": str(card.penalty), "computed_total": str(card.computed_total),
               "grade": card.grade, "composites": {k: _text(v) for k, v in card.composites.items()}}  # fmt: skip
     override = card.total_override
@@ -65,6 +56,29 @@ def card_rows(card: Scorecard, previous: Scorecard | None = None,
         orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
     )  # fmt: skip
     return rows
+
+
+def _reused_rows(card: Scorecard, previous: Scorecard | None,
+                 known: dict[str, tuple[Any, ...]] | None) -> dict[str, tuple[Any, ...]] | None:  # fmt: skip
+    """``known`` with the rows of the nodes that changed replaced; None unless the tree is the same."""
+    if previous is None or known is None or len(previous.nodes) != len(card.nodes):
+        return None
+    rows = dict(known)
+    for ordinal, (node, old) in enumerate(zip(card.nodes, previous.nodes, strict=True)):
+        if node is not old:
+            if node.code != old.code:
+                return None
+            rows[node.code] = _node_row(ordinal, node)
+    return rows
+
+
+def _node_row(ordinal: int, node: Any) -> tuple[Any, ...]:
+    override = node.override
+    return (
+        ordinal, node.name, node.parent, node.level, node.kind, _text(node.value), str(node.computed),
+        str(node.score), str(node.max), 1 if override else 0, override.authority if override else None,
+        override.id if override else None, None,
+    )  # fmt: skip
 
 
 def _text(value: Any) -> str | None:
@@ -117,11 +131,17 @@ class ScoreHistoryProjection(Projection):
     def _replay(self, stream: UUID, events: list[tuple[int, Any]], source: CachedSource, pending: _Pending) -> None:
         first = events[0][1].originator_version
         county: Any = source.aggregate(stream, first - 1) if first > 1 else None
-        cards: dict[str, Scorecard] = dict(source.derived(stream, first - 1).get("cards", {}))
+        derived = source.derived(stream, first - 1)
+        cards: dict[str, Scorecard] = dict(derived.get("cards", {}))
         for year, book in county.years.items() if county else []:
             if year not in cards:
                 cards[year] = score_year(book)
-        before = {year: card_rows(card) for year, card in cards.items()}
+        # The rows of the cards the last batch ended with come with them (rows derive from a card alone).
+        known, rows = derived.get("cards", {}), derived.get("rows", {})
+        before = {
+            year: rows[year] if year in rows and known.get(year) is card else card_rows(card)
+            for year, card in cards.items()
+        }
         for position, event in events:
             county = event.mutate(county)
             at = micros(event.timestamp)
@@ -139,7 +159,7 @@ class ScoreHistoryProjection(Projection):
                 year = str(event.year)
                 rows, noted = before[year], concerned_nodes(behind)
                 _record_changes(county.code, int(year), rows, rows, at, position, event, pending, proposal, noted)
-        source.remember(stream, county.version, county, {"cards": cards})
+        source.remember(stream, county.version, county, {"cards": cards, "rows": before})
 
 
 DATA_EVENTS = (County.DataSubmitted, County.DataCorrected, County.SubmissionWithdrawn)
@@ -178,21 +198,27 @@ def _record_changes(
 ) -> None:
     """A new row for every node the event changed, and for the ``noted`` ones it concerns."""
     # (A row ``card_rows`` reused is the same tuple: equal without comparing its fields.)
-    changed = {node for node, row in after.items() if before.get(node) is not row and before.get(node) != row}
-    changed.update(node for node in before if node not in after)
+    changed = {node for node, row in after.items() if (old := before.get(node)) is not row and old != row}
+    changed.update(before.keys() - after.keys())
     written = changed | ((noted or set()) & after.keys())
     if not written:
         return
     cause = cause_of(event) | (extra or {})
+    # The changed nodes under each parent (by the row each had last), and the changed dimensions.
+    below: dict[str | None, list[str]] = {}
+    dimensions = []
+    for child in sorted(changed):
+        shape = after.get(child) or before[child]
+        below.setdefault(shape[2], []).append(child)
+        if shape[3] == 1:
+            dimensions.append(child)
     for node in written:
         key = (code, year, node)
         if node in before:
             _close(pending, key, at)
         if node in after:
-            children = sorted(child for child in changed if (after.get(child) or before[child])[2] == node)
-            node_cause = cause | ({"children": children} if children else {})
-            if node == TOTAL:
-                node_cause |= {"children": sorted(c for c in changed if (after.get(c) or before[c])[3] == 1)}
+            children = dimensions if node == TOTAL else below.get(node)
+            node_cause = cause | {"children": children} if children or node == TOTAL else cause
             row = [
                 code, year, node, *after[node], at, None, event.originator_version, position,
                 orjson.dumps(node_cause, option=orjson.OPT_SORT_KEYS).decode(),

@@ -16,6 +16,17 @@ from domain.scoring import rescore_data, score_year
 from tests.conftest import example_document
 
 SCHEME = parse_scheme(example_document())
+# The same tree with a composite of a dimension's score and the total, which every data event moves.
+FORMULAS = {
+    "composites": [
+        {
+            "code": "blend",
+            "name": "综合",
+            "components": [{"source": "1", "weight": "0.4"}, {"source": "total", "weight": "0.6"}],
+        }
+    ]
+}
+WITH_COMPOSITE = parse_scheme(example_document() | FORMULAS)
 PERIODS = {
     "1.1": ["2023"],
     "1.2": [f"2023-{m:02d}" for m in range(1, 13)],
@@ -30,12 +41,26 @@ change = st.sampled_from(sorted(PERIODS)).flatmap(
 
 
 @settings(max_examples=60, deadline=None)
-@given(changes=st.lists(change, min_size=1, max_size=25), override=st.booleans())
-def test_rescore_after_data_equals_full_scoring(changes: list[tuple[str, str, Decimal, str]], override: bool) -> None:
+@given(
+    changes=st.lists(change, min_size=1, max_size=25),
+    override=st.booleans(),
+    points=st.sampled_from([None, Decimal("3"), Decimal("-7.5")]),
+    composite=st.booleans(),
+)
+def test_rescore_after_data_equals_full_scoring(
+    changes: list[tuple[str, str, Decimal, str]], override: bool, points: Decimal | None, composite: bool
+) -> None:
+    """Also with an override, points (the capped bonus or penalty a path's rescoring carries over) and a
+    composite: the grade, total and composites of each rescored card are those of a full scoring."""
     context = c.Context("tester", "incremental")
-    county = County.enrol(c.EnrolCounty("130425", "大名县", "河北省", "east", SCHEME), context)
+    scheme = WITH_COMPOSITE if composite else SCHEME
+    county = County.enrol(c.EnrolCounty("130425", "大名县", "河北省", "east", scheme), context)
     if override:
         county.handle(c.OverrideScore(2023, "1.2", Decimal(12), "centre", "核查", "o1"), context)
+    if points is not None:
+        # Twice: the second entry only partly fits its cap (5 bonus, 10 penalty points).
+        county.handle(c.AdjustPoints(2023, points, "B1", "依据", "p1"), context)
+        county.handle(c.AdjustPoints(2023, points, "B1", "依据", "p2"), context)
     card = score_year(county.years["2023"])
     for indicator, period, value, kind in changes:
         command: c.CountyCommand

@@ -184,3 +184,28 @@ def test_the_kept_scorecard_is_the_composed_one(
             composed = queries.scorecard(view, code, 2023)
             assert kept is not None and composed is not None
             assert ScoresOut.model_validate_json(kept) == ScoresOut.model_validate(composed)
+
+
+def test_the_kept_scorecards_of_each_year_are_the_composed_ones(
+    store_url: str, make_platform: Callable[..., Platform]
+) -> None:
+    """Two scheme years, in small batches: a batch composes again only the cards of the years its
+    events may change (a period's year, a year's, or every year for an adoption), and still every
+    kept card, of either year, equals the one composed from the read models."""
+    from api.models_scores import ScoresOut
+    from projections.scorecards import current_card
+    from tests.analysis_world import NAMES, build
+
+    platform = make_platform(store_url)
+    platform.projections.batch_size = 3
+    build(platform, catch_up=True)
+    compared = 0
+    with platform.reads.snapshot() as view:
+        for code in NAMES:
+            for year in (2023, 2024):
+                kept, composed = current_card(view, code, year), queries.scorecard(view, code, year)
+                assert (kept is None) == (composed is None), (code, year)
+                if kept is not None:
+                    assert ScoresOut.model_validate_json(kept) == ScoresOut.model_validate(composed)
+                    compared += 1
+    assert compared == len(NAMES) + 2  # every county's 2023 card, and the two that adopted 2024
