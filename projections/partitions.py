@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.runner import REBUILD_BATCH, ProjectionRunner
-from projections.store import SQLiteReadStore
+from projections.store import Sql, SQLiteReadStore
 
 TRACKING = "projection_tracking"
 
@@ -106,8 +106,21 @@ def merge(store: SQLiteReadStore, paths: list[str], position: int) -> int:
                 [TRACKING],
             )
             for table in (row["name"] for row in tables):
-                columns = ", ".join(row["name"] for row in sql.execute(f"PRAGMA {schema}.table_info({table})"))
-                sql.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {schema}.{table}")
+                sql.execute(_copy(sql, schema, table))
                 copied += int(sql.execute("SELECT changes() AS n")[0]["n"])
         sql.execute(f"UPDATE {TRACKING} SET position = %s", [position])
     return copied
+
+
+def _copy(sql: Sql, schema: str, table: str) -> str:
+    """The statement copying ``table`` from ``schema`` into the store. ``SELECT *`` when both have
+    the same columns in the same order: into an empty table SQLite then copies the records and
+    index entries as they are (its transfer optimisation, half the time of the first partition's
+    copy); by name otherwise (a table a later version altered)."""
+    ours, theirs = (
+        [row["name"] for row in sql.execute(f"PRAGMA {name}.table_info({table})")] for name in ("main", schema)
+    )
+    if ours == theirs:
+        return f"INSERT INTO main.{table} SELECT * FROM {schema}.{table}"
+    columns = ", ".join(theirs)
+    return f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM {schema}.{table}"

@@ -33,12 +33,15 @@ from ruraleval.platform import Platform, open_read_store
 from ruraleval.settings import ConfigurationError, Store
 
 log = structlog.get_logger("ruraleval.rebuild")
+MAX_SQLITE_PARTITIONS = 10  # the scratch files are merged attached to one connection: SQLite attaches 10 at most
 
 
 def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, int], None] | None = None) -> int:
     """Returns the number of events replayed."""
     if store.kind == "memory":
         raise ConfigurationError("--partitions needs a store several processes can open")
+    if store.kind == "sqlite" and partitions > MAX_SQLITE_PARTITIONS:
+        raise ConfigurationError(f"--partitions: at most {MAX_SQLITE_PARTITIONS} on SQLite (files it merges at once)")
     lease = Lease(store.kind, conninfo=store.conninfo() if store.kind == "postgresql" else "", path=store.path)
     if not lease.acquire():
         raise ConfigurationError("a projection process holds the lease: stop it before a partitioned rebuild")

@@ -11,6 +11,9 @@ from typing import Any
 
 from domain import commands as c
 from domain.scheme import Scheme
+from projections.partitions import merge
+from projections.runner import TRACKING_TABLE
+from projections.store import SQLiteReadStore
 from ruraleval.platform import Platform
 from ruraleval.rebuild import rebuild_in_partitions
 from ruraleval.settings import parse_database_url
@@ -117,3 +120,20 @@ def test_on_sqlite_the_partitions_rows_arrive_with_their_positions_and_leave_no_
     finally:
         platform.close()
     assert not list(Path(store.path).parent.glob("*.rebuild-*")), "no scratch file left"
+
+
+def test_the_merge_copies_columns_by_name_when_a_table_differs_from_the_scratch_files(tmp_path: Path) -> None:
+    """A table a later version altered (its columns in another order) still gets each value in its column."""
+    main, scratch = SQLiteReadStore(str(tmp_path / "main.db")), SQLiteReadStore(str(tmp_path / "part.db"), scratch=True)
+    try:
+        main.create([TRACKING_TABLE, "CREATE TABLE t (a TEXT, b TEXT)", "CREATE TABLE u (a TEXT)"])
+        main.create(["INSERT INTO projection_tracking (name, position) VALUES ('x', 0)"])
+        scratch.create([TRACKING_TABLE, "CREATE TABLE t (b TEXT, a TEXT)", "CREATE TABLE u (a TEXT)"])
+        scratch.create(["INSERT INTO t (a, b) VALUES ('A', 'B')", "INSERT INTO u (a) VALUES ('A')"])
+        assert merge(main, [scratch.path], 7) == 2
+        assert main.query("SELECT a, b FROM t") == [{"a": "A", "b": "B"}]
+        assert main.query("SELECT a FROM u") == [{"a": "A"}]
+        assert main.query("SELECT position FROM projection_tracking") == [{"position": 7}]
+    finally:
+        main.close()
+        scratch.close()
