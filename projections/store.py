@@ -23,6 +23,7 @@ from typing import Any
 Row = dict[str, Any]
 BULK_CACHE_KIB = -65_536  # SQLite's page cache during a rebuild: 64 MiB (a negative size is in KiB)
 BULK_CHECKPOINT_PAGES = 20_000  # and its WAL checkpointed after this many pages (the default is 1,000)
+BULK_SYNCHRONOUS = 1  # and its commits not synced (NORMAL; FULL is 2): see ``bulk``
 
 
 class View(ABC):
@@ -105,9 +106,10 @@ class SQLiteReadStore(ReadStore):
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, scratch: bool = False) -> None:
         self.path = path
         self.memory = path == ":memory:"
+        self.scratch = scratch
         self._local = threading.local()
         self._lock = threading.RLock()
         self._shared: sqlite3.Connection | None = self._connect() if self.memory else None
@@ -115,7 +117,10 @@ class SQLiteReadStore(ReadStore):
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        if not self.memory:
+        if self.scratch:  # thrown away unless complete: no crash to survive, nothing to sync
+            connection.execute("PRAGMA journal_mode=MEMORY")
+            connection.execute("PRAGMA synchronous=OFF")
+        elif not self.memory:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA busy_timeout=30000")
@@ -151,20 +156,44 @@ class SQLiteReadStore(ReadStore):
         default 2 MiB evicts and re-reads their pages every batch), and the write-ahead log
         copied back into the database every ~80 MiB instead of every ~4 MiB (a page a rebuild
         rewrites batch after batch is copied once per checkpoint): on this thread's connection
-        only and only meanwhile. A database in memory is all cache already."""
+        only and only meanwhile. A database in memory is all cache already.
+
+        Its commits are not synced either (``synchronous=NORMAL``; a scratch file keeps OFF):
+        in WAL mode a commit is then atomic and ordered but not yet durable; a power loss may
+        drop the last ones, never half of one. A rebuild commits each batch with the positions
+        it reached (a partitioned one sets them only at its end), so a lost suffix takes its
+        positions with it and the next start replays it; the first synced commit after (any
+        other connection's, or a checkpoint) makes every earlier frame of the log durable."""
         if self.memory:
             yield
             return
         connection = self._connection()
         previous = int(connection.execute("PRAGMA cache_size").fetchone()[0])
         checkpoint = int(connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        synchronous = int(connection.execute("PRAGMA synchronous").fetchone()[0])
         connection.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
         connection.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+        connection.execute(f"PRAGMA synchronous = {min(synchronous, BULK_SYNCHRONOUS)}")
         try:
             yield
         finally:
             connection.execute(f"PRAGMA cache_size = {previous}")
             connection.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
+            connection.execute(f"PRAGMA synchronous = {synchronous}")
+
+    @contextmanager
+    def attached(self, paths: Sequence[str]) -> Iterator[list[str]]:
+        """Other SQLite files opened beside this one on this thread's connection, meanwhile:
+        yields the schema names to qualify their tables with (``part0.county_totals``)."""
+        connection = self._connection()
+        schemas = [f"part{index}" for index in range(len(paths))]
+        for schema, path in zip(schemas, paths, strict=True):
+            connection.execute("ATTACH DATABASE ? AS " + schema, [path])
+        try:
+            yield schemas
+        finally:
+            for schema in schemas:
+                connection.execute("DETACH DATABASE " + schema)
 
     @contextmanager
     def snapshot(self) -> Iterator[View]:

@@ -3,11 +3,17 @@ ends with the same read models as the incremental ones, row for row."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from domain import commands as c
 from domain.scheme import Scheme
+from projections.partitions import merge
+from projections.runner import TRACKING_TABLE
+from projections.store import SQLiteReadStore
 from ruraleval.platform import Platform
 from ruraleval.rebuild import rebuild_in_partitions
 from ruraleval.settings import parse_database_url
@@ -78,3 +84,56 @@ def test_a_rebuild_on_postgresql_leaves_the_planner_statistics_of_the_refilled_r
         assert _analysed(platform, "county_totals") > after_sequential
     finally:
         platform.close()
+
+
+def _file_state(path: str) -> tuple[int, int]:
+    """(rows of the event list, lowest position) as another process reading the file sees them."""
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT COUNT(*) FROM county_events").fetchone()[0]
+        lowest = connection.execute("SELECT MIN(position) FROM projection_tracking").fetchone()[0]
+    return int(rows), int(lowest)
+
+
+def test_on_sqlite_the_partitions_rows_arrive_with_their_positions_and_leave_no_scratch_file(
+    sqlite_url: str, scheme: Scheme
+) -> None:
+    """Rows at position 0 would be replayed again by the next start (a coordinator killed after
+    the partitions wrote them): on SQLite they appear together with the positions, in one commit.
+    A crashed rebuild's scratch file is no obstacle and none is left behind."""
+    store = parse_database_url(sqlite_url)
+    platform = Platform(store)
+    try:
+        history(platform, scheme)
+        platform.projections.catch_up()
+        incremental = read_model_rows(platform)
+    finally:
+        platform.close()
+    leftover = Path(f"{store.path}.rebuild-0")
+    leftover.write_bytes(b"not a database: what a crashed rebuild left")
+    seen: list[tuple[int, int]] = []
+    events = rebuild_in_partitions(store, 2, lambda done, total: seen.append(_file_state(store.path)))
+    assert seen and all(rows == 0 for rows, _ in seen), "nothing at position 0 before the positions are set"
+    assert _file_state(store.path) == (len(incremental["county_events"]), events)
+    platform = Platform(store)
+    try:
+        assert read_model_rows(platform) == incremental
+    finally:
+        platform.close()
+    assert not list(Path(store.path).parent.glob("*.rebuild-*")), "no scratch file left"
+
+
+def test_the_merge_copies_columns_by_name_when_a_table_differs_from_the_scratch_files(tmp_path: Path) -> None:
+    """A table a later version altered (its columns in another order) still gets each value in its column."""
+    main, scratch = SQLiteReadStore(str(tmp_path / "main.db")), SQLiteReadStore(str(tmp_path / "part.db"), scratch=True)
+    try:
+        main.create([TRACKING_TABLE, "CREATE TABLE t (a TEXT, b TEXT)", "CREATE TABLE u (a TEXT)"])
+        main.create(["INSERT INTO projection_tracking (name, position) VALUES ('x', 0)"])
+        scratch.create([TRACKING_TABLE, "CREATE TABLE t (b TEXT, a TEXT)", "CREATE TABLE u (a TEXT)"])
+        scratch.create(["INSERT INTO t (a, b) VALUES ('A', 'B')", "INSERT INTO u (a) VALUES ('A')"])
+        assert merge(main, [scratch.path], 7) == 2
+        assert main.query("SELECT a, b FROM t") == [{"a": "A", "b": "B"}]
+        assert main.query("SELECT a FROM u") == [{"a": "A"}]
+        assert main.query("SELECT position FROM projection_tracking") == [{"position": 7}]
+    finally:
+        main.close()
+        scratch.close()
