@@ -39,13 +39,18 @@ def resubmission(period: str, value: Decimal) -> c.SubmitData:
     return c.SubmitData("1.2", period, value, reason="重报", may_correct=True)
 
 
+def enrolled(platform: Platform, scheme: Scheme, correlation: str) -> tuple[Platform, c.Context]:
+    """The platform with the scheme published and the county enrolled, and the context used."""
+    context = c.Context("tester", correlation)
+    platform.ledger.publish_scheme(scheme, context)
+    platform.ledger.enrol(c.EnrolCounty(CODE, "贞丰县", "贵州省", "west", scheme), context)
+    return platform, context
+
+
 def test_snapshots_load_the_same_county_as_a_full_replay(
     store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
 ) -> None:
-    platform = make_platform(store_url)
-    context = c.Context("tester", "snap")
-    platform.ledger.publish_scheme(scheme, context)
-    platform.ledger.enrol(c.EnrolCounty(CODE, "贞丰县", "贵州省", "west", scheme), context)
+    platform, context = enrolled(make_platform(store_url), scheme, "snap")
     futures = [
         platform.ledger.submit(CODE, resubmission(f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
         for n in range(250)
@@ -70,10 +75,7 @@ def test_a_snapshot_after_a_commit_is_the_replayed_county_and_reads_no_events_ba
     store_url: str, make_platform: Callable[..., Platform], scheme: Scheme
 ) -> None:
     """The writer snapshots the county it holds (just committed) instead of reading its events back."""
-    platform = make_platform(store_url)
-    context = c.Context("tester", "snap-held")
-    platform.ledger.publish_scheme(scheme, context)
-    platform.ledger.enrol(c.EnrolCounty(CODE, "贞丰县", "贵州省", "west", scheme), context)
+    platform, context = enrolled(make_platform(store_url), scheme, "snap-held")
     for n in range(98):  # one command a batch: version 99
         platform.ledger.execute(CODE, resubmission(f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
     app = platform.ledger.app
