@@ -126,7 +126,8 @@ def expected(book: CountyYear, indicator: IndicatorDef, only: str | None = None)
     closed = [parse_period(period) for period in book.closed]
     for key, due in schedule:
         submission = periods.get(key)
-        waived = any(period.contains(parse_period(key)) for period in closed)
+        # (Most years close no period: no generator for each data event then.)
+        waived = bool(closed) and any(period.contains(parse_period(key)) for period in closed)
         received_at = None if submission is None else submission.received_at
         owed.append(Expected(indicator.code, key, due if due >= began else catch_up, received_at, waived))
     return owed

@@ -248,8 +248,12 @@ def level_dates(fact: Fact, since: datetime) -> tuple[str, str, str]:
     # No warning stands on a day before its condition began (a flag raised in June is not
     # a warning on 1 March, whatever was recorded since).
     began = _day_of(since)
-    yellow, orange, red = (NEVER if day == NEVER else max(day, began) for day in dates)
-    return yellow, orange, red
+    yellow, orange, red = dates  # (unrolled: a rebuild asks this for every pending fact's row)
+    return (
+        NEVER if yellow == NEVER else max(yellow, began),
+        NEVER if orange == NEVER else max(orange, began),
+        NEVER if red == NEVER else max(red, began),
+    )
 
 
 @lru_cache(maxsize=8192)  # a condition's start is carried across the rows of its fact

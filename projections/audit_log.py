@@ -20,7 +20,9 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        # One level only: orjson walks the fields and comes back here for the dataclasses and
+        # decimals within (``asdict`` deep-copied a whole scheme first, ~0.7 ms an adoption).
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     raise TypeError(type(value).__name__)
 
 

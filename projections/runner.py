@@ -233,7 +233,9 @@ class ProjectionRunner:
         moved: dict[str, int] = {}
         waiting: set[str] = set()  # its inputs did not take this batch (failed): it waits for them
         for projection in due:
-            behind = [item for item in batch if item[0] > positions[projection.name]]
+            # (Most often every projection stands at the lowest position: then all of the batch.)
+            at = positions[projection.name]
+            behind = batch if at == lowest else [item for item in batch if item[0] > at]
             if not all(moved.get(name, positions[name]) >= last for name in projection.after):
                 waiting.add(projection.name)
             elif behind and self._apply(sql, projection, behind):

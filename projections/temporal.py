@@ -44,9 +44,21 @@ def card_rows(card: Scorecard, previous: Scorecard | None = None,
 
     ``known``, the rows of ``previous``, are reused for the nodes ``card`` took over unchanged
     from it (the same immutable node at the same place: a data event rescores only a path)."""
-    rows = _reused_rows(card, previous, known)
-    if rows is None:
+    return card_rows_redone(card, previous, known)[0]
+
+
+def card_rows_redone(card: Scorecard, previous: Scorecard | None = None,
+                     known: dict[str, tuple[Any, ...]] | None = None,
+                     ) -> tuple[dict[str, tuple[Any, ...]], set[str] | None]:  # fmt: skip
+    """``card_rows``, with the codes whose rows were made anew (None: all of them); every
+    other row is the very tuple of ``known``, so only these can differ from it."""
+    reused = _reused_rows(card, previous, known)
+    if reused is None:
         rows = {node.code: _node_row(ordinal, node) for ordinal, node in enumerate(card.nodes)}
+        redone = None
+    else:
+        rows, redone = reused
+        redone.add(TOTAL)
     detail = {"bonus": str(card.bonus), "penalty": str(card.penalty), "computed_total": str(card.computed_total),
               "grade": card.grade, "composites": {k: _text(v) for k, v in card.composites.items()}}  # fmt: skip
     override = card.total_override
@@ -55,21 +67,25 @@ def card_rows(card: Scorecard, previous: Scorecard | None = None,
         1 if override else 0, override.authority if override else None, override.id if override else None,
         orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
     )  # fmt: skip
-    return rows
+    return rows, redone
 
 
 def _reused_rows(card: Scorecard, previous: Scorecard | None,
-                 known: dict[str, tuple[Any, ...]] | None) -> dict[str, tuple[Any, ...]] | None:  # fmt: skip
-    """``known`` with the rows of the nodes that changed replaced; None unless the tree is the same."""
+                 known: dict[str, tuple[Any, ...]] | None,
+                 ) -> tuple[dict[str, tuple[Any, ...]], set[str]] | None:  # fmt: skip
+    """``known`` with the rows of the nodes that changed replaced, and their codes; None unless
+    the tree is the same."""
     if previous is None or known is None or len(previous.nodes) != len(card.nodes):
         return None
     rows = dict(known)
+    redone = set()
     for ordinal, (node, old) in enumerate(zip(card.nodes, previous.nodes, strict=True)):
         if node is not old:
             if node.code != old.code:
                 return None
             rows[node.code] = _node_row(ordinal, node)
-    return rows
+            redone.add(node.code)
+    return rows, redone
 
 
 def _node_row(ordinal: int, node: Any) -> tuple[Any, ...]:
@@ -150,10 +166,11 @@ class ScoreHistoryProjection(Projection):
             for year in _years(event, county):
                 previous = cards.get(year)
                 cards[year] = _rescore(county.years[year], previous, event)
-                after = card_rows(cards[year], previous, before.get(year))
+                after, redone = card_rows_redone(cards[year], previous, before.get(year))
                 _record_changes(
-                    county.code, int(year), before.get(year, {}), after, at, position, event, pending, proposal
-                )
+                    county.code, int(year), before.get(year, {}), after, at, position, event, pending, proposal,
+                    redone=redone,
+                )  # fmt: skip
                 before[year] = after
             if behind is not None and type(event) in PROPOSAL_EVENTS:  # no score moves; its nodes show it
                 year = str(event.year)
@@ -195,11 +212,18 @@ def _record_changes(
     pending: _Pending,
     extra: dict[str, Any] | None = None,
     noted: set[str] | None = None,
+    redone: set[str] | None = None,
 ) -> None:
-    """A new row for every node the event changed, and for the ``noted`` ones it concerns."""
-    # (A row ``card_rows`` reused is the same tuple: equal without comparing its fields.)
-    changed = {node for node, row in after.items() if (old := before.get(node)) is not row and old != row}
-    changed.update(before.keys() - after.keys())
+    """A new row for every node the event changed, and for the ``noted`` ones it concerns.
+
+    ``redone``: the only nodes whose rows ``after`` does not share with ``before`` (None: any)."""
+    # (A row ``card_rows`` reused is the same tuple: equal without comparing its fields. A data
+    # event redoes a path of a few nodes: comparing only those spares a walk of the whole tree.)
+    if redone is not None:
+        changed = {node for node in redone if before.get(node) != after[node]}
+    else:
+        changed = {node for node, row in after.items() if (old := before.get(node)) is not row and old != row}
+        changed.update(before.keys() - after.keys())
     written = changed | ((noted or set()) & after.keys())
     if not written:
         return
