@@ -238,15 +238,25 @@ class ProjectionRunner:
             behind = batch if at == lowest else [item for item in batch if item[0] > at]
             if not all(moved.get(name, positions[name]) >= last for name in projection.after):
                 waiting.add(projection.name)
-            elif behind and self._apply(sql, projection, behind):
+            elif behind and self._apply(sql, projection, behind, from_empty=at == 0):
                 moved[projection.name] = last
         able = [moved.get(p.name, positions[p.name]) for p in due if p.name not in waiting]
         return len(batch), min(able, default=last), positions | moved
 
-    def _apply(self, sql: Sql, projection: Projection, events: list[tuple[int, Any]]) -> bool:
-        """Applies ``events`` to one projection inside a savepoint; False (rolled back) if it raised."""
+    def _apply(
+        self, sql: Sql, projection: Projection, events: list[tuple[int, Any]], *, from_empty: bool = False
+    ) -> bool:
+        """Applies ``events`` to one projection inside a savepoint; False (rolled back) if it raised.
+
+        ``from_empty``: the projection stands at position 0, so it holds nothing by definition, and
+        whatever rows it has are left over: a partitioned rebuild on PostgreSQL whose coordinator
+        was killed leaves its partitions' rows behind positions still at 0. They are emptied in
+        this transaction, so replaying the log never meets them (duplicate keys, doubled counts)."""
         sql.execute(f"SAVEPOINT {projection.name}")
         try:
+            if from_empty:
+                for statement in projection.clear:
+                    sql.execute(statement)
             projection.process(sql, events, self.source)
             sql.execute(
                 "UPDATE projection_tracking SET position = %s WHERE name = %s", [events[-1][0], projection.name]

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain import commands as c
 from domain.scheme import Scheme
-from projections.partitions import merge
+from projections.partitions import apply_partition, merge
 from projections.runner import TRACKING_TABLE
 from projections.store import SQLiteReadStore
 from ruraleval.platform import Platform
@@ -54,6 +54,29 @@ def test_a_partitioned_rebuild_equals_the_incremental_read_models(store_url: str
         assert read_model_rows(platform) == incremental
         assert set(platform.projections.positions().values()) == {events}
         assert reported and reported[-1] == (events, events), "the progress ends at the head"
+    finally:
+        platform.close()
+
+
+def test_rows_left_by_a_rebuild_killed_midway_are_replaced_when_the_log_is_replayed(
+    store_url: str, scheme: Scheme
+) -> None:
+    """A coordinator killed after its partitions committed rows (PostgreSQL writes them in place)
+    leaves positions at 0 beside rows: the next catch-up replays over them and ends equal to the
+    incremental read models, not refused by duplicate keys."""
+    platform = Platform(parse_database_url(store_url))
+    try:
+        history(platform, scheme)
+        platform.projections.catch_up()
+        incremental = read_model_rows(platform)
+        platform.projections.clear()  # as the coordinator does first
+        head = platform.ledger.head()
+        assert apply_partition(platform.projections, 0, 2, head) > 0  # one partition done, then killed
+        assert read_model_rows(platform)["county_totals"], "the partition left rows behind"
+        assert set(platform.projections.positions().values()) == {0}
+        platform.projections.catch_up()
+        assert platform.progress.failures() == {}
+        assert read_model_rows(platform) == incremental
     finally:
         platform.close()
 
