@@ -25,6 +25,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check domain projections api pages ruraleval reports tests bench tools
+	$(BIN)/ruff format --check domain projections api pages ruraleval reports tests bench tools
 	$(BIN)/mypy
 
 # The suite on $(TEST_WORKERS) pytest-xdist workers (CI has 2 cores); tests that must share a

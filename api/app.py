@@ -121,8 +121,23 @@ def create_app(make_platform: Callable[[], Platform] = Platform, *, background: 
     )
     app.add_middleware(RequestContext)
     problems.install(app)
-    for module in (auth, schemes, counties, proposals, feedback, imports, reads, organisation, passwords, audit,
-                   warnings, analysis, reports, rectification, consequences):
+    for module in (
+        auth,
+        schemes,
+        counties,
+        proposals,
+        feedback,
+        imports,
+        reads,
+        organisation,
+        passwords,
+        audit,
+        warnings,
+        analysis,
+        reports,
+        rectification,
+        consequences,
+    ):
         reads_of = (reads, warnings, analysis, rectification, consequences)
         answers = problems.RESPONSES | (problems.READ_RESPONSES if module in reads_of else {})
         app.include_router(module.router, responses=answers)

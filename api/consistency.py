@@ -32,6 +32,7 @@ READ_WAIT_SECONDS = float(os.environ.get("RURALEVAL_READ_WAIT_SECONDS", "5"))
 _MAX_POSITION = 2**63 - 1
 T = TypeVar("T")
 
+
 def requested_position(request: Request) -> int:
     """The position named by the client (0 when none); 422 for anything but a whole number."""
     raw = request.headers.get(LOG_POSITION)

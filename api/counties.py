@@ -263,7 +263,13 @@ async def assign_responsibility(
 async def submit_data(code: str, body: SubmissionIn, request: Request) -> Response:
     service: Platform = request.app.state.platform  # not a dependency: one fewer to resolve per submission
     command = c.SubmitData(
-        body.indicator, body.period, body.value, body.source, body.idempotency_key, body.comment, body.reason,
+        body.indicator,
+        body.period,
+        body.value,
+        body.source,
+        body.idempotency_key,
+        body.comment,
+        body.reason,
         may_correct=may_correct(request, code),
     )
     outcome = await committed(service, request, code, command, Action.SUBMIT_DATA)

@@ -142,9 +142,7 @@ class ChangeOut(BaseModel):
         '变动的下级节点等；只含文本、编号和数值（十进制字符串，如 "61.5"），指标定义为其文档（definition）'
     )
     standing: ResultOut | None = Field(default=None, description="此次变化后该节点的有效结果")
-    revoked: RevokedOut | None = Field(
-        default=None, description="撤销事件撤销的得分调整或加减分：谁记录、谁撤销、理由"
-    )
+    revoked: RevokedOut | None = Field(default=None, description="撤销事件撤销的得分调整或加减分：谁记录、谁撤销、理由")
     restored: ResultOut | None = Field(
         default=None, description="撤销该节点有效的调整后恢复的结果：其下的调整或计算得分"
     )

@@ -186,6 +186,7 @@ async def score_history(
     service: Platform = Depends(reading_as_of(HISTORY, HISTORY)),
 ) -> HistoryOut:
     at_us = as_of_micros(service, as_of)
+
     def read(view: View) -> list[dict[str, Any]]:
         known_county(view, code, at_us)
         return queries.node_history(view, code, year, node, at_us)

@@ -245,6 +245,7 @@ async def county_schedule(
 ) -> dict[str, Any]:
     at_us = as_of_micros(service, as_of)
     day = judging_day(service, at, at_us)
+
     def read(view: View) -> list[dict[str, Any]]:
         known_county(view, code, at_us)
         if not monitoring.has_year(view, code, year, at_us):

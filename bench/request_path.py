@@ -160,8 +160,13 @@ def _summaries(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     for name in ("healthz", "alone", "mixed"):
         figures[name]["cpu_cores"] = {
             key: rp_load.summary(over(f"{name}.cpu_cores.{key}"), 2)["median"]
-            for key in ("bench_client_cores", "server_cores", "projection_process_cores", "postgres_cores",
-                        "other_processes_cores")
+            for key in (
+                "bench_client_cores",
+                "server_cores",
+                "projection_process_cores",
+                "postgres_cores",
+                "other_processes_cores",
+            )
         }
     figures["load_average_1min"] = rp_load.summary(over("load_average_before.0"), 1)
     return figures

@@ -63,8 +63,12 @@ def run_store(config: BenchConfig, kind: str) -> dict[str, Any]:
             traceback.print_exc()
             progress(f"{kind}: time travel FAILED: {type(error).__name__}: {error}")
             result["time_travel"] = {"error": f"{type(error).__name__}: {error}"}
-    for name, section in (("collection", collection.run), ("request_path", request_path.run), ("pages", pages.run),
-                          ("reports", reports.run)):
+    for name, section in (
+        ("collection", collection.run),
+        ("request_path", request_path.run),
+        ("pages", pages.run),
+        ("reports", reports.run),
+    ):
         if name not in config.sections:
             continue
         try:

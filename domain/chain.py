@@ -27,6 +27,8 @@ GENESIS = ""
 ADDED_LATER: Mapping[str, bool] = MappingProxyType({"ruraleval.chain.added_later": True})
 CHAIN_FIELDS = ("event_hash",)
 _BASE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic", "event_hash")
+
+
 def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
     """Whether ``value`` is the default of a field declared with ``metadata=ADDED_LATER``."""
     if not all(field.metadata.get(key) for key in ADDED_LATER):

@@ -279,7 +279,6 @@ class WithdrawProposal:
     reason: str
 
 
-
 # The annual report, rectification and consequences (ADR 25, 26).
 
 

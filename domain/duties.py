@@ -161,9 +161,7 @@ def region_problems(
             )
         )
     if override and not (override_reason and override_reason.strip()):
-        problems.append(
-            Problem("region_override_reason", "reason_required", "跨区域分配必须填写理由")
-        )
+        problems.append(Problem("region_override_reason", "reason_required", "跨区域分配必须填写理由"))
     if not override and override_reason:
         problems.append(
             Problem(

@@ -38,6 +38,7 @@ TOWN_SCHEME_WORDS = (
 )
 MAX_COUNTY_NAME = 30  # characters of a county's name (a long one breaks every table it is shown in)
 
+
 def adopt_scheme(county: County, command: c.AdoptScheme, context: c.Context) -> None:
     if command.scheme is not None and command.scheme.object != "county":  # the enrolment page judges a missing one
         raise InvalidCommand.of("scheme", "county_scheme", TOWN_SCHEME_WORDS)

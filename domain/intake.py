@@ -72,8 +72,15 @@ def submit_data(county: County, command: c.SubmitData, context: c.Context) -> di
 
 
 def change_of(
-    county: County, book: CountyYear, indicator: str, period: str, value: Decimal, comment: str, reason: str,
-    *, may_correct: bool,
+    county: County,
+    book: CountyYear,
+    indicator: str,
+    period: str,
+    value: Decimal,
+    comment: str,
+    reason: str,
+    *,
+    may_correct: bool,
 ) -> tuple[str, Submission | None]:
     """What a value arriving on any channel does to the one standing (the same rule for the
     form, the API, workbooks and batches): ``submitted`` where none stands; the same value

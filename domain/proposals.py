@@ -123,7 +123,7 @@ def _weights(check: Collector, raw: Any, path: str) -> dict[str, Decimal]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        check.add(path, "object", f"{path} 必须是对象，如 {{\"3.1\": 6, \"3.4\": 4}}")
+        check.add(path, "object", f'{path} 必须是对象，如 {{"3.1": 6, "3.4": 4}}')
         return {}
     weights = {}
     for code, value in raw.items():

@@ -102,8 +102,6 @@ class RevokeTownScore:
     reason: str
 
 
-
-
 # ------------------------------------------------- use of the results (004 八–九)
 
 

@@ -143,7 +143,6 @@ def _filter_context(service: Platform, years: list[int], asked: Filters) -> dict
             "unit": asked.unit, "as_of_day": as_of_day, "today": _today(service), "errors": asked.errors}  # fmt: skip
 
 
-
 @router.get("/counties/{code}", response_class=HTMLResponse)
 def county(request: Request, code: str, who: Signed, year: TextParam = None, as_of: TextParam = None) -> Response:
     require(who, Action.READ, code)

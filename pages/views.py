@@ -29,7 +29,6 @@ async def home(who: Signed) -> RedirectResponse:
     return RedirectResponse(home_for(who), status_code=303)
 
 
-
 @router.get("/counties/{code}/tasks", response_class=HTMLResponse)
 def county_tasks(request: Request, code: str, who: Signed, year: YearParam = None) -> Response:
     require(who, Action.READ, code)

@@ -60,9 +60,7 @@ async def county_command(
     request: Request, code: str, command: c.CountyCommand, action: Action | None, *, reads: tuple[str, ...] = ()
 ) -> Outcome:
     """Runs ``command`` on county ``code`` through the group-commit writer (no thread held)."""
-    outcome = await asyncio.wrap_future(
-        _service(request).ledger.submit(code, command, context(request, action, code))
-    )
+    outcome = await asyncio.wrap_future(_service(request).ledger.submit(code, command, context(request, action, code)))
     return await settled(request, outcome, reads)
 
 
@@ -99,6 +97,8 @@ async def settled_instant(request: Request, at: Any) -> None:
     reason = await service.progress.wait(position, tuple(service.progress.positions()), READ_WAIT_SECONDS)
     if reason is not None:
         raise unavailable(reason)
+
+
 async def verification_command(request: Request, code: str, year: int, command: VerificationCommand) -> Outcome:
     """Runs a command on a county's verification year; its pages read that stream itself, so
     nothing needs to be waited for (ADR 27)."""

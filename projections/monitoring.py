@@ -39,8 +39,16 @@ INERT = frozenset({"ScoreOverridden", "OverrideRevoked", "PointsAdjusted", "Poin
                    "ChangeProposed", "ProposalApproved", "ProposalRejected", "ProposalWithdrawn",
                    "ReportIssued", "ConsequenceDecided"})  # fmt: skip
 # Events of rectification items: their facts are the year's (an item's indicator is no data's scope).
-RECTIFICATION = frozenset({"RectificationRaised", "RectificationPlanFiled", "RectificationProgressReported",
-                           "RectificationDeclaredDone", "RectificationVerified", "RectificationRejected"})
+RECTIFICATION = frozenset(
+    {
+        "RectificationRaised",
+        "RectificationPlanFiled",
+        "RectificationProgressReported",
+        "RectificationDeclaredDone",
+        "RectificationVerified",
+        "RectificationRejected",
+    }
+)
 # Events that may change the shape of a year: every fact of it is recomputed.
 STRUCTURAL = frozenset({"Enrolled", "SchemeAdopted", "IndicatorDefined", "IndicatorRevised", "IndicatorRetired"})
 

@@ -151,8 +151,7 @@ def _close(pending: _Pending, key: Key, at: int) -> None:
 
 def _flush(sql: Sql, pending: _Pending) -> None:
     sql.many(
-        "UPDATE rectification_items SET to_us = %s WHERE county = %s AND year = %s AND item_id = %s"
-        " AND to_us IS NULL",
+        "UPDATE rectification_items SET to_us = %s WHERE county = %s AND year = %s AND item_id = %s AND to_us IS NULL",
         [[at, *key] for key, at in pending.closes.items()],
     )
     placeholders = ", ".join(["%s"] * len(COLUMNS))

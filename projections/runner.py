@@ -280,8 +280,9 @@ class ProjectionRunner:
         delay = min(RETRY_SECONDS * 2 ** (count - 1), MAX_RETRY_SECONDS)
         self._retry_at[name] = time.monotonic() + delay
         reason = f"{type(error).__name__}: {error}"[:300]
-        log.error("projection_failed", projection=name, position=position, attempt=count, retry_in=delay,
-                  exc_info=error)
+        log.error(
+            "projection_failed", projection=name, position=position, attempt=count, retry_in=delay, exc_info=error
+        )
         self.progress.failed(name, reason)
 
     def clear(self, position: int = 0) -> None:

@@ -179,4 +179,3 @@ def _tool(name: str) -> str:
     if found is None:
         raise ConfigurationError(f"{name} is not installed (apt-get install postgresql-client)")
     return found
-

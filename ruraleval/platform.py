@@ -65,9 +65,7 @@ class Platform:
         # The card cache is kept in step with what this process's reads see by whoever reports
         # their positions: the projection thread's scorecards projection, or the follower.
         self.cards = (
-            CardCache()
-            if following
-            else next(p.cache for p in all_of_them if isinstance(p, ScorecardsProjection))
+            CardCache() if following else next(p.cache for p in all_of_them if isinstance(p, ScorecardsProjection))
         )
         runner_progress = Progress(names) if following else self.progress
         self.projections = ProjectionRunner(self.ledger, primary, all_of_them, progress=runner_progress)

@@ -69,8 +69,6 @@ class Tainted(Exception):
     """A command failed after changing its aggregate: the batch must be redone."""
 
 
-
-
 def command_row(job: Job, stream: UUID, version: int, result: dict[str, Any], events: list[str]) -> CommandRow:
     """What the store keeps of an accepted command: enough to answer its caller again."""
     return CommandRow(job.command_id, stream, version - len(events) + 1, version,

@@ -178,6 +178,8 @@ def test_pages_default_to_the_year_with_data_not_the_year_just_taken_on(loaded: 
     assert meta is not None
     assert reads.county_year(loaded, meta, None) == demo.YEAR
     assert reads.county_year(loaded, meta, results.NEXT_YEAR) == results.NEXT_YEAR  # asked: kept
+
+
 # ------------------------------------------------------------ the verification of towns (004)
 
 

@@ -238,8 +238,13 @@ REQUESTS: dict[tuple[str, str], Call] = {
     ),
     ("POST", C + "/rectification"): Call(
         path=HERE,
-        body={"year": 2023, "problem": "村级台账不全", "requirement": "补齐台账", "deadline": DEADLINE,
-              "answerer": "县农业农村局"},
+        body={
+            "year": 2023,
+            "problem": "村级台账不全",
+            "requirement": "补齐台账",
+            "deadline": DEADLINE,
+            "answerer": "县农业农村局",
+        },
     ),
     ("POST", C + "/rectification/{item_id}/plan"): Call(path=HERE | {"item_id": "$item"}, form={"text": "逐村核对"}),
     ("POST", C + "/rectification/{item_id}/progress"): Call(path=HERE | {"item_id": "$item"}, form={"text": "过半"}),

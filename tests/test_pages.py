@@ -406,8 +406,10 @@ def test_pages_carry_the_strict_page_policy_and_the_api_keeps_its_own(site: Site
     assert "script-src 'self'" in policy and "style-src 'self'" in policy and "unsafe" not in policy
     assert page.headers["cache-control"] == "no-store"
     assert "<script>" not in page.text and "style=" not in page.text  # no inline code at all
-    assert site.client.get("/api/v1/rankings?year=2023").headers["content-security-policy"].startswith(
-        "default-src 'none'"
+    assert (
+        site.client.get("/api/v1/rankings?year=2023")
+        .headers["content-security-policy"]
+        .startswith("default-src 'none'")
     )
 
 

@@ -53,8 +53,10 @@ def user_form(site: Site, **values: str) -> dict[str, str]:
 def test_the_page_refuses_a_role_over_a_county_not_enrolled(site: Site) -> None:
     site.sign_in("admin")
     before = len(site.platform.organisation.events())
-    answer = site.client.post("/centre/users", data=user_form(
-        site, username="wang.wu", display_name="王五", role="county_coordinator", county=NOT_ENROLLED))
+    answer = site.client.post(
+        "/centre/users",
+        data=user_form(site, username="wang.wu", display_name="王五", role="county_coordinator", county=NOT_ENROLLED),
+    )
     assert answer.status_code == 422
     assert re.search(rf'id="user-county-error">[^<]*{NOT_ENROLLED} 的县尚未入选评估', answer.text)
     granted = site.client.post("/centre/users/leader/grants", data={
@@ -68,8 +70,11 @@ def test_the_api_refuses_a_role_over_a_county_not_enrolled(site: Site) -> None:
     headers = api_headers(site)
     before = len(site.platform.organisation.events())
     role = {"role": "county_coordinator", "county": NOT_ENROLLED}
-    created = site.client.post("/api/v1/users", headers=headers, json={
-        "username": "zhao.liu", "display_name": "赵六", "password": "a-long-password-1", "roles": [role]})
+    created = site.client.post(
+        "/api/v1/users",
+        headers=headers,
+        json={"username": "zhao.liu", "display_name": "赵六", "password": "a-long-password-1", "roles": [role]},
+    )
     assert created.status_code == 422, created.text
     assert created.json()["errors"][0]["field"].endswith("county")
     granted = site.client.post("/api/v1/users/leader/grants", headers=headers, json=role | {"reason": "试用"})
@@ -132,12 +137,16 @@ def test_the_api_refuses_the_same_enrolments(site: Site) -> None:
 def test_a_display_name_longer_than_50_characters_is_refused(site: Site) -> None:
     site.sign_in("admin")
     before = len(site.platform.organisation.events())
-    answer = site.client.post("/centre/users", data=user_form(
-        site, username="long.name", display_name="名" * 51, role="leader"))
+    answer = site.client.post(
+        "/centre/users", data=user_form(site, username="long.name", display_name="名" * 51, role="leader")
+    )
     assert answer.status_code == 422
     assert re.search(r'id="user-display-name-error">[^<]*姓名或单位不能超过 50 个字', answer.text), text_of(answer.text)
-    api = site.client.post("/api/v1/users", headers=api_headers(site), json={
-        "username": "long.name", "display_name": "名" * 51, "password": "a-long-password-1"})
+    api = site.client.post(
+        "/api/v1/users",
+        headers=api_headers(site),
+        json={"username": "long.name", "display_name": "名" * 51, "password": "a-long-password-1"},
+    )
     assert api.status_code == 422
     assert len(site.platform.organisation.events()) == before
 

@@ -347,7 +347,7 @@ def test_the_tasks_warnings_speak_in_chinese_dates_and_two_place_figures(site: S
     site.platform.projections.catch_up()
     site.sign_in("coordinator.130425")
     home = site.client.get(f"/counties/{CODE}/tasks").text
-    section = home[home.index('id="warnings-title"'):]
+    section = home[home.index('id="warnings-title"') :]
     section = section[: section.index("</table>")]
     reasons = re.findall(r"<td>([^<]*(?:截至|应于|被退回|报送值)[^<]*)</td>", section)
     assert reasons, section[:2000]

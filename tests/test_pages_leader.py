@@ -289,7 +289,7 @@ def test_a_long_title_names_its_sheet_without_an_open_bracket(leader: Site) -> N
 
 
 def test_formula_like_text_is_written_as_text() -> None:
-    hostile = ["=1+2", "+8613800000000", "-3", "@SUM(A1:A2)", "=HYPERLINK(\"http://x\")"]
+    hostile = ["=1+2", "+8613800000000", "-3", "@SUM(A1:A2)", '=HYPERLINK("http://x")']
     rows = [hostile, [Decimal("1.5"), 2, None, "x", ""]]
     answer = xlsx(Table("测试：公式/注入?", ["文字", "数", "数", "数", "链接"], rows))
     book = load_workbook(io.BytesIO(answer.body))
@@ -356,11 +356,14 @@ def test_a_bad_filter_shows_the_page_again_with_the_message_beside_its_field(
 
 @pytest.mark.parametrize(
     ("url", "words"),
-    [("/rankings?format=pdf", "下载格式只能是 xlsx"), ("/rankings/replay?unit=week", "回放步长只能是按月或按日"),
-     (f"/rankings/replay?year={YEAR - 1}", f"没有 {YEAR - 1} 年度的评估方案可查"),
-     ("/rankings/replay?step=abc", "回放步：须为 0 至 100000 之间的整数，收到“abc”"),
-     ("/rankings/replay?step=-1", "回放步：须为 0 至 100000 之间的整数，收到“-1”"),
-     ("/audit/counties/130425/history?order=up", "排列顺序只能是“从早到晚”或“最新的在前”")],
+    [
+        ("/rankings?format=pdf", "下载格式只能是 xlsx"),
+        ("/rankings/replay?unit=week", "回放步长只能是按月或按日"),
+        (f"/rankings/replay?year={YEAR - 1}", f"没有 {YEAR - 1} 年度的评估方案可查"),
+        ("/rankings/replay?step=abc", "回放步：须为 0 至 100000 之间的整数，收到“abc”"),
+        ("/rankings/replay?step=-1", "回放步：须为 0 至 100000 之间的整数，收到“-1”"),
+        ("/audit/counties/130425/history?order=up", "排列顺序只能是“从早到晚”或“最新的在前”"),
+    ],
 )
 def test_bad_parameters_without_a_field_answer_a_page_naming_them(site: Site, url: str, words: str) -> None:  # noqa: F811
     site.sign_in("auditor" if url.startswith("/audit") else "leader")

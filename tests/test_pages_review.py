@@ -221,7 +221,7 @@ def test_the_coordinator_proposes_a_county_specific_indicator(site: Site) -> Non
     site.sign_in("coordinator.130425")
     page = site.client.get(f"/counties/{OURS}/indicators").text
     start = page.index('name="kind" value="define_indicator"')
-    form = page[start:page.index("</form>", start)]
+    form = page[start : page.index("</form>", start)]
     parent = re.findall(r'name="parent" value="([^"]+)"', page[:start])[-1]
     suggested = re.search(r'name="indicator.code" value="([^"]+)"', form)
     assert suggested and suggested.group(1) not in book(site).indicators

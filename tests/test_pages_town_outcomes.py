@@ -48,9 +48,10 @@ def test_the_county_office_uses_a_towns_result(site: Site) -> None:
     assert "attachment" in pdf.headers["content-disposition"]
 
     assert post(site, f"{BASE}/towns/DM04/consequences", {}).status_code == 303  # type: ignore[attr-defined]
-    assert "2023-TC1 约谈分管负责同志（规则 G2）：依据通报 2023-N1，58.64 分，等级较差" in site.client.get(
-        f"{BASE}/outcomes?year=2023"
-    ).text
+    assert (
+        "2023-TC1 约谈分管负责同志（规则 G2）：依据通报 2023-N1，58.64 分，等级较差"
+        in site.client.get(f"{BASE}/outcomes?year=2023").text
+    )
 
     deadline = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
     item = {"problem_id": "P1", "requirement": "补齐帮扶台账", "deadline": deadline, "answerer": "金滩镇"}
@@ -91,7 +92,7 @@ def test_the_auditor_reads_the_verification_years_events(site: Site) -> None:
     site.sign_in("auditor")
     page = site.client.get("/audit/counties/130425/verification?year=2023")
     assert page.status_code == 200
-    assert "2023 年度镇级核查的事件（36 条）" in page.text and "<th scope=\"row\">抽样</th>" in page.text
+    assert "2023 年度镇级核查的事件（36 条）" in page.text and '<th scope="row">抽样</th>' in page.text
     assert "事件流（审计）" in site.client.get(f"{BASE}/ranking?year=2023").text
     site.sign_in("coordinator.130425")
     assert site.client.get("/audit/counties/130425/verification?year=2023").status_code == 403

@@ -429,8 +429,12 @@ def test_a_county_coordinator_cannot_write_to_another_county(api: Api) -> None:
         ("PUT", "indicators/1.2/responsibility", {"department": "县农业农村局"}, "organise_work"),
         ("PUT", "weights", {"parent": "1", "weights": {"1.1": 4, "1.2": 4}, "reason": "调整"}, "manage_indicators"),
         ("POST", "api-keys", {"label": "越权"}, "manage_api_keys"),
-        ("POST", "proposals", {"kind": "adjust_weights", "change": {"parent": "3", "weights": {"3.1": 6}},
-                               "reason": "调整"}, "propose_changes"),
+        (
+            "POST",
+            "proposals",
+            {"kind": "adjust_weights", "change": {"parent": "3", "weights": {"3.1": 6}}, "reason": "调整"},
+            "propose_changes",
+        ),
     ]
     for method, tail, body, action in writes:
         response = api.call(COORDINATOR, method, f"/api/v1/counties/{OUT_OF_SCOPE}/{tail}", body)

@@ -221,14 +221,17 @@ def test_an_approved_proposal_changes_the_score_and_the_history_tells_how(api: A
     assert proposed_step["cause"]["reason"] == "本县以农业科技为重点"
     assert approval["cause"]["reason"] == "与评估组协商一致"
     assert change["cause"]["reason"] == f"批准变更申请 {proposal_id}：与评估组协商一致"
-    assert change["cause"]["proposal"].items() >= {
-        "id": proposal_id,
-        "proposed_by": COORDINATOR,
-        "proposal_reason": "本县以农业科技为重点",
-        "decided_by": EVALUATOR,
-        "decision_reason": "与评估组协商一致",
-        "status_label": "已批准",
-    }.items()
+    assert (
+        change["cause"]["proposal"].items()
+        >= {
+            "id": proposal_id,
+            "proposed_by": COORDINATOR,
+            "proposal_reason": "本县以农业科技为重点",
+            "decided_by": EVALUATOR,
+            "decision_reason": "与评估组协商一致",
+            "status_label": "已批准",
+        }.items()
+    )
     assert change["cause"]["weights"] == {"1.1": "35", "1.2": "15"}
     # The dimension's history shows the proposal's steps too; the total did not move.
     assert [s["cause"]["event"] for s in api.history("1")][-2:] == ["ChangeProposed", "ProposalApproved"]

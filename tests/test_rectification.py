@@ -96,7 +96,11 @@ def test_an_item_raised_from_a_report_problem_is_walked_to_verified(desk: Desk) 
     assert item_id == "2023-Z1"
     item = desk.item(item_id)
     assert (item.source, item.indicator, item.problem, item.status) == (
-        "report", "1.2", "乡村旅游接待人次未达到年度目标", "raised")  # taken from the report
+        "report",
+        "1.2",
+        "乡村旅游接待人次未达到年度目标",
+        "raised",
+    )  # taken from the report
     desk.do("2024-01-20 10:00", PLAN, COORDINATOR)
     assert desk.item(item_id).status == "in_progress"
     desk.do("2024-02-10 10:00", c.ReportRectificationProgress(2023, item_id, "已召开两场"), COORDINATOR)
@@ -111,7 +115,11 @@ def test_an_item_raised_from_a_report_problem_is_walked_to_verified(desk: Desk) 
     assert item.steps[1].files[0].name == "方案.pdf"
     [row] = desk.ledger()
     assert (row["status"], row["last_step"], row["verified_on"], len(row["steps"])) == (
-        "verified", "verified", "2024-03-05", 5)
+        "verified",
+        "verified",
+        "2024-03-05",
+        5,
+    )
     assert row["steps"][1]["files"] == [{"name": "方案.pdf", "sha256": "c" * 64, "size": 10}]
     assert desk.rectification_warnings("2024-04-30") == []  # verified before its deadline: never overdue
 
@@ -126,7 +134,11 @@ def test_a_rejected_item_past_its_deadline_warns_from_the_next_day_until_it_is_v
     assert desk.rectification_warnings("2024-02-29") == []  # the deadline day itself is on time
     [yellow] = desk.rectification_warnings("2024-03-01")
     assert (yellow["level"], yellow["period"], yellow["indicator"], yellow["kind_label"]) == (
-        "yellow", item_id, "", "整改逾期")
+        "yellow",
+        item_id,
+        "",
+        "整改逾期",
+    )
     assert datetime.fromisoformat(yellow["raised_at"]) == bj("2024-03-01 00:00")
     assert "已逾期 1 天" in yellow["reason"] and "县委组织部" in yellow["reason"]
     assert (yellow["department"], yellow["person"]) == ("县委组织部", None)  # the item's 责任单位
@@ -188,7 +200,10 @@ def test_refusals_name_the_field_and_rule_and_store_nothing(desk: Desk) -> None:
     assert rule(desk.refused("2024-01-15 10:00", far)) == (InvalidCommand, "deadline", "within_two_years")
     blank = c.RaiseRectification(2023, " ", "2024-05-01", "", problem="")
     assert {(p.field, p.rule) for p in desk.refused("2024-01-15 10:00", blank).problems} == {
-        ("requirement", "required"), ("answerer", "required"), ("problem", "required")}
+        ("requirement", "required"),
+        ("answerer", "required"),
+        ("problem", "required"),
+    }
     unknown_problem = c.RaiseRectification(2023, "整改", "2024-05-01", "县文旅局", "2023-R1", "P9")
     assert rule(desk.refused("2024-01-15 10:00", unknown_problem)) == (NotFound, "problem_id", "report_problem")
     unknown_report = c.RaiseRectification(2023, "整改", "2024-05-01", "县文旅局", "2023-R7", "P1")

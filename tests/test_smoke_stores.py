@@ -11,7 +11,13 @@ def test_ready_on_both_stores(client: TestClient) -> None:
     body = response.json()
     assert body["ready"] is True
     assert set(body["projections"]) == {
-        "counties", "scores", "score_history", "county_events", "monitoring", "results", "scorecards",
+        "counties",
+        "scores",
+        "score_history",
+        "county_events",
+        "monitoring",
+        "results",
+        "scorecards",
         "rectification",
     }
     assert all(state["failure"] is None for state in body["projections"].values())
