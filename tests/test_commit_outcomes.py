@@ -53,8 +53,9 @@ def adjustments(platform: Platform) -> list[str]:
 class CommitCutter:
     """A TCP proxy before PostgreSQL that, once armed, cuts the connection carrying the next batch's COMMIT.
 
-    A batch's COMMIT follows its NOTIFY on the same connection (neither is a prepared
-    statement, so both travel as text); other COMMITs (the look-ups) are let through.
+    A batch's COMMIT travels in the pipeline of its second round trip: a Parse message of the
+    unnamed statement, without the BEGIN of its first round trip beside it. Other COMMITs are
+    let through: a look-up's is a simple query ('Q'), a fence's shares its chunk with its BEGIN.
 
     ``after``: the COMMIT goes through; the server's answer is swallowed up to its
     ReadyForQuery, then both sockets close (committed, but the client cannot know).
@@ -76,9 +77,9 @@ class CommitCutter:
         self.fired.clear()
         self.mode = mode
 
-    def _take(self, data: bytes, notified: bool) -> str | None:
+    def _take(self, data: bytes) -> str | None:
         with self._lock:
-            if self.mode is not None and notified and b"COMMIT\x00" in data:
+            if self.mode is not None and _batch_commit(data):
                 mode, self.mode = self.mode, None
                 self.cuts += 1
                 return mode
@@ -96,13 +97,9 @@ class CommitCutter:
             threading.Thread(target=self._to_client, args=(server, client, swallow), daemon=True).start()
 
     def _to_server(self, client: socket.socket, server: socket.socket, swallow: threading.Event) -> None:
-        notified = False  # a NOTIFY was sent since the last COMMIT: this transaction is a batch
         try:
             while data := client.recv(65536):
-                notified = notified or b"NOTIFY" in data
-                mode = self._take(data, notified)
-                if b"COMMIT\x00" in data:
-                    notified = False
+                mode = self._take(data)
                 if mode == "before":
                     self.fired.set()  # before the cut: the client may see it and finish at once
                     _close(client, server)
@@ -133,6 +130,12 @@ class CommitCutter:
     def close(self) -> None:
         self._closing = True
         self.listener.close()
+
+
+def _batch_commit(data: bytes) -> bool:
+    """The writer's COMMIT: Parse('P', length, the unnamed statement's empty name) of "COMMIT"."""
+    at = data.find(b"COMMIT\x00")
+    return at >= 6 and data[at - 6 : at - 5] == b"P" and data[at - 1 : at] == b"\x00" and b"BEGIN\x00" not in data
 
 
 def _close(*sockets: socket.socket) -> None:
