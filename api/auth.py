@@ -28,7 +28,10 @@ log = structlog.get_logger("ruraleval.auth")
 router = APIRouter(prefix="/api/v1/auth", tags=["登录 auth"])
 bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 取得的访问令牌")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="县数据接口密钥（rek_…）")
-AUTHENTICATED = "api_authenticated"  # the request's principal, as this module found it
+# The request's principal as this module found it (bearer token or API key). Not
+# ``request.state.principal``: the pages set that from a session cookie, which must never
+# stand for the credentials of an API call.
+AUTHENTICATED = "api_authenticated"
 THROTTLED: dict[int | str, dict[str, Any]] = {
     429: RESPONSES[422] | {"description": "密码错误次数过多，稍后再试（Retry-After）"}
 }

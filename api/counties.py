@@ -106,17 +106,7 @@ def recorded(code: str, outcome: Outcome) -> Recorded:
         [e["counted"] for e in points["entries"] if e["adjustment_id"] == result.get("adjustment_id")] if points else []
     )
     return Recorded(
-        county=code,
-        version=outcome.version,
-        position=outcome.position,
-        events=outcome.events,
-        replayed=bool(result.get("replayed", False)),
-        unchanged=bool(result.get("unchanged", False)),
-        override_id=result.get("override_id"),
-        adjustment_id=result.get("adjustment_id"),
-        proposal_id=result.get("proposal_id"),
-        item_id=result.get("item_id"),
-        flag=result.get("flag"),
+        **_plain_fields(code, outcome),
         standing=ResultOut(**result["standing"]) if result.get("standing") else None,
         points=PointsOut(**points) if points else None,
         counted=counted[0] if counted else None,
@@ -126,27 +116,27 @@ def recorded(code: str, outcome: Outcome) -> Recorded:
 def recorded_json(code: str, outcome: Outcome) -> bytes:
     """The ``Recorded`` answer written once, without building and validating the model again:
     an answer with figures (a standing, points) is still written by the model."""
-    result = outcome.result
-    if result.get("standing") or result.get("points"):
+    if outcome.result.get("standing") or outcome.result.get("points"):
         return recorded(code, outcome).model_dump_json().encode()
-    return orjson.dumps(
-        {
-            "county": code,
-            "version": outcome.version,
-            "position": outcome.position,
-            "events": outcome.events,
-            "replayed": bool(result.get("replayed", False)),
-            "unchanged": bool(result.get("unchanged", False)),
-            "override_id": result.get("override_id"),
-            "adjustment_id": result.get("adjustment_id"),
-            "proposal_id": result.get("proposal_id"),
-            "item_id": result.get("item_id"),
-            "flag": result.get("flag"),
-            "standing": None,
-            "counted": None,
-            "points": None,
-        }
-    )
+    return orjson.dumps(_plain_fields(code, outcome) | {"standing": None, "counted": None, "points": None})
+
+
+def _plain_fields(code: str, outcome: Outcome) -> dict[str, Any]:
+    """``Recorded``'s fields that need no model, in its order."""
+    result = outcome.result
+    return {
+        "county": code,
+        "version": outcome.version,
+        "position": outcome.position,
+        "events": outcome.events,
+        "replayed": bool(result.get("replayed", False)),
+        "unchanged": bool(result.get("unchanged", False)),
+        "override_id": result.get("override_id"),
+        "adjustment_id": result.get("adjustment_id"),
+        "proposal_id": result.get("proposal_id"),
+        "item_id": result.get("item_id"),
+        "flag": result.get("flag"),
+    }
 
 
 def rounded(value: Any) -> Any:
