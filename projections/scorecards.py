@@ -59,22 +59,16 @@ class ScorecardsProjection(Projection):
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         touched = touched_years(events)
-        position = events[-1][0]  # what the tracking row is set to in this transaction
+        changed: set[str] = set()
         for stream in sorted(touched):
             rows = sql.execute(
                 "SELECT t.county, t.year FROM county_totals AS t JOIN county_list AS c ON c.code = t.county"
                 " WHERE c.stream = %s ORDER BY t.year",
                 [stream],
             )
-            for county in sorted({row["county"] for row in rows}):
-                sql.execute(
-                    "INSERT INTO scorecard_changes (county, position) VALUES (%s, %s)"
-                    " ON CONFLICT (county) DO UPDATE SET position = excluded.position",
-                    [county, position],
-                )
+            changed.update(row["county"] for row in rows)
             years = touched[stream]
             for row in rows:
-                self._rewritten.add(row["county"])
                 if years is not None and str(row["year"]) not in years:
                     continue  # nothing a card of that year is read from changed
                 card = queries.scorecard(sql, row["county"], int(row["year"]))
@@ -85,6 +79,13 @@ class ScorecardsProjection(Projection):
                     "INSERT INTO scorecards (county, year, card) VALUES (%s, %s, %s)",
                     [row["county"], row["year"], orjson.dumps(card, default=_json_default).decode()],
                 )
+        self._rewritten.update(changed)
+        position = events[-1][0]  # what the tracking row is set to in this transaction
+        sql.many(
+            "INSERT INTO scorecard_changes (county, position) VALUES (%s, %s)"
+            " ON CONFLICT (county) DO UPDATE SET position = excluded.position",
+            [(county, position) for county in sorted(changed)],
+        )
 
 
 def touched_years(events: list[tuple[int, Any]]) -> dict[str, set[str] | None]:
