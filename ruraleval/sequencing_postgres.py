@@ -40,9 +40,12 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
 
     Inside ``hold()`` the library's ``insert_events`` (called by ``Application.save``)
     inserts the batch's events and commands, moves the floor and commits, on the held
-    transaction; outside, it is the library's, untouched. A batch costs two round
-    trips, both in pipeline mode with prepared statements: (BEGIN, lock, read the floor)
-    and (one INSERT of all events and commands, move the floor, COMMIT). No NOTIFY, unlike
+    transaction; outside, it is the library's, untouched. A batch costs two round trips
+    and three statements: one simple query (BEGIN, lock, read the floor), then in pipeline
+    mode one prepared statement (move the floor, insert all events and commands) and
+    COMMIT. Each statement costs psycopg ~50 µs of Python on the writer thread, which holds
+    the GIL the request handlers need (issue 10); the six of before cost a fifth of a
+    single-command batch. No NOTIFY, unlike
     the library's insert: nothing here LISTENs (processes poll, ADR 28), and each NOTIFY was
     one more statement a batch and a commit-time lock on the server's notification queue. Each
     round trip is also a wait for the GIL when the process is busy, so fewer is faster
@@ -82,7 +85,7 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
         # from the ids the events are given. Plain arrays rather than the library's
         # composite type: psycopg dumps those in binary, composites in text, per field.
         self._insert_batch = SQL(
-            "WITH e AS ("
+            "WITH f AS (UPDATE {0}.{4} SET last_us = %s WHERE id = 1 AND last_us < %s), e AS ("
             " INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
             " SELECT * FROM unnest(%s::{3}[], %s::bigint[], %s::text[], %s::bytea[])"
             " RETURNING originator_id, originator_version, notification_id"
@@ -96,7 +99,7 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             " AND e.originator_version BETWEEN k.first_version AND k.last_version"
             " GROUP BY k.command_id, k.stream, k.last_version, k.result"
             ") SELECT notification_id FROM e ORDER BY notification_id"
-        ).format(schema, events, commands, id_type)
+        ).format(schema, events, commands, id_type, clock)
         self._select_commands = SQL(
             "SELECT command_id, stream, first_position, last_position, version, result, recorded_us"
             " FROM {0}.{1} WHERE command_id = ANY(%s::uuid[])"
@@ -110,6 +113,11 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
         )
         self._insert_batch, self._select_commands = _rendered(self._insert_batch), _rendered(self._select_commands)
         self.lock_table_statements = [_rendered(statement) for statement in self.lock_table_statements]
+        # BEGIN, the library's lock statements and the floor's SELECT as one simple query: no
+        # parameters, so one message, one result each, one round trip.
+        opening = [b"BEGIN", *(_as_bytes(statement) for statement in self.lock_table_statements)]
+        self._open_batch = b"; ".join([*opening, _as_bytes(self._select_floor)])
+        self._open_results = len(opening) + 1
         self._held = threading.local()
 
     @contextmanager
@@ -117,12 +125,10 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             pipeline = contextlib.ExitStack()
             try:
-                sync = pipeline.enter_context(conn.pipeline())
                 curs = pipeline.enter_context(conn.cursor())
-                curs.execute("BEGIN", prepare=False)  # transaction control: nothing to plan, never prepared
-                self._lock_table(curs)
-                curs.execute(self._select_floor, prepare=True)
-                sync.sync()
+                curs.execute(self._open_batch)
+                for _ in range(self._open_results - 1):
+                    curs.nextset()  # to the last result: the floor
                 row = curs.fetchone()
                 assert row is not None, "the clock row is created with the table"
                 held = _Held(conn, pipeline, Hold(int(row["last_us"])))
@@ -134,7 +140,7 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
                 if not held.committed:  # nothing was inserted: release the lock
                     # COMMIT rather than ROLLBACK: psycopg forgets every prepared statement
                     # of a connection on which it sees a ROLLBACK go by.
-                    curs.execute("COMMIT", prepare=False)
+                    curs.execute(b"COMMIT")
                     pipeline.close()
             except BaseException:
                 _abandon(conn, pipeline)
@@ -148,10 +154,13 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             return []
         hold, conn = held.hold, held.conn
         rows = hold.commands
+        held.pipeline.enter_context(conn.pipeline())  # left (sent, answered) by the commit below, or by _abandon
         with conn.cursor() as curs:
             curs.execute(
                 self._insert_batch,
                 (
+                    hold.next_floor,  # None: the floor stays (NULL compares to nothing)
+                    hold.next_floor,
                     [e.originator_id for e in stored_events],
                     [e.originator_version for e in stored_events],
                     [e.topic for e in stored_events],
@@ -167,8 +176,6 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             )
             ids_cursor = curs
             with conn.cursor() as tail:
-                if hold.next_floor is not None:
-                    tail.execute(self._raise_floor, (hold.next_floor, hold.next_floor), prepare=True)
                 tail.execute("COMMIT", prepare=False)
                 # Leaving the pipeline sends it all and waits for the answers: the one round trip of the commit.
                 try:
@@ -241,3 +248,9 @@ def floor_of(row: Any) -> Floor:
 def _rendered(statement: Any) -> Any:
     """A composed statement as the bytes it renders to (identifiers quoted without a connection)."""
     return statement.as_bytes(None) if isinstance(statement, Composable) else statement
+
+
+def _as_bytes(statement: Any) -> bytes:
+    """A statement known to be rendered (``_rendered``) or plain text, as bytes."""
+    rendered = _rendered(statement)
+    return rendered if isinstance(rendered, bytes) else str(rendered).encode()

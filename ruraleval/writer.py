@@ -285,8 +285,12 @@ class BatchWriter:
                 settled.accepted.append((job, changed, changed.version, result, new_events))
             hold.commands = [command_row(job, aggregate.id, version, result, events)
                              for job, aggregate, version, result, events in settled.accepted if events]  # fmt: skip
-            dirty = [aggregate for aggregate in session.values() if aggregate is not None and aggregate.pending_events]
-            recordings = self.app.save(*dirty) if dirty else []
+            # The event store itself rather than ``app.save``: that adds nothing here (no snapshot
+            # intervals, no notification hooks, no repository cache) but two runtime checks
+            # against Protocols per batch, ~60 µs on the writer thread.
+            events = [event for aggregate in session.values() if aggregate is not None
+                      for event in aggregate.collect_events()]  # fmt: skip
+            recordings = self.app.events.put(events) if events else []
         if hold.new_floor is not None and recordings:
             self._learn(Floor(hold.new_floor, max(r.notification.id for r in recordings)))
         settled.positions = {
