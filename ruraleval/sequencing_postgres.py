@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -82,19 +83,21 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
         ).format(schema, clock, events)
         self._raise_floor = SQL("UPDATE {0}.{1} SET last_us = %s WHERE id = 1 AND last_us < %s").format(schema, clock)
         # The events and their commands in one statement: the commands' positions come
-        # from the ids the events are given. Plain arrays rather than the library's
-        # composite type: psycopg dumps those in binary, composites in text, per field.
+        # from the ids the events are given. Each as one JSON document (the state in hex)
+        # rather than nine arrays: psycopg's dumping of array parameters, element type
+        # found by scanning each list, was a fifth of the writer thread's time per batch.
         self._insert_batch = SQL(
             "WITH f AS (UPDATE {0}.{4} SET last_us = %s WHERE id = 1 AND last_us < %s), e AS ("
             " INSERT INTO {0}.{1} (originator_id, originator_version, topic, state)"
-            " SELECT * FROM unnest(%s::{3}[], %s::bigint[], %s::text[], %s::bytea[])"
+            " SELECT x.i, x.v, x.t, decode(x.s, 'hex')"
+            " FROM json_to_recordset(%s::json) AS x(i {3}, v bigint, t text, s text)"
             " RETURNING originator_id, originator_version, notification_id"
             "), c AS ("
             " INSERT INTO {0}.{2} (command_id, stream, first_position, last_position, version, result, recorded_us)"
             " SELECT k.command_id, k.stream, MIN(e.notification_id), MAX(e.notification_id), k.last_version,"
             " k.result, COALESCE(%s::bigint, (EXTRACT(EPOCH FROM now()) * 1000000)::bigint)"
-            " FROM unnest(%s::uuid[], %s::{3}[], %s::bigint[], %s::bigint[], %s::text[])"
-            " AS k(command_id, stream, first_version, last_version, result)"
+            " FROM json_to_recordset(%s::json)"
+            " AS k(command_id uuid, stream {3}, first_version bigint, last_version bigint, result text)"
             " JOIN e ON e.originator_id = k.stream"
             " AND e.originator_version BETWEEN k.first_version AND k.last_version"
             " GROUP BY k.command_id, k.stream, k.last_version, k.result"
@@ -161,16 +164,9 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
                 (
                     hold.next_floor,  # None: the floor stays (NULL compares to nothing)
                     hold.next_floor,
-                    [e.originator_id for e in stored_events],
-                    [e.originator_version for e in stored_events],
-                    [e.topic for e in stored_events],
-                    [e.state for e in stored_events],
+                    _events_document(stored_events),
                     hold.next_floor,
-                    [r.command_id for r in rows],
-                    [r.stream for r in rows],
-                    [r.first_version for r in rows],
-                    [r.last_version for r in rows],
-                    [r.result.decode() for r in rows],
+                    _commands_document(rows),
                 ),
                 prepare=True,
             )
@@ -248,6 +244,28 @@ def floor_of(row: Any) -> Floor:
 def _rendered(statement: Any) -> Any:
     """A composed statement as the bytes it renders to (identifiers quoted without a connection)."""
     return statement.as_bytes(None) if isinstance(statement, Composable) else statement
+
+
+def _events_document(events: Sequence[StoredEvent]) -> str:
+    """The events as ``json_to_recordset`` reads them (the state's bytes in hex: exact, and valid JSON)."""
+    return orjson.dumps(
+        [{"i": e.originator_id, "v": e.originator_version, "t": e.topic, "s": e.state.hex()} for e in events]
+    ).decode()
+
+
+def _commands_document(rows: Sequence[Any]) -> str:
+    return orjson.dumps(
+        [
+            {
+                "command_id": r.command_id,
+                "stream": r.stream,
+                "first_version": r.first_version,
+                "last_version": r.last_version,
+                "result": r.result.decode(),
+            }
+            for r in rows
+        ]
+    ).decode()
 
 
 def _as_bytes(statement: Any) -> bytes:
