@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 from uuid import UUID
@@ -38,19 +39,40 @@ def _is_default(field: dataclasses.Field[Any], value: Any) -> bool:
     return bool(value == field.default)
 
 
+# Values encoded as they are, by exact type (a subclass, an enum say, takes the general path).
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
+@cache
+def _fields_of(kind: Any) -> tuple[tuple[str, dataclasses.Field[Any] | None], ...] | None:
+    """A dataclass's fields, each with itself when it was added later (its default is left
+    out), else None; None for a class that is no dataclass. Per class, once: looking the
+    fields and their metadata up for every event was most of the writer's hashing (issue 10)."""
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(
+        (field.name, field if all(field.metadata.get(key) for key in ADDED_LATER) else None)
+        for field in dataclasses.fields(kind)
+    )
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, Decimal):
         return f"D{value}"
     if isinstance(value, datetime):
         return f"T{value.isoformat()}"
     if isinstance(value, UUID):
         return f"U{value.hex}"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    kind: Any = type(value)
+    fields = None if isinstance(value, type) else _fields_of(kind)
+    if fields is not None:
         plain: dict[str, Any] = {}
-        for field in dataclasses.fields(value):
-            item = getattr(value, field.name)
-            if not _is_default(field, item):
-                plain[field.name] = _plain(item)
+        for name, later in fields:
+            item = getattr(value, name)
+            if later is None or not _is_default(later, item):
+                plain[name] = _plain(item)
         return plain
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
