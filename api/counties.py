@@ -150,6 +150,33 @@ def rounded(value: Any) -> Any:
     return value
 
 
+# The busiest route first: FastAPI tries a router's routes in order (see api.app).
+@router.post(
+    "/{code}/submissions",
+    status_code=201,
+    response_model=Recorded,
+    dependencies=allowed(Action.SUBMIT_DATA),
+    summary="报送数据（同一幂等键、同一内容的重复报送按首次结果答复，replayed 为 true，不再存储）",
+)
+async def submit_data(code: str, body: SubmissionIn, request: Request) -> Response:
+    service: Platform = request.app.state.platform  # not a dependency: one fewer to resolve per submission
+    command = c.SubmitData(
+        body.indicator,
+        body.period,
+        body.value,
+        body.source,
+        body.idempotency_key,
+        body.comment,
+        body.reason,
+        may_correct=may_correct(request, code),
+    )
+    outcome = await committed(service, request, code, command, Action.SUBMIT_DATA)
+    # 200 when nothing was created: the same value stands already. The answer is ``Recorded``
+    # (the route's response_model, for the schema), written once (the hottest write, issue 10).
+    status = 200 if outcome.result.get("unchanged") else 201
+    return Response(recorded_json(code, outcome), status_code=status, media_type="application/json")
+
+
 @router.post(
     "",
     status_code=201,
@@ -241,32 +268,6 @@ async def assign_responsibility(
 ) -> Recorded:
     command = c.AssignResponsibility(indicator, body.department, body.person, body.year)
     return await record(service, request, code, command)
-
-
-@router.post(
-    "/{code}/submissions",
-    status_code=201,
-    response_model=Recorded,
-    dependencies=allowed(Action.SUBMIT_DATA),
-    summary="报送数据（同一幂等键、同一内容的重复报送按首次结果答复，replayed 为 true，不再存储）",
-)
-async def submit_data(code: str, body: SubmissionIn, request: Request) -> Response:
-    service: Platform = request.app.state.platform  # not a dependency: one fewer to resolve per submission
-    command = c.SubmitData(
-        body.indicator,
-        body.period,
-        body.value,
-        body.source,
-        body.idempotency_key,
-        body.comment,
-        body.reason,
-        may_correct=may_correct(request, code),
-    )
-    outcome = await committed(service, request, code, command, Action.SUBMIT_DATA)
-    # 200 when nothing was created: the same value stands already. The answer is ``Recorded``
-    # (the route's response_model, for the schema), written once (the hottest write, issue 10).
-    status = 200 if outcome.result.get("unchanged") else 201
-    return Response(recorded_json(code, outcome), status_code=status, media_type="application/json")
 
 
 @router.post(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -28,6 +29,7 @@ from domain.state import (
 COUNTY_NAMESPACE = uuid5(NAMESPACE_URL, "https://ruraleval.cn/county")
 
 
+@lru_cache(maxsize=8192)  # every request names a county: SHA-1 once per code, not per request
 def county_id(code: str) -> UUID:
     """The stream id of a county, derived from its 6-digit administrative code."""
     return uuid5(COUNTY_NAMESPACE, code)
