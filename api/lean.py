@@ -1,0 +1,51 @@
+"""A lean path for the busiest read (issue 10): its route's own functions, called directly.
+
+FastAPI resolves a route's dependencies generically (parameters, caches, scopes, per request):
+43 % of a score read's CPU, against 2 % in the endpoint. ``lean_route`` gives a route a handler
+that first tries a lean function with the common, well-formed request, which calls the same
+dependencies and code the route does. It answers None for anything else (another parameter,
+a value to normalise or refuse, an answer the endpoint leaves to its response model), and
+FastAPI's own handler then answers as always: its validation, its errors, its serialisation.
+An exception (401, 403, 503) propagates from either the same way.
+
+The route stays an ``APIRoute`` (documented, matched, tested like the others): FastAPI's
+documented hook for a custom request handler is ``APIRoute.get_route_handler``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+Lean = Callable[[Request], Awaitable[Response | None]]
+
+
+def lean_route(lean: Lean) -> type[APIRoute]:
+    """An ``APIRoute`` class whose handler tries ``lean`` before FastAPI's."""
+
+    class LeanRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            full = super().get_route_handler()
+
+            async def handler(request: Request) -> Response:
+                answer = await lean(request)
+                return answer if answer is not None else await full(request)
+
+            return handler
+
+    LeanRoute.__name__ = LeanRoute.__qualname__ = f"LeanRoute[{lean.__name__}]"
+    return LeanRoute
+
+
+def plain_year(request: Request) -> int | None:
+    """The query's ``year`` when it is the only parameter and written plainly (4 ASCII digits in
+    the route's range); else None: FastAPI then validates (and normalises) it as the route says."""
+    query = request.query_params
+    text = query.get("year")
+    if len(query) != 1 or text is None or len(text) != 4 or not (text.isascii() and text.isdigit()):
+        return None
+    year = int(text)
+    return year if 2000 <= year <= 2100 else None
