@@ -40,23 +40,23 @@ def both_ways(client: TestClient, path: str, headers: dict[str, str] | None = No
 
 
 def same(lean: Any, full: Any) -> None:
-    assert lean.status_code == full.status_code
-    assert lean.content == full.content
+    where = str(lean.url)
+    assert lean.status_code == full.status_code, where
+    assert lean.content == full.content, where
     for name in KEPT_HEADERS:
-        assert lean.headers.get(name) == full.headers.get(name), name
+        assert lean.headers.get(name) == full.headers.get(name), (where, name)
 
 
-@pytest.mark.parametrize(
-    "query",
-    ["year=2023", "year=2024", "year=1999", "year=2101", "year=２０２３", "year=02023", "year=abc", "", "year="],
-)
-def test_every_year_is_answered_as_fastapi_answers_it(scored: TestClient, query: str) -> None:
-    same(*both_ways(scored, f"/api/v1/counties/{COUNTY}/scores?{query}"))
+YEARS = ["year=2023", "year=2024", "year=1999", "year=2101", "year=２０２３", "year=02023", "year=abc", "", "year="]
+CODES = [COUNTY, OTHER, "999999", "１３０４２５", "13042"]
 
 
-@pytest.mark.parametrize("code", [COUNTY, OTHER, "999999", "１３０４２５", "13042"])
-def test_every_county_is_answered_as_fastapi_answers_it(scored: TestClient, code: str) -> None:
-    same(*both_ways(scored, f"/api/v1/counties/{code}/scores?year=2023"))
+def test_every_year_and_county_is_answered_as_fastapi_answers_it(scored: TestClient) -> None:
+    # One county's setup for all the cases (each on both stores): the setup is most of the time.
+    for query in YEARS:
+        same(*both_ways(scored, f"/api/v1/counties/{COUNTY}/scores?{query}"))
+    for code in CODES:
+        same(*both_ways(scored, f"/api/v1/counties/{code}/scores?year=2023"))
 
 
 def test_refusals_are_the_same_on_both_paths(scored: TestClient) -> None:
