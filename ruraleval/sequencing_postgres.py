@@ -39,7 +39,7 @@ class _Held:
 class SequencedPostgresRecorder(PostgresApplicationRecorder):
     """The library's recorder, with the floor in ``<events>_clock`` and the commands in ``<events>_commands``.
 
-    Inside ``hold()`` the library's ``insert_events`` (called by ``Application.save``)
+    Inside ``hold()`` the library's ``insert_events`` (called by the event store's ``put``)
     inserts the batch's events and commands, moves the floor and commits, on the held
     transaction; outside, it is the library's, untouched. A batch costs two round trips
     and three statements: one simple query (BEGIN, lock, read the floor), then in pipeline
