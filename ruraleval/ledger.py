@@ -24,8 +24,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import ApplicationRecorder, Transcoder
+from eventsourcing.persistence import ApplicationRecorder, EventStore, Transcoder
 from eventsourcing.popo import POPOFactory
+from eventsourcing.postgres import PostgresFactory
 
 from domain import commands as c
 from domain.county import County, county_id
@@ -38,6 +39,7 @@ from domain.verification_commands import OpenVerification, VerificationCommand
 from domain.verification_handlers import handle as handle_verification
 from domain.verification_handlers import open_verification
 from ruraleval.sequencing import RECORDER_TOPICS, SequencedPOPORecorder, micros, sequenced
+from ruraleval.sequencing_postgres import PostgresSnapshotRecorder
 from ruraleval.settings import Store
 from ruraleval.transcoder import OrjsonTranscoder
 from ruraleval.writer import BatchWriter, Clock
@@ -66,6 +68,16 @@ class EvaluationApplication(Application[UUID]):
         if isinstance(self.factory, POPOFactory):
             return SequencedPOPORecorder()
         return super().construct_recorder()
+
+    def construct_snapshot_store(self) -> EventStore[Any]:
+        """On PostgreSQL, snapshots written with a binary parameter (``PostgresSnapshotRecorder``)."""
+        if not isinstance(self.factory, PostgresFactory):
+            return super().construct_snapshot_store()
+        table = f"{self.factory.env.name.lower() or 'stored'}_snapshots"  # the library's name for it
+        recorder = PostgresSnapshotRecorder(self.factory.datastore, events_table_name=table)
+        if self.factory.env_create_table():
+            recorder.create_table()
+        return self.factory.event_store(mapper=self.mapper, recorder=recorder)
 
 
 class Ledger(BatchWriter):

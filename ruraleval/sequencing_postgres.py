@@ -18,7 +18,7 @@ from uuid import UUID
 import orjson
 import psycopg
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Composable, Identifier
 
 from ruraleval.commit_order import CommitOutcomeUnknown, Floor, Hold, RecordedCommand
@@ -220,6 +220,30 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
                 curs.execute(self._raise_floor, (at_us, at_us), prepare=True)
                 curs.execute(self._select_floor_and_head, prepare=True)
             return floor_of(curs.fetchone())
+
+
+class PostgresSnapshotRecorder(PostgresAggregateRecorder):
+    """The snapshots' table, written by a plain INSERT whose state goes as a binary parameter.
+
+    The library sends rows as an array of a composite type, which psycopg renders as text in
+    Python: for a county's snapshot (~150–250 KB) that was ~10 ms of the writer thread's CPU,
+    against ~0.5 ms this way (issue 10). Reading is the library's."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_snapshots") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self._insert_snapshot = (
+            SQL(
+                "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %b)"
+            )
+            .format(schema=Identifier(datastore.schema), table=Identifier(events_table_name))
+            .as_bytes(None)
+        )
+
+    def _insert_stored_events(self, curs: Any, stored_events: Sequence[StoredEvent], **_: Any) -> None:
+        curs.executemany(
+            self._insert_snapshot,
+            [(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events],
+        )
 
 
 def _abandon(conn: psycopg.Connection[Any], pipeline: contextlib.ExitStack) -> None:

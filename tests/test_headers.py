@@ -153,3 +153,28 @@ def test_a_file_is_served_as_an_opaque_attachment_whatever_was_uploaded(county_w
     assert downloaded.headers["content-disposition"].startswith("attachment;")
     assert_secured(downloaded)
     assert no_store(downloaded)
+
+
+def test_every_answer_names_its_request_and_no_two_requests_share_an_id(memory_client: TestClient) -> None:
+    ids = [memory_client.get("/healthz").headers["x-request-id"] for _ in range(50)]
+    assert len(set(ids)) == 50 and all(re.fullmatch(r"[0-9a-f]{32}", value) for value in ids)
+    offered = memory_client.get("/healthz", headers={"X-Request-Id": "client-trace.42"})
+    assert offered.headers["x-request-id"] == "client-trace.42"
+    unsafe = memory_client.get("/healthz", headers={"X-Request-Id": "bad id;" + "x" * 70})
+    assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"])
+
+
+def test_a_forked_worker_draws_request_ids_of_its_own() -> None:
+    import os
+
+    from api.context import new_request_id
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child only reports its id)
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs = os.read(read, 64).decode()
+    ours = new_request_id()
+    assert theirs[:16] != ours[:16]
