@@ -202,7 +202,7 @@ async def import_file(
         return _problem_response(prepared.status, prepared.problems)
     assert outcome is not None
     body = _batch_out(code, outcome, prepared.upload.skipped)
-    return _json(body, _status(body))
+    return _json(body, _status(outcome))
 
 
 def _prefers_workbook(accept: str) -> bool:
@@ -272,7 +272,7 @@ async def submit_batch(
         status = 409 if isinstance(error, ConflictError) else 422
         return _problem_response(status, [_batch_problem(problem) for problem in error.problems])
     result = _batch_out(code, outcome, 0)
-    return _json(result, _status(result))
+    return _json(result, _status(outcome))
 
 
 def _batch_problem(problem: Any) -> workbooks.RowProblem:
@@ -308,9 +308,10 @@ def _batch_out(code: str, outcome: Any, skipped: int) -> BatchOut:
     )
 
 
-def _status(body: BatchOut) -> int:
-    """201 when something was stored; 200 for a dry run, a replay, or a batch that changed nothing."""
-    return 200 if body.replayed or body.dry_run or body.position is None else 201
+def _status(outcome: Any) -> int:
+    """201 when something was stored; 200 for a dry run, a replay, or a batch that changed nothing
+    (which still answers a position: the one its unchanged values can be read at)."""
+    return 201 if outcome.events else 200
 
 
 def _json(body: BatchOut, status: int) -> Response:

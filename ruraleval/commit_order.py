@@ -137,3 +137,7 @@ class SequencedRecorder(Protocol):
     def recorded_commands(self, command_ids: Sequence[UUID]) -> list[RecordedCommand]:
         """Those of ``command_ids`` the store has recorded, read once no write is in flight."""
         ...
+
+    def position_of(self, stream: UUID, version: int) -> int | None:
+        """The log position of the committed event ``version`` of ``stream`` (None: no such event)."""
+        ...

@@ -212,6 +212,15 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
             )
             return [_recorded(tuple(row)) for row in cursor.fetchall()]
 
+    def position_of(self, stream: UUID, version: int) -> int | None:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {self.events_table_name} WHERE originator_id = ? AND originator_version = ?",
+                [stream.hex, version],
+            )
+            row = cursor.fetchone()
+            return None if row is None else int(row[0])
+
     def floor(self) -> Floor:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self._select_floor_and_head)
@@ -325,6 +334,11 @@ class SequencedPOPORecorder(POPOApplicationRecorder):
     def recorded_commands(self, command_ids: Sequence[UUID]) -> list[RecordedCommand]:
         with self._database_lock:
             return [self._commands[command_id] for command_id in command_ids if command_id in self._commands]
+
+    def position_of(self, stream: UUID, version: int) -> int | None:
+        with self._database_lock:
+            index = self._stored_events_index[str(stream)].get(version)
+            return None if index is None else index + 1
 
     def floor(self) -> Floor:
         with self._database_lock:

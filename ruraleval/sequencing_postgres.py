@@ -107,6 +107,9 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT command_id, stream, first_position, last_position, version, result, recorded_us"
             " FROM {0}.{1} WHERE command_id = ANY(%s::uuid[])"
         ).format(schema, commands)
+        self._select_position = SQL(
+            "SELECT notification_id FROM {0}.{1} WHERE originator_id = %s AND originator_version = %s"
+        ).format(schema, events)
         # Each statement rendered once: psycopg renders a composed query on every execute
         # (~9 µs each, several per batch, on the writer thread that holds the GIL).
         self._select_floor, self._select_floor_and_head, self._raise_floor = (
@@ -115,6 +118,7 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             _rendered(self._raise_floor),
         )
         self._insert_batch, self._select_commands = _rendered(self._insert_batch), _rendered(self._select_commands)
+        self._select_position = _rendered(self._select_position)
         self.lock_table_statements = [_rendered(statement) for statement in self.lock_table_statements]
         # BEGIN, the library's lock statements and the floor's SELECT as one simple query: no
         # parameters, so one message, one result each, one round trip.
@@ -206,6 +210,12 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
                 )
                 for row in curs.fetchall()
             ]
+
+    def position_of(self, stream: UUID, version: int) -> int | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_position, (stream, version), prepare=True)
+            row = curs.fetchone()
+            return None if row is None else int(row["notification_id"])
 
     def floor(self) -> Floor:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -373,7 +373,9 @@ class BatchWriter:
         for job, aggregate, version, result, events in settled.accepted:
             position = settled.positions.get((aggregate.id, version)) if events else None
             if result.get("replayed"):
-                version, position = result["version"], result.get("position")
+                version = result["version"]
+            if not events:  # replayed or unchanged: the position of the event that stands (ADR 24)
+                position = self._position_of(aggregate.id, version)
             self._answer(job, Outcome(result, position, version, events))
             answered.append((job, events, version, position))
         for job, refusal in settled.refused:
@@ -404,6 +406,16 @@ class BatchWriter:
             self._forget(job.stream for job, _ in settled.recheck)
             for job, _ in settled.recheck:
                 self._store_alone(job)
+
+    def _position_of(self, stream: UUID, version: int) -> int | None:
+        """Where the event a command found standing is in the log (None if unknown: it is only a hint)."""
+        if version < 1:
+            return None
+        try:
+            return self.recorder.position_of(stream, version)
+        except Exception:
+            log.warning("position_lookup_failed", stream=str(stream), version=version, exc_info=True)
+            return None
 
     def _committed(self, position: int) -> None:
         for hook in list(self.on_commit):

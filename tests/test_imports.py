@@ -249,7 +249,9 @@ def test_a_filled_template_is_imported_once(county: TestClient) -> None:
     # a fresh template now carries the standing values: sent back untouched, nothing changes
     untouched = upload(county, fill(template(county, "2023-12"), {}))
     assert untouched.status_code == 200, untouched.text
-    assert untouched.json()["summary"]["unchanged"] == 4 and untouched.json()["position"] is None
+    assert untouched.json()["summary"]["unchanged"] == 4
+    # its position is the county's, where the values it found standing can be read (ADR 24)
+    assert untouched.json()["position"] == body["position"] == int(untouched.headers["x-log-position"])
     assert version(county) == after  # not even a receipt
 
     # changing a standing value is a correction: it needs a reason (a conflict, as on the form)
