@@ -17,7 +17,7 @@ from api.auth import require
 from api.consistency import reading, reading_as_of
 from api.context import command_context, county_in_path, one_hop, platform
 from api.reads import AS_OF, YearQuery
-from domain import commands as c
+from domain import report_commands as rc
 from domain.access import Action, Principal
 from domain.collection import beijing_date
 from domain.errors import InvalidCommand
@@ -146,7 +146,7 @@ async def decide(
     if _DAY.match(on) and on > today.isoformat():
         raise InvalidCommand.of("on", "not_future", "on 不能晚于今天（北京时间）：逾期与否要到那一天才知道")
     context = command_context(request, Action.DECIDE_CONSEQUENCES, code)
-    outcome = await asyncio.wrap_future(service.ledger.submit(code, c.DecideConsequences(body.year, on), context))
+    outcome = await asyncio.wrap_future(service.ledger.submit(code, rc.DecideConsequences(body.year, on), context))
     recorded = set(outcome.result.get("consequences", []))
 
     def answer() -> list[dict[str, Any]]:

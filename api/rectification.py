@@ -16,7 +16,7 @@ from api.counties import allowed, record
 from api.models import Body, Text, Year, no_nul
 from api.models_counties import Recorded
 from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county
-from domain import commands as c
+from domain import report_commands as rc
 from domain.access import Action, Principal
 from domain.collection import judged_on
 from domain.commands import REGION_LABELS
@@ -146,7 +146,7 @@ RAISE_SUMMARY = "下达整改事项：来自评估报告的问题（report_id、
 @router.post("/counties/{code}/rectification", status_code=201, response_model=Recorded,
              dependencies=allowed(Action.INSPECT_RECTIFICATION), summary=RAISE_SUMMARY)  # fmt: skip
 async def raise_item(code: str, body: RaiseIn, request: Request, service: Platform = Depends(platform)) -> Recorded:
-    command = c.RaiseRectification(body.year, body.requirement, body.deadline, body.answerer, body.report_id,
+    command = rc.RaiseRectification(body.year, body.requirement, body.deadline, body.answerer, body.report_id,
                                    body.problem_id, body.indicator, body.problem)  # fmt: skip
     return await record(service, request, code, command, Action.INSPECT_RECTIFICATION)
 
@@ -164,7 +164,7 @@ async def _step(
              dependencies=allowed(Action.RECTIFY), summary="县里制定（或修改）整改方案，可附佐证材料")  # fmt: skip
 async def file_plan(code: str, item_id: str, request: Request, text: StepText = "", files: Evidence = None,
                     year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
-    command = c.FileRectificationPlan(year_of_item(item_id, year), item_id, text)
+    command = rc.FileRectificationPlan(year_of_item(item_id, year), item_id, text)
     return await _step(service, request, code, command, files)
 
 
@@ -172,7 +172,7 @@ async def file_plan(code: str, item_id: str, request: Request, text: StepText = 
              dependencies=allowed(Action.RECTIFY), summary="县里报告整改进展，可附佐证材料")  # fmt: skip
 async def report_progress(code: str, item_id: str, request: Request, text: StepText = "", files: Evidence = None,
                           year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
-    command = c.ReportRectificationProgress(year_of_item(item_id, year), item_id, text)
+    command = rc.ReportRectificationProgress(year_of_item(item_id, year), item_id, text)
     return await _step(service, request, code, command, files)
 
 
@@ -181,7 +181,7 @@ async def report_progress(code: str, item_id: str, request: Request, text: StepT
              summary="县里申报整改完成（须已有整改方案），待评估组核验")  # fmt: skip
 async def declare_done(code: str, item_id: str, request: Request, text: StepText = "", files: Evidence = None,
                        year: ItemYear = None, service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
-    command = c.DeclareRectificationDone(year_of_item(item_id, year), item_id, text)
+    command = rc.DeclareRectificationDone(year_of_item(item_id, year), item_id, text)
     return await _step(service, request, code, command, files)
 
 
@@ -189,7 +189,7 @@ async def declare_done(code: str, item_id: str, request: Request, text: StepText
              dependencies=allowed(Action.INSPECT_RECTIFICATION), summary="评估组核验通过（销号）")  # fmt: skip
 async def verify(code: str, item_id: str, body: VerifyIn, request: Request, year: ItemYear = None,
                  service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
-    command = c.VerifyRectification(year_of_item(item_id, year), item_id, body.comment)
+    command = rc.VerifyRectification(year_of_item(item_id, year), item_id, body.comment)
     return await record(service, request, code, command, Action.INSPECT_RECTIFICATION)
 
 
@@ -198,7 +198,7 @@ async def verify(code: str, item_id: str, body: VerifyIn, request: Request, year
              summary="评估组核验未通过（须填写理由），退回继续整改")  # fmt: skip
 async def reject(code: str, item_id: str, body: RejectIn, request: Request, year: ItemYear = None,
                  service: Platform = Depends(platform)) -> Recorded:  # fmt: skip
-    command = c.RejectRectification(year_of_item(item_id, year), item_id, body.reason)
+    command = rc.RejectRectification(year_of_item(item_id, year), item_id, body.reason)
     return await record(service, request, code, command, Action.INSPECT_RECTIFICATION)
 
 

@@ -19,7 +19,7 @@ from api.context import attachment, county_in_path, one_hop, platform
 from api.counties import allowed
 from api.models import Body
 from api.verification_writes import WrittenOut, write, write_routes
-from domain import commands as c
+from domain import report_commands as rc
 from domain import verification_commands as v
 from domain.access import Action
 from domain.recorded_time import parse_as_of
@@ -116,28 +116,28 @@ async def raise_item(code: str, year: YearPath, town: str, body: ItemIn, request
 @write_route(BASE + "/rectification/{item_id}/plan", summary="录入镇的整改方案")
 async def plan(code: str, year: YearPath, item_id: str, body: StepIn, request: Request,
                service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await write(service, request, code, year, c.FileRectificationPlan(year, item_id, body.text))
+    return await write(service, request, code, year, rc.FileRectificationPlan(year, item_id, body.text))
 
 
 @write_route(BASE + "/rectification/{item_id}/progress", summary="录入镇的整改进展")
 async def progress(code: str, year: YearPath, item_id: str, body: StepIn, request: Request,
                    service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await write(service, request, code, year, c.ReportRectificationProgress(year, item_id, body.text))
+    return await write(service, request, code, year, rc.ReportRectificationProgress(year, item_id, body.text))
 
 
 @write_route(BASE + "/rectification/{item_id}/done", summary="申报镇的整改完成")
 async def done(code: str, year: YearPath, item_id: str, body: StepIn, request: Request,
                service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await write(service, request, code, year, c.DeclareRectificationDone(year, item_id, body.text))
+    return await write(service, request, code, year, rc.DeclareRectificationDone(year, item_id, body.text))
 
 
 @write_route(BASE + "/rectification/{item_id}/verify", summary="核验销号（申报完成者以外的人）")
 async def verify(code: str, year: YearPath, item_id: str, body: VerifyIn, request: Request,
                  service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await write(service, request, code, year, c.VerifyRectification(year, item_id, body.comment))
+    return await write(service, request, code, year, rc.VerifyRectification(year, item_id, body.comment))
 
 
 @write_route(BASE + "/rectification/{item_id}/reject", summary="核验未通过，退回整改")
 async def reject(code: str, year: YearPath, item_id: str, body: RejectIn, request: Request,
                  service: Platform = Depends(platform)) -> WrittenOut:  # fmt: skip
-    return await write(service, request, code, year, c.RejectRectification(year, item_id, body.reason))
+    return await write(service, request, code, year, rc.RejectRectification(year, item_id, body.reason))

@@ -8,6 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from domain.inputs import is_county_code as is_county_code  # the rule lives with the others (ADR 17)
+
+# Imported for CountyCommand below; everyone else imports them from domain.report_commands.
+from domain.report_commands import (
+    DecideConsequences,
+    DeclareRectificationDone,
+    FileRectificationPlan,
+    IssueReport,
+    RaiseRectification,
+    RejectRectification,
+    ReportRectificationProgress,
+    VerifyRectification,
+)
 from domain.scheme import AUTHORITIES as AUTHORITIES  # re-exported: defined here at first
 from domain.scheme import AUTHORITY_LABELS as AUTHORITY_LABELS
 from domain.scheme import Scheme
@@ -277,91 +289,6 @@ class RejectProposal:
 class WithdrawProposal:
     proposal_id: str
     reason: str
-
-
-# The annual report, rectification and consequences (ADR 25, 26).
-
-
-@dataclass(frozen=True)
-class IssueReport:
-    """Record a report built outside the domain (``reports``) as issued; its files are stored
-    by hash before this command runs."""
-
-    year: int
-    as_of: datetime
-    content_sha256: str
-    files: dict[str, str]
-    total: Decimal
-    grade: str
-    rank: int | None
-    region_rank: int | None
-    highlights: list[dict[str, Any]]
-    problems: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class RaiseRectification:
-    """From a report's problem (``report_id`` and ``problem_id``) or by an evaluator (neither)."""
-
-    year: int
-    requirement: str
-    deadline: str  # ISO date
-    answerer: str
-    report_id: str | None = None
-    problem_id: str | None = None
-    indicator: str | None = None
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class FileRectificationPlan:
-    year: int
-    item_id: str
-    text: str
-    files: list[AttachedFile] = field(default_factory=list)
-    dry_run: bool = False  # checks the step before its evidence files are stored
-
-
-@dataclass(frozen=True)
-class ReportRectificationProgress:
-    year: int
-    item_id: str
-    text: str
-    files: list[AttachedFile] = field(default_factory=list)
-    dry_run: bool = False  # checks the step before its evidence files are stored
-
-
-@dataclass(frozen=True)
-class DeclareRectificationDone:
-    year: int
-    item_id: str
-    text: str
-    files: list[AttachedFile] = field(default_factory=list)
-    dry_run: bool = False  # checks the step before its evidence files are stored
-
-
-@dataclass(frozen=True)
-class VerifyRectification:
-    year: int
-    item_id: str
-    comment: str
-
-
-@dataclass(frozen=True)
-class RejectRectification:
-    year: int
-    item_id: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DecideConsequences:
-    """Apply the scheme's consequence rules to the county's year as it stands on ``on``
-    (a Beijing day): the latest issued report's grade and problems, and the rectification
-    items' outcomes. Records only consequences not decided before (idempotent)."""
-
-    year: int
-    on: str  # ISO date
 
 
 CountyCommand = (

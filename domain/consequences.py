@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
 from domain import county_checks
+from domain import report_commands as rc
 from domain.consequence_rules import ConsequenceRules, ReportConsequenceRule
 from domain.decimals import CENT
 from domain.errors import ConflictError, InvalidCommand
@@ -78,7 +79,7 @@ def cause_key(rule: str, causes: dict[str, Any]) -> tuple[str, str | None, tuple
     return rule, None if items else causes.get("report_id"), items
 
 
-def decide_consequences(county: County, command: c.DecideConsequences, context: c.Context) -> dict[str, Any]:
+def decide_consequences(county: County, command: rc.DecideConsequences, context: c.Context) -> dict[str, Any]:
     book = county.book(command.year)
     on = read_day(command.on, context)
     report = latest_report(book)

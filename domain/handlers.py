@@ -26,6 +26,7 @@ from domain import (
 )
 from domain import commands as c
 from domain import composite_inputs as composite_input_rules
+from domain import report_commands as rc
 from domain.errors import ConflictError, InvalidCommand, Problem, require_reason
 from domain.periods import parse_period
 from domain.provinces import names_of, province_of, region_of
@@ -94,14 +95,14 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     c.ApproveProposal: proposals.approve_proposal,
     c.RejectProposal: proposals.reject_proposal,
     c.WithdrawProposal: proposals.withdraw_proposal,
-    c.DecideConsequences: consequences.decide_consequences,
-    c.IssueReport: reports.issue_report,
-    c.RaiseRectification: rectification.raise_rectification,
-    c.FileRectificationPlan: rectification.file_plan,
-    c.ReportRectificationProgress: rectification.report_progress,
-    c.DeclareRectificationDone: rectification.declare_done,
-    c.VerifyRectification: rectification.verify,
-    c.RejectRectification: rectification.reject,
+    rc.DecideConsequences: consequences.decide_consequences,
+    rc.IssueReport: reports.issue_report,
+    rc.RaiseRectification: rectification.raise_rectification,
+    rc.FileRectificationPlan: rectification.file_plan,
+    rc.ReportRectificationProgress: rectification.report_progress,
+    rc.DeclareRectificationDone: rectification.declare_done,
+    rc.VerifyRectification: rectification.verify,
+    rc.RejectRectification: rectification.reject,
 }
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.collection import beijing_date
 from domain.errors import ConflictError, Forbidden, InvalidCommand, NotFound, Problem
 from domain.inputs import shown
@@ -192,7 +193,7 @@ def _same_problem(book: CountyYear, report_id: str | None, problem_id: str | Non
         found.get("rule"), found.get("indicator"))  # fmt: skip
 
 
-def raise_rectification(county: County, command: c.RaiseRectification, context: c.Context) -> dict[str, Any]:
+def raise_rectification(county: County, command: rc.RaiseRectification, context: c.Context) -> dict[str, Any]:
     """An item from a report's problem (its words and indicator taken from the report) or an
     evaluator's own (the problem in words, an indicator optional); a requirement, a deadline
     not before today and an answerer (责任单位/责任人) either way."""
@@ -309,7 +310,7 @@ def problem_text(problems: list[Problem], problem: str) -> str:
     return _text(problems, problem, "problem", "问题", MAX_TEXT)
 
 
-def file_plan(county: County, command: c.FileRectificationPlan, context: c.Context) -> None:
+def file_plan(county: County, command: rc.FileRectificationPlan, context: c.Context) -> None:
     """The county's plan (整改方案): while the item is raised or in progress (a later plan replaces it)."""
     book, item = item_of(county, command.year, command.item_id)
     fields = plan_fields(item, command)
@@ -317,14 +318,14 @@ def file_plan(county: County, command: c.FileRectificationPlan, context: c.Conte
         county.record(county.RectificationPlanFiled, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
-def report_progress(county: County, command: c.ReportRectificationProgress, context: c.Context) -> None:
+def report_progress(county: County, command: rc.ReportRectificationProgress, context: c.Context) -> None:
     book, item = item_of(county, command.year, command.item_id)
     fields = progress_fields(item, command)
     if not command.dry_run:
         county.record(county.RectificationProgressReported, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
-def declare_done(county: County, command: c.DeclareRectificationDone, context: c.Context) -> None:
+def declare_done(county: County, command: rc.DeclareRectificationDone, context: c.Context) -> None:
     """Done is declared in progress, after a plan: the item then awaits the evaluators' inspection."""
     book, item = item_of(county, command.year, command.item_id)
     fields = done_fields(item, command)
@@ -340,14 +341,14 @@ def _inspector(item: RectificationItem, context: c.Context) -> None:
         raise Forbidden.of("item_id", "separation_of_duties", message)
 
 
-def verify(county: County, command: c.VerifyRectification, context: c.Context) -> None:
+def verify(county: County, command: rc.VerifyRectification, context: c.Context) -> None:
     """Verified (销号) on the Beijing day of the command: the item is closed for good."""
     book, item = item_of(county, command.year, command.item_id)
     fields = verify_fields(item, command, context, recorded_day(county, context))
     county.record(county.RectificationVerified, context, year=book.scheme.year, item_id=item.id, **fields)
 
 
-def reject(county: County, command: c.RejectRectification, context: c.Context) -> None:
+def reject(county: County, command: rc.RejectRectification, context: c.Context) -> None:
     """Not accepted: the reason goes back to the county and the item is in progress again."""
     book, item = item_of(county, command.year, command.item_id)
     fields = reject_fields(item, command, context)

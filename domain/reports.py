@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.errors import Collector, ConflictError, InvalidCommand
 from domain.recorded_time import CHINA
 from domain.state import CountyYear, IssuedReport
@@ -56,7 +57,7 @@ _PROBLEM_ID = re.compile(r"^P[1-9][0-9]{0,2}$")
 MAX_FINDINGS = 20  # of a side: the rules choose 3 to 5
 
 
-def issue_report(county: County, command: c.IssueReport, context: c.Context) -> dict[str, Any]:
+def issue_report(county: County, command: rc.IssueReport, context: c.Context) -> dict[str, Any]:
     """Records a report built and stored outside the domain as issued (``ReportIssued``).
 
     Checks what the event will carry: the year exists, ``as_of`` is an instant with an offset

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain import verification_commands as v
 from domain.consequences import grade_rule, two_places
 from domain.decimals import round2
@@ -196,7 +197,7 @@ def town_item(year: TownVerification, item_id: str) -> RectificationItem:
     return item
 
 
-def file_town_plan(year: TownVerification, command: c.FileRectificationPlan, context: c.Context) -> dict[str, Any]:
+def file_town_plan(year: TownVerification, command: rc.FileRectificationPlan, context: c.Context) -> dict[str, Any]:
     item = town_item(year, command.item_id)
     fields = plan_fields(item, command)
     if not command.dry_run:
@@ -205,7 +206,7 @@ def file_town_plan(year: TownVerification, command: c.FileRectificationPlan, con
 
 
 def report_town_progress(
-    year: TownVerification, command: c.ReportRectificationProgress, context: c.Context
+    year: TownVerification, command: rc.ReportRectificationProgress, context: c.Context
 ) -> dict[str, Any]:
     item = town_item(year, command.item_id)
     fields = progress_fields(item, command)
@@ -215,7 +216,7 @@ def report_town_progress(
 
 
 def declare_town_done(
-    year: TownVerification, command: c.DeclareRectificationDone, context: c.Context
+    year: TownVerification, command: rc.DeclareRectificationDone, context: c.Context
 ) -> dict[str, Any]:
     item = town_item(year, command.item_id)
     fields = done_fields(item, command)
@@ -224,14 +225,14 @@ def declare_town_done(
     return {"item_id": item.id}
 
 
-def verify_town_item(year: TownVerification, command: c.VerifyRectification, context: c.Context) -> dict[str, Any]:
+def verify_town_item(year: TownVerification, command: rc.VerifyRectification, context: c.Context) -> dict[str, Any]:
     item = town_item(year, command.item_id)
     fields = verify_fields(item, command, context, recorded_day(year, context))
     year.record(year.TownRectificationVerified, context, item_id=item.id, **fields)
     return {"item_id": item.id, "status": "verified"}
 
 
-def reject_town_item(year: TownVerification, command: c.RejectRectification, context: c.Context) -> dict[str, Any]:
+def reject_town_item(year: TownVerification, command: rc.RejectRectification, context: c.Context) -> dict[str, Any]:
     item = town_item(year, command.item_id)
     fields = reject_fields(item, command, context)
     year.record(year.TownRectificationRejected, context, item_id=item.id, **fields)
@@ -242,9 +243,9 @@ OUTCOME_HANDLERS: dict[type, Any] = {
     v.IssueTownNotice: issue_town_notice,
     v.DecideTownConsequences: decide_town_consequences,
     v.RaiseTownRectification: raise_town_rectification,
-    c.FileRectificationPlan: file_town_plan,
-    c.ReportRectificationProgress: report_town_progress,
-    c.DeclareRectificationDone: declare_town_done,
-    c.VerifyRectification: verify_town_item,
-    c.RejectRectification: reject_town_item,
+    rc.FileRectificationPlan: file_town_plan,
+    rc.ReportRectificationProgress: report_town_progress,
+    rc.DeclareRectificationDone: declare_town_done,
+    rc.VerifyRectification: verify_town_item,
+    rc.RejectRectification: reject_town_item,
 }

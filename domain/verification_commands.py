@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from domain import commands as c
+from domain import report_commands as rc
 from domain.scheme import Scheme
 from domain.towns import Household, Town, Village
 from domain.verification_state import Member
@@ -142,11 +142,11 @@ VerificationCommand = (
     IssueTownNotice
     | DecideTownConsequences
     | RaiseTownRectification
-    | c.FileRectificationPlan
-    | c.ReportRectificationProgress
-    | c.DeclareRectificationDone
-    | c.VerifyRectification
-    | c.RejectRectification
+    | rc.FileRectificationPlan
+    | rc.ReportRectificationProgress
+    | rc.DeclareRectificationDone
+    | rc.VerifyRectification
+    | rc.RejectRectification
     | RegisterObjects
     | CorrectRegisteredObject
     | FormTeam

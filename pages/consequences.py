@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import commands as c
 from domain.access import Action
 from domain.errors import DomainError
 from domain.inputs import normalise
+from domain.report_commands import DecideConsequences
 from pages import reads
 from pages import reads_consequences as rc
 from pages.leader_filters import read_filters
@@ -70,7 +70,7 @@ async def decide(request: Request, code: str, who: Signed) -> Response:
     try:
         values.check()  # the API's input rules (ADR 17)
         on = values.get("on", "") or reads.today(platform_of(request)).isoformat()
-        outcome = await county_command(request, code, c.DecideConsequences(year or 0, on), None)
+        outcome = await county_command(request, code, DecideConsequences(year or 0, on), None)
     except DomainError as error:
         failed = refused(FORM, ("on", "year"), error, values)
         return _county_page(request, who, code, str(year or ""), failed=failed)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.access import Action
 from domain.errors import DomainError
 from domain.rectification import year_of_item
@@ -41,10 +42,10 @@ NOTICES = {
     "reject": "核验未通过，已退回县里继续整改。",
 }
 RAISE_FIELDS = ("source", "report_id", "problem_id", "problem", "indicator", "requirement", "deadline", "answerer")
-STEPS: dict[str, type[c.FileRectificationPlan | c.ReportRectificationProgress | c.DeclareRectificationDone]] = {
-    "plan": c.FileRectificationPlan,
-    "progress": c.ReportRectificationProgress,
-    "done": c.DeclareRectificationDone,
+STEPS: dict[str, type[rc.FileRectificationPlan | rc.ReportRectificationProgress | rc.DeclareRectificationDone]] = {
+    "plan": rc.FileRectificationPlan,
+    "progress": rc.ReportRectificationProgress,
+    "done": rc.DeclareRectificationDone,
 }
 
 
@@ -91,7 +92,7 @@ async def raise_item(request: Request, code: str, who: Signed) -> Response:
     try:
         values.check()  # the API's input rules (ADR 17): no NUL, digits 0–9
         report_id, _, problem_id = values.get("source", "").partition("|")
-        command = c.RaiseRectification(year or 0, values.get("requirement", ""), values.get("deadline", ""),
+        command = rc.RaiseRectification(year or 0, values.get("requirement", ""), values.get("deadline", ""),
                                        values.get("answerer", ""), report_id or None, problem_id or None,
                                        values.get("indicator") or None, values.get("problem", ""))  # fmt: skip
         await county_command(request, code, command, Action.INSPECT_RECTIFICATION, reads=RECTIFICATION)
@@ -132,8 +133,8 @@ async def _inspection(request: Request, code: str, item_id: str, step: str, who:
         known_county(request, code)
         item_year = year_of_item(item_id, year)
         command: c.CountyCommand = (
-            c.VerifyRectification(item_year, item_id, values.get("comment", "")) if step == "verify"
-            else c.RejectRectification(item_year, item_id, values.get("reason", ""))
+            rc.VerifyRectification(item_year, item_id, values.get("comment", "")) if step == "verify"
+            else rc.RejectRectification(item_year, item_id, values.get("reason", ""))
         )  # fmt: skip
         await county_command(request, code, command, Action.INSPECT_RECTIFICATION, reads=RECTIFICATION)
     except DomainError as error:

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain import commands as c
+from domain import report_commands as rc
 from domain import verification_commands as v
 from domain.access import Action
 from domain.errors import DomainError, NotFound
@@ -29,11 +29,11 @@ Signed = Annotated[Viewer, Depends(viewer)]
 BASE = "/counties/{code}/verification"
 Make = Callable[[int, str, str], v.VerificationCommand]
 STEPS: dict[str, tuple[str, Make]] = {  # the step's form field, and the command it makes
-    "plan": ("text", lambda year, item, text: c.FileRectificationPlan(year, item, text)),
-    "progress": ("text", lambda year, item, text: c.ReportRectificationProgress(year, item, text)),
-    "done": ("text", lambda year, item, text: c.DeclareRectificationDone(year, item, text)),
-    "verify": ("comment", lambda year, item, text: c.VerifyRectification(year, item, text)),
-    "reject": ("reason", lambda year, item, text: c.RejectRectification(year, item, text)),
+    "plan": ("text", lambda year, item, text: rc.FileRectificationPlan(year, item, text)),
+    "progress": ("text", lambda year, item, text: rc.ReportRectificationProgress(year, item, text)),
+    "done": ("text", lambda year, item, text: rc.DeclareRectificationDone(year, item, text)),
+    "verify": ("comment", lambda year, item, text: rc.VerifyRectification(year, item, text)),
+    "reject": ("reason", lambda year, item, text: rc.RejectRectification(year, item, text)),
 }
 
 

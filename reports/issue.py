@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.errors import NotFound
 from domain.reports import FILE_NAMES
 from domain.state import IssuedReport
@@ -69,13 +70,13 @@ def download_name(county_name: str, code: str, year: int, report_id: str, name: 
     return f"{county_name}-{year}年度{TITLES[name]}-{report_id}.{extension}"
 
 
-def prepare(service: Platform, code: str, year: int, at: datetime) -> tuple[Rendered, c.IssueReport]:
+def prepare(service: Platform, code: str, year: int, at: datetime) -> tuple[Rendered, rc.IssueReport]:
     """Builds and renders the report as of ``at`` and stores its files; the command that issues it."""
     rendered = rendered_at(service, code, year, at)
     for name in FILE_NAMES:
         service.files.put(file_name(rendered.report, name), MEDIA_TYPES[name], rendered.files[name])
     summary = rendered.report.summary
-    command = c.IssueReport(
+    command = rc.IssueReport(
         year=year,
         as_of=at,
         content_sha256=rendered.content_sha256,

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.recorded_time import CHINA
 from domain.scheme_reading import parse_scheme
 from reports.issue import issue_report
@@ -89,7 +90,7 @@ def _raise_items(platform: Platform) -> None:
     report = platform.ledger.county(COUNTY).book(YEAR).reports[REPORT_ID]
     for item_id, (index, deadline) in ITEMS.items():
         problem = report.problems[index]
-        command = c.RaiseRectification(YEAR, problem["requirement"], deadline, problem["answerer"], REPORT_ID,
+        command = rc.RaiseRectification(YEAR, problem["requirement"], deadline, problem["answerer"], REPORT_ID,
                                        problem["id"])  # fmt: skip
         raised = _run(platform, EVALUATOR, RAISED_AT, command)
         assert raised["item_id"] == item_id, raised
@@ -99,26 +100,26 @@ def _rectify(platform: Platform, scheme_document: dict[str, Any]) -> None:
     """The county's steps and the team's inspections, in the order of the calendar."""
     plan = "成立专项整改小组，逐村逐户核对，补齐台账和佐证材料，每月向评估组报送进展"
     for item_id in ITEMS:
-        _run(platform, COORDINATOR, beijing("2024-03-20"), c.FileRectificationPlan(YEAR, item_id, plan))
+        _run(platform, COORDINATOR, beijing("2024-03-20"), rc.FileRectificationPlan(YEAR, item_id, plan))
     name = f"乡村振兴百县示范创建监测评估方案（{NEXT_YEAR}年度，演示）"
     adopt = parse_scheme(scheme_document | {"id": NEXT_SCHEME_ID, "year": NEXT_YEAR, "name": name})
     platform.ledger.publish_scheme(adopt, c.Context("admin", "demo-results-scheme", PUBLISHED_AT))
     _run(platform, "admin", ADOPTED_AT, c.AdoptScheme(adopt))
     _run(platform, COORDINATOR, beijing("2024-04-20"),
-         c.DeclareRectificationDone(YEAR, VERIFIED, "已按要求全部整改到位，附整改台账"))  # fmt: skip
-    _run(platform, EVALUATOR, beijing("2024-04-25"), c.VerifyRectification(YEAR, VERIFIED, "现场核查属实，予以销号"))
+         rc.DeclareRectificationDone(YEAR, VERIFIED, "已按要求全部整改到位，附整改台账"))  # fmt: skip
+    _run(platform, EVALUATOR, beijing("2024-04-25"), rc.VerifyRectification(YEAR, VERIFIED, "现场核查属实，予以销号"))
     _run(platform, COORDINATOR, beijing("2024-05-20"),
-         c.DeclareRectificationDone(YEAR, OVERDUE, "已召开专题会议部署整改，申请销号"))  # fmt: skip
-    _run(platform, EVALUATOR, beijing("2024-05-28"), c.RejectRectification(YEAR, OVERDUE, REJECTION))
+         rc.DeclareRectificationDone(YEAR, OVERDUE, "已召开专题会议部署整改，申请销号"))  # fmt: skip
+    _run(platform, EVALUATOR, beijing("2024-05-28"), rc.RejectRectification(YEAR, OVERDUE, REJECTION))
 
 
 def _report_progress(platform: Platform) -> None:
     """The item still in progress: the county reports progress with an evidence file (20 June)."""
     evidence = platform.files.put(EVIDENCE_NAME, "text/csv", EVIDENCE)
-    progress = c.ReportRectificationProgress(YEAR, IN_PROGRESS, "已完成两个乡镇的整改，其余乡镇正在推进",
+    progress = rc.ReportRectificationProgress(YEAR, IN_PROGRESS, "已完成两个乡镇的整改，其余乡镇正在推进",
                                              [evidence])  # fmt: skip
     _run(platform, COORDINATOR, beijing("2024-06-20"), progress)
 
 
 def _decide(platform: Platform, code: str, evaluator: str, on: str) -> None:
-    _run(platform, evaluator, beijing(on, 16), c.DecideConsequences(YEAR, on), code)
+    _run(platform, evaluator, beijing(on, 16), rc.DecideConsequences(YEAR, on), code)

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
-from domain import commands as c
+from domain import report_commands as rc
 from domain.errors import InvalidCommand
 from domain.review import MAX_PLAN_FILES, check_file_content, check_plan_file
 from domain.state import AttachedFile
@@ -19,7 +19,7 @@ from ruraleval.action_plans import Upload
 from ruraleval.files import MAX_FILE_BYTES
 from ruraleval.platform import Platform
 
-Step = c.FileRectificationPlan | c.ReportRectificationProgress | c.DeclareRectificationDone
+Step = rc.FileRectificationPlan | rc.ReportRectificationProgress | rc.DeclareRectificationDone
 
 
 async def step_with_files(

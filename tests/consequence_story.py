@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.county import County, county_id
 from domain.recorded_time import CHINA
 from domain.scheme_reading import parse_scheme
@@ -106,9 +107,9 @@ def raise_item(
     saw (``RaiseRectification``, as an evaluator at ``when``)."""
     requirement, answerer = "限期消除红色预警", "县农业农村局"
     if from_report:
-        command = c.RaiseRectification(2023, requirement, deadline, answerer, "2023-R1", "P-1")
+        command = rc.RaiseRectification(2023, requirement, deadline, answerer, "2023-R1", "P-1")
     else:
-        command = c.RaiseRectification(2023, "补齐台账", deadline, answerer, problem="台账不全")
+        command = rc.RaiseRectification(2023, "补齐台账", deadline, answerer, problem="台账不全")
     outcome = service.ledger.execute(code, command, c.Context(EVALUATOR.actor, "test", recorded_at=when))
     assert outcome.result["item_id"] == item_id, outcome.result
 
@@ -125,26 +126,26 @@ def raise_item_directly(service: Platform, when: datetime, item_id: str, deadlin
 def declare_done(service: Platform, when: datetime, item_id: str, code: str = CODE) -> None:
     """The county files a plan and declares the item done (two events)."""
     county_side = c.Context("coordinator.test", "test", recorded_at=when)
-    service.ledger.execute(code, c.FileRectificationPlan(2023, item_id, "逐项整改"), county_side)
-    service.ledger.execute(code, c.DeclareRectificationDone(2023, item_id, "已整改"), county_side)
+    service.ledger.execute(code, rc.FileRectificationPlan(2023, item_id, "逐项整改"), county_side)
+    service.ledger.execute(code, rc.DeclareRectificationDone(2023, item_id, "已整改"), county_side)
 
 
 def verify(service: Platform, when: datetime, item_id: str, code: str = CODE) -> None:
     """Plan, done, then the evaluator's verification (销号) on ``when``'s day."""
     declare_done(service, when, item_id, code)
-    command = c.VerifyRectification(2023, item_id, "核验通过")
+    command = rc.VerifyRectification(2023, item_id, "核验通过")
     service.ledger.execute(code, command, c.Context(EVALUATOR.actor, "test", recorded_at=when))
 
 
 def reject(service: Platform, when: datetime, item_id: str, code: str = CODE) -> None:
     """Plan, done, then the evaluator's rejection (back to in progress)."""
     declare_done(service, when, item_id, code)
-    command = c.RejectRectification(2023, item_id, "证据不足")
+    command = rc.RejectRectification(2023, item_id, "证据不足")
     service.ledger.execute(code, command, c.Context(EVALUATOR.actor, "test", recorded_at=when))
 
 
 def decide(service: Platform, on: str, *, code: str = CODE, when: datetime | None = None) -> dict[str, Any]:
     context = c.Context(EVALUATOR.actor, "test", recorded_at=when or beijing(on, 18))
-    outcome = service.ledger.execute(code, c.DecideConsequences(2023, on), context)
+    outcome = service.ledger.execute(code, rc.DecideConsequences(2023, on), context)
     result: dict[str, Any] = outcome.result
     return result

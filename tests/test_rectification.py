@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 
 from domain import commands as c
+from domain import report_commands as rc
 from domain.chain import canonical
 from domain.county import County
 from domain.errors import Collector, ConflictError, DomainError, InvalidCommand, NotFound
@@ -36,10 +37,10 @@ PROBLEMS = [
 ]  # fmt: skip
 
 
-def report_command(problems: list[dict[str, Any]] = PROBLEMS) -> c.IssueReport:
+def report_command(problems: list[dict[str, Any]] = PROBLEMS) -> rc.IssueReport:
     """The report's command as ``reports.issue`` gives it once its four files are stored."""
     files = {name: "b" * 64 for name in FILE_NAMES}
-    return c.IssueReport(2023, bj("2024-01-09 18:00"), "a" * 64, files, Decimal("78.5"), "一般", 3, 1, [], problems)
+    return rc.IssueReport(2023, bj("2024-01-09 18:00"), "a" * 64, files, Decimal("78.5"), "一般", 3, 1, [], problems)
 
 
 @dataclass
@@ -82,13 +83,13 @@ def desk(store_url: str) -> Iterator[Desk]:
 
 
 def raise_from_report(desk: Desk, when: str = "2024-01-15 10:00", deadline: str = "2024-03-31") -> str:
-    command = c.RaiseRectification(2023, "三个月内制定并落实旅游推介方案", deadline, "县文旅局", "2023-R1", "P1")
+    command = rc.RaiseRectification(2023, "三个月内制定并落实旅游推介方案", deadline, "县文旅局", "2023-R1", "P1")
     item_id: str = desk.do(when, command)["item_id"]
     return item_id
 
 
 EVIDENCE = AttachedFile("方案.pdf", "c" * 64, 10, "application/pdf")
-PLAN = c.FileRectificationPlan(2023, "2023-Z1", "召开推介会三场", [EVIDENCE])
+PLAN = rc.FileRectificationPlan(2023, "2023-Z1", "召开推介会三场", [EVIDENCE])
 
 
 def test_an_item_raised_from_a_report_problem_is_walked_to_verified(desk: Desk) -> None:
@@ -103,10 +104,10 @@ def test_an_item_raised_from_a_report_problem_is_walked_to_verified(desk: Desk) 
     )  # taken from the report
     desk.do("2024-01-20 10:00", PLAN, COORDINATOR)
     assert desk.item(item_id).status == "in_progress"
-    desk.do("2024-02-10 10:00", c.ReportRectificationProgress(2023, item_id, "已召开两场"), COORDINATOR)
-    desk.do("2024-03-01 10:00", c.DeclareRectificationDone(2023, item_id, "三场均已召开"), COORDINATOR)
+    desk.do("2024-02-10 10:00", rc.ReportRectificationProgress(2023, item_id, "已召开两场"), COORDINATOR)
+    desk.do("2024-03-01 10:00", rc.DeclareRectificationDone(2023, item_id, "三场均已召开"), COORDINATOR)
     assert desk.item(item_id).status == "awaiting_inspection"
-    desk.do("2024-03-05 23:30", c.VerifyRectification(2023, item_id, "材料齐全"))
+    desk.do("2024-03-05 23:30", rc.VerifyRectification(2023, item_id, "材料齐全"))
     item = desk.item(item_id)
     assert item.status == "verified" and item.verified_on == "2024-03-05"  # the Beijing day
     assert [(s.kind, s.actor) for s in item.steps] == [
@@ -125,11 +126,11 @@ def test_an_item_raised_from_a_report_problem_is_walked_to_verified(desk: Desk) 
 
 
 def test_a_rejected_item_past_its_deadline_warns_from_the_next_day_until_it_is_verified(desk: Desk) -> None:
-    free = c.RaiseRectification(2023, "完善村级组织台账", "2024-02-29", "县委组织部", problem="村级组织台账不全")
+    free = rc.RaiseRectification(2023, "完善村级组织台账", "2024-02-29", "县委组织部", problem="村级组织台账不全")
     item_id = desk.do("2024-01-15 10:00", free)["item_id"]
-    desk.do("2024-01-20 10:00", c.FileRectificationPlan(2023, item_id, "逐村核对"), COORDINATOR)
-    desk.do("2024-02-20 10:00", c.DeclareRectificationDone(2023, item_id, "已核对"), COORDINATOR)
-    desk.do("2024-02-25 10:00", c.RejectRectification(2023, item_id, "仍有三个村台账缺页"))
+    desk.do("2024-01-20 10:00", rc.FileRectificationPlan(2023, item_id, "逐村核对"), COORDINATOR)
+    desk.do("2024-02-20 10:00", rc.DeclareRectificationDone(2023, item_id, "已核对"), COORDINATOR)
+    desk.do("2024-02-25 10:00", rc.RejectRectification(2023, item_id, "仍有三个村台账缺页"))
     assert desk.item(item_id).status == "in_progress"  # back to the county
     assert desk.rectification_warnings("2024-02-29") == []  # the deadline day itself is on time
     [yellow] = desk.rectification_warnings("2024-03-01")
@@ -147,10 +148,10 @@ def test_a_rejected_item_past_its_deadline_warns_from_the_next_day_until_it_is_v
               for day in ("2024-03-07", "2024-03-08", "2024-03-30", "2024-03-31")}  # fmt: skip
     assert levels == {"2024-03-07": "yellow", "2024-03-08": "orange", "2024-03-30": "orange", "2024-03-31": "red"}
     # Declared done again: still a warning while it awaits inspection.
-    desk.do("2024-04-02 10:00", c.DeclareRectificationDone(2023, item_id, "已补齐"), COORDINATOR)
+    desk.do("2024-04-02 10:00", rc.DeclareRectificationDone(2023, item_id, "已补齐"), COORDINATOR)
     [still] = desk.rectification_warnings("2024-04-03")
     assert still["level"] == "red" and "待核验" in still["reason"]
-    desk.do("2024-04-05 10:00", c.VerifyRectification(2023, item_id, ""))
+    desk.do("2024-04-05 10:00", rc.VerifyRectification(2023, item_id, ""))
     assert desk.rectification_warnings("2024-04-05") == []
     before = desk.walk.warnings(at="2024-04-05", kind="rectification_overdue", as_of="2024-04-05T09:59:00+08:00")
     assert [w["level"] for w in before] == ["red"]  # as it then stood
@@ -180,12 +181,12 @@ def test_a_problem_found_again_by_a_later_report_is_raised_once_a_year(desk: Des
     item_id = raise_from_report(desk)
     again = [{**PROBLEMS[1], "id": "P1"}, {**PROBLEMS[0], "id": "P2"}]  # the same problems, renumbered
     desk.do("2024-01-20 09:00", replace(report_command(again), content_sha256="c" * 64))
-    twice = c.RaiseRectification(2023, "再次下达", "2024-05-01", "县文旅局", "2023-R2", "P2")
+    twice = rc.RaiseRectification(2023, "再次下达", "2024-05-01", "县文旅局", "2023-R2", "P2")
     error = desk.refused("2024-01-21 10:00", twice)
     assert (type(error), error.problems[0].field, error.problems[0].rule) == (ConflictError, "problem_id",
                                                                                "raised_once")  # fmt: skip
     assert item_id in error.problems[0].message and "2023-R1 的问题 P1" in error.problems[0].message
-    other = c.RaiseRectification(2023, "按月报送", "2024-05-01", "县农业农村局", "2023-R2", "P1")
+    other = rc.RaiseRectification(2023, "按月报送", "2024-05-01", "县农业农村局", "2023-R2", "P1")
     assert desk.do("2024-01-21 10:00", other)["item_id"] == "2023-Z2"  # another problem is raised
 
 
@@ -193,51 +194,51 @@ def test_refusals_name_the_field_and_rule_and_store_nothing(desk: Desk) -> None:
     def rule(error: DomainError) -> tuple[type, str, str]:
         return type(error), error.problems[0].field, error.problems[0].rule
 
-    past = c.RaiseRectification(2023, "整改", "2024-01-14", "县文旅局", problem="问题")
+    past = rc.RaiseRectification(2023, "整改", "2024-01-14", "县文旅局", problem="问题")
     error = desk.refused("2024-01-15 10:00", past)
     assert rule(error) == (InvalidCommand, "deadline", "not_past") and "不能早于今天" in error.problems[0].message
-    far = c.RaiseRectification(2023, "整改", "2027-01-15", "县文旅局", problem="问题")
+    far = rc.RaiseRectification(2023, "整改", "2027-01-15", "县文旅局", problem="问题")
     assert rule(desk.refused("2024-01-15 10:00", far)) == (InvalidCommand, "deadline", "within_two_years")
-    blank = c.RaiseRectification(2023, " ", "2024-05-01", "", problem="")
+    blank = rc.RaiseRectification(2023, " ", "2024-05-01", "", problem="")
     assert {(p.field, p.rule) for p in desk.refused("2024-01-15 10:00", blank).problems} == {
         ("requirement", "required"),
         ("answerer", "required"),
         ("problem", "required"),
     }
-    unknown_problem = c.RaiseRectification(2023, "整改", "2024-05-01", "县文旅局", "2023-R1", "P9")
+    unknown_problem = rc.RaiseRectification(2023, "整改", "2024-05-01", "县文旅局", "2023-R1", "P9")
     assert rule(desk.refused("2024-01-15 10:00", unknown_problem)) == (NotFound, "problem_id", "report_problem")
-    unknown_report = c.RaiseRectification(2023, "整改", "2024-05-01", "县文旅局", "2023-R7", "P1")
+    unknown_report = rc.RaiseRectification(2023, "整改", "2024-05-01", "县文旅局", "2023-R7", "P1")
     assert rule(desk.refused("2024-01-15 10:00", unknown_report)) == (NotFound, "report_id", "issued_report")
     item_id = raise_from_report(desk)
-    twice = c.RaiseRectification(2023, "再次下达", "2024-05-01", "县文旅局", "2023-R1", "P1")
+    twice = rc.RaiseRectification(2023, "再次下达", "2024-05-01", "县文旅局", "2023-R1", "P1")
     error = desk.refused("2024-01-16 10:00", twice)
     assert rule(error) == (ConflictError, "problem_id", "raised_once") and item_id in error.problems[0].message
-    unknown = c.ReportRectificationProgress(2023, "2023-Z9", "进展")
+    unknown = rc.ReportRectificationProgress(2023, "2023-Z9", "进展")
     assert rule(desk.refused("2024-01-16 10:00", unknown, COORDINATOR)) == (NotFound, "item_id", "known_item")
     # Wrong status: progress before a plan, done before a plan, inspection before done.
-    progress = c.ReportRectificationProgress(2023, item_id, "进展")
+    progress = rc.ReportRectificationProgress(2023, item_id, "进展")
     assert rule(desk.refused("2024-01-16 10:00", progress, COORDINATOR)) == (ConflictError, "item_id", "item_status")
-    verify = c.VerifyRectification(2023, item_id, "")
+    verify = rc.VerifyRectification(2023, item_id, "")
     assert rule(desk.refused("2024-01-16 10:00", verify)) == (ConflictError, "item_id", "item_status")
-    desk.do("2024-01-17 10:00", c.FileRectificationPlan(2023, item_id, "方案"), COORDINATOR)
-    no_text = c.DeclareRectificationDone(2023, item_id, "  ")
+    desk.do("2024-01-17 10:00", rc.FileRectificationPlan(2023, item_id, "方案"), COORDINATOR)
+    no_text = rc.DeclareRectificationDone(2023, item_id, "  ")
     assert rule(desk.refused("2024-01-18 10:00", no_text, COORDINATOR)) == (InvalidCommand, "text", "required")
-    exe = c.ReportRectificationProgress(2023, item_id, "进展", [AttachedFile("run.exe", "d" * 64, 1, "x")])
+    exe = rc.ReportRectificationProgress(2023, item_id, "进展", [AttachedFile("run.exe", "d" * 64, 1, "x")])
     assert rule(desk.refused("2024-01-18 10:00", exe, COORDINATOR)) == (InvalidCommand, "files", "file_type")
-    desk.do("2024-01-19 10:00", c.DeclareRectificationDone(2023, item_id, "完成"), COORDINATOR)
-    plan_again = c.FileRectificationPlan(2023, item_id, "新方案")
+    desk.do("2024-01-19 10:00", rc.DeclareRectificationDone(2023, item_id, "完成"), COORDINATOR)
+    plan_again = rc.FileRectificationPlan(2023, item_id, "新方案")
     assert rule(desk.refused("2024-01-20 10:00", plan_again, COORDINATOR)) == (ConflictError, "item_id", "item_status")
-    no_reason = c.RejectRectification(2023, item_id, "")
+    no_reason = rc.RejectRectification(2023, item_id, "")
     error = desk.refused("2024-01-20 10:00", no_reason)
     assert rule(error) == (InvalidCommand, "reason", "required") and "理由" in error.problems[0].message
     # Whoever declared it done never inspects it (an administrator holds both rights).
-    assert desk.refused("2024-01-20 10:00", c.VerifyRectification(2023, item_id, ""), COORDINATOR).status == 403
+    assert desk.refused("2024-01-20 10:00", rc.VerifyRectification(2023, item_id, ""), COORDINATOR).status == 403
 
 
 def test_a_plan_before_done_is_required(desk: Desk) -> None:
-    free = c.RaiseRectification(2023, "整改", "2024-05-01", "县农业农村局", problem="问题")
+    free = rc.RaiseRectification(2023, "整改", "2024-05-01", "县农业农村局", problem="问题")
     item_id = desk.do("2024-01-15 10:00", free)["item_id"]
-    done = c.DeclareRectificationDone(2023, item_id, "完成")
+    done = rc.DeclareRectificationDone(2023, item_id, "完成")
     error = desk.refused("2024-01-16 10:00", done, COORDINATOR)
     assert error.problems[0].rule == "item_status"  # raised: no plan, not in progress
 
@@ -245,7 +246,7 @@ def test_a_plan_before_done_is_required(desk: Desk) -> None:
 def test_the_ledger_as_of_an_instant_before_and_after_a_step(desk: Desk) -> None:
     item_id = raise_from_report(desk)
     desk.do("2024-01-20 10:00", PLAN, COORDINATOR)
-    desk.do("2024-02-01 10:00", c.DeclareRectificationDone(2023, item_id, "完成"), COORDINATOR)
+    desk.do("2024-02-01 10:00", rc.DeclareRectificationDone(2023, item_id, "完成"), COORDINATOR)
     assert desk.ledger(bj("2024-01-15 09:59")) == []
     [raised] = desk.ledger(bj("2024-01-20 09:59:59"))
     assert (raised["status"], raised["last_step"], len(raised["steps"])) == ("raised", "raised", 1)
@@ -263,9 +264,9 @@ def test_the_ledger_as_of_an_instant_before_and_after_a_step(desk: Desk) -> None
 
 def test_the_queue_holds_items_awaiting_inspection_and_overdue_ones(desk: Desk) -> None:
     first = raise_from_report(desk, deadline="2024-02-15")
-    second = desk.do("2024-01-15 11:00", c.RaiseRectification(2023, "整改", "2024-06-30", "县统计局", "2023-R1", "P2"))
-    desk.do("2024-01-20 10:00", c.FileRectificationPlan(2023, second["item_id"], "方案"), COORDINATOR)
-    desk.do("2024-01-21 10:00", c.DeclareRectificationDone(2023, second["item_id"], "完成"), COORDINATOR)
+    second = desk.do("2024-01-15 11:00", rc.RaiseRectification(2023, "整改", "2024-06-30", "县统计局", "2023-R1", "P2"))
+    desk.do("2024-01-20 10:00", rc.FileRectificationPlan(2023, second["item_id"], "方案"), COORDINATOR)
+    desk.do("2024-01-21 10:00", rc.DeclareRectificationDone(2023, second["item_id"], "完成"), COORDINATOR)
     desk.walk.clock.now = bj("2024-02-20 12:00")
     queue = desk.walk.client.get("/api/v1/rectification/queue", params={"year": 2023}).json()
     assert [(i["item_id"], i["status"]) for i in queue["awaiting"]] == [(second["item_id"], "awaiting_inspection")]
@@ -280,10 +281,10 @@ def test_rebuild_equals_incremental(desk: Desk) -> None:
     item_id = raise_from_report(desk)
     desk.do("2024-01-20 10:00", PLAN, COORDINATOR)
     forget(desk.walk.platform)  # the next batch resumes from the table, as after a restart
-    desk.do("2024-02-01 10:00", c.DeclareRectificationDone(2023, item_id, "完成"), COORDINATOR)
-    desk.do("2024-02-02 10:00", c.RejectRectification(2023, item_id, "材料不全"))
-    desk.do("2024-02-03 10:00", c.DeclareRectificationDone(2023, item_id, "已补"), COORDINATOR)
-    desk.do("2024-02-04 10:00", c.VerifyRectification(2023, item_id, "通过"))
+    desk.do("2024-02-01 10:00", rc.DeclareRectificationDone(2023, item_id, "完成"), COORDINATOR)
+    desk.do("2024-02-02 10:00", rc.RejectRectification(2023, item_id, "材料不全"))
+    desk.do("2024-02-03 10:00", rc.DeclareRectificationDone(2023, item_id, "已补"), COORDINATOR)
+    desk.do("2024-02-04 10:00", rc.VerifyRectification(2023, item_id, "通过"))
     incremental = dump(desk)
     facts = "SELECT * FROM warning_facts WHERE kind = 'rectification' ORDER BY version"
     warnings = desk.walk.platform.reads.query(facts)

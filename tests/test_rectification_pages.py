@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from domain import commands as c
+from domain import report_commands as rc
 from domain.collection import beijing_date
 from ruraleval import demo_results
 from ruraleval.demo import load_demo
@@ -150,7 +151,7 @@ def test_an_overdue_item_shows_on_the_grid_and_the_countys_tasks(demo_site: Site
     county = site.platform.ledger.county(THEIRS)
     raised_at = county.modified_on  # recorded time never runs backwards in a stream
     due = beijing_date(raised_at) + timedelta(days=1)
-    command = c.RaiseRectification(YEAR, "补齐村级台账", due.isoformat(), "市委组织部",
+    command = rc.RaiseRectification(YEAR, "补齐村级台账", due.isoformat(), "市委组织部",
                                    problem="村级台账缺页（逾期检查）")  # fmt: skip
     site.platform.ledger.execute(THEIRS, command, c.Context("evaluator.east", "overdue-item", raised_at))
     site.platform.projections.catch_up()

@@ -178,7 +178,7 @@ def test_an_unknown_report_or_file_is_a_404(api: Api) -> None:
 
 
 def issue_command(**changes: Any) -> Any:
-    from domain import commands as c
+    from domain import report_commands as rc
 
     fields: dict[str, Any] = {
         "year": 2023, "as_of": datetime(2024, 1, 15, tzinfo=CHINA), "content_sha256": "a" * 64,
@@ -186,7 +186,7 @@ def issue_command(**changes: Any) -> Any:
         "region_rank": 1, "highlights": [{"id": "H1", "title": "亮点"}],
         "problems": [{"id": "P1", "title": "问题一"}, {"id": "P2", "title": "问题二"}],
     }  # fmt: skip
-    return c.IssueReport(**(fields | changes))
+    return rc.IssueReport(**(fields | changes))
 
 
 @pytest.fixture
