@@ -21,7 +21,7 @@ from domain.decimals import round2
 from domain.errors import InvalidCommand
 from domain.inputs import ascii_digits_words, normalise
 from domain.recorded_time import parse_as_of
-from reports import analysis
+from reports import analysis, analysis_vertical
 from reports.analysis import ANALYSIS
 from reports.model import Spread
 from ruraleval.platform import Platform
@@ -200,7 +200,7 @@ async def vertical(
     service: Platform = Depends(reading_as_of(ANALYSIS, ANALYSIS)),
 ) -> VerticalOut:
     at, indicator = instant_of(service, as_of), node_of(node)
-    found = await run_in_threadpool(analysis.vertical, service, county_in_path(code), indicator, year, at)
+    found = await run_in_threadpool(analysis_vertical.vertical, service, county_in_path(code), indicator, year, at)
     return VerticalOut(
         as_of=_shown(at), county=found.county, node=found.node, node_name=found.node_name,
         years=[YearPointOut(year=y.year, score=figure(y.score), max=figure(y.max), value=figure(y.value),

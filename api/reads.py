@@ -23,7 +23,7 @@ from domain.errors import NotFound
 from domain.recorded_time import parse_as_of
 from domain.scheme import IndicatorDef, indicator_document
 from domain.state import CountyYear
-from projections import queries
+from projections import queries, ranking_queries
 from projections.catalog import COUNTIES, EVENTS, HISTORY, SCORES, SCORES_AS_OF
 from projections.progress import unavailable
 from projections.scorecards import current_card
@@ -187,9 +187,11 @@ async def rankings(
     at_us = as_of_micros(service, as_of)
     found = await in_snapshot(
         service,
-        lambda view: queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us),
+        lambda view: (
+            ranking_queries.rankings(view, year) if at_us is None else ranking_queries.rankings_as_of(view, year, at_us)
+        ),
     )
-    entries = [RankingOut(**entry) for entry in queries.in_scope(found, principal.readable_counties(), region)]
+    entries = [RankingOut(**entry) for entry in ranking_queries.in_scope(found, principal.readable_counties(), region)]
     regions: dict[str, list[RankingOut]] = {}
     for entry in sorted(entries, key=lambda e: (e.region, e.region_rank, e.county)):
         regions.setdefault(entry.region, []).append(entry)

@@ -42,7 +42,7 @@ from ruraleval.ledger import EvaluationApplication, Ledger
 from ruraleval.sequencing import RECORDER_TOPICS, sequenced
 from ruraleval.settings import parse_database_url
 from ruraleval.transcoder import dumps
-from ruraleval.writer import SNAPSHOT_INTERVAL
+from ruraleval.writer_delivery import SNAPSHOT_INTERVAL
 
 CORRECTED_ONE_IN = 20
 OVERRIDDEN_ONE_IN = 10

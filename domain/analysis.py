@@ -11,7 +11,7 @@ highest for ``higher_better`` and for scores, the lowest for ``lower_better``). 
 indicator or dimension compare attainment (score ÷ its maximum, in per cent: counties may
 weigh a node differently), ranks of the total compare the score (out of 100 for all). Ranks are
 standard competition ranks (1, 2, 2, 4) on the two-place figures people see, best first,
-ties listed by county code: the rule of the rankings (``projections.queries.rank``).
+ties listed by county code: the rule of the rankings (``projections.ranking_queries.rank``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from domain.commands import REGION_LABELS
 from pages.writes import READ_WAIT_SECONDS
 from projections import analysis_queries
 from projections.progress import unavailable
-from reports import analysis
+from reports import analysis, analysis_vertical
 from reports.model import Gap, Horizontal, Vertical
 from ruraleval.platform import Platform
 from ruraleval.replay import county_as_of
@@ -78,7 +78,7 @@ class OneCounty:
 
 def county_analysis(service: Platform, code: str, year: int, node: str, at: datetime | None) -> OneCounty:
     _settled(service, at)
-    found = analysis.vertical(service, code, node, year, at)
+    found = analysis_vertical.vertical(service, code, node, year, at)
     gaps = analysis.gap(service, code, year, at)
     return OneCounty(found, gaps, _units(service, code, year, at).get(node, ""))
 

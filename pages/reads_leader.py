@@ -25,7 +25,7 @@ from domain.recorded_time import CHINA, parse_as_of
 from pages.writes import READ_WAIT_SECONDS
 from projections import leader_queries as leader
 from projections import monitoring_queries as monitoring
-from projections import queries
+from projections import queries, ranking_queries
 from projections.catalog import SCORES, SCORES_AS_OF, WARNINGS
 from projections.progress import unavailable
 from projections.temporal import instant as from_micros
@@ -97,12 +97,14 @@ def ranking_as_of(
     at_us = _settled(service, instant, SERIES, SCORES_AS_OF)
     since_us = None if since is None or instant is None else micros(since)
     with service.reads.snapshot() as view:
-        found = queries.rankings(view, year) if at_us is None else queries.rankings_as_of(view, year, at_us)
+        found = (
+            ranking_queries.rankings(view, year) if at_us is None else ranking_queries.rankings_as_of(view, year, at_us)
+        )
         marks = leader.result_marks(view, year, at_us)
-        before = queries.rankings_as_of(view, year, since_us) if since_us is not None else None
+        before = ranking_queries.rankings_as_of(view, year, since_us) if since_us is not None else None
     earlier = {row["county"]: row["rank"] for row in before} if before is not None else {}
     rows = []
-    for row in queries.in_scope(found, principal.readable_counties(), region):
+    for row in ranking_queries.in_scope(found, principal.readable_counties(), region):
         was = earlier.get(row["county"])
         rows.append(row | {"region_label": REGION_LABELS.get(row["region"], row["region"]),
                            "marks": marks.get(row["county"], []),

@@ -25,7 +25,7 @@ from domain.recorded_time import CHINA
 from domain.rectification import STATUS_LABELS, STEP_LABELS
 from domain.scoring import score_year
 from domain.state import CountyYear
-from reports import analysis
+from reports import analysis, analysis_vertical
 from reports.model import GapRow, Horizontal, Vertical
 from ruraleval.platform import Platform
 
@@ -207,7 +207,7 @@ def build_report(
         summary=summary,
         dimensions=[DimensionScore(d.code, d.name, d.score, d.max) for d in dimensions],
         horizontal=comparisons,
-        vertical=analysis.vertical(service, code, "total", year, at, shared),
+        vertical=analysis_vertical.vertical(service, code, "total", year, at, shared),
         gap=list(gap),
         highlights=list(selection.highlights),
         problems=problems,

@@ -56,7 +56,7 @@ class EvaluationApplication(Application[UUID]):
     """The eventsourcing application: event store, snapshots and notification log."""
 
     name = "RuralEval"
-    # Snapshots are taken by the ledger after each commit (see BatchWriter._take_snapshots),
+    # Snapshots are taken by the ledger after each commit (see ruraleval.writer_delivery),
     # so that a failing snapshot can never be mistaken for a failed write.
     is_snapshotting_enabled = True
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from domain.analysis import code_key, loss_order, quantile, ranks, shortfall, statistics
 from domain.errors import InvalidCommand, NotFound
-from projections.queries import rank
-from reports.analysis import gap, horizontal, indicator_facts, month_ends, vertical
+from projections.ranking_queries import rank
+from reports.analysis import gap, horizontal, indicator_facts
+from reports.analysis_vertical import month_ends, vertical
 from ruraleval.platform import Platform
 from tests.analysis_world import LATEST, A, B, C, D, E, T, build
 

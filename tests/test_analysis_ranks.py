@@ -15,7 +15,8 @@ from decimal import Decimal
 from domain import commands as c
 from domain.provinces import province_of
 from domain.scheme_reading import parse_scheme
-from reports.analysis import horizontal, indicator_facts, vertical
+from reports.analysis import horizontal, indicator_facts
+from reports.analysis_vertical import vertical
 from ruraleval.platform import Platform
 from tests.analysis_world import SCHEME_2023, A, B, C, D, E, at, build, record, scheme_2024
 

@@ -28,7 +28,7 @@ from domain.provinces import province_of
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
 from domain.scoring import score_year
-from projections import queries
+from projections import ranking_queries
 from ruraleval.ledger import Ledger, utc_now
 from ruraleval.platform import Platform
 from ruraleval.settings import parse_database_url
@@ -156,7 +156,7 @@ def _ranking_by_replay(platform: Platform, codes: list[str], instants: list[date
             card = score_year(folded[code].years["2023"])
             rows.append({"county": code, "name": f"县{code}", "region": "east", "province": province_of(code),
                          "total": str(card.total), "grade": card.grade})  # fmt: skip
-        yield [_shown(entry) for entry in queries.rank(rows)]
+        yield [_shown(entry) for entry in ranking_queries.rank(rows)]
 
 
 def _shown(entry: dict[str, Any]) -> tuple[Any, ...]:

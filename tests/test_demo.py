@@ -16,7 +16,7 @@ from domain.review import waiting_on
 from domain.town_scores import sheet_result, town_results
 from pages import reads
 from projections import monitoring_queries as monitoring
-from projections import queries
+from projections import ranking_queries
 from projections.monitoring_queries import Filters
 from projections.temporal import micros
 from ruraleval import audit, demo
@@ -39,9 +39,9 @@ def loaded() -> Iterator[Platform]:
 def ranking(platform: Platform, before: datetime | None = None) -> dict[str, dict[str, object]]:
     with platform.reads.snapshot() as view:
         rows = (
-            queries.rankings(view, demo.YEAR)
+            ranking_queries.rankings(view, demo.YEAR)
             if before is None
-            else queries.rankings_as_of(view, demo.YEAR, micros(before))
+            else ranking_queries.rankings_as_of(view, demo.YEAR, micros(before))
         )
     return {row["county"]: row for row in rows}
 

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from domain.commands import Context
 from pages.assets import STATIC, manifest
-from projections import queries
+from projections import ranking_queries
 from reports import issue
 from ruraleval import demo_results
 from ruraleval import sessions as session_rules
@@ -234,7 +234,7 @@ def test_the_clerk_home_shows_what_the_county_owes_from_the_schedule(site: Site)
 
 def test_the_leader_ranking_has_grades_regions_and_two_places(site: Site) -> None:
     with site.platform.reads.snapshot() as view:
-        ranked = queries.rankings(view, 2023)
+        ranked = ranking_queries.rankings(view, 2023)
     first, west = ranked[0], next(row for row in ranked if row["region"] == "west")
     site.sign_in("leader")
     page = site.client.get("/rankings?year=2023").text

@@ -27,7 +27,7 @@ from typing import Any, cast
 from fastapi.testclient import TestClient
 
 from domain import commands as c
-from projections import queries
+from projections import queries, ranking_queries
 from projections.store import ReadStore, Row, View
 from ruraleval.platform import Platform
 from tests.conftest import enrol_over_http
@@ -169,7 +169,7 @@ def test_a_scorecard_and_the_rankings_read_in_one_snapshot_agree_while_the_proje
         while time.monotonic() < deadline:
             with platform.reads.snapshot() as view:
                 card = queries.scorecard(view, CODE, 2023)
-                ranked = queries.rankings(view, 2023)
+                ranked = ranking_queries.rankings(view, 2023)
             assert card is not None
             reads += 1
             totals.add(card["total"])

@@ -17,7 +17,7 @@ from domain.errors import DomainError
 from domain.provinces import province_of
 from domain.scheme import Scheme
 from domain.scheme_reading import parse_scheme
-from projections import queries
+from projections import queries, ranking_queries
 from projections.temporal import micros
 from ruraleval.ledger import utc_now
 from ruraleval.platform import Platform
@@ -124,7 +124,7 @@ def assert_as_of_equals_replay(world: World, instant: datetime) -> None:
                                  "province": province_of(code), "total": str(oracle.total),
                                  "grade": oracle.grade})  # fmt: skip
     with platform.reads.snapshot() as view:
-        assert queries.rankings_as_of(view, 2023, at) == queries.rank(expected_ranking)
+        assert ranking_queries.rankings_as_of(view, 2023, at) == ranking_queries.rank(expected_ranking)
 
 
 def answer(world: World, instant: datetime) -> tuple[list[Any], list[Any]]:
@@ -132,7 +132,7 @@ def answer(world: World, instant: datetime) -> tuple[list[Any], list[Any]]:
     at = micros(instant)
     with world.platform.reads.snapshot() as view:
         cards = [queries.scorecard_as_of(view, code, 2023, at) for code in world.codes]
-        return cards, queries.rankings_as_of(view, 2023, at)
+        return cards, ranking_queries.rankings_as_of(view, 2023, at)
 
 
 def check_recent(world: World, steps: list[tuple[int, tuple[Any, ...], int]], asks: list[tuple[int, int]]) -> None:
