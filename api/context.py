@@ -46,6 +46,8 @@ os.register_at_fork(after_in_child=_new_prefix)
 
 def new_request_id() -> str:
     return f"{_id_prefix}{next(_id_counter):016x}"
+
+
 # Path parameters that stand for a county code or a period (ADR 17).
 NORMALISED_PATH_PARAMETERS = ("code", "period")
 # Read-your-writes by position (ADR 24): a write's answer names its log position; a read
