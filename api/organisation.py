@@ -25,7 +25,8 @@ from api.models_organisation import (
 from api.schemes import plain_numbers
 from domain.access import Action
 from domain.commands import Context
-from domain.organisation import ROLE_LABELS, ApiKey, Grant, Organisation, User
+from domain.organisation import ApiKey, Grant, Organisation, User
+from domain.organisation_rules import ROLE_LABELS
 from domain.recorded_time import parse_as_of
 from ruraleval import api_keys
 from ruraleval.organisation_record import OrganisationChange, changes

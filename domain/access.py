@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.commands import DataScope
-from domain.organisation import ROLE_LABELS, ApiKey, Organisation, User
+from domain.organisation import ApiKey, Organisation, User
+from domain.organisation_rules import ROLE_LABELS
 
 
 class Action(StrEnum):

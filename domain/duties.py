@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 
 from domain.commands import REGION_LABELS
 from domain.errors import ConflictError, Problem
+from domain.organisation_rules import ROLE_LABELS
 
 if TYPE_CHECKING:
-    from domain.organisation import Grant, Organisation, User
+    from domain.organisation import Grant, Organisation, Team, User
 
 COUNTY_SIDE_ROLES = ("county_coordinator", "department_user")
 EVALUATING_ROLE = "evaluator"
@@ -35,9 +36,6 @@ RULE = "separation_of_duties"
 
 
 def _label(role: str) -> str:
-    # Imported here: domain.organisation imports this module for its command handlers.
-    from domain.organisation import ROLE_LABELS
-
     return ROLE_LABELS.get(role, role)
 
 
@@ -126,6 +124,22 @@ def refusal(found: list[Conflict], field: str, doing: str | Callable[[Conflict],
             )
         )
     return ConflictError(problems)
+
+
+def keep_apart(
+    teams: Mapping[str, Team],
+    before: list[User],
+    after: list[User],
+    field_name: str,
+    doing: str | Callable[[Conflict], str],
+    teams_after: Mapping[str, list[str]] | None = None,
+) -> None:
+    """Refuses a change that would put someone on both sides of a county; ``teams_after``: the
+    teams' counties after it, when it assigns counties."""
+    held = {code: team.counties for code, team in teams.items()}
+    found = introduced(conflicts(before, held), conflicts(after, teams_after or held))
+    if found:
+        raise refusal(found, field_name, doing)
 
 
 def region_problems(

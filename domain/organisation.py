@@ -6,30 +6,26 @@ replay of it up to D. Secrets never enter it: passwords and API keys arrive hash
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain import duties
-from domain.commands import REGIONS, Context, is_county_code
+from domain.commands import Context, is_county_code
 from domain.errors import ConflictError, InvalidCommand, NotFound, Problem
+from domain.organisation_rules import (
+    grant_problems,
+    keep_an_admin,
+    prefixed,
+    required_reason,
+    same_scope,
+    team_problems,
+    user_problems,
+)
 
 ORGANISATION_ID: UUID = uuid5(NAMESPACE_URL, "https://ruraleval.cn/organisation")
-ROLES = ("admin", "evaluator", "county_coordinator", "department_user", "leader", "auditor")
-ROLE_LABELS = {
-    "admin": "中心专班管理员",
-    "evaluator": "评估组成员",
-    "county_coordinator": "县级管理员",
-    "department_user": "责任部门用户",
-    "leader": "领导小组",
-    "auditor": "审计",
-}
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{2,31}$")
-MAX_DISPLAY_NAME = 50  # characters: a name or a unit, shown in every list of users and every timeline
-TEAM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 
 
 @dataclass
@@ -75,29 +71,6 @@ class ApiKey:
     secret_hash: str
     indicators: list[str] = field(default_factory=list)
     revoked: bool = False
-
-
-def check_grant(role: str, county: str | None, team: str | None, department: str | None) -> list[Problem]:
-    """Each role's scope: what it needs, and nothing it does not."""
-    problems = []
-    if role not in ROLES:
-        roles = "、".join(ROLE_LABELS.values())
-        problems.append(Problem("role", "one_of", f"角色只能是{roles}之一，收到“{role[:40]}”"))
-        return problems
-    needs_county = role in ("county_coordinator", "department_user")
-    if needs_county and not is_county_code(county):
-        problems.append(Problem("county", "required", f"{ROLE_LABELS[role]}必须指定所属县（6 位行政区划代码）"))
-    if not needs_county and county:
-        problems.append(Problem("county", "not_applicable", f"{ROLE_LABELS[role]}不按县划定范围，不能指定所属县"))
-    if role == "evaluator" and not team:
-        problems.append(Problem("team", "required", "评估组成员必须指定所属评估组"))
-    if role != "evaluator" and team:
-        problems.append(Problem("team", "not_applicable", f"{ROLE_LABELS[role]}不属于评估组，不能指定所属评估组"))
-    if role == "department_user" and not (department and department.strip()):
-        problems.append(Problem("department", "required", "责任部门用户必须指定部门"))
-    if role != "department_user" and department:
-        problems.append(Problem("department", "not_applicable", f"{ROLE_LABELS[role]}不能指定部门"))
-    return problems
 
 
 class Organisation(Aggregate):
@@ -171,7 +144,7 @@ class Organisation(Aggregate):
         if problems:
             raise InvalidCommand(problems)
         newcomer = User(username, display_name, password_hash, list(grants))
-        self._keep_duties_apart([], [newcomer], "roles", "创建该用户并同时授予这些角色")
+        duties.keep_apart(self.teams, [], [newcomer], "roles", "创建该用户并同时授予这些角色")
         self._record(
             self.UserRegistered,
             context,
@@ -187,26 +160,9 @@ class Organisation(Aggregate):
         self, username: str, display_name: str, grants: list[Grant], enrolled: Container[str]
     ) -> list[Problem]:
         """Every problem of a new user's fields at once (a form shows them all beside their fields)."""
-        problems = []
-        if not USERNAME.match(username):
-            problems.append(
-                Problem("username", "pattern", "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母或数字开头")
-            )
-        if len(display_name.strip()) > MAX_DISPLAY_NAME:
-            problems.append(Problem("display_name", "max_length", f"姓名或单位不能超过 {MAX_DISPLAY_NAME} 个字，"
-                                    f"收到 {len(display_name.strip())} 个字"))  # fmt: skip
+        problems = user_problems(username, display_name)
         for index, grant in enumerate(grants):
-            problems.extend(_prefixed(f"roles[{index}]", self._grant_problems(grant, enrolled)))
-        return problems
-
-    def _grant_problems(self, grant: Grant, enrolled: Container[str]) -> list[Problem]:
-        problems = check_grant(grant.role, grant.county, grant.team, grant.department)
-        if grant.county is not None and is_county_code(grant.county) and grant.county not in enrolled:
-            # A role over a county not (yet) enrolled would scope nothing, or the wrong county.
-            problems.append(Problem("county", "enrolled_county",
-                                    f"行政区划代码为 {grant.county} 的县尚未入选评估，不能授予该县的角色"))  # fmt: skip
-        if grant.team and grant.team not in self.teams:
-            problems.append(Problem("team", "known_team", f"评估组“{grant.team}”不存在"))
+            problems.extend(prefixed(f"roles[{index}]", grant_problems(grant, enrolled, self.teams)))
         return problems
 
     def grant_role(
@@ -214,14 +170,14 @@ class Organisation(Aggregate):
     ) -> None:
         """``enrolled``: as for ``register_user``."""
         user = self.user(username)
-        problems = self._grant_problems(grant, enrolled)
+        problems = grant_problems(grant, enrolled, self.teams)
         if problems:
             raise InvalidCommand(problems)
-        if any(_same_scope(existing, grant) for existing in user.active_grants()):
+        if any(same_scope(existing, grant) for existing in user.active_grants()):
             raise ConflictError.of("role", "not_granted", f"用户“{username}”已拥有该角色和范围")
         where = "team" if grant.role == duties.EVALUATING_ROLE else "county"
-        self._keep_duties_apart([user], [duties.with_grants(user, [grant])], where, "授予该角色")
-        self._record(self.RoleGranted, context, username=username, grant=grant, reason=_reason(reason))
+        duties.keep_apart(self.teams, [user], [duties.with_grants(user, [grant])], where, "授予该角色")
+        self._record(self.RoleGranted, context, username=username, grant=grant, reason=required_reason(reason))
 
     def revoke_role(self, username: str, grant_id: str, reason: str, context: Context) -> None:
         user = self.user(username)
@@ -231,34 +187,8 @@ class Organisation(Aggregate):
         if grant.revoked:
             raise ConflictError.of("grant_id", "not_revoked", "该授权已撤销")
         if grant.role == "admin":
-            self._keep_an_admin(username, "grant_id")
-        self._record(self.RoleRevoked, context, username=username, grant_id=grant_id, reason=_reason(reason))
-
-    def _keep_duties_apart(
-        self,
-        before: list[User],
-        after: list[User],
-        field_name: str,
-        doing: str | Callable[[duties.Conflict], str],
-        teams_after: Mapping[str, list[str]] | None = None,
-    ) -> None:
-        """Separation of duties (ADR 18): refuses a change that would put someone on both sides of a county."""
-        held = {code: team.counties for code, team in self.teams.items()}
-        found = duties.introduced(duties.conflicts(before, held), duties.conflicts(after, teams_after or held))
-        if found:
-            raise duties.refusal(found, field_name, doing)
-
-    def _keep_an_admin(self, leaving: str, field_name: str) -> None:
-        """Someone must remain who can manage users: the last administrator cannot leave."""
-        others = [
-            user for user in self.users.values()
-            if user.username != leaving and any(grant.role == "admin" for grant in user.active_grants())
-        ]  # fmt: skip
-        leaving_user = self.users[leaving]
-        if not others and any(grant.role == "admin" for grant in leaving_user.active_grants()):
-            raise ConflictError.of(
-                field_name, "last_admin", "不能停用最后一名管理员或撤销其管理员角色：请先为他人授予管理员角色"
-            )
+            keep_an_admin(self.users, username, "grant_id")
+        self._record(self.RoleRevoked, context, username=username, grant_id=grant_id, reason=required_reason(reason))
 
     def change_password(
         self, username: str, password_hash: str, context: Context, *, reason: str | None = None
@@ -268,22 +198,16 @@ class Organisation(Aggregate):
         self.user(username)
         own = context.actor == username and not (reason and reason.strip())
         self._record(self.PasswordChanged, context, username=username, password_hash=password_hash,
-                     reason=None if own else _reason(reason or ""))  # fmt: skip
+                     reason=None if own else required_reason(reason or ""))  # fmt: skip
 
     def deactivate_user(self, username: str, reason: str, context: Context) -> None:
         if not self.user(username).active:
             raise ConflictError.of("username", "active_user", f"用户“{username}”已停用")
-        self._keep_an_admin(username, "username")
-        self._record(self.UserDeactivated, context, username=username, reason=_reason(reason))
+        keep_an_admin(self.users, username, "username")
+        self._record(self.UserDeactivated, context, username=username, reason=required_reason(reason))
 
     def form_team(self, code: str, name: str, region: str, context: Context) -> None:
-        problems = []
-        if not TEAM_CODE.match(code):
-            problems.append(Problem("code", "pattern", "评估组编号只能由字母、数字、下划线和连字符组成"))
-        if not name.strip():
-            problems.append(Problem("name", "required", "评估组名称必须填写"))
-        if region not in REGIONS:
-            problems.append(Problem("region", "one_of", "分区只能是东部、中部或西部"))
+        problems = team_problems(code, name, region)
         if problems:
             raise InvalidCommand(problems)
         if code in self.teams:
@@ -322,11 +246,12 @@ class Organisation(Aggregate):
         clash = [f"{county}（{taken[county]}）" for county in counties if county in taken]
         if clash:
             raise ConflictError.of("counties", "one_team_per_county", f"这些县已分配给其他评估组：{'、'.join(clash)}")
-        reason = _reason(reason)
+        reason = required_reason(reason)
         assigned = sorted(set(counties))
         teams_after = {code: found.counties for code, found in self.teams.items()} | {team_code: assigned}
         members = list(self.users.values())
-        self._keep_duties_apart(
+        duties.keep_apart(
+            self.teams,
             members,
             members,
             "counties",
@@ -367,7 +292,7 @@ class Organisation(Aggregate):
             raise NotFound.of("key_id", "known_api_key", f"接口密钥 {key_id} 不存在")
         if key.revoked:
             raise ConflictError.of("key_id", "not_revoked", "该接口密钥已撤销")
-        self._record(self.ApiKeyRevoked, context, key_id=key_id, reason=_reason(reason))
+        self._record(self.ApiKeyRevoked, context, key_id=key_id, reason=required_reason(reason))
 
     # ------------------------------------------------------------------ events
 
@@ -469,17 +394,3 @@ class Organisation(Aggregate):
 
         def apply(self, organisation: Organisation) -> None:
             organisation.api_keys[self.key_id].revoked = True
-
-
-def _same_scope(a: Grant, b: Grant) -> bool:
-    return (a.role, a.county, a.team, a.department) == (b.role, b.county, b.team, b.department)
-
-
-def _reason(reason: str) -> str:
-    if not reason or not reason.strip():
-        raise InvalidCommand.of("reason", "reason_required", "必须填写理由，不能为空")
-    return reason.strip()
-
-
-def _prefixed(prefix: str, problems: list[Problem]) -> list[Problem]:
-    return [Problem(f"{prefix}.{p.field}", p.rule, p.message) for p in problems]

@@ -20,7 +20,8 @@ from domain import commands as c
 from domain.access import Action
 from domain.errors import DomainError, InvalidCommand, Problem
 from domain.inputs import normalise
-from domain.organisation import ROLE_LABELS, ROLES, Grant, Organisation, User
+from domain.organisation import Grant, Organisation, User
+from domain.organisation_rules import ROLE_LABELS, ROLES
 from domain.passwords import password_problems
 from pages import reads, reads_audit, writes
 from pages.centre_forms import Form, field_errors, read, refuse

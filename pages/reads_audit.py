@@ -17,7 +17,8 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 
 from domain.commands import REGION_LABELS
-from domain.organisation import ROLE_LABELS, Grant, Organisation
+from domain.organisation import Grant, Organisation
+from domain.organisation_rules import ROLE_LABELS
 from domain.scheme import AUTHORITY_LABELS
 from pages.people import display_names, who
 from pages.writes import READ_WAIT_SECONDS

@@ -18,7 +18,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from domain.access import Action, Principal, refusal_message
 from domain.errors import Forbidden, Problem
-from domain.organisation import ROLE_LABELS, Organisation
+from domain.organisation import Organisation
+from domain.organisation_rules import ROLE_LABELS
 from ruraleval.platform import Platform
 from ruraleval.sessions import Session, SessionStore
 from ruraleval.settings import production

@@ -17,7 +17,8 @@ import structlog
 
 from domain.commands import Context
 from domain.errors import DomainError
-from domain.organisation import ROLE_LABELS, ROLES, Grant, Organisation
+from domain.organisation import Grant, Organisation
+from domain.organisation_rules import ROLE_LABELS, ROLES
 from domain.passwords import password_problems
 from ruraleval.platform import Platform
 from ruraleval.security import hash_password
