@@ -1,9 +1,9 @@
-"""The lean path of the busiest read answers exactly as FastAPI's handler of the same route.
+"""The lean paths of the busiest read and write answer exactly as FastAPI's handler of the route.
 
-``GET …/scores?year=…`` (issue 10) is answered by ``api.lean``: the route's own dependencies and
-card, without FastAPI's generic resolving. A request with one more (ignored) query parameter
-takes FastAPI's handler, so each case below is asked both ways and must get the same answer:
-status, body, and the headers a client relies on.
+``GET …/scores?year=…`` and ``POST …/submissions`` (issue 10) are answered by ``api.lean``: the
+route's own dependencies and endpoint, without FastAPI's generic resolving. A request with one
+more (ignored) query parameter takes FastAPI's handler, so each case below is asked both ways
+and must get the same answer: status, body, and the headers a client relies on.
 """
 
 from __future__ import annotations
@@ -89,3 +89,79 @@ def test_a_plain_read_is_answered_without_fastapis_resolving(
     assert resolved == []
     assert scored.get(f"/api/v1/counties/{COUNTY}/scores?year=2023&fastapi=1").status_code == 200
     assert resolved  # anything else: FastAPI's handler
+
+
+SUBMISSIONS = f"/api/v1/counties/{COUNTY}/submissions"
+
+
+def post_both_ways(client: TestClient, body: Any, headers: dict[str, str] | None = None,
+                   path: str = SUBMISSIONS, **kwargs: Any) -> tuple[Any, Any]:  # fmt: skip
+    lean = client.post(path, json=body, headers=headers, **kwargs)
+    full = client.post(path + "?fastapi=1", json=body, headers=headers, **kwargs)
+    return lean, full
+
+
+def value(period: str, number: Any = 12, **fields: Any) -> dict[str, Any]:
+    return {"indicator": "1.2", "period": period, "value": number, **fields}
+
+
+REFUSED_OR_INVALID = [
+    value("2023-01", 13),  # a correction without a reason: 409
+    value("2031-01"),  # no scheme for the year
+    value("2023-13"),  # no such month
+    {"indicator": "9.9", "period": "2023-01", "value": 1},  # no such indicator
+    value("2023-01", "abc"),
+    value("2023-01", "1e400"),
+    value("2023-01", 12, colour="red"),  # a field the body does not have
+    value("2023-01", 12, comment="a\u0000b"),
+    {"indicator": "1.2", "period": "2023-01"},
+    [],
+    None,
+]
+
+
+def test_every_submission_is_answered_as_fastapi_answers_it(scored: TestClient) -> None:
+    for body in REFUSED_OR_INVALID:
+        same(*post_both_ways(scored, body))
+    same(*post_both_ways(scored, value("2023-01")))  # unchanged: 200, the same position
+    for code in ["999999", "１３０４２５", "13042"]:
+        same(*post_both_ways(scored, value("2023-01"), path=f"/api/v1/counties/{code}/submissions"))
+    key = value("2023-04", 41, idempotency_key="both-ways")
+    first = scored.post(SUBMISSIONS, json=key)
+    assert first.status_code == 201
+    same(*post_both_ways(scored, key))  # replayed: the first's answer, both ways
+    lean = scored.post(SUBMISSIONS, json=value("2023-05", "４２"))
+    full = scored.post(SUBMISSIONS + "?fastapi=1", json=value("2023-06", "４２"))
+    assert lean.status_code == full.status_code == 201
+    assert lean.json() | {"version": 0, "position": 0} == full.json() | {"version": 0, "position": 0}
+    assert full.json()["version"] == lean.json()["version"] + 1
+    text = scored.post(SUBMISSIONS, content=b'{"indicator": "1.2"}', headers={"Content-Type": "text/plain"})
+    same(text, scored.post(SUBMISSIONS + "?fastapi=1", content=text.request.content, headers=text.request.headers))
+
+
+def test_submission_refusals_are_the_same_on_both_paths(scored: TestClient) -> None:
+    other = login(scored, "other.coordinator")
+    lean, full = post_both_ways(scored, value("2023-07"), other)
+    same(lean, full)
+    assert lean.status_code == 403
+    for headers in ({"Authorization": ""}, {"Authorization": "Bearer x"}, {"X-API-Key": "nope"}):
+        lean, full = post_both_ways(scored, value("2023-07"), headers)
+        same(lean, full)
+        assert lean.status_code == 401
+
+
+def test_a_plain_submission_is_answered_without_fastapis_resolving(
+    scored: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolved: list[str] = []
+    solve = fastapi.routing.solve_dependencies
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        resolved.append(kwargs.get("request", args[0] if args else None).url.path)
+        return await solve(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+    assert scored.post(SUBMISSIONS, json=value("2023-08")).status_code == 201
+    assert resolved == []
+    assert scored.post(SUBMISSIONS, json=value("2023-08", "abc")).status_code == 422
+    assert resolved  # an invalid body: FastAPI's handler, and its 422
