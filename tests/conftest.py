@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 # The code path is the same (argon2id, hash then verify); a stored hash carries its own
 # parameters, so the demo's production-cost hashes still verify as they are.
 security._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
-security._DUMMY_HASH = security.hash_password("an unknown user's password")
+security._dummy_hash = security.hash_password("an unknown user's password")
 PG_HOST = os.environ.get("RURALEVAL_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("RURALEVAL_TEST_PG_PORT", "5432"))
 

@@ -180,3 +180,37 @@ def test_the_cli_sets_a_password_and_ends_earlier_sign_ins(store_url: str) -> No
         assert me(client, login(client, USER, NEW_PASSWORD)).status_code == 200
         history = client.get("/api/v1/audit/organisation", params={"username": USER}).json()
         assert history[-1]["type"] == "PasswordChanged" and history[-1]["actor"].startswith("cli:")
+
+
+def test_an_unknown_user_costs_one_real_password_check_like_a_known_one(
+    memory_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-in must not tell an unknown username by its speed: both run one Argon2 verification."""
+    from ruraleval import security
+
+    checked: list[str] = []
+    hasher = security._hasher
+
+    class Counting:
+        def hash(self, password: str) -> str:
+            return hasher.hash(password)
+
+        def verify(self, password_hash: str, password: str) -> bool:
+            checked.append(password_hash)
+            return hasher.verify(password_hash, password)
+
+    monkeypatch.setattr(security, "_hasher", Counting())
+    for username in (ADMIN, "nobody.here"):
+        answer = memory_client.post("/api/v1/auth/token", data={"username": username, "password": "wrong password!"})
+        assert answer.status_code == 401
+    assert len(checked) == 2 and checked[1] == security.dummy_hash()
+
+
+def test_importing_the_security_module_hashes_nothing() -> None:
+    """The dummy hash waits for the first password check (a rebuild's partitions never make one)."""
+    import subprocess
+    import sys
+
+    probe = "import ruraleval.security as s; print(s._dummy_hash)"
+    printed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert printed.strip() == "None"
