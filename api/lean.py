@@ -67,5 +67,5 @@ async def json_body(request: Request) -> Any | None:
         return None
     try:
         return json.loads(await request.body())
-    except ValueError:
+    except Exception:  # not JSON, not UTF-8, nested past the recursion limit: FastAPI's 400
         return None

@@ -46,11 +46,14 @@ class Delivery:
         self._take_snapshots(settled.recordings)  # before the answers: a caller may read the snapshot next
         answered = []
         for job, aggregate, version, result, events in settled.accepted:
-            position = settled.positions.get((aggregate.id, version)) if events else None
+            # A command that recorded nothing (a replay, an unchanged value) answers the position of
+            # the county as it found it: a read there shows what stands, and for a replay all that
+            # the first one recorded (its flag too, after the value's own event). ADR 24.
+            position = (
+                settled.positions.get((aggregate.id, version)) if events else self._position_of(aggregate.id, version)
+            )
             if result.get("replayed"):
                 version = result["version"]
-            if not events:  # replayed or unchanged: the position of the event that stands (ADR 24)
-                position = self._position_of(aggregate.id, version)
             self._answer(job, Outcome(result, position, version, events))
             answered.append((job, events, version, position))
         for job, refusal in settled.refused:
