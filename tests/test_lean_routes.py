@@ -73,17 +73,21 @@ def test_refusals_are_the_same_on_both_paths(scored: TestClient) -> None:
     assert lean.status_code == 401
 
 
-def test_a_plain_read_is_answered_without_fastapis_resolving(
-    scored: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    resolved: list[str] = []
+@pytest.fixture
+def resolved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the requests FastAPI resolved the dependencies of (its own handler)."""
+    paths: list[str] = []
     solve = fastapi.routing.solve_dependencies
 
     async def counting(*args: Any, **kwargs: Any) -> Any:
-        resolved.append(kwargs.get("request", args[0] if args else None).url.path)
+        paths.append(kwargs.get("request", args[0] if args else None).url.path)
         return await solve(*args, **kwargs)
 
     monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+    return paths
+
+
+def test_a_plain_read_is_answered_without_fastapis_resolving(scored: TestClient, resolved: list[str]) -> None:
     plain = scored.get(f"/api/v1/counties/{COUNTY}/scores?year=2023")
     assert plain.status_code == 200 and plain.json()["county"] == COUNTY
     assert resolved == []
@@ -153,17 +157,7 @@ def test_submission_refusals_are_the_same_on_both_paths(scored: TestClient) -> N
         assert lean.status_code == 401
 
 
-def test_a_plain_submission_is_answered_without_fastapis_resolving(
-    scored: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    resolved: list[str] = []
-    solve = fastapi.routing.solve_dependencies
-
-    async def counting(*args: Any, **kwargs: Any) -> Any:
-        resolved.append(kwargs.get("request", args[0] if args else None).url.path)
-        return await solve(*args, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counting)
+def test_a_plain_submission_is_answered_without_fastapis_resolving(scored: TestClient, resolved: list[str]) -> None:
     assert scored.post(SUBMISSIONS, json=value("2023-08")).status_code == 201
     assert resolved == []
     assert scored.post(SUBMISSIONS, json=value("2023-08", "abc")).status_code == 422
