@@ -56,7 +56,7 @@ def plain_year(request: Request) -> int | None:
 async def json_body(request: Request) -> Any | None:
     """The body as FastAPI reads a JSON body (``json.loads``, as Starlette's ``Request.json``),
     when the request has no query and says it is JSON; else None (FastAPI then reads it, and
-    answers its own 422 for a body that is not JSON). The body stays cached on the request."""
+    answers its own 400 for a body it cannot parse). The body stays cached on the request."""
     kind = request.headers.get("content-type")
     if request.query_params or not kind:
         return None

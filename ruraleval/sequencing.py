@@ -337,7 +337,7 @@ class SequencedPOPORecorder(POPOApplicationRecorder):
 
     def position_of(self, stream: UUID, version: int) -> int | None:
         with self._database_lock:
-            index = self._stored_events_index[str(stream)].get(version)
+            index = self._stored_events_index.get(str(stream), {}).get(version)  # (a defaultdict: no entry made)
             return None if index is None else index + 1
 
     def floor(self) -> Floor:
