@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
 from api.context import command_context, county_in_path, one_hop, platform
-from api.counties import allowed
+from api.dependencies import allowed
 from api.models import Body, Number, Year
 from api.reads import AS_OF, YearQuery
 from domain import commands as c

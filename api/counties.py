@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -13,7 +10,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Authenticated, api_key_header, bearer, require
-from api.context import command_context, county_in_path, may_correct, normalised_path, one_hop, platform
+from api.context import command_context, may_correct, normalised_path, one_hop, platform
+from api.dependencies import allowed, committed, record, recorded_json
 from api.lean import json_body, lean_route
 from api.models import CorrectionIn, OptionalReasonIn, ReasonIn
 from api.models_counties import (
@@ -28,20 +26,14 @@ from api.models_counties import (
     WeightsIn,
     WithdrawalIn,
 )
-from api.models_scores import AdjustmentIn, OverrideIn, PointsOut, ResultOut
+from api.models_scores import AdjustmentIn, OverrideIn
 from domain import commands as c
 from domain import county_decides
 from domain.access import Action, Principal, refusal_message
-from domain.decimals import round2
 from domain.errors import DomainError, Forbidden, Problem
-from ruraleval.ledger import Outcome
 from ruraleval.platform import Platform
 
 router = APIRouter(prefix="/api/v1/counties", tags=["县 counties"])
-
-
-def allowed(action: Action, *, county_param: str | None = "code") -> list[Any]:
-    return [Depends(require(action, county_param=county_param))]
 
 
 def centre_side(kind: str) -> list[Any]:
@@ -82,73 +74,6 @@ def county_side_refusal(service: Platform, code: str, kind: str, target: str | N
         f"方案允许县调整的分支内的权重）请提交变更申请：POST /api/v1/counties/{code}/proposals"
         f"（kind 为 {kind}），经本县评估组批准后生效"
     )
-
-
-async def record(
-    service: Platform, request: Request, code: str, command: c.CountyCommand, action: Action | None = None
-) -> Recorded:
-    """Runs a command; answers once its events are durably stored."""
-    return recorded(code, await committed(service, request, code, command, action))
-
-
-async def committed(
-    service: Platform, request: Request, code: str, command: c.CountyCommand, action: Action | None = None
-) -> Outcome:
-    """Runs a command; its outcome once its events are durably stored (figures rounded as shown)."""
-    context = command_context(request, action, county_in_path(code))
-    outcome = await asyncio.wrap_future(service.ledger.submit(code, command, context))
-    return replace(outcome, result=rounded(outcome.result))
-
-
-def recorded(code: str, outcome: Outcome) -> Recorded:
-    result = outcome.result
-    points = result.get("points")
-    counted = (
-        [e["counted"] for e in points["entries"] if e["adjustment_id"] == result.get("adjustment_id")] if points else []
-    )
-    return Recorded(
-        **_plain_fields(code, outcome),
-        standing=ResultOut(**result["standing"]) if result.get("standing") else None,
-        points=PointsOut(**points) if points else None,
-        counted=counted[0] if counted else None,
-    )
-
-
-def recorded_json(code: str, outcome: Outcome) -> bytes:
-    """The ``Recorded`` answer written once, without building and validating the model again:
-    an answer with figures (a standing, points) is still written by the model."""
-    if outcome.result.get("standing") or outcome.result.get("points"):
-        return recorded(code, outcome).model_dump_json().encode()
-    return orjson.dumps(_plain_fields(code, outcome) | {"standing": None, "counted": None, "points": None})
-
-
-def _plain_fields(code: str, outcome: Outcome) -> dict[str, Any]:
-    """``Recorded``'s fields that need no model, in its order."""
-    result = outcome.result
-    return {
-        "county": code,
-        "version": outcome.version,
-        "position": outcome.position,
-        "events": outcome.events,
-        "replayed": bool(result.get("replayed", False)),
-        "unchanged": bool(result.get("unchanged", False)),
-        "override_id": result.get("override_id"),
-        "adjustment_id": result.get("adjustment_id"),
-        "proposal_id": result.get("proposal_id"),
-        "item_id": result.get("item_id"),
-        "flag": result.get("flag"),
-    }
-
-
-def rounded(value: Any) -> Any:
-    """Figures as shown everywhere: exact decimals rounded to two places."""
-    if isinstance(value, Decimal):
-        return round2(value)
-    if isinstance(value, dict):
-        return {key: rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [rounded(item) for item in value]
-    return value
 
 
 async def submit_data(code: str, body: SubmissionIn, request: Request) -> Response:

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api.auth import require
 from api.context import attachment, one_hop, platform
-from api.counties import allowed, record
+from api.dependencies import allowed, record
 from api.models import Body, Period, Text, Year, no_nul
 from api.models_counties import Recorded
 from domain import commands as c

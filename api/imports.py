@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.context import attachment, command_context, county_in_path, may_correct, one_hop, platform
-from api.counties import allowed
+from api.dependencies import allowed
 from api.models import Body, Number, Period
 from api.problems import PROBLEM_TYPE, ProblemDetail
 from api.problems import problem as problem_json

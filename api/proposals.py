@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api.context import one_hop, platform
-from api.counties import allowed, record
+from api.dependencies import allowed, record
 from api.models import Body, ReasonIn, Text, Year
 from api.models_counties import Recorded
 from api.schemes import plain_numbers

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from api.consistency import in_snapshot, reading_as_of
 from api.context import platform
-from api.counties import allowed, record
+from api.dependencies import allowed, record
 from api.models import Body, Text, Year, no_nul
 from api.models_counties import Recorded
 from api.reads import AS_OF, READ_ALL, READ_COUNTY, YearQuery, as_of_micros, known_county

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from api.auth import require
 from api.consistency import READ_WAIT_SECONDS
 from api.context import attachment, command_context, county_in_path, one_hop, platform
-from api.counties import allowed
+from api.dependencies import allowed
 from api.models import Body, Year
 from domain.access import Action, Principal
 from domain.recorded_time import CHINA, parse_as_of

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from api.context import attachment, county_in_path, one_hop, platform
-from api.counties import allowed
+from api.dependencies import allowed
 from api.models import Body
 from api.verification_writes import WrittenOut, write, write_routes
 from domain import report_commands as rc

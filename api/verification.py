@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from api.context import attachment, command_context, county_in_path, one_hop, platform
-from api.counties import allowed
+from api.dependencies import allowed
 from api.models import Body, Number
 from api.problems import problem as problem_json
 from api.reads import AS_OF

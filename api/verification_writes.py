@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from api.context import command_context, county_in_path
-from api.counties import allowed
+from api.dependencies import allowed
 from domain.access import Action
 from domain.verification_commands import VerificationCommand
 from ruraleval.platform import Platform
