@@ -9,10 +9,10 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import Authenticated, api_key_header, bearer, require
-from api.context import command_context, may_correct, normalised_path, one_hop, platform
+from api.auth import Authenticated, require
+from api.context import command_context, may_correct, one_hop, platform
 from api.dependencies import allowed, committed, record, recorded_json
-from api.lean import json_body, lean_route
+from api.lean import json_body, lean_route, route_dependencies
 from api.models import CorrectionIn, OptionalReasonIn, ReasonIn
 from api.models_counties import (
     AdoptionIn,
@@ -109,8 +109,7 @@ async def lean_submission(request: Request) -> Response | None:
         body = SubmissionIn.model_validate(data)
     except ValueError:  # pydantic's ValidationError: FastAPI validates it again and answers 422
         return None
-    await normalised_path(request)
-    await SUBMIT_CHECK(request, await bearer(request), await api_key_header(request))
+    await route_dependencies(request, SUBMIT_CHECK)
     return await submit_data(request.path_params["code"], body, request)
 
 

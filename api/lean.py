@@ -22,6 +22,9 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from api.auth import api_key_header, bearer
+from api.context import normalised_path
+
 Lean = Callable[[Request], Awaitable[Response | None]]
 
 
@@ -40,6 +43,13 @@ def lean_route(lean: Lean) -> type[APIRoute]:
 
     LeanRoute.__name__ = LeanRoute.__qualname__ = f"LeanRoute[{lean.__name__}]"
     return LeanRoute
+
+
+async def route_dependencies(request: Request, check: Callable[..., Awaitable[Any]]) -> None:
+    """What FastAPI resolves before a route's own: the path normalised (the app's dependency),
+    then the route's permission ``check`` with the caller's credentials (it raises 401 or 403)."""
+    await normalised_path(request)
+    await check(request, await bearer(request), await api_key_header(request))
 
 
 def plain_year(request: Request) -> int | None:

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.auth import api_key_header, bearer, require
+from api.auth import require
 from api.consistency import READ_WAIT_SECONDS, in_snapshot, reading, reading_as_of
-from api.context import county_in_path, normalised_path, one_hop, platform
-from api.lean import lean_route, plain_year
+from api.context import county_in_path, one_hop, platform
+from api.lean import lean_route, plain_year, route_dependencies
 from api.models import Year
 from api.models_audit import EventOut, EventsPage
 from api.models_counties import CountyOut
@@ -133,8 +133,7 @@ async def lean_scores(request: Request) -> Response | None:
     year = plain_year(request)
     if year is None:
         return None
-    await normalised_path(request)
-    await READ_COUNTY_CHECK(request, await bearer(request), await api_key_header(request))
+    await route_dependencies(request, READ_COUNTY_CHECK)
     service = await SCORES_READY(request, request.app.state.platform)
     answer = await _current_scores(service, request.path_params["code"], year)
     return None if answer is None else Response(answer, media_type="application/json")
