@@ -2,10 +2,13 @@
 
 Every read model is kept per county stream (the rankings and lists are queries over per-county
 rows), so the counties can be replayed in disjoint partitions, in parallel processes, each
-writing only its own counties' rows. A partition reads the log up to ``until``, decodes only
-the events whose stream falls in it (when the source can tell a stream before decoding, as
-the ledger can), and applies them batch by batch to every projection in the catalogue's
-order, one transaction per batch of ``REBUILD_BATCH`` events read. It does not touch the tracking rows: the
+writing only its own counties' rows. A partition asks the log which streams have events up
+to ``until``, keeps those that fall in it, and replays them one stream after the other, each
+in version order (which is the order of their positions), in batches of about
+``REBUILD_BATCH`` events applied to every projection in the catalogue's order, one transaction
+each. A county's history then lies in one batch (unless longer than one): the rows it closes are closed in memory
+rather than by UPDATEs of the rows of earlier batches, its current rows are written once, and
+no partition reads or skips the other partitions' events. It does not touch the tracking rows: the
 coordinator empties the read models first and sets every position to ``until`` once all
 partitions succeeded (``ruraleval.rebuild``).
 
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from projections.runner import REBUILD_BATCH, ProjectionRunner
@@ -28,12 +31,16 @@ from projections.store import Sql, SQLiteReadStore
 TRACKING = "projection_tracking"
 
 
-def partition_of(event: Any, partitions: int) -> int:
-    """A stream's partition: stable across processes (no salted ``hash``)."""
-    return stream_partition(event.originator_id, partitions)
+class StreamLog(Protocol):
+    """The log as a partition reads it: stream by stream (the ledger)."""
+
+    def streams_until(self, until: int) -> list[tuple[UUID, int]]: ...
+
+    def stream_events(self, stream: UUID, until: int, after_version: int, limit: int) -> list[tuple[int, Any]]: ...
 
 
 def stream_partition(stream: UUID, partitions: int) -> int:
+    """A stream's partition: stable across processes (no salted ``hash``)."""
     return int(stream.int % partitions)
 
 
@@ -45,40 +52,45 @@ def apply_partition(
     report: Callable[[int], None] | None = None,
     batch_size: int = REBUILD_BATCH,
 ) -> int:
-    """Applies this partition's events up to ``until``; returns how many it applied."""
-    after = applied = 0
-    while after < until:
-        mine, last = _read(runner, after, batch_size, until, index, partitions)
-        if last <= after:
-            break
-        if mine:
-            try:
-                with runner.store.transaction() as sql:
-                    for projection in runner.projections:
-                        projection.process(sql, mine, runner.source)
-            except BaseException:
-                for projection in runner.projections:
-                    projection.discarded()
-                raise
-            for projection in runner.projections:
-                projection.committed()
-            applied += len(mine)
-        after = last
-        if report is not None:
-            report(after)
+    """Applies this partition's events up to ``until``; returns how many it applied, and
+    ``report``s that count after each batch."""
+    log = cast(StreamLog, runner.source.source)
+    streams = [stream for stream, _ in log.streams_until(until) if stream_partition(stream, partitions) == index]
+    batch: list[tuple[int, Any]] = []
+    applied = 0
+    for stream in streams:
+        after = 0
+        while True:
+            events = log.stream_events(stream, until, after, batch_size)
+            batch.extend(events)
+            if len(batch) >= batch_size:
+                applied += _apply(runner, batch)
+                batch = []
+                if report is not None:
+                    report(applied)
+            if len(events) < batch_size:
+                break
+            after = events[-1][1].originator_version
+    if batch:
+        applied += _apply(runner, batch)
+    if report is not None:
+        report(applied)
     return applied
 
 
-def _read(
-    runner: ProjectionRunner, after: int, limit: int, until: int, index: int, partitions: int
-) -> tuple[list[Any], int]:
-    """This partition's events among the next ``limit`` positions up to ``until``, and the last position read."""
-    log: Any = runner.source.source
-    if hasattr(log, "read_streams"):  # the ledger: the other partitions' events are never decoded
-        mine, last = log.read_streams(after, limit, until, lambda s: stream_partition(s, partitions) == index)
-        return list(mine), int(last)
-    batch = [item for item in runner.source.read(after, limit) if item[0] <= until]
-    return [item for item in batch if partition_of(item[1], partitions) == index], batch[-1][0] if batch else after
+def _apply(runner: ProjectionRunner, batch: list[tuple[int, Any]]) -> int:
+    """One batch to every projection, in one transaction."""
+    try:
+        with runner.store.transaction() as sql:
+            for projection in runner.projections:
+                projection.process(sql, batch, runner.source)
+    except BaseException:
+        for projection in runner.projections:
+            projection.discarded()
+        raise
+    for projection in runner.projections:
+        projection.committed()
+    return len(batch)
 
 
 def scratch_files(path: str, partitions: int) -> list[str]:

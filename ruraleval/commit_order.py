@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -140,4 +142,13 @@ class SequencedRecorder(Protocol):
 
     def position_of(self, stream: UUID, version: int) -> int | None:
         """The log position of the committed event ``version`` of ``stream`` (None: no such event)."""
+        ...
+
+    def streams_until(self, until: int) -> list[tuple[UUID, int]]:
+        """Every stream with events at log positions up to ``until``, and how many it has there."""
+        ...
+
+    def stream_events(self, stream: UUID, until: int, after_version: int, limit: int) -> list[tuple[int, StoredEvent]]:
+        """Up to ``limit`` events of ``stream`` after ``after_version`` at positions up to ``until``,
+        in version order (which is their positions' order), each with its position."""
         ...

@@ -216,15 +216,16 @@ class Ledger(BatchWriter):
         to_event = self.app.mapper.to_domain_event
         return [(notification.id, to_event(notification)) for notification in notifications]
 
-    def read_streams(
-        self, after: int, limit: int, until: int, keep: Callable[[UUID], bool]
-    ) -> tuple[list[tuple[int, Any]], int]:
-        """``read`` up to position ``until``, decoding only the events of the streams ``keep``
-        accepts (a rebuild partition's counties), and the last position read (``after``: none)."""
-        notifications = self.app.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+    def streams_until(self, until: int) -> list[tuple[UUID, int]]:
+        """Every stream with events at positions up to ``until``, and how many it has there."""
+        return self.recorder.streams_until(until)
+
+    def stream_events(self, stream: UUID, until: int, after_version: int, limit: int) -> list[tuple[int, Any]]:
+        """Up to ``limit`` (position, event) pairs of ``stream`` after ``after_version``, up to position
+        ``until``, in version order: a rebuild partition replays its counties one after the other."""
         to_event = self.app.mapper.to_domain_event
-        kept = [(n.id, to_event(n)) for n in notifications if n.id <= until and keep(_uuid(n.originator_id))]
-        return kept, notifications[-1].id if notifications else after
+        stored = self.recorder.stream_events(stream, until, after_version, limit)
+        return [(position, to_event(event)) for position, event in stored]
 
     def aggregate(self, stream: UUID, version: int) -> Aggregate:
         return self.app.repository.get(stream, version=version)
@@ -288,7 +289,3 @@ def _require_scheme(aggregate: Aggregate | None, scheme_id: str) -> PublishedSch
         raise NotFound.of("id", "known_scheme", f"找不到编号为“{scheme_id}”的评估方案")
     assert isinstance(aggregate, PublishedScheme)
     return aggregate
-
-
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(value)

@@ -88,19 +88,20 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
 
 
 def _follow(workers: list[Any], progress: Any, until: int, report: Callable[[int, int], None] | None) -> None:
-    reached = dict.fromkeys(range(len(workers)), 0)
+    """Reports the events the partitions applied, of the ``until`` in the log, until all ended."""
+    applied = dict.fromkeys(range(len(workers)), 0)
     while any(worker.is_alive() for worker in workers):
         try:
-            index, position = progress.get(timeout=0.2)
+            index, count = progress.get(timeout=0.2)
         except Empty:
             continue
-        reached[index] = position
+        applied[index] = count
         if report is not None:
-            report(min(reached.values()), until)
+            report(min(sum(applied.values()), until), until)
     for worker in workers:
         worker.join()
     if report is not None:
-        report(until if all(worker.exitcode == 0 for worker in workers) else min(reached.values()), until)
+        report(until if all(worker.exitcode == 0 for worker in workers) else min(sum(applied.values()), until), until)
 
 
 def _partition(store: Store, index: int, partitions: int, until: int, progress: Any, scratch: str) -> None:
@@ -117,15 +118,15 @@ def _partition(store: Store, index: int, partitions: int, until: int, progress: 
             runner.setup()
         last = [0.0]
 
-        def tell(position: int) -> None:
+        def tell(applied: int) -> None:
             now = time.monotonic()
-            if now - last[0] > 0.2 or position >= until:
+            if now - last[0] > 0.2:
                 last[0] = now
-                progress.put((index, position))
+                progress.put((index, applied))
 
         with fewer_collections(), reads.bulk():
-            apply_partition(runner, index, partitions, until, tell)
-        progress.put((index, until))
+            applied = apply_partition(runner, index, partitions, until, tell)
+        progress.put((index, applied))
     finally:
         reads.close()
         ledger.close()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -221,6 +222,25 @@ class SequencedSQLiteRecorder(SQLiteApplicationRecorder):
             row = cursor.fetchone()
             return None if row is None else int(row[0])
 
+    def streams_until(self, until: int) -> list[tuple[UUID, int]]:
+        # One pass over the primary key's index (it covers the stream and the rowid), no state read.
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT originator_id, COUNT(*) FROM {self.events_table_name} WHERE rowid <= ? GROUP BY originator_id",
+                [until],
+            )
+            return [(UUID(row[0]), int(row[1])) for row in cursor.fetchall()]
+
+    def stream_events(self, stream: UUID, until: int, after_version: int, limit: int) -> list[tuple[int, StoredEvent]]:
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                f"SELECT rowid, originator_version, topic, state FROM {self.events_table_name}"
+                " WHERE originator_id = ? AND originator_version > ? AND rowid <= ?"
+                " ORDER BY originator_version LIMIT ?",
+                [stream.hex, after_version, until, limit],
+            )
+            return [(int(row[0]), StoredEvent(stream, int(row[1]), row[2], row[3])) for row in cursor.fetchall()]
+
     def floor(self) -> Floor:
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(self._select_floor_and_head)
@@ -339,6 +359,17 @@ class SequencedPOPORecorder(POPOApplicationRecorder):
         with self._database_lock:
             index = self._stored_events_index.get(str(stream), {}).get(version)  # (a defaultdict: no entry made)
             return None if index is None else index + 1
+
+    def streams_until(self, until: int) -> list[tuple[UUID, int]]:
+        with self._database_lock:
+            counts = Counter(str(event.originator_id) for event in self._stored_events[:until])
+        return [(UUID(stream), count) for stream, count in counts.items()]
+
+    def stream_events(self, stream: UUID, until: int, after_version: int, limit: int) -> list[tuple[int, StoredEvent]]:
+        with self._database_lock:
+            versions = self._stored_events_index.get(str(stream), {})
+            indexes = sorted(i for version, i in versions.items() if version > after_version and i < until)[:limit]
+            return [(i + 1, self._stored_events[i]) for i in indexes]
 
     def floor(self) -> Floor:
         with self._database_lock:

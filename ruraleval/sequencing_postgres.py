@@ -119,6 +119,13 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
         )
         self._insert_batch, self._select_commands = _rendered(self._insert_batch), _rendered(self._select_commands)
         self._select_position = _rendered(self._select_position)
+        self._select_streams = _rendered(SQL(
+            "SELECT originator_id, COUNT(*) AS n FROM {0}.{1} WHERE notification_id <= %s GROUP BY originator_id"
+        ).format(schema, events))  # fmt: skip
+        self._select_stream_events = _rendered(SQL(
+            "SELECT notification_id, originator_version, topic, state FROM {0}.{1} WHERE originator_id = %s"
+            " AND originator_version > %s AND notification_id <= %s ORDER BY originator_version LIMIT %s"
+        ).format(schema, events))  # fmt: skip
         self.lock_table_statements = [_rendered(statement) for statement in self.lock_table_statements]
         # BEGIN, the library's lock statements and the floor's SELECT as one simple query: no
         # parameters, so one message, one result each, one round trip.
@@ -217,6 +224,20 @@ class SequencedPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return None if row is None else int(row["notification_id"])
 
+    def streams_until(self, until: int) -> list[tuple[UUID, int]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_streams, (until,))
+            return [(_uuid(row["originator_id"]), int(row["n"])) for row in curs.fetchall()]
+
+    def stream_events(self, stream: UUID, until: int, after_version: int, limit: int) -> list[tuple[int, StoredEvent]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_stream_events, (stream, after_version, until, limit), prepare=True)
+            return [
+                (int(row["notification_id"]), StoredEvent(stream, int(row["originator_version"]), row["topic"],
+                                                           bytes(row["state"])))
+                for row in curs.fetchall()
+            ]  # fmt: skip
+
     def floor(self) -> Floor:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_floor_and_head, prepare=True)
@@ -306,3 +327,7 @@ def _as_bytes(statement: Any) -> bytes:
     """A statement known to be rendered (``_rendered``) or plain text, as bytes."""
     rendered = _rendered(statement)
     return rendered if isinstance(rendered, bytes) else str(rendered).encode()
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
