@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -40,7 +42,7 @@ def test_each_stream_reads_back_as_the_log_holds_it(any_platform: Platform, sche
     whole = ledger.read(0, head)
     assert len(whole) == head
     until = whole[-4][0]  # the last few events are after it
-    expected: dict[object, list[tuple[int, object]]] = {}
+    expected: dict[UUID, list[tuple[int, Any]]] = {}
     for position, event in whole:
         if position <= until:
             expected.setdefault(event.originator_id, []).append((position, event))
