@@ -267,6 +267,7 @@ class County(Aggregate):
 
         def apply(self, county: County) -> None:
             intake.apply_flagged(county.years[self.period[:4]], self)
+            intake.note_follow_up(county, self)
 
     class AnomalyConfirmed(Event):
         indicator: str
@@ -275,6 +276,7 @@ class County(Aggregate):
 
         def apply(self, county: County) -> None:
             intake.apply_confirmed(county.years[self.period[:4]], self)
+            intake.note_follow_up(county, self)
 
     class SubmissionAccepted(Event):
         indicator: str
@@ -301,6 +303,7 @@ class County(Aggregate):
 
         def apply(self, county: County) -> None:
             review.apply_feedback(county.years[str(self.year)], self)
+            intake.note_follow_up(county, self)
 
     class FeedbackThreadClosed(Event):
         year: int

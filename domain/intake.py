@@ -49,7 +49,7 @@ def submit_data(county: County, command: c.SubmitData, context: c.Context) -> di
         if seen is not None:
             if seen["fingerprint"] != fingerprint:
                 raise ConflictError.of("idempotency_key", "same_content", f"幂等键“{key}”已用于内容不同的另一次报送")
-            return {"version": seen["version"], "replayed": True}
+            return {"version": seen["version"], "replayed": True, "flag": seen.get("flag")}
     book, indicator, _ = county_checks.data_indicator(county, command.indicator, command.period, context)
     check_value(indicator, command.value)
     outcome, standing = change_of(county, book, command.indicator, command.period, command.value, command.comment,
@@ -251,6 +251,20 @@ def apply_flagged(book: CountyYear, event: County.AnomalyFlagged) -> None:
     book.anomalies[thread_key(event.indicator, event.period)] = Anomaly(
         event.indicator, event.period, event.value, event.method, event.measure, event.message, event.timestamp
     )
+
+
+def note_follow_up(county: County, event: Any) -> None:
+    """What ``follow_up`` records after a keyed submission, in the same command (a flag, its
+    confirmation, a comment), is noted on the key: its replays answer as the first answer did,
+    with the flag and the county's version after the command. Each follows the event before it."""
+    if not county.idempotency:
+        return
+    entry = county.idempotency[next(reversed(county.idempotency))]
+    follows = entry.get("version") == event.originator_version - 1
+    if follows and str(entry.get("fingerprint", "")).startswith(f"{event.indicator}|{event.period}|"):
+        entry["version"] = event.originator_version
+        if isinstance(event, county.AnomalyFlagged):
+            entry["flag"] = event.message
 
 
 def apply_confirmed(book: CountyYear, event: County.AnomalyConfirmed) -> None:

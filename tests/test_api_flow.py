@@ -188,6 +188,7 @@ def test_every_answer_to_a_submission_is_the_recorded_document_of_the_schema(
     assert flagged["events"] == ["DataSubmitted", "AnomalyFlagged"] and flagged["flag"]
     replayed = post(client, "/submissions", keyed, 201)
     assert replayed["replayed"] is True and replayed["events"] == []
+    assert replayed["flag"] == flagged["flag"] and replayed["version"] == flagged["version"], "as first answered"
     unchanged = post(client, "/submissions", {"indicator": "1.2", "period": "2023-01", "value": 10}, 200)
     assert unchanged["unchanged"] is True and unchanged["events"] == []
     for answer in [*answers, flagged, replayed, unchanged]:

@@ -89,6 +89,24 @@ def test_a_comment_sent_with_a_jump_confirms_it_at_once(county: TestClient) -> N
     assert post(county, "/submissions", body)["events"] == ["DataSubmitted", "AnomalyFlagged", "AnomalyConfirmed"]
 
 
+@pytest.mark.parametrize(
+    ("value", "comment", "follow_up"),
+    [(50, "", ["AnomalyFlagged"]), (50, "新项目投产", ["AnomalyFlagged", "AnomalyConfirmed"]),
+     (11, "含新增合作社", ["FeedbackPosted"]), (11, "", [])],
+)  # fmt: skip
+def test_a_keyed_submission_sent_again_answers_as_it_was_first_answered(
+    county: TestClient, value: int, comment: str, follow_up: list[str]
+) -> None:
+    """A client that retries after losing the first answer learns the same: the jump flag and
+    the county's version after the command, though nothing is recorded again."""
+    body = {"indicator": "1.2", "period": "2023-06", "value": value, "comment": comment, "idempotency_key": "k-6"}
+    first = post(county, "/submissions", body)
+    assert first["events"] == ["DataSubmitted", *follow_up] and bool(first["flag"]) == (value == 50)
+    again = post(county, "/submissions", body)
+    assert (again["replayed"], again["events"]) == (True, [])
+    assert (again["flag"], again["version"]) == (first["flag"], first["version"])
+
+
 def test_a_steady_value_with_a_comment_starts_a_thread_for_the_evaluator(county: TestClient) -> None:
     body = {"indicator": "1.2", "period": "2023-06", "value": 11, "comment": "含新增合作社"}
     assert post(county, "/submissions", body)["events"] == ["DataSubmitted", "FeedbackPosted"]
