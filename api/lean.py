@@ -6,7 +6,9 @@ that first tries a lean function with the common, well-formed request, which cal
 dependencies and code the route does. It answers None for anything else (another parameter,
 a value to normalise or refuse, an answer the endpoint leaves to its response model), and
 FastAPI's own handler then answers as always: its validation, its errors, its serialisation.
-An exception (401, 403, 503) propagates from either the same way.
+An exception (401, 403, 503) propagates from either the same way. While the app has
+dependency overrides (tests, an embedding), every request takes FastAPI's handler: only its
+resolving applies them.
 
 The route stays an ``APIRoute`` (documented, matched, tested like the others): FastAPI's
 documented hook for a custom request handler is ``APIRoute.get_route_handler``.
@@ -36,6 +38,8 @@ def lean_route(lean: Lean) -> type[APIRoute]:
             full = super().get_route_handler()
 
             async def handler(request: Request) -> Response:
+                if request.app.dependency_overrides:  # applied only by FastAPI's resolving
+                    return await full(request)
                 answer = await lean(request)
                 return answer if answer is not None else await full(request)
 

@@ -13,8 +13,10 @@ from typing import Any
 
 import fastapi.routing
 import pytest
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.testclient import TestClient
 
+from api.auth import bearer
 from domain.organisation import Grant
 from tests.conftest import add_user, enrol_over_http, login
 
@@ -162,3 +164,18 @@ def test_a_plain_submission_is_answered_without_fastapis_resolving(scored: TestC
     assert resolved == []
     assert scored.post(SUBMISSIONS, json=value("2023-08", "abc")).status_code == 422
     assert resolved  # an invalid body: FastAPI's handler, and its 422
+
+
+def test_overridden_dependencies_are_honoured_on_the_lean_paths_too(scored: TestClient) -> None:
+    """A test or an embedding that overrides a dependency (here: whose credentials a request
+    carries) gets FastAPI's handler, which applies the override, on the busiest routes too."""
+    token = login(scored, "other.coordinator")["Authorization"].split()[1]
+    app: Any = scored.app
+    app.dependency_overrides[bearer] = lambda: HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+    try:
+        read = scored.get(f"/api/v1/counties/{COUNTY}/scores?year=2023")
+        written = scored.post(SUBMISSIONS, json=value("2023-09"))
+        assert (read.status_code, written.status_code) == (403, 403), "the other county's coordinator"
+    finally:
+        app.dependency_overrides.clear()
+    assert scored.post(SUBMISSIONS, json=value("2023-09")).status_code == 201
