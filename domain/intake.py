@@ -229,9 +229,11 @@ def apply_submitted(county: County, event: County.DataSubmitted) -> None:
         event.value, event.source, event.originator_version, received_at=received_at
     )
     value_changed(book, event, "answered")
+    county.keyed_submission = None
     if event.idempotency_key is not None:
         fingerprint = submission_fingerprint(event.indicator, event.period, event.value, event.source)
         county.idempotency[event.idempotency_key] = {"fingerprint": fingerprint, "version": event.originator_version}
+        county.keyed_submission = [event.idempotency_key, event.correlation_id]
 
 
 def apply_corrected(book: CountyYear, event: County.DataCorrected) -> None:
@@ -254,14 +256,16 @@ def apply_flagged(book: CountyYear, event: County.AnomalyFlagged) -> None:
 
 
 def note_follow_up(county: County, event: Any) -> None:
-    """What ``follow_up`` records after a keyed submission, in the same command (a flag, its
-    confirmation, a comment), is noted on the key: its replays answer as the first answer did,
-    with the flag and the county's version after the command. Each follows the event before it."""
-    if not county.idempotency:
+    """What ``follow_up`` records after a keyed submission in the same command (a flag, its
+    confirmation, a comment) is noted on the key: its replays answer as the first answer did, with
+    the flag and the county's version after the command. Same command: the same correlation id,
+    each event right after the one before. (Keys recorded before a snapshot taken by an earlier
+    version, which kept neither, replay with the submission's own version and no flag, as then.)"""
+    keyed = getattr(county, "keyed_submission", None)
+    entry = county.idempotency.get(keyed[0]) if keyed is not None else None
+    if keyed is None or entry is None or event.correlation_id != keyed[1]:
         return
-    entry = county.idempotency[next(reversed(county.idempotency))]
-    follows = entry.get("version") == event.originator_version - 1
-    if follows and str(entry.get("fingerprint", "")).startswith(f"{event.indicator}|{event.period}|"):
+    if entry.get("version") == event.originator_version - 1:
         entry["version"] = event.originator_version
         if isinstance(event, county.AnomalyFlagged):
             entry["flag"] = event.message

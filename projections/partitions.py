@@ -2,8 +2,9 @@
 
 Every read model is kept per county stream (the rankings and lists are queries over per-county
 rows), so the counties can be replayed in disjoint partitions, in parallel processes, each
-writing only its own counties' rows. A partition asks the log which streams have events up
-to ``until``, keeps those that fall in it, and replays them one stream after the other, each
+writing only its own counties' rows. The coordinator asks the log once which streams have
+events up to ``until`` and gives each partition its own (``partitioned``); a partition replays
+them one stream after the other, each
 in version order (which is the order of their positions), in batches of about
 ``REBUILD_BATCH`` events applied to every projection in the catalogue's order, one transaction
 each. A county's history then lies in one batch (unless longer than one): the rows it closes are closed in memory
@@ -44,18 +45,27 @@ def stream_partition(stream: UUID, partitions: int) -> int:
     return int(stream.int % partitions)
 
 
+def partitioned(log: StreamLog, until: int, partitions: int) -> tuple[list[list[UUID]], int]:
+    """The streams of each partition, and the events up to ``until`` in all (a progress bar's
+    total: PostgreSQL's positions have gaps), from one look at the log."""
+    streams: list[list[UUID]] = [[] for _ in range(partitions)]
+    events = 0
+    for stream, count in log.streams_until(until):
+        streams[stream_partition(stream, partitions)].append(stream)
+        events += count
+    return streams, events
+
+
 def apply_partition(
     runner: ProjectionRunner,
-    index: int,
-    partitions: int,
+    streams: list[UUID],
     until: int,
     report: Callable[[int], None] | None = None,
     batch_size: int = REBUILD_BATCH,
 ) -> int:
-    """Applies this partition's events up to ``until``; returns how many it applied, and
+    """Applies the events of ``streams`` up to ``until``; returns how many it applied, and
     ``report``s that count after each batch."""
     log = cast(StreamLog, runner.source.source)
-    streams = [stream for stream, _ in log.streams_until(until) if stream_partition(stream, partitions) == index]
     batch: list[tuple[int, Any]] = []
     applied = 0
     for stream in streams:

@@ -80,7 +80,8 @@ class ScorecardsProjection(Projection):
                     [row["county"], row["year"], orjson.dumps(card, default=_json_default).decode()],
                 )
         self._rewritten.update(changed)
-        position = events[-1][0]  # what the tracking row is set to in this transaction
+        position = max(position for position, _ in events)  # what the tracking row is set to (a rebuild
+        # partition's batch holds its counties one after the other, not in the log's order)
         sql.many(
             "INSERT INTO scorecard_changes (county, position) VALUES (%s, %s)"
             " ON CONFLICT (county) DO UPDATE SET position = excluded.position",

@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable
 from queue import Empty
 from typing import Any
+from uuid import UUID
 
 import structlog
 
 from projections.catalog import all_projections
 from projections.lease import Lease
-from projections.partitions import apply_partition, merge, remove_scratch_files, scratch_files
+from projections.partitions import apply_partition, merge, partitioned, remove_scratch_files, scratch_files
 from projections.runner import ProjectionRunner, fewer_collections
 from projections.store import SQLiteReadStore
 from ruraleval.ledger import Ledger
@@ -53,16 +54,18 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
         if not scratch:  # the partitions write into the read models themselves: empty them first
             platform.projections.clear()
         until = platform.ledger.head()
+        streams, events = partitioned(platform.ledger, until, partitions)
         context = multiprocessing.get_context("spawn")
         progress: Any = context.Queue()
+        scratch_of = scratch or [""] * partitions
         workers = [context.Process(target=_partition, name=f"rebuild-{index}",
-                                   args=(store, index, partitions, until, progress, scratch[index] if scratch else ""))
+                                   args=(store, index, streams[index], until, progress, scratch_of[index]))
                    for index in range(partitions)]  # fmt: skip
         for worker in workers:
             worker.start()
         if scratch:  # they never touch them: emptied while they start (~1 s of imports)
             platform.projections.clear()
-        _follow(workers, progress, until, report)
+        _follow(workers, progress, (events, until), report)
         failed = [worker.name for worker in workers if worker.exitcode != 0]
         if failed:
             platform.projections.clear()
@@ -87,8 +90,12 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
         lease.release()
 
 
-def _follow(workers: list[Any], progress: Any, until: int, report: Callable[[int, int], None] | None) -> None:
-    """Reports the events the partitions applied, of the ``until`` in the log, until all ended."""
+def _follow(
+    workers: list[Any], progress: Any, totals: tuple[int, int], report: Callable[[int, int], None] | None
+) -> None:
+    """Reports the events the partitions applied, of the ``events`` up to ``until`` (``totals``),
+    until all ended; then ``until`` of ``until`` if all succeeded."""
+    events, until = totals
     applied = dict.fromkeys(range(len(workers)), 0)
     while any(worker.is_alive() for worker in workers):
         try:
@@ -97,14 +104,17 @@ def _follow(workers: list[Any], progress: Any, until: int, report: Callable[[int
             continue
         applied[index] = count
         if report is not None:
-            report(min(sum(applied.values()), until), until)
+            report(min(sum(applied.values()), events), events)
     for worker in workers:
         worker.join()
     if report is not None:
-        report(until if all(worker.exitcode == 0 for worker in workers) else min(sum(applied.values()), until), until)
+        if all(worker.exitcode == 0 for worker in workers):
+            report(until, until)
+        else:
+            report(min(sum(applied.values()), events), events)
 
 
-def _partition(store: Store, index: int, partitions: int, until: int, progress: Any, scratch: str) -> None:
+def _partition(store: Store, index: int, streams: list[UUID], until: int, progress: Any, scratch: str) -> None:
     """One partition's process: the log and the read store of its own, no projection thread.
     With a ``scratch`` file (SQLite) it writes there, into tables it creates, not into the store."""
     # The parent's store has its tables: partitions creating them at once clash on PostgreSQL's
@@ -125,7 +135,7 @@ def _partition(store: Store, index: int, partitions: int, until: int, progress: 
                 progress.put((index, applied))
 
         with fewer_collections(), reads.bulk():
-            applied = apply_partition(runner, index, partitions, until, tell)
+            applied = apply_partition(runner, streams, until, tell)
         progress.put((index, applied))
     finally:
         reads.close()

@@ -345,3 +345,22 @@ def test_flags_do_not_depend_on_the_unit(history: list[Decimal], value: Decimal,
     assert (plain is None) == (scaled is None)
     if plain is not None and scaled is not None:
         assert (plain.method, plain.measure) == (scaled.method, scaled.measure)
+
+
+@pytest.mark.parametrize(
+    ("value", "later"),
+    [(50, ("/confirmations", {"indicator": "1.2", "period": "2023-06", "comment": "新项目投产"}, 200)),
+     (50, ("/submissions", {"indicator": "1.2", "period": "2023-06", "value": 50, "comment": "确认"}, 201)),
+     (11, ("/feedback", {"indicator": "1.2", "period": "2023-06", "comment": "数据来源是什么？"}, 201))],
+)  # fmt: skip
+def test_a_keyed_submission_replays_its_own_answer_whatever_was_recorded_after_it(
+    county: TestClient, value: int, later: tuple[str, dict[str, Any], int]
+) -> None:
+    """Another command on the same value (confirming the jump, the value sent again with a
+    comment, an evaluator's question) is not part of the keyed one's answer."""
+    body = {"indicator": "1.2", "period": "2023-06", "value": value, "idempotency_key": "k-6"}
+    first = post(county, "/submissions", body)
+    path, later_body, status = later
+    assert post(county, path, later_body, status)["events"]
+    again = post(county, "/submissions", body)
+    assert (again["replayed"], again["flag"], again["version"]) == (True, first["flag"], first["version"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain import commands as c
 from domain.scheme import Scheme
-from projections.partitions import apply_partition, merge
+from projections.partitions import apply_partition, merge, partitioned
 from projections.runner import TRACKING_TABLE
 from projections.store import SQLiteReadStore
 from ruraleval.platform import Platform
@@ -71,7 +71,8 @@ def test_rows_left_by_a_rebuild_killed_midway_are_replaced_when_the_log_is_repla
         incremental = read_model_rows(platform)
         platform.projections.clear()  # as the coordinator does first
         head = platform.ledger.head()
-        assert apply_partition(platform.projections, 0, 2, head) > 0  # one partition done, then killed
+        streams, _ = partitioned(platform.ledger, head, 2)
+        assert apply_partition(platform.projections, streams[0], head) > 0  # one partition done, then killed
         assert read_model_rows(platform)["county_totals"], "the partition left rows behind"
         assert set(platform.projections.positions().values()) == {0}
         platform.projections.catch_up()

@@ -34,9 +34,9 @@ def test_transcoder_keeps_exact_types(scheme: Scheme) -> None:
     assert isinstance(restored["scheme"], Scheme)
 
 
-def resubmission(period: str, value: Decimal) -> c.SubmitData:
+def resubmission(period: str, value: Decimal, key: str | None = None) -> c.SubmitData:
     """A value sent again for a period: a correction once one stands."""
-    return c.SubmitData("1.2", period, value, reason="重报", may_correct=True)
+    return c.SubmitData("1.2", period, value, reason="重报", may_correct=True, idempotency_key=key)
 
 
 def enrolled(platform: Platform, scheme: Scheme, correlation: str) -> tuple[Platform, c.Context]:
@@ -52,7 +52,7 @@ def test_snapshots_load_the_same_county_as_a_full_replay(
 ) -> None:
     platform, context = enrolled(make_platform(store_url), scheme, "snap")
     futures = [
-        platform.ledger.submit(CODE, resubmission(f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7)), context)
+        platform.ledger.submit(CODE, resubmission(f"2023-{n % 12 + 1:02d}", Decimal(50 + n % 7), f"k-{n}"), context)
         for n in range(250)
     ]
     for future in futures:
@@ -69,6 +69,9 @@ def test_snapshots_load_the_same_county_as_a_full_replay(
     assert replayed is not None and from_snapshot.version == replayed.version == 251
     assert score_year(from_snapshot.years["2023"]) == score_year(replayed.years["2023"])
     assert from_snapshot.years["2023"].data == replayed.years["2023"].data
+    assert len(replayed.idempotency) == 12, "the first value of each month was keyed"
+    assert from_snapshot.idempotency == replayed.idempotency
+    assert from_snapshot.keyed_submission == replayed.keyed_submission == ["k-11", "snap"]
 
 
 def test_a_snapshot_after_a_commit_is_the_replayed_county_and_reads_no_events_back(
