@@ -79,6 +79,7 @@ class ScoresProjection(Projection):
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         versions: dict[UUID, int] = {}
+        scored: dict[UUID, int] = {}  # the version of each county's last event that may move a score
         touched: dict[UUID, set[str] | None] = {}  # None: every year
         for _, event in events:
             if not isinstance(event, County.Event):
@@ -86,8 +87,11 @@ class ScoresProjection(Projection):
             stream = event.originator_id
             versions[stream] = max(versions.get(stream, 0), event.originator_version)
             years = touched.setdefault(stream, set())
-            if isinstance(event, SCORELESS_EVENTS) or years is None:
+            if isinstance(event, SCORELESS_EVENTS):
                 continue  # read at the latest version (the one cached), but no year to rescore
+            scored[stream] = max(scored.get(stream, 0), event.originator_version)
+            if years is None:
+                continue
             year = _year_of(event)
             if year is None:
                 touched[stream] = None
@@ -99,7 +103,7 @@ class ScoresProjection(Projection):
             cards = source.derived(stream, version).get("cards", {})
             for year in sorted(county.years) if years is None else sorted(years):
                 card = cards.get(year) or score_year(county.years[year])
-                write_scorecard(sql, county, card)
+                write_scorecard(sql, county, card, scored[stream])
 
 
 def _year_of(event: County.Event) -> str | None:
@@ -113,7 +117,10 @@ def _year_of(event: County.Event) -> str | None:
     return None
 
 
-def write_scorecard(sql: Sql, county: County, card: Scorecard) -> None:
+def write_scorecard(sql: Sql, county: County, card: Scorecard, version: int) -> None:
+    """The card's rows; ``version``: that of the county's last event that may have moved it (not
+    the county's own, which later scoreless events raise: the rows must not depend on how the
+    log was cut into batches)."""
     sql.execute("DELETE FROM node_scores WHERE county = %s AND year = %s", [county.code, card.year])
     sql.many(
         f"INSERT INTO node_scores ({NODE_COLUMNS}) VALUES ({', '.join(['%s'] * 15)})",
@@ -158,6 +165,6 @@ def write_scorecard(sql: Sql, county: County, card: Scorecard) -> None:
             1 if card.total_override else 0,
             card.total_override.authority if card.total_override else None,
             orjson.dumps(composites, option=orjson.OPT_SORT_KEYS).decode(),
-            county.version,
+            version,
         ],
     )
