@@ -90,16 +90,9 @@ def apply_partition(
 
 def _apply(runner: ProjectionRunner, batch: list[tuple[int, Any]]) -> int:
     """One batch to every projection, in one transaction."""
-    try:
-        with runner.store.transaction() as sql:
-            for projection in runner.projections:
-                projection.process(sql, batch, runner.source)
-    except BaseException:
+    with runner.transaction() as sql:
         for projection in runner.projections:
-            projection.discarded()
-        raise
-    for projection in runner.projections:
-        projection.committed()
+            projection.process(sql, batch, runner.source)
     return len(batch)
 
 

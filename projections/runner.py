@@ -191,6 +191,19 @@ class ProjectionRunner:
         if any(position < head for position in self.positions().values()):
             self.catch_up(head)
 
+    @contextmanager
+    def transaction(self) -> Iterator[Sql]:
+        """The store's transaction, each projection told afterwards whether it committed."""
+        try:
+            with self.store.transaction() as sql:
+                yield sql
+        except BaseException:
+            for projection in self.projections:
+                projection.discarded()
+            raise
+        for projection in self.projections:
+            projection.committed()
+
     def step(self, batch_size: int | None = None) -> tuple[int, int]:
         """One batch, read once, applied to every projection behind, in one transaction.
 
@@ -201,15 +214,8 @@ class ProjectionRunner:
         """
         names = sorted(projection.name for projection in self.projections)
         now = time.monotonic()
-        try:
-            with self.store.transaction() as sql:
-                found = self._step(sql, names, now, batch_size or self.batch_size)
-        except BaseException:
-            for projection in self.projections:
-                projection.discarded()
-            raise
-        for projection in self.projections:
-            projection.committed()
+        with self.transaction() as sql:
+            found = self._step(sql, names, now, batch_size or self.batch_size)
         count, lowest, positions = found
         self.progress.advanced(positions)
         return count, lowest
