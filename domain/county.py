@@ -63,9 +63,9 @@ class County(Aggregate):
         self.region = region
         self.years: dict[str, CountyYear] = {}
         self.idempotency: dict[str, dict[str, Any]] = {}
-        # [key, correlation id] of the latest submission, if keyed: what its command records after it
-        # is noted on the key (``intake.note_follow_up``). A list, as a snapshot gives it back; absent
-        # from snapshots taken before it was kept.
+        # [key, correlation id, instant] of the latest submission, if keyed: what its command records
+        # after it is noted on the key (``intake.note_follow_up``). A list, as a snapshot gives it
+        # back; absent from snapshots taken before it was kept.
         self.keyed_submission: list[str] | None = None
         self.chain_head = GENESIS  # the event_hash of the latest event
         self._open_year(scheme, self.created_on)

@@ -233,7 +233,7 @@ def apply_submitted(county: County, event: County.DataSubmitted) -> None:
     if event.idempotency_key is not None:
         fingerprint = submission_fingerprint(event.indicator, event.period, event.value, event.source)
         county.idempotency[event.idempotency_key] = {"fingerprint": fingerprint, "version": event.originator_version}
-        county.keyed_submission = [event.idempotency_key, event.correlation_id]
+        county.keyed_submission = [event.idempotency_key, event.correlation_id, event.timestamp.isoformat()]
 
 
 def apply_corrected(book: CountyYear, event: County.DataCorrected) -> None:
@@ -258,14 +258,17 @@ def apply_flagged(book: CountyYear, event: County.AnomalyFlagged) -> None:
 def note_follow_up(county: County, event: Any) -> None:
     """What ``follow_up`` records after a keyed submission in the same command (a flag, its
     confirmation, a comment) is noted on the key: its replays answer as the first answer did, with
-    the flag and the county's version after the command. Same command: the same correlation id,
-    each event right after the one before. (Keys recorded before a snapshot taken by an earlier
-    version, which kept neither, replay with the submission's own version and no flag, as then.)"""
+    the flag and the county's version after the command.
+
+    The same command: the same correlation id and the same recorded instant as the submission
+    (the writer stamps a batch once; a client may reuse its request id), and the event next after
+    the key's version as noted so far. (Keys recorded before a snapshot taken by an earlier version,
+    which kept none of this, replay with the submission's own version and no flag, as then.)"""
     keyed = getattr(county, "keyed_submission", None)
-    entry = county.idempotency.get(keyed[0]) if keyed is not None else None
-    if keyed is None or entry is None or event.correlation_id != keyed[1]:
+    if keyed is None or event.correlation_id != keyed[1] or event.timestamp.isoformat() != keyed[2]:
         return
-    if entry.get("version") == event.originator_version - 1:
+    entry = county.idempotency.get(keyed[0])
+    if entry is not None and entry.get("version") == event.originator_version - 1:
         entry["version"] = event.originator_version
         if isinstance(event, county.AnomalyFlagged):
             entry["flag"] = event.message

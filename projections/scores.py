@@ -79,7 +79,9 @@ class ScoresProjection(Projection):
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         versions: dict[UUID, int] = {}
-        scored: dict[UUID, int] = {}  # the version of each county's last event that may move a score
+        # The version of the last event that may have moved each year's card (a year None: all of
+        # them), recorded with it: the rows then do not depend on how the log is cut into batches.
+        scored: dict[UUID, dict[str | None, int]] = {}
         touched: dict[UUID, set[str] | None] = {}  # None: every year
         for _, event in events:
             if not isinstance(event, County.Event):
@@ -89,10 +91,10 @@ class ScoresProjection(Projection):
             years = touched.setdefault(stream, set())
             if isinstance(event, SCORELESS_EVENTS):
                 continue  # read at the latest version (the one cached), but no year to rescore
-            scored[stream] = max(scored.get(stream, 0), event.originator_version)
+            year = _year_of(event)
+            scored.setdefault(stream, {})[year] = event.originator_version
             if years is None:
                 continue
-            year = _year_of(event)
             if year is None:
                 touched[stream] = None
             else:
@@ -101,9 +103,10 @@ class ScoresProjection(Projection):
             version = versions[stream]
             county = source.aggregate(stream, version)
             cards = source.derived(stream, version).get("cards", {})
+            moved = scored.get(stream, {})
             for year in sorted(county.years) if years is None else sorted(years):
                 card = cards.get(year) or score_year(county.years[year])
-                write_scorecard(sql, county, card, scored[stream])
+                write_scorecard(sql, county, card, max(moved.get(year, 0), moved.get(None, 0)))
 
 
 def _year_of(event: County.Event) -> str | None:

@@ -65,7 +65,7 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
             worker.start()
         if scratch:  # they never touch them: emptied while they start (~1 s of imports)
             platform.projections.clear()
-        _follow(workers, progress, (events, until), report)
+        _follow(workers, progress, events, report)
         failed = [worker.name for worker in workers if worker.exitcode != 0]
         if failed:
             platform.projections.clear()
@@ -78,8 +78,8 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
                 sql.execute("UPDATE projection_tracking SET position = %s", [until])
         later = platform.projections.catch_up()
         platform.projections.store.refresh_statistics()
-        log.info("projections_rebuilt", events=until + later, partitions=partitions)
-        return until + later
+        log.info("projections_rebuilt", events=events + later, partitions=partitions)
+        return events + later
     finally:
         for worker in workers:  # an error or an interrupt here: no partition outlives the rebuild
             if worker.is_alive():
@@ -90,12 +90,8 @@ def rebuild_in_partitions(store: Store, partitions: int, report: Callable[[int, 
         lease.release()
 
 
-def _follow(
-    workers: list[Any], progress: Any, totals: tuple[int, int], report: Callable[[int, int], None] | None
-) -> None:
-    """Reports the events the partitions applied, of the ``events`` up to ``until`` (``totals``),
-    until all ended; then ``until`` of ``until`` if all succeeded."""
-    events, until = totals
+def _follow(workers: list[Any], progress: Any, events: int, report: Callable[[int, int], None] | None) -> None:
+    """Reports the events the partitions applied, of the ``events`` they replay, until all ended."""
     applied = dict.fromkeys(range(len(workers)), 0)
     while any(worker.is_alive() for worker in workers):
         try:
@@ -109,7 +105,7 @@ def _follow(
         worker.join()
     if report is not None:
         if all(worker.exitcode == 0 for worker in workers):
-            report(until, until)
+            report(events, events)
         else:
             report(min(sum(applied.values()), events), events)
 

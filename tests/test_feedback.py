@@ -359,8 +359,9 @@ def test_a_keyed_submission_replays_its_own_answer_whatever_was_recorded_after_i
     """Another command on the same value (confirming the jump, the value sent again with a
     comment, an evaluator's question) is not part of the keyed one's answer."""
     body = {"indicator": "1.2", "period": "2023-06", "value": value, "idempotency_key": "k-6"}
-    first = post(county, "/submissions", body)
+    traced = {"X-Request-ID": "client-trace-1"}  # a client may send one request id with all it sends
+    first = post(county, "/submissions", body, headers=traced)
     path, later_body, status = later
-    assert post(county, path, later_body, status)["events"]
-    again = post(county, "/submissions", body)
+    assert post(county, path, later_body, status, headers=traced)["events"]
+    again = post(county, "/submissions", body, headers=traced)
     assert (again["replayed"], again["flag"], again["version"]) == (True, first["flag"], first["version"])

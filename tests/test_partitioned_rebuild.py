@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,11 @@ def test_the_read_models_do_not_depend_on_how_the_log_is_cut_into_batches(store_
         history(platform, scheme)
         platform.ledger.execute(CODES[0], c.PostFeedback("1.2", "2023-02", "county", "来源为统计年报"),
                                 c.Context("tester", "note"))  # fmt: skip
+        later = replace(scheme, id=f"{scheme.id}-2024", year=2024)  # a second year, scored apart
+        platform.ledger.publish_scheme(later, c.Context("tester", "setup-2024"))
+        platform.ledger.execute(CODES[1], c.AdoptScheme(later), c.Context("tester", "adopt"))
+        for period, value in (("2023-07", 31), ("2024-01", 20)):
+            platform.ledger.execute(CODES[1], c.SubmitData("1.2", period, Decimal(value)), c.Context("t", period))
         platform.projections.catch_up()
         whole = read_model_rows(platform)
         for size in (1, 7):
