@@ -14,6 +14,7 @@ touches one indicator's facts; a structural one (scheme, indicator definitions) 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -99,6 +100,10 @@ class MonitoringProjection(Projection):
         # mutate the aggregates the score projections share through the CachedSource.
         self._states: OrderedDict[UUID, _State] = OrderedDict()
         self.maxsize = maxsize
+
+    def forget(self, streams: Iterable[UUID]) -> None:
+        for stream in streams:
+            self._states.pop(stream, None)
 
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
         pending = _Pending()

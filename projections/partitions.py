@@ -67,32 +67,38 @@ def apply_partition(
     ``report``s that count after each batch."""
     log = cast(StreamLog, runner.source.source)
     batch: list[tuple[int, Any]] = []
+    finished: list[UUID] = []  # streams read to their end, all their events in ``batch`` or applied
     applied = 0
     for stream in streams:
         after = 0
         while True:
             events = log.stream_events(stream, until, after, batch_size)
             batch.extend(events)
+            complete = len(events) < batch_size
+            if complete:
+                finished.append(stream)
             if len(batch) >= batch_size:
-                applied += _apply(runner, batch)
-                batch = []
+                applied += _apply(runner, batch, finished)
+                batch, finished = [], []
                 if report is not None:
                     report(applied)
-            if len(events) < batch_size:
+            if complete:
                 break
             after = events[-1][1].originator_version
-    if batch:
-        applied += _apply(runner, batch)
+    applied += _apply(runner, batch, finished)
     if report is not None:
         report(applied)
     return applied
 
 
-def _apply(runner: ProjectionRunner, batch: list[tuple[int, Any]]) -> int:
-    """One batch to every projection, in one transaction."""
-    with runner.transaction() as sql:
-        for projection in runner.projections:
-            projection.process(sql, batch, runner.source)
+def _apply(runner: ProjectionRunner, batch: list[tuple[int, Any]], finished: list[UUID]) -> int:
+    """One batch to every projection, in one transaction; then what they keep of the ``finished``
+    streams is dropped: a partition never comes back to a county (its memory stays that of a few)."""
+    if batch:
+        with runner.transaction() as sql:
+            for projection in runner.projections:
+                projection.process(sql, batch, runner.source)
+    runner.forget(finished)
     return len(batch)
 
 

@@ -14,7 +14,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
@@ -106,6 +106,14 @@ class CachedSource:
     def clear(self) -> None:
         self._latest.clear()
 
+    def forget(self, streams: Iterable[UUID]) -> None:
+        for stream in streams:
+            self._latest.pop(stream, None)
+
+    def __len__(self) -> int:
+        """How many streams it keeps."""
+        return len(self._latest)
+
 
 class Projection(ABC):
     name: str
@@ -119,6 +127,9 @@ class Projection(ABC):
 
     def discarded(self) -> None:  # noqa: B027
         """The transaction of the batches it processed rolled back."""
+
+    def forget(self, streams: Iterable[UUID]) -> None:  # noqa: B027 (most keep nothing per stream)
+        """Drops what it keeps of these streams: no more of their events will come."""
 
     @abstractmethod
     def process(self, sql: Sql, events: list[tuple[int, Any]], source: CachedSource) -> None:
@@ -190,6 +201,13 @@ class ProjectionRunner:
         head = self.source.head() if until is None else until
         if any(position < head for position in self.positions().values()):
             self.catch_up(head)
+
+    def forget(self, streams: Iterable[UUID]) -> None:
+        """What the source and the projections keep of ``streams`` dropped (a rebuild partition is
+        done with them)."""
+        self.source.forget(streams)
+        for projection in self.projections:
+            projection.forget(streams)
 
     @contextmanager
     def transaction(self) -> Iterator[Sql]:

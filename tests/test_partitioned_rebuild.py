@@ -189,5 +189,6 @@ def test_the_read_models_do_not_depend_on_how_the_log_is_cut_into_batches(store_
         streams, _ = partitioned(platform.ledger, head, 1)
         assert apply_partition(platform.projections, streams[0], head, batch_size=3) == head
         assert read_model_rows(platform) == whole, "stream by stream, in batches of 3"
+        assert len(platform.projections.source) == 0, "a partition keeps no county it is done with"
     finally:
         platform.close()
