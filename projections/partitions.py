@@ -3,13 +3,13 @@
 Every read model is kept per county stream (the rankings and lists are queries over per-county
 rows), so the counties can be replayed in disjoint partitions, in parallel processes, each
 writing only its own counties' rows. The coordinator asks the log once which streams have
-events up to ``until`` and gives each partition its own (``partitioned``); a partition replays
-them one stream after the other, each
-in version order (which is the order of their positions), in batches of about
-``REBUILD_BATCH`` events applied to every projection in the catalogue's order, one transaction
-each. A county's history then lies in one batch (unless longer than one): the rows it closes are closed in memory
-rather than by UPDATEs of the rows of earlier batches, its current rows are written once, and
-no partition reads or skips the other partitions' events. It does not touch the tracking rows: the
+events up to ``until`` and gives each partition its own (``partitioned``). A partition replays
+them one after the other, each in version order (the order of their positions), in batches of
+about ``REBUILD_BATCH`` events applied to every projection in the catalogue's order, one
+transaction each. A county's history then lies in one batch (unless longer than one): the rows
+it closes are closed in memory rather than by UPDATEs of earlier batches' rows, its current
+rows are written once, what is kept of it is dropped once it is done, and no partition reads
+or skips the other partitions' events. It does not touch the tracking rows: the
 coordinator empties the read models first and sets every position to ``until`` once all
 partitions succeeded (``ruraleval.rebuild``).
 
