@@ -42,30 +42,30 @@ class RaiseRectification:
 
 
 @dataclass(frozen=True)
-class FileRectificationPlan:
+class RectificationStep:
+    """What the county sends at each step of an item: a text and its evidence files."""
+
     year: int
     item_id: str
     text: str
     files: list[AttachedFile] = field(default_factory=list)
     dry_run: bool = False  # checks the step before its evidence files are stored
+
+
+# One type per step: the handlers are chosen by the command's own type.
+@dataclass(frozen=True)
+class FileRectificationPlan(RectificationStep):
+    pass
 
 
 @dataclass(frozen=True)
-class ReportRectificationProgress:
-    year: int
-    item_id: str
-    text: str
-    files: list[AttachedFile] = field(default_factory=list)
-    dry_run: bool = False  # checks the step before its evidence files are stored
+class ReportRectificationProgress(RectificationStep):
+    pass
 
 
 @dataclass(frozen=True)
-class DeclareRectificationDone:
-    year: int
-    item_id: str
-    text: str
-    files: list[AttachedFile] = field(default_factory=list)
-    dry_run: bool = False  # checks the step before its evidence files are stored
+class DeclareRectificationDone(RectificationStep):
+    pass
 
 
 @dataclass(frozen=True)
